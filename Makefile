@@ -1,0 +1,47 @@
+# Parley: the two commands of the README's quick start, plus a few for developers.
+#   make run    install missing packages, build Release, start the server on :8080
+#   make test   install what tests need, build, run every test (ctest)
+
+# Debian packages the build needs (exactly these; scripts/install-deps.sh skips present ones).
+BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
+  libboost1.81-dev libboost-json1.81-dev librocksdb-dev libsimdjson-dev libssl-dev \
+  libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev
+# Extra packages the tests need.
+TEST_PACKAGES := curl
+
+LISTEN ?= 127.0.0.1:8080
+DATA_DIR ?= var/data
+
+.PHONY: deps test-deps configure build run test asan bench clean
+
+deps:
+	@scripts/install-deps.sh $(BUILD_PACKAGES)
+
+test-deps: deps
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+
+configure: deps
+	@cmake --preset release >/dev/null
+
+build: configure
+	@cmake --build --preset release
+
+run: build
+	@mkdir -p $(DATA_DIR)
+	build/bin/parleyd serve --listen $(LISTEN) --data-dir $(DATA_DIR)
+
+test: test-deps build
+	ctest --preset release
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: test-deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan
+	ctest --preset asan
+
+bench: build
+	scripts/bench.sh
+
+clean:
+	rm -rf build build-debug build-asan

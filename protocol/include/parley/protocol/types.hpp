@@ -1,0 +1,31 @@
+// Basic vocabulary types shared by every Parley module.
+//
+// Thread-safety: plain values; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::protocol {
+
+// Role of an authenticated principal, carried in the JWT `role` claim.
+enum class Role : std::uint8_t { customer = 0, staff = 1, bot = 2, admin = 3 };
+
+std::string_view to_string(Role r) noexcept;
+std::optional<Role> parse_role(std::string_view s) noexcept;
+
+// Staff and admins moderate; bots are automated members.
+constexpr bool is_staff(Role r) noexcept { return r == Role::staff || r == Role::admin; }
+
+// Kind of a channel (DESIGN §4). DMs are private two-member channels named "dm:<a>:<b>".
+enum class ChannelKind : std::uint8_t { support = 0, chat = 1, announce = 2, private_ = 3, dm = 4 };
+
+std::string_view to_string(ChannelKind k) noexcept;
+std::optional<ChannelKind> parse_channel_kind(std::string_view s) noexcept;
+
+// Milliseconds since the Unix epoch (UTC). Every timestamp on the wire is one of these.
+using TimestampMs = std::int64_t;
+
+}  // namespace parley::protocol

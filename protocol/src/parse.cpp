@@ -1,0 +1,154 @@
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "json_dom.hpp"
+#include "parley/protocol/commands.hpp"
+#include "parley/protocol/serialize.hpp"
+#include "parse_fields.hpp"
+#include "text.hpp"
+
+namespace parley::protocol {
+namespace {
+
+using detail::Fields;
+using detail::Key;
+
+// Op names in the order of the Command alternatives: kOpNames[cmd.index()] names cmd's op.
+constexpr std::string_view kOpNames[] = {"auth", "join",    "leave",  "send",
+                                         "dm",   "history", "typing", "ping"};
+static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
+static_assert(std::is_same_v<std::variant_alternative_t<4, Command>, DmCmd> &&
+              std::is_same_v<std::variant_alternative_t<7, Command>, PingCmd>);
+
+// Ids are echoed verbatim in every reply; bound them so they cannot bloat the output.
+constexpr std::size_t kMaxIdBytes = 128;
+// Long unknown op names are cut in error messages; the client knows what it sent.
+constexpr std::size_t kMaxEchoedOpBytes = 32;
+
+ParseResult fail(ErrorCode code, std::string message, std::string id_json = {}) {
+  ParseResult r;
+  r.failure = ParseFailure{Error{code, std::move(message)}, std::move(id_json)};
+  return r;
+}
+
+// Builds the echo form of the request id. Returns false for an id of an unsupported type.
+bool read_id(const simdjson::dom::element& e, std::string& id_json) {
+  std::string_view s;
+  if (!e.get_string().get(s)) {
+    if (s.size() > kMaxIdBytes) return false;
+    append_json_string(id_json, s);  // re-escaped: the echo is our output, never raw input
+    return true;
+  }
+  // Only INT64 qualifies: ids must fit a 64-bit signed integer, floats are not ids.
+  std::int64_t v = 0;
+  if (e.type() == simdjson::dom::element_type::INT64 && !e.get_int64().get(v)) {
+    char buf[24];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v);
+    id_json.assign(buf, res.ptr);
+    return true;
+  }
+  return false;
+}
+
+std::optional<std::size_t> find_op(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < std::size(kOpNames); ++i) {
+    if (kOpNames[i] == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::string unknown_op_message(std::string_view op) {
+  const std::string_view shown = detail::utf8_prefix(op, kMaxEchoedOpBytes);
+  std::string msg = "unknown op ";
+  if (shown.size() == op.size()) {
+    append_json_string(msg, op);
+  } else {
+    append_json_string(msg, std::string(shown) + "...");
+  }
+  return msg;
+}
+
+// Emplaces the alternative with the given index into `cmd`.
+template <std::size_t... I>
+void emplace_by_index(Command& cmd, std::size_t index, std::index_sequence<I...>) {
+  ((index == I ? (void)cmd.emplace<I>() : (void)0), ...);
+}
+
+}  // namespace
+
+std::string_view op_name(const Command& c) noexcept {
+  return c.index() < std::size(kOpNames) ? kOpNames[c.index()] : std::string_view{};
+}
+
+ParseResult parse_request(std::string_view frame, const ParseLimits& limits) {
+  // Checked before parsing so an oversized frame costs nothing but this comparison.
+  if (frame.size() > limits.max_frame_bytes) {
+    return fail(ErrorCode::too_large,
+                "frame is larger than " + std::to_string(limits.max_frame_bytes) + " bytes");
+  }
+
+  simdjson::dom::element root;
+  if (const auto err = detail::parse_json(frame, root)) {
+    if (err == simdjson::UTF8_ERROR) return fail(ErrorCode::bad_request, "invalid UTF-8");
+    if (err == simdjson::MEMALLOC) return fail(ErrorCode::internal, "out of memory");
+    return fail(ErrorCode::bad_request, "invalid JSON");
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) {
+    return fail(ErrorCode::bad_request, "frame must be a JSON object");
+  }
+
+  // One pass over the members. Order does not matter; unknown members are skipped (simdjson
+  // has already validated them); a repeated known member is refused, since the two readings
+  // of `{"op":"join","op":"leave"}` are a classic smuggling trick.
+  Fields fields;
+  std::string_view duplicate;
+  for (const simdjson::dom::key_value_pair kv : object) {
+    const std::optional<Key> k = detail::find_key(kv.key);
+    if (k && !fields.set(*k, kv.value) && duplicate.empty()) duplicate = detail::key_name(*k);
+  }
+
+  // The id first, so every later failure can be echoed with it.
+  std::string id_json;
+  if (const simdjson::dom::element* id = fields.raw(Key::id)) {
+    if (!read_id(*id, id_json)) {
+      return fail(ErrorCode::bad_request, "\"id\" must be a string of at most " +
+                                              std::to_string(kMaxIdBytes) +
+                                              " bytes or a 64-bit integer");
+    }
+  }
+  if (!duplicate.empty()) {
+    return fail(ErrorCode::bad_request, "duplicate field \"" + std::string(duplicate) + "\"",
+                std::move(id_json));
+  }
+
+  const simdjson::dom::element* op = fields.raw(Key::op);
+  if (op == nullptr) return fail(ErrorCode::bad_request, "\"op\" is required", std::move(id_json));
+  std::string_view op_str;
+  if (op->get_string().get(op_str)) {
+    return fail(ErrorCode::bad_request, "\"op\" must be a string", std::move(id_json));
+  }
+  const std::optional<std::size_t> op_index = find_op(op_str);
+  if (!op_index) {
+    return fail(ErrorCode::bad_request, unknown_op_message(op_str), std::move(id_json));
+  }
+
+  Request request;
+  emplace_by_index(request.cmd, *op_index,
+                   std::make_index_sequence<std::variant_size_v<Command>>{});
+  detail::Failure err =
+      std::visit([&](auto& cmd) { return detail::build(fields, limits, cmd); }, request.cmd);
+  if (err) return fail(err->code, std::move(err->message), std::move(id_json));
+
+  request.id_json = std::move(id_json);
+  ParseResult r;
+  r.request = std::move(request);
+  return r;
+}
+
+}  // namespace parley::protocol

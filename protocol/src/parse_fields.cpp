@@ -1,0 +1,166 @@
+#include "parse_fields.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "parley/protocol/validate.hpp"
+#include "text.hpp"
+
+namespace parley::protocol::detail {
+namespace {
+
+constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
+    "op",       "id", "token",  "channel", "since", "text", "client_msg_id",
+    "reply_to", "to", "before", "limit"};
+
+constexpr std::size_t index(Key k) noexcept { return static_cast<std::size_t>(k); }
+
+Error bad_request(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
+
+// `"name" <rest>`: every message names the field it is about.
+Error field_error(Key k, std::string_view rest, ErrorCode code = ErrorCode::bad_request) {
+  std::string msg;
+  msg.reserve(key_name(k).size() + rest.size() + 3);
+  msg.append(1, '"').append(key_name(k)).append("\" ").append(rest);
+  return {code, std::move(msg)};
+}
+
+Failure read_string(const Fields& f, Key k, std::string_view& out) {
+  const simdjson::dom::element* e = f.get(k);
+  if (e == nullptr) return field_error(k, "is required");
+  if (e->get_string().get(out)) return field_error(k, "must be a string");
+  return std::nullopt;
+}
+
+Failure read_channel(const Fields& f, std::string& out) {
+  std::string_view s;
+  if (auto err = read_string(f, Key::channel, s)) return err;
+  if (!is_valid_channel_name(s) && !is_dm_channel(s)) return bad_request("invalid channel name");
+  out.assign(s);
+  return std::nullopt;
+}
+
+Failure read_text(const Fields& f, const ParseLimits& limits, std::string& out) {
+  std::string_view s;
+  if (auto err = read_string(f, Key::text, s)) return err;
+  // simdjson already rejected invalid UTF-8 and lone surrogate escapes; this counts.
+  const std::optional<std::size_t> chars = utf8_length(s);
+  if (!chars) return field_error(Key::text, "is not valid UTF-8");
+  if (*chars > limits.max_text_chars) {
+    return field_error(Key::text,
+                       "is longer than " + std::to_string(limits.max_text_chars) + " characters",
+                       ErrorCode::too_large);
+  }
+  if (is_blank(s)) return field_error(Key::text, "is empty");
+  out.assign(s);  // kept exactly as sent: no trimming, no normalization
+  return std::nullopt;
+}
+
+Failure read_client_msg_id(const Fields& f, const ParseLimits& limits, std::string& out) {
+  std::string_view s;
+  if (auto err = read_string(f, Key::client_msg_id, s)) return err;
+  const bool printable =
+      std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
+  if (s.empty() || s.size() > limits.max_client_msg_id_bytes || !printable) {
+    return field_error(Key::client_msg_id, "must be 1-" +
+                                               std::to_string(limits.max_client_msg_id_bytes) +
+                                               " printable ASCII characters");
+  }
+  out.assign(s);
+  return std::nullopt;
+}
+
+// An optional integer >= min. Floats (even 5.0), negative numbers and integers beyond uint64
+// are rejected rather than rounded: a client that sends them has a bug worth surfacing.
+Failure read_optional_uint(const Fields& f, Key k, std::uint64_t min,
+                           std::optional<std::uint64_t>& out) {
+  const simdjson::dom::element* e = f.get(k);
+  if (e == nullptr) return std::nullopt;
+  std::uint64_t v = 0;
+  if (e->get_uint64().get(v) || v < min) {
+    return field_error(k,
+                       min == 0 ? "must be a non-negative integer" : "must be a positive integer");
+  }
+  out = v;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Key> find_key(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kKeyCount; ++i) {
+    if (kKeyNames[i] == name) return static_cast<Key>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view key_name(Key k) noexcept { return kKeyNames[index(k)]; }
+
+bool Fields::set(Key k, simdjson::dom::element value) noexcept {
+  const std::uint32_t bit = 1u << index(k);
+  if (present_ & bit) return false;
+  present_ |= bit;
+  values_[index(k)] = value;
+  return true;
+}
+
+const simdjson::dom::element* Fields::raw(Key k) const noexcept {
+  return (present_ & (1u << index(k))) ? &values_[index(k)] : nullptr;
+}
+
+const simdjson::dom::element* Fields::get(Key k) const noexcept {
+  const simdjson::dom::element* e = raw(k);
+  return (e != nullptr && !e->is_null()) ? e : nullptr;
+}
+
+Failure build(const Fields& f, const ParseLimits&, AuthCmd& cmd) {
+  std::string_view token;
+  if (auto err = read_string(f, Key::token, token)) return err;
+  if (token.empty()) return field_error(Key::token, "is empty");
+  cmd.token.assign(token);
+  return std::nullopt;
+}
+
+Failure build(const Fields& f, const ParseLimits&, JoinCmd& cmd) {
+  if (auto err = read_channel(f, cmd.channel)) return err;
+  return read_optional_uint(f, Key::since, 0, cmd.since);
+}
+
+Failure build(const Fields& f, const ParseLimits&, LeaveCmd& cmd) {
+  return read_channel(f, cmd.channel);
+}
+
+Failure build(const Fields& f, const ParseLimits& limits, SendCmd& cmd) {
+  if (auto err = read_channel(f, cmd.channel)) return err;
+  if (auto err = read_text(f, limits, cmd.text)) return err;
+  if (auto err = read_client_msg_id(f, limits, cmd.client_msg_id)) return err;
+  return read_optional_uint(f, Key::reply_to, 1, cmd.reply_to);
+}
+
+Failure build(const Fields& f, const ParseLimits& limits, DmCmd& cmd) {
+  std::string_view to;
+  if (auto err = read_string(f, Key::to, to)) return err;
+  if (!is_valid_user_id(to)) return field_error(Key::to, "must be a valid user id");
+  cmd.to.assign(to);
+  if (auto err = read_text(f, limits, cmd.text)) return err;
+  return read_client_msg_id(f, limits, cmd.client_msg_id);
+}
+
+Failure build(const Fields& f, const ParseLimits& limits, HistoryCmd& cmd) {
+  if (auto err = read_channel(f, cmd.channel)) return err;
+  if (auto err = read_optional_uint(f, Key::before, 1, cmd.before)) return err;
+  std::optional<std::uint64_t> limit;
+  if (auto err = read_optional_uint(f, Key::limit, 1, limit)) return err;
+  // Larger pages are clamped, not refused: asking for "as many as you allow" is legitimate.
+  const std::uint64_t wanted = limit.value_or(limits.default_history_limit);
+  cmd.limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(wanted, limits.max_history_limit));
+  return std::nullopt;
+}
+
+Failure build(const Fields& f, const ParseLimits&, TypingCmd& cmd) {
+  return read_channel(f, cmd.channel);
+}
+
+Failure build(const Fields&, const ParseLimits&, PingCmd&) { return std::nullopt; }
+
+}  // namespace parley::protocol::detail

@@ -1,0 +1,92 @@
+// Parley server configuration: every limit in one struct, each field with its default.
+//
+// Loaded from one TOML file (`parleyd serve --config FILE`), sections by area; command-line
+// flags override the file. docs/CONFIG.md lists every key; keep the two in sync.
+//
+// Thread-safety: a plain value, built once at start-up and read-only afterwards.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace parley::server {
+
+struct Config {
+  struct Server {
+    // Address and port to listen on. Default: 127.0.0.1:8080.
+    std::string listen = "127.0.0.1:8080";
+    // I/O threads, each with its own event loop. Default: 0 = number of cores.
+    unsigned threads = 0;
+    // Data directory: RocksDB under <data_dir>/db, the JWT secret in <data_dir>/secret.key.
+    // Default: ./var/data.
+    std::string data_dir = "var/data";
+    // Directory served at / (demo page, widget, console). Default: the build's web root.
+    std::string web_root;
+    // Seconds sessions get to close cleanly on shutdown. Default: 3.
+    unsigned shutdown_grace_s = 3;
+  } server;
+
+  struct Limits {
+    // Largest client frame accepted; bigger frames get a `too_large` error. Default: 64 KiB.
+    std::size_t max_frame_bytes = 64 * 1024;
+    // Frames above this are a WebSocket-level violation: close 1009. Default: 1 MiB.
+    std::size_t hard_frame_bytes = 1024 * 1024;
+    // Longest message text in Unicode code points. Default: 4000.
+    std::size_t max_text_chars = 4000;
+    // Bytes queued for one connection before it is dropped with close 1008. Default: 4 MiB.
+    std::size_t outbound_queue_bytes = 4u << 20;
+    // Frames per second per connection (token bucket rate). Default: 50.
+    double rate_per_s = 50;
+    // Token bucket burst. Default: 200.
+    double rate_burst = 200;
+    // Sends waiting for durability per connection; more get `rate_limited`. Default: 1024.
+    std::size_t max_inflight_sends = 1024;
+    // Channels one connection may have joined at once. Default: 100.
+    std::size_t max_joined_channels = 100;
+    // Seconds a new socket may take to authenticate before close 4401. Default: 10.
+    unsigned auth_timeout_s = 10;
+    // Seconds without traffic before a WebSocket ping; a second silent period closes. Default: 60.
+    unsigned idle_timeout_s = 60;
+    // Guest tokens POST /api/guest issues per client IP per minute. Default: 10.
+    unsigned guest_tokens_per_ip_per_min = 10;
+    // Largest HTTP request body. Default: 64 KiB.
+    std::size_t max_http_body_bytes = 64 * 1024;
+    // Open connections, all clients together. Default: 100000.
+    std::size_t max_connections = 100000;
+  } limits;
+
+  struct Storage {
+    // "fsync" (acked = survives power loss) or "fast" (survives a process crash). Default: fsync.
+    std::string durability = "fsync";
+    // Most writes committed per batch. Default: 4096.
+    std::size_t max_batch = 4096;
+    // Most writes waiting for the writer before sends get `rate_limited`. Default: 65536.
+    std::size_t max_queue = 65536;
+    // RocksDB block cache. Default: 64 MiB.
+    std::size_t block_cache_bytes = 64u << 20;
+    // Threads that read history off the I/O threads. Default: 2.
+    unsigned reader_threads = 2;
+  } storage;
+
+  struct Auth {
+    // HS256 signing secret. Default: empty = <data_dir>/secret.key (created 0600 on first start).
+    std::string secret;
+    // Lifetime of guest tokens from POST /api/guest, seconds. Default: 86400.
+    std::int64_t guest_ttl_s = 86400;
+  } auth;
+
+  struct Log {
+    // trace, debug, info, warn, error. Default: info.
+    std::string level = "info";
+  } log;
+};
+
+// Reads a TOML file into `cfg` (keys absent from the file keep their current values).
+// Returns false and sets *error on a parse error, an unknown section or key, or a bad value.
+bool load_config_file(const std::string& path, Config& cfg, std::string* error);
+
+// Checks cross-field consistency (e.g. durability spelling, non-zero limits).
+bool validate_config(const Config& cfg, std::string* error);
+
+}  // namespace parley::server

@@ -1,0 +1,144 @@
+// TOML loading for Config. Unknown sections and keys are errors: a typo in a limit must not
+// silently leave the default in force.
+#include "parley/server/config.hpp"
+
+#include <functional>
+#include <map>
+#include <toml++/toml.h>
+
+namespace parley::server {
+namespace {
+
+// One setter per key: takes the TOML node, writes the field, returns an error text or "".
+using Setter = std::function<std::string(const toml::node&)>;
+
+template <class T>
+Setter integer(T& field, long long min, long long max) {
+  return [&field, min, max](const toml::node& n) -> std::string {
+    auto v = n.value<long long>();
+    if (!v || !n.is_integer()) return "must be an integer";
+    if (*v < min || *v > max) {
+      return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+    }
+    field = static_cast<T>(*v);
+    return "";
+  };
+}
+
+Setter number(double& field, double min, double max) {
+  return [&field, min, max](const toml::node& n) -> std::string {
+    auto v = n.value<double>();
+    if (!v || !(n.is_integer() || n.is_floating_point())) return "must be a number";
+    if (*v < min || *v > max) return "is out of range";
+    field = *v;
+    return "";
+  };
+}
+
+Setter string(std::string& field) {
+  return [&field](const toml::node& n) -> std::string {
+    auto v = n.value<std::string>();
+    if (!v || !n.is_string()) return "must be a string";
+    field = *v;
+    return "";
+  };
+}
+
+std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
+  constexpr long long kBig = 1LL << 40;
+  return {
+      {"server",
+       {{"listen", string(c.server.listen)},
+        {"threads", integer(c.server.threads, 0, 256)},
+        {"data_dir", string(c.server.data_dir)},
+        {"web_root", string(c.server.web_root)},
+        {"shutdown_grace_s", integer(c.server.shutdown_grace_s, 0, 600)}}},
+      {"limits",
+       {{"max_frame_bytes", integer(c.limits.max_frame_bytes, 256, 16 << 20)},
+        {"hard_frame_bytes", integer(c.limits.hard_frame_bytes, 256, 64 << 20)},
+        {"max_text_chars", integer(c.limits.max_text_chars, 1, 1 << 20)},
+        {"outbound_queue_bytes", integer(c.limits.outbound_queue_bytes, 4096, kBig)},
+        {"rate_per_s", number(c.limits.rate_per_s, 0.01, 1e9)},
+        {"rate_burst", number(c.limits.rate_burst, 1, 1e9)},
+        {"max_inflight_sends", integer(c.limits.max_inflight_sends, 1, 1 << 20)},
+        {"max_joined_channels", integer(c.limits.max_joined_channels, 1, 1 << 20)},
+        {"auth_timeout_s", integer(c.limits.auth_timeout_s, 1, 3600)},
+        {"idle_timeout_s", integer(c.limits.idle_timeout_s, 1, 86400)},
+        {"guest_tokens_per_ip_per_min", integer(c.limits.guest_tokens_per_ip_per_min, 1, 1 << 20)},
+        {"max_http_body_bytes", integer(c.limits.max_http_body_bytes, 1024, 64 << 20)},
+        {"max_connections", integer(c.limits.max_connections, 1, 10'000'000)}}},
+      {"storage",
+       {{"durability", string(c.storage.durability)},
+        {"max_batch", integer(c.storage.max_batch, 1, 1 << 20)},
+        {"max_queue", integer(c.storage.max_queue, 1, 1 << 24)},
+        {"block_cache_bytes", integer(c.storage.block_cache_bytes, 1 << 20, kBig)},
+        {"reader_threads", integer(c.storage.reader_threads, 1, 64)}}},
+      {"auth",
+       {{"secret", string(c.auth.secret)},
+        {"guest_ttl_s", integer(c.auth.guest_ttl_s, 60, 365LL * 86400)}}},
+      {"log", {{"level", string(c.log.level)}}},
+  };
+}
+
+}  // namespace
+
+bool load_config_file(const std::string& path, Config& cfg, std::string* error) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    *error = path + ": " + std::string(e.description());
+    if (e.source().begin) *error += " (line " + std::to_string(e.source().begin.line) + ")";
+    return false;
+  }
+  auto binds = bindings(cfg);
+  for (const auto& [section, node] : root) {
+    auto sec = binds.find(std::string(section.str()));
+    if (sec == binds.end()) {
+      *error = path + ": unknown section [" + std::string(section.str()) + "]";
+      return false;
+    }
+    const toml::table* tbl = node.as_table();
+    if (!tbl) {
+      *error = path + ": [" + sec->first + "] must be a table";
+      return false;
+    }
+    for (const auto& [key, value] : *tbl) {
+      auto it = sec->second.find(std::string(key.str()));
+      if (it == sec->second.end()) {
+        *error = path + ": unknown key " + sec->first + "." + std::string(key.str());
+        return false;
+      }
+      if (std::string why = it->second(value); !why.empty()) {
+        *error = path + ": " + sec->first + "." + it->first + " " + why;
+        return false;
+      }
+    }
+  }
+  return validate_config(cfg, error);
+}
+
+bool validate_config(const Config& cfg, std::string* error) {
+  if (cfg.storage.durability != "fsync" && cfg.storage.durability != "fast") {
+    *error = "storage.durability must be \"fsync\" or \"fast\"";
+    return false;
+  }
+  if (cfg.limits.hard_frame_bytes < cfg.limits.max_frame_bytes) {
+    *error = "limits.hard_frame_bytes must be >= limits.max_frame_bytes";
+    return false;
+  }
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+  bool level_ok = false;
+  for (const char* l : kLevels) level_ok = level_ok || cfg.log.level == l;
+  if (!level_ok) {
+    *error = "log.level must be one of trace, debug, info, warn, error, off";
+    return false;
+  }
+  if (cfg.server.data_dir.empty()) {
+    *error = "server.data_dir must not be empty";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace parley::server

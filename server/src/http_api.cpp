@@ -1,0 +1,211 @@
+#include "http_api.hpp"
+
+#include <openssl/rand.h>
+#include <simdjson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <spdlog/spdlog.h>
+
+#include "hub.hpp"
+#include "parley/protocol/jwt.hpp"
+#include "parley/protocol/serialize.hpp"
+#include "parley/protocol/validate.hpp"
+
+namespace parley::server {
+
+namespace fs = std::filesystem;
+using protocol::JsonWriter;
+
+namespace {
+
+constexpr std::size_t kMaxStaticBytes = 64u << 20;  // everything under the web root together
+
+std::string content_type_for(const fs::path& p) {
+  static const std::map<std::string, std::string> kTypes = {
+      {".html", "text/html; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},           {".svg", "image/svg+xml"},
+      {".png", "image/png"},                   {".ico", "image/x-icon"},
+      {".map", "application/json"},            {".txt", "text/plain; charset=utf-8"},
+      {".woff2", "font/woff2"},
+  };
+  auto it = kTypes.find(p.extension().string());
+  return it == kTypes.end() ? "application/octet-stream" : it->second;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpResponse json_error(unsigned status, std::string_view code, std::string_view message) {
+  HttpResponse r;
+  r.status = status;
+  JsonWriter w(r.body);
+  w.begin_object().key("error").begin_object().field("code", code).field("message", message);
+  w.end_object().end_object();
+  return r;
+}
+
+HttpApi::HttpApi(Hub& hub, const std::string& web_root) : hub_(hub) {
+  if (!web_root.empty()) load_web_root(web_root);
+}
+
+void HttpApi::load_web_root(const std::string& root) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    spdlog::warn("event=web_root_missing path=\"{}\"", root);
+    return;
+  }
+  std::size_t total = 0;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    auto rel = fs::relative(it->path(), root, ec).generic_string();
+    if (ec || rel.empty() || rel[0] == '.') continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    total += body.size();
+    if (total > kMaxStaticBytes) {
+      spdlog::warn("event=web_root_too_large path=\"{}\"", root);
+      break;
+    }
+    files_["/" + rel] = File{content_type_for(it->path()), std::move(body)};
+  }
+}
+
+HttpResponse HttpApi::handle(const HttpRequest& req) {
+  hub_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
+  std::string path = req.target.substr(0, req.target.find('?'));
+  bool is_get = req.method == "GET" || req.method == "HEAD";
+
+  if (path.rfind("/api/", 0) == 0 && req.method == "OPTIONS") {
+    HttpResponse r;
+    r.status = 204;
+    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                 {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
+                 {"Access-Control-Max-Age", "600"}};
+    return r;
+  }
+  if (path == "/healthz") {
+    if (!is_get) return json_error(405, "bad_request", "use GET");
+    HttpResponse r;
+    r.body = R"({"status":"ok"})";
+    return r;
+  }
+  if (path == "/metrics") {
+    if (!is_get) return json_error(405, "bad_request", "use GET");
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = hub_.metrics().render(hub_.store().queue_depth());
+    return r;
+  }
+  if (path == "/api/guest") {
+    if (req.method != "POST") return json_error(405, "bad_request", "use POST");
+    return guest_token(req);
+  }
+  if (path == "/api/channels") {
+    if (!is_get) return json_error(405, "bad_request", "use GET");
+    return list_channels();
+  }
+  if (path.rfind("/api/", 0) == 0 || path == "/ws") {
+    return json_error(404, "not_found", "no such endpoint");
+  }
+  if (!is_get) return json_error(405, "bad_request", "static files are read with GET");
+  return serve_static(path);
+}
+
+HttpResponse HttpApi::serve_static(const std::string& path) {
+  std::string key = path;
+  if (key == "/") key = "/index.html";
+  if (key == "/console" || key == "/console/") key = "/console.html";
+  // Only names loaded from the web root exist here: "..", "//" or encoded tricks simply miss.
+  auto it = files_.find(key);
+  if (it == files_.end()) return json_error(404, "not_found", "no such file");
+  HttpResponse r;
+  r.content_type = it->second.content_type;
+  r.body = it->second.body;
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+bool HttpApi::allow_guest(const std::string& ip) {
+  double per_min = hub_.config().limits.guest_tokens_per_ip_per_min;
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(guest_mu_);
+  if (guest_buckets_.size() > 100000) guest_buckets_.clear();  // bound memory under a flood
+  auto [it, fresh] = guest_buckets_.try_emplace(ip, per_min, now);
+  auto& [tokens, at] = it->second;
+  if (!fresh) {
+    tokens = std::min(per_min, tokens + std::chrono::duration<double>(now - at).count() * per_min / 60);
+    at = now;
+  }
+  if (tokens < 1) return false;
+  tokens -= 1;
+  return true;
+}
+
+HttpResponse HttpApi::guest_token(const HttpRequest& req) {
+  simdjson::padded_string body(req.body);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+    return json_error(400, "bad_request", "body must be a JSON object {\"name\":…}");
+  }
+  std::string_view name;
+  if (doc["name"].get_string().get(name) != simdjson::SUCCESS) {
+    return json_error(400, "bad_request", "\"name\" is required and must be a string");
+  }
+  if (!protocol::is_valid_display_name(name)) {
+    return json_error(400, "bad_request", "\"name\" must be 1-64 characters, no control characters");
+  }
+  if (!allow_guest(req.remote_ip)) {
+    auto r = json_error(429, "rate_limited", "too many guest tokens from this address");
+    r.headers.emplace_back("Retry-After", "60");
+    return r;
+  }
+  protocol::Claims c;
+  c.sub = "g-" + random_hex(8);
+  c.name = std::string(name);
+  c.role = protocol::Role::customer;
+  c.guest = true;
+  c.iat = std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  c.exp = c.iat + hub_.config().auth.guest_ttl_s;
+  HttpResponse r;
+  JsonWriter w(r.body);
+  w.begin_object().field("token", protocol::jwt_sign(c, hub_.secret()));
+  w.key("user").begin_object().field("id", c.sub).field("name", c.name);
+  w.field("role", "customer").field("guest", true).end_object();
+  w.field("expires_at", c.exp).end_object();
+  return r;
+}
+
+HttpResponse HttpApi::list_channels() {
+  HttpResponse r;
+  JsonWriter w(r.body);
+  w.begin_object().key("channels").begin_array();
+  for (const auto& ch : hub_.store().list_channels()) {
+    if (ch.kind == protocol::ChannelKind::private_ || ch.archived) continue;
+    w.begin_object().field("name", ch.name).field("kind", protocol::to_string(ch.kind));
+    w.field("title", ch.title).end_object();
+  }
+  w.end_array().end_object();
+  return r;
+}
+
+}  // namespace parley::server

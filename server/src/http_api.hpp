@@ -1,0 +1,70 @@
+// HTTP routes served on the same port as /ws: health, metrics, the JSON API and static files.
+//
+// Transport-neutral (no Beast here): http_session.cpp turns a Beast request into HttpRequest
+// and writes the HttpResponse back. Handlers are quick and never touch disk: static files are
+// loaded into memory at start-up.
+//
+// Thread-safety: handle() may be called from any shard thread concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace parley::server {
+
+class Hub;
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // path and query
+  std::string body;
+  std::string authorization;
+  std::string content_type;
+  std::string remote_ip;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class HttpApi {
+ public:
+  HttpApi(Hub& hub, const std::string& web_root);
+
+  HttpResponse handle(const HttpRequest& req);
+
+  // Files served from the web root (for logs): count and bytes.
+  std::size_t static_file_count() const { return files_.size(); }
+
+ private:
+  struct File {
+    std::string content_type;
+    std::string body;
+  };
+  void load_web_root(const std::string& root);
+  HttpResponse guest_token(const HttpRequest& req);
+  HttpResponse list_channels();
+  HttpResponse serve_static(const std::string& path);
+  bool allow_guest(const std::string& ip);
+
+  Hub& hub_;
+  std::unordered_map<std::string, File> files_;  // "/widget.js" -> file
+
+  std::mutex guest_mu_;
+  std::unordered_map<std::string, std::pair<double, std::chrono::steady_clock::time_point>>
+      guest_buckets_;
+};
+
+// {"error":{"code":…,"message":…}}
+HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+
+}  // namespace parley::server

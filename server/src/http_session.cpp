@@ -1,0 +1,138 @@
+#include "http_session.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <memory>
+#include <optional>
+
+#include "http_api.hpp"
+#include "hub.hpp"
+#include "shard.hpp"
+#include "ws_session.hpp"
+
+namespace parley::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+constexpr auto kHttpTimeout = std::chrono::seconds(30);
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(Shard& shard, HttpApi& api, tcp::socket socket)
+      : shard_(shard), api_(api), stream_(std::move(socket)) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ip_ = ep.address().to_string();
+  }
+
+  void run() { do_read(); }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(shard_.hub().config().limits.max_http_body_bytes);
+    stream_.expires_after(kHttpTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return shutdown();
+    if (ec) {
+      // Oversized or malformed requests get a JSON answer before the connection closes.
+      if (ec == http::error::body_limit) {
+        return send_error(413, "too_large", "request body too large");
+      }
+      if (ec == http::error::header_limit) {
+        return send_error(431, "too_large", "request headers too large");
+      }
+      if (ec != beast::error::timeout && ec != boost::asio::error::operation_aborted &&
+          ec != boost::asio::error::connection_reset && ec != http::error::partial_message) {
+        return send_error(400, "bad_request", "malformed HTTP request");
+      }
+      return;
+    }
+    auto req = parser_->release();
+    if (beast::websocket::is_upgrade(req)) {
+      if (req.target() != "/ws") return send_error(404, "not_found", "WebSocket endpoint is /ws");
+      auto& m = shard_.hub().metrics();
+      if (static_cast<std::size_t>(m.connections_open.load()) >=
+          shard_.hub().config().limits.max_connections) {
+        m.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+        return send_error(503, "rate_limited", "server at its connection limit");
+      }
+      m.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+      stream_.expires_never();
+      start_websocket(shard_, stream_.release_socket(), std::move(req), remote_ip_);
+      return;
+    }
+    HttpRequest hr;
+    hr.method = std::string(req.method_string());
+    hr.target = std::string(req.target());
+    hr.body = std::move(req.body());
+    hr.authorization = std::string(req[http::field::authorization]);
+    hr.content_type = std::string(req[http::field::content_type]);
+    hr.remote_ip = remote_ip_;
+    HttpResponse r = api_.handle(hr);
+    write(std::move(r), req.keep_alive(), req.version(), req.method() == http::verb::head);
+  }
+
+  void send_error(unsigned status, std::string_view code, std::string_view message) {
+    write(json_error(status, code, message), false, 11, false);
+  }
+
+  void write(HttpResponse r, bool keep_alive, unsigned version, bool head) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "parley/0.1.0");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    if (!head) res->body() = std::move(r.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    if (head) res->content_length(r.body.size());
+    stream_.expires_after(kHttpTimeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                   std::size_t) {
+                        if (ec) return;
+                        if (!keep_alive) return self->shutdown();
+                        self->do_read();
+                      });
+  }
+
+  void shutdown() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  Shard& shard_;
+  HttpApi& api_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_ip_;
+};
+
+}  // namespace
+
+void start_http_session(Shard& shard, HttpApi& api, tcp::socket socket) {
+  std::make_shared<HttpSession>(shard, api, std::move(socket))->run();
+}
+
+}  // namespace parley::server

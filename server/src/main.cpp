@@ -1,0 +1,146 @@
+// parleyd: the Parley server and its token tool.
+//   parleyd serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--threads N]
+//                 [--durability fsync|fast] [--web-root DIR] [--port-file FILE]
+//   parleyd token --data-dir DIR --user ID [--name NAME] [--role ROLE] [--ttl SECONDS]
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "parley/protocol/jwt.hpp"
+#include "parley/protocol/validate.hpp"
+#include "parley/server/config.hpp"
+#include "parley/server/server.hpp"
+
+#ifndef PARLEY_DEFAULT_WEB_ROOT
+#define PARLEY_DEFAULT_WEB_ROOT ""
+#endif
+
+using parley::server::Config;
+
+namespace {
+
+int serve(Config cfg, const std::string& port_file) {
+  spdlog::set_level(spdlog::level::from_str(cfg.log.level));
+  parley::server::Server server(cfg);
+  std::string error;
+  if (!server.start(&error)) {
+    spdlog::error("event=start_failed error=\"{}\"", error);
+    return 1;
+  }
+  if (!port_file.empty()) {
+    std::string tmp = port_file + ".tmp";
+    std::ofstream(tmp) << server.port() << "\n";
+    std::rename(tmp.c_str(), port_file.c_str());
+  }
+  std::string host = cfg.server.listen.substr(0, cfg.server.listen.rfind(':'));
+  if (host == "0.0.0.0" || host == "::" || host == "[::]") host = "localhost";
+  std::string base = "http://" + host + ":" + std::to_string(server.port());
+  std::cout << "Parley is running.\n"
+            << "  Demo page:     " << base << "/\n"
+            << "  Staff console: " << base << "/console\n"
+            << "  WebSocket:     ws://" << host << ":" << server.port() << "/ws\n"
+            << "  Health:        " << base << "/healthz   Metrics: " << base << "/metrics\n"
+            << "  Mint a token:  build/bin/parleyd token --data-dir " << cfg.server.data_dir
+            << " --user alice --name Alice --role customer\n"
+            << "Press Ctrl+C to stop." << std::endl;
+  server.wait_for_signal();
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("parley");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  CLI::App app{"parleyd: the Parley community chat server"};
+  app.require_subcommand(1);
+
+  Config cfg;
+  std::string config_file, listen, data_dir, durability, web_root, port_file;
+  unsigned threads = 0;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server");
+  serve_cmd->add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--data-dir", data_dir, "Data directory (default ./var/data)");
+  serve_cmd->add_option("--threads", threads, "I/O threads (default: number of cores)");
+  serve_cmd->add_option("--durability", durability, "fsync (default) or fast")
+      ->check(CLI::IsMember({"fsync", "fast"}));
+  serve_cmd->add_option("--web-root", web_root, "Directory served at / (widget, console)");
+  serve_cmd->add_option("--port-file", port_file, "Write the bound port to this file");
+
+  std::string user, name, role = "customer", token_config;
+  std::int64_t ttl = 3600;
+  bool guest = false;
+  std::string token_data_dir;
+  auto* token_cmd = app.add_subcommand("token", "Print an HS256 JWT signed with the server's secret");
+  token_cmd->add_option("--config", token_config, "TOML configuration file")->check(CLI::ExistingFile);
+  token_cmd->add_option("--data-dir", token_data_dir, "Data directory holding secret.key");
+  token_cmd->add_option("--user", user, "User id (the JWT sub)")->required();
+  token_cmd->add_option("--name", name, "Display name (default: the user id)");
+  token_cmd->add_option("--role", role, "customer, staff, bot or admin")
+      ->check(CLI::IsMember({"customer", "staff", "bot", "admin"}));
+  token_cmd->add_option("--ttl", ttl, "Lifetime in seconds (default 3600)")->check(CLI::Range(1LL, 10LL * 365 * 86400));
+  token_cmd->add_flag("--guest", guest, "Mark the token as a guest's");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*serve_cmd) {
+    std::string error;
+    cfg.server.web_root = PARLEY_DEFAULT_WEB_ROOT;
+    if (!config_file.empty() && !parley::server::load_config_file(config_file, cfg, &error)) {
+      spdlog::error("event=config_error error=\"{}\"", error);
+      return 2;
+    }
+    if (!listen.empty()) cfg.server.listen = listen;
+    if (!data_dir.empty()) cfg.server.data_dir = data_dir;
+    if (threads) cfg.server.threads = threads;
+    if (!durability.empty()) cfg.storage.durability = durability;
+    if (!web_root.empty()) cfg.server.web_root = web_root;
+    if (!parley::server::validate_config(cfg, &error)) {
+      spdlog::error("event=config_error error=\"{}\"", error);
+      return 2;
+    }
+    return serve(cfg, port_file);
+  }
+
+  // token
+  std::string error;
+  if (!token_config.empty() && !parley::server::load_config_file(token_config, cfg, &error)) {
+    std::cerr << "parleyd token: " << error << "\n";
+    return 2;
+  }
+  if (!token_data_dir.empty()) cfg.server.data_dir = token_data_dir;
+  if (!parley::protocol::is_valid_user_id(user)) {
+    std::cerr << "parleyd token: --user must be 1-64 characters of [A-Za-z0-9._@+-]\n";
+    return 2;
+  }
+  if (name.empty()) name = user;
+  if (!parley::protocol::is_valid_display_name(name)) {
+    std::cerr << "parleyd token: --name must be 1-64 characters without control characters\n";
+    return 2;
+  }
+  std::string secret = cfg.auth.secret;
+  if (secret.empty() && !parley::server::load_or_create_secret(cfg.server.data_dir, &secret, &error)) {
+    std::cerr << "parleyd token: " << error << "\n";
+    return 1;
+  }
+  parley::protocol::Claims c;
+  c.sub = user;
+  c.name = name;
+  c.role = *parley::protocol::parse_role(role);
+  c.guest = guest;
+  c.iat = std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  c.exp = c.iat + ttl;
+  std::cout << parley::protocol::jwt_sign(c, secret) << std::endl;
+  return 0;
+}

@@ -1,0 +1,76 @@
+#include "metrics.hpp"
+
+#include <bit>
+
+namespace parley::server {
+
+void Metrics::observe_batch(std::size_t n) {
+  write_batches.fetch_add(1, std::memory_order_relaxed);
+  write_batch_items.fetch_add(n, std::memory_order_relaxed);
+  std::size_t bucket = n <= 1 ? 0 : std::bit_width(n - 1);  // ceil(log2 n)
+  if (bucket >= kBatchBuckets) bucket = kBatchBuckets - 1;
+  batch_size_hist[bucket].fetch_add(1, std::memory_order_relaxed);
+}
+
+namespace {
+void counter(std::string& out, const char* name, const char* help, std::uint64_t v,
+             const char* type = "counter") {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += std::to_string(v);
+  out += '\n';
+}
+}  // namespace
+
+std::string Metrics::render(std::size_t store_queue) const {
+  auto get = [](const auto& a) { return static_cast<std::uint64_t>(a.load(std::memory_order_relaxed)); };
+  std::string out;
+  out.reserve(4096);
+  counter(out, "parley_connections_accepted_total", "WebSocket connections accepted.",
+          get(connections_accepted));
+  counter(out, "parley_connections_open", "WebSocket connections open now.",
+          static_cast<std::uint64_t>(std::max<std::int64_t>(0, connections_open.load())), "gauge");
+  counter(out, "parley_connections_rejected_total", "Connections refused at a limit.",
+          get(connections_rejected));
+  counter(out, "parley_frames_in_total", "Client frames received.", get(frames_in));
+  counter(out, "parley_frames_out_total", "Server frames queued for clients.", get(frames_out));
+  counter(out, "parley_bytes_in_total", "Client frame bytes received.", get(bytes_in));
+  counter(out, "parley_bytes_out_total", "Bytes written to clients.", get(bytes_out));
+  counter(out, "parley_deliveries_total", "Messages delivered to subscribers.", get(deliveries));
+  counter(out, "parley_messages_stored_total", "Messages committed to storage.",
+          get(messages_stored));
+  counter(out, "parley_duplicate_sends_total", "Sends answered from the idempotency record.",
+          get(duplicates));
+  counter(out, "parley_errors_sent_total", "Error frames sent.", get(errors_sent));
+  counter(out, "parley_queue_overflows_total", "Connections dropped for a full outbound queue.",
+          get(queue_overflows));
+  counter(out, "parley_http_requests_total", "HTTP requests served.", get(http_requests));
+  counter(out, "parley_storage_queue_depth", "Writes waiting for the storage writer.",
+          store_queue, "gauge");
+
+  out += "# HELP parley_write_batch_size Requests per storage commit.\n";
+  out += "# TYPE parley_write_batch_size histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBatchBuckets; ++i) {
+    cumulative += get(batch_size_hist[i]);
+    out += "parley_write_batch_size_bucket{le=\"";
+    out += i + 1 == kBatchBuckets ? std::string("+Inf") : std::to_string(1ULL << i);
+    out += "\"} ";
+    out += std::to_string(cumulative);
+    out += '\n';
+  }
+  out += "parley_write_batch_size_sum " + std::to_string(get(write_batch_items)) + "\n";
+  out += "parley_write_batch_size_count " + std::to_string(get(write_batches)) + "\n";
+  return out;
+}
+
+}  // namespace parley::server

@@ -1,0 +1,461 @@
+// Session protocol logic. See session.hpp for the threading contract.
+//
+// Join/resume without gap or duplicate: the subscription is registered on the shard BEFORE the
+// stored messages are read, and every live message carries its seq. While a subscription
+// replays, live messages are buffered; after the last stored chunk, buffered ones with a seq
+// beyond what was replayed are sent, and from then on anything at or below `delivered` is a
+// duplicate and dropped. A message committed after the read is posted to the shard after the
+// subscription existed, so it is in the buffer; one committed before it is in the read.
+#include "session.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "hub.hpp"
+#include "parley/protocol/jwt.hpp"
+#include "parley/protocol/serialize.hpp"
+#include "parley/protocol/validate.hpp"
+#include "shard.hpp"
+
+namespace parley::server {
+
+using protocol::ErrorCode;
+using protocol::JsonWriter;
+
+namespace {
+
+constexpr std::size_t kReplayChunk = 256;        // stored messages per replay read
+constexpr std::size_t kMaxReplayBuffer = 4096;   // live messages buffered during a replay
+constexpr std::string_view kServerName = "parley/0.1.0";
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void write_stored(JsonWriter& w, const std::string& channel, const storage::StoredMessage& m) {
+  protocol::MessageView v{channel,      m.seq,           m.ts,   m.from_id, m.from_name,
+                          m.from_role,  m.from_advocate, m.text, m.reply_to};
+  protocol::write_message_object(w, v);
+}
+
+}  // namespace
+
+Session::Session(Shard& shard, std::string remote_ip)
+    : shard_(shard),
+      hub_(shard.hub()),
+      id_(shard.next_session_id()),
+      remote_ip_(std::move(remote_ip)),
+      opened_at_(std::chrono::steady_clock::now()),
+      tokens_(shard.hub().config().limits.rate_burst),
+      tokens_at_(opened_at_) {}
+
+Session::~Session() = default;
+
+void Session::on_open(std::optional<std::string> bearer) {
+  shard_.add_session(this);
+  hub_.metrics().connections_open.fetch_add(1, std::memory_order_relaxed);
+  if (bearer) handle_auth("", *bearer);
+}
+
+void Session::on_closed() {
+  if (closed_) return;
+  closed_ = true;
+  std::vector<std::string> joined;
+  joined.reserve(subs_.size());
+  for (auto& [ch, sub] : subs_) joined.push_back(ch);
+  for (auto& ch : joined) drop_subscription(ch);
+  paused_replays_.clear();
+  shard_.remove_session(this);
+  hub_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Session::push(const Payload& p) {
+  if (closed_) return;
+  hub_.metrics().frames_out.fetch_add(1, std::memory_order_relaxed);
+  if (enqueue(p) == SendStatus::overflow) {
+    hub_.metrics().queue_overflows.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Session::reply_error(std::string_view id_json, ErrorCode code, std::string_view message,
+                          std::int64_t retry_after_ms) {
+  std::string out;
+  protocol::write_error(out, id_json, code, message, retry_after_ms);
+  hub_.metrics().errors_sent.fetch_add(1, std::memory_order_relaxed);
+  push(std::move(out));
+}
+
+bool Session::take_token() {
+  const auto& lim = hub_.config().limits;
+  auto now = std::chrono::steady_clock::now();
+  double elapsed = std::chrono::duration<double>(now - tokens_at_).count();
+  tokens_at_ = now;
+  tokens_ = std::min(lim.rate_burst, tokens_ + elapsed * lim.rate_per_s);
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+void Session::on_sweep(std::chrono::steady_clock::time_point now) {
+  auto limit = std::chrono::seconds(hub_.config().limits.auth_timeout_s);
+  if (!authenticated() && now - opened_at_ > limit) {
+    close(close_code::unauthorized, "authentication timeout");
+  }
+}
+
+void Session::on_frame(std::string_view data, bool binary) {
+  if (closed_ || draining_) return;
+  auto& m = hub_.metrics();
+  m.frames_in.fetch_add(1, std::memory_order_relaxed);
+  m.bytes_in.fetch_add(data.size(), std::memory_order_relaxed);
+
+  if (binary) {
+    if (!authenticated()) {
+      reply_error("", ErrorCode::unauthorized, "authenticate first with {\"op\":\"auth\"}");
+      close(close_code::unauthorized, "unauthorized");
+      return;
+    }
+    reply_error("", ErrorCode::bad_request, "binary frames are not supported; send JSON text");
+    return;
+  }
+  auto parsed = protocol::parse_request(data, hub_.parse_limits());
+  if (!take_token()) {
+    // Parsed first so the error can echo the request id; the frame is otherwise dropped.
+    const auto& lim = hub_.config().limits;
+    auto wait_ms = static_cast<std::int64_t>(std::ceil((1.0 - tokens_) / lim.rate_per_s * 1000));
+    reply_error(parsed.ok() ? parsed.request->id_json : parsed.failure->id_json,
+                ErrorCode::rate_limited, "too many frames; slow down",
+                std::max<std::int64_t>(wait_ms, 1));
+    return;
+  }
+
+  if (!authenticated()) {
+    if (parsed.ok()) {
+      if (auto* auth = std::get_if<protocol::AuthCmd>(&parsed.request->cmd)) {
+        handle_auth(parsed.request->id_json, auth->token);
+        return;
+      }
+    }
+    std::string_view id = parsed.ok() ? parsed.request->id_json : parsed.failure->id_json;
+    reply_error(id, ErrorCode::unauthorized, "authenticate first with {\"op\":\"auth\"}");
+    close(close_code::unauthorized, "unauthorized");
+    return;
+  }
+  if (!parsed.ok()) {
+    reply_error(parsed.failure->id_json, parsed.failure->error.code,
+                parsed.failure->error.message);
+    return;
+  }
+  auto& req = *parsed.request;
+  std::visit([&](auto& cmd) { handle(req.id_json, cmd); }, req.cmd);
+}
+
+void Session::handle_auth(std::string_view id_json, const std::string& token) {
+  auto now_s = now_ms() / 1000;
+  auto res = protocol::jwt_verify(token, hub_.secret(), now_s);
+  if (!res.claims) {
+    reply_error(id_json, ErrorCode::unauthorized,
+                "invalid token: " + std::string(protocol::to_string(res.error)));
+    close(close_code::unauthorized, "unauthorized");
+    return;
+  }
+  auto& c = *res.claims;
+  identity_ = Identity{c.sub, c.name, c.role, c.guest};
+  shard_.bind_user(c.sub, this);
+
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("op", "welcome");
+  if (!id_json.empty()) w.raw_field("id", id_json);
+  w.key("user").begin_object();
+  w.field("id", identity_->id).field("name", identity_->name);
+  w.field("role", protocol::to_string(identity_->role)).field("guest", identity_->guest);
+  w.end_object();
+  w.field("protocol", 1).field("server", kServerName).field("session", id_);
+  w.end_object();
+  push(std::move(out));
+}
+
+void Session::handle(const std::string& id_json, protocol::AuthCmd&) {
+  reply_error(id_json, ErrorCode::bad_request, "already authenticated");
+}
+
+void Session::handle(const std::string& id_json, protocol::PingCmd&) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("op", "pong");
+  if (!id_json.empty()) w.raw_field("id", id_json);
+  w.field("ts", now_ms()).end_object();
+  push(std::move(out));
+}
+
+std::optional<std::pair<ErrorCode, std::string>> Session::check_read(const std::string& ch) {
+  auto info = hub_.store().get_channel(ch);
+  if (!info) return std::pair{ErrorCode::not_found, "unknown channel \"" + ch + "\""};
+  if (info->kind == protocol::ChannelKind::dm) {
+    auto members = protocol::dm_members(ch);
+    if (!members || (members->first != identity_->id && members->second != identity_->id)) {
+      return std::pair{ErrorCode::forbidden, std::string("not a member of this conversation")};
+    }
+  } else if (info->kind == protocol::ChannelKind::private_ && !protocol::is_staff(identity_->role)) {
+    return std::pair{ErrorCode::forbidden, std::string("not a member of this private channel")};
+  }
+  return std::nullopt;
+}
+
+void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  bool rejoin = subs_.count(c.channel) > 0;
+  if (!rejoin && subs_.size() >= hub_.config().limits.max_joined_channels) {
+    return reply_error(id_json, ErrorCode::forbidden, "too many joined channels");
+  }
+  if (rejoin) {
+    shard_.unsubscribe(c.channel, this);
+    subs_.erase(c.channel);
+  }
+  auto gen = ++sub_generation_;
+  auto& sub = subs_[c.channel];
+  sub.generation = gen;
+  shard_.subscribe(c.channel, this);  // before the read: see the comment at the top
+
+  if (!rejoin && hub_.presence_join(c.channel, identity_->id)) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("op", "presence").field("channel", c.channel);
+    w.field("user", identity_->id).field("name", identity_->name).field("state", "online");
+    w.end_object();
+    hub_.publish_transient(c.channel, make_payload(std::move(out)), id_);
+  }
+
+  hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since, id_json, gen] {
+    auto& store = self->hub_.store();
+    std::uint64_t last = store.last_seq(ch);
+    auto info = store.get_channel(ch);
+    std::string out;
+    JsonWriter w(out);
+    protocol::begin_ok(w, id_json).field("channel", ch).field("last_seq", last);
+    if (info) {
+      w.field("kind", protocol::to_string(info->kind)).field("epoch", info->epoch);
+      if (!info->title.empty()) w.field("title", info->title);
+    }
+    w.end_object();
+    // A `since` beyond the end (e.g. a reset store) replays from what exists now.
+    std::uint64_t start = since ? std::min(*since, last) : last;
+    boost::asio::post(self->shard_.ioc(), [self, ch, gen, start, last,
+                                           ok = make_payload(std::move(out))] {
+      auto it = self->subs_.find(ch);
+      if (it == self->subs_.end() || it->second.generation != gen) return;
+      self->push(ok);
+      it->second.delivered = start;
+      if (start < last) {
+        self->replay_step(ch, gen);
+      } else {
+        self->replay_done(ch, it->second);
+      }
+    });
+  });
+}
+
+void Session::replay_step(const std::string& channel, std::uint64_t generation) {
+  auto it = subs_.find(channel);
+  if (closed_ || it == subs_.end() || it->second.generation != generation) return;
+  // Pace the replay by the client's reading speed instead of overflowing its queue.
+  if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) {
+    paused_replays_.emplace_back(channel, generation);
+    return;
+  }
+  std::uint64_t after = it->second.delivered;
+  hub_.read_async([self = shared_from_this(), channel, generation, after] {
+    auto msgs = self->hub_.store().read_after(channel, after, kReplayChunk);
+    std::string out;
+    for (auto& m : msgs) {
+      if (!out.empty()) out.push_back('\n');
+      protocol::MessageView v{channel,     m.seq,           m.ts,   m.from_id, m.from_name,
+                              m.from_role, m.from_advocate, m.text, m.reply_to};
+      protocol::write_message_event(out, v);  // appends
+    }
+    std::uint64_t last = msgs.empty() ? after : msgs.back().seq;
+    std::size_t n = msgs.size();
+    boost::asio::post(self->shard_.ioc(), [self, channel, generation, last, n,
+                                           p = make_payload(std::move(out))] {
+      auto it = self->subs_.find(channel);
+      if (it == self->subs_.end() || it->second.generation != generation) return;
+      auto& sub = it->second;
+      if (n > 0) {
+        self->push(p);
+        sub.delivered = last;
+        self->hub_.metrics().deliveries.fetch_add(n, std::memory_order_relaxed);
+      }
+      if (n == kReplayChunk) {
+        self->replay_step(channel, generation);
+      } else {
+        self->replay_done(channel, sub);
+      }
+    });
+  });
+}
+
+void Session::replay_done(const std::string& channel, Subscription& sub) {
+  bool gap = !sub.buffer.empty() && sub.buffer.front().first > sub.delivered + 1;
+  if (sub.overflowed || gap) {
+    // Live messages were lost from the buffer (or never seen): they are all stored, so read on.
+    sub.overflowed = false;
+    sub.buffer.clear();
+    replay_step(channel, sub.generation);
+    return;
+  }
+  for (auto& [seq, p] : sub.buffer) {
+    if (seq <= sub.delivered) continue;
+    push(p);
+    sub.delivered = seq;
+  }
+  sub.buffer.clear();
+  sub.replaying = false;
+}
+
+void Session::on_writable() {
+  if (paused_replays_.empty()) return;
+  if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) return;
+  auto paused = std::move(paused_replays_);
+  paused_replays_.clear();
+  for (auto& [ch, gen] : paused) replay_step(ch, gen);
+}
+
+bool Session::deliver(const std::string& channel, std::uint64_t seq, const Payload& p) {
+  auto it = subs_.find(channel);
+  if (it == subs_.end()) return false;
+  auto& sub = it->second;
+  if (sub.replaying) {
+    if (sub.buffer.size() >= kMaxReplayBuffer) {
+      sub.overflowed = true;
+      sub.buffer.clear();
+    } else if (!sub.overflowed) {
+      sub.buffer.emplace_back(seq, p);
+    }
+    return true;
+  }
+  if (seq <= sub.delivered) return true;  // already sent (from the replay)
+  if (seq > sub.delivered + 1) {
+    // A hole in the live stream: fetch the missing messages from storage, then resume live.
+    sub.replaying = true;
+    sub.buffer.emplace_back(seq, p);
+    replay_step(channel, sub.generation);
+    return true;
+  }
+  push(p);
+  sub.delivered = seq;
+  hub_.metrics().deliveries.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Session::drop_subscription(const std::string& channel) {
+  if (subs_.erase(channel) == 0) return;
+  shard_.unsubscribe(channel, this);
+  if (identity_ && hub_.presence_leave(channel, identity_->id)) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("op", "presence").field("channel", channel);
+    w.field("user", identity_->id).field("name", identity_->name).field("state", "offline");
+    w.end_object();
+    hub_.publish_transient(channel, make_payload(std::move(out)), id_);
+  }
+}
+
+void Session::handle(const std::string& id_json, protocol::LeaveCmd& c) {
+  drop_subscription(c.channel);
+  std::string out;
+  JsonWriter w(out);
+  protocol::begin_ok(w, id_json).field("channel", c.channel).end_object();
+  push(std::move(out));
+}
+
+void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
+  auto info = hub_.store().get_channel(c.channel);
+  if (!info) return reply_error(id_json, ErrorCode::not_found, "unknown channel \"" + c.channel + "\"");
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  if (info->archived) return reply_error(id_json, ErrorCode::forbidden, "channel is archived");
+  auto role = identity_->role;
+  if (info->kind == protocol::ChannelKind::announce && !protocol::is_staff(role) &&
+      role != protocol::Role::bot) {
+    return reply_error(id_json, ErrorCode::forbidden, "only staff post in announce channels");
+  }
+  submit_message(id_json, c.channel, std::move(c.text), std::move(c.client_msg_id),
+                 c.reply_to.value_or(0));
+}
+
+void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
+  if (c.to == identity_->id) {
+    return reply_error(id_json, ErrorCode::bad_request, "cannot send a DM to yourself");
+  }
+  submit_message(id_json, protocol::dm_channel_name(identity_->id, c.to), std::move(c.text),
+                 std::move(c.client_msg_id), 0);
+}
+
+void Session::submit_message(const std::string& id_json, std::string channel, std::string text,
+                             std::string client_msg_id, std::uint64_t reply_to) {
+  if (pending_writes_.size() >= hub_.config().limits.max_inflight_sends) {
+    return reply_error(id_json, ErrorCode::rate_limited, "too many sends awaiting storage", 100);
+  }
+  storage::WriteRequest req;
+  storage::AppendMessage am;
+  am.channel = std::move(channel);
+  am.client_msg_id = std::move(client_msg_id);
+  am.msg.from_id = identity_->id;
+  am.msg.from_name = identity_->name;
+  am.msg.from_role = identity_->role;
+  am.msg.text = std::move(text);
+  am.msg.reply_to = reply_to;
+  req.op = std::move(am);
+  req.origin = id_;
+  req.cookie = next_cookie_++;
+  pending_writes_.emplace(req.cookie, id_json);
+  auto cookie = req.cookie;
+  if (!hub_.store().submit(std::move(req))) {
+    pending_writes_.erase(cookie);
+    reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
+  }
+}
+
+void Session::complete_write(const WriteAck& ack) {
+  auto it = pending_writes_.find(ack.cookie);
+  if (it == pending_writes_.end()) return;
+  std::string id_json = std::move(it->second);
+  pending_writes_.erase(it);
+  if (!ack.ok) return reply_error(id_json, ack.error_code, ack.error_message);
+  std::string out;
+  JsonWriter w(out);
+  protocol::begin_ok(w, id_json).field("channel", ack.channel).field("seq", ack.seq);
+  w.field("ts", ack.ts).end_object();
+  push(std::move(out));
+}
+
+void Session::handle(const std::string& id_json, protocol::HistoryCmd& c) {
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  hub_.read_async([self = shared_from_this(), ch = c.channel, before = c.before.value_or(0),
+                   limit = c.limit, id_json] {
+    auto page = self->hub_.store().read_before(ch, before, limit);
+    std::string out;
+    JsonWriter w(out);
+    protocol::begin_ok(w, id_json).field("channel", ch).key("messages").begin_array();
+    for (auto& m : page.messages) write_stored(w, ch, m);
+    w.end_array().field("has_more", page.has_more).end_object();
+    boost::asio::post(self->shard_.ioc(),
+                      [self, p = make_payload(std::move(out))] { self->push(p); });
+  });
+}
+
+void Session::handle(const std::string& id_json, protocol::TypingCmd& c) {
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("op", "typing").field("channel", c.channel);
+  w.field("user", identity_->id).field("name", identity_->name).end_object();
+  hub_.publish_transient(c.channel, make_payload(std::move(out)), id_);
+  std::string ok;
+  JsonWriter wo(ok);
+  protocol::begin_ok(wo, id_json).field("channel", c.channel).end_object();
+  push(std::move(ok));
+}
+
+}  // namespace parley::server

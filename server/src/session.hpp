@@ -1,0 +1,147 @@
+// Session: one client connection's protocol state machine (auth, joins, sends, history).
+//
+// Transport-neutral: the WebSocket transport (ws_session.cpp) derives from it and supplies
+// enqueue()/close()/queued_bytes(); this file and session.cpp include no Beast headers.
+//
+// Threading: a session lives on one shard. Every method runs on that shard's thread; results
+// from the storage writer and the reader pool are post()ed back to it, holding shared_from_this
+// so the session outlives every pending operation.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "parley/protocol/commands.hpp"
+#include "parley/protocol/types.hpp"
+#include "payload.hpp"
+
+namespace parley::server {
+
+class Shard;
+class Hub;
+struct WriteAck;
+
+struct Identity {
+  std::string id;
+  std::string name;
+  protocol::Role role = protocol::Role::customer;
+  bool guest = false;
+};
+
+// WebSocket close codes used by Parley (RFC 6455 and the 4xxx private range).
+namespace close_code {
+constexpr std::uint16_t policy = 1008;            // outbound queue overflow
+constexpr std::uint16_t too_big = 1009;           // frame over the hard limit
+constexpr std::uint16_t service_restart = 1012;   // server shutting down
+constexpr std::uint16_t try_again_later = 1013;   // server at its connection limit
+constexpr std::uint16_t unauthorized = 4401;      // no/bad auth, or auth timeout
+constexpr std::uint16_t banned = 4403;            // banned by staff
+}  // namespace close_code
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Shard& shard, std::string remote_ip);
+  virtual ~Session();
+
+  std::uint64_t id() const { return id_; }
+  Shard& shard() { return shard_; }
+  const std::optional<Identity>& identity() const { return identity_; }
+  bool authenticated() const { return identity_.has_value(); }
+  std::chrono::steady_clock::time_point opened_at() const { return opened_at_; }
+  const std::string& remote_ip() const { return remote_ip_; }
+
+  // --- Transport side (called by the derived transport). ---
+
+  // The socket is open. `bearer` is a token from the upgrade's Authorization header, if any.
+  void on_open(std::optional<std::string> bearer);
+  // One complete client frame.
+  void on_frame(std::string_view data, bool binary);
+  // The transport is gone: unregister everywhere. Idempotent.
+  void on_closed();
+
+  // --- Hub/shard side. ---
+
+  // A committed message in `channel` (subscription-aware: buffered during replay, deduplicated
+  // by seq). Returns false when the session has no subscription to it.
+  bool deliver(const std::string& channel, std::uint64_t seq, const Payload& p);
+  // A frame that bypasses subscriptions (DMs to a non-joined session, typing, presence).
+  void deliver_direct(const Payload& p) { push(p); }
+  // The storage result of one of this session's writes.
+  void complete_write(const WriteAck& ack);
+
+  // Stop taking frames (graceful shutdown): later frames are ignored.
+  void begin_drain() { draining_ = true; }
+  // Called about once a second by the shard: enforces the auth deadline; transports extend
+  // it for their own deadlines (e.g. a close handshake that never finishes).
+  virtual void on_sweep(std::chrono::steady_clock::time_point now);
+
+  // The transport's interface.
+  virtual SendStatus enqueue(Payload p) = 0;
+  virtual void close(std::uint16_t code, std::string_view reason) = 0;
+  virtual std::size_t queued_bytes() const = 0;
+
+ protected:
+  // The transport calls this after a write completes; resumes paused replays.
+  void on_writable();
+
+ private:
+  struct Subscription {
+    std::uint64_t delivered = 0;  // highest seq sent to the client
+    bool replaying = true;        // reading stored messages; live ones are buffered
+    bool overflowed = false;      // live buffer overflowed during replay: read again
+    std::deque<std::pair<std::uint64_t, Payload>> buffer;
+    std::uint64_t generation = 0;  // distinguishes a re-join from stale reads
+  };
+
+  void push(const Payload& p);
+  void push(std::string frame) { push(make_payload(std::move(frame))); }
+  void reply_error(std::string_view id_json, protocol::ErrorCode code, std::string_view message,
+                   std::int64_t retry_after_ms = -1);
+  bool take_token();
+
+  void handle_auth(std::string_view id_json, const std::string& token);
+  void handle(const std::string& id_json, protocol::JoinCmd& c);
+  void handle(const std::string& id_json, protocol::LeaveCmd& c);
+  void handle(const std::string& id_json, protocol::SendCmd& c);
+  void handle(const std::string& id_json, protocol::DmCmd& c);
+  void handle(const std::string& id_json, protocol::HistoryCmd& c);
+  void handle(const std::string& id_json, protocol::TypingCmd& c);
+  void handle(const std::string& id_json, protocol::PingCmd& c);
+  void handle(const std::string& id_json, protocol::AuthCmd& c);
+
+  // Access check for reading/joining a channel: empty optional = allowed.
+  std::optional<std::pair<protocol::ErrorCode, std::string>> check_read(const std::string& ch);
+  void submit_message(const std::string& id_json, std::string channel, std::string text,
+                      std::string client_msg_id, std::uint64_t reply_to);
+  void replay_step(const std::string& channel, std::uint64_t generation);
+  void replay_done(const std::string& channel, Subscription& sub);
+  void drop_subscription(const std::string& channel);
+
+  Shard& shard_;
+  Hub& hub_;
+  std::uint64_t id_;
+  std::string remote_ip_;
+  std::chrono::steady_clock::time_point opened_at_;
+  std::optional<Identity> identity_;
+  bool closed_ = false;
+  bool draining_ = false;
+
+  std::unordered_map<std::string, Subscription> subs_;
+  std::uint64_t sub_generation_ = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> paused_replays_;
+
+  std::uint64_t next_cookie_ = 1;
+  std::unordered_map<std::uint64_t, std::string> pending_writes_;  // cookie -> id_json
+
+  double tokens_;
+  std::chrono::steady_clock::time_point tokens_at_;
+};
+
+}  // namespace parley::server

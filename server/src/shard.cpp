@@ -1,0 +1,136 @@
+#include "shard.hpp"
+
+#include <algorithm>
+
+#include "hub.hpp"
+#include "session.hpp"
+
+namespace parley::server {
+
+namespace {
+void erase_one(std::vector<Session*>& v, Session* s) {
+  auto it = std::find(v.begin(), v.end(), s);
+  if (it == v.end()) return;
+  *it = v.back();  // order among subscribers does not matter
+  v.pop_back();
+}
+}  // namespace
+
+Shard::Shard(unsigned index, unsigned shard_count, Hub& hub)
+    : index_(index), shard_count_(shard_count), hub_(hub), sweep_timer_(ioc_) {}
+
+Shard::~Shard() { join(); }
+
+void Shard::start() {
+  arm_sweep();
+  thread_ = std::thread([this] {
+    auto guard = boost::asio::make_work_guard(ioc_);
+    ioc_.run();
+  });
+}
+
+void Shard::stop() { ioc_.stop(); }
+
+void Shard::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t Shard::next_session_id() {
+  ++id_counter_;
+  return id_counter_ * shard_count_ + index_;
+}
+
+void Shard::add_session(Session* s) { sessions_.emplace(s->id(), s); }
+
+void Shard::remove_session(Session* s) {
+  sessions_.erase(s->id());
+  if (s->identity()) {
+    auto it = users_.find(s->identity()->id);
+    if (it != users_.end()) {
+      erase_one(it->second, s);
+      if (it->second.empty()) users_.erase(it);
+    }
+  }
+}
+
+Session* Shard::find_session(std::uint64_t id) const {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void Shard::subscribe(const std::string& channel, Session* s) { channels_[channel].push_back(s); }
+
+void Shard::unsubscribe(const std::string& channel, Session* s) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return;
+  erase_one(it->second, s);
+  if (it->second.empty()) channels_.erase(it);
+}
+
+void Shard::bind_user(const std::string& user, Session* s) { users_[user].push_back(s); }
+
+void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliveries,
+                     const std::vector<WriteAck>& acks) {
+  // Acks first: a sender learns its seq before it sees its own message come back.
+  for (const auto& a : acks) {
+    if (Session* s = find_session(a.session_id)) s->complete_write(a);
+  }
+  if (!deliveries) return;
+  // Session::deliver never unregisters synchronously (closing is asynchronous), so the
+  // subscriber vectors stay valid while we iterate them.
+  for (const auto& d : *deliveries) {
+    if (!d.dm_a.empty()) {
+      for (const std::string* u : {&d.dm_a, &d.dm_b}) {
+        auto it = users_.find(*u);
+        if (it == users_.end()) continue;
+        for (Session* s : it->second) {
+          if (!s->deliver(d.channel, d.seq, d.payload)) s->deliver_direct(d.payload);
+        }
+      }
+      continue;
+    }
+    auto it = channels_.find(d.channel);
+    if (it == channels_.end()) continue;
+    for (Session* s : it->second) s->deliver(d.channel, d.seq, d.payload);
+  }
+}
+
+void Shard::dispatch_transient(const std::string& channel, const Payload& p,
+                               std::uint64_t except) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return;
+  for (Session* s : it->second) {
+    if (s->id() != except) s->deliver_direct(p);
+  }
+}
+
+void Shard::dispatch_to_user(const std::string& user, const Payload& p) {
+  auto it = users_.find(user);
+  if (it == users_.end()) return;
+  for (Session* s : it->second) s->deliver_direct(p);
+}
+
+void Shard::for_each_session(const std::function<void(Session&)>& f) {
+  // Copy: f may close sessions, and closing may eventually unregister them.
+  std::vector<Session*> all;
+  all.reserve(sessions_.size());
+  for (auto& [id, s] : sessions_) all.push_back(s);
+  for (Session* s : all) f(*s);
+}
+
+void Shard::arm_sweep() {
+  // One timer per shard serves every connection's auth deadline (no per-connection timers).
+  sweep_timer_.expires_after(std::chrono::seconds(1));
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    sweep();
+    arm_sweep();
+  });
+}
+
+void Shard::sweep() {
+  auto now = std::chrono::steady_clock::now();
+  for_each_session([&](Session& s) { s.on_sweep(now); });
+}
+
+}  // namespace parley::server

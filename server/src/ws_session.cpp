@@ -1,0 +1,188 @@
+// The WebSocket transport for Session: reads frames, and writes an outbound queue of shared
+// payloads, coalescing everything pending into one WebSocket frame ('\n'-separated JSON
+// objects, DESIGN §2) and one gathered write.
+//
+// Callback style with shared_from_this (as Beast's chat-multi example): an idle connection then
+// costs only its pending read, not a coroutine frame. Every handler holds `self`.
+#include "ws_session.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <vector>
+
+#include "hub.hpp"
+#include "session.hpp"
+#include "shard.hpp"
+
+namespace parley::server {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kCloseGrace = std::chrono::seconds(5);
+constexpr std::size_t kShrinkReadBufferAbove = 16 * 1024;
+
+class WsSession final : public Session {
+ public:
+  WsSession(Shard& shard, tcp::socket socket, std::string remote_ip)
+      : Session(shard, std::move(remote_ip)), ws_(std::move(socket)) {}
+
+  void start(http::request<http::string_body> req) {
+    const auto& lim = shard().hub().config().limits;
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(10);
+    t.idle_timeout = std::chrono::seconds(lim.idle_timeout_s);
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.read_message_max(lim.hard_frame_bytes);
+    ws_.auto_fragment(false);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(http::field::server, "parley/0.1.0");
+    }));
+    std::optional<std::string> bearer;
+    auto auth = req[http::field::authorization];
+    if (auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ")) {
+      bearer = std::string(auth.substr(7));
+    }
+    auto self = std::static_pointer_cast<WsSession>(shared_from_this());
+    ws_.async_accept(req, [self, bearer = std::move(bearer)](beast::error_code ec) mutable {
+      if (ec) return self->finish();
+      self->on_open(std::move(bearer));
+      self->do_read();
+    });
+  }
+
+  SendStatus enqueue(Payload p) override {
+    if (closing_ || done_) return SendStatus::closed;
+    queued_bytes_ += p->size() + 1;
+    queue_.push_back(std::move(p));
+    if (queued_bytes_ > shard().hub().config().limits.outbound_queue_bytes) {
+      close(close_code::policy, "outbound queue overflow");
+      return SendStatus::overflow;
+    }
+    if (!writing_) do_write();
+    return SendStatus::ok;
+  }
+
+  void close(std::uint16_t code, std::string_view reason) override {
+    if (closing_ || done_) return;
+    closing_ = true;
+    close_deadline_ = std::chrono::steady_clock::now() + kCloseGrace;
+    if (code == close_code::policy) {
+      // A reader that fell behind: what it has not read yet is dropped, not delivered late.
+      for (auto& p : queue_) queued_bytes_ -= p->size() + 1;
+      queue_.clear();
+    }
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
+                                           std::string(reason).substr(0, 120));
+    if (!writing_ && queue_.empty()) do_close();
+  }
+
+  std::size_t queued_bytes() const override { return queued_bytes_; }
+
+  void on_sweep(std::chrono::steady_clock::time_point now) override {
+    Session::on_sweep(now);
+    if (closing_ && !done_ && now > close_deadline_) {
+      // The peer never finished the close handshake (or never read): cut the socket.
+      beast::error_code ec;
+      beast::get_lowest_layer(ws_).close(ec);
+    }
+  }
+
+ private:
+  void do_read() {
+    ws_.async_read(rbuf_, [self = std::static_pointer_cast<WsSession>(shared_from_this())](
+                              beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) return finish();
+    auto data = rbuf_.cdata();
+    on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()),
+             !ws_.got_text());
+    rbuf_.consume(rbuf_.size());
+    if (rbuf_.capacity() > kShrinkReadBufferAbove) rbuf_.shrink_to_fit();
+    // Keep reading while closing too: the close handshake's reply arrives through it.
+    do_read();
+  }
+
+  void do_write() {
+    inflight_.swap(queue_);
+    bufs_.clear();
+    bufs_.reserve(inflight_.size() * 2);
+    static constexpr char kNewline = '\n';
+    for (std::size_t i = 0; i < inflight_.size(); ++i) {
+      if (i > 0) bufs_.emplace_back(&kNewline, 1);
+      bufs_.emplace_back(inflight_[i]->data(), inflight_[i]->size());
+    }
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(bufs_, [self = std::static_pointer_cast<WsSession>(shared_from_this())](
+                               beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
+  }
+
+  void on_write(beast::error_code ec, std::size_t n) {
+    writing_ = false;
+    if (done_) return inflight_.clear();
+    for (auto& p : inflight_) queued_bytes_ -= p->size() + 1;
+    inflight_.clear();
+    shard().hub().metrics().bytes_out.fetch_add(n, std::memory_order_relaxed);
+    if (ec) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).close(ignored);
+      return finish();
+    }
+    if (!queue_.empty()) return do_write();
+    if (queue_.capacity() > 64) std::vector<Payload>().swap(queue_);
+    if (closing_) return do_close();
+    on_writable();
+  }
+
+  void do_close() {
+    if (close_started_ || done_) return;
+    close_started_ = true;
+    ws_.async_close(close_reason_,
+                    [self = std::static_pointer_cast<WsSession>(shared_from_this())](
+                        beast::error_code) { self->finish(); });
+  }
+
+  void finish() {
+    if (done_) return;
+    done_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+    on_closed();
+  }
+
+  websocket::stream<tcp::socket> ws_;
+  beast::flat_buffer rbuf_;
+  std::vector<Payload> queue_;
+  std::vector<Payload> inflight_;
+  std::vector<asio::const_buffer> bufs_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_started_ = false;
+  bool done_ = false;
+  websocket::close_reason close_reason_;
+  std::chrono::steady_clock::time_point close_deadline_;
+};
+
+}  // namespace
+
+void start_websocket(Shard& shard, tcp::socket socket, http::request<http::string_body> req,
+                     std::string remote_ip) {
+  auto s = std::make_shared<WsSession>(shard, std::move(socket), std::move(remote_ip));
+  s->start(std::move(req));
+}
+
+}  // namespace parley::server

@@ -1,0 +1,146 @@
+// Read paths: last_seq, read_after, read_before. Every scan is bounded to one channel's key
+// range with iterate_lower_bound / iterate_upper_bound, so RocksDB never walks into a
+// neighbouring channel (and can stop early inside SST files).
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "codec.hpp"
+#include "store_impl.hpp"
+
+namespace parley::storage {
+namespace {
+
+constexpr std::uint64_t kMaxSeq = std::numeric_limits<std::uint64_t>::max();
+// Cap on up-front reservations: callers may pass a huge limit to mean "everything".
+constexpr std::size_t kMaxReserve = 256;
+
+// The key layout relies on channel names without '\0' (see codec.hpp); a name that has one can
+// hold no messages, so it reads as empty instead of scanning a foreign key range.
+bool scannable(std::string_view channel) {
+  return !channel.empty() && channel.find('\0') == std::string_view::npos;
+}
+
+}  // namespace
+
+bool Store::Impl::find_last(std::string_view channel, LastMessage* out, std::string* error) const {
+  *out = {};
+  if (!scannable(channel)) return true;
+  const std::string lower = codec::message_prefix(channel);
+  const rocksdb::Slice lower_slice(lower);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf_messages));
+  for (it->SeekForPrev(codec::message_key(channel, kMaxSeq)); it->Valid(); it->Prev()) {
+    auto seq = codec::message_key_seq(it->key().ToStringView(), channel);
+    if (!seq) {
+      decode_failures.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    out->seq = *seq;
+    // The key alone fixes the seq; an undecodable value only loses the ts floor.
+    if (auto msg = codec::decode_message(*seq, it->value().ToStringView())) {
+      out->ts = msg->ts;
+    } else {
+      decode_failures.fetch_add(1, std::memory_order_relaxed);
+    }
+    break;
+  }
+  if (!it->status().ok()) {
+    *error = "cannot read last message of " + std::string(channel) + ": " + it->status().ToString();
+    return false;
+  }
+  return true;
+}
+
+void Store::Impl::note_committed(std::string_view channel, std::uint64_t seq) {
+  // max(): the writer and readers filling the cache from disk may race, and seqs only grow, so
+  // the larger value is always the newer truth.
+  std::unique_lock lock(committed_mu);
+  auto it = committed_seq.find(channel);
+  if (it == committed_seq.end()) {
+    committed_seq.emplace(std::string(channel), seq);
+  } else {
+    it->second = std::max(it->second, seq);
+  }
+}
+
+std::uint64_t Store::last_seq(std::string_view channel) const {
+  {
+    std::shared_lock lock(impl_->committed_mu);
+    auto it = impl_->committed_seq.find(channel);
+    if (it != impl_->committed_seq.end()) return it->second;
+  }
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return 0;
+  LastMessage last;
+  std::string error;
+  if (!impl_->find_last(channel, &last, &error)) return 0;
+  // Only channels with messages are cached, so probing arbitrary names cannot grow the map.
+  if (last.seq > 0) impl_->note_committed(channel, last.seq);
+  return last.seq;
+}
+
+std::vector<StoredMessage> Store::read_after(std::string_view channel, std::uint64_t after_seq,
+                                             std::size_t limit) const {
+  std::vector<StoredMessage> out;
+  if (limit == 0 || after_seq == kMaxSeq || !scannable(channel)) return out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return out;
+
+  const std::string upper = codec::message_prefix_end(channel);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf_messages));
+  out.reserve(std::min(limit, kMaxReserve));
+  for (it->Seek(codec::message_key(channel, after_seq + 1)); it->Valid() && out.size() < limit;
+       it->Next()) {
+    auto seq = codec::message_key_seq(it->key().ToStringView(), channel);
+    auto msg = seq ? codec::decode_message(*seq, it->value().ToStringView()) : std::nullopt;
+    if (!msg) {
+      impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    out.push_back(std::move(*msg));
+  }
+  // A failed scan returns what was read before the failure: every message in it is real and in
+  // order, and the caller's next read_after continues after the last one.
+  return out;
+}
+
+Page Store::read_before(std::string_view channel, std::uint64_t before_seq,
+                        std::size_t limit) const {
+  Page page;
+  // seq 0 is never assigned, so nothing lies before seq 1.
+  if (before_seq == 1 || !scannable(channel)) return page;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return page;
+
+  const std::string lower = codec::message_prefix(channel);
+  const rocksdb::Slice lower_slice(lower);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf_messages));
+  const std::uint64_t newest = before_seq == 0 ? kMaxSeq : before_seq - 1;
+  page.messages.reserve(std::min(limit, kMaxReserve));
+  for (it->SeekForPrev(codec::message_key(channel, newest));
+       it->Valid() && page.messages.size() < limit; it->Prev()) {
+    auto seq = codec::message_key_seq(it->key().ToStringView(), channel);
+    auto msg = seq ? codec::decode_message(*seq, it->value().ToStringView()) : std::nullopt;
+    if (!msg) {
+      impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    page.messages.push_back(std::move(*msg));
+  }
+  // The loop stopped either at the limit (then a valid iterator means older keys exist) or at
+  // the start of the channel / an error (then there is nothing more we can offer).
+  page.has_more = it->Valid() && it->status().ok();
+  std::reverse(page.messages.begin(), page.messages.end());
+  return page;
+}
+
+}  // namespace parley::storage

@@ -1,0 +1,303 @@
+// Store lifecycle (open, close), the in-memory channel directory and the submit queue.
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <system_error>
+#include <utility>
+
+#include "codec.hpp"
+#include "parley/protocol/validate.hpp"
+#include "store_impl.hpp"
+
+namespace parley::storage {
+namespace {
+
+constexpr std::string_view kCfChannels = "channels";
+constexpr std::string_view kCfMessages = "messages";
+constexpr std::string_view kCfIdempotency = "idempotency";
+constexpr std::string_view kCfMeta = "meta";
+
+TimestampMs system_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+rocksdb::ColumnFamilyOptions cf_options(const Options& o,
+                                        const std::shared_ptr<rocksdb::Cache>& cache, bool bloom) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;  // one cache for every column family bounds memory as a whole
+  if (bloom) {
+    // Point lookups (idempotency Gets, the writer's seq probes) skip files that cannot match.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = o.write_buffer_bytes;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+std::string describe(std::string_view what, const rocksdb::Status& s) {
+  std::string out(what);
+  out += ": ";
+  out += s.ToString();
+  return out;
+}
+
+}  // namespace
+
+// --- open -------------------------------------------------------------------------------------
+
+bool Store::Impl::open_db(std::string* error) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) {
+    *error = "cannot create " + options.path + ": " + ec.message();
+    return false;
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // RocksDB keeps up to 1000 old info logs by default; a long-running server needs few.
+  db_options.keep_log_file_num = 10;
+
+  block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options(options, block_cache, false)},
+      {std::string(kCfChannels), cf_options(options, block_cache, false)},
+      {std::string(kCfMessages), cf_options(options, block_cache, true)},
+      {std::string(kCfIdempotency), cf_options(options, block_cache, true)},
+      {std::string(kCfMeta), cf_options(options, block_cache, false)},
+  };
+  // RocksDB refuses to open a database without naming all of its column families, so ones
+  // added by a newer version are opened with default options and left alone. A missing
+  // database makes ListColumnFamilies fail, which is expected on first start.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+    for (const auto& name : existing) {
+      bool known = false;
+      for (const auto& d : descriptors) known = known || d.name == name;
+      if (!known) descriptors.emplace_back(name, cf_options(options, block_cache, false));
+    }
+  }
+
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
+  if (!s.ok()) {
+    *error = describe("cannot open database " + options.path, s);
+    db = nullptr;
+    handles.clear();
+    return false;
+  }
+  // DB::Open returns handles in descriptor order.
+  cf_channels = handles[1];
+  cf_messages = handles[2];
+  cf_idempotency = handles[3];
+  cf_meta = handles[4];
+  return true;
+}
+
+bool Store::Impl::init_schema(std::string* error) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf_meta, codec::kSchemaKey, &value);
+  if (s.ok()) {
+    auto version = codec::decode_schema_version(value);
+    if (!version) {
+      *error = "unreadable schema version in " + options.path;
+      return false;
+    }
+    if (*version > codec::kSchemaVersion) {
+      *error = "database " + options.path + " has schema version " + std::to_string(*version) +
+               ", newer than this build supports (" + std::to_string(codec::kSchemaVersion) + ")";
+      return false;
+    }
+    return true;
+  }
+  if (!s.IsNotFound()) {
+    *error = describe("cannot read schema version", s);
+    return false;
+  }
+
+  // A fresh database: the schema marker and the default channels land in one batch, so a crash
+  // cannot leave a marked database without them (or channels without a marker).
+  rocksdb::WriteBatch batch;
+  const TimestampMs created = now();
+  const ChannelInfo defaults[] = {
+      {"help", ChannelKind::support, "Help", created, new_epoch(), false},
+      {"general", ChannelKind::chat, "General", created, new_epoch(), false},
+  };
+  for (const auto& info : defaults) {
+    s = batch.Put(cf_channels, info.name, codec::encode_channel(info));
+    if (!s.ok()) break;
+  }
+  if (s.ok()) {
+    s = batch.Put(cf_meta, codec::kSchemaKey, codec::encode_schema_version(codec::kSchemaVersion));
+  }
+  if (s.ok()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;  // first start is rare; always make it durable
+    s = db->Write(wo, &batch);
+  }
+  if (!s.ok()) {
+    *error = describe("cannot initialise database", s);
+    return false;
+  }
+  return true;
+}
+
+bool Store::Impl::load_channels(std::string* error) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf_channels));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view name = it->key().ToStringView();
+    auto info = codec::decode_channel(name, it->value().ToStringView());
+    if (!info) {
+      decode_failures.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (info->kind == ChannelKind::dm || protocol::is_dm_channel(name)) continue;  // implicit
+    channels.emplace(info->name, std::move(*info));
+  }
+  if (!it->status().ok()) {
+    *error = describe("cannot load channels", it->status());
+    return false;
+  }
+  return true;
+}
+
+std::uint64_t Store::Impl::new_epoch() {
+  // Epochs only need to differ between stores; random_device is fine at this (rare) rate.
+  // Kept below 2^53 so JavaScript clients read it exactly (JSON numbers become doubles there).
+  std::random_device rd;
+  std::uint64_t epoch = 0;
+  while (epoch == 0) epoch = ((static_cast<std::uint64_t>(rd()) << 32) ^ rd()) & ((1ULL << 53) - 1);
+  return epoch;
+}
+
+std::unique_ptr<Store> Store::open(const Options& options, CommitHandler on_commit,
+                                   std::string* error) {
+  std::string ignored;
+  if (error == nullptr) error = &ignored;
+  if (options.path.empty()) {
+    *error = "storage path is empty";
+    return nullptr;
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (!impl->options.clock) impl->options.clock = system_clock_ms;
+  if (impl->options.max_batch == 0) impl->options.max_batch = 1;
+  impl->on_commit = std::move(on_commit);
+
+  // ~Impl closes whatever was opened when a later step fails.
+  if (!impl->open_db(error) || !impl->init_schema(error) || !impl->load_channels(error)) {
+    return nullptr;
+  }
+  Impl* raw = impl.get();
+  impl->writer = std::thread([raw] { raw->run_writer(); });
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+// --- close ------------------------------------------------------------------------------------
+
+void Store::close() {
+  std::lock_guard close_lock(impl_->close_mu);
+  if (impl_->closed) return;
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    impl_->closing = true;
+  }
+  impl_->queue_cv.notify_all();
+  // The writer exits only once the queue is empty, so everything accepted gets committed and
+  // reported before the join returns.
+  if (impl_->writer.joinable()) impl_->writer.join();
+  impl_->close_db();
+  impl_->closed = true;
+}
+
+Store::~Store() { close(); }
+
+Store::Impl::~Impl() {
+  // Only reached with a running writer if open() failed after starting it, which it does not;
+  // the guard keeps a future change from turning into std::terminate.
+  if (writer.joinable()) {
+    {
+      std::lock_guard lock(queue_mu);
+      closing = true;
+    }
+    queue_cv.notify_all();
+    writer.join();
+  }
+  close_db();
+}
+
+void Store::Impl::close_db() {
+  std::unique_lock lock(db_mu);
+  if (db == nullptr) return;
+  // A clean shutdown leaves nothing to replay: flush the memtables, and in fast mode sync the
+  // WAL so that what was acked survives a power loss after a clean stop as well. Failures here
+  // lose nothing that the durability mode promised (the WAL still holds every batch), so they
+  // are not fatal; the database is closed regardless.
+  rocksdb::Status s = db->FlushWAL(/*sync=*/true);
+  if (s.ok()) s = db->Flush(rocksdb::FlushOptions(), handles);
+  for (auto* h : handles) {
+    rocksdb::Status d = db->DestroyColumnFamilyHandle(h);
+    if (!d.ok() && s.ok()) s = d;
+  }
+  handles.clear();
+  cf_channels = cf_messages = cf_idempotency = cf_meta = nullptr;
+  rocksdb::Status c = db->Close();
+  if (!c.ok() && s.ok()) s = c;
+  delete db;
+  db = nullptr;
+  block_cache.reset();
+  (void)s;  // nothing to report to: close() cannot fail by contract (see above)
+}
+
+// --- queue ------------------------------------------------------------------------------------
+
+bool Store::submit(WriteRequest&& req) {
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    if (impl_->closing || impl_->queue.size() >= impl_->options.max_queue) return false;
+    impl_->queue.push_back(std::move(req));
+  }
+  impl_->queue_cv.notify_one();
+  return true;
+}
+
+std::size_t Store::queue_depth() const {
+  std::lock_guard lock(impl_->queue_mu);
+  return impl_->queue.size();
+}
+
+// --- channel directory ------------------------------------------------------------------------
+
+std::optional<ChannelInfo> Store::get_channel(std::string_view name) const {
+  if (protocol::is_dm_channel(name)) {
+    ChannelInfo dm;
+    dm.name = std::string(name);
+    dm.kind = ChannelKind::dm;
+    dm.epoch = 1;  // DMs have no stored metadata; a fixed epoch is documented in store.hpp
+    return dm;
+  }
+  std::shared_lock lock(impl_->channels_mu);
+  auto it = impl_->channels.find(name);
+  if (it == impl_->channels.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<ChannelInfo> Store::list_channels() const {
+  std::shared_lock lock(impl_->channels_mu);
+  std::vector<ChannelInfo> out;
+  out.reserve(impl_->channels.size());
+  for (const auto& [name, info] : impl_->channels) out.push_back(info);  // map: sorted by name
+  return out;
+}
+
+}  // namespace parley::storage

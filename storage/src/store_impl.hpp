@@ -1,0 +1,108 @@
+// Private state of Store, shared by store.cpp (open/close, channels), reader.cpp (queries) and
+// writer.cpp (the group-commit thread). RocksDB types stay behind this header.
+#pragma once
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "parley/storage/store.hpp"
+
+namespace parley::storage {
+
+// Transparent hashing, so lookups by string_view do not allocate.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+// The newest message of a channel as found on disk.
+struct LastMessage {
+  std::uint64_t seq = 0;  // 0: the channel has no messages
+  TimestampMs ts = 0;     // 0 when empty or when the newest value does not decode
+};
+
+struct Store::Impl {
+  Options options;
+  CommitHandler on_commit;
+
+  // --- RocksDB (set up by open(), torn down by close_db()) ---
+  // Readers hold db_mu shared while they use `db`; close_db() takes it exclusively, so a read
+  // racing with close() finishes first or sees db == nullptr and returns nothing.
+  mutable std::shared_mutex db_mu;
+  std::shared_ptr<rocksdb::Cache> block_cache;
+  rocksdb::DB* db = nullptr;
+  // Every handle opened, including column families this version does not know (kept open so
+  // that a database written by a newer version still opens); destroyed in close_db().
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* cf_channels = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_messages = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_idempotency = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_meta = nullptr;
+
+  // --- Channel directory: non-DM channels, served from memory ---
+  mutable std::shared_mutex channels_mu;
+  std::map<std::string, ChannelInfo, std::less<>> channels;  // guarded by channels_mu
+
+  // --- Highest committed seq per channel, so last_seq() rarely touches disk ---
+  mutable std::shared_mutex committed_mu;
+  StringMap<std::uint64_t> committed_seq;  // guarded by committed_mu
+
+  // --- Write queue ---
+  mutable std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<WriteRequest> queue;  // guarded by queue_mu
+  bool closing = false;            // guarded by queue_mu
+  std::thread writer;
+
+  // Serialises close() so that concurrent callers all return after the database is closed.
+  std::mutex close_mu;
+  bool closed = false;  // guarded by close_mu
+
+  // --- Writer-thread state (touched only by the writer) ---
+  struct ChannelCursor {
+    std::uint64_t next_seq = 1;
+    TimestampMs last_ts = 0;
+  };
+  StringMap<ChannelCursor> cursors;
+
+  // Stored values that failed to decode and were skipped (corruption or a newer format).
+  mutable std::atomic<std::uint64_t> decode_failures{0};
+
+  ~Impl();
+
+  // store.cpp
+  bool open_db(std::string* error);
+  bool init_schema(std::string* error);
+  bool load_channels(std::string* error);
+  void close_db();
+  std::uint64_t new_epoch();
+  TimestampMs now() const { return options.clock(); }
+
+  // reader.cpp. On a RocksDB error returns false and sets *error.
+  bool find_last(std::string_view channel, LastMessage* out, std::string* error) const;
+  void note_committed(std::string_view channel, std::uint64_t seq);
+
+  // writer.cpp
+  void run_writer();
+  void commit_batch(std::vector<WriteRequest>& reqs);
+};
+
+}  // namespace parley::storage

@@ -1,0 +1,246 @@
+#include "harness.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace parley::test {
+
+namespace fs = std::filesystem;
+
+std::string fast_config(const std::string& dir, const std::string& extra) {
+  fs::create_directories(dir);
+  std::string path = dir + "/parley.toml";
+  std::ofstream(path) << "[limits]\nrate_per_s = 100000\nrate_burst = 100000\n" << extra;
+  return path;
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path = (fs::temp_directory_path() /
+          ("parley_it_" + std::to_string(::getpid()) + "_" + std::to_string(rd())))
+             .string();
+  fs::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+
+ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> extra_args)
+    : data_dir_(std::move(data_dir)), extra_(std::move(extra_args)) {
+  fs::create_directories(data_dir_);
+  auto secret = fs::path(data_dir_) / "secret.key";
+  if (!fs::exists(secret)) {
+    std::ofstream(secret) << "test-secret-0123456789abcdef0123456789abcdef\n";
+    fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  log_path_ = data_dir_ + "/server.log";
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) kill9();
+}
+
+std::string ServerProcess::secret() const {
+  std::ifstream in(fs::path(data_dir_) / "secret.key");
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+std::string ServerProcess::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool ServerProcess::start() {
+  std::string port_file = data_dir_ + "/port";
+  fs::remove(port_file);
+  std::vector<std::string> args = {std::string(PARLEY_BIN_DIR) + "/parleyd",
+                                   "serve",
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--data-dir",
+                                   data_dir_,
+                                   "--port-file",
+                                   port_file,
+                                   "--threads",
+                                   "2"};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  // Bounded wait for the port file (written once the listener and storage are up).
+  for (int i = 0; i < 1000; ++i) {
+    std::ifstream in(port_file);
+    int p = 0;
+    if (in >> p && p > 0) {
+      port_ = static_cast<std::uint16_t>(p);
+      return true;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+void ServerProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::terminate() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  // Bounded: 30 s, then SIGKILL.
+  for (int i = 0; i < 3000; ++i) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill9();
+  return -9;
+}
+
+std::string ServerProcess::token(const std::string& user, const std::string& role,
+                                 const std::string& name, std::int64_t ttl_s) const {
+  protocol::Claims c;
+  c.sub = user;
+  c.name = name.empty() ? user : name;
+  c.role = *protocol::parse_role(role);
+  c.exp = std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count() +
+          ttl_s;
+  return protocol::jwt_sign(c, secret());
+}
+
+Client::Client(std::uint16_t port) {
+  std::string err;
+  if (!ws_.connect("127.0.0.1", port, &err)) ADD_FAILURE() << "connect failed: " << err;
+}
+
+bool Client::auth(const std::string& token) {
+  send({{"op", "auth"}, {"token", token}});
+  auto w = wait_for([](const json::object& o) {
+    auto op = o.if_contains("op");
+    return op && op->is_string() && (op->as_string() == "welcome" || op->as_string() == "error");
+  });
+  return w && str(w->at("op")) == "welcome";
+}
+
+void Client::send(const json::object& frame) { ws_.send(json::serialize(frame)); }
+
+std::optional<json::object> Client::next(std::chrono::milliseconds timeout) {
+  if (cursor_ < seen_.size()) return seen_[cursor_++];
+  auto raw = ws_.recv(timeout);
+  if (!raw) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(*raw, ec);
+  if (ec || !v.is_object()) {
+    ADD_FAILURE() << "server sent something that is not a JSON object: " << *raw;
+    return std::nullopt;
+  }
+  seen_.push_back(v.as_object());
+  cursor_ = seen_.size();
+  return seen_.back();
+}
+
+std::optional<json::object> Client::wait_for(
+    const std::function<bool(const json::object&)>& pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // First look at objects already received but not consumed.
+  for (std::size_t i = cursor_; i < seen_.size(); ++i) {
+    if (pred(seen_[i])) return seen_[i];
+  }
+  cursor_ = seen_.size();
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    auto o = next(left);
+    if (!o) return std::nullopt;
+    if (pred(*o)) return o;
+  }
+}
+
+json::object Client::request(json::object frame, std::chrono::milliseconds timeout) {
+  std::int64_t id = next_id_++;
+  frame["id"] = id;
+  send(frame);
+  auto reply = wait_for(
+      [id](const json::object& o) {
+        auto i = o.if_contains("id");
+        return i && i->is_int64() && i->as_int64() == id;
+      },
+      timeout);
+  if (!reply) return json::object{{"op", "timeout"}};
+  return *reply;
+}
+
+std::vector<json::object> Client::messages(const std::string& channel, std::size_t count,
+                                           std::chrono::milliseconds timeout) {
+  std::vector<json::object> out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto is_msg = [&](const json::object& o) {
+    return str(o.at("op")) == "message" && str(o.at("channel")) == channel;
+  };
+  for (std::size_t i = cursor_; i < seen_.size() && out.size() < count; ++i) {
+    if (is_msg(seen_[i])) out.push_back(seen_[i]);
+  }
+  cursor_ = seen_.size();
+  while (out.size() < count) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    auto o = next(left);
+    if (!o) break;
+    if (is_msg(*o)) out.push_back(*o);
+  }
+  return out;
+}
+
+std::string str(const json::value& v) {
+  if (!v.is_string()) return "<not a string: " + json::serialize(v) + ">";
+  return std::string(v.as_string());
+}
+
+std::int64_t num(const json::value& v) {
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64()) return static_cast<std::int64_t>(v.as_uint64());
+  return -1;
+}
+
+}  // namespace parley::test

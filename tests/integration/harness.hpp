@@ -1,0 +1,95 @@
+// Black-box test harness: a real parleyd process on an ephemeral port with a temp data dir,
+// and protocol-speaking clients over real WebSockets.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parley/protocol/jwt.hpp"
+#include "ws_client.hpp"
+
+namespace parley::test {
+
+namespace json = boost::json;
+
+// A temp directory removed on destruction.
+// Writes a TOML config into `dir` that lifts the per-connection rate limit, for tests that
+// pipeline bursts of hundreds of frames; returns its path.
+std::string fast_config(const std::string& dir, const std::string& extra = "");
+
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  std::string path;
+};
+
+class ServerProcess {
+ public:
+  // Starts parleyd serve with --listen 127.0.0.1:0 and the given data dir (a fresh secret is
+  // written there first unless one exists). Extra args are appended.
+  explicit ServerProcess(std::string data_dir, std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+
+  bool start();                // waits until the port file appears; false if it died
+  void kill9();                // SIGKILL and reap
+  int terminate();             // SIGTERM, wait, return the exit status
+  bool running() const { return pid_ > 0; }
+  std::uint16_t port() const { return port_; }
+  const std::string& data_dir() const { return data_dir_; }
+  std::string secret() const;
+  std::string log() const;     // stderr+stdout of the process so far
+
+  // A signed token for this server.
+  std::string token(const std::string& user, const std::string& role = "customer",
+                    const std::string& name = "", std::int64_t ttl_s = 3600) const;
+
+ private:
+  std::string data_dir_;
+  std::vector<std::string> extra_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string log_path_;
+};
+
+// A connected, authenticated client that collects every server object it receives.
+class Client {
+ public:
+  // Connects to 127.0.0.1:port; asserts (via ADD_FAILURE) on failure.
+  Client(std::uint16_t port);
+  bool auth(const std::string& token);  // sends auth and waits for welcome
+
+  void send(const json::object& frame);
+  void send_raw(std::string_view text) { ws_.send(text); }
+
+  // The next object received (any op), or nullopt after timeout/close.
+  std::optional<json::object> next(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Waits for an object satisfying pred; other objects are kept in `seen()` order but skipped.
+  std::optional<json::object> wait_for(const std::function<bool(const json::object&)>& pred,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Sends a request with a fresh id and waits for the ok/error reply with that id.
+  json::object request(json::object frame,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Collects `message` events for `channel` until `count` were seen or timeout.
+  std::vector<json::object> messages(const std::string& channel, std::size_t count,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  const std::vector<json::object>& seen() const { return seen_; }
+  client::WsClient& ws() { return ws_; }
+
+ private:
+  client::WsClient ws_;
+  std::vector<json::object> seen_;     // everything received, in order
+  std::size_t cursor_ = 0;             // seen_[cursor_..] not yet consumed by next()/wait_for
+  std::int64_t next_id_ = 1;
+};
+
+std::string str(const json::value& v);        // v as std::string (must be a string)
+std::int64_t num(const json::value& v);       // v as integer
+
+}  // namespace parley::test

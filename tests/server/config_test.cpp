@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "parley/server/config.hpp"
+
+namespace fs = std::filesystem;
+using parley::server::Config;
+using parley::server::load_config_file;
+
+namespace {
+std::string write_temp(const std::string& text) {
+  static int n = 0;
+  auto p = fs::temp_directory_path() / ("parley_cfg_" + std::to_string(::getpid()) + "_" +
+                                        std::to_string(n++) + ".toml");
+  std::ofstream(p) << text;
+  return p.string();
+}
+}  // namespace
+
+TEST(Config, DefaultsAreDocumentedValues) {
+  Config c;
+  EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.server.data_dir, "var/data");
+  EXPECT_EQ(c.limits.max_frame_bytes, 64u * 1024);
+  EXPECT_EQ(c.limits.max_text_chars, 4000u);
+  EXPECT_EQ(c.storage.durability, "fsync");
+  std::string err;
+  EXPECT_TRUE(parley::server::validate_config(c, &err)) << err;
+}
+
+TEST(Config, FileOverridesOnlyGivenKeys) {
+  Config c;
+  std::string err;
+  auto path = write_temp(
+      "[server]\nlisten = \"127.0.0.1:9000\"\nthreads = 3\n"
+      "[limits]\nmax_text_chars = 100\nrate_per_s = 2.5\n"
+      "[storage]\ndurability = \"fast\"\n");
+  ASSERT_TRUE(load_config_file(path, c, &err)) << err;
+  EXPECT_EQ(c.server.listen, "127.0.0.1:9000");
+  EXPECT_EQ(c.server.threads, 3u);
+  EXPECT_EQ(c.limits.max_text_chars, 100u);
+  EXPECT_DOUBLE_EQ(c.limits.rate_per_s, 2.5);
+  EXPECT_EQ(c.storage.durability, "fast");
+  EXPECT_EQ(c.limits.max_frame_bytes, 64u * 1024);  // untouched
+  fs::remove(path);
+}
+
+TEST(Config, RejectsUnknownKeysSectionsAndBadValues) {
+  struct Case {
+    const char* text;
+    const char* needle;
+  } cases[] = {
+      {"[limits]\nmax_frame_byte = 10\n", "unknown key limits.max_frame_byte"},
+      {"[limit]\nmax_frame_bytes = 1000\n", "unknown section [limit]"},
+      {"[limits]\nmax_frame_bytes = \"big\"\n", "must be an integer"},
+      {"[limits]\nmax_text_chars = 0\n", "between"},
+      {"[storage]\ndurability = \"sometimes\"\n", "durability"},
+      {"[server\nlisten=1", "line"},
+  };
+  for (const auto& tc : cases) {
+    Config c;
+    std::string err;
+    auto path = write_temp(tc.text);
+    EXPECT_FALSE(load_config_file(path, c, &err)) << tc.text;
+    EXPECT_NE(err.find(tc.needle), std::string::npos) << "error was: " << err;
+    fs::remove(path);
+  }
+}

@@ -1,0 +1,235 @@
+// Unit tests of the private key/value codec (storage/src/codec.hpp).
+#include "codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <random>
+#include <string>
+
+namespace parley::storage::codec {
+namespace {
+
+using namespace std::string_literals;
+
+constexpr std::uint64_t kMax64 = std::numeric_limits<std::uint64_t>::max();
+
+StoredMessage sample_message() {
+  StoredMessage m;
+  m.seq = 42;
+  m.ts = 1'700'000'000'123;
+  m.from_id = "user-7@example";
+  m.from_name = "Zoë \xF0\x9F\x98\x80";
+  m.from_role = Role::staff;
+  m.from_advocate = true;
+  m.text = "hello\nworld\0with nul"s;
+  m.reply_to = 41;
+  return m;
+}
+
+void expect_same(const StoredMessage& a, const StoredMessage& b) {
+  EXPECT_EQ(a.seq, b.seq);
+  EXPECT_EQ(a.ts, b.ts);
+  EXPECT_EQ(a.from_id, b.from_id);
+  EXPECT_EQ(a.from_name, b.from_name);
+  EXPECT_EQ(a.from_role, b.from_role);
+  EXPECT_EQ(a.from_advocate, b.from_advocate);
+  EXPECT_EQ(a.text, b.text);
+  EXPECT_EQ(a.reply_to, b.reply_to);
+}
+
+TEST(CodecKeys, MessageKeyIsChannelNulBigEndianSeq) {
+  EXPECT_EQ(message_key("general", 0x0102030405060708ull),
+            "general\0\x01\x02\x03\x04\x05\x06\x07\x08"s);
+  EXPECT_EQ(message_key("a", 1), "a\0\0\0\0\0\0\0\0\x01"s);
+}
+
+TEST(CodecKeys, MessageKeysSortBySeqWithinChannel) {
+  // Byte order must equal numeric order, which little-endian or decimal would break.
+  const std::uint64_t seqs[] = {0, 1, 2, 255, 256, 65535, 65536, 1ull << 40, kMax64};
+  for (std::size_t i = 1; i < std::size(seqs); ++i) {
+    EXPECT_LT(message_key("c", seqs[i - 1]), message_key("c", seqs[i])) << seqs[i];
+  }
+}
+
+TEST(CodecKeys, ChannelRangeExcludesNeighbours) {
+  const std::string lo = message_prefix("gen");
+  const std::string hi = message_prefix_end("gen");
+  for (std::uint64_t seq : std::initializer_list<std::uint64_t>{0, 1, kMax64}) {
+    const std::string k = message_key("gen", seq);
+    EXPECT_LE(lo, k);
+    EXPECT_LT(k, hi);
+  }
+  // Channels that share a textual prefix fall outside the range on either side.
+  for (const char* other : {"ge", "gen.x", "gen-x", "gen0", "general", "gem", "geo"}) {
+    for (std::uint64_t seq : std::initializer_list<std::uint64_t>{0, 1, kMax64}) {
+      const std::string k = message_key(other, seq);
+      EXPECT_TRUE(k < lo || k >= hi) << other << " " << seq;
+    }
+  }
+}
+
+TEST(CodecKeys, MessageKeySeqRoundTripsAndRejectsForeignKeys) {
+  for (std::uint64_t seq : std::initializer_list<std::uint64_t>{0, 1, 300, kMax64}) {
+    EXPECT_EQ(message_key_seq(message_key("help", seq), "help"), seq);
+  }
+  EXPECT_EQ(message_key_seq(message_key("help", 5), "hel"), std::nullopt);
+  EXPECT_EQ(message_key_seq(message_key("help", 5), "helpx"), std::nullopt);
+  EXPECT_EQ(message_key_seq(message_key("help", 5).substr(0, 12), "help"), std::nullopt);
+  EXPECT_EQ(message_key_seq(message_key("help", 5) + "x", "help"), std::nullopt);
+  EXPECT_EQ(message_key_seq("help\x01\0\0\0\0\0\0\0\x01"s, "help"), std::nullopt);
+}
+
+TEST(CodecKeys, IdempotencyKeyIsUserNulClientId) {
+  EXPECT_EQ(idempotency_key("alice", "m-1"), "alice\0m-1"s);
+  EXPECT_NE(idempotency_key("ab", "c"), idempotency_key("a", "bc"));
+}
+
+TEST(CodecMessage, RoundTrip) {
+  const StoredMessage m = sample_message();
+  const std::string v = encode_message(m);
+  EXPECT_EQ(static_cast<std::uint8_t>(v[0]), kFormatVersion);
+  auto back = decode_message(m.seq, v);
+  ASSERT_TRUE(back.has_value());
+  expect_same(*back, m);
+}
+
+TEST(CodecMessage, RoundTripExtremes) {
+  StoredMessage m;  // empty strings, zero values
+  auto back = decode_message(1, encode_message(m));
+  ASSERT_TRUE(back.has_value());
+  m.seq = 1;
+  expect_same(*back, m);
+
+  m.ts = std::numeric_limits<TimestampMs>::min();
+  m.reply_to = kMax64;
+  m.from_role = Role::admin;
+  m.text.assign(100'000, 'x');
+  back = decode_message(kMax64, encode_message(m));
+  ASSERT_TRUE(back.has_value());
+  m.seq = kMax64;
+  expect_same(*back, m);
+
+  m.ts = -1;
+  back = decode_message(kMax64, encode_message(m));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->ts, -1);
+}
+
+TEST(CodecMessage, EveryTruncationIsRejected) {
+  const std::string v = encode_message(sample_message());
+  for (std::size_t n = 0; n < v.size(); ++n) {
+    EXPECT_EQ(decode_message(1, v.substr(0, n)), std::nullopt) << "prefix of " << n << " bytes";
+  }
+}
+
+TEST(CodecMessage, TrailingBytesAreToleratedForFutureFields) {
+  const StoredMessage m = sample_message();
+  auto back = decode_message(m.seq, encode_message(m) +
+                                        "\x05"
+                                        "future\x01"s);
+  ASSERT_TRUE(back.has_value());
+  expect_same(*back, m);
+}
+
+TEST(CodecMessage, UnknownVersionAndBadRoleAreRejected) {
+  std::string v = encode_message(sample_message());
+  for (char version : {'\0', '\2', '\xff'}) {
+    std::string w = v;
+    w[0] = version;
+    EXPECT_EQ(decode_message(1, w), std::nullopt) << int(version);
+  }
+  StoredMessage m;  // role byte follows ts (1 byte), from_id and from_name (1 byte each, empty)
+  std::string w = encode_message(m);
+  ASSERT_EQ(w[4], 0);
+  w[4] = 4;
+  EXPECT_EQ(decode_message(1, w), std::nullopt);
+}
+
+TEST(CodecMessage, HugeLengthPrefixAndOverlongVarintAreRejected) {
+  // version, ts, then a from_id length of 2^63.
+  std::string huge = "\x01\x00"s + "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01"s + "abc";
+  EXPECT_EQ(decode_message(1, huge), std::nullopt);
+  // An 11-byte varint for ts.
+  std::string overlong = "\x01"s + std::string(10, '\xff') + "\x01" + std::string(8, '\0');
+  EXPECT_EQ(decode_message(1, overlong), std::nullopt);
+  // A 10th varint byte carrying more than the 64th bit.
+  std::string too_big = "\x01"s + std::string(9, '\xff') + "\x02" + std::string(8, '\0');
+  EXPECT_EQ(decode_message(1, too_big), std::nullopt);
+}
+
+TEST(CodecMessage, RandomGarbageNeverCrashes) {
+  std::mt19937_64 rng(12345);
+  const std::string valid = encode_message(sample_message());
+  int decoded = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    std::string v;
+    if (i % 2 == 0) {
+      v.resize(rng() % 64);
+      for (auto& ch : v) ch = static_cast<char>(rng());
+    } else {  // mutate a valid value: flips reach deeper into the decoder
+      v = valid;
+      v[rng() % v.size()] = static_cast<char>(rng());
+    }
+    decoded += decode_message(1, v).has_value();
+    (void)decode_channel("x", v);
+    (void)decode_idempotency(v);
+  }
+  EXPECT_GT(decoded, 0);  // some mutations only change text bytes
+}
+
+TEST(CodecIdempotency, RoundTripAndTruncation) {
+  const IdempotencyRecord rec{"dm:alice:bob", 123456789, -5};
+  const std::string v = encode_idempotency(rec);
+  EXPECT_EQ(decode_idempotency(v), rec);
+  EXPECT_EQ(decode_idempotency(v + "extra"), rec);
+  for (std::size_t n = 0; n < v.size(); ++n) {
+    EXPECT_EQ(decode_idempotency(v.substr(0, n)), std::nullopt) << n;
+  }
+  EXPECT_EQ(decode_idempotency(encode_idempotency({"c", 0, 1})), std::nullopt);  // seq 0
+}
+
+TEST(CodecChannel, RoundTripAndTruncation) {
+  ChannelInfo info;
+  info.name = "help";
+  info.kind = ChannelKind::support;
+  info.title = "Help & support";
+  info.created_ms = 1'700'000'000'000;
+  info.epoch = 0xfedcba9876543210ull;
+  info.archived = true;
+  const std::string v = encode_channel(info);
+  auto back = decode_channel("help", v);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->name, "help");
+  EXPECT_EQ(back->kind, ChannelKind::support);
+  EXPECT_EQ(back->title, info.title);
+  EXPECT_EQ(back->created_ms, info.created_ms);
+  EXPECT_EQ(back->epoch, info.epoch);
+  EXPECT_TRUE(back->archived);
+
+  info.archived = false;
+  info.kind = ChannelKind::private_;
+  back = decode_channel("x", encode_channel(info) + "\x07");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_FALSE(back->archived);
+  EXPECT_EQ(back->kind, ChannelKind::private_);
+
+  for (std::size_t n = 0; n < v.size(); ++n) {
+    EXPECT_EQ(decode_channel("help", v.substr(0, n)), std::nullopt) << n;
+  }
+  std::string bad_kind = v;
+  bad_kind[1] = 5;
+  EXPECT_EQ(decode_channel("help", bad_kind), std::nullopt);
+}
+
+TEST(CodecMeta, SchemaVersion) {
+  EXPECT_EQ(decode_schema_version(encode_schema_version(kSchemaVersion)), kSchemaVersion);
+  EXPECT_EQ(decode_schema_version(""), std::nullopt);
+  EXPECT_EQ(decode_schema_version("\0"s), std::nullopt);
+  EXPECT_EQ(decode_schema_version("\x01\x01"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace parley::storage::codec

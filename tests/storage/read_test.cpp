@@ -1,0 +1,155 @@
+// Read paths: paging backwards and forwards, channel isolation, last_seq from disk, and seq
+// continuation after a reopen.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "parley/storage/store.hpp"
+#include "test_util.hpp"
+
+namespace parley::storage {
+namespace {
+
+using testing::append_req;
+using testing::as_append;
+using testing::Collector;
+using testing::create_req;
+using testing::open_or_fail;
+using testing::options_for;
+using testing::submit_wait;
+using testing::TempDir;
+
+constexpr std::uint64_t kMessages = 250;
+
+// seqs first..last, inclusive
+std::vector<std::uint64_t> range(std::uint64_t first, std::uint64_t last) {
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t s = first; s <= last; ++s) out.push_back(s);
+  return out;
+}
+
+std::vector<std::uint64_t> seqs_of(const std::vector<StoredMessage>& msgs) {
+  std::vector<std::uint64_t> out;
+  for (const auto& m : msgs) out.push_back(m.seq);
+  return out;
+}
+
+// Fills `general` with kMessages messages, texts "m<seq>", and `gen` (a name that is a prefix of
+// "general") with three, so that a scan leaking across channels would show.
+void fill(Store& store, Collector& c) {
+  ASSERT_EQ(submit_wait(store, c, create_req("gen", ChannelKind::chat, "Gen", 1000)).status,
+            WriteStatus::ok);
+  for (std::uint64_t i = 1; i <= kMessages; ++i) {
+    ASSERT_TRUE(store.submit(
+        append_req("general", "alice", "g" + std::to_string(i), "m" + std::to_string(i), i)));
+    if (i % 100 == 0) {
+      ASSERT_TRUE(store.submit(append_req("gen", "bob", std::to_string(i), "other", 2000 + i)));
+    }
+  }
+  ASSERT_TRUE(c.wait_count(kMessages + 3));
+  for (const auto& r : c.results()) ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
+}
+
+TEST(StoreRead, ReadBeforeWalksBackPageByPage) {
+  TempDir dir;
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  fill(*store, c);
+
+  std::vector<std::vector<std::uint64_t>> pages;
+  std::vector<bool> more;
+  std::uint64_t before = 0;  // newest first
+  for (int guard = 0; guard < 10; ++guard) {
+    Page p = store->read_before("general", before, 100);
+    pages.push_back(seqs_of(p.messages));
+    more.push_back(p.has_more);
+    for (const auto& m : p.messages) EXPECT_EQ(m.text, "m" + std::to_string(m.seq));
+    if (!p.has_more) break;
+    before = p.messages.front().seq;
+  }
+  ASSERT_EQ(pages.size(), 3u);
+  EXPECT_EQ(pages[0], range(151, 250));
+  EXPECT_EQ(pages[1], range(51, 150));
+  EXPECT_EQ(pages[2], range(1, 50));
+  EXPECT_EQ(more, (std::vector<bool>{true, true, false}));
+
+  // Edges of before_seq.
+  EXPECT_EQ(seqs_of(store->read_before("general", 251, 100).messages), range(151, 250));
+  Page beyond = store->read_before("general", 1000, 10);
+  EXPECT_EQ(seqs_of(beyond.messages), range(241, 250));
+  EXPECT_TRUE(beyond.has_more);
+  Page exact = store->read_before("general", 101, 100);  // exactly 100 older messages
+  EXPECT_EQ(seqs_of(exact.messages), range(1, 100));
+  EXPECT_FALSE(exact.has_more);
+  Page first = store->read_before("general", 2, 100);
+  EXPECT_EQ(seqs_of(first.messages), range(1, 1));
+  EXPECT_FALSE(first.has_more);
+  Page none = store->read_before("general", 1, 100);
+  EXPECT_TRUE(none.messages.empty());
+  EXPECT_FALSE(none.has_more);
+  Page zero = store->read_before("general", 0, 0);
+  EXPECT_TRUE(zero.messages.empty());
+  EXPECT_TRUE(zero.has_more);
+
+  // Neighbouring channels stay apart.
+  EXPECT_EQ(seqs_of(store->read_before("gen", 0, 100).messages), range(1, 2));
+  EXPECT_TRUE(store->read_before("gene", 0, 100).messages.empty());
+  EXPECT_TRUE(store->read_before("nope", 0, 100).messages.empty());
+}
+
+TEST(StoreRead, ReadAfterPagesForward) {
+  TempDir dir;
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  fill(*store, c);
+
+  EXPECT_EQ(seqs_of(store->read_after("general", 0, 100)), range(1, 100));
+  EXPECT_EQ(seqs_of(store->read_after("general", 100, 100)), range(101, 200));
+  EXPECT_EQ(seqs_of(store->read_after("general", 200, 100)), range(201, 250));
+  EXPECT_EQ(seqs_of(store->read_after("general", 249, 100)), range(250, 250));
+  EXPECT_TRUE(store->read_after("general", 250, 100).empty());
+  EXPECT_TRUE(store->read_after("general", std::numeric_limits<std::uint64_t>::max(), 5).empty());
+  EXPECT_TRUE(store->read_after("general", 0, 0).empty());
+  auto all = store->read_after("general", 0, std::numeric_limits<std::size_t>::max());
+  ASSERT_EQ(all.size(), kMessages);
+  EXPECT_EQ(all[41].text, "m42");
+  EXPECT_EQ(all[41].from_id, "alice");
+  EXPECT_EQ(all[41].from_name, "Name of alice");
+
+  EXPECT_EQ(seqs_of(store->read_after("gen", 0, 100)), range(1, 2));
+  EXPECT_EQ(store->read_after("gen", 0, 100)[0].text, "other");
+  EXPECT_TRUE(store->read_after("gene", 0, 100).empty());
+  EXPECT_EQ(store->last_seq("gen"), 2u);
+}
+
+TEST(StoreRead, ReopenContinuesAtNextSeq) {
+  TempDir dir;
+  {
+    Collector c;
+    auto store = open_or_fail(options_for(dir, Durability::fsync), c);
+    ASSERT_NE(store, nullptr);
+    fill(*store, c);
+  }
+  Collector c;
+  auto store = open_or_fail(options_for(dir, Durability::fsync), c);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->last_seq("general"), kMessages);  // from disk: nothing written yet
+  EXPECT_EQ(store->last_seq("gen"), 2u);
+  EXPECT_EQ(store->last_seq("help"), 0u);
+  auto r = submit_wait(*store, c, append_req("general", "carol", "new", "after restart", 1));
+  ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
+  EXPECT_EQ(as_append(r).msg.seq, kMessages + 1);
+  EXPECT_EQ(store->last_seq("general"), kMessages + 1);
+  Page newest = store->read_before("general", 0, 1);
+  ASSERT_EQ(newest.messages.size(), 1u);
+  EXPECT_EQ(newest.messages[0].seq, kMessages + 1);
+  EXPECT_EQ(newest.messages[0].text, "after restart");
+  EXPECT_TRUE(newest.has_more);
+}
+
+}  // namespace
+}  // namespace parley::storage

@@ -1,0 +1,276 @@
+// Store lifecycle: open, default channels, the channel directory, reopen, failure reporting and
+// what happens when the files hold something unexpected.
+#include "parley/storage/store.hpp"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <string>
+#include <vector>
+
+#include "codec.hpp"
+#include "test_util.hpp"
+
+namespace parley::storage {
+namespace {
+
+using testing::append_req;
+using testing::as_append;
+using testing::Collector;
+using testing::create_req;
+using testing::ManualClock;
+using testing::open_or_fail;
+using testing::options_for;
+using testing::submit_wait;
+using testing::TempDir;
+
+// Writes one key straight into a column family of a closed store's database, to plant data the
+// store itself would never write.
+void raw_put(const std::string& path, const std::string& cf, const std::string& key,
+             const std::string& value) {
+  rocksdb::DBOptions db_options;
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(db_options, path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  std::size_t target = names.size();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    descriptors.emplace_back(names[i], rocksdb::ColumnFamilyOptions());
+    if (names[i] == cf) target = i;
+  }
+  ASSERT_LT(target, names.size()) << "no column family " << cf;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db).ok());
+  EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[target], key, value).ok());
+  for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  EXPECT_TRUE(db->Close().ok());
+  delete db;
+}
+
+TEST(StoreOpen, FreshStoreHasHelpAndGeneral) {
+  TempDir dir;
+  ManualClock clock(1'700'000'000'000);
+  Collector c;
+  auto o = options_for(dir);
+  o.clock = clock.fn();
+  auto store = open_or_fail(o, c);
+  ASSERT_NE(store, nullptr);
+
+  auto help = store->get_channel("help");
+  ASSERT_TRUE(help.has_value());
+  EXPECT_EQ(help->kind, ChannelKind::support);
+  EXPECT_EQ(help->title, "Help");
+  EXPECT_EQ(help->created_ms, 1'700'000'000'000);
+  EXPECT_NE(help->epoch, 0u);
+  EXPECT_LT(help->epoch, 1ull << 53);  // exact in JavaScript
+  EXPECT_FALSE(help->archived);
+
+  auto general = store->get_channel("general");
+  ASSERT_TRUE(general.has_value());
+  EXPECT_EQ(general->kind, ChannelKind::chat);
+  EXPECT_EQ(general->title, "General");
+  EXPECT_NE(general->epoch, 0u);
+  EXPECT_NE(general->epoch, help->epoch);
+
+  auto all = store->list_channels();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "general");  // sorted by name
+  EXPECT_EQ(all[1].name, "help");
+
+  EXPECT_EQ(store->get_channel("nope"), std::nullopt);
+  EXPECT_EQ(store->last_seq("help"), 0u);
+  EXPECT_EQ(store->queue_depth(), 0u);
+}
+
+TEST(StoreOpen, ReopenKeepsChannelsAndEpochs) {
+  TempDir dir;
+  Collector c;
+  ChannelInfo help_before;
+  {
+    auto store = open_or_fail(options_for(dir), c);
+    ASSERT_NE(store, nullptr);
+    help_before = *store->get_channel("help");
+  }
+  ManualClock later(9);
+  auto o = options_for(dir);
+  o.clock = later.fn();
+  auto store = open_or_fail(o, c);
+  ASSERT_NE(store, nullptr);
+  auto help = store->get_channel("help");
+  ASSERT_TRUE(help.has_value());
+  // Not recreated: a new epoch would tell every client that history was reset.
+  EXPECT_EQ(help->epoch, help_before.epoch);
+  EXPECT_EQ(help->created_ms, help_before.created_ms);
+  EXPECT_EQ(store->list_channels().size(), 2u);
+}
+
+TEST(StoreOpen, FailuresAreReportedNotThrown) {
+  Collector c;
+  std::string error;
+  Options empty;
+  EXPECT_EQ(Store::open(empty, c.handler(), &error), nullptr);
+  EXPECT_FALSE(error.empty());
+
+  TempDir dir;
+  auto first = open_or_fail(options_for(dir), c);
+  ASSERT_NE(first, nullptr);
+  error.clear();
+  // RocksDB's LOCK file keeps a second store off the same database.
+  EXPECT_EQ(Store::open(options_for(dir), c.handler(), &error), nullptr);
+  EXPECT_NE(error.find(dir.db()), std::string::npos) << error;
+  first->close();
+  auto again = Store::open(options_for(dir), c.handler(), &error);
+  EXPECT_NE(again, nullptr) << error;
+}
+
+TEST(StoreOpen, NewerSchemaIsRefused) {
+  TempDir dir;
+  Collector c;
+  {
+    auto first = open_or_fail(options_for(dir), c);
+    ASSERT_NE(first, nullptr);
+  }
+  raw_put(dir.db(), "meta", std::string(codec::kSchemaKey),
+          codec::encode_schema_version(codec::kSchemaVersion + 1));
+  std::string error;
+  EXPECT_EQ(Store::open(options_for(dir), c.handler(), &error), nullptr);
+  EXPECT_NE(error.find("schema"), std::string::npos) << error;
+}
+
+TEST(StoreChannels, DmNamesResolveImplicitly) {
+  TempDir dir;
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  auto dm = store->get_channel("dm:alice:bob");
+  ASSERT_TRUE(dm.has_value());
+  EXPECT_EQ(dm->kind, ChannelKind::dm);
+  EXPECT_EQ(dm->epoch, 1u);
+  EXPECT_EQ(store->get_channel("dm:bob:alice"), std::nullopt);  // not canonical
+  EXPECT_EQ(store->get_channel("dm:alice:alice"), std::nullopt);
+  EXPECT_EQ(store->list_channels().size(), 2u);  // DMs are never listed
+}
+
+TEST(StoreChannels, CreateConflictAndSurviveReopen) {
+  TempDir dir;
+  ManualClock clock(5000);
+  Collector c;
+  auto o = options_for(dir);
+  o.clock = clock.fn();
+  {
+    auto store = open_or_fail(o, c);
+    ASSERT_NE(store, nullptr);
+    auto r = submit_wait(*store, c, create_req("releases", ChannelKind::announce, "Releases", 1));
+    EXPECT_EQ(r.status, WriteStatus::ok) << r.error;
+    const auto& created = std::get<CreateChannel>(r.req.op).info;
+    EXPECT_EQ(created.created_ms, 5000);  // filled in by the writer
+    EXPECT_NE(created.epoch, 0u);
+
+    auto info = store->get_channel("releases");
+    ASSERT_TRUE(info.has_value());  // visible as soon as the commit is reported
+    EXPECT_EQ(info->kind, ChannelKind::announce);
+    EXPECT_EQ(info->epoch, created.epoch);
+
+    EXPECT_EQ(submit_wait(*store, c, create_req("releases", ChannelKind::chat, "x", 2)).status,
+              WriteStatus::conflict);
+    EXPECT_EQ(submit_wait(*store, c, create_req("help", ChannelKind::chat, "x", 3)).status,
+              WriteStatus::conflict);
+    EXPECT_EQ(submit_wait(*store, c, create_req("dm:alice:bob", ChannelKind::chat, "x", 4)).status,
+              WriteStatus::conflict);
+    EXPECT_EQ(submit_wait(*store, c, create_req("", ChannelKind::chat, "x", 5)).status,
+              WriteStatus::error);
+    EXPECT_EQ(submit_wait(*store, c, create_req("odd", ChannelKind::dm, "x", 6)).status,
+              WriteStatus::error);
+    // A rejected request does not spoil the rest of its batch.
+    EXPECT_EQ(submit_wait(*store, c, create_req("later", ChannelKind::chat, "Later", 7)).status,
+              WriteStatus::ok);
+  }
+  auto store = open_or_fail(o, c);
+  ASSERT_NE(store, nullptr);
+  auto info = store->get_channel("releases");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->kind, ChannelKind::announce);
+  EXPECT_EQ(info->title, "Releases");
+  EXPECT_EQ(info->created_ms, 5000);
+  std::vector<std::string> names;
+  for (const auto& ch : store->list_channels()) names.push_back(ch.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"general", "help", "later", "releases"}));
+  EXPECT_EQ(submit_wait(*store, c, create_req("releases", ChannelKind::chat, "x", 8)).status,
+            WriteStatus::conflict);
+}
+
+TEST(StoreChannels, ArchivedChannelRefusesAppends) {
+  TempDir dir;
+  Collector c;
+  {
+    auto first = open_or_fail(options_for(dir), c);
+    ASSERT_NE(first, nullptr);
+  }
+  ChannelInfo old{"old", ChannelKind::chat, "Old", 1, 77, true};
+  raw_put(dir.db(), "channels", old.name, codec::encode_channel(old));
+
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  auto info = store->get_channel("old");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_TRUE(info->archived);
+  EXPECT_EQ(submit_wait(*store, c, append_req("old", "alice", "m1", "hi", 1)).status,
+            WriteStatus::not_found);
+  EXPECT_EQ(submit_wait(*store, c, create_req("old", ChannelKind::chat, "x", 2)).status,
+            WriteStatus::conflict);
+}
+
+TEST(StoreCorruption, UndecodableValuesAreSkipped) {
+  TempDir dir;
+  Collector c;
+  {
+    auto store = open_or_fail(options_for(dir), c);
+    ASSERT_NE(store, nullptr);
+    for (std::uint64_t i = 1; i <= 3; ++i) {
+      auto r = submit_wait(*store, c, append_req("general", "alice", std::to_string(i), "m", i));
+      ASSERT_EQ(r.status, WriteStatus::ok);
+    }
+  }
+  raw_put(dir.db(), "messages", codec::message_key("general", 2), "\x09garbage");
+  raw_put(dir.db(), "channels", "broken", "\x01");
+
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->get_channel("broken"), std::nullopt);
+  auto msgs = store->read_after("general", 0, 10);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].seq, 1u);
+  EXPECT_EQ(msgs[1].seq, 3u);
+  auto page = store->read_before("general", 0, 10);
+  ASSERT_EQ(page.messages.size(), 2u);
+  EXPECT_EQ(page.messages[0].seq, 1u);
+  // The seq counter follows the keys, so a bad value never causes a seq to be reused.
+  auto r = submit_wait(*store, c, append_req("general", "alice", "4", "m", 4));
+  EXPECT_EQ(r.status, WriteStatus::ok);
+  EXPECT_EQ(as_append(r).msg.seq, 4u);
+  EXPECT_EQ(store->last_seq("general"), 4u);
+}
+
+TEST(StoreDurability, FastAndFsyncModesBothPersist) {
+  for (Durability d : {Durability::fast, Durability::fsync}) {
+    TempDir dir;
+    Collector c;
+    {
+      auto store = open_or_fail(options_for(dir, d), c);
+      ASSERT_NE(store, nullptr);
+      for (std::uint64_t i = 1; i <= 20; ++i) {
+        ASSERT_TRUE(store->submit(append_req("help", "bob", std::to_string(i), "q", i)));
+      }
+      ASSERT_TRUE(c.wait_count(20));
+    }
+    for (const auto& r : c.results()) EXPECT_EQ(r.status, WriteStatus::ok) << r.error;
+    Collector c2;
+    auto store = open_or_fail(options_for(dir, d), c2);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->last_seq("help"), 20u);
+    EXPECT_EQ(store->read_after("help", 0, 100).size(), 20u);
+  }
+}
+
+}  // namespace
+}  // namespace parley::storage
