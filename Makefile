@@ -7,8 +7,9 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
   libboost1.81-dev libboost-json1.81-dev librocksdb-dev libsimdjson-dev libssl-dev \
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev \
   libgtest-dev libgmock-dev libbenchmark-dev
-# Extra packages the tests need.
-TEST_PACKAGES := curl
+# Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
+# from npm, which never downloads a browser of its own).
+TEST_PACKAGES := curl chromium
 
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= var/data
@@ -20,6 +21,8 @@ deps:
 
 test-deps: deps
 	@scripts/install-deps.sh $(TEST_PACKAGES)
+	@# Node 20+ with npm: keep an existing installation (e.g. NodeSource's, which bundles npm).
+	@command -v node >/dev/null && command -v npm >/dev/null || scripts/install-deps.sh nodejs npm
 
 configure: deps
 	@cmake --preset release >/dev/null

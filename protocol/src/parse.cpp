@@ -1,3 +1,4 @@
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -18,12 +19,69 @@ namespace {
 using detail::Fields;
 using detail::Key;
 
+// The index of alternative T in Command.
+template <class T, std::size_t I = 0>
+constexpr std::size_t index_of() noexcept {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, Command>, T>) {
+    return I;
+  } else {
+    return index_of<T, I + 1>();
+  }
+}
+
 // Op names in the order of the Command alternatives: kOpNames[cmd.index()] names cmd's op.
-constexpr std::string_view kOpNames[] = {"auth", "join",    "leave",  "send",
-                                         "dm",   "history", "typing", "ping"};
+constexpr std::string_view kOpNames[] = {
+    "auth",           "join",       "leave",          "send",           "dm",
+    "history",        "typing",     "ping",           "edit",           "delete",
+    "react",          "report",     "resolve_report", "mute",           "ban",
+    "kick",           "slow_mode",  "lock",           "create_channel", "archive_channel",
+    "update_channel", "add_member", "helpful",        "solve",          "set_advocate"};
 static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
-static_assert(std::is_same_v<std::variant_alternative_t<4, Command>, DmCmd> &&
-              std::is_same_v<std::variant_alternative_t<7, Command>, PingCmd>);
+
+template <class T>
+constexpr bool named(std::string_view op) noexcept {
+  return kOpNames[index_of<T>()] == op;
+}
+static_assert(named<AuthCmd>("auth") && named<JoinCmd>("join") && named<LeaveCmd>("leave") &&
+              named<SendCmd>("send") && named<DmCmd>("dm") && named<HistoryCmd>("history") &&
+              named<TypingCmd>("typing") && named<PingCmd>("ping") && named<EditCmd>("edit") &&
+              named<DeleteCmd>("delete") && named<ReactCmd>("react") &&
+              named<ReportCmd>("report") && named<ResolveReportCmd>("resolve_report") &&
+              named<MuteCmd>("mute") && named<BanCmd>("ban") && named<KickCmd>("kick") &&
+              named<SlowModeCmd>("slow_mode") && named<LockCmd>("lock") &&
+              named<CreateChannelCmd>("create_channel") &&
+              named<ArchiveChannelCmd>("archive_channel") &&
+              named<UpdateChannelCmd>("update_channel") && named<MemberCmd>("add_member") &&
+              named<HelpfulCmd>("helpful") && named<SolveCmd>("solve") &&
+              named<SetAdvocateCmd>("set_advocate"));
+
+// Four commands serve two ops each; the second op ("unreact", ...) sets the command's flag to
+// false. Indexed like kOpNames; empty for the other commands.
+constexpr auto kInverseOpNames = [] {
+  std::array<std::string_view, std::variant_size_v<Command>> names{};
+  names[index_of<ReactCmd>()] = "unreact";
+  names[index_of<MuteCmd>()] = "unmute";
+  names[index_of<BanCmd>()] = "unban";
+  names[index_of<MemberCmd>()] = "remove_member";
+  return names;
+}();
+
+// True for a command of the second op of its pair (ReactCmd with add == false, ...).
+bool is_inverse(const Command& c) noexcept {
+  if (const auto* r = std::get_if<ReactCmd>(&c)) return !r->add;
+  if (const auto* m = std::get_if<MuteCmd>(&c)) return !m->on;
+  if (const auto* b = std::get_if<BanCmd>(&c)) return !b->on;
+  if (const auto* m = std::get_if<MemberCmd>(&c)) return !m->add;
+  return false;
+}
+
+// Turns a freshly emplaced command into the second op of its pair.
+void make_inverse(Command& c) noexcept {
+  if (auto* r = std::get_if<ReactCmd>(&c)) r->add = false;
+  if (auto* m = std::get_if<MuteCmd>(&c)) m->on = false;
+  if (auto* b = std::get_if<BanCmd>(&c)) b->on = false;
+  if (auto* m = std::get_if<MemberCmd>(&c)) m->add = false;
+}
 
 // Ids are echoed verbatim in every reply; bound them so they cannot bloat the output.
 constexpr std::size_t kMaxIdBytes = 128;
@@ -55,9 +113,17 @@ bool read_id(const simdjson::dom::element& e, std::string& id_json) {
   return false;
 }
 
-std::optional<std::size_t> find_op(std::string_view name) noexcept {
+struct OpRef {
+  std::size_t index;  // of the Command alternative
+  bool inverse;       // the second op of a pair (see kInverseOpNames)
+};
+
+std::optional<OpRef> find_op(std::string_view name) noexcept {
   for (std::size_t i = 0; i < std::size(kOpNames); ++i) {
-    if (kOpNames[i] == name) return i;
+    if (kOpNames[i] == name) return OpRef{i, false};
+  }
+  for (std::size_t i = 0; i < kInverseOpNames.size(); ++i) {
+    if (!kInverseOpNames[i].empty() && kInverseOpNames[i] == name) return OpRef{i, true};
   }
   return std::nullopt;
 }
@@ -82,7 +148,8 @@ void emplace_by_index(Command& cmd, std::size_t index, std::index_sequence<I...>
 }  // namespace
 
 std::string_view op_name(const Command& c) noexcept {
-  return c.index() < std::size(kOpNames) ? kOpNames[c.index()] : std::string_view{};
+  if (c.index() >= std::size(kOpNames)) return {};  // valueless_by_exception
+  return is_inverse(c) ? kInverseOpNames[c.index()] : kOpNames[c.index()];
 }
 
 ParseResult parse_request(std::string_view frame, const ParseLimits& limits) {
@@ -133,14 +200,16 @@ ParseResult parse_request(std::string_view frame, const ParseLimits& limits) {
   if (op->get_string().get(op_str)) {
     return fail(ErrorCode::bad_request, "\"op\" must be a string", std::move(id_json));
   }
-  const std::optional<std::size_t> op_index = find_op(op_str);
-  if (!op_index) {
+  const std::optional<OpRef> op_ref = find_op(op_str);
+  if (!op_ref) {
     return fail(ErrorCode::bad_request, unknown_op_message(op_str), std::move(id_json));
   }
 
   Request request;
-  emplace_by_index(request.cmd, *op_index,
+  emplace_by_index(request.cmd, op_ref->index,
                    std::make_index_sequence<std::variant_size_v<Command>>{});
+  // Before building: builders read the flag (unmute and unban skip duration and reason).
+  if (op_ref->inverse) make_inverse(request.cmd);
   detail::Failure err =
       std::visit([&](auto& cmd) { return detail::build(fields, limits, cmd); }, request.cmd);
   if (err) return fail(err->code, std::move(err->message), std::move(id_json));

@@ -10,51 +10,16 @@ namespace parley::protocol::detail {
 namespace {
 
 constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
-    "op",       "id", "token",  "channel", "since", "text", "client_msg_id",
-    "reply_to", "to", "before", "limit"};
+    "op",        "id",     "token",  "channel",  "since",   "text",       "client_msg_id",
+    "reply_to",  "to",     "before", "limit",    "seq",     "emoji",      "reason",
+    "report_id", "action", "remove", "mute_s",   "user",    "duration_s", "interval_s",
+    "locked",    "kind",   "title",  "archived", "advocate"};
+// A short initializer list would leave trailing names empty; the enum and the list must agree.
+static_assert(kKeyNames[kKeyCount - 1] == "advocate" && kKeyNames[11] == "seq");
 
 constexpr std::size_t index(Key k) noexcept { return static_cast<std::size_t>(k); }
 
 Error bad_request(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
-
-// `"name" <rest>`: every message names the field it is about.
-Error field_error(Key k, std::string_view rest, ErrorCode code = ErrorCode::bad_request) {
-  std::string msg;
-  msg.reserve(key_name(k).size() + rest.size() + 3);
-  msg.append(1, '"').append(key_name(k)).append("\" ").append(rest);
-  return {code, std::move(msg)};
-}
-
-Failure read_string(const Fields& f, Key k, std::string_view& out) {
-  const simdjson::dom::element* e = f.get(k);
-  if (e == nullptr) return field_error(k, "is required");
-  if (e->get_string().get(out)) return field_error(k, "must be a string");
-  return std::nullopt;
-}
-
-Failure read_channel(const Fields& f, std::string& out) {
-  std::string_view s;
-  if (auto err = read_string(f, Key::channel, s)) return err;
-  if (!is_valid_channel_name(s) && !is_dm_channel(s)) return bad_request("invalid channel name");
-  out.assign(s);
-  return std::nullopt;
-}
-
-Failure read_text(const Fields& f, const ParseLimits& limits, std::string& out) {
-  std::string_view s;
-  if (auto err = read_string(f, Key::text, s)) return err;
-  // simdjson already rejected invalid UTF-8 and lone surrogate escapes; this counts.
-  const std::optional<std::size_t> chars = utf8_length(s);
-  if (!chars) return field_error(Key::text, "is not valid UTF-8");
-  if (*chars > limits.max_text_chars) {
-    return field_error(Key::text,
-                       "is longer than " + std::to_string(limits.max_text_chars) + " characters",
-                       ErrorCode::too_large);
-  }
-  if (is_blank(s)) return field_error(Key::text, "is empty");
-  out.assign(s);  // kept exactly as sent: no trimming, no normalization
-  return std::nullopt;
-}
 
 Failure read_client_msg_id(const Fields& f, const ParseLimits& limits, std::string& out) {
   std::string_view s;
@@ -70,14 +35,17 @@ Failure read_client_msg_id(const Fields& f, const ParseLimits& limits, std::stri
   return std::nullopt;
 }
 
-// An optional integer >= min. Floats (even 5.0), negative numbers and integers beyond uint64
-// are rejected rather than rounded: a client that sends them has a bug worth surfacing.
-Failure read_optional_uint(const Fields& f, Key k, std::uint64_t min,
-                           std::optional<std::uint64_t>& out) {
-  const simdjson::dom::element* e = f.get(k);
-  if (e == nullptr) return std::nullopt;
+// Reads an integer in [min, max] from a present element. Floats (even 5.0), negative numbers
+// and integers beyond uint64 are rejected rather than rounded: a client that sends them has a
+// bug worth surfacing.
+Failure read_uint_value(const simdjson::dom::element& e, Key k, std::uint64_t min,
+                        std::uint64_t max, std::uint64_t& out) {
   std::uint64_t v = 0;
-  if (e->get_uint64().get(v) || v < min) {
+  if (e.get_uint64().get(v) || v < min || v > max) {
+    if (max != kNoMax) {
+      return field_error(
+          k, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
     return field_error(k,
                        min == 0 ? "must be a non-negative integer" : "must be a positive integer");
   }
@@ -85,7 +53,103 @@ Failure read_optional_uint(const Fields& f, Key k, std::uint64_t min,
   return std::nullopt;
 }
 
+// An optional integer >= min, kept as an optional (absent differs from any value).
+Failure read_optional_uint(const Fields& f, Key k, std::uint64_t min,
+                           std::optional<std::uint64_t>& out) {
+  const simdjson::dom::element* e = f.get(k);
+  if (e == nullptr) return std::nullopt;
+  std::uint64_t v = 0;
+  if (auto err = read_uint_value(*e, k, min, kNoMax, v)) return err;
+  out = v;
+  return std::nullopt;
+}
+
+Failure read_channel_name(const Fields& f, bool allow_dm, std::string& out) {
+  std::string_view s;
+  if (auto err = read_string(f, Key::channel, s)) return err;
+  if (!is_valid_channel_name(s) && !(allow_dm && is_dm_channel(s))) {
+    return bad_request("invalid channel name");
+  }
+  out.assign(s);
+  return std::nullopt;
+}
+
 }  // namespace
+
+Error field_error(Key k, std::string_view rest, ErrorCode code) {
+  std::string msg;
+  msg.reserve(key_name(k).size() + rest.size() + 3);
+  msg.append(1, '"').append(key_name(k)).append("\" ").append(rest);
+  return {code, std::move(msg)};
+}
+
+Failure read_string(const Fields& f, Key k, std::string_view& out) {
+  const simdjson::dom::element* e = f.get(k);
+  if (e == nullptr) return field_error(k, "is required");
+  if (e->get_string().get(out)) return field_error(k, "must be a string");
+  return std::nullopt;
+}
+
+Failure read_channel(const Fields& f, std::string& out) {
+  return read_channel_name(f, /*allow_dm=*/true, out);
+}
+
+Failure read_public_channel(const Fields& f, std::string& out) {
+  return read_channel_name(f, /*allow_dm=*/false, out);
+}
+
+Failure read_text(const Fields& f, const ParseLimits& limits, std::string& out) {
+  return read_text_field(f, Key::text, limits.max_text_chars, out);
+}
+
+Failure read_text_field(const Fields& f, Key k, std::size_t max_chars, std::string& out) {
+  std::string_view s;
+  if (auto err = read_string(f, k, s)) return err;
+  // simdjson already rejected invalid UTF-8 and lone surrogate escapes; this counts.
+  const std::optional<std::size_t> chars = utf8_length(s);
+  if (!chars) return field_error(k, "is not valid UTF-8");
+  if (*chars > max_chars) {
+    return field_error(k, "is longer than " + std::to_string(max_chars) + " characters",
+                       ErrorCode::too_large);
+  }
+  if (is_blank(s)) return field_error(k, "is empty");
+  out.assign(s);  // kept exactly as sent: no trimming, no normalization
+  return std::nullopt;
+}
+
+Failure read_user_id(const Fields& f, Key k, std::string& out) {
+  std::string_view s;
+  if (auto err = read_string(f, k, s)) return err;
+  if (!is_valid_user_id(s)) return field_error(k, "must be a valid user id");
+  out.assign(s);
+  return std::nullopt;
+}
+
+Failure read_uint(const Fields& f, Key k, std::uint64_t min, std::uint64_t max,
+                  std::uint64_t& out) {
+  const simdjson::dom::element* e = f.get(k);
+  if (e == nullptr) return field_error(k, "is required");
+  return read_uint_value(*e, k, min, max, out);
+}
+
+Failure read_optional_uint(const Fields& f, Key k, std::uint64_t min, std::uint64_t max,
+                           std::uint64_t& out) {
+  const simdjson::dom::element* e = f.get(k);
+  if (e == nullptr) return std::nullopt;
+  return read_uint_value(*e, k, min, max, out);
+}
+
+Failure read_bool(const Fields& f, Key k, bool& out) {
+  const simdjson::dom::element* e = f.get(k);
+  if (e == nullptr) return field_error(k, "is required");
+  if (e->get_bool().get(out)) return field_error(k, "must be true or false");
+  return std::nullopt;
+}
+
+Failure read_optional_bool(const Fields& f, Key k, bool& out) {
+  if (f.get(k) == nullptr) return std::nullopt;
+  return read_bool(f, k, out);
+}
 
 std::optional<Key> find_key(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kKeyCount; ++i) {
@@ -138,10 +202,7 @@ Failure build(const Fields& f, const ParseLimits& limits, SendCmd& cmd) {
 }
 
 Failure build(const Fields& f, const ParseLimits& limits, DmCmd& cmd) {
-  std::string_view to;
-  if (auto err = read_string(f, Key::to, to)) return err;
-  if (!is_valid_user_id(to)) return field_error(Key::to, "must be a valid user id");
-  cmd.to.assign(to);
+  if (auto err = read_user_id(f, Key::to, cmd.to)) return err;
   if (auto err = read_text(f, limits, cmd.text)) return err;
   return read_client_msg_id(f, limits, cmd.client_msg_id);
 }

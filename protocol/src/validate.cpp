@@ -186,6 +186,42 @@ bool is_blank(std::string_view s) noexcept {
   return true;
 }
 
+namespace {
+
+// Walks the code points of `s`, calling `reject(cp)` on each; false as soon as it returns true
+// or the UTF-8 is ill-formed.
+template <class Reject>
+bool all_code_points_pass(std::string_view s, Reject reject) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  for (std::size_t i = 0; i < n;) {
+    char32_t cp = p[i];
+    std::size_t len = 1;
+    if (cp >= 0x80) {
+      len = decode_multibyte(p + i, n - i, cp);
+      if (len == 0) return false;
+    }
+    if (reject(cp)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// C0 controls, DEL and C1 controls.
+constexpr bool is_control(char32_t cp) noexcept { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+}  // namespace
+
+bool has_control_char(std::string_view s) noexcept { return !all_code_points_pass(s, is_control); }
+
+bool is_valid_emoji(std::string_view s) noexcept {
+  if (s.empty() || s.size() > kMaxEmojiBytes) return false;
+  // ASCII whitespace other than the space is already a control character. U+2028/U+2029 would
+  // break lines wherever a reaction is shown.
+  return all_code_points_pass(
+      s, [](char32_t cp) { return is_control(cp) || cp == 0x20 || cp == 0x2028 || cp == 0x2029; });
+}
+
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept {
   if (s.size() <= max_bytes) return s;
   std::size_t end = max_bytes;

@@ -44,6 +44,21 @@ Setter string(std::string& field) {
   };
 }
 
+Setter string_list(std::vector<std::string>& field) {
+  return [&field](const toml::node& n) -> std::string {
+    const toml::array* arr = n.as_array();
+    if (!arr) return "must be an array of strings";
+    std::vector<std::string> out;
+    for (const auto& e : *arr) {
+      auto v = e.value<std::string>();
+      if (!v || !e.is_string() || v->empty()) return "must be an array of non-empty strings";
+      out.push_back(*v);
+    }
+    field = std::move(out);
+    return "";
+  };
+}
+
 std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
   constexpr long long kBig = 1LL << 40;
   return {
@@ -52,6 +67,7 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
         {"threads", integer(c.server.threads, 0, 256)},
         {"data_dir", string(c.server.data_dir)},
         {"web_root", string(c.server.web_root)},
+        {"allowed_origins", string_list(c.server.allowed_origins)},
         {"shutdown_grace_s", integer(c.server.shutdown_grace_s, 0, 600)}}},
       {"limits",
        {{"max_frame_bytes", integer(c.limits.max_frame_bytes, 256, 16 << 20)},
@@ -66,6 +82,7 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
         {"idle_timeout_s", integer(c.limits.idle_timeout_s, 1, 86400)},
         {"guest_tokens_per_ip_per_min", integer(c.limits.guest_tokens_per_ip_per_min, 1, 1 << 20)},
         {"max_http_body_bytes", integer(c.limits.max_http_body_bytes, 1024, 64 << 20)},
+        {"presence_max_users", integer(c.limits.presence_max_users, 0, 1 << 30)},
         {"max_connections", integer(c.limits.max_connections, 1, 10'000'000)}}},
       {"storage",
        {{"durability", string(c.storage.durability)},
@@ -76,6 +93,10 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
       {"auth",
        {{"secret", string(c.auth.secret)},
         {"guest_ttl_s", integer(c.auth.guest_ttl_s, 60, 365LL * 86400)}}},
+      {"moderation",
+       {{"filter_words", string_list(c.moderation.filter_words)},
+        {"filter_mode", string(c.moderation.filter_mode)},
+        {"reports_per_hour", integer(c.moderation.reports_per_hour, 1, 100000)}}},
       {"log", {{"level", string(c.log.level)}}},
   };
 }
@@ -127,11 +148,19 @@ bool validate_config(const Config& cfg, std::string* error) {
     *error = "limits.hard_frame_bytes must be >= limits.max_frame_bytes";
     return false;
   }
+  if (cfg.moderation.filter_mode != "block" && cfg.moderation.filter_mode != "mask") {
+    *error = "moderation.filter_mode must be \"block\" or \"mask\"";
+    return false;
+  }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || cfg.log.level == l;
   if (!level_ok) {
     *error = "log.level must be one of trace, debug, info, warn, error, off";
+    return false;
+  }
+  if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {
+    *error = "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)";
     return false;
   }
   if (cfg.server.data_dir.empty()) {

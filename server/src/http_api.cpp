@@ -86,45 +86,67 @@ void HttpApi::load_web_root(const std::string& root) {
   }
 }
 
-HttpResponse HttpApi::handle(const HttpRequest& req) {
+void HttpApi::handle(const HttpRequest& req, Respond respond) {
   hub_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
   std::string path = req.target.substr(0, req.target.find('?'));
+  // CORS for /api: pages from an allowed origin may call it (the widget embedded elsewhere).
+  if (path.rfind("/api/", 0) == 0 && !req.origin.empty() && origin_allowed(req.origin)) {
+    respond = [respond = std::move(respond), origin = req.origin](HttpResponse r) {
+      r.headers.emplace_back("Access-Control-Allow-Origin", origin);
+      r.headers.emplace_back("Vary", "Origin");
+      respond(std::move(r));
+    };
+  }
   bool is_get = req.method == "GET" || req.method == "HEAD";
 
   if (path.rfind("/api/", 0) == 0 && req.method == "OPTIONS") {
     HttpResponse r;
     r.status = 204;
-    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS"},
                  {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
                  {"Access-Control-Max-Age", "600"}};
-    return r;
+    return respond(std::move(r));
   }
   if (path == "/healthz") {
-    if (!is_get) return json_error(405, "bad_request", "use GET");
+    if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
     HttpResponse r;
     r.body = R"({"status":"ok"})";
-    return r;
+    return respond(std::move(r));
   }
   if (path == "/metrics") {
-    if (!is_get) return json_error(405, "bad_request", "use GET");
+    if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = hub_.metrics().render(hub_.store().queue_depth());
-    return r;
+    return respond(std::move(r));
   }
   if (path == "/api/guest") {
-    if (req.method != "POST") return json_error(405, "bad_request", "use POST");
-    return guest_token(req);
+    if (req.method != "POST") return respond(json_error(405, "bad_request", "use POST"));
+    return respond(guest_token(req));
   }
-  if (path == "/api/channels") {
-    if (!is_get) return json_error(405, "bad_request", "use GET");
-    return list_channels();
+  if (path == "/api/channels" && is_get) return list_channels(req, std::move(respond));
+  if (path.rfind("/api/", 0) == 0) return staff(req, path, std::move(respond));
+  if (path == "/ws") return respond(json_error(400, "bad_request", "/ws needs a WebSocket upgrade"));
+  if (!is_get) return respond(json_error(405, "bad_request", "static files are read with GET"));
+  respond(serve_static(path));
+}
+
+bool HttpApi::origin_allowed(const std::string& origin) const {
+  for (const auto& o : hub_.config().server.allowed_origins) {
+    if (o == "*" || o == origin) return true;
   }
-  if (path.rfind("/api/", 0) == 0 || path == "/ws") {
-    return json_error(404, "not_found", "no such endpoint");
-  }
-  if (!is_get) return json_error(405, "bad_request", "static files are read with GET");
-  return serve_static(path);
+  return false;
+}
+
+unsigned http_status(std::string_view code) {
+  if (code == "bad_request") return 400;
+  if (code == "unauthorized") return 401;
+  if (code == "forbidden" || code == "muted" || code == "banned" || code == "slow_mode") return 403;
+  if (code == "not_found") return 404;
+  if (code == "conflict") return 409;
+  if (code == "too_large") return 413;
+  if (code == "rate_limited") return 429;
+  return 500;
 }
 
 HttpResponse HttpApi::serve_static(const std::string& path) {
@@ -192,19 +214,6 @@ HttpResponse HttpApi::guest_token(const HttpRequest& req) {
   w.key("user").begin_object().field("id", c.sub).field("name", c.name);
   w.field("role", "customer").field("guest", true).end_object();
   w.field("expires_at", c.exp).end_object();
-  return r;
-}
-
-HttpResponse HttpApi::list_channels() {
-  HttpResponse r;
-  JsonWriter w(r.body);
-  w.begin_object().key("channels").begin_array();
-  for (const auto& ch : hub_.store().list_channels()) {
-    if (ch.kind == protocol::ChannelKind::private_ || ch.archived) continue;
-    w.begin_object().field("name", ch.name).field("kind", protocol::to_string(ch.kind));
-    w.field("title", ch.title).end_object();
-  }
-  w.end_array().end_object();
   return r;
 }
 

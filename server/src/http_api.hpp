@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -26,6 +27,7 @@ struct HttpRequest {
   std::string body;
   std::string authorization;
   std::string content_type;
+  std::string origin;  // the Origin header, if any
   std::string remote_ip;
 };
 
@@ -36,11 +38,15 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+using Respond = std::function<void(HttpResponse)>;
+
 class HttpApi {
  public:
   HttpApi(Hub& hub, const std::string& web_root);
 
-  HttpResponse handle(const HttpRequest& req);
+  // Answers `req` through `respond`, exactly once, possibly later and from another thread
+  // (staff endpoints read storage on the reader pool).
+  void handle(const HttpRequest& req, Respond respond);
 
   // Files served from the web root (for logs): count and bytes.
   std::size_t static_file_count() const { return files_.size(); }
@@ -52,9 +58,12 @@ class HttpApi {
   };
   void load_web_root(const std::string& root);
   HttpResponse guest_token(const HttpRequest& req);
-  HttpResponse list_channels();
+  void list_channels(const HttpRequest& req, Respond respond);
+  // Staff endpoints (http_staff.cpp). `path` has no query string.
+  void staff(const HttpRequest& req, const std::string& path, Respond respond);
   HttpResponse serve_static(const std::string& path);
   bool allow_guest(const std::string& ip);
+  bool origin_allowed(const std::string& origin) const;
 
   Hub& hub_;
   std::unordered_map<std::string, File> files_;  // "/widget.js" -> file
@@ -66,5 +75,7 @@ class HttpApi {
 
 // {"error":{"code":…,"message":…}}
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+// HTTP status for a protocol error code (bad_request 400, unauthorized 401, forbidden 403, …).
+unsigned http_status(std::string_view code);
 
 }  // namespace parley::server

@@ -9,6 +9,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include <memory>
 #include <optional>
 
@@ -87,9 +89,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     hr.body = std::move(req.body());
     hr.authorization = std::string(req[http::field::authorization]);
     hr.content_type = std::string(req[http::field::content_type]);
+    hr.origin = std::string(req[http::field::origin]);
     hr.remote_ip = remote_ip_;
-    HttpResponse r = api_.handle(hr);
-    write(std::move(r), req.keep_alive(), req.version(), req.method() == http::verb::head);
+    bool keep_alive = req.keep_alive();
+    unsigned version = req.version();
+    bool head = req.method() == http::verb::head;
+    // The answer may come from a reader thread: hop back onto this connection's shard.
+    api_.handle(hr, [self = shared_from_this(), keep_alive, version, head](HttpResponse r) {
+      boost::asio::post(self->shard_.ioc(), [self, r = std::move(r), keep_alive, version, head]() mutable {
+        self->write(std::move(r), keep_alive, version, head);
+      });
+    });
   }
 
   void send_error(unsigned status, std::string_view code, std::string_view message) {

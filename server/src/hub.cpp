@@ -7,11 +7,17 @@
 
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
+#include "records_json.hpp"
 #include "session.hpp"
 
 namespace parley::server {
 
 namespace {
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 unsigned thread_count(const Config& cfg) {
   if (cfg.server.threads > 0) return cfg.server.threads;
   unsigned n = std::thread::hardware_concurrency();
@@ -20,7 +26,10 @@ unsigned thread_count(const Config& cfg) {
 }  // namespace
 
 Hub::Hub(const Config& cfg, std::string secret)
-    : cfg_(cfg), secret_(std::move(secret)), readers_(cfg.storage.reader_threads) {
+    : cfg_(cfg),
+      secret_(std::move(secret)),
+      readers_(cfg.storage.reader_threads),
+      filter_(cfg.moderation.filter_words) {
   parse_limits_.max_frame_bytes = cfg.limits.max_frame_bytes;
   parse_limits_.max_text_chars = cfg.limits.max_text_chars;
   unsigned n = thread_count(cfg);
@@ -40,6 +49,7 @@ bool Hub::start(std::string* error) {
   store_ = storage::Store::open(
       opts, [this](std::vector<storage::Committed>& batch) { on_commit(batch); }, error);
   if (!store_) return false;
+  moderation_.load(store_->load_moderation(now_ms()));
   for (auto& s : shards_) s->start();
   return true;
 }
@@ -90,27 +100,238 @@ void Hub::publish_transient(const std::string& channel, Payload p, std::uint64_t
   }
 }
 
-bool Hub::presence_join(const std::string& channel, const std::string& user) {
+bool Hub::presence_join(const std::string& channel, const std::string& user,
+                        const std::string& name) {
   std::lock_guard lock(presence_mu_);
-  return ++presence_[{channel, user}] == 1;
+  auto& p = presence_[{channel, user}];
+  p.name = name;
+  if (++p.sessions != 1) return false;
+  return ++channel_users_[channel] <= cfg_.limits.presence_max_users;
 }
 
 bool Hub::presence_leave(const std::string& channel, const std::string& user) {
   std::lock_guard lock(presence_mu_);
   auto it = presence_.find({channel, user});
   if (it == presence_.end()) return false;
-  if (--it->second > 0) return false;
+  if (--it->second.sessions > 0) return false;
   presence_.erase(it);
-  return true;
+  auto c = channel_users_.find(channel);
+  std::size_t before = c == channel_users_.end() ? 0 : c->second;
+  if (c != channel_users_.end() && --c->second == 0) channel_users_.erase(c);
+  return before <= cfg_.limits.presence_max_users;
+}
+
+std::vector<std::pair<std::string, std::string>> Hub::online(const std::string& channel,
+                                                             std::size_t limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::lock_guard lock(presence_mu_);
+  for (auto it = presence_.lower_bound({channel, ""});
+       it != presence_.end() && it->first.first == channel && out.size() < limit; ++it) {
+    out.emplace_back(it->first.second, it->second.name);
+  }
+  return out;
+}
+
+bool Hub::submit_with(storage::WriteRequest req,
+                      std::function<void(storage::Committed&)> done) {
+  std::uint64_t id;
+  {
+    std::lock_guard lock(callbacks_mu_);
+    id = next_callback_++;
+    callbacks_.emplace(id, std::move(done));
+  }
+  req.origin = kCallbackOrigin;
+  req.cookie = id;
+  if (store_->submit(std::move(req))) return true;
+  std::lock_guard lock(callbacks_mu_);
+  callbacks_.erase(id);
+  return false;
+}
+
+void Hub::kick_user(const std::string& user, const std::string& channel, Payload payload) {
+  std::vector<Delivery> d(1);
+  d[0].kind = Delivery::Kind::kick;
+  d[0].user = user;
+  d[0].channel = channel;
+  d[0].payload = std::move(payload);
+  post_all(std::move(d));
+}
+
+void Hub::note_user(const Identity& who) {
+  moderation_.note_role(who.id, who.role);
+  auto now = now_ms();
+  {
+    std::lock_guard lock(users_mu_);
+    auto& at = user_noted_at_[who.id];
+    if (at != 0 && now - at < 5 * 60 * 1000) return;
+    at = now;
+    if (user_noted_at_.size() > 200000) user_noted_at_.clear();  // bounded; only throttling
+  }
+  storage::WriteRequest req;
+  req.op = storage::PutUser{storage::UserRecord{who.id, who.name, who.role, who.guest, now, now}};
+  store_->submit(std::move(req));  // best effort: a full queue only delays the record
+}
+
+void Hub::audit_ban_enforced(const std::string& user) {
+  auto now = now_ms();
+  {
+    std::lock_guard lock(users_mu_);
+    auto& at = ban_audited_at_[user];
+    if (at != 0 && now - at < 60 * 1000) return;
+    at = now;
+    if (ban_audited_at_.size() > 100000) ban_audited_at_.clear();
+  }
+  storage::WriteRequest req;
+  req.op = storage::AuditOnly{};
+  storage::AuditEntry a;
+  a.actor = "system";
+  a.action = "ban_enforced";
+  a.target_user = user;
+  req.audit = std::move(a);
+  store_->submit(std::move(req));
+}
+
+void Hub::post_all(std::vector<Delivery> deliveries) {
+  std::shared_ptr<const std::vector<Delivery>> shared =
+      std::make_shared<std::vector<Delivery>>(std::move(deliveries));
+  for (auto& sh : shards_) {
+    boost::asio::post(sh->ioc(), [s = sh.get(), shared] { s->dispatch(shared, {}); });
+  }
+}
+
+namespace {
+
+Payload channel_event(std::string_view op, const std::string& channel, std::uint64_t seq,
+                      const std::function<void(protocol::JsonWriter&)>& extra) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  w.begin_object().field("op", op).field("channel", channel);
+  if (seq) w.field("seq", seq);
+  extra(w);
+  w.end_object();
+  return make_payload(std::move(out));
+}
+
+Delivery to_channel(const std::string& channel, Payload p) {
+  Delivery d;
+  d.kind = Delivery::Kind::channel_event;
+  d.channel = channel;
+  d.payload = std::move(p);
+  if (auto members = protocol::dm_members(channel)) {
+    d.dm_a = members->first;
+    d.dm_b = members->second;
+  }
+  return d;
+}
+
+}  // namespace
+
+// Effects that must follow a commit whoever asked for it (even if that client is gone): events
+// to readers, moderation state, sessions closed by a ban.
+void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
+  using storage::WriteStatus;
+  std::visit(
+      [&](auto& op) {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, storage::EditMessage>) {
+          if (c.status != WriteStatus::ok) return;
+          out.push_back(to_channel(op.channel, channel_event("edited", op.channel, op.seq, [&](auto& w) {
+            w.field("text", op.result.text).field("edited_at", op.result.edited_at);
+          })));
+        } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
+          if (c.status != WriteStatus::ok) return;
+          out.push_back(to_channel(op.channel, channel_event("deleted", op.channel, op.seq, [&](auto& w) {
+            w.field("by", op.by);
+          })));
+        } else if constexpr (std::is_same_v<T, storage::React>) {
+          if (c.status != WriteStatus::ok) return;
+          out.push_back(to_channel(op.channel, channel_event("reaction", op.channel, op.seq, [&](auto& w) {
+            w.field("emoji", op.emoji).field("count", static_cast<std::uint64_t>(op.count));
+          })));
+        } else if constexpr (std::is_same_v<T, storage::UpdateChannel>) {
+          if (c.status != WriteStatus::ok) return;
+          std::string out_json = "{\"op\":\"channel_updated\"," + channel_fields(op.info) + "}";
+          out.push_back(to_channel(op.info.name, make_payload(std::move(out_json))));
+        } else if constexpr (std::is_same_v<T, storage::PutMute>) {
+          if (c.status == WriteStatus::ok) moderation_.put_mute(op.mute);
+        } else if constexpr (std::is_same_v<T, storage::RemoveMute>) {
+          if (c.status == WriteStatus::ok) moderation_.remove_mute(op.user, op.channel);
+        } else if constexpr (std::is_same_v<T, storage::PutBan>) {
+          if (c.status != WriteStatus::ok) return;
+          moderation_.put_ban(op.ban);
+          Delivery d;
+          d.kind = Delivery::Kind::ban;
+          d.user = op.ban.user;
+          std::string msg = "you are banned";
+          if (!op.ban.reason.empty()) msg += ": " + op.ban.reason;
+          std::string frame;
+          protocol::write_error(frame, "", protocol::ErrorCode::banned, msg,
+                                op.ban.until ? std::max<std::int64_t>(0, op.ban.until - now_ms()) : -1);
+          d.payload = make_payload(std::move(frame));
+          out.push_back(std::move(d));
+        } else if constexpr (std::is_same_v<T, storage::RemoveBan>) {
+          if (c.status == WriteStatus::ok) moderation_.remove_ban(op.user);
+        } else if constexpr (std::is_same_v<T, storage::PutMember>) {
+          if (c.status == WriteStatus::ok) moderation_.put_member(op.channel, op.user);
+        } else if constexpr (std::is_same_v<T, storage::RemoveMember>) {
+          if (c.status != WriteStatus::ok) return;
+          moderation_.remove_member(op.channel, op.user);
+          Delivery d;
+          d.kind = Delivery::Kind::kick;
+          d.user = op.user;
+          d.channel = op.channel;
+          d.payload = channel_event("kicked", op.channel, 0, [&](auto& w) {
+            w.field("by", c.req.audit ? c.req.audit->actor : std::string("system"));
+          });
+          out.push_back(std::move(d));
+        } else if constexpr (std::is_same_v<T, storage::CreateReport>) {
+          if (c.status != WriteStatus::ok) return;  // a duplicate was announced the first time
+          std::string frame;
+          protocol::JsonWriter w(frame);
+          w.begin_object().field("op", "report");
+          write_report_fields(w, op.report);
+          w.end_object();
+          Delivery d;
+          d.kind = Delivery::Kind::staff_event;
+          d.payload = make_payload(std::move(frame));
+          out.push_back(std::move(d));
+        } else if constexpr (std::is_same_v<T, storage::ResolveReport>) {
+          if (c.status != WriteStatus::ok) return;
+          std::string frame;
+          protocol::JsonWriter w(frame);
+          w.begin_object().field("op", "report_resolved");
+          write_report_fields(w, op.result);
+          w.end_object();
+          Delivery d;
+          d.kind = Delivery::Kind::staff_event;
+          d.payload = make_payload(std::move(frame));
+          out.push_back(std::move(d));
+        }
+      },
+      c.req.op);
 }
 
 void Hub::on_commit(std::vector<storage::Committed>& batch) {
   metrics_.observe_batch(batch.size());
-  auto deliveries = std::make_shared<std::vector<Delivery>>();
+  std::vector<Delivery> deliveries;
   std::vector<std::vector<WriteAck>> acks(shards_.size());
+  std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;
   for (auto& c : batch) {
+    if (c.req.origin == kCallbackOrigin) {
+      apply_effects(c, deliveries);
+      std::lock_guard lock(callbacks_mu_);
+      auto it = callbacks_.find(c.req.cookie);
+      if (it != callbacks_.end()) {
+        callbacks.emplace_back(std::move(it->second), &c);
+        callbacks_.erase(it);
+      }
+      continue;
+    }
     auto* am = std::get_if<storage::AppendMessage>(&c.req.op);
-    if (!am) continue;  // channel creation has no session waiting (yet)
+    if (!am) {
+      apply_effects(c, deliveries);
+      continue;
+    }
     WriteAck a;
     a.session_id = c.req.origin;
     a.cookie = c.req.cookie;
@@ -125,16 +346,13 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
         d.channel = am->channel;
         d.seq = am->msg.seq;
         std::string out;
-        const auto& m = am->msg;
-        protocol::write_message_event(
-            out, protocol::MessageView{am->channel, m.seq, m.ts, m.from_id, m.from_name,
-                                       m.from_role, m.from_advocate, m.text, m.reply_to});
+        append_message_event(out, am->channel, am->msg);
         d.payload = make_payload(std::move(out));
         if (auto members = protocol::dm_members(am->channel)) {
           d.dm_a = members->first;
           d.dm_b = members->second;
         }
-        deliveries->push_back(std::move(d));
+        deliveries.push_back(std::move(d));
         break;
       }
       case storage::WriteStatus::duplicate:
@@ -145,6 +363,10 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
         a.error_code = protocol::ErrorCode::not_found;
         a.error_message = "unknown channel \"" + am->channel + "\"";
         break;
+      case storage::WriteStatus::forbidden:
+        a.error_code = protocol::ErrorCode::forbidden;
+        a.error_message = "not allowed";
+        break;
       case storage::WriteStatus::conflict:
       case storage::WriteStatus::error:
         a.error_code = protocol::ErrorCode::internal;
@@ -154,13 +376,16 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
     }
     if (a.session_id != 0) acks[a.session_id % shards_.size()].push_back(std::move(a));
   }
-  std::shared_ptr<const std::vector<Delivery>> shared = std::move(deliveries);
+  std::shared_ptr<const std::vector<Delivery>> shared =
+      std::make_shared<std::vector<Delivery>>(std::move(deliveries));
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     if (shared->empty() && acks[i].empty()) continue;
     boost::asio::post(shards_[i]->ioc(), [sh = shards_[i].get(), shared, a = std::move(acks[i])] {
       sh->dispatch(shared, a);
     });
   }
+  // After the events are posted: a reply never overtakes the event it reports.
+  for (auto& [fn, c] : callbacks) fn(*c);
 }
 
 }  // namespace parley::server

@@ -14,9 +14,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "actions.hpp"
 #include "metrics.hpp"
+#include "moderation.hpp"
+#include "word_filter.hpp"
 #include "parley/protocol/limits.hpp"
 #include "parley/server/config.hpp"
 #include "parley/storage/store.hpp"
@@ -39,6 +43,9 @@ class Hub {
   const std::string& secret() const { return secret_; }
   storage::Store& store() { return *store_; }
   Metrics& metrics() { return metrics_; }
+  Moderation& moderation() { return moderation_; }
+  const WordFilter& filter() const { return filter_; }
+  Actions& actions() { return actions_; }
 
   std::size_t shard_count() const { return shards_.size(); }
   Shard& shard(std::size_t i) { return *shards_[i]; }
@@ -55,12 +62,32 @@ class Hub {
   void publish_transient(const std::string& channel, Payload p, std::uint64_t except_session);
 
   // Presence: counts sessions per (channel, user) across shards. join returns true when this
-  // is the user's first session in the channel; leave returns true when it was the last.
-  bool presence_join(const std::string& channel, const std::string& user);
+  // is the user's first session in the channel and the channel is small enough to announce it
+  // (limits.presence_max_users); leave likewise for the user's last session.
+  bool presence_join(const std::string& channel, const std::string& user, const std::string& name);
   bool presence_leave(const std::string& channel, const std::string& user);
+  // Who is online in `channel` now (at most `limit`, by user id): (id, name) pairs.
+  std::vector<std::pair<std::string, std::string>> online(const std::string& channel,
+                                                          std::size_t limit);
+
+  // Submits a write whose result goes to `done` (on the writer thread, after the batch commits
+  // and its effects — events, moderation state — are applied). Returns false when the store
+  // refuses it (queue full or closing); `done` is then not called.
+  bool submit_with(storage::WriteRequest req, std::function<void(storage::Committed&)> done);
+
+  // Every session of `user` leaves `channel` and receives `payload` (kick / remove_member).
+  void kick_user(const std::string& user, const std::string& channel, Payload payload);
+
+  // At auth: remembers the user's role and records the user (at most every few minutes).
+  void note_user(const Identity& who);
+  // At a refused auth: audits the ban enforcement (at most once a minute per user).
+  void audit_ban_enforced(const std::string& user);
 
   // Called on the storage writer thread after every batch.
   void on_commit(std::vector<storage::Committed>& batch);
+
+  // WriteRequest::origin of writes submitted with submit_with().
+  static constexpr std::uint64_t kCallbackOrigin = ~0ULL;
 
  private:
   Config cfg_;
@@ -72,8 +99,28 @@ class Hub {
   boost::asio::thread_pool readers_;
   std::unique_ptr<storage::Store> store_;
 
+  void apply_effects(storage::Committed& c, std::vector<Delivery>& out);
+  void post_all(std::vector<Delivery> deliveries);
+
+  Moderation moderation_;
+  WordFilter filter_;
+  Actions actions_{*this};
+
+  std::mutex callbacks_mu_;
+  std::unordered_map<std::uint64_t, std::function<void(storage::Committed&)>> callbacks_;
+  std::uint64_t next_callback_ = 1;  // guarded by callbacks_mu_
+
+  std::mutex users_mu_;
+  std::unordered_map<std::string, std::int64_t> user_noted_at_;   // user -> ms
+  std::unordered_map<std::string, std::int64_t> ban_audited_at_;  // user -> ms
+
   std::mutex presence_mu_;
-  std::map<std::pair<std::string, std::string>, unsigned> presence_;
+  struct Presence {
+    unsigned sessions = 0;
+    std::string name;
+  };
+  std::map<std::pair<std::string, std::string>, Presence> presence_;  // (channel, user)
+  std::unordered_map<std::string, std::size_t> channel_users_;       // users online per channel
 };
 
 }  // namespace parley::server

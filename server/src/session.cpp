@@ -11,7 +11,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "actions.hpp"
 #include "hub.hpp"
+#include "permissions.hpp"
+#include "records_json.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -19,6 +22,7 @@
 
 namespace parley::server {
 
+using protocol::Command;
 using protocol::ErrorCode;
 using protocol::JsonWriter;
 
@@ -26,17 +30,12 @@ namespace {
 
 constexpr std::size_t kReplayChunk = 256;        // stored messages per replay read
 constexpr std::size_t kMaxReplayBuffer = 4096;   // live messages buffered during a replay
+constexpr std::size_t kOnlineListMax = 200;       // users listed in a join reply
 constexpr std::string_view kServerName = "parley/0.1.0";
 
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-void write_stored(JsonWriter& w, const std::string& channel, const storage::StoredMessage& m) {
-  protocol::MessageView v{channel,      m.seq,           m.ts,   m.from_id, m.from_name,
-                          m.from_role,  m.from_advocate, m.text, m.reply_to};
-  protocol::write_message_object(w, v);
 }
 
 }  // namespace
@@ -161,7 +160,16 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
     return;
   }
   auto& c = *res.claims;
+  if (auto ban = hub_.moderation().ban_for(c.sub, now_ms())) {
+    std::string msg = "you are banned";
+    if (!ban->reason.empty()) msg += ": " + ban->reason;
+    reply_error(id_json, ErrorCode::banned, msg, ban->until ? ban->until - now_ms() : -1);
+    close(close_code::banned, "banned");
+    hub_.audit_ban_enforced(c.sub);
+    return;
+  }
   identity_ = Identity{c.sub, c.name, c.role, c.guest};
+  hub_.note_user(*identity_);
   shard_.bind_user(c.sub, this);
 
   std::string out;
@@ -193,13 +201,18 @@ void Session::handle(const std::string& id_json, protocol::PingCmd&) {
 std::optional<std::pair<ErrorCode, std::string>> Session::check_read(const std::string& ch) {
   auto info = hub_.store().get_channel(ch);
   if (!info) return std::pair{ErrorCode::not_found, "unknown channel \"" + ch + "\""};
+  ChannelFacts f;
+  f.kind = info->kind;
+  f.archived = info->archived;
+  f.locked = info->locked;
   if (info->kind == protocol::ChannelKind::dm) {
-    auto members = protocol::dm_members(ch);
-    if (!members || (members->first != identity_->id && members->second != identity_->id)) {
-      return std::pair{ErrorCode::forbidden, std::string("not a member of this conversation")};
-    }
-  } else if (info->kind == protocol::ChannelKind::private_ && !protocol::is_staff(identity_->role)) {
-    return std::pair{ErrorCode::forbidden, std::string("not a member of this private channel")};
+    auto m = protocol::dm_members(ch);
+    f.member = m && (m->first == identity_->id || m->second == identity_->id);
+  } else if (info->kind == protocol::ChannelKind::private_) {
+    f.member = hub_.moderation().is_member(ch, identity_->id);
+  }
+  if (auto d = check(Action::read, Subject{identity_->role, identity_->guest}, &f)) {
+    return std::pair{d->code, d->message};
   }
   return std::nullopt;
 }
@@ -219,7 +232,7 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
   sub.generation = gen;
   shard_.subscribe(c.channel, this);  // before the read: see the comment at the top
 
-  if (!rejoin && hub_.presence_join(c.channel, identity_->id)) {
+  if (!rejoin && hub_.presence_join(c.channel, identity_->id, identity_->name)) {
     std::string out;
     JsonWriter w(out);
     w.begin_object().field("op", "presence").field("channel", c.channel);
@@ -238,7 +251,15 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     if (info) {
       w.field("kind", protocol::to_string(info->kind)).field("epoch", info->epoch);
       if (!info->title.empty()) w.field("title", info->title);
+      w.field("archived", info->archived).field("locked", info->locked);
+      w.field("slow_mode_s", static_cast<std::uint64_t>(info->slow_mode_s));
     }
+    // Who is here now (presence events then report changes); capped, by user id.
+    w.key("online").begin_array();
+    for (auto& [uid, uname] : self->hub_.online(ch, kOnlineListMax)) {
+      w.begin_object().field("id", uid).field("name", uname).end_object();
+    }
+    w.end_array();
     w.end_object();
     // A `since` beyond the end (e.g. a reset store) replays from what exists now.
     std::uint64_t start = since ? std::min(*since, last) : last;
@@ -271,9 +292,7 @@ void Session::replay_step(const std::string& channel, std::uint64_t generation) 
     std::string out;
     for (auto& m : msgs) {
       if (!out.empty()) out.push_back('\n');
-      protocol::MessageView v{channel,     m.seq,           m.ts,   m.from_id, m.from_name,
-                              m.from_role, m.from_advocate, m.text, m.reply_to};
-      protocol::write_message_event(out, v);  // appends
+      append_message_event(out, channel, m);
     }
     std::uint64_t last = msgs.empty() ? after : msgs.back().seq;
     std::size_t n = msgs.size();
@@ -373,12 +392,21 @@ void Session::handle(const std::string& id_json, protocol::LeaveCmd& c) {
 void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   auto info = hub_.store().get_channel(c.channel);
   if (!info) return reply_error(id_json, ErrorCode::not_found, "unknown channel \"" + c.channel + "\"");
-  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
-  if (info->archived) return reply_error(id_json, ErrorCode::forbidden, "channel is archived");
-  auto role = identity_->role;
-  if (info->kind == protocol::ChannelKind::announce && !protocol::is_staff(role) &&
-      role != protocol::Role::bot) {
-    return reply_error(id_json, ErrorCode::forbidden, "only staff post in announce channels");
+  ChannelFacts f;
+  f.kind = info->kind;
+  f.archived = info->archived;
+  f.locked = info->locked;
+  if (info->kind == protocol::ChannelKind::dm) {
+    auto m = protocol::dm_members(c.channel);
+    f.member = m && (m->first == identity_->id || m->second == identity_->id);
+  } else if (info->kind == protocol::ChannelKind::private_) {
+    f.member = hub_.moderation().is_member(c.channel, identity_->id);
+  }
+  if (auto d = check(Action::post, Subject{identity_->role, identity_->guest}, &f)) {
+    return reply_error(id_json, d->code, d->message);
+  }
+  if (auto refused = hub_.actions().check_post(*identity_, c.channel, c.text, true)) {
+    return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
   }
   submit_message(id_json, c.channel, std::move(c.text), std::move(c.client_msg_id),
                  c.reply_to.value_or(0));
@@ -388,8 +416,11 @@ void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
   if (c.to == identity_->id) {
     return reply_error(id_json, ErrorCode::bad_request, "cannot send a DM to yourself");
   }
-  submit_message(id_json, protocol::dm_channel_name(identity_->id, c.to), std::move(c.text),
-                 std::move(c.client_msg_id), 0);
+  std::string channel = protocol::dm_channel_name(identity_->id, c.to);
+  if (auto refused = hub_.actions().check_post(*identity_, channel, c.text, false)) {
+    return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
+  }
+  submit_message(id_json, std::move(channel), std::move(c.text), std::move(c.client_msg_id), 0);
 }
 
 void Session::submit_message(const std::string& id_json, std::string channel, std::string text,
@@ -438,7 +469,7 @@ void Session::handle(const std::string& id_json, protocol::HistoryCmd& c) {
     std::string out;
     JsonWriter w(out);
     protocol::begin_ok(w, id_json).field("channel", ch).key("messages").begin_array();
-    for (auto& m : page.messages) write_stored(w, ch, m);
+    for (auto& m : page.messages) write_stored_message(w, ch, m);
     w.end_array().field("has_more", page.has_more).end_object();
     boost::asio::post(self->shard_.ioc(),
                       [self, p = make_payload(std::move(out))] { self->push(p); });
@@ -456,6 +487,65 @@ void Session::handle(const std::string& id_json, protocol::TypingCmd& c) {
   JsonWriter wo(ok);
   protocol::begin_ok(wo, id_json).field("channel", c.channel).end_object();
   push(std::move(ok));
+}
+
+void Session::kicked(const std::string& channel, const Payload& p) {
+  drop_subscription(channel);
+  push(p);
+}
+
+void Session::reply_outcome(const std::string& id_json, const Outcome& o) {
+  if (!o.ok) return reply_error(id_json, o.code, o.message, o.retry_after_ms);
+  std::string out;
+  JsonWriter w(out);
+  protocol::begin_ok(w, id_json);
+  w.end_object();
+  if (!o.fields.empty()) out.insert(out.size() - 1, "," + o.fields);
+  push(std::move(out));
+}
+
+namespace {
+template <class Cmd>
+struct ActionFor;
+#define PARLEY_ACTION(CMD, FN) \
+  template <>                   \
+  struct ActionFor<protocol::CMD> { static constexpr auto fn = &Actions::FN; };
+PARLEY_ACTION(EditCmd, edit)
+PARLEY_ACTION(DeleteCmd, remove)
+PARLEY_ACTION(ReactCmd, react)
+PARLEY_ACTION(ReportCmd, report)
+PARLEY_ACTION(ResolveReportCmd, resolve_report)
+PARLEY_ACTION(MuteCmd, mute)
+PARLEY_ACTION(BanCmd, ban)
+PARLEY_ACTION(KickCmd, kick)
+PARLEY_ACTION(SlowModeCmd, slow_mode)
+PARLEY_ACTION(LockCmd, lock)
+PARLEY_ACTION(CreateChannelCmd, create_channel)
+PARLEY_ACTION(ArchiveChannelCmd, archive_channel)
+PARLEY_ACTION(UpdateChannelCmd, update_channel)
+PARLEY_ACTION(MemberCmd, member)
+#undef PARLEY_ACTION
+template <class Cmd, class = void>
+struct HasAction : std::false_type {};
+template <class Cmd>
+struct HasAction<Cmd, std::void_t<decltype(ActionFor<Cmd>::fn)>> : std::true_type {};
+}  // namespace
+
+template <class Cmd>
+void Session::handle(const std::string& id_json, Cmd& c) {
+  if constexpr (HasAction<Cmd>::value) {
+    Done done = [self = shared_from_this(), id_json](Outcome o) {
+      boost::asio::post(self->shard_.ioc(), [self, id_json, o = std::move(o)] {
+        self->reply_outcome(id_json, o);
+      });
+    };
+    (hub_.actions().*ActionFor<Cmd>::fn)(*identity_, c, std::move(done));
+  } else {
+    // Parsed but not served by this version (the advocacy ops): the same answer as any op the
+    // server does not know, so clients can feature-detect.
+    reply_error(id_json, ErrorCode::bad_request,
+                "unknown op \"" + std::string(protocol::op_name(Command(c))) + "\"");
+  }
 }
 
 }  // namespace parley::server

@@ -27,6 +27,7 @@ namespace parley::server {
 class Shard;
 class Hub;
 struct WriteAck;
+struct Outcome;
 
 struct Identity {
   std::string id;
@@ -73,6 +74,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool deliver(const std::string& channel, std::uint64_t seq, const Payload& p);
   // A frame that bypasses subscriptions (DMs to a non-joined session, typing, presence).
   void deliver_direct(const Payload& p) { push(p); }
+  // Staff removed this user from `channel` (kick, or remove_member): leave it, tell the client.
+  void kicked(const std::string& channel, const Payload& p);
   // The storage result of one of this session's writes.
   void complete_write(const WriteAck& ack);
 
@@ -115,6 +118,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::TypingCmd& c);
   void handle(const std::string& id_json, protocol::PingCmd& c);
   void handle(const std::string& id_json, protocol::AuthCmd& c);
+  // Everything Actions implements (edit, delete, react, report, moderation, channels).
+  template <class Cmd>
+  void handle(const std::string& id_json, Cmd& c);
+  void reply_outcome(const std::string& id_json, const Outcome& o);
 
   // Access check for reading/joining a channel: empty optional = allowed.
   std::optional<std::pair<protocol::ErrorCode, std::string>> check_read(const std::string& ch);

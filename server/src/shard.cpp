@@ -79,19 +79,53 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
   // Session::deliver never unregisters synchronously (closing is asynchronous), so the
   // subscriber vectors stay valid while we iterate them.
   for (const auto& d : *deliveries) {
-    if (!d.dm_a.empty()) {
-      for (const std::string* u : {&d.dm_a, &d.dm_b}) {
-        auto it = users_.find(*u);
-        if (it == users_.end()) continue;
-        for (Session* s : it->second) {
-          if (!s->deliver(d.channel, d.seq, d.payload)) s->deliver_direct(d.payload);
+    switch (d.kind) {
+      case Delivery::Kind::message:
+      case Delivery::Kind::channel_event:
+        deliver_to_channel(d);
+        break;
+      case Delivery::Kind::staff_event:
+        for (auto& [id, s] : sessions_) {
+          if (s->identity() && protocol::is_staff(s->identity()->role)) s->deliver_direct(d.payload);
         }
-      }
-      continue;
+        break;
+      case Delivery::Kind::ban:
+        if (auto it = users_.find(d.user); it != users_.end()) {
+          for (Session* s : it->second) {
+            s->deliver_direct(d.payload);
+            s->close(close_code::banned, "banned");
+          }
+        }
+        break;
+      case Delivery::Kind::kick:
+        if (auto it = users_.find(d.user); it != users_.end()) {
+          for (Session* s : it->second) s->kicked(d.channel, d.payload);
+        }
+        break;
     }
-    auto it = channels_.find(d.channel);
-    if (it == channels_.end()) continue;
-    for (Session* s : it->second) s->deliver(d.channel, d.seq, d.payload);
+  }
+}
+
+void Shard::deliver_to_channel(const Delivery& d) {
+  bool message = d.kind == Delivery::Kind::message;
+  if (!d.dm_a.empty()) {
+    for (const std::string* u : {&d.dm_a, &d.dm_b}) {
+      auto it = users_.find(*u);
+      if (it == users_.end()) continue;
+      for (Session* s : it->second) {
+        if (!message || !s->deliver(d.channel, d.seq, d.payload)) s->deliver_direct(d.payload);
+      }
+    }
+    return;
+  }
+  auto it = channels_.find(d.channel);
+  if (it == channels_.end()) return;
+  for (Session* s : it->second) {
+    if (message) {
+      s->deliver(d.channel, d.seq, d.payload);
+    } else {
+      s->deliver_direct(d.payload);
+    }
   }
 }
 

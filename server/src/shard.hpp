@@ -25,13 +25,22 @@ namespace parley::server {
 class Hub;
 class Session;
 
-// One committed message, fanned out to every shard (the same object is shared by all).
+// One thing to fan out to every shard after a commit (the same object is shared by all).
 struct Delivery {
+  enum class Kind : std::uint8_t {
+    message,        // a stored message (seq > 0): subscription-aware, deduplicated by seq
+    channel_event,  // edited / deleted / reaction / channel_updated: to the channel's readers
+    staff_event,    // report / report_resolved: to every staff and admin session
+    ban,            // close every session of `user` with 4403 after sending `payload`
+    kick,           // every session of `user` leaves `channel` and gets `payload`
+  };
+  Kind kind = Kind::message;
   std::string channel;
   std::uint64_t seq = 0;
   Payload payload;
   // For DMs: the two members, who receive it on every session even without a join.
   std::string dm_a, dm_b;
+  std::string user;  // ban, kick
 };
 
 // The result of one storage write, routed back to the session that asked for it.
@@ -44,6 +53,11 @@ struct WriteAck {
   std::string channel;
   std::uint64_t seq = 0;
   std::int64_t ts = 0;
+};
+
+// Posted to every shard by Hub::on_commit.
+struct ShardWork {
+  std::shared_ptr<const std::vector<Delivery>> deliveries;
 };
 
 class Shard {
@@ -84,6 +98,7 @@ class Shard {
   void for_each_session(const std::function<void(Session&)>& f);
 
  private:
+  void deliver_to_channel(const Delivery& d);
   void arm_sweep();
   void sweep();
 

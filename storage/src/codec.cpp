@@ -2,108 +2,31 @@
 
 #include <utility>
 
+#include "codec_io.hpp"
+
 namespace parley::storage::codec {
 namespace {
 
-constexpr char kSeparator = '\0';
-constexpr char kSeparatorEnd = '\1';
+using io::Decoder;
+using io::Encoder;
+using io::get_be64;
+using io::kSeparator;
+using io::kSeparatorEnd;
+using io::put_be64;
 
 constexpr std::uint8_t kRoleMax = static_cast<std::uint8_t>(Role::admin);
 constexpr std::uint8_t kKindMax = static_cast<std::uint8_t>(ChannelKind::dm);
 
-// Flag bits, so that later booleans fit in the same byte without a format change.
+// Flag bits, so that later booleans fit in the same byte without a format change. Readers
+// ignore bits they do not know.
 constexpr std::uint8_t kFlagAdvocate = 1u << 0;  // StoredMessage::from_advocate
+constexpr std::uint8_t kFlagDeleted = 1u << 1;   // StoredMessage::deleted
 constexpr std::uint8_t kFlagArchived = 1u << 0;  // ChannelInfo::archived
+constexpr std::uint8_t kFlagLocked = 1u << 1;    // ChannelInfo::locked
 
-// Timestamps are signed; zigzag keeps small negative values short as well.
-constexpr std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-constexpr std::int64_t unzigzag(std::uint64_t v) {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
-
-class Encoder {
- public:
-  explicit Encoder(std::uint8_t version) { out_.push_back(static_cast<char>(version)); }
-
-  void byte(std::uint8_t b) { out_.push_back(static_cast<char>(b)); }
-  void varint(std::uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
-  void str(std::string_view s) {
-    varint(s.size());
-    out_.append(s);
-  }
-  std::string take() && { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-// Reads fields front to back; the first failure latches, so callers check ok() once at the end
-// (every getter returns a harmless zero value after a failure).
-class Decoder {
- public:
-  explicit Decoder(std::string_view in) : in_(in) {}
-
-  std::uint8_t byte() {
-    if (in_.empty()) return fail<std::uint8_t>();
-    auto b = static_cast<std::uint8_t>(in_.front());
-    in_.remove_prefix(1);
-    return b;
-  }
-  std::uint64_t varint() {
-    std::uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (in_.empty()) return fail<std::uint64_t>();
-      auto b = static_cast<std::uint8_t>(in_.front());
-      in_.remove_prefix(1);
-      // The 10th byte may only carry the top bit of a 64-bit value.
-      if (shift == 63 && b > 1) return fail<std::uint64_t>();
-      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    return fail<std::uint64_t>();
-  }
-  std::string str() {
-    std::uint64_t n = varint();
-    if (!ok_ || n > in_.size()) return fail<std::string>();
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  // The version byte must be one we understand; trailing bytes after known fields are fine.
-  bool version(std::uint8_t expected) { return byte() == expected && ok_; }
-  bool ok() const { return ok_; }
-
- private:
-  template <typename T>
-  T fail() {
-    ok_ = false;
-    in_ = {};
-    return T{};
-  }
-
-  std::string_view in_;
-  bool ok_ = true;
-};
-
-void put_be64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-  }
-}
-
-std::uint64_t get_be64(std::string_view in) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<std::uint8_t>(in[i]);
-  return v;
-}
+// Smallest encoding of one reaction: an empty emoji (1 byte) and a count (1 byte). Bounds the
+// count prefix so that a corrupt one cannot make us reserve memory.
+constexpr std::size_t kMinReactionBytes = 2;
 
 }  // namespace
 
@@ -140,13 +63,22 @@ std::optional<std::uint64_t> message_key_seq(std::string_view key, std::string_v
 
 std::string encode_message(const StoredMessage& msg) {
   Encoder e(kFormatVersion);
-  e.varint(zigzag(msg.ts));
+  e.svarint(msg.ts);
   e.str(msg.from_id);
   e.str(msg.from_name);
   e.byte(static_cast<std::uint8_t>(msg.from_role));
-  e.byte(msg.from_advocate ? kFlagAdvocate : 0);
+  e.byte((msg.from_advocate ? kFlagAdvocate : 0) | (msg.deleted ? kFlagDeleted : 0));
   e.str(msg.text);
   e.varint(msg.reply_to);
+  // Lifecycle fields, appended after the original layout.
+  e.svarint(msg.edited_at);
+  e.str(msg.deleted_by);
+  e.svarint(msg.deleted_at);
+  e.varint(msg.reactions.size());
+  for (const auto& r : msg.reactions) {
+    e.str(r.emoji);
+    e.varint(r.count);
+  }
   return std::move(e).take();
 }
 
@@ -155,7 +87,7 @@ std::optional<StoredMessage> decode_message(std::uint64_t seq, std::string_view 
   if (!d.version(kFormatVersion)) return std::nullopt;
   StoredMessage m;
   m.seq = seq;
-  m.ts = unzigzag(d.varint());
+  m.ts = d.svarint();
   m.from_id = d.str();
   m.from_name = d.str();
   std::uint8_t role = d.byte();
@@ -165,7 +97,48 @@ std::optional<StoredMessage> decode_message(std::uint64_t seq, std::string_view 
   if (!d.ok() || role > kRoleMax) return std::nullopt;
   m.from_role = static_cast<Role>(role);
   m.from_advocate = (flags & kFlagAdvocate) != 0;
+  m.deleted = (flags & kFlagDeleted) != 0;
+  if (d.done()) return m;  // written before the lifecycle fields existed
+
+  m.edited_at = d.svarint();
+  m.deleted_by = d.str();
+  m.deleted_at = d.svarint();
+  std::uint64_t n = d.varint();
+  if (!d.ok() || n > d.remaining() / kMinReactionBytes) return std::nullopt;
+  m.reactions.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    Reaction r;
+    r.emoji = d.str();
+    r.count = d.varint32();
+    // The writer drops reactions whose count reaches 0, so one is a sign of corruption.
+    if (r.count == 0) d.invalid();
+    m.reactions.push_back(std::move(r));
+  }
+  if (!d.ok()) return std::nullopt;
   return m;
+}
+
+// --- reactions --------------------------------------------------------------------------------
+
+std::string reaction_key(std::string_view channel, std::uint64_t seq, std::string_view emoji,
+                         std::string_view user) {
+  std::string key = reaction_prefix(channel, seq);
+  key.append(emoji);
+  key.push_back(kSeparator);
+  key.append(user);
+  return key;
+}
+
+std::string reaction_prefix(std::string_view channel, std::uint64_t seq) {
+  std::string key = message_key(channel, seq);
+  key.push_back(kSeparator);
+  return key;
+}
+
+std::string reaction_prefix_end(std::string_view channel, std::uint64_t seq) {
+  std::string key = message_key(channel, seq);
+  key.push_back(kSeparatorEnd);
+  return key;
 }
 
 // --- idempotency ------------------------------------------------------------------------------
@@ -183,7 +156,7 @@ std::string encode_idempotency(const IdempotencyRecord& rec) {
   Encoder e(kFormatVersion);
   e.str(rec.channel);
   e.varint(rec.seq);
-  e.varint(zigzag(rec.ts));
+  e.svarint(rec.ts);
   return std::move(e).take();
 }
 
@@ -193,7 +166,7 @@ std::optional<IdempotencyRecord> decode_idempotency(std::string_view value) {
   IdempotencyRecord rec;
   rec.channel = d.str();
   rec.seq = d.varint();
-  rec.ts = unzigzag(d.varint());
+  rec.ts = d.svarint();
   // seq 0 is never assigned, so a record pointing at it is corrupt.
   if (!d.ok() || rec.seq == 0) return std::nullopt;
   return rec;
@@ -205,9 +178,10 @@ std::string encode_channel(const ChannelInfo& info) {
   Encoder e(kFormatVersion);
   e.byte(static_cast<std::uint8_t>(info.kind));
   e.str(info.title);
-  e.varint(zigzag(info.created_ms));
+  e.svarint(info.created_ms);
   e.varint(info.epoch);
-  e.byte(info.archived ? kFlagArchived : 0);
+  e.byte((info.archived ? kFlagArchived : 0) | (info.locked ? kFlagLocked : 0));
+  e.varint(info.slow_mode_s);  // appended after the original layout
   return std::move(e).take();
 }
 
@@ -218,12 +192,14 @@ std::optional<ChannelInfo> decode_channel(std::string_view name, std::string_vie
   info.name = std::string(name);
   std::uint8_t kind = d.byte();
   info.title = d.str();
-  info.created_ms = unzigzag(d.varint());
+  info.created_ms = d.svarint();
   info.epoch = d.varint();
   std::uint8_t flags = d.byte();
+  if (!d.done()) info.slow_mode_s = d.varint32();  // absent in values written before it
   if (!d.ok() || kind > kKindMax) return std::nullopt;
   info.kind = static_cast<ChannelKind>(kind);
   info.archived = (flags & kFlagArchived) != 0;
+  info.locked = (flags & kFlagLocked) != 0;
   return info;
 }
 

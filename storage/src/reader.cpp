@@ -1,6 +1,6 @@
-// Read paths: last_seq, read_after, read_before. Every scan is bounded to one channel's key
-// range with iterate_lower_bound / iterate_upper_bound, so RocksDB never walks into a
-// neighbouring channel (and can stop early inside SST files).
+// Read paths of messages: last_seq, read_after, read_before, get_message. Every scan is bounded
+// to one channel's key range with iterate_lower_bound / iterate_upper_bound, so RocksDB never
+// walks into a neighbouring channel (and can stop early inside SST files).
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 
@@ -19,9 +19,7 @@ constexpr std::size_t kMaxReserve = 256;
 
 // The key layout relies on channel names without '\0' (see codec.hpp); a name that has one can
 // hold no messages, so it reads as empty instead of scanning a foreign key range.
-bool scannable(std::string_view channel) {
-  return !channel.empty() && channel.find('\0') == std::string_view::npos;
-}
+bool scannable(std::string_view channel) { return key_safe(channel); }
 
 }  // namespace
 
@@ -141,6 +139,19 @@ Page Store::read_before(std::string_view channel, std::uint64_t before_seq,
   page.has_more = it->Valid() && it->status().ok();
   std::reverse(page.messages.begin(), page.messages.end());
   return page;
+}
+
+std::optional<StoredMessage> Store::get_message(std::string_view channel, std::uint64_t seq) const {
+  if (seq == 0 || !scannable(channel)) return std::nullopt;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return std::nullopt;
+  std::string value;
+  rocksdb::Status st = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf_messages,
+                                      codec::message_key(channel, seq), &value);
+  if (!st.ok()) return std::nullopt;
+  auto msg = codec::decode_message(seq, value);
+  if (!msg) impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
+  return msg;
 }
 
 }  // namespace parley::storage

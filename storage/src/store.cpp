@@ -5,7 +5,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <system_error>
 #include <utility>
@@ -21,6 +23,13 @@ constexpr std::string_view kCfChannels = "channels";
 constexpr std::string_view kCfMessages = "messages";
 constexpr std::string_view kCfIdempotency = "idempotency";
 constexpr std::string_view kCfMeta = "meta";
+constexpr std::string_view kCfModeration = "moderation";
+constexpr std::string_view kCfReports = "reports";
+constexpr std::string_view kCfAudit = "audit";
+constexpr std::string_view kCfUsers = "users";
+constexpr std::string_view kCfReactions = "reactions";
+
+constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
 
 TimestampMs system_clock_ms() {
   using namespace std::chrono;
@@ -32,7 +41,8 @@ rocksdb::ColumnFamilyOptions cf_options(const Options& o,
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;  // one cache for every column family bounds memory as a whole
   if (bloom) {
-    // Point lookups (idempotency Gets, the writer's seq probes) skip files that cannot match.
+    // Point lookups (idempotency Gets, the writer's seq probes and read-modify-writes) skip
+    // files that cannot match.
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
   rocksdb::ColumnFamilyOptions cf;
@@ -73,6 +83,13 @@ bool Store::Impl::open_db(std::string* error) {
       {std::string(kCfMessages), cf_options(options, block_cache, true)},
       {std::string(kCfIdempotency), cf_options(options, block_cache, true)},
       {std::string(kCfMeta), cf_options(options, block_cache, false)},
+      // Added with moderation. create_missing_column_families adds them to an older database;
+      // they start empty, which is exactly the state such a database is in.
+      {std::string(kCfModeration), cf_options(options, block_cache, false)},  // scanned at start
+      {std::string(kCfReports), cf_options(options, block_cache, true)},
+      {std::string(kCfAudit), cf_options(options, block_cache, false)},  // scanned newest first
+      {std::string(kCfUsers), cf_options(options, block_cache, true)},
+      {std::string(kCfReactions), cf_options(options, block_cache, true)},
   };
   // RocksDB refuses to open a database without naming all of its column families, so ones
   // added by a newer version are opened with default options and left alone. A missing
@@ -98,6 +115,11 @@ bool Store::Impl::open_db(std::string* error) {
   cf_messages = handles[2];
   cf_idempotency = handles[3];
   cf_meta = handles[4];
+  cf_moderation = handles[5];
+  cf_reports = handles[6];
+  cf_audit = handles[7];
+  cf_users = handles[8];
+  cf_reactions = handles[9];
   return true;
 }
 
@@ -126,10 +148,19 @@ bool Store::Impl::init_schema(std::string* error) {
   // cannot leave a marked database without them (or channels without a marker).
   rocksdb::WriteBatch batch;
   const TimestampMs created = now();
-  const ChannelInfo defaults[] = {
-      {"help", ChannelKind::support, "Help", created, new_epoch(), false},
-      {"general", ChannelKind::chat, "General", created, new_epoch(), false},
-  };
+  ChannelInfo help;
+  help.name = "help";
+  help.kind = ChannelKind::support;
+  help.title = "Help";
+  ChannelInfo general;
+  general.name = "general";
+  general.kind = ChannelKind::chat;
+  general.title = "General";
+  ChannelInfo defaults[] = {std::move(help), std::move(general)};
+  for (auto& info : defaults) {
+    info.created_ms = created;
+    info.epoch = new_epoch();
+  }
   for (const auto& info : defaults) {
     s = batch.Put(cf_channels, info.name, codec::encode_channel(info));
     if (!s.ok()) break;
@@ -168,6 +199,33 @@ bool Store::Impl::load_channels(std::string* error) {
   return true;
 }
 
+bool Store::Impl::load_counters(std::string* error) {
+  // Ids are never reused: continue after the highest one stored. A key that is not an id key
+  // (it cannot be written by us) is skipped rather than trusted.
+  auto highest = [&](rocksdb::ColumnFamilyHandle* cf, std::string_view prefix,
+                     std::uint64_t* next) {
+    const rocksdb::Slice lower(prefix.data(), prefix.size());
+    rocksdb::ReadOptions ro;
+    if (!prefix.empty()) ro.iterate_lower_bound = &lower;  // a Slice must not wrap nullptr
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+    for (it->SeekForPrev(codec::id_key(prefix, kMaxId)); it->Valid(); it->Prev()) {
+      if (auto id = codec::id_key_id(it->key().ToStringView(), prefix)) {
+        *next = *id + 1;
+        break;
+      }
+      decode_failures.fetch_add(1, std::memory_order_relaxed);
+    }
+    return it->status();
+  };
+  rocksdb::Status s = highest(cf_audit, {}, &next_audit_id);
+  if (s.ok()) s = highest(cf_reports, codec::kReportPrefix, &next_report_id);
+  if (!s.ok()) {
+    *error = describe("cannot recover ids", s);
+    return false;
+  }
+  return true;
+}
+
 std::uint64_t Store::Impl::new_epoch() {
   // Epochs only need to differ between stores; random_device is fine at this (rare) rate.
   // Kept below 2^53 so JavaScript clients read it exactly (JSON numbers become doubles there).
@@ -193,7 +251,8 @@ std::unique_ptr<Store> Store::open(const Options& options, CommitHandler on_comm
   impl->on_commit = std::move(on_commit);
 
   // ~Impl closes whatever was opened when a later step fails.
-  if (!impl->open_db(error) || !impl->init_schema(error) || !impl->load_channels(error)) {
+  if (!impl->open_db(error) || !impl->init_schema(error) || !impl->load_channels(error) ||
+      !impl->load_counters(error)) {
     return nullptr;
   }
   Impl* raw = impl.get();
@@ -251,6 +310,7 @@ void Store::Impl::close_db() {
   }
   handles.clear();
   cf_channels = cf_messages = cf_idempotency = cf_meta = nullptr;
+  cf_moderation = cf_reports = cf_audit = cf_users = cf_reactions = nullptr;
   rocksdb::Status c = db->Close();
   if (!c.ok() && s.ok()) s = c;
   delete db;

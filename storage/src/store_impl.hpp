@@ -1,5 +1,5 @@
-// Private state of Store, shared by store.cpp (open/close, channels), reader.cpp (queries) and
-// writer.cpp (the group-commit thread). RocksDB types stay behind this header.
+// Private state of Store, shared by store.cpp (open/close, channels), reader*.cpp (queries) and
+// writer*.cpp (the group-commit thread). RocksDB types stay behind this header.
 #pragma once
 
 #include <rocksdb/cache.h>
@@ -33,6 +33,12 @@ struct StringHash {
 template <typename V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
+// Neither empty nor containing the key separator: usable as a name inside a key (codec.hpp).
+// Names that are not can hold nothing: writes refuse them and reads find nothing under them.
+inline bool key_safe(std::string_view s) {
+  return !s.empty() && s.find('\0') == std::string_view::npos;
+}
+
 // The newest message of a channel as found on disk.
 struct LastMessage {
   std::uint64_t seq = 0;  // 0: the channel has no messages
@@ -56,6 +62,11 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* cf_messages = nullptr;
   rocksdb::ColumnFamilyHandle* cf_idempotency = nullptr;
   rocksdb::ColumnFamilyHandle* cf_meta = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_moderation = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_reports = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_audit = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_users = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_reactions = nullptr;
 
   // --- Channel directory: non-DM channels, served from memory ---
   mutable std::shared_mutex channels_mu;
@@ -82,6 +93,9 @@ struct Store::Impl {
     TimestampMs last_ts = 0;
   };
   StringMap<ChannelCursor> cursors;
+  // Next ids to assign; recovered at open from the highest key on disk.
+  std::uint64_t next_audit_id = 1;
+  std::uint64_t next_report_id = 1;
 
   // Stored values that failed to decode and were skipped (corruption or a newer format).
   mutable std::atomic<std::uint64_t> decode_failures{0};
@@ -92,6 +106,7 @@ struct Store::Impl {
   bool open_db(std::string* error);
   bool init_schema(std::string* error);
   bool load_channels(std::string* error);
+  bool load_counters(std::string* error);
   void close_db();
   std::uint64_t new_epoch();
   TimestampMs now() const { return options.clock(); }
@@ -100,7 +115,7 @@ struct Store::Impl {
   bool find_last(std::string_view channel, LastMessage* out, std::string* error) const;
   void note_committed(std::string_view channel, std::uint64_t seq);
 
-  // writer.cpp
+  // writer*.cpp
   void run_writer();
   void commit_batch(std::vector<WriteRequest>& reqs);
 };

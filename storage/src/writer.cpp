@@ -1,61 +1,49 @@
 // The group-commit writer: one thread takes everything queued (up to max_batch), turns it into
 // one WriteBatch, commits it and reports the whole batch to the CommitHandler. It is the only
-// code that assigns seqs, so per-channel ordering needs no locks beyond the queue's.
+// code that assigns seqs and ids, so per-channel ordering needs no locks beyond the queue's.
+// This file: the thread, dispatch, audit entries, commit, and the channel and append ops.
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <utility>
 
+#include "batch_builder.hpp"
 #include "codec.hpp"
 #include "parley/protocol/validate.hpp"
 #include "store_impl.hpp"
 
 namespace parley::storage {
-namespace {
 
-// Builds one batch. Decisions that depend on earlier requests of the same batch (duplicates,
-// channels created a moment ago, the next seq) are answered from the batch's own maps, since
-// none of it is visible in RocksDB or in the shared maps until the batch commits.
-class BatchBuilder {
- public:
-  explicit BatchBuilder(Store::Impl& store) : s_(store) {}
-
-  void add(Committed& c) {
-    std::visit(
-        [&](auto& op) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(op)>, AppendMessage>) {
-            append(op, c);
-          } else {
-            create(op, c);
-          }
-        },
-        c.req.op);
+void BatchBuilder::add(Committed& c) {
+  // One save point per request: if it ends in anything but ok, whatever it added to the batch
+  // is taken out again. Its audit entry goes in first and is taken out with the rest, so the
+  // entry is stored exactly when the op is.
+  batch_.SetSavePoint();
+  AuditEntry* audit = c.req.audit ? &*c.req.audit : nullptr;
+  if (audit != nullptr) {
+    audit->id = next_audit_id_;
+    audit->ts = s_.now();
+    rocksdb::Status st =
+        batch_.Put(s_.cf_audit, codec::audit_key(audit->id), codec::encode_audit(*audit));
+    if (!st.ok()) fail(c, "cannot add audit entry to batch: " + st.ToString());
   }
-
-  // Commits the batch and publishes its effects; on failure marks every request as failed.
-  void commit(std::vector<Committed>& results);
-
- private:
-  void append(AppendMessage& op, Committed& out);
-  void create(CreateChannel& op, Committed& out);
-  bool channel_open(std::string_view name) const;
-  Store::Impl::ChannelCursor* cursor(std::string_view channel, std::string* error);
-
-  static void fail(Committed& out, std::string message) {
-    out.status = WriteStatus::error;
-    out.error = std::move(message);
+  if (c.status == WriteStatus::ok) {
+    std::visit([&](auto& op) { apply(op, c); }, c.req.op);
   }
+  if (c.status == WriteStatus::ok) {
+    (void)batch_.PopSavePoint();  // only fails when no save point is set, and one is
+    if (audit != nullptr) ++next_audit_id_;
+  } else {
+    (void)batch_.RollbackToSavePoint();  // restores the state before SetSavePoint
+    if (audit != nullptr) {
+      audit->id = 0;  // not stored
+      audit->ts = 0;
+    }
+  }
+}
 
-  Store::Impl& s_;
-  rocksdb::WriteBatch batch_;
-  StringMap<codec::IdempotencyRecord> acks_;  // idempotency key -> ack given in this batch
-  StringMap<ChannelInfo> created_;            // channels created in this batch
-  StringMap<std::uint64_t> appended_;         // channel -> highest seq assigned in this batch
-};
-
-void BatchBuilder::append(AppendMessage& op, Committed& out) {
+void BatchBuilder::apply(AppendMessage& op, Committed& out) {
   // Idempotency comes first: a retry must get its original ack even if the channel has been
   // archived since, and must never be stored twice.
   std::string ikey = codec::idempotency_key(op.msg.from_id, op.client_msg_id);
@@ -90,61 +78,88 @@ void BatchBuilder::append(AppendMessage& op, Committed& out) {
   Store::Impl::ChannelCursor* cur = cursor(op.channel, &error);
   if (cur == nullptr) return fail(out, std::move(error));
 
+  // A new message starts its life plain, whatever the caller left in the lifecycle fields.
+  op.msg.edited_at = 0;
+  op.msg.deleted = false;
+  op.msg.deleted_by.clear();
+  op.msg.deleted_at = 0;
+  op.msg.reactions.clear();
   op.msg.seq = cur->next_seq;
   // Clocks step backwards (NTP, a restart on another host); history must not.
   op.msg.ts = std::max(s_.now(), cur->last_ts);
   codec::IdempotencyRecord ack{op.channel, op.msg.seq, op.msg.ts};
 
-  // A save point keeps the batch consistent if the second Put fails after the first succeeded.
-  batch_.SetSavePoint();
-  rocksdb::Status st = batch_.Put(s_.cf_messages, codec::message_key(op.channel, op.msg.seq),
-                                  codec::encode_message(op.msg));
+  std::string mkey = codec::message_key(op.channel, op.msg.seq);
+  rocksdb::Status st = batch_.Put(s_.cf_messages, mkey, codec::encode_message(op.msg));
   if (st.ok()) st = batch_.Put(s_.cf_idempotency, ikey, codec::encode_idempotency(ack));
   if (!st.ok()) {
-    (void)batch_.RollbackToSavePoint();  // restores the state before SetSavePoint
     op.msg.seq = 0;
     op.msg.ts = 0;
     return fail(out, "cannot add message to batch: " + st.ToString());
   }
-  (void)batch_.PopSavePoint();  // only fails when no save point is set, and one is
 
   cur->next_seq = op.msg.seq + 1;
   cur->last_ts = op.msg.ts;
   appended_[op.channel] = op.msg.seq;
+  appended_msgs_.emplace(std::move(mkey), &op.msg);
   acks_.emplace(std::move(ikey), std::move(ack));
   out.status = WriteStatus::ok;
 }
 
-void BatchBuilder::create(CreateChannel& op, Committed& out) {
+void BatchBuilder::apply(CreateChannel& op, Committed& out) {
   ChannelInfo& info = op.info;
   // The key layout needs names without '\0' (codec.hpp); DMs are implicit and never stored.
-  if (info.name.empty() || info.name.find('\0') != std::string::npos ||
-      info.kind == ChannelKind::dm) {
+  if (!key_safe(info.name) || info.kind == ChannelKind::dm) {
     return fail(out, "invalid channel for CreateChannel: " + info.name);
   }
-  if (protocol::is_dm_channel(info.name) || created_.contains(info.name)) {
+  if (protocol::is_dm_channel(info.name) || channel(info.name)) {
     out.status = WriteStatus::conflict;
     return;
-  }
-  {
-    std::shared_lock lock(s_.channels_mu);
-    if (s_.channels.contains(info.name)) {
-      out.status = WriteStatus::conflict;
-      return;
-    }
   }
   if (info.created_ms == 0) info.created_ms = s_.now();
   if (info.epoch == 0) info.epoch = s_.new_epoch();
 
   rocksdb::Status st = batch_.Put(s_.cf_channels, info.name, codec::encode_channel(info));
   if (!st.ok()) return fail(out, "cannot add channel to batch: " + st.ToString());
-  created_.emplace(info.name, info);
+  channels_.insert_or_assign(info.name, info);
   out.status = WriteStatus::ok;
+}
+
+void BatchBuilder::apply(UpdateChannel& op, Committed& out) {
+  // DM names and names that cannot be keys never have a record, so they are not found here.
+  std::optional<ChannelInfo> current = channel(op.info.name);
+  if (!current) {
+    out.status = WriteStatus::not_found;
+    return;
+  }
+  ChannelInfo next = std::move(*current);  // keeps name, kind, created_ms and epoch
+  next.title = std::move(op.info.title);
+  next.archived = op.info.archived;
+  next.slow_mode_s = op.info.slow_mode_s;
+  next.locked = op.info.locked;
+  rocksdb::Status st = batch_.Put(s_.cf_channels, next.name, codec::encode_channel(next));
+  if (!st.ok()) return fail(out, "cannot add channel to batch: " + st.ToString());
+  op.info = next;  // the caller gets the channel as stored
+  channels_.insert_or_assign(next.name, std::move(next));
+  out.status = WriteStatus::ok;
+}
+
+void BatchBuilder::apply(AuditOnly&, Committed& out) {
+  // Nothing but the audit entry, which add() has already written.
+  out.status = WriteStatus::ok;
+}
+
+std::optional<ChannelInfo> BatchBuilder::channel(std::string_view name) const {
+  if (auto it = channels_.find(name); it != channels_.end()) return it->second;
+  std::shared_lock lock(s_.channels_mu);
+  auto it = s_.channels.find(name);
+  if (it == s_.channels.end()) return std::nullopt;
+  return it->second;
 }
 
 bool BatchBuilder::channel_open(std::string_view name) const {
   if (protocol::is_dm_channel(name)) return true;
-  if (auto it = created_.find(name); it != created_.end()) return !it->second.archived;
+  if (auto it = channels_.find(name); it != channels_.end()) return !it->second.archived;
   std::shared_lock lock(s_.channels_mu);
   auto it = s_.channels.find(name);
   return it != s_.channels.end() && !it->second.archived;
@@ -171,20 +186,24 @@ void BatchBuilder::commit(std::vector<Committed>& results) {
   }
   if (!st.ok()) {
     // Nothing of the batch is stored. Forget the cursors it advanced so that the next write
-    // re-reads the channel's end from disk: no holes, and no seq handed out twice.
+    // re-reads the channel's end from disk: no holes, and no seq handed out twice. The ids it
+    // assigned are not kept either (the builder's counters are dropped).
     const std::string message = "commit failed: " + st.ToString();
-    for (auto& c : results) fail(c, message);
+    for (auto& c : results) {
+      fail(c, message);
+      if (c.req.audit) c.req.audit->id = 0;  // not stored (as in add())
+    }
     for (const auto& [channel, seq] : appended_) s_.cursors.erase(channel);
     return;
   }
-  if (!created_.empty()) {
+  s_.next_audit_id = next_audit_id_;
+  s_.next_report_id = next_report_id_;
+  if (!channels_.empty()) {
     std::unique_lock lock(s_.channels_mu);
-    for (auto& [name, info] : created_) s_.channels.emplace(name, std::move(info));
+    for (auto& [name, info] : channels_) s_.channels.insert_or_assign(name, std::move(info));
   }
   for (const auto& [channel, seq] : appended_) s_.note_committed(channel, seq);
 }
-
-}  // namespace
 
 void Store::Impl::run_writer() {
   std::vector<WriteRequest> taken;
@@ -206,13 +225,12 @@ void Store::Impl::run_writer() {
 }
 
 void Store::Impl::commit_batch(std::vector<WriteRequest>& reqs) {
+  // Filled before any add(): the builder keeps pointers into `results`, so it must not grow.
   std::vector<Committed> results;
   results.reserve(reqs.size());
+  for (auto& req : reqs) results.push_back(Committed{std::move(req), WriteStatus::ok, {}});
   BatchBuilder builder(*this);
-  for (auto& req : reqs) {
-    results.push_back(Committed{std::move(req), WriteStatus::ok, {}});
-    builder.add(results.back());
-  }
+  for (auto& c : results) builder.add(c);
   builder.commit(results);
   if (on_commit) on_commit(results);
 }

@@ -243,7 +243,13 @@ TEST_F(ChatTest, TypingPresenceAndPing) {
   auto alice = connect("alice");
   ASSERT_EQ(str(alice->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
   auto bob = connect("bob");
-  ASSERT_EQ(str(bob->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
+  auto joined = bob->request({{"op", "join"}, {"channel", "general"}});
+  ASSERT_EQ(str(joined.at("op")), "ok");
+  // The join reply lists who is already here.
+  auto& here = joined.at("online").as_array();
+  ASSERT_EQ(here.size(), 2u);  // alice, and bob himself
+  EXPECT_EQ(str(here[0].as_object().at("id")), "alice");
+  EXPECT_EQ(str(here[1].as_object().at("id")), "bob");
   auto online = alice->wait_for([](const json::object& o) {
     return str(o.at("op")) == "presence" && str(o.at("user")) == "bob";
   });

@@ -163,8 +163,7 @@ bool Client::auth(const std::string& token) {
 
 void Client::send(const json::object& frame) { ws_.send(json::serialize(frame)); }
 
-std::optional<json::object> Client::next(std::chrono::milliseconds timeout) {
-  if (cursor_ < seen_.size()) return seen_[cursor_++];
+std::optional<json::object> Client::receive(std::chrono::milliseconds timeout) {
   auto raw = ws_.recv(timeout);
   if (!raw) return std::nullopt;
   boost::system::error_code ec;
@@ -174,25 +173,33 @@ std::optional<json::object> Client::next(std::chrono::milliseconds timeout) {
     return std::nullopt;
   }
   seen_.push_back(v.as_object());
-  cursor_ = seen_.size();
+  used_.push_back(false);
   return seen_.back();
+}
+
+std::optional<json::object> Client::next(std::chrono::milliseconds timeout) {
+  return wait_for([](const json::object&) { return true; }, timeout);
 }
 
 std::optional<json::object> Client::wait_for(
     const std::function<bool(const json::object&)>& pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  // First look at objects already received but not consumed.
-  for (std::size_t i = cursor_; i < seen_.size(); ++i) {
-    if (pred(seen_[i])) return seen_[i];
+  for (std::size_t i = 0; i < seen_.size(); ++i) {
+    if (!used_[i] && pred(seen_[i])) {
+      used_[i] = true;
+      return seen_[i];
+    }
   }
-  cursor_ = seen_.size();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
-    auto o = next(left);
+    auto o = receive(left);
     if (!o) return std::nullopt;
-    if (pred(*o)) return o;
+    if (pred(*o)) {
+      used_.back() = true;
+      return o;
+    }
   }
 }
 
@@ -217,17 +224,12 @@ std::vector<json::object> Client::messages(const std::string& channel, std::size
   auto is_msg = [&](const json::object& o) {
     return str(o.at("op")) == "message" && str(o.at("channel")) == channel;
   };
-  for (std::size_t i = cursor_; i < seen_.size() && out.size() < count; ++i) {
-    if (is_msg(seen_[i])) out.push_back(seen_[i]);
-  }
-  cursor_ = seen_.size();
   while (out.size() < count) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    auto o = next(left);
+    auto o = wait_for(is_msg, std::max(left, std::chrono::milliseconds(0)));
     if (!o) break;
-    if (is_msg(*o)) out.push_back(*o);
+    out.push_back(*o);
   }
   return out;
 }

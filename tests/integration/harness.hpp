@@ -67,9 +67,11 @@ class Client {
   void send(const json::object& frame);
   void send_raw(std::string_view text) { ws_.send(text); }
 
-  // The next object received (any op), or nullopt after timeout/close.
+  // Every object received is either consumed (returned by next/wait_for/messages) or kept for
+  // a later call, so an event that arrives before the reply being waited for is not lost.
+  // The oldest unconsumed object (any op), or nullopt after timeout/close.
   std::optional<json::object> next(std::chrono::milliseconds timeout = std::chrono::seconds(5));
-  // Waits for an object satisfying pred; other objects are kept in `seen()` order but skipped.
+  // The oldest unconsumed object satisfying pred (receiving more as needed).
   std::optional<json::object> wait_for(const std::function<bool(const json::object&)>& pred,
                                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Sends a request with a fresh id and waits for the ok/error reply with that id.
@@ -84,8 +86,9 @@ class Client {
 
  private:
   client::WsClient ws_;
+  std::optional<json::object> receive(std::chrono::milliseconds timeout);  // appends to seen_
   std::vector<json::object> seen_;     // everything received, in order
-  std::size_t cursor_ = 0;             // seen_[cursor_..] not yet consumed by next()/wait_for
+  std::vector<bool> used_;             // used_[i]: seen_[i] was consumed
   std::int64_t next_id_ = 1;
 };
 

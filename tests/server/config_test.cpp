@@ -58,6 +58,9 @@ TEST(Config, RejectsUnknownKeysSectionsAndBadValues) {
       {"[limits]\nmax_text_chars = 0\n", "between"},
       {"[storage]\ndurability = \"sometimes\"\n", "durability"},
       {"[server\nlisten=1", "line"},
+      {"[auth]\nsecret = \"short\"\n", "at least 32"},
+      {"[moderation]\nfilter_mode = \"shout\"\n", "filter_mode"},
+      {"[moderation]\nfilter_words = [\"ok\", 3]\n", "array of non-empty strings"},
   };
   for (const auto& tc : cases) {
     Config c;

@@ -9,10 +9,14 @@
 #include <random>
 #include <string>
 
+#include "legacy_format.hpp"
+
 namespace parley::storage::codec {
 namespace {
 
 using namespace std::string_literals;
+using testing::legacy_channel_value;
+using testing::legacy_message_value;
 
 constexpr std::uint64_t kMax64 = std::numeric_limits<std::uint64_t>::max();
 
@@ -29,6 +33,25 @@ StoredMessage sample_message() {
   return m;
 }
 
+// sample_message() after an edit and two reactions.
+StoredMessage sample_lifecycle_message() {
+  StoredMessage m = sample_message();
+  m.edited_at = 1'700'000'000'999;
+  m.reactions = {{"\xF0\x9F\x91\x8D", 3}, {"ok", 0xffffffffu}};
+  return m;
+}
+
+// A tombstone: every lifecycle field set.
+StoredMessage sample_deleted_message() {
+  StoredMessage m = sample_message();
+  m.text.clear();
+  m.edited_at = -7;
+  m.deleted = true;
+  m.deleted_by = "mod-1";
+  m.deleted_at = 1'700'000'001'000;
+  return m;
+}
+
 void expect_same(const StoredMessage& a, const StoredMessage& b) {
   EXPECT_EQ(a.seq, b.seq);
   EXPECT_EQ(a.ts, b.ts);
@@ -38,6 +61,15 @@ void expect_same(const StoredMessage& a, const StoredMessage& b) {
   EXPECT_EQ(a.from_advocate, b.from_advocate);
   EXPECT_EQ(a.text, b.text);
   EXPECT_EQ(a.reply_to, b.reply_to);
+  EXPECT_EQ(a.edited_at, b.edited_at);
+  EXPECT_EQ(a.deleted, b.deleted);
+  EXPECT_EQ(a.deleted_by, b.deleted_by);
+  EXPECT_EQ(a.deleted_at, b.deleted_at);
+  ASSERT_EQ(a.reactions.size(), b.reactions.size());
+  for (std::size_t i = 0; i < a.reactions.size(); ++i) {
+    EXPECT_EQ(a.reactions[i].emoji, b.reactions[i].emoji) << i;
+    EXPECT_EQ(a.reactions[i].count, b.reactions[i].count) << i;
+  }
 }
 
 TEST(CodecKeys, MessageKeyIsChannelNulBigEndianSeq) {
@@ -118,20 +150,73 @@ TEST(CodecMessage, RoundTripExtremes) {
   EXPECT_EQ(back->ts, -1);
 }
 
+TEST(CodecMessage, LifecycleFieldsRoundTrip) {
+  for (const StoredMessage& m : {sample_lifecycle_message(), sample_deleted_message()}) {
+    auto back = decode_message(m.seq, encode_message(m));
+    ASSERT_TRUE(back.has_value());
+    expect_same(*back, m);
+  }
+  // The flag bits are independent.
+  StoredMessage m = sample_deleted_message();
+  m.from_advocate = false;
+  auto back = decode_message(m.seq, encode_message(m));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(back->deleted);
+  EXPECT_FALSE(back->from_advocate);
+}
+
+TEST(CodecMessage, OldLayoutIsAPrefixAndStillDecodes) {
+  // Values written before the lifecycle fields decode with their defaults...
+  const StoredMessage plain = sample_message();
+  const std::string legacy = legacy_message_value(plain);
+  auto back = decode_message(plain.seq, legacy);
+  ASSERT_TRUE(back.has_value());
+  expect_same(*back, plain);
+
+  // ...and new values extend the old layout, so a reader that knows only it reads them too.
+  const StoredMessage rich = sample_lifecycle_message();
+  const std::string v = encode_message(rich);
+  EXPECT_TRUE(v.starts_with(legacy_message_value(rich)));
+  EXPECT_GT(v.size(), legacy_message_value(rich).size());
+}
+
 TEST(CodecMessage, EveryTruncationIsRejected) {
-  const std::string v = encode_message(sample_message());
-  for (std::size_t n = 0; n < v.size(); ++n) {
-    EXPECT_EQ(decode_message(1, v.substr(0, n)), std::nullopt) << "prefix of " << n << " bytes";
+  // Except the one that ends exactly where the old layout ended: that is an old value.
+  for (const StoredMessage& m : {sample_lifecycle_message(), sample_deleted_message()}) {
+    const std::string v = encode_message(m);
+    const std::size_t legacy_size = legacy_message_value(m).size();
+    for (std::size_t n = 0; n < v.size(); ++n) {
+      auto back = decode_message(1, v.substr(0, n));
+      EXPECT_EQ(back.has_value(), n == legacy_size) << "prefix of " << n << " bytes";
+    }
   }
 }
 
 TEST(CodecMessage, TrailingBytesAreToleratedForFutureFields) {
-  const StoredMessage m = sample_message();
+  const StoredMessage m = sample_lifecycle_message();
   auto back = decode_message(m.seq, encode_message(m) +
                                         "\x05"
                                         "future\x01"s);
   ASSERT_TRUE(back.has_value());
   expect_same(*back, m);
+}
+
+TEST(CodecMessage, CorruptReactionsAreRejected) {
+  StoredMessage m;  // empty strings: the lifecycle part is edited_at, deleted_by, deleted_at, n
+  std::string base = encode_message(m);
+  ASSERT_EQ(base.back(), 0);  // no reactions
+  base.pop_back();
+  // A count of reactions larger than the bytes left could hold.
+  EXPECT_EQ(decode_message(1, base + "\x7f" + "\x01x\x01"), std::nullopt);
+  // A reaction with count 0, and one with a count beyond 32 bits.
+  EXPECT_EQ(decode_message(1, base + "\x01" + "\x01x\x00"), std::nullopt);
+  EXPECT_EQ(decode_message(1, base + "\x01" + "\x01x\x80\x80\x80\x80\x10"), std::nullopt);
+  // The same layout with a valid count decodes.
+  auto ok = decode_message(1, base + "\x01" + "\x01x\x02");
+  ASSERT_TRUE(ok.has_value());
+  ASSERT_EQ(ok->reactions.size(), 1u);
+  EXPECT_EQ(ok->reactions[0].emoji, "x");
+  EXPECT_EQ(ok->reactions[0].count, 2u);
 }
 
 TEST(CodecMessage, UnknownVersionAndBadRoleAreRejected) {
@@ -180,6 +265,25 @@ TEST(CodecMessage, RandomGarbageNeverCrashes) {
   EXPECT_GT(decoded, 0);  // some mutations only change text bytes
 }
 
+TEST(CodecKeys, ReactionKeysOfOneMessageFormOneRange) {
+  EXPECT_EQ(reaction_key("general", 1, "ok", "bob"), "general\0\0\0\0\0\0\0\0\x01\0ok\0bob"s);
+  const std::string lo = reaction_prefix("gen", 5);
+  const std::string hi = reaction_prefix_end("gen", 5);
+  for (const char* emoji : {"a", "\xF0\x9F\x91\x8D", "zz"}) {
+    for (const char* user : {"a", "bob", "\x7f"}) {
+      const std::string k = reaction_key("gen", 5, emoji, user);
+      EXPECT_LE(lo, k);
+      EXPECT_LT(k, hi);
+    }
+  }
+  // Neighbouring messages, and channels sharing a prefix, fall outside.
+  for (const auto& k : {reaction_key("gen", 4, "a", "b"), reaction_key("gen", 6, "a", "b"),
+                        reaction_key("gen", 256 + 5, "a", "b"), reaction_key("ge", 5, "a", "b"),
+                        reaction_key("general", 5, "a", "b"), message_key("gen", 5)}) {
+    EXPECT_TRUE(k < lo || k >= hi);
+  }
+}
+
 TEST(CodecIdempotency, RoundTripAndTruncation) {
   const IdempotencyRecord rec{"dm:alice:bob", 123456789, -5};
   const std::string v = encode_idempotency(rec);
@@ -200,6 +304,7 @@ TEST(CodecChannel, RoundTripAndTruncation) {
   info.epoch = 0xfedcba9876543210ull;
   info.archived = true;
   const std::string v = encode_channel(info);
+  const std::size_t legacy_size = legacy_channel_value(info).size();
   auto back = decode_channel("help", v);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->name, "help");
@@ -217,11 +322,64 @@ TEST(CodecChannel, RoundTripAndTruncation) {
   EXPECT_EQ(back->kind, ChannelKind::private_);
 
   for (std::size_t n = 0; n < v.size(); ++n) {
-    EXPECT_EQ(decode_channel("help", v.substr(0, n)), std::nullopt) << n;
+    // Ending where the old layout ended is an old value (see OldLayoutIsAPrefixAndStillDecodes).
+    EXPECT_EQ(decode_channel("help", v.substr(0, n)).has_value(), n == legacy_size) << n;
   }
   std::string bad_kind = v;
   bad_kind[1] = 5;
   EXPECT_EQ(decode_channel("help", bad_kind), std::nullopt);
+}
+
+TEST(CodecChannel, ModerationSettingsRoundTrip) {
+  ChannelInfo info;
+  info.kind = ChannelKind::chat;
+  info.title = "Chat";
+  info.epoch = 9;
+  info.slow_mode_s = 0xffffffffu;
+  info.locked = true;
+  auto back = decode_channel("c", encode_channel(info));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->slow_mode_s, 0xffffffffu);
+  EXPECT_TRUE(back->locked);
+  EXPECT_FALSE(back->archived);  // the flag bits are independent
+
+  info.slow_mode_s = 30;
+  info.locked = false;
+  info.archived = true;
+  back = decode_channel("c", encode_channel(info));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->slow_mode_s, 30u);
+  EXPECT_FALSE(back->locked);
+  EXPECT_TRUE(back->archived);
+}
+
+TEST(CodecChannel, OldLayoutIsAPrefixAndStillDecodes) {
+  ChannelInfo info;
+  info.kind = ChannelKind::announce;
+  info.title = "News";
+  info.created_ms = 1234;
+  info.epoch = 77;
+  info.archived = true;
+  auto back = decode_channel("news", legacy_channel_value(info));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->title, "News");
+  EXPECT_EQ(back->epoch, 77u);
+  EXPECT_TRUE(back->archived);
+  EXPECT_EQ(back->slow_mode_s, 0u);
+  EXPECT_FALSE(back->locked);
+
+  info.slow_mode_s = 5;
+  const std::string v = encode_channel(info);
+  EXPECT_TRUE(v.starts_with(legacy_channel_value(info)));
+  // Truncating the new value anywhere but at the old end is rejected; a slow-mode value
+  // beyond 32 bits is too.
+  for (std::size_t n = 0; n < v.size(); ++n) {
+    EXPECT_EQ(decode_channel("news", v.substr(0, n)).has_value(),
+              n == legacy_channel_value(info).size())
+        << n;
+  }
+  EXPECT_EQ(decode_channel("news", legacy_channel_value(info) + "\x80\x80\x80\x80\x10"),
+            std::nullopt);
 }
 
 TEST(CodecMeta, SchemaVersion) {

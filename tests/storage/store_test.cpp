@@ -3,12 +3,12 @@
 #include "parley/storage/store.hpp"
 
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 
 #include <string>
 #include <vector>
 
 #include "codec.hpp"
+#include "raw_db.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {
@@ -21,31 +21,9 @@ using testing::create_req;
 using testing::ManualClock;
 using testing::open_or_fail;
 using testing::options_for;
+using testing::raw_put;
 using testing::submit_wait;
 using testing::TempDir;
-
-// Writes one key straight into a column family of a closed store's database, to plant data the
-// store itself would never write.
-void raw_put(const std::string& path, const std::string& cf, const std::string& key,
-             const std::string& value) {
-  rocksdb::DBOptions db_options;
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(db_options, path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  std::size_t target = names.size();
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    descriptors.emplace_back(names[i], rocksdb::ColumnFamilyOptions());
-    if (names[i] == cf) target = i;
-  }
-  ASSERT_LT(target, names.size()) << "no column family " << cf;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(db_options, path, descriptors, &handles, &db).ok());
-  EXPECT_TRUE(db->Put(rocksdb::WriteOptions(), handles[target], key, value).ok());
-  for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
-  EXPECT_TRUE(db->Close().ok());
-  delete db;
-}
 
 TEST(StoreOpen, FreshStoreHasHelpAndGeneral) {
   TempDir dir;

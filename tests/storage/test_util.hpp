@@ -12,9 +12,11 @@
 #include <functional>
 #include <latch>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "parley/storage/store.hpp"
@@ -199,6 +201,68 @@ inline WriteRequest create_req(std::string name, ChannelKind kind, std::string t
 
 inline const AppendMessage& as_append(const Committed& c) {
   return std::get<AppendMessage>(c.req.op);
+}
+
+// Any op as a request, optionally with an audit entry.
+template <typename Op>
+WriteRequest op_req(Op op, std::uint64_t cookie, std::optional<AuditEntry> audit = std::nullopt) {
+  WriteRequest r;
+  r.op = std::move(op);
+  r.audit = std::move(audit);
+  r.cookie = cookie;
+  return r;
+}
+
+// The op of a result, as the writer left it (with its results filled in).
+template <typename Op>
+const Op& op_of(const Committed& c) {
+  return std::get<Op>(c.req.op);
+}
+
+inline WriteRequest edit_req(std::string channel, std::uint64_t seq, std::string editor,
+                             std::string text, std::uint64_t cookie) {
+  EditMessage e;
+  e.channel = std::move(channel);
+  e.seq = seq;
+  e.editor = std::move(editor);
+  e.text = std::move(text);
+  return op_req(std::move(e), cookie);
+}
+
+inline WriteRequest delete_req(std::string channel, std::uint64_t seq, std::string by,
+                               bool as_moderator, std::uint64_t cookie) {
+  DeleteMessage d;
+  d.channel = std::move(channel);
+  d.seq = seq;
+  d.by = std::move(by);
+  d.as_moderator = as_moderator;
+  return op_req(std::move(d), cookie);
+}
+
+inline WriteRequest react_req(std::string channel, std::uint64_t seq, std::string user,
+                              std::string emoji, bool add, std::uint64_t cookie) {
+  React r;
+  r.channel = std::move(channel);
+  r.seq = seq;
+  r.user = std::move(user);
+  r.emoji = std::move(emoji);
+  r.add = add;
+  return op_req(std::move(r), cookie);
+}
+
+inline AuditEntry audit_entry(std::string actor, std::string action, std::string target = {}) {
+  AuditEntry a;
+  a.actor = std::move(actor);
+  a.action = std::move(action);
+  a.target_user = std::move(target);
+  return a;
+}
+
+// (emoji, count) pairs of a message, for compact comparisons.
+inline std::vector<std::pair<std::string, std::uint32_t>> reactions_of(const StoredMessage& m) {
+  std::vector<std::pair<std::string, std::uint32_t>> out;
+  for (const auto& r : m.reactions) out.emplace_back(r.emoji, r.count);
+  return out;
 }
 
 // Submits and waits for the result. Cookies must be unique per Collector.

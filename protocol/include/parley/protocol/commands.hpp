@@ -15,6 +15,7 @@
 
 #include "parley/protocol/errors.hpp"
 #include "parley/protocol/limits.hpp"
+#include "parley/protocol/types.hpp"
 
 namespace parley::protocol {
 
@@ -49,8 +50,105 @@ struct TypingCmd {
 };
 struct PingCmd {};
 
+// --- Message lifecycle ---
+struct EditCmd {
+  std::string channel;
+  std::uint64_t seq = 0;  // >= 1
+  std::string text;       // validated like SendCmd::text
+};
+struct DeleteCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+};
+// Used for both `react` and `unreact` (ReactCmd::add tells which).
+struct ReactCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string emoji;  // 1-32 bytes of valid UTF-8, no whitespace or control characters
+  bool add = true;
+};
+struct ReportCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string reason;  // 1-500 code points, not blank
+};
+
+// --- Staff: reports and moderation ---
+struct ResolveReportCmd {
+  std::uint64_t report_id = 0;  // >= 1
+  bool uphold = false;          // "action": "uphold" | "dismiss"
+  bool remove = false;          // also delete the reported message (uphold only)
+  std::uint64_t mute_s = 0;     // also mute the author for this long (uphold only; 0 = no)
+};
+// Used for `mute` and `unmute` (MuteCmd::on tells which; unmute ignores duration and reason).
+struct MuteCmd {
+  std::string user;
+  std::string channel;           // empty = everywhere
+  std::uint64_t duration_s = 0;  // 0 = until unmuted; at most 10 years
+  std::string reason;            // optional, <= 500 code points
+  bool on = true;
+};
+// Used for `ban` and `unban`.
+struct BanCmd {
+  std::string user;
+  std::uint64_t duration_s = 0;
+  std::string reason;
+  bool on = true;
+};
+struct KickCmd {
+  std::string user;
+  std::string channel;
+};
+struct SlowModeCmd {
+  std::string channel;
+  std::uint32_t interval_s = 0;  // 0 = off; at most 86400
+};
+struct LockCmd {
+  std::string channel;
+  bool locked = true;  // required field
+};
+
+// --- Staff: channels ---
+struct CreateChannelCmd {
+  std::string channel;  // a public channel name (not a DM name)
+  ChannelKind kind = ChannelKind::chat;  // "support" | "chat" | "announce" | "private"
+  std::string title;    // optional; 1-100 code points, no control characters
+};
+struct ArchiveChannelCmd {
+  std::string channel;
+  bool archived = true;  // optional "archived": false un-archives
+};
+// Rename (the title; the channel name is its permanent id).
+struct UpdateChannelCmd {
+  std::string channel;
+  std::string title;  // required
+};
+// Used for `add_member` and `remove_member`.
+struct MemberCmd {
+  std::string channel;
+  std::string user;
+  bool add = true;
+};
+
+// --- Advocacy ---
+struct HelpfulCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+};
+struct SolveCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+};
+struct SetAdvocateCmd {
+  std::string user;
+  std::optional<bool> advocate;  // JSON true / false / null (null = back to automatic); required
+};
+
 using Command =
-    std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd>;
+    std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd,
+                 EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
+                 KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
+                 UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,
@@ -77,7 +175,8 @@ struct ParseResult {
 // Frames over limits.max_frame_bytes fail with too_large; texts over max_text_chars too.
 ParseResult parse_request(std::string_view frame, const ParseLimits& limits);
 
-// The op name of a command, e.g. "join".
+// The op name of a command, e.g. "join" (for ReactCmd "react" or "unreact", MuteCmd "mute" or
+// "unmute", BanCmd "ban" or "unban", MemberCmd "add_member" or "remove_member").
 std::string_view op_name(const Command& c) noexcept;
 
 }  // namespace parley::protocol

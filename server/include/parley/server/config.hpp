@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace parley::server {
 
@@ -23,6 +24,9 @@ struct Config {
     std::string data_dir = "var/data";
     // Directory served at / (demo page, widget, console). Default: the build's web root.
     std::string web_root;
+    // Origins whose pages may call /api from the browser (CORS), e.g. "https://shop.example".
+    // Default: ["*"] = any origin (the widget is meant to be embedded anywhere).
+    std::vector<std::string> allowed_origins = {"*"};
     // Seconds sessions get to close cleanly on shutdown. Default: 3.
     unsigned shutdown_grace_s = 3;
   } server;
@@ -46,12 +50,17 @@ struct Config {
     std::size_t max_joined_channels = 100;
     // Seconds a new socket may take to authenticate before close 4401. Default: 10.
     unsigned auth_timeout_s = 10;
-    // Seconds without traffic before a WebSocket ping; a second silent period closes. Default: 60.
+    // Seconds of silence after which a connection is dropped; the server pings at half of it,
+    // so a live client (whose WebSocket stack answers pings) is never dropped. Default: 60.
     unsigned idle_timeout_s = 60;
     // Guest tokens POST /api/guest issues per client IP per minute. Default: 10.
     unsigned guest_tokens_per_ip_per_min = 10;
     // Largest HTTP request body. Default: 64 KiB.
     std::size_t max_http_body_bytes = 64 * 1024;
+    // Presence events (online/offline) are sent only in channels with at most this many users
+    // online: announcing every arrival to thousands of members costs O(N^2) and tells nobody
+    // anything. Default: 200.
+    std::size_t presence_max_users = 200;
     // Open connections, all clients together. Default: 100000.
     std::size_t max_connections = 100000;
   } limits;
@@ -70,11 +79,22 @@ struct Config {
   } storage;
 
   struct Auth {
-    // HS256 signing secret. Default: empty = <data_dir>/secret.key (created 0600 on first start).
+    // HS256 signing secret, at least 32 characters. Default: empty = <data_dir>/secret.key
+    // (created 0600 on first start).
     std::string secret;
     // Lifetime of guest tokens from POST /api/guest, seconds. Default: 86400.
     std::int64_t guest_ttl_s = 86400;
   } auth;
+
+  struct Moderation {
+    // Words the filter looks for (case-insensitive ASCII, whole words). Default: none.
+    std::vector<std::string> filter_words;
+    // "block" refuses the message (error forbidden), "mask" replaces each hit with '*'.
+    // Default: block.
+    std::string filter_mode = "block";
+    // Most reports one user may file per hour. Default: 20.
+    unsigned reports_per_hour = 20;
+  } moderation;
 
   struct Log {
     // trace, debug, info, warn, error. Default: info.

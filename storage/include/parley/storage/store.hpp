@@ -2,8 +2,16 @@
 //
 // One Store owns one RocksDB database with a column family per kind of record:
 //   channels     name                          -> ChannelInfo      (non-DM channels)
-//   messages     channel '\0' be64(seq)        -> StoredMessage
+//   messages     channel '\0' be64(seq)        -> StoredMessage    (tombstones included)
 //   idempotency  user '\0' client_msg_id       -> channel, seq, ts of the original message
+//   reactions    channel '\0' be64(seq) '\0' emoji '\0' user -> (empty): who reacted with what
+//   moderation   "m\0" user '\0' channel       -> Mute
+//                "b\0" user                    -> Ban
+//                "p\0" channel '\0' user       -> (empty): member of a private channel
+//   reports      "r\0" be64(id)                -> Report, plus index keys by status, by author
+//                                                 and by (reporter, channel, seq)
+//   audit        be64(id)                      -> AuditEntry
+//   users        id                            -> UserRecord
 //   meta         "schema"                      -> schema version
 //
 // Writes go through one group-commit writer thread: submit() queues a request, the writer takes
@@ -28,6 +36,7 @@
 #include <vector>
 
 #include "parley/protocol/types.hpp"
+#include "parley/storage/records.hpp"
 
 namespace parley::storage {
 
@@ -53,6 +62,8 @@ struct Options {
   std::size_t block_cache_bytes = 64u << 20;
   // RocksDB memtable size per column family. Default: 64 MiB.
   std::size_t write_buffer_bytes = 64u << 20;
+  // Most distinct emoji on one message. Default: 20.
+  std::size_t max_reaction_kinds = 20;
   // Clock for message timestamps; defaults to the system clock. Tests inject one.
   std::function<TimestampMs()> clock;
 };
@@ -66,6 +77,15 @@ struct ChannelInfo {
   // Nonzero and below 2^53, so JavaScript reads it exactly.
   std::uint64_t epoch = 0;
   bool archived = false;
+  // Seconds a customer must wait between two posts (0 = off).
+  std::uint32_t slow_mode_s = 0;
+  // Only staff and admins post while locked.
+  bool locked = false;
+};
+
+struct Reaction {
+  std::string emoji;
+  std::uint32_t count = 0;
 };
 
 struct StoredMessage {
@@ -77,6 +97,12 @@ struct StoredMessage {
   bool from_advocate = false;
   std::string text;
   std::uint64_t reply_to = 0;  // 0 = not a reply
+  // --- Lifecycle (appended to the stored format; absent in older records = defaults) ---
+  TimestampMs edited_at = 0;  // 0 = never edited
+  bool deleted = false;       // tombstone: text is empty, seq stays
+  std::string deleted_by;
+  TimestampMs deleted_at = 0;
+  std::vector<Reaction> reactions;  // in order of first use; entries with count 0 are removed
 };
 
 // Append a message to `channel`. DM channels ("dm:a:b") are created implicitly on first use;
@@ -87,25 +113,107 @@ struct AppendMessage {
   StoredMessage msg;
 };
 
-// Create a non-DM channel (WriteStatus::conflict if it exists).
+// Create a non-DM channel (WriteStatus::conflict if it exists). created_ms and epoch are
+// filled in when 0.
 struct CreateChannel {
   ChannelInfo info;
 };
 
+// Replace the settings (title, archived, slow_mode_s, locked) of an existing non-DM channel;
+// name, kind, created_ms and epoch are kept. not_found if it does not exist.
+struct UpdateChannel {
+  ChannelInfo info;
+};
+
+// Replace the text of a live message. forbidden unless `editor` is its author; not_found if the
+// message does not exist or is deleted. On ok, `result` holds the updated message.
+struct EditMessage {
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string editor;
+  std::string text;
+  StoredMessage result;
+};
+
+// Tombstone a message (text and reactions cleared; seq, author, ts kept). forbidden unless `by`
+// is its author or as_moderator; not_found if missing or already deleted. On ok, `result` holds
+// the tombstone.
+struct DeleteMessage {
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string by;
+  bool as_moderator = false;
+  StoredMessage result;
+};
+
+// Add or remove `user`'s `emoji` reaction on a live message. Adding twice or removing a
+// reaction that is not there is ok and changes nothing. not_found for a missing or deleted
+// message; conflict when adding a new emoji to a message that already has max_reaction_kinds
+// distinct emoji. On ok, `count` is the emoji's count afterwards and `result` the message.
+struct React {
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string user;
+  std::string emoji;
+  bool add = true;
+  std::uint32_t count = 0;
+  StoredMessage result;
+};
+
+// Moderation state. Put replaces (a mute is keyed by (user, channel), a ban by user, a member
+// by (channel, user)); Remove of something absent is ok.
+struct PutMute { Mute mute; };
+struct RemoveMute { std::string user; std::string channel; };
+struct PutBan { Ban ban; };
+struct RemoveBan { std::string user; };
+struct PutMember { std::string channel; std::string user; };
+struct RemoveMember { std::string channel; std::string user; };
+
+// File a report; id and at are assigned. If `reporter` already reported (channel, seq), the
+// status is duplicate and `report` holds the existing one. The snapshot fields are the caller's.
+struct CreateReport { Report report; };
+
+// Resolve an open report (status upheld or dismissed). not_found for an unknown id; conflict
+// if it is no longer open (result holds it as it is). On ok, `result` is the updated report.
+struct ResolveReport {
+  std::uint64_t id = 0;
+  ReportStatus status = ReportStatus::dismissed;
+  std::string by;
+  std::string resolution;
+  Report result;
+};
+
+// Record what the server knows of a user; first_seen is kept from an existing record.
+struct PutUser { UserRecord user; };
+
+// A write whose only effect is its audit entry (e.g. an automatic filter hit).
+struct AuditOnly {};
+
+using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
+                             DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
+                             PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
+                             AuditOnly>;
+
 struct WriteRequest {
-  std::variant<AppendMessage, CreateChannel> op;
+  WriteOp op;
+  // When set, appended to the audit log in the same atomic WriteBatch as `op`, and only if
+  // `op` succeeds (status ok; for AuditOnly always). Its id and ts are assigned by the writer.
+  std::optional<AuditEntry> audit;
   // Opaque to the store; handed back in Committed so the caller can route the result.
   std::uint64_t origin = 0;
   std::uint64_t cookie = 0;
 };
 
 enum class WriteStatus : std::uint8_t {
-  ok,         // stored; for AppendMessage, msg.seq and msg.ts are filled in
+  ok,         // stored; results are filled into the request's op (see each op)
   duplicate,  // AppendMessage whose (from_id, client_msg_id) was stored before: nothing new was
-              // stored; msg.seq/msg.ts and channel hold the ORIGINAL message's values
-  not_found,  // the channel does not exist
-  conflict,   // CreateChannel of an existing channel
-  error,      // the batch failed to commit; nothing of it is stored
+              // stored; msg.seq/msg.ts and channel hold the ORIGINAL message's values.
+              // CreateReport by the same reporter for the same message: `report` is the original.
+  not_found,  // the channel, message or report does not exist
+  conflict,   // CreateChannel of an existing channel; see React and ResolveReport
+  forbidden,  // EditMessage/DeleteMessage by someone who may not
+  error,      // a storage failure: this request (or, if the commit failed, the whole batch)
+              // stored nothing
 };
 
 struct Committed {
@@ -159,6 +267,22 @@ class Store {
   // Up to `limit` newest messages with seq < before_seq (before_seq == 0: no upper bound),
   // returned ascending, with has_more when older ones exist.
   Page read_before(std::string_view channel, std::uint64_t before_seq, std::size_t limit) const;
+  // One message (tombstones included), or nullopt.
+  std::optional<StoredMessage> get_message(std::string_view channel, std::uint64_t seq) const;
+
+  // Mutes, bans and private-channel members, for the server's in-memory state at start-up.
+  // Expired mutes and bans (until != 0 && until <= now) are left out.
+  ModerationSnapshot load_moderation(TimestampMs now) const;
+  // Reports, newest first: with id < before_id (0 = no bound), optionally only one status, at
+  // most `limit`.
+  std::vector<Report> list_reports(std::optional<ReportStatus> status, std::uint64_t before_id,
+                                   std::size_t limit) const;
+  std::optional<Report> get_report(std::uint64_t id) const;
+  // Upheld reports whose message author is `user`, newest first, at most `limit`.
+  std::vector<Report> reports_against(std::string_view user, std::size_t limit) const;
+  // Audit entries, newest first, with id < before_id (0 = no bound), at most `limit`.
+  std::vector<AuditEntry> list_audit(std::uint64_t before_id, std::size_t limit) const;
+  std::optional<UserRecord> get_user(std::string_view id) const;
 
   struct Impl;
 

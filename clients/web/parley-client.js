@@ -1,0 +1,512 @@
+/* Parley protocol client: connection, auth, reconnect with backoff, resume with `since`,
+ * optimistic sends retried with the same client_msg_id, dedupe by (channel, seq).
+ *
+ * No DOM and no UI: the widget (widget.js) renders what this emits, and Node runs it in the
+ * unit tests (tests/browser/unit/) with a fake WebSocket. Loaded as a classic script it sets
+ * `ParleyClient` on the global object; under CommonJS it is `module.exports`.
+ *
+ * Wire protocol: protocol/PROTOCOL.md (DESIGN.md §2). Events it emits (client.on(type, fn)):
+ *   state      {state, attempt?, delay?, code?}  idle|connecting|authenticating|open|waiting|closed|failed
+ *   welcome    user                    after every successful auth (first connect and reconnects)
+ *   joined     {channel, info, resumed}
+ *   reset      {channel}               the channel's epoch changed (storage reset): drop what you show
+ *   message    message object          new messages only, deduplicated by (channel, seq); carries
+ *                                      client_msg_id when it is one of ours, `replace: true` when it
+ *                                      replaces the stand-in built from our ack
+ *   ack        {client_msg_id, channel, seq, ts}
+ *   outbox     [entries]               whenever pending sends change (persist it to survive reloads)
+ *   send-failed entry                  a send the server refused for good (entry.error)
+ *   typing / presence / <any other server push op>   the event object as received
+ *   error      {code, message}         server errors without a request id, transport trouble
+ *   fatal      {code, reason}          banned (4403): no more reconnects
+ */
+(function (root, factory) {
+  if (typeof module === 'object' && module.exports) module.exports = factory();
+  else root.ParleyClient = factory();
+})(typeof self !== 'undefined' ? self : this, function () {
+  'use strict';
+
+  const WS_OPEN = 1;
+  // Send errors worth retrying by themselves after `retry_after_ms`; others need the user.
+  const RETRYABLE = new Set(['rate_limited', 'slow_mode']);
+
+  /** Delay before reconnect attempt `attempt` (0-based): exponential, capped, "equal jitter":
+   *  uniformly in [cap/2, cap] where cap = min(max, base * factor^attempt). */
+  function backoffDelay(attempt, opts, random) {
+    const o = opts || {};
+    const base = o.base ?? 500, max = o.max ?? 30000, factor = o.factor ?? 2;
+    const cap = Math.min(max, base * Math.pow(factor, Math.max(0, attempt)));
+    return Math.round(cap / 2 + (random || Math.random)() * (cap / 2));
+  }
+
+  /** A server frame holds one or more JSON objects separated by '\n'. */
+  function splitFrame(data) {
+    const out = [];
+    for (const line of String(data).split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line));
+      } catch (e) {
+        out.push({ op: 'error', code: 'client_parse', message: 'unparsable frame: ' + line.slice(0, 80) });
+      }
+    }
+    return out;
+  }
+
+  const dmChannel = (a, b) => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`);
+  const isDm = (channel) => typeof channel === 'string' && channel.startsWith('dm:');
+  /** The other member of a DM channel, or null. */
+  function dmPeer(channel, me) {
+    if (!isDm(channel)) return null;
+    const [a, b] = channel.slice(3).split(':');
+    return a === me ? b : b === me ? a : null;
+  }
+
+  function newMessageId() {
+    const c = typeof crypto !== 'undefined' ? crypto : null;
+    if (c && c.randomUUID) return c.randomUUID(); // secure contexts only
+    if (c && c.getRandomValues) return Array.from(c.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+    return 'm' + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  class Emitter {
+    constructor() { this._handlers = new Map(); }
+    on(type, fn) {
+      if (!this._handlers.has(type)) this._handlers.set(type, new Set());
+      this._handlers.get(type).add(fn);
+      return () => this._handlers.get(type).delete(fn);
+    }
+    emit(type, value) {
+      const hs = this._handlers.get(type);
+      if (!hs) return;
+      for (const fn of [...hs]) {
+        try { fn(value); } catch (e) { if (type !== 'error') this.emit('error', { code: 'handler', message: String(e && e.stack || e) }); }
+      }
+    }
+  }
+
+  class ParleyClient extends Emitter {
+    /**
+     * opts.url        ws(s)://host/ws
+     * opts.token      a JWT, or opts.getToken({refresh}) → token | Promise<token>
+     * opts.WebSocket  constructor (default: the global one)
+     * opts.backoff    {base=500, max=30000, factor=2} ms
+     * opts.outbox     pending sends restored from storage (see the `outbox` event)
+     * opts.pingIntervalMs=25000, opts.pongTimeoutMs=10000, opts.requestTimeoutMs=15000
+     * opts.setTimeout / clearTimeout / now / random: injectable for tests
+     */
+    constructor(opts) {
+      super();
+      this.opts = opts;
+      this.url = opts.url;
+      this.WS = opts.WebSocket || (typeof WebSocket !== 'undefined' ? WebSocket : null);
+      this._setTimeout = opts.setTimeout || ((f, ms) => setTimeout(f, ms));
+      this._clearTimeout = opts.clearTimeout || ((t) => clearTimeout(t));
+      this._now = opts.now || (() => Date.now());
+      this._random = opts.random || Math.random;
+      this.state = 'idle';
+      this.user = null;
+      this.attempt = 0;
+      this.channels = new Map();
+      this.outbox = (opts.outbox || []).map((e) => ({ ...e, state: 'pending', reqId: null }));
+      this.stats = { duplicates: 0, connects: 0 };
+      this._requests = new Map();
+      this._ackedSeq = new Map(); // "channel#seq" → client_msg_id of our acked sends
+      this._lastTyping = new Map();
+      this._reqCounter = 0;
+      this._ws = null;
+      this._timer = null;
+      this._pingTimer = null;
+      this._stopped = false;
+      this._refreshToken = false;
+    }
+
+    // ---- connection -------------------------------------------------------------------
+    connect() {
+      this._stopped = false;
+      if (this._ws || this.state === 'connecting') return;
+      this._clearTimer();
+      this._open();
+    }
+
+    /** Skip the backoff wait (e.g. the browser came back online). */
+    reconnectNow() {
+      if (this.state === 'waiting') { this._clearTimer(); this._open(); }
+    }
+
+    close() {
+      this._stopped = true;
+      this._clearTimer();
+      const ws = this._ws;
+      if (ws) { this._detach(ws); try { ws.close(1000, 'bye'); } catch (e) { /* already closed */ } }
+      this._onClosed(1000, 'closed by client');
+    }
+
+    get connected() { return this.state === 'open'; }
+
+    async _open() {
+      this._setState('connecting', { attempt: this.attempt });
+      let token;
+      try {
+        token = this.opts.getToken ? await this.opts.getToken({ refresh: this._refreshToken }) : this.opts.token;
+      } catch (e) {
+        this.emit('error', { code: 'token', message: String(e && e.message || e) });
+        return this._scheduleReconnect();
+      }
+      if (this._stopped) return this._setState('closed');
+      this._refreshToken = false;
+      let ws;
+      try {
+        ws = new this.WS(this.url);
+      } catch (e) {
+        this.emit('error', { code: 'transport', message: String(e && e.message || e) });
+        return this._scheduleReconnect();
+      }
+      this._ws = ws;
+      this.stats.connects++;
+      ws.onopen = () => {
+        if (ws !== this._ws) return;
+        this._setState('authenticating');
+        this._lastRx = this._now();
+        this._raw({ op: 'auth', token });
+      };
+      ws.onmessage = (ev) => { if (ws === this._ws) this._onData(ev.data); };
+      ws.onerror = () => { /* a close event follows */ };
+      ws.onclose = (ev) => {
+        if (ws !== this._ws) return;
+        this._detach(ws);
+        this._onClosed(ev.code, ev.reason);
+      };
+    }
+
+    _detach(ws) {
+      ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+      if (this._ws === ws) this._ws = null;
+    }
+
+    _onClosed(code, reason) {
+      this._stopPing();
+      for (const [id, r] of this._requests) {
+        if (r.timer) this._clearTimeout(r.timer);
+        if (r.kind === 'send') { r.entry.state = 'pending'; r.entry.reqId = null; }
+        else r.reject(Object.assign(new Error('disconnected'), { code: 'disconnected' }));
+        this._requests.delete(id);
+      }
+      for (const ch of this.channels.values()) ch.joined = false;
+      this.emit('disconnected', { code, reason });
+      if (this._stopped) return this._setState('closed', { code });
+      if (code === 4403) {
+        this._setState('failed', { code });
+        return this.emit('fatal', { code, reason });
+      }
+      if (code === 4401) this._refreshToken = true;
+      this._scheduleReconnect(code);
+    }
+
+    _scheduleReconnect(code) {
+      if (this._stopped) return this._setState('closed');
+      const delay = backoffDelay(this.attempt, this.opts.backoff, this._random);
+      this.attempt++;
+      this._setState('waiting', { attempt: this.attempt, delay, code });
+      this._clearTimer();
+      this._timer = this._setTimeout(() => { this._timer = null; this._open(); }, delay);
+    }
+
+    _clearTimer() { if (this._timer != null) { this._clearTimeout(this._timer); this._timer = null; } }
+
+    _setState(state, extra) {
+      this.state = state;
+      this.emit('state', { state, ...(extra || {}) });
+    }
+
+    // Liveness: the server pings at the WebSocket level, but a browser cannot see those, and a
+    // half-open TCP connection would otherwise look open for minutes.
+    _startPing() {
+      this._stopPing();
+      const every = this.opts.pingIntervalMs ?? 25000, grace = this.opts.pongTimeoutMs ?? 10000;
+      const tick = () => {
+        if (!this._ws) return;
+        if (this._now() - this._lastRx > every + grace) {
+          const ws = this._ws;
+          this._detach(ws);
+          try { ws.close(4000, 'no reply to ping'); } catch (e) { /* ignore */ }
+          return this._onClosed(4000, 'no reply to ping');
+        }
+        this._raw({ op: 'ping' });
+        this._pingTimer = this._setTimeout(tick, every);
+      };
+      this._pingTimer = this._setTimeout(tick, every);
+    }
+
+    _stopPing() { if (this._pingTimer != null) { this._clearTimeout(this._pingTimer); this._pingTimer = null; } }
+
+    _raw(obj) {
+      const ws = this._ws;
+      if (!ws || ws.readyState !== WS_OPEN) return false;
+      ws.send(JSON.stringify(obj));
+      return true;
+    }
+
+    /** Sends a request; `onOk` / `onErr` run synchronously when its reply is dispatched, so
+     *  a join's bookkeeping is done before the replayed messages in the same frame. */
+    _call(frame, onOk, onErr) {
+      const id = 'r' + ++this._reqCounter;
+      if (!this._raw({ ...frame, id })) {
+        return onErr(Object.assign(new Error('not connected'), { code: 'disconnected' }));
+      }
+      const r = { kind: frame.op, resolve: onOk, reject: onErr, timer: null };
+      r.timer = this._setTimeout(() => {
+        this._requests.delete(id);
+        onErr(Object.assign(new Error(frame.op + ' timed out'), { code: 'timeout' }));
+      }, this.opts.requestTimeoutMs ?? 15000);
+      this._requests.set(id, r);
+    }
+
+    _request(frame) {
+      return new Promise((resolve, reject) => this._call(frame, resolve, reject));
+    }
+
+    // ---- inbound ----------------------------------------------------------------------
+    _onData(data) {
+      this._lastRx = this._now();
+      for (const m of splitFrame(data)) this._dispatch(m);
+    }
+
+    _dispatch(m) {
+      if ((m.op === 'ok' || m.op === 'error') && m.id != null && this._requests.has(String(m.id))) {
+        const id = String(m.id), r = this._requests.get(id);
+        this._requests.delete(id);
+        if (r.timer) this._clearTimeout(r.timer);
+        if (r.kind === 'send') return m.op === 'ok' ? this._onAck(r.entry, m) : this._onSendError(r.entry, m);
+        if (m.op === 'ok') return r.resolve(m);
+        return r.reject(Object.assign(new Error(m.message || m.code), { code: m.code, retry_after_ms: m.retry_after_ms }));
+      }
+      switch (m.op) {
+        case 'welcome': return this._onWelcome(m);
+        case 'message': return this._onMessage(m);
+        case 'pong': case 'ok': return;
+        case 'error':
+          if (m.code === 'unauthorized') this._refreshToken = true;
+          return this.emit('error', m);
+        default: return this.emit(m.op, m);
+      }
+    }
+
+    _onWelcome(m) {
+      this.user = m.user;
+      this.attempt = 0;
+      this._setState('open');
+      this._startPing();
+      this.emit('welcome', m.user);
+      for (const ch of this.channels.values()) if (ch.wanted && !ch.joining) this._join(ch);
+      for (const e of this.outbox) {
+        if (e.kind === 'dm' && !e.channel) e.channel = dmChannel(m.user.id, e.to);
+        if (e.state === 'pending') this._transmit(e);
+      }
+    }
+
+    _chan(name) {
+      let ch = this.channels.get(name);
+      if (!ch) {
+        ch = { name, wanted: false, joined: false, resumeFrom: null, epoch: null, info: null, seen: new Set(), synthetic: new Set(), waiters: [] };
+        this.channels.set(name, ch);
+      }
+      return ch;
+    }
+
+    _onMessage(m) {
+      const ch = this._chan(m.channel);
+      // Messages pushed on a channel arrive in seq order with no gap (joined channels, and DMs
+      // delivered directly), so the highest seen is where a resume starts.
+      if (ch.resumeFrom == null || m.seq > ch.resumeFrom) ch.resumeFrom = m.seq;
+      if (isDm(m.channel) && !ch.wanted) { ch.wanted = true; this._join(ch); }
+      this._accept(ch, m, true);
+    }
+
+    /** Dedupe by (channel, seq); returns true when the message is new. */
+    _accept(ch, m, live) {
+      if (ch.seen.has(m.seq)) {
+        if (live && ch.synthetic.delete(m.seq)) {
+          this.emit('message', { ...m, client_msg_id: this._ackedSeq.get(ch.name + '#' + m.seq), replace: true });
+        } else {
+          this.stats.duplicates++;
+        }
+        return false;
+      }
+      ch.seen.add(m.seq);
+      if (live) {
+        const cmid = this._ackedSeq.get(ch.name + '#' + m.seq);
+        this.emit('message', cmid ? { ...m, client_msg_id: cmid } : m);
+      }
+      return true;
+    }
+
+    // ---- channels ---------------------------------------------------------------------
+    /** Joins (and keeps joined across reconnects) a channel. Resolves with the join reply. */
+    join(channel) {
+      const ch = this._chan(channel);
+      ch.wanted = true;
+      return new Promise((resolve, reject) => {
+        ch.waiters.push({ resolve, reject });
+        if (this.state === 'open' && !ch.joining) this._join(ch);
+      });
+    }
+
+    leave(channel) {
+      const ch = this.channels.get(channel);
+      if (!ch) return;
+      ch.wanted = false;
+      ch.joined = false;
+      this._raw({ op: 'leave', channel });
+    }
+
+    _join(ch) {
+      const fresh = ch.resumeFrom == null;
+      const frame = { op: 'join', channel: ch.name };
+      if (!fresh) frame.since = ch.resumeFrom;
+      ch.joining = true;
+      this._call(frame, (ok) => {
+        ch.joining = false;
+        if (ch.epoch != null && ok.epoch != null && ok.epoch !== ch.epoch) {
+          ch.seen.clear();
+          ch.synthetic.clear();
+          ch.resumeFrom = Math.min(ch.resumeFrom ?? 0, ok.last_seq);
+          this.emit('reset', { channel: ch.name, info: ok });
+        }
+        ch.epoch = ok.epoch ?? ch.epoch;
+        ch.info = ok;
+        ch.joined = true;
+        if (fresh) ch.resumeFrom = Math.max(ch.resumeFrom ?? 0, ok.last_seq || 0);
+        this.emit('joined', { channel: ch.name, info: ok, resumed: !fresh });
+        for (const w of ch.waiters.splice(0)) w.resolve(ok);
+      }, (err) => {
+        ch.joining = false;
+        if (err.code === 'disconnected') return; // rejoined after the reconnect
+        if (err.code === 'not_found' || err.code === 'forbidden') ch.wanted = false;
+        this.emit('error', { code: err.code, message: `join ${ch.name}: ${err.message}` });
+        for (const w of ch.waiters.splice(0)) w.reject(err);
+      });
+    }
+
+    /** A page of older messages: {messages (ascending, only ones not seen before), has_more,
+     *  oldest (lowest seq in the page, for the next `before`)}. */
+    async history(channel, opts) {
+      const o = opts || {};
+      const frame = { op: 'history', channel, limit: o.limit || 50 };
+      if (o.before) frame.before = o.before;
+      const ok = await this._request(frame);
+      const ch = this._chan(channel);
+      const msgs = ok.messages || [];
+      const fresh = msgs.filter((m) => this._accept(ch, m, false));
+      return { messages: fresh, all: msgs, has_more: !!ok.has_more, oldest: msgs.length ? msgs[0].seq : null };
+    }
+
+    /** Any request (e.g. staff operations): resolves with the `ok` reply, rejects with the
+     *  error (err.code, err.retry_after_ms) or `disconnected`. */
+    request(frame) { return this._request(frame); }
+
+    /** Throttled typing notice (at most one every 3 s per channel). */
+    typing(channel) {
+      const now = this._now(), last = this._lastTyping.get(channel) || 0;
+      if (now - last < 3000 || this.state !== 'open') return;
+      this._lastTyping.set(channel, now);
+      this._raw({ op: 'typing', channel });
+    }
+
+    // ---- sending ----------------------------------------------------------------------
+    /** Optimistic send: returns the outbox entry at once; `message` + `ack` (or
+     *  `send-failed`) follow. Kept across reconnects and retried with the same client_msg_id. */
+    send(channel, text, opts) {
+      const e = { client_msg_id: newMessageId(), kind: 'send', channel, text, created: this._now(), state: 'pending', reqId: null };
+      if (opts && opts.reply_to) e.reply_to = opts.reply_to;
+      return this._enqueue(e);
+    }
+
+    /** Private message to a user; the conversation is channel dm:<a>:<b>. */
+    sendDm(to, text) {
+      const e = { client_msg_id: newMessageId(), kind: 'dm', to, text, created: this._now(), state: 'pending', reqId: null };
+      if (this.user) e.channel = dmChannel(this.user.id, to);
+      return this._enqueue(e);
+    }
+
+    _enqueue(e) {
+      this.outbox.push(e);
+      this._outboxChanged();
+      if (this.state === 'open') this._transmit(e);
+      return e;
+    }
+
+    retry(clientMsgId) {
+      const e = this.outbox.find((x) => x.client_msg_id === clientMsgId);
+      if (!e || e.state !== 'failed') return;
+      e.state = 'pending';
+      delete e.error;
+      this._outboxChanged();
+      if (this.state === 'open') this._transmit(e);
+    }
+
+    discard(clientMsgId) {
+      const i = this.outbox.findIndex((x) => x.client_msg_id === clientMsgId);
+      if (i < 0) return;
+      const [e] = this.outbox.splice(i, 1);
+      if (e.reqId) this._requests.delete(e.reqId);
+      this._outboxChanged();
+    }
+
+    _transmit(e) {
+      const id = 'r' + ++this._reqCounter;
+      const frame = e.kind === 'dm'
+        ? { op: 'dm', to: e.to, text: e.text, client_msg_id: e.client_msg_id, id }
+        : { op: 'send', channel: e.channel, text: e.text, client_msg_id: e.client_msg_id, id };
+      if (e.reply_to) frame.reply_to = e.reply_to;
+      if (!this._raw(frame)) return; // still pending; sent after the next welcome
+      e.state = 'sending';
+      e.reqId = id;
+      // No timeout: the ack comes after a durable write, or the connection drops and we resend.
+      this._requests.set(id, { kind: 'send', entry: e, timer: null });
+    }
+
+    _onAck(e, ok) {
+      const i = this.outbox.indexOf(e);
+      if (i < 0) return; // discarded meanwhile
+      this.outbox.splice(i, 1);
+      this._outboxChanged();
+      const ch = this._chan(ok.channel);
+      this._ackedSeq.set(ok.channel + '#' + ok.seq, e.client_msg_id);
+      if (!ch.seen.has(ok.seq)) {
+        // Stand-in until the server's own `message` event (which also carries from.advocate):
+        // an ack repeated for a retried send is not followed by one unless we are joined.
+        const u = this.user || {};
+        const m = { op: 'message', channel: ok.channel, seq: ok.seq, ts: ok.ts, from: { id: u.id, name: u.name, role: u.role, advocate: false }, text: e.text, client_msg_id: e.client_msg_id, synthetic: true };
+        if (e.reply_to) m.reply_to = e.reply_to;
+        ch.seen.add(ok.seq);
+        ch.synthetic.add(ok.seq);
+        this.emit('message', m);
+      }
+      if (isDm(ok.channel) && !ch.wanted) { ch.wanted = true; this._join(ch); }
+      this.emit('ack', { client_msg_id: e.client_msg_id, channel: ok.channel, seq: ok.seq, ts: ok.ts });
+    }
+
+    _onSendError(e, err) {
+      e.reqId = null;
+      if (RETRYABLE.has(err.code) && err.retry_after_ms != null) {
+        e.state = 'pending';
+        this._setTimeout(() => {
+          if (e.state === 'pending' && this.outbox.includes(e) && this.state === 'open') this._transmit(e);
+        }, Math.max(50, err.retry_after_ms));
+        return;
+      }
+      e.state = 'failed';
+      e.error = { code: err.code, message: err.message };
+      this._outboxChanged();
+      this.emit('send-failed', e);
+    }
+
+    _outboxChanged() {
+      this.emit('outbox', this.outbox.map(({ client_msg_id, kind, channel, to, text, reply_to, created, state, error }) =>
+        ({ client_msg_id, kind, channel, to, text, reply_to, created, state, error })));
+    }
+  }
+
+  return { ParleyClient, backoffDelay, splitFrame, dmChannel, dmPeer, isDm, newMessageId };
+});

@@ -1,0 +1,214 @@
+// Builders for the further operations of DESIGN §2: message lifecycle, reports and moderation,
+// channel administration, advocacy. Who may do what is the server's business; this checks
+// only shape and ranges.
+#include <string>
+
+#include "parley/protocol/types.hpp"
+#include "parley/protocol/validate.hpp"
+#include "parse_fields.hpp"
+#include "text.hpp"
+
+namespace parley::protocol::detail {
+namespace {
+
+// Reasons are shown in the staff console next to the message; a paragraph is plenty.
+constexpr std::size_t kMaxReasonChars = 500;
+// Channel titles are single-line labels in channel lists.
+constexpr std::size_t kMaxTitleChars = 100;
+// Mutes and bans: 10 years is "forever" for practical purposes (0 means until lifted).
+constexpr std::uint64_t kMaxDurationS = 315'360'000;
+// Slow mode: at most one message a day per user.
+constexpr std::uint64_t kMaxSlowModeS = 86'400;
+
+Error bad_request(std::string message) { return {ErrorCode::bad_request, std::move(message)}; }
+
+// `channel` + `seq`: the message an op is about.
+Failure read_message_ref(const Fields& f, std::string& channel, std::uint64_t& seq) {
+  if (auto err = read_channel(f, channel)) return err;
+  return read_uint(f, Key::seq, 1, kNoMax, seq);
+}
+
+// An optional moderation reason: may be empty, kept as sent, bounded like a text.
+Failure read_optional_reason(const Fields& f, std::string& out) {
+  if (f.get(Key::reason) == nullptr) return std::nullopt;
+  std::string_view s;
+  if (auto err = read_string(f, Key::reason, s)) return err;
+  const std::optional<std::size_t> chars = utf8_length(s);
+  if (!chars) return field_error(Key::reason, "is not valid UTF-8");
+  if (*chars > kMaxReasonChars) {
+    return field_error(Key::reason,
+                       "is longer than " + std::to_string(kMaxReasonChars) + " characters",
+                       ErrorCode::too_large);
+  }
+  out.assign(s);
+  return std::nullopt;
+}
+
+// A channel title: like a display name (visible, no control characters), up to 100 code points.
+Failure read_title(const Fields& f, std::string& out) {
+  std::string_view s;
+  if (auto err = read_string(f, Key::title, s)) return err;
+  const std::optional<std::size_t> chars = utf8_length(s);
+  if (!chars) return field_error(Key::title, "is not valid UTF-8");
+  if (*chars > kMaxTitleChars) {
+    return field_error(Key::title,
+                       "is longer than " + std::to_string(kMaxTitleChars) + " characters",
+                       ErrorCode::too_large);
+  }
+  if (is_blank(s)) return field_error(Key::title, "is empty");
+  if (has_control_char(s)) return field_error(Key::title, "must not contain control characters");
+  out.assign(s);
+  return std::nullopt;
+}
+
+}  // namespace
+
+// --- Message lifecycle ---
+
+Failure build(const Fields& f, const ParseLimits& limits, EditCmd& cmd) {
+  if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
+  return read_text(f, limits, cmd.text);
+}
+
+Failure build(const Fields& f, const ParseLimits&, DeleteCmd& cmd) {
+  return read_message_ref(f, cmd.channel, cmd.seq);
+}
+
+Failure build(const Fields& f, const ParseLimits&, ReactCmd& cmd) {
+  if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
+  std::string_view emoji;
+  if (auto err = read_string(f, Key::emoji, emoji)) return err;
+  if (!is_valid_emoji(emoji)) {
+    return field_error(Key::emoji, "must be 1-" + std::to_string(kMaxEmojiBytes) +
+                                       " bytes with no whitespace or control characters");
+  }
+  cmd.emoji.assign(emoji);
+  return std::nullopt;
+}
+
+Failure build(const Fields& f, const ParseLimits&, ReportCmd& cmd) {
+  if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
+  return read_text_field(f, Key::reason, kMaxReasonChars, cmd.reason);
+}
+
+// --- Staff: reports and moderation ---
+
+Failure build(const Fields& f, const ParseLimits&, ResolveReportCmd& cmd) {
+  if (auto err = read_uint(f, Key::report_id, 1, kNoMax, cmd.report_id)) return err;
+  std::string_view action;
+  if (auto err = read_string(f, Key::action, action)) return err;
+  if (action == "uphold") {
+    cmd.uphold = true;
+  } else if (action == "dismiss") {
+    cmd.uphold = false;
+  } else {
+    return field_error(Key::action, R"(must be "uphold" or "dismiss")");
+  }
+  if (auto err = read_optional_bool(f, Key::remove, cmd.remove)) return err;
+  if (auto err = read_optional_uint(f, Key::mute_s, 0, kMaxDurationS, cmd.mute_s)) return err;
+  // A dismissal that also removes or mutes is a contradiction, even with false / 0: refusing
+  // it surfaces the client bug instead of guessing which half was meant.
+  if (!cmd.uphold && (f.get(Key::remove) != nullptr || f.get(Key::mute_s) != nullptr)) {
+    return bad_request("remove and mute_s only apply to uphold");
+  }
+  return std::nullopt;
+}
+
+Failure build(const Fields& f, const ParseLimits&, MuteCmd& cmd) {
+  if (auto err = read_user_id(f, Key::user, cmd.user)) return err;
+  if (f.get(Key::channel) != nullptr) {  // absent: everywhere
+    if (auto err = read_channel(f, cmd.channel)) return err;
+  }
+  if (!cmd.on) return std::nullopt;  // unmute ignores duration_s and reason
+  if (auto err = read_optional_uint(f, Key::duration_s, 0, kMaxDurationS, cmd.duration_s)) {
+    return err;
+  }
+  return read_optional_reason(f, cmd.reason);
+}
+
+Failure build(const Fields& f, const ParseLimits&, BanCmd& cmd) {
+  if (auto err = read_user_id(f, Key::user, cmd.user)) return err;
+  if (!cmd.on) return std::nullopt;  // unban ignores duration_s and reason
+  if (auto err = read_optional_uint(f, Key::duration_s, 0, kMaxDurationS, cmd.duration_s)) {
+    return err;
+  }
+  return read_optional_reason(f, cmd.reason);
+}
+
+Failure build(const Fields& f, const ParseLimits&, KickCmd& cmd) {
+  if (auto err = read_user_id(f, Key::user, cmd.user)) return err;
+  return read_channel(f, cmd.channel);
+}
+
+Failure build(const Fields& f, const ParseLimits&, SlowModeCmd& cmd) {
+  if (auto err = read_public_channel(f, cmd.channel)) return err;
+  std::uint64_t interval = 0;
+  if (auto err = read_uint(f, Key::interval_s, 0, kMaxSlowModeS, interval)) return err;
+  cmd.interval_s = static_cast<std::uint32_t>(interval);
+  return std::nullopt;
+}
+
+Failure build(const Fields& f, const ParseLimits&, LockCmd& cmd) {
+  if (auto err = read_public_channel(f, cmd.channel)) return err;
+  return read_bool(f, Key::locked, cmd.locked);
+}
+
+// --- Staff: channels ---
+
+Failure build(const Fields& f, const ParseLimits&, CreateChannelCmd& cmd) {
+  if (auto err = read_public_channel(f, cmd.channel)) return err;
+  if (f.get(Key::kind) != nullptr) {
+    std::string_view kind;
+    if (auto err = read_string(f, Key::kind, kind)) return err;
+    const std::optional<ChannelKind> k = parse_channel_kind(kind);
+    // DMs come into being through `dm`, never through create_channel.
+    if (!k || *k == ChannelKind::dm) {
+      return field_error(Key::kind, R"(must be "support", "chat", "announce" or "private")");
+    }
+    cmd.kind = *k;
+  }
+  if (f.get(Key::title) == nullptr) return std::nullopt;
+  return read_title(f, cmd.title);
+}
+
+Failure build(const Fields& f, const ParseLimits&, ArchiveChannelCmd& cmd) {
+  if (auto err = read_public_channel(f, cmd.channel)) return err;
+  return read_optional_bool(f, Key::archived, cmd.archived);
+}
+
+Failure build(const Fields& f, const ParseLimits&, UpdateChannelCmd& cmd) {
+  if (auto err = read_public_channel(f, cmd.channel)) return err;
+  return read_title(f, cmd.title);
+}
+
+Failure build(const Fields& f, const ParseLimits&, MemberCmd& cmd) {
+  if (auto err = read_public_channel(f, cmd.channel)) return err;
+  return read_user_id(f, Key::user, cmd.user);
+}
+
+// --- Advocacy ---
+
+Failure build(const Fields& f, const ParseLimits&, HelpfulCmd& cmd) {
+  return read_message_ref(f, cmd.channel, cmd.seq);
+}
+
+Failure build(const Fields& f, const ParseLimits&, SolveCmd& cmd) {
+  return read_message_ref(f, cmd.channel, cmd.seq);
+}
+
+Failure build(const Fields& f, const ParseLimits&, SetAdvocateCmd& cmd) {
+  if (auto err = read_user_id(f, Key::user, cmd.user)) return err;
+  // Unlike everywhere else, null is a value here ("back to automatic"), so read the raw member.
+  const simdjson::dom::element* e = f.raw(Key::advocate);
+  if (e == nullptr) return field_error(Key::advocate, "is required (true, false or null)");
+  if (e->is_null()) {
+    cmd.advocate = std::nullopt;
+    return std::nullopt;
+  }
+  bool v = false;
+  if (e->get_bool().get(v)) return field_error(Key::advocate, "must be true, false or null");
+  cmd.advocate = v;
+  return std::nullopt;
+}
+
+}  // namespace parley::protocol::detail

@@ -1,0 +1,521 @@
+#include "actions.hpp"
+
+#include <chrono>
+
+#include "hub.hpp"
+#include "parley/protocol/serialize.hpp"
+#include "parley/protocol/validate.hpp"
+#include "permissions.hpp"
+#include "records_json.hpp"
+
+namespace parley::server {
+
+using protocol::ErrorCode;
+using protocol::JsonWriter;
+using storage::WriteStatus;
+
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Builds "k":v,… (an object's members without the braces).
+template <class F>
+std::string fields(F&& f) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  f(w);
+  w.end_object();
+  return out.substr(1, out.size() - 2);
+}
+
+Outcome from_denial(const Denial& d) { return Outcome::failure(d.code, d.message); }
+
+struct Resolved {
+  storage::ChannelInfo info;
+  ChannelFacts facts;
+};
+
+// The channel and the subject's relation to it, or the error to reply.
+std::optional<Resolved> resolve_channel(Hub& hub, const Identity& who, const std::string& ch,
+                                        Outcome* err) {
+  auto info = hub.store().get_channel(ch);
+  if (!info) {
+    *err = Outcome::failure(ErrorCode::not_found, "unknown channel \"" + ch + "\"");
+    return std::nullopt;
+  }
+  Resolved r{*info, {}};
+  r.facts.kind = info->kind;
+  r.facts.archived = info->archived;
+  r.facts.locked = info->locked;
+  if (info->kind == protocol::ChannelKind::dm) {
+    auto m = protocol::dm_members(ch);
+    r.facts.member = m && (m->first == who.id || m->second == who.id);
+  } else if (info->kind == protocol::ChannelKind::private_) {
+    r.facts.member = hub.moderation().is_member(ch, who.id);
+  }
+  return r;
+}
+
+Subject subject(const Identity& who) { return Subject{who.role, who.guest}; }
+
+std::string duration_details(std::uint64_t duration_s) {
+  return "{\"duration_s\":" + std::to_string(duration_s) + "}";
+}
+
+std::int64_t until_from(std::uint64_t duration_s) {
+  return duration_s == 0 ? 0 : now_ms() + static_cast<std::int64_t>(duration_s) * 1000;
+}
+
+}  // namespace
+
+std::string channel_fields(const storage::ChannelInfo& info) {
+  return fields([&](JsonWriter& w) {
+    w.field("channel", info.name).field("kind", protocol::to_string(info.kind));
+    w.field("title", info.title).field("archived", info.archived).field("locked", info.locked);
+    w.field("slow_mode_s", static_cast<std::uint64_t>(info.slow_mode_s));
+  });
+}
+
+storage::AuditEntry Actions::audit(const Identity& who, std::string action) const {
+  storage::AuditEntry a;
+  a.actor = who.id;
+  a.action = std::move(action);
+  return a;
+}
+
+void Actions::write(storage::WriteRequest req, std::function<Outcome(storage::Committed&)> on_done,
+                    Done done) {
+  bool queued = hub_.submit_with(std::move(req), [on_done = std::move(on_done), done](
+                                                     storage::Committed& c) {
+    if (c.status == WriteStatus::error) {
+      return done(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+    }
+    done(on_done(c));
+  });
+  if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
+}
+
+std::optional<Outcome> Actions::staff_target_check(const Identity& who, const std::string& target) {
+  if (target == who.id) return Outcome::failure(ErrorCode::bad_request, "you cannot moderate yourself");
+  auto role = hub_.moderation().known_role(target);
+  if (role && protocol::is_staff(*role)) {
+    bool admin_over_staff = who.role == protocol::Role::admin && *role == protocol::Role::staff;
+    if (!admin_over_staff) {
+      return Outcome::failure(ErrorCode::forbidden, "staff cannot moderate staff or admins");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Outcome> Actions::check_post(const Identity& who, const std::string& channel,
+                                           std::string& text, bool counts_for_slow_mode) {
+  auto now = now_ms();
+  if (auto m = hub_.moderation().mute_for(who.id, channel, now)) {
+    std::string msg = m->channel.empty() ? "you are muted" : "you are muted in this channel";
+    if (!m->reason.empty()) msg += ": " + m->reason;
+    return Outcome::failure(ErrorCode::muted, msg, m->until ? m->until - now : -1);
+  }
+  const auto& filter = hub_.filter();
+  if (!filter.empty()) {
+    auto hits = filter.hits(text);
+    if (!hits.empty()) {
+      storage::WriteRequest req;
+      storage::AuditEntry a;
+      a.actor = "system";
+      a.target_user = who.id;
+      a.channel = channel;
+      a.details = fields([&](JsonWriter& w) {
+        w.key("words").begin_array();
+        for (auto& h : hits) w.value(h);
+        w.end_array();
+      });
+      a.details = "{" + a.details + "}";
+      if (hub_.config().moderation.filter_mode == "block") {
+        a.action = "filter_block";
+        req.op = storage::AuditOnly{};
+        req.audit = std::move(a);
+        hub_.store().submit(std::move(req));
+        return Outcome::failure(ErrorCode::forbidden, "message blocked by the word filter");
+      }
+      a.action = "filter_mask";
+      req.op = storage::AuditOnly{};
+      req.audit = std::move(a);
+      hub_.store().submit(std::move(req));
+      text = filter.mask(text);
+    }
+  }
+  if (counts_for_slow_mode && who.role == protocol::Role::customer) {
+    auto info = hub_.store().get_channel(channel);
+    if (info && info->slow_mode_s > 0) {
+      auto wait = hub_.moderation().slow_mode_wait(channel, who.id, info->slow_mode_s, now);
+      if (wait > 0) {
+        return Outcome::failure(ErrorCode::slow_mode,
+                                "slow mode: one message every " +
+                                    std::to_string(info->slow_mode_s) + " s",
+                                wait);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void Actions::edit(const Identity& who, const protocol::EditCmd& c, Done done) {
+  Outcome err;
+  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  if (!ch) return done(err);
+  ch->facts.is_author = true;  // the store checks the actual author (forbidden otherwise)
+  if (auto d = check(Action::edit_own, subject(who), &ch->facts)) return done(from_denial(*d));
+  std::string text = c.text;
+  if (auto refused = check_post(who, c.channel, text, false)) return done(*refused);
+  storage::WriteRequest req;
+  req.op = storage::EditMessage{c.channel, c.seq, who.id, std::move(text), {}};
+  write(std::move(req), [](storage::Committed& r) {
+    auto& op = std::get<storage::EditMessage>(r.req.op);
+    switch (r.status) {
+      case WriteStatus::ok:
+        return Outcome::success(fields([&](JsonWriter& w) {
+          w.field("channel", op.channel).field("seq", op.seq).field("edited_at", op.result.edited_at);
+        }));
+      case WriteStatus::forbidden:
+        return Outcome::failure(ErrorCode::forbidden, "only the author may edit a message");
+      default:
+        return Outcome::failure(ErrorCode::not_found, "message not found");
+    }
+  }, std::move(done));
+}
+
+void Actions::remove(const Identity& who, const protocol::DeleteCmd& c, Done done) {
+  Outcome err;
+  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  if (!ch) return done(err);
+  bool moderator = protocol::is_staff(who.role) && ch->info.kind != protocol::ChannelKind::dm;
+  ch->facts.is_author = true;  // for the author path the store checks the actual author
+  if (auto d = check(Action::delete_message, subject(who), &ch->facts)) return done(from_denial(*d));
+  storage::WriteRequest req;
+  req.op = storage::DeleteMessage{c.channel, c.seq, who.id, moderator, {}};
+  if (moderator) {
+    auto a = audit(who, "delete");
+    a.channel = c.channel;
+    a.seq = c.seq;
+    req.audit = std::move(a);
+  }
+  write(std::move(req), [](storage::Committed& r) {
+    auto& op = std::get<storage::DeleteMessage>(r.req.op);
+    switch (r.status) {
+      case WriteStatus::ok:
+        return Outcome::success(fields([&](JsonWriter& w) {
+          w.field("channel", op.channel).field("seq", op.seq);
+        }));
+      case WriteStatus::forbidden:
+        return Outcome::failure(ErrorCode::forbidden, "only the author or staff may delete a message");
+      default:
+        return Outcome::failure(ErrorCode::not_found, "message not found");
+    }
+  }, std::move(done));
+}
+
+void Actions::react(const Identity& who, const protocol::ReactCmd& c, Done done) {
+  Outcome err;
+  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  if (!ch) return done(err);
+  if (auto d = check(Action::react, subject(who), &ch->facts)) return done(from_denial(*d));
+  auto now = now_ms();
+  if (auto m = hub_.moderation().mute_for(who.id, c.channel, now)) {
+    return done(Outcome::failure(ErrorCode::muted, "you are muted", m->until ? m->until - now : -1));
+  }
+  storage::WriteRequest req;
+  req.op = storage::React{c.channel, c.seq, who.id, c.emoji, c.add, 0, {}};
+  write(std::move(req), [](storage::Committed& r) {
+    auto& op = std::get<storage::React>(r.req.op);
+    switch (r.status) {
+      case WriteStatus::ok:
+        return Outcome::success(fields([&](JsonWriter& w) {
+          w.field("channel", op.channel).field("seq", op.seq).field("emoji", op.emoji);
+          w.field("count", static_cast<std::uint64_t>(op.count));
+        }));
+      case WriteStatus::conflict:
+        return Outcome::failure(ErrorCode::conflict, "too many different reactions on this message");
+      default:
+        return Outcome::failure(ErrorCode::not_found, "message not found");
+    }
+  }, std::move(done));
+}
+
+void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done done) {
+  Outcome err;
+  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  if (!ch) return done(err);
+  if (auto d = check(Action::read, subject(who), &ch->facts)) return done(from_denial(*d));
+  auto wait = hub_.moderation().report_wait(who.id, hub_.config().moderation.reports_per_hour,
+                                            now_ms());
+  if (wait > 0) {
+    return done(Outcome::failure(ErrorCode::rate_limited, "too many reports; try later", wait));
+  }
+  // The report keeps a snapshot of the message, read off the I/O threads.
+  hub_.read_async([this, who, c, done = std::move(done)]() mutable {
+    auto m = hub_.store().get_message(c.channel, c.seq);
+    if (!m || m->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
+    if (m->from_id == who.id) {
+      return done(Outcome::failure(ErrorCode::bad_request, "you cannot report your own message"));
+    }
+    storage::Report rep;
+    rep.channel = c.channel;
+    rep.seq = c.seq;
+    rep.reporter = who.id;
+    rep.reason = c.reason;
+    rep.author = m->from_id;
+    rep.author_name = m->from_name;
+    rep.text = m->text;
+    storage::WriteRequest req;
+    req.op = storage::CreateReport{std::move(rep)};
+    write(std::move(req), [](storage::Committed& r) {
+      auto& op = std::get<storage::CreateReport>(r.req.op);
+      if (r.status != WriteStatus::ok && r.status != WriteStatus::duplicate) {
+        return Outcome::failure(ErrorCode::not_found, "message not found");
+      }
+      return Outcome::success(fields([&](JsonWriter& w) { w.field("report_id", op.report.id); }));
+    }, std::move(done));
+  });
+}
+
+void Actions::resolve_report(const Identity& who, const protocol::ResolveReportCmd& c, Done done) {
+  if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
+  std::string resolution = c.uphold ? "upheld" : "dismissed";
+  if (c.remove) resolution += "; message removed";
+  if (c.mute_s) resolution += "; author muted " + std::to_string(c.mute_s) + " s";
+  storage::WriteRequest req;
+  req.op = storage::ResolveReport{c.report_id,
+                                  c.uphold ? storage::ReportStatus::upheld
+                                           : storage::ReportStatus::dismissed,
+                                  who.id, resolution, {}};
+  auto a = audit(who, "resolve_report");
+  a.reason = c.uphold ? "uphold" : "dismiss";
+  a.details = "{\"report_id\":" + std::to_string(c.report_id) +
+              ",\"remove\":" + (c.remove ? "true" : "false") +
+              ",\"mute_s\":" + std::to_string(c.mute_s) + "}";
+  req.audit = std::move(a);
+  write(std::move(req), [this, who, c](storage::Committed& r) {
+    auto& op = std::get<storage::ResolveReport>(r.req.op);
+    if (r.status == WriteStatus::not_found) {
+      return Outcome::failure(ErrorCode::not_found, "report not found");
+    }
+    if (r.status == WriteStatus::conflict) {
+      return Outcome::failure(ErrorCode::conflict, "report already resolved");
+    }
+    const auto& rep = op.result;
+    std::string why = "report #" + std::to_string(rep.id) + " upheld";
+    // Follow-ups are written after the resolution, in order, with their own audit entries.
+    if (c.uphold && c.remove) {
+      storage::WriteRequest del;
+      del.op = storage::DeleteMessage{rep.channel, rep.seq, who.id, true, {}};
+      auto da = audit(who, "delete");
+      da.target_user = rep.author;
+      da.channel = rep.channel;
+      da.seq = rep.seq;
+      da.reason = why;
+      del.audit = std::move(da);
+      hub_.store().submit(std::move(del));
+    }
+    if (c.uphold && c.mute_s) {
+      storage::WriteRequest mute;
+      storage::Mute m{rep.author, "", until_from(c.mute_s), why, who.id, now_ms()};
+      mute.op = storage::PutMute{m};
+      auto ma = audit(who, "mute");
+      ma.target_user = rep.author;
+      ma.reason = why;
+      ma.details = duration_details(c.mute_s);
+      mute.audit = std::move(ma);
+      hub_.store().submit(std::move(mute));
+    }
+    return Outcome::success(fields([&](JsonWriter& w) {
+      w.field("report_id", rep.id).field("status", to_string(rep.status));
+    }));
+  }, std::move(done));
+}
+
+void Actions::mute(const Identity& who, const protocol::MuteCmd& c, Done done) {
+  if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
+  if (auto e = staff_target_check(who, c.user)) return done(*e);
+  if (!c.channel.empty() && !hub_.store().get_channel(c.channel)) {
+    return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
+  }
+  storage::WriteRequest req;
+  auto a = audit(who, c.on ? "mute" : "unmute");
+  a.target_user = c.user;
+  a.channel = c.channel;
+  a.reason = c.reason;
+  std::int64_t until = until_from(c.duration_s);
+  if (c.on) {
+    req.op = storage::PutMute{storage::Mute{c.user, c.channel, until, c.reason, who.id, now_ms()}};
+    a.details = duration_details(c.duration_s);
+  } else {
+    req.op = storage::RemoveMute{c.user, c.channel};
+  }
+  req.audit = std::move(a);
+  write(std::move(req), [c, until](storage::Committed&) {
+    return Outcome::success(fields([&](JsonWriter& w) {
+      w.field("user", c.user);
+      if (!c.channel.empty()) w.field("channel", c.channel);
+      if (c.on) w.field("until", until);
+    }));
+  }, std::move(done));
+}
+
+void Actions::ban(const Identity& who, const protocol::BanCmd& c, Done done) {
+  if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
+  if (auto e = staff_target_check(who, c.user)) return done(*e);
+  storage::WriteRequest req;
+  auto a = audit(who, c.on ? "ban" : "unban");
+  a.target_user = c.user;
+  a.reason = c.reason;
+  std::int64_t until = until_from(c.duration_s);
+  if (c.on) {
+    req.op = storage::PutBan{storage::Ban{c.user, until, c.reason, who.id, now_ms()}};
+    a.details = duration_details(c.duration_s);
+  } else {
+    req.op = storage::RemoveBan{c.user};
+  }
+  req.audit = std::move(a);
+  write(std::move(req), [c, until](storage::Committed&) {
+    return Outcome::success(fields([&](JsonWriter& w) {
+      w.field("user", c.user);
+      if (c.on) w.field("until", until);
+    }));
+  }, std::move(done));
+}
+
+void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
+  if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
+  if (auto e = staff_target_check(who, c.user)) return done(*e);
+  if (!hub_.store().get_channel(c.channel)) {
+    return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
+  }
+  storage::WriteRequest req;
+  req.op = storage::AuditOnly{};
+  auto a = audit(who, "kick");
+  a.target_user = c.user;
+  a.channel = c.channel;
+  req.audit = std::move(a);
+  write(std::move(req), [this, who, c](storage::Committed&) {
+    std::string frame = "{\"op\":\"kicked\",";
+    frame += fields([&](JsonWriter& w) { w.field("channel", c.channel).field("by", who.id); });
+    frame += "}";
+    hub_.kick_user(c.user, c.channel, make_payload(std::move(frame)));
+    return Outcome::success(fields([&](JsonWriter& w) {
+      w.field("user", c.user).field("channel", c.channel);
+    }));
+  }, std::move(done));
+}
+
+namespace {
+// Submits an UpdateChannel built by `change` from the current settings.
+template <class F>
+void update(Hub& hub, Actions& actions, const Identity& who, const std::string& channel,
+            std::string action, std::string details, F&& change, Done done,
+            const std::function<void(storage::WriteRequest, Done)>& write) {
+  auto info = hub.store().get_channel(channel);
+  if (!info || info->kind == protocol::ChannelKind::dm) {
+    return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + channel + "\""));
+  }
+  change(*info);
+  storage::WriteRequest req;
+  req.op = storage::UpdateChannel{*info};
+  storage::AuditEntry a;
+  a.actor = who.id;
+  a.action = std::move(action);
+  a.channel = channel;
+  a.details = std::move(details);
+  req.audit = std::move(a);
+  write(std::move(req), std::move(done));
+}
+}  // namespace
+
+void Actions::slow_mode(const Identity& who, const protocol::SlowModeCmd& c, Done done) {
+  if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
+  update(hub_, *this, who, c.channel, "slow_mode",
+         "{\"interval_s\":" + std::to_string(c.interval_s) + "}",
+         [&](storage::ChannelInfo& i) { i.slow_mode_s = c.interval_s; }, std::move(done),
+         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+}
+
+void Actions::lock(const Identity& who, const protocol::LockCmd& c, Done done) {
+  if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
+  update(hub_, *this, who, c.channel, c.locked ? "lock" : "unlock", "",
+         [&](storage::ChannelInfo& i) { i.locked = c.locked; }, std::move(done),
+         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+}
+
+void Actions::archive_channel(const Identity& who, const protocol::ArchiveChannelCmd& c, Done done) {
+  if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
+  update(hub_, *this, who, c.channel, c.archived ? "archive_channel" : "unarchive_channel", "",
+         [&](storage::ChannelInfo& i) { i.archived = c.archived; }, std::move(done),
+         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+}
+
+void Actions::update_channel(const Identity& who, const protocol::UpdateChannelCmd& c, Done done) {
+  if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
+  std::string details;
+  protocol::JsonWriter w(details);
+  w.begin_object().field("title", c.title).end_object();
+  update(hub_, *this, who, c.channel, "update_channel", details,
+         [&](storage::ChannelInfo& i) { i.title = c.title; }, std::move(done),
+         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+}
+
+void Actions::write_channel(storage::WriteRequest req, Done done) {
+  write(std::move(req), [](storage::Committed& r) {
+    if (r.status == WriteStatus::conflict) {
+      return Outcome::failure(ErrorCode::conflict, "channel already exists");
+    }
+    if (r.status != WriteStatus::ok) return Outcome::failure(ErrorCode::not_found, "unknown channel");
+    const storage::ChannelInfo* info = nullptr;
+    if (auto* u = std::get_if<storage::UpdateChannel>(&r.req.op)) info = &u->info;
+    if (auto* cc = std::get_if<storage::CreateChannel>(&r.req.op)) info = &cc->info;
+    return Outcome::success(info ? channel_fields(*info) : std::string());
+  }, std::move(done));
+}
+
+void Actions::create_channel(const Identity& who, const protocol::CreateChannelCmd& c, Done done) {
+  if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
+  storage::ChannelInfo info;
+  info.name = c.channel;
+  info.kind = c.kind;
+  info.title = c.title.empty() ? c.channel : c.title;
+  storage::WriteRequest req;
+  req.op = storage::CreateChannel{info};
+  auto a = audit(who, "create_channel");
+  a.channel = c.channel;
+  a.details = "{\"kind\":\"" + std::string(protocol::to_string(c.kind)) + "\"}";
+  req.audit = std::move(a);
+  write_channel(std::move(req), std::move(done));
+}
+
+void Actions::member(const Identity& who, const protocol::MemberCmd& c, Done done) {
+  if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
+  auto info = hub_.store().get_channel(c.channel);
+  if (!info) return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
+  if (info->kind != protocol::ChannelKind::private_) {
+    return done(Outcome::failure(ErrorCode::bad_request, "members apply to private channels only"));
+  }
+  storage::WriteRequest req;
+  if (c.add) {
+    req.op = storage::PutMember{c.channel, c.user};
+  } else {
+    req.op = storage::RemoveMember{c.channel, c.user};
+  }
+  auto a = audit(who, c.add ? "add_member" : "remove_member");
+  a.channel = c.channel;
+  a.target_user = c.user;
+  req.audit = std::move(a);
+  write(std::move(req), [c](storage::Committed&) {
+    return Outcome::success(fields([&](JsonWriter& w) {
+      w.field("channel", c.channel).field("user", c.user);
+    }));
+  }, std::move(done));
+}
+
+}  // namespace parley::server

@@ -1,0 +1,312 @@
+// The staff HTTP API (and the channel list): JSON over HTTP with `Authorization: Bearer <JWT>`.
+// Writes go through Actions, exactly like the WebSocket ops; request bodies are validated by
+// the protocol parser (the body becomes the fields of the matching op), so errors name the
+// field the same way on both transports. Reads run on the reader pool.
+#include <simdjson.h>
+
+#include <charconv>
+#include <map>
+#include <chrono>
+#include <optional>
+
+#include "actions.hpp"
+#include "http_api.hpp"
+#include "hub.hpp"
+#include "parley/protocol/jwt.hpp"
+#include "parley/protocol/serialize.hpp"
+#include "parley/protocol/validate.hpp"
+#include "permissions.hpp"
+#include "records_json.hpp"
+
+namespace parley::server {
+
+using protocol::JsonWriter;
+
+namespace {
+
+std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) {
+  const std::string& h = req.authorization;
+  if (h.size() <= 7 || (h.compare(0, 7, "Bearer ") != 0 && h.compare(0, 7, "bearer ") != 0)) {
+    return std::nullopt;
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto res = protocol::jwt_verify(h.substr(7), hub.secret(), now);
+  if (!res.claims) return std::nullopt;
+  return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest};
+}
+
+std::string query_param(const std::string& target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string::npos) return "";
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto part = rest.substr(0, amp);
+    auto eq = part.find('=');
+    if (part.substr(0, eq) == name) return eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
+// Parses an unsigned query parameter; absent = `def`; malformed = nullopt.
+std::optional<std::uint64_t> query_uint(const std::string& target, std::string_view name,
+                                        std::uint64_t def) {
+  std::string v = query_param(target, name);
+  if (v.empty()) return def;
+  std::uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+  return out;
+}
+
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+HttpResponse ok_json(std::string body) {
+  HttpResponse r;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse outcome_response(const Outcome& o) {
+  if (!o.ok) {
+    auto code = protocol::to_wire(o.code);
+    auto r = json_error(http_status(code), code, o.message);
+    if (o.retry_after_ms >= 0) {
+      r.headers.emplace_back("Retry-After", std::to_string((o.retry_after_ms + 999) / 1000));
+    }
+    return r;
+  }
+  return ok_json("{" + o.fields + "}");
+}
+
+// Turns a JSON object body into a protocol frame for `op` (plus fixed leading fields) and
+// parses it. Returns the command, or sets *error to a 400 response naming the field.
+std::optional<protocol::Command> body_command(const Hub& hub, std::string_view op,
+                                              const std::string& leading, const std::string& body,
+                                              HttpResponse* error) {
+  std::size_t b = body.find_first_not_of(" \t\r\n");
+  std::size_t e = body.find_last_not_of(" \t\r\n");
+  if (b == std::string::npos || body[b] != '{' || body[e] != '}') {
+    *error = json_error(400, "bad_request", "body must be a JSON object");
+    return std::nullopt;
+  }
+  std::string inner = body.substr(b + 1, e - b - 1);
+  bool empty = inner.find_first_not_of(" \t\r\n") == std::string::npos;
+  std::string frame = "{\"op\":\"" + std::string(op) + "\"" + leading + (empty ? "" : "," + inner) + "}";
+  auto parsed = protocol::parse_request(frame, hub.parse_limits());
+  if (!parsed.ok()) {
+    auto code = protocol::to_wire(parsed.failure->error.code);
+    *error = json_error(http_status(code), code, parsed.failure->error.message);
+    return std::nullopt;
+  }
+  return std::move(parsed.request->cmd);
+}
+
+}  // namespace
+
+void HttpApi::list_channels(const HttpRequest& req, Respond respond) {
+  auto who = bearer_identity(hub_, req);
+  bool staff = who && protocol::is_staff(who->role);
+  HttpResponse r;
+  JsonWriter w(r.body);
+  w.begin_object().key("channels").begin_array();
+  for (const auto& ch : hub_.store().list_channels()) {
+    bool visible = !ch.archived && ch.kind != protocol::ChannelKind::private_;
+    if (ch.kind == protocol::ChannelKind::private_ && !ch.archived && who) {
+      visible = hub_.moderation().is_member(ch.name, who->id);
+    }
+    if (!visible && !staff) continue;
+    w.raw("{" + channel_fields(ch) + "}");
+  }
+  w.end_array().end_object();
+  respond(std::move(r));
+}
+
+void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond respond) {
+  auto who = bearer_identity(hub_, req);
+  if (!who) {
+    auto r = json_error(401, "unauthorized", "send Authorization: Bearer <staff JWT>");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return respond(std::move(r));
+  }
+  if (!protocol::is_staff(who->role)) return respond(json_error(403, "forbidden", "staff only"));
+  const std::string& m = req.method;
+  auto done = [respond](Outcome o) { respond(outcome_response(o)); };
+  auto& actions = hub_.actions();
+  HttpResponse err;
+
+  if (path == "/api/channels" && m == "POST") {
+    auto cmd = body_command(hub_, "create_channel", "", req.body, &err);
+    if (!cmd) return respond(std::move(err));
+    return actions.create_channel(*who, std::get<protocol::CreateChannelCmd>(*cmd), done);
+  }
+  if (path.rfind("/api/channels/", 0) == 0 && m == "PATCH") {
+    std::string name = percent_decode(path.substr(14));
+    // Each field of the body is one change, validated like its WebSocket op.
+    std::vector<protocol::Command> changes;
+    std::string ch_json;
+    protocol::append_json_string(ch_json, name);
+    simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    simdjson::padded_string padded(req.body);
+    if (parser.parse(padded).get(obj) != simdjson::SUCCESS) {
+      return respond(json_error(400, "bad_request", "body must be a JSON object"));
+    }
+    static const std::map<std::string_view, std::pair<const char*, const char*>> kFields = {
+        {"title", {"update_channel", "title"}},
+        {"archived", {"archive_channel", "archived"}},
+        {"locked", {"lock", "locked"}},
+        {"slow_mode_s", {"slow_mode", "interval_s"}},
+    };
+    for (auto [key, value] : obj) {
+      auto f = kFields.find(key);
+      if (f == kFields.end()) {
+        return respond(json_error(400, "bad_request", "unknown field \"" + std::string(key) +
+                                                          "\" (title, archived, locked, slow_mode_s)"));
+      }
+      std::string frame = "{\"" + std::string(f->second.second) + "\":" +
+                          simdjson::minify(value) + "}";
+      auto cmd = body_command(hub_, f->second.first, ",\"channel\":" + ch_json, frame, &err);
+      if (!cmd) {
+        if (key == "slow_mode_s") err = json_error(400, "bad_request", "\"slow_mode_s\" must be an integer 0-86400");
+        return respond(std::move(err));
+      }
+      changes.push_back(std::move(*cmd));
+    }
+    if (changes.empty()) {
+      return respond(json_error(400, "bad_request",
+                                "body needs one of \"title\", \"archived\", \"locked\", \"slow_mode_s\""));
+    }
+    // Apply in order; stop at the first failure; answer with the final state.
+    auto run = std::make_shared<std::function<void(std::size_t, Outcome)>>();
+    *run = [this, who = *who, changes, respond, run](std::size_t i, Outcome last) {
+      if (!last.ok || i == changes.size()) {
+        respond(outcome_response(last));
+        return;
+      }
+      auto next = [run, i](Outcome o) { (*run)(i + 1, std::move(o)); };
+      std::visit([&](auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) hub_.actions().update_channel(who, c, next);
+        else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) hub_.actions().archive_channel(who, c, next);
+        else if constexpr (std::is_same_v<T, protocol::LockCmd>) hub_.actions().lock(who, c, next);
+        else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) hub_.actions().slow_mode(who, c, next);
+      }, changes[i]);
+    };
+    Outcome start = Outcome::success("");
+    return (*run)(0, start);
+  }
+  if (path == "/api/reports" && (m == "GET" || m == "HEAD")) {
+    std::string st = query_param(req.target, "status");
+    std::optional<storage::ReportStatus> status = storage::ReportStatus::open;
+    if (st == "upheld") status = storage::ReportStatus::upheld;
+    else if (st == "dismissed") status = storage::ReportStatus::dismissed;
+    else if (st == "all") status = std::nullopt;
+    else if (!st.empty() && st != "open") {
+      return respond(json_error(400, "bad_request", "\"status\" must be open, upheld, dismissed or all"));
+    }
+    auto before = query_uint(req.target, "before", 0);
+    auto limit = query_uint(req.target, "limit", 50);
+    if (!before || !limit || *limit == 0 || *limit > 200) {
+      return respond(json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
+    }
+    return hub_.read_async([this, status, b = *before, l = *limit, respond] {
+      auto reports = hub_.store().list_reports(status, b, l);
+      HttpResponse r;
+      JsonWriter w(r.body);
+      w.begin_object().key("reports").begin_array();
+      for (auto& rep : reports) {
+        w.begin_object();
+        write_report_fields(w, rep);
+        w.end_object();
+      }
+      w.end_array().field("has_more", reports.size() == l).end_object();
+      respond(std::move(r));
+    });
+  }
+  if (path.rfind("/api/reports/", 0) == 0 && path.size() > 21 &&
+      path.compare(path.size() - 8, 8, "/resolve") == 0 && m == "POST") {
+    std::string id = path.substr(13, path.size() - 21);
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+      return respond(json_error(404, "not_found", "no such report"));
+    }
+    auto cmd = body_command(hub_, "resolve_report", ",\"report_id\":" + id, req.body, &err);
+    if (!cmd) return respond(std::move(err));
+    return actions.resolve_report(*who, std::get<protocol::ResolveReportCmd>(*cmd), done);
+  }
+  if (path == "/api/audit" && (m == "GET" || m == "HEAD")) {
+    auto before = query_uint(req.target, "before", 0);
+    auto limit = query_uint(req.target, "limit", 50);
+    if (!before || !limit || *limit == 0 || *limit > 200) {
+      return respond(json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
+    }
+    return hub_.read_async([this, b = *before, l = *limit, respond] {
+      auto entries = hub_.store().list_audit(b, l);
+      HttpResponse r;
+      JsonWriter w(r.body);
+      w.begin_object().key("entries").begin_array();
+      for (auto& a : entries) write_audit(w, a);
+      w.end_array().field("has_more", entries.size() == l).end_object();
+      respond(std::move(r));
+    });
+  }
+  if (path.rfind("/api/users/", 0) == 0 && (m == "GET" || m == "HEAD")) {
+    std::string user = percent_decode(path.substr(11));
+    if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));
+    return hub_.read_async([this, user, respond] {
+      auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+      auto rec = hub_.store().get_user(user);
+      auto upheld = hub_.store().reports_against(user, 50);
+      auto ban = hub_.moderation().ban_for(user, now);
+      auto mutes = hub_.moderation().mutes_of(user, now);
+      HttpResponse r;
+      JsonWriter w(r.body);
+      w.begin_object().field("id", user);
+      if (rec) {
+        w.field("name", rec->name).field("role", protocol::to_string(rec->role));
+        w.field("guest", rec->guest).field("first_seen", rec->first_seen);
+        w.field("last_seen", rec->last_seen);
+      }
+      w.key("ban");
+      if (ban) write_ban(w, *ban); else w.null();
+      w.key("mutes").begin_array();
+      for (auto& mu : mutes) write_mute(w, mu);
+      w.end_array();
+      w.key("upheld_reports").begin_array();
+      for (auto& rep : upheld) {
+        w.begin_object();
+        write_report_fields(w, rep);
+        w.end_object();
+      }
+      w.end_array().end_object();
+      respond(std::move(r));
+    });
+  }
+  respond(json_error(404, "not_found", "no such endpoint"));
+}
+
+}  // namespace parley::server

@@ -1,0 +1,48 @@
+// The permission table: who may do what, where. Enforced here and only here; docs/PERMISSIONS.md
+// is its prose form (keep them in sync).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "parley/protocol/errors.hpp"
+#include "parley/protocol/types.hpp"
+
+namespace parley::server {
+
+enum class Action {
+  read,             // join, history, typing, react/unreact, report
+  post,             // send (and reply)
+  edit_own,         // edit: the author only
+  delete_message,   // delete: the author, or staff
+  react,            // react / unreact
+  moderate,         // resolve_report, mute, unmute, ban, unban, kick, slow_mode, lock
+  manage_channels,  // create_channel, archive_channel, update_channel, add/remove_member
+  mark_answer,      // helpful, solve: the asker, or staff
+  set_advocate,     // staff
+};
+
+struct Subject {
+  protocol::Role role = protocol::Role::customer;
+  bool guest = false;
+};
+
+// What the decision needs to know about the channel and the subject's relation to it.
+struct ChannelFacts {
+  protocol::ChannelKind kind = protocol::ChannelKind::chat;
+  bool archived = false;
+  bool locked = false;
+  bool member = false;       // private channel member, or one of a DM's two users
+  bool is_author = false;    // edit/delete: the subject wrote the message
+  bool is_asker = false;     // helpful/solve: the subject asked the question
+};
+
+struct Denial {
+  protocol::ErrorCode code = protocol::ErrorCode::forbidden;
+  std::string message;
+};
+
+// nullopt = allowed. `facts` may be null for actions that involve no channel.
+std::optional<Denial> check(Action a, const Subject& s, const ChannelFacts* facts);
+
+}  // namespace parley::server

@@ -1,0 +1,209 @@
+// Shared helpers for the browser tests: a real parleyd on an ephemeral port, Debian's Chromium
+// through playwright-core, pages that fail the test on any console error, screenshots, and a
+// Node protocol client (the widget's own parley-client.js over the `ws` package) for seeding.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+
+const REPO = path.resolve(__dirname, '../../..');
+const PARLEYD = process.env.PARLEYD || path.join(REPO, 'build/bin/parleyd');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
+const WEB_ROOT = path.join(REPO, 'clients/web');
+
+function requireTools() {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (make test-deps does).`);
+  }
+  if (!fs.existsSync(PARLEYD)) throw new Error(`parleyd not found at ${PARLEYD}: build the project first (make build).`);
+  try {
+    return require('playwright-core');
+  } catch (e) {
+    throw new Error(`playwright-core is not installed: run 'npm ci' in tests/browser (${e.message})`);
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ': ' + last.message : ''}`);
+    await sleep(interval);
+  }
+}
+
+/** A parleyd process. start() picks an ephemeral port the first time and reuses it after. */
+class Server {
+  constructor(name, { config } = {}) {
+    this.name = name;
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `parley-browser-${name}-`));
+    this.dataDir = path.join(this.dir, 'data');
+    this.port = 0;
+    this.config = null;
+    if (config) {
+      this.config = path.join(this.dir, 'parley.toml');
+      fs.writeFileSync(this.config, config);
+    }
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    this.logPath = path.join(ARTIFACTS, `${name}-server.log`);
+    fs.writeFileSync(this.logPath, '');
+  }
+
+  get origin() { return `http://127.0.0.1:${this.port}`; }
+
+  async start() {
+    const portFile = path.join(this.dir, 'port');
+    fs.rmSync(portFile, { force: true });
+    const args = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir,
+      '--port-file', portFile, '--web-root', WEB_ROOT, '--threads', '2'];
+    if (this.config) args.push('--config', this.config);
+    const log = fs.openSync(this.logPath, 'a');
+    this.proc = spawn(PARLEYD, args, { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    const proc = this.proc;
+    let exited = null;
+    proc.on('exit', (code, sig) => { exited = { code, sig }; });
+    await waitFor(() => {
+      if (exited) throw new Error(`parleyd exited (${JSON.stringify(exited)}); log: ${fs.readFileSync(this.logPath, 'utf8').slice(-2000)}`);
+      return fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim();
+    }, { timeout: 15000, what: 'parleyd port file' });
+    this.port = Number(fs.readFileSync(portFile, 'utf8').trim());
+    await waitFor(async () => (await fetch(this.origin + '/healthz')).ok, { timeout: 10000, what: '/healthz' });
+    return this;
+  }
+
+  /** SIGKILL (a crash) or SIGTERM (graceful); resolves when the process is gone. */
+  async stop(signal = 'SIGTERM') {
+    const p = this.proc;
+    if (!p || p.exitCode != null || p.signalCode != null) return;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill(signal);
+    await gone;
+  }
+
+  token(user, { role = 'customer', name = user } = {}) {
+    return execFileSync(PARLEYD, ['token', '--data-dir', this.dataDir, '--user', user, '--role', role, '--name', name],
+      { encoding: 'utf8' }).trim();
+  }
+
+  async cleanup() {
+    await this.stop('SIGKILL');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The widget's own protocol client, in Node, over the `ws` package. */
+function nodeClient(server, token) {
+  const { ParleyClient } = require(path.join(REPO, 'clients/web/parley-client.js'));
+  const WebSocket = require('ws');
+  const c = new ParleyClient({ url: `ws://127.0.0.1:${server.port}/ws`, token, WebSocket, backoff: { base: 200, max: 1000 } });
+  c.messages = [];
+  c.on('message', (m) => c.messages.push(m));
+  c.ready = new Promise((resolve) => c.on('welcome', resolve));
+  c.connect();
+  return c;
+}
+
+/** Sends `texts` in order and resolves when every one is acked. */
+async function sendAll(client, channel, texts) {
+  const acked = new Set();
+  const off = client.on('ack', (a) => acked.add(a.client_msg_id));
+  const ids = [];
+  for (const t of texts) ids.push(client.send(channel, t).client_msg_id);
+  await waitFor(() => ids.every((id) => acked.has(id)), { timeout: 30000, what: `${texts.length} acks` });
+  off();
+}
+
+async function launch() {
+  const { chromium } = requireTools();
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+}
+
+/**
+ * A page in its own browser context (own localStorage: a separate visitor). Every console
+ * error and page error is recorded; `check()` fails the test with them. `allow(re)` accepts
+ * console errors matching `re` for the rest of the test (used only for the browser's own
+ * report of refused WebSocket connections while the server is deliberately down).
+ */
+async function visitor(browser, name, { viewport = { width: 1280, height: 860 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  const allowed = [];
+  const suppressed = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    if (allowed.some((re) => re.test(text))) { suppressed.push(text); return; }
+    errors.push(`[${name}] console.error: ${text}`);
+  });
+  page.on('pageerror', (err) => errors.push(`[${name}] page error: ${err.stack || err.message}`));
+  page.on('requestfailed', (req) => {
+    const url = req.url();
+    if (allowed.some((re) => re.test(url))) return;
+    errors.push(`[${name}] request failed: ${url} ${req.failure() && req.failure().errorText}`);
+  });
+  let shots = 0;
+  return {
+    name, context, page, errors, suppressed,
+    allow(re) { allowed.push(re); },
+    async shot(label) {
+      const file = path.join(ARTIFACTS, `${name}-${String(++shots).padStart(2, '0')}-${label}.png`);
+      await page.screenshot({ path: file, animations: 'disabled' });
+      return file;
+    },
+    check() {
+      if (errors.length) throw new Error('errors in the page:\n' + errors.join('\n'));
+    },
+  };
+}
+
+/** Locators inside the widget (Playwright's CSS and role engines pierce open shadow roots). */
+function widget(page) {
+  return {
+    root: page.locator('.root'),
+    launcher: page.locator('.launcher'),
+    panel: page.getByRole('dialog'),
+    nameInput: page.getByLabel('What should we call you?'),
+    composer: page.locator('form.compose textarea'),
+    messages: page.locator('ol.msgs > li.msg'),
+    message: (text) => page.locator('ol.msgs > li.msg', { has: page.locator('.bubble', { hasText: text }) }),
+    banner: page.locator('.banner'),
+    count: page.locator('.launcher .count'),
+    typing: page.locator('.typing'),
+    scroller: page.locator('.scroll'),
+    older: page.locator('button.older'),
+  };
+}
+
+/** Opens the demo page as a guest called `name` and waits until the channel is joined. */
+async function joinAsGuest(v, server, name) {
+  const w = widget(v.page);
+  await v.page.goto(server.origin + '/');
+  await w.launcher.click();
+  await w.nameInput.fill(name);
+  await v.page.getByRole('button', { name: 'Start chatting' }).click();
+  await w.composer.waitFor();
+  await v.page.locator('.root[data-state="open"]').waitFor({ state: 'attached' });
+  return w;
+}
+
+async function send(w, text) {
+  await w.composer.fill(text);
+  await w.composer.press('Enter');
+}
+
+module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, send, waitFor, sleep, requireTools };

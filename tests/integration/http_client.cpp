@@ -1,0 +1,47 @@
+#include "http_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace parley::test {
+
+namespace beast = boost::beast;
+namespace http_ns = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+HttpResult http(std::uint16_t port, const std::string& method, const std::string& target,
+                const std::string& body, const std::string& bearer) {
+  HttpResult out;
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  stream.expires_after(std::chrono::seconds(10));
+  stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return out;
+  http_ns::request<http_ns::string_body> req(http_ns::string_to_verb(method), target, 11);
+  req.set(http_ns::field::host, "127.0.0.1");
+  if (!bearer.empty()) req.set(http_ns::field::authorization, "Bearer " + bearer);
+  if (!body.empty()) {
+    req.set(http_ns::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
+  http_ns::write(stream, req, ec);
+  if (ec) return out;
+  beast::flat_buffer buf;
+  http_ns::response<http_ns::string_body> res;
+  http_ns::read(stream, buf, res, ec);
+  if (ec) return out;
+  out.status = static_cast<int>(res.result_int());
+  out.body = res.body();
+  out.content_type = std::string(res[http_ns::field::content_type]);
+  return out;
+}
+
+}  // namespace parley::test

@@ -1,0 +1,442 @@
+// Roles, permissions and moderation, black-box over real sockets and HTTP.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "harness.hpp"
+#include "http_client.hpp"
+
+using namespace parley::test;
+namespace json = boost::json;
+
+namespace {
+
+class ModerationTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(""); }
+  void start(const std::string& extra_config) {
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path + "/data",
+        std::vector<std::string>{"--durability", "fast", "--config",
+                                 fast_config(dir_.path, extra_config)});
+    ASSERT_TRUE(server_->start()) << server_->log();
+  }
+  std::unique_ptr<Client> connect(const std::string& user, const std::string& role = "customer",
+                                  bool guest = false) {
+    auto c = std::make_unique<Client>(server_->port());
+    std::string token = guest ? guest_token(user) : server_->token(user, role);
+    EXPECT_TRUE(c->auth(token)) << user;
+    return c;
+  }
+  std::string guest_token(const std::string& name) {
+    auto r = http(server_->port(), "POST", "/api/guest", "{\"name\":\"" + name + "\"}");
+    return std::string(json::parse(r.body).as_object().at("token").as_string());
+  }
+  static json::object ok(Client& c, json::object frame) {
+    auto r = c.request(std::move(frame));
+    EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
+    return r;
+  }
+  static std::int64_t post(Client& c, const std::string& ch, const std::string& text) {
+    static int n = 0;
+    auto r = c.request({{"op", "send"}, {"channel", ch}, {"text", text},
+                        {"client_msg_id", "p" + std::to_string(++n)}});
+    EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
+    return r.contains("seq") ? num(r.at("seq")) : -1;
+  }
+  json::object last_audit() {
+    auto r = http(server_->port(), "GET", "/api/audit?limit=1", "", server_->token("boss", "admin"));
+    auto v = json::parse(r.body).as_object();
+    return v.at("entries").as_array().at(0).as_object();
+  }
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+// Every op for every role in every channel kind: allowed, or `forbidden` with nothing stored.
+TEST_F(ModerationTest, PermissionMatrix) {
+  auto staff = connect("sam", "staff");
+  ok(*staff, {{"op", "create_channel"}, {"channel", "news"}, {"kind", "announce"}});
+  ok(*staff, {{"op", "create_channel"}, {"channel", "team"}, {"kind", "private"}, {"title", "Team"}});
+  ok(*staff, {{"op", "add_member"}, {"channel", "team"}, {"user", "mia"}});
+  // A DM between two other people.
+  auto x = connect("xavier");
+  ok(*x, {{"op", "dm"}, {"to", "yara"}, {"text", "secret"}, {"client_msg_id", "x1"}});
+  std::string dm = "dm:xavier:yara";
+
+  struct Who {
+    std::string name, role;
+    bool guest;
+  };
+  std::vector<Who> roles = {{"cust", "customer", false}, {"Gus", "customer", true},
+                            {"robo", "bot", false},      {"stef", "staff", false},
+                            {"ada", "admin", false},     {"mia", "customer", false}};
+  // channel -> role -> (can read, can post)
+  auto expect = [](const std::string& ch, const Who& w) -> std::pair<bool, bool> {
+    bool staff = w.role == "staff" || w.role == "admin";
+    if (ch == "help" || ch == "general") return {true, true};
+    if (ch == "news") return {true, staff || w.role == "bot"};
+    if (ch == "team") return {staff || w.name == "mia", staff || w.name == "mia"};
+    return {false, false};  // someone else's DM
+  };
+  std::map<std::string, int> allowed_posts;
+  for (const auto& w : roles) {
+    auto c = connect(w.name, w.role, w.guest);
+    for (const std::string& ch : std::vector<std::string>{"help", "general", "news", "team", dm}) {
+      auto [can_read, can_post] = expect(ch, w);
+      for (auto frame : {json::object{{"op", "join"}, {"channel", ch}},
+                         json::object{{"op", "history"}, {"channel", ch}},
+                         json::object{{"op", "typing"}, {"channel", ch}}}) {
+        auto r = c->request(frame);
+        EXPECT_EQ(str(r.at("op")), can_read ? "ok" : "error")
+            << w.name << " " << json::serialize(frame) << " -> " << json::serialize(r);
+        if (!can_read) EXPECT_EQ(str(r.at("code")), "forbidden");
+      }
+      auto r = c->request({{"op", "send"}, {"channel", ch}, {"text", "hi from " + w.name},
+                           {"client_msg_id", "m-" + w.name + ch}});
+      EXPECT_EQ(str(r.at("op")), can_post ? "ok" : "error")
+          << w.name << " send " << ch << " -> " << json::serialize(r);
+      if (!can_post) EXPECT_EQ(str(r.at("code")), "forbidden");
+      if (can_post) allowed_posts[ch]++;
+    }
+    bool staff = w.role == "staff" || w.role == "admin";
+    // Staff-only operations, each refused with `forbidden` for everyone else.
+    std::string lower = w.name;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (auto frame : {json::object{{"op", "create_channel"}, {"channel", "c-" + lower}},
+                       json::object{{"op", "lock"}, {"channel", "general"}, {"locked", false}},
+                       json::object{{"op", "slow_mode"}, {"channel", "general"}, {"interval_s", 0}},
+                       json::object{{"op", "mute"}, {"user", "nobody"}, {"duration_s", 1}},
+                       json::object{{"op", "unmute"}, {"user", "nobody"}},
+                       json::object{{"op", "ban"}, {"user", "nobody"}, {"duration_s", 1}},
+                       json::object{{"op", "unban"}, {"user", "nobody"}},
+                       json::object{{"op", "kick"}, {"user", "nobody"}, {"channel", "general"}},
+                       json::object{{"op", "update_channel"}, {"channel", "general"}, {"title", "General"}},
+                       json::object{{"op", "archive_channel"}, {"channel", "c-none"}},
+                       json::object{{"op", "add_member"}, {"channel", "team"}, {"user", "nobody"}},
+                       json::object{{"op", "remove_member"}, {"channel", "team"}, {"user", "nobody"}},
+                       json::object{{"op", "resolve_report"}, {"report_id", 999}, {"action", "dismiss"}}}) {
+      auto res = c->request(frame);
+      if (staff) {
+        // Allowed: ok, or a state error (unknown channel/report), never forbidden.
+        EXPECT_NE(str(res.at("op")) == "error" ? str(res.at("code")) : "", "forbidden")
+            << w.name << " " << json::serialize(frame) << " -> " << json::serialize(res);
+      } else {
+        EXPECT_EQ(str(res.at("code")), "forbidden")
+            << w.name << " " << json::serialize(frame) << " -> " << json::serialize(res);
+      }
+    }
+  }
+  // Nothing was stored by a forbidden send: last_seq equals the allowed posts exactly.
+  auto check = connect("ada2", "admin");
+  for (std::string ch : {"help", "general", "news", "team"}) {
+    auto r = check->request({{"op", "join"}, {"channel", ch}});
+    EXPECT_EQ(num(r.at("last_seq")), allowed_posts[ch]) << ch;
+  }
+  auto xr = x->request({{"op", "join"}, {"channel", dm}});
+  EXPECT_EQ(num(xr.at("last_seq")), 1);
+}
+
+TEST_F(ModerationTest, EditDeleteReactWithEventsAndTombstones) {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto staff = connect("sam", "staff");
+  ok(*bob, {{"op", "join"}, {"channel", "general"}});
+  auto s1 = post(*alice, "general", "helo");
+  auto s2 = post(*alice, "general", "second");
+  auto e = ok(*alice, {{"op", "edit"}, {"channel", "general"}, {"seq", s1}, {"text", "hello"}});
+  EXPECT_GT(num(e.at("edited_at")), 0);
+  auto ev = bob->wait_for([](const json::object& o) { return str(o.at("op")) == "edited"; });
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(num(ev->at("seq")), s1);
+  EXPECT_EQ(str(ev->at("text")), "hello");
+  // Only the author edits.
+  auto no = bob->request({{"op", "edit"}, {"channel", "general"}, {"seq", s1}, {"text", "x"}});
+  EXPECT_EQ(str(no.at("code")), "forbidden");
+  // Reactions: two users, then one takes it back.
+  ok(*bob, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
+  auto r2 = ok(*staff, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
+  EXPECT_EQ(num(r2.at("count")), 2);
+  auto again = ok(*staff, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
+  EXPECT_EQ(num(again.at("count")), 2);  // idempotent
+  auto un = ok(*bob, {{"op", "unreact"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
+  EXPECT_EQ(num(un.at("count")), 1);
+  auto rev = bob->wait_for([](const json::object& o) {
+    return str(o.at("op")) == "reaction" && num(o.at("count")) == 1;
+  });
+  ASSERT_TRUE(rev);
+  // The author deletes one; staff deletes the other; bob cannot delete alice's.
+  EXPECT_EQ(str(bob->request({{"op", "delete"}, {"channel", "general"}, {"seq", s2}}).at("code")), "forbidden");
+  ok(*alice, {{"op", "delete"}, {"channel", "general"}, {"seq", s2}});
+  ok(*staff, {{"op", "delete"}, {"channel", "general"}, {"seq", s1}});
+  auto del = bob->wait_for([&](const json::object& o) {
+    return str(o.at("op")) == "deleted" && num(o.at("seq")) == s1;
+  });
+  ASSERT_TRUE(del);
+  EXPECT_EQ(str(del->at("by")), "sam");
+  EXPECT_EQ(str(alice->request({{"op", "delete"}, {"channel", "general"}, {"seq", s2}}).at("code")), "not_found");
+  auto h = ok(*bob, {{"op", "history"}, {"channel", "general"}});
+  auto& msgs = h.at("messages").as_array();
+  ASSERT_EQ(msgs.size(), 2u);  // seqs stay
+  for (auto& m : msgs) {
+    EXPECT_TRUE(m.as_object().at("deleted").as_bool());
+    EXPECT_EQ(str(m.as_object().at("text")), "");
+    EXPECT_FALSE(m.as_object().contains("reactions"));
+  }
+  EXPECT_EQ(str(msgs[0].as_object().at("deleted_by")), "sam");
+  EXPECT_EQ(str(msgs[1].as_object().at("deleted_by")), "alice");
+  // A staff delete is audited.
+  auto a = last_audit();
+  EXPECT_EQ(str(a.at("action")), "delete");
+  EXPECT_EQ(str(a.at("actor")), "sam");
+}
+
+TEST_F(ModerationTest, TimedMuteExpiresAndChannelMuteIsLocal) {
+  auto staff = connect("sam", "staff");
+  auto bob = connect("bob");
+  auto m = ok(*staff, {{"op", "mute"}, {"user", "bob"}, {"channel", "general"}, {"duration_s", 2},
+                       {"reason", "cool down"}});
+  EXPECT_GT(num(m.at("until")), 0);
+  auto r = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "b1"}});
+  ASSERT_EQ(str(r.at("code")), "muted") << json::serialize(r);
+  EXPECT_GT(num(r.at("retry_after_ms")), 0);
+  EXPECT_LE(num(r.at("retry_after_ms")), 2000);
+  EXPECT_NE(str(r.at("message")).find("cool down"), std::string::npos);
+  post(*bob, "help", "elsewhere is fine");
+  // Reacting is posting too.
+  auto s = post(*staff, "general", "staff msg");
+  EXPECT_EQ(str(bob->request({{"op", "react"}, {"channel", "general"}, {"seq", s}, {"emoji", "x"}}).at("code")), "muted");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  post(*bob, "general", "back");
+  // A global mute covers DMs too; unmute lifts it.
+  ok(*staff, {{"op", "mute"}, {"user", "bob"}});
+  auto dm = bob->request({{"op", "dm"}, {"to", "sam"}, {"text", "hey"}, {"client_msg_id", "b2"}});
+  EXPECT_EQ(str(dm.at("code")), "muted");
+  EXPECT_FALSE(dm.contains("retry_after_ms"));  // indefinite
+  ok(*staff, {{"op", "unmute"}, {"user", "bob"}});
+  post(*bob, "general", "free again");
+}
+
+TEST_F(ModerationTest, BanClosesSessionsAndRefusesAuthUntilUnban) {
+  auto staff = connect("sam", "staff");
+  auto bob = connect("bob");
+  auto bob2 = connect("bob");
+  ok(*staff, {{"op", "ban"}, {"user", "bob"}, {"reason", "spam"}});
+  for (auto* c : {bob.get(), bob2.get()}) {
+    auto e = c->wait_for([](const json::object& o) { return str(o.at("op")) == "error"; });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(str(e->at("code")), "banned");
+    for (int i = 0; i < 50 && !c->ws().closed(); ++i) c->next(std::chrono::milliseconds(100));
+    EXPECT_EQ(c->ws().close_code(), 4403);
+  }
+  Client again(server_->port());
+  again.send({{"op", "auth"}, {"token", server_->token("bob")}});
+  auto e = again.next();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(str(e->at("code")), "banned");
+  for (int i = 0; i < 50 && !again.ws().closed(); ++i) again.next(std::chrono::milliseconds(100));
+  EXPECT_EQ(again.ws().close_code(), 4403);
+  // Staff cannot ban staff; nobody can ban themselves.
+  EXPECT_EQ(str(staff->request({{"op", "ban"}, {"user", "sam"}}).at("code")), "bad_request");
+  auto other = connect("stef", "staff");
+  EXPECT_EQ(str(staff->request({{"op", "ban"}, {"user", "stef"}}).at("code")), "forbidden");
+  ok(*staff, {{"op", "unban"}, {"user", "bob"}});
+  Client back(server_->port());
+  EXPECT_TRUE(back.auth(server_->token("bob")));
+  // Audit: ban, the enforcement at auth, unban.
+  auto r = http(server_->port(), "GET", "/api/audit?limit=10", "", server_->token("boss", "admin"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::vector<std::string> actions;
+  auto audit = json::parse(r.body);
+  for (auto& a : audit.as_object().at("entries").as_array()) {
+    actions.push_back(str(a.as_object().at("action")));
+  }
+  ASSERT_GE(actions.size(), 3u);
+  EXPECT_EQ(actions[0], "unban");
+  EXPECT_EQ(actions[1], "ban_enforced");
+  EXPECT_EQ(actions[2], "ban");
+}
+
+TEST_F(ModerationTest, KickSlowModeAndLock) {
+  auto staff = connect("sam", "staff");
+  auto bob = connect("bob");
+  ok(*bob, {{"op", "join"}, {"channel", "general"}});
+  ok(*staff, {{"op", "kick"}, {"user", "bob"}, {"channel", "general"}});
+  auto k = bob->wait_for([](const json::object& o) { return str(o.at("op")) == "kicked"; });
+  ASSERT_TRUE(k);
+  EXPECT_EQ(str(k->at("channel")), "general");
+  post(*staff, "general", "after kick");
+  bob->request({{"op", "ping"}});
+  for (auto& o : bob->seen()) EXPECT_NE(str(o.at("op")), "message");
+  ok(*bob, {{"op", "join"}, {"channel", "general"}});  // may come back
+
+  auto sm = ok(*staff, {{"op", "slow_mode"}, {"channel", "general"}, {"interval_s", 60}});
+  EXPECT_EQ(num(sm.at("slow_mode_s")), 60);
+  auto upd = bob->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; });
+  ASSERT_TRUE(upd);
+  EXPECT_EQ(num(upd->at("slow_mode_s")), 60);
+  post(*bob, "general", "one");
+  auto two = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "two"}, {"client_msg_id", "s2"}});
+  EXPECT_EQ(str(two.at("code")), "slow_mode");
+  EXPECT_GT(num(two.at("retry_after_ms")), 50000);
+  post(*staff, "general", "staff is exempt");
+  post(*staff, "general", "twice");
+  ok(*staff, {{"op", "slow_mode"}, {"channel", "general"}, {"interval_s", 0}});
+
+  ok(*staff, {{"op", "lock"}, {"channel", "general"}, {"locked", true}});
+  auto locked = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "l1"}});
+  EXPECT_EQ(str(locked.at("code")), "forbidden");
+  post(*staff, "general", "staff may post while locked");
+  ok(*staff, {{"op", "lock"}, {"channel", "general"}, {"locked", false}});
+  post(*bob, "general", "unlocked");
+}
+
+TEST_F(ModerationTest, ReportsUpheldAndDismissed) {
+  auto staff = connect("sam", "staff");
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto bad = post(*alice, "general", "buy cheap stuff");
+  auto meh = post(*alice, "general", "meh");
+  auto rep = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "spam"}});
+  auto id = num(rep.at("report_id"));
+  auto dup = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "spam!"}});
+  EXPECT_EQ(num(dup.at("report_id")), id);
+  EXPECT_EQ(str(alice->request({{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "me"}}).at("code")),
+            "bad_request");
+  auto live = staff->wait_for([](const json::object& o) { return str(o.at("op")) == "report"; });
+  ASSERT_TRUE(live);
+  EXPECT_EQ(num(live->at("report_id")), id);
+  EXPECT_EQ(str(live->at("text")), "buy cheap stuff");
+  EXPECT_EQ(str(live->at("author").as_object().at("id")), "alice");
+  // The open queue over HTTP.
+  auto q = http(server_->port(), "GET", "/api/reports", "", server_->token("sam", "staff"));
+  ASSERT_EQ(q.status, 200);
+  EXPECT_EQ(json::parse(q.body).as_object().at("reports").as_array().size(), 1u);
+
+  ok(*bob, {{"op", "join"}, {"channel", "general"}});
+  auto res = ok(*staff, {{"op", "resolve_report"}, {"report_id", id}, {"action", "uphold"},
+                         {"remove", true}, {"mute_s", 600}});
+  EXPECT_EQ(str(res.at("status")), "upheld");
+  auto gone = bob->wait_for([&](const json::object& o) { return str(o.at("op")) == "deleted"; });
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(num(gone->at("seq")), bad);
+  auto muted = alice->request({{"op", "send"}, {"channel", "help"}, {"text", "x"}, {"client_msg_id", "a9"}});
+  EXPECT_EQ(str(muted.at("code")), "muted");
+  EXPECT_EQ(str(staff->request({{"op", "resolve_report"}, {"report_id", id}, {"action", "dismiss"}}).at("code")),
+            "conflict");
+
+  auto rep2 = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", meh}, {"reason", "boring"}});
+  ok(*staff, {{"op", "resolve_report"}, {"report_id", num(rep2.at("report_id"))}, {"action", "dismiss"}});
+  auto h = ok(*bob, {{"op", "history"}, {"channel", "general"}});
+  EXPECT_FALSE(h.at("messages").as_array()[1].as_object().contains("deleted"));  // meh stays
+
+  auto u = http(server_->port(), "GET", "/api/users/alice", "", server_->token("sam", "staff"));
+  ASSERT_EQ(u.status, 200) << u.body;
+  auto user = json::parse(u.body).as_object();
+  EXPECT_EQ(user.at("upheld_reports").as_array().size(), 1u);
+  EXPECT_EQ(user.at("mutes").as_array().size(), 1u);
+}
+
+TEST_F(ModerationTest, StateAndAuditSurviveRestart) {
+  {
+    auto staff = connect("sam", "staff");
+    ok(*staff, {{"op", "mute"}, {"user", "bob"}, {"channel", "general"}});
+    ok(*staff, {{"op", "ban"}, {"user", "eve"}});
+    ok(*staff, {{"op", "lock"}, {"channel", "help"}, {"locked", true}});
+    ok(*staff, {{"op", "create_channel"}, {"channel", "vip"}, {"kind", "private"}});
+    ok(*staff, {{"op", "add_member"}, {"channel", "vip"}, {"user", "bob"}});
+  }
+  ASSERT_EQ(server_->terminate(), 0);
+  ASSERT_TRUE(server_->start()) << server_->log();
+  auto bob = connect("bob");
+  EXPECT_EQ(str(bob->request({{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "1"}}).at("code")), "muted");
+  EXPECT_EQ(str(bob->request({{"op", "send"}, {"channel", "help"}, {"text", "x"}, {"client_msg_id", "2"}}).at("code")), "forbidden");
+  post(*bob, "vip", "member of vip");
+  Client eve(server_->port());
+  eve.send({{"op", "auth"}, {"token", server_->token("eve")}});
+  auto e = eve.next();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(str(e->at("code")), "banned");
+  auto r = http(server_->port(), "GET", "/api/audit?limit=50", "", server_->token("sam", "staff"));
+  auto entries = json::parse(r.body).as_object().at("entries").as_array();
+  std::vector<std::string> actions;
+  for (auto& a : entries) actions.push_back(str(a.as_object().at("action")));
+  for (std::string want : {"mute", "ban", "lock", "create_channel", "add_member"}) {
+    EXPECT_NE(std::find(actions.begin(), actions.end(), want), actions.end()) << want;
+  }
+}
+
+TEST_F(ModerationTest, StaffHttpApi) {
+  auto staff_token = server_->token("sam", "staff");
+  auto cust_token = server_->token("carl");
+  // No token, a customer token, a bad body.
+  EXPECT_EQ(http(server_->port(), "GET", "/api/audit").status, 401);
+  auto forbidden = http(server_->port(), "GET", "/api/audit", "", cust_token);
+  EXPECT_EQ(forbidden.status, 403);
+  EXPECT_EQ(str(json::parse(forbidden.body).as_object().at("error").as_object().at("code")), "forbidden");
+  auto bad = http(server_->port(), "POST", "/api/channels", R"({"channel":"Bad Name"})", staff_token);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("channel"), std::string::npos) << bad.body;
+  auto bad_kind = http(server_->port(), "POST", "/api/channels", R"({"channel":"ok","kind":"zoo"})", staff_token);
+  EXPECT_EQ(bad_kind.status, 400);
+  EXPECT_NE(bad_kind.body.find("kind"), std::string::npos) << bad_kind.body;
+  EXPECT_EQ(http(server_->port(), "POST", "/api/channels", "not json", staff_token).status, 400);
+  // Create, conflict, patch, list.
+  auto created = http(server_->port(), "POST", "/api/channels",
+                      R"({"channel":"billing","kind":"support","title":"Billing"})", staff_token);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(str(json::parse(created.body).as_object().at("kind")), "support");
+  EXPECT_EQ(http(server_->port(), "POST", "/api/channels", R"({"channel":"billing"})", staff_token).status, 409);
+  auto patched = http(server_->port(), "PATCH", "/api/channels/billing",
+                      R"({"title":"Billing & plans","locked":true,"slow_mode_s":30})", staff_token);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  auto p = json::parse(patched.body).as_object();
+  EXPECT_EQ(str(p.at("title")), "Billing & plans");
+  EXPECT_TRUE(p.at("locked").as_bool());
+  EXPECT_EQ(num(p.at("slow_mode_s")), 30);
+  auto bad_patch = http(server_->port(), "PATCH", "/api/channels/billing", R"({"locked":"yes"})", staff_token);
+  EXPECT_EQ(bad_patch.status, 400);
+  EXPECT_NE(bad_patch.body.find("locked"), std::string::npos) << bad_patch.body;
+  EXPECT_EQ(http(server_->port(), "PATCH", "/api/channels/nope", R"({"locked":true})", staff_token).status, 404);
+  auto list = http(server_->port(), "GET", "/api/channels", "", staff_token);
+  EXPECT_NE(list.body.find("\"billing\""), std::string::npos);
+  // A customer does not see private channels they are not in.
+  http(server_->port(), "POST", "/api/channels", R"({"channel":"secret","kind":"private"})", staff_token);
+  EXPECT_EQ(http(server_->port(), "GET", "/api/channels", "", cust_token).body.find("secret"), std::string::npos);
+  // Resolve over HTTP: unknown report, bad action.
+  EXPECT_EQ(http(server_->port(), "POST", "/api/reports/77/resolve", R"({"action":"dismiss"})", staff_token).status, 404);
+  auto bad_action = http(server_->port(), "POST", "/api/reports/77/resolve", R"({"action":"maybe"})", staff_token);
+  EXPECT_EQ(bad_action.status, 400);
+  EXPECT_NE(bad_action.body.find("action"), std::string::npos);
+}
+
+TEST(ModerationFilter, BlockAndMaskModes) {
+  for (std::string mode : {"block", "mask"}) {
+    TempDir dir;
+    ServerProcess server(dir.path + "/data",
+                         {"--config", fast_config(dir.path, "[moderation]\nfilter_words = [\"darn\", \"Heck\"]\nfilter_mode = \"" + mode + "\"\n")});
+    ASSERT_TRUE(server.start()) << server.log();
+    Client c(server.port());
+    ASSERT_TRUE(c.auth(server.token("alice")));
+    auto r = c.request({{"op", "send"}, {"channel", "general"}, {"text", "oh DARN it, heck"},
+                        {"client_msg_id", "f1"}});
+    auto h = c.request({{"op", "history"}, {"channel", "general"}});
+    auto& msgs = h.at("messages").as_array();
+    if (mode == "block") {
+      EXPECT_EQ(str(r.at("code")), "forbidden");
+      EXPECT_EQ(msgs.size(), 0u);
+    } else {
+      EXPECT_EQ(str(r.at("op")), "ok");
+      ASSERT_EQ(msgs.size(), 1u);
+      EXPECT_EQ(str(msgs[0].as_object().at("text")), "oh **** it, ****");
+    }
+    auto a = http(server.port(), "GET", "/api/audit?limit=1", "", server.token("sam", "staff"));
+    auto entry = json::parse(a.body).as_object().at("entries").as_array().at(0).as_object();
+    EXPECT_EQ(str(entry.at("action")), "filter_" + mode);
+    EXPECT_EQ(str(entry.at("actor")), "system");
+    EXPECT_EQ(str(entry.at("target_user")), "alice");
+  }
+}
+
+}  // namespace
