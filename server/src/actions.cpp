@@ -320,7 +320,11 @@ void Actions::resolve_report(const Identity& who, const protocol::ResolveReportC
       del.audit = std::move(da);
       hub_.store().submit(std::move(del));
     }
+    std::string mute_skipped;
     if (c.uphold && c.mute_s) {
+      if (auto refused = staff_target_check(who, rep.author)) mute_skipped = refused->message;
+    }
+    if (c.uphold && c.mute_s && mute_skipped.empty()) {
       storage::WriteRequest mute;
       storage::Mute m{rep.author, "", until_from(c.mute_s), why, who.id, now_ms()};
       mute.op = storage::PutMute{m};
@@ -333,6 +337,8 @@ void Actions::resolve_report(const Identity& who, const protocol::ResolveReportC
     }
     return Outcome::success(fields([&](JsonWriter& w) {
       w.field("report_id", rep.id).field("status", to_string(rep.status));
+      // The mute follows the same target rules as `mute`: say so when it was not applied.
+      if (!mute_skipped.empty()) w.field("mute_skipped", mute_skipped);
     }));
   }, std::move(done));
 }

@@ -44,6 +44,15 @@ Setter string(std::string& field) {
   };
 }
 
+Setter boolean(bool& field) {
+  return [&field](const toml::node& n) -> std::string {
+    auto v = n.value<bool>();
+    if (!v || !n.is_boolean()) return "must be true or false";
+    field = *v;
+    return "";
+  };
+}
+
 Setter string_list(std::vector<std::string>& field) {
   return [&field](const toml::node& n) -> std::string {
     const toml::array* arr = n.as_array();
@@ -97,6 +106,22 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
        {{"filter_words", string_list(c.moderation.filter_words)},
         {"filter_mode", string(c.moderation.filter_mode)},
         {"reports_per_hour", integer(c.moderation.reports_per_hour, 1, 100000)}}},
+      {"advocacy",
+       {{"enabled", boolean(c.advocacy.enabled)},
+        {"window_days", integer(c.advocacy.window_days, 1, 3650)},
+        {"weight_answer", number(c.advocacy.weight_answer, 0, 1e6)},
+        {"weight_helpful", number(c.advocacy.weight_helpful, 0, 1e6)},
+        {"weight_solved", number(c.advocacy.weight_solved, 0, 1e6)},
+        {"threshold", number(c.advocacy.threshold, 0.001, 1e9)},
+        {"min_people_helped", integer(c.advocacy.min_people_helped, 0, 1 << 20)},
+        {"min_active_days", integer(c.advocacy.min_active_days, 0, 3650)},
+        {"pair_cap", number(c.advocacy.pair_cap, 0, 1e9)},
+        {"low_water", number(c.advocacy.low_water, 0, 1)},
+        {"thanks_reactions", string_list(c.advocacy.thanks_reactions)},
+        {"risk_report_upheld", number(c.advocacy.risk_report_upheld, 0, 1e6)},
+        {"risk_message_removed", number(c.advocacy.risk_message_removed, 0, 1e6)},
+        {"risk_muted", number(c.advocacy.risk_muted, 0, 1e6)},
+        {"risk_threshold", number(c.advocacy.risk_threshold, 0.001, 1e9)}}},
       {"log", {{"level", string(c.log.level)}}},
   };
 }

@@ -4,6 +4,8 @@
 // field the same way on both transports. Reads run on the reader pool.
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <chrono>
@@ -26,7 +28,11 @@ namespace {
 
 std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) {
   const std::string& h = req.authorization;
-  if (h.size() <= 7 || (h.compare(0, 7, "Bearer ") != 0 && h.compare(0, 7, "bearer ") != 0)) {
+  // The scheme is case-insensitive (RFC 7235).
+  if (h.size() <= 7 || h[6] != ' ' ||
+      !std::equal(h.begin(), h.begin() + 6, "bearer", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      })) {
     return std::nullopt;
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -233,7 +239,9 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       return respond(json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
     }
     return hub_.read_async([this, status, b = *before, l = *limit, respond] {
-      auto reports = hub_.store().list_reports(status, b, l);
+      auto reports = hub_.store().list_reports(status, b, l + 1);  // one more tells has_more
+      bool more = reports.size() > l;
+      if (more) reports.pop_back();
       HttpResponse r;
       JsonWriter w(r.body);
       w.begin_object().key("reports").begin_array();
@@ -242,7 +250,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
         write_report_fields(w, rep);
         w.end_object();
       }
-      w.end_array().field("has_more", reports.size() == l).end_object();
+      w.end_array().field("has_more", more).end_object();
       respond(std::move(r));
     });
   }
@@ -263,14 +271,39 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       return respond(json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
     }
     return hub_.read_async([this, b = *before, l = *limit, respond] {
-      auto entries = hub_.store().list_audit(b, l);
+      auto entries = hub_.store().list_audit(b, l + 1);
+      bool more = entries.size() > l;
+      if (more) entries.pop_back();
       HttpResponse r;
       JsonWriter w(r.body);
       w.begin_object().key("entries").begin_array();
       for (auto& a : entries) write_audit(w, a);
-      w.end_array().field("has_more", entries.size() == l).end_object();
+      w.end_array().field("has_more", more).end_object();
       respond(std::move(r));
     });
+  }
+  if ((path == "/api/advocates" || path == "/api/at-risk") && (m == "GET" || m == "HEAD")) {
+    auto limit = query_uint(req.target, "limit", 50);
+    if (!limit || *limit == 0 || *limit > 1000) {
+      return respond(json_error(400, "bad_request", "\"limit\" must be an integer 1-1000"));
+    }
+    if (!hub_.advocacy().enabled()) return respond(json_error(404, "not_found", "advocacy is disabled"));
+    auto send = [respond](std::string body) { respond(ok_json(std::move(body))); };
+    if (path == "/api/advocates") return hub_.advocacy().advocates(*limit, send);
+    return hub_.advocacy().at_risk(*limit, send);
+  }
+  if (path == "/api/insights" && (m == "GET" || m == "HEAD")) {
+    auto days = query_uint(req.target, "window", hub_.config().advocacy.window_days);
+    if (!days || *days == 0 || *days > 3650) {
+      return respond(json_error(400, "bad_request", "\"window\" must be a number of days 1-3650"));
+    }
+    std::string channel = percent_decode(query_param(req.target, "channel"));
+    if (!channel.empty() && !protocol::is_valid_channel_name(channel)) {
+      return respond(json_error(400, "bad_request", "invalid channel name"));
+    }
+    if (!hub_.advocacy().enabled()) return respond(json_error(404, "not_found", "advocacy is disabled"));
+    return hub_.advocacy().insights(static_cast<int>(*days), channel,
+                                    [respond](std::string body) { respond(ok_json(std::move(body))); });
   }
   if (path.rfind("/api/users/", 0) == 0 && (m == "GET" || m == "HEAD")) {
     std::string user = percent_decode(path.substr(11));

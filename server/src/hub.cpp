@@ -32,6 +32,23 @@ Hub::Hub(const Config& cfg, std::string secret)
       filter_(cfg.moderation.filter_words) {
   parse_limits_.max_frame_bytes = cfg.limits.max_frame_bytes;
   parse_limits_.max_text_chars = cfg.limits.max_text_chars;
+  const auto& a = cfg.advocacy;
+  advocacy::Config ac;
+  ac.window_days = a.window_days;
+  ac.weight_answer = a.weight_answer;
+  ac.weight_helpful = a.weight_helpful;
+  ac.weight_solved = a.weight_solved;
+  ac.threshold = a.threshold;
+  ac.min_people_helped = a.min_people_helped;
+  ac.min_active_days = a.min_active_days;
+  ac.pair_cap = a.pair_cap;
+  ac.low_water = a.low_water;
+  ac.thanks_reactions = a.thanks_reactions;
+  ac.risk_report_upheld = a.risk_report_upheld;
+  ac.risk_message_removed = a.risk_message_removed;
+  ac.risk_muted = a.risk_muted;
+  ac.risk_threshold = a.risk_threshold;
+  advocacy_ = std::make_unique<AdvocacyService>(*this, std::move(ac), a.enabled);
   unsigned n = thread_count(cfg);
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i, n, *this));
 }
@@ -50,6 +67,7 @@ bool Hub::start(std::string* error) {
       opts, [this](std::vector<storage::Committed>& batch) { on_commit(batch); }, error);
   if (!store_) return false;
   moderation_.load(store_->load_moderation(now_ms()));
+  advocacy_->start();
   for (auto& s : shards_) s->start();
   return true;
 }
@@ -64,6 +82,7 @@ void Hub::shutdown() {
       sh->for_each_session([](Session& sess) { sess.begin_drain(); });
     });
   }
+  advocacy_->stop();  // its last state goes into the store before the writer flushes
   store_->close();
   for (auto& s : shards_) {
     boost::asio::post(s->ioc(), [sh = s.get()] {
@@ -106,7 +125,8 @@ bool Hub::presence_join(const std::string& channel, const std::string& user,
   auto& p = presence_[{channel, user}];
   p.name = name;
   if (++p.sessions != 1) return false;
-  return ++channel_users_[channel] <= cfg_.limits.presence_max_users;
+  p.announced = ++channel_users_[channel] <= cfg_.limits.presence_max_users;
+  return p.announced;
 }
 
 bool Hub::presence_leave(const std::string& channel, const std::string& user) {
@@ -114,11 +134,11 @@ bool Hub::presence_leave(const std::string& channel, const std::string& user) {
   auto it = presence_.find({channel, user});
   if (it == presence_.end()) return false;
   if (--it->second.sessions > 0) return false;
+  bool announce = it->second.announced;  // an offline only for someone seen arriving
   presence_.erase(it);
   auto c = channel_users_.find(channel);
-  std::size_t before = c == channel_users_.end() ? 0 : c->second;
   if (c != channel_users_.end() && --c->second == 0) channel_users_.erase(c);
-  return before <= cfg_.limits.presence_max_users;
+  return announce;
 }
 
 std::vector<std::pair<std::string, std::string>> Hub::online(const std::string& channel,
@@ -295,6 +315,11 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
           d.kind = Delivery::Kind::staff_event;
           d.payload = make_payload(std::move(frame));
           out.push_back(std::move(d));
+        } else if constexpr (std::is_same_v<T, storage::SetSolved>) {
+          if (c.status != WriteStatus::ok) return;
+          out.push_back(to_channel(op.channel, channel_event("solved", op.channel, 0, [&](auto& w) {
+            w.field("question_seq", op.question_seq).field("seq", op.answer_seq);
+          })));
         } else if constexpr (std::is_same_v<T, storage::ResolveReport>) {
           if (c.status != WriteStatus::ok) return;
           std::string frame;
@@ -317,6 +342,7 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
   std::vector<std::vector<WriteAck>> acks(shards_.size());
   std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;
   for (auto& c : batch) {
+    advocacy_->on_committed(c);
     if (c.req.origin == kCallbackOrigin) {
       apply_effects(c, deliveries);
       std::lock_guard lock(callbacks_mu_);
@@ -361,7 +387,9 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
         break;
       case storage::WriteStatus::not_found:
         a.error_code = protocol::ErrorCode::not_found;
-        a.error_message = "unknown channel \"" + am->channel + "\"";
+        a.error_message = c.error == "reply_to"
+                              ? "reply_to names no message in \"" + am->channel + "\""
+                              : "unknown channel \"" + am->channel + "\"";
         break;
       case storage::WriteStatus::forbidden:
         a.error_code = protocol::ErrorCode::forbidden;

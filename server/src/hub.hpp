@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "actions.hpp"
+#include "advocacy_service.hpp"
 #include "metrics.hpp"
 #include "moderation.hpp"
 #include "word_filter.hpp"
@@ -46,6 +47,10 @@ class Hub {
   Moderation& moderation() { return moderation_; }
   const WordFilter& filter() const { return filter_; }
   Actions& actions() { return actions_; }
+  AdvocacyService& advocacy() { return *advocacy_; }
+
+  // Fans deliveries out to every shard (events that do not come from a storage commit).
+  void publish(std::vector<Delivery> deliveries) { post_all(std::move(deliveries)); }
 
   std::size_t shard_count() const { return shards_.size(); }
   Shard& shard(std::size_t i) { return *shards_[i]; }
@@ -105,6 +110,7 @@ class Hub {
   Moderation moderation_;
   WordFilter filter_;
   Actions actions_{*this};
+  std::unique_ptr<AdvocacyService> advocacy_;
 
   std::mutex callbacks_mu_;
   std::unordered_map<std::uint64_t, std::function<void(storage::Committed&)>> callbacks_;
@@ -118,6 +124,7 @@ class Hub {
   struct Presence {
     unsigned sessions = 0;
     std::string name;
+    bool announced = false;  // its `online` was sent, so its `offline` will be too
   };
   std::map<std::pair<std::string, std::string>, Presence> presence_;  // (channel, user)
   std::unordered_map<std::string, std::size_t> channel_users_;       // users online per channel

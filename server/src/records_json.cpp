@@ -59,6 +59,7 @@ void message_fields(JsonWriter& w, const std::string& channel, const storage::St
   w.field("text", m.text);
   if (m.reply_to) w.field("reply_to", m.reply_to);
   if (m.edited_at) w.field("edited_at", m.edited_at);
+  if (m.solved_seq) w.field("solved_seq", m.solved_seq);
   if (m.deleted) {
     w.field("deleted", true).field("deleted_by", m.deleted_by).field("deleted_at", m.deleted_at);
   }

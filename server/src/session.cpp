@@ -435,6 +435,7 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
   am.msg.from_id = identity_->id;
   am.msg.from_name = identity_->name;
   am.msg.from_role = identity_->role;
+  am.msg.from_advocate = hub_.advocacy().is_advocate(identity_->id);
   am.msg.text = std::move(text);
   am.msg.reply_to = reply_to;
   req.op = std::move(am);
@@ -531,20 +532,32 @@ template <class Cmd>
 struct HasAction<Cmd, std::void_t<decltype(ActionFor<Cmd>::fn)>> : std::true_type {};
 }  // namespace
 
+std::function<void(Outcome)> Session::reply_later(const std::string& id_json) {
+  return [self = shared_from_this(), id_json](Outcome o) {
+    boost::asio::post(self->shard_.ioc(), [self, id_json, o = std::move(o)] {
+      self->reply_outcome(id_json, o);
+    });
+  };
+}
+
+void Session::handle(const std::string& id_json, protocol::HelpfulCmd& c) {
+  hub_.advocacy().helpful(*identity_, c, reply_later(id_json));
+}
+
+void Session::handle(const std::string& id_json, protocol::SolveCmd& c) {
+  hub_.advocacy().solve(*identity_, c, reply_later(id_json));
+}
+
+void Session::handle(const std::string& id_json, protocol::SetAdvocateCmd& c) {
+  hub_.advocacy().set_advocate(*identity_, c, reply_later(id_json));
+}
+
 template <class Cmd>
 void Session::handle(const std::string& id_json, Cmd& c) {
   if constexpr (HasAction<Cmd>::value) {
-    Done done = [self = shared_from_this(), id_json](Outcome o) {
-      boost::asio::post(self->shard_.ioc(), [self, id_json, o = std::move(o)] {
-        self->reply_outcome(id_json, o);
-      });
-    };
-    (hub_.actions().*ActionFor<Cmd>::fn)(*identity_, c, std::move(done));
+    (hub_.actions().*ActionFor<Cmd>::fn)(*identity_, c, reply_later(id_json));
   } else {
-    // Parsed but not served by this version (the advocacy ops): the same answer as any op the
-    // server does not know, so clients can feature-detect.
-    reply_error(id_json, ErrorCode::bad_request,
-                "unknown op \"" + std::string(protocol::op_name(Command(c))) + "\"");
+    static_assert(HasAction<Cmd>::value, "every protocol command needs a handler");
   }
 }
 

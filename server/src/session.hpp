@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::TypingCmd& c);
   void handle(const std::string& id_json, protocol::PingCmd& c);
   void handle(const std::string& id_json, protocol::AuthCmd& c);
+  void handle(const std::string& id_json, protocol::HelpfulCmd& c);
+  void handle(const std::string& id_json, protocol::SolveCmd& c);
+  void handle(const std::string& id_json, protocol::SetAdvocateCmd& c);
+  // A Done that posts the outcome back to this session's thread as the reply to id_json.
+  std::function<void(Outcome)> reply_later(const std::string& id_json);
   // Everything Actions implements (edit, delete, react, report, moderation, channels).
   template <class Cmd>
   void handle(const std::string& id_json, Cmd& c);

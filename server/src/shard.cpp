@@ -86,7 +86,15 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
         break;
       case Delivery::Kind::staff_event:
         for (auto& [id, s] : sessions_) {
-          if (s->identity() && protocol::is_staff(s->identity()->role)) s->deliver_direct(d.payload);
+          const auto& who = s->identity();
+          if (who && protocol::is_staff(who->role) && (d.user.empty() || who->id != d.user)) {
+            s->deliver_direct(d.payload);
+          }
+        }
+        break;
+      case Delivery::Kind::user_event:
+        if (auto it = users_.find(d.user); it != users_.end()) {
+          for (Session* s : it->second) s->deliver_direct(d.payload);
         }
         break;
       case Delivery::Kind::ban:

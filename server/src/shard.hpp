@@ -30,7 +30,9 @@ struct Delivery {
   enum class Kind : std::uint8_t {
     message,        // a stored message (seq > 0): subscription-aware, deduplicated by seq
     channel_event,  // edited / deleted / reaction / channel_updated: to the channel's readers
-    staff_event,    // report / report_resolved: to every staff and admin session
+    staff_event,    // report / report_resolved / advocate: to every staff and admin session
+                    // (except sessions of `user`, when set: they get a user_event already)
+    user_event,     // advocate: to every session of `user`
     ban,            // close every session of `user` with 4403 after sending `payload`
     kick,           // every session of `user` leaves `channel` and gets `payload`
   };

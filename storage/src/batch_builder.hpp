@@ -48,6 +48,8 @@ class BatchBuilder {
   void apply(CreateChannel& op, Committed& out);
   void apply(UpdateChannel& op, Committed& out);
   void apply(AuditOnly& op, Committed& out);
+  void apply(KvPut& op, Committed& out);
+  void apply(KvDelete& op, Committed& out);
   bool channel_open(std::string_view name) const;
   // The channel's settings as of this point of the batch (non-DM channels only).
   std::optional<ChannelInfo> channel(std::string_view name) const;
@@ -57,6 +59,7 @@ class BatchBuilder {
   void apply(EditMessage& op, Committed& out);
   void apply(DeleteMessage& op, Committed& out);
   void apply(React& op, Committed& out);
+  void apply(SetSolved& op, Committed& out);
   // The live message (channel, seq) as of this point of the batch, or nullptr with out.status
   // set (not_found for a missing or deleted message, error on a failed lookup). The pointer
   // stays valid for the rest of the batch; assign to it to record a change.

@@ -79,6 +79,7 @@ std::string encode_message(const StoredMessage& msg) {
     e.str(r.emoji);
     e.varint(r.count);
   }
+  e.varint(msg.solved_seq);  // appended later still: absent = 0
   return std::move(e).take();
 }
 
@@ -114,6 +115,9 @@ std::optional<StoredMessage> decode_message(std::uint64_t seq, std::string_view 
     if (r.count == 0) d.invalid();
     m.reactions.push_back(std::move(r));
   }
+  if (!d.ok()) return std::nullopt;
+  if (d.done()) return m;  // written before solved_seq existed
+  m.solved_seq = d.varint();
   if (!d.ok()) return std::nullopt;
   return m;
 }

@@ -176,4 +176,18 @@ std::optional<UserRecord> Store::get_user(std::string_view id) const {
   return user;
 }
 
+std::vector<std::pair<std::string, std::string>> Store::kv_scan(std::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_advocacy));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
+       it->Next()) {
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  return out;
+}
+
 }  // namespace parley::storage

@@ -28,6 +28,7 @@ constexpr std::string_view kCfReports = "reports";
 constexpr std::string_view kCfAudit = "audit";
 constexpr std::string_view kCfUsers = "users";
 constexpr std::string_view kCfReactions = "reactions";
+constexpr std::string_view kCfAdvocacy = "advocacy";
 
 constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
 
@@ -90,6 +91,7 @@ bool Store::Impl::open_db(std::string* error) {
       {std::string(kCfAudit), cf_options(options, block_cache, false)},  // scanned newest first
       {std::string(kCfUsers), cf_options(options, block_cache, true)},
       {std::string(kCfReactions), cf_options(options, block_cache, true)},
+      {std::string(kCfAdvocacy), cf_options(options, block_cache, false)},  // scanned at start
   };
   // RocksDB refuses to open a database without naming all of its column families, so ones
   // added by a newer version are opened with default options and left alone. A missing
@@ -120,6 +122,7 @@ bool Store::Impl::open_db(std::string* error) {
   cf_audit = handles[7];
   cf_users = handles[8];
   cf_reactions = handles[9];
+  cf_advocacy = handles[10];
   return true;
 }
 

@@ -67,6 +67,7 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* cf_audit = nullptr;
   rocksdb::ColumnFamilyHandle* cf_users = nullptr;
   rocksdb::ColumnFamilyHandle* cf_reactions = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_advocacy = nullptr;
 
   // --- Channel directory: non-DM channels, served from memory ---
   mutable std::shared_mutex channels_mu;

@@ -77,6 +77,12 @@ void BatchBuilder::apply(AppendMessage& op, Committed& out) {
   std::string error;
   Store::Impl::ChannelCursor* cur = cursor(op.channel, &error);
   if (cur == nullptr) return fail(out, std::move(error));
+  // Seqs have no holes, so every seq below next_seq names a stored message (maybe a tombstone).
+  if (op.msg.reply_to != 0 && op.msg.reply_to >= cur->next_seq) {
+    out.status = WriteStatus::not_found;
+    out.error = "reply_to";
+    return;
+  }
 
   // A new message starts its life plain, whatever the caller left in the lifecycle fields.
   op.msg.edited_at = 0;
@@ -84,6 +90,7 @@ void BatchBuilder::apply(AppendMessage& op, Committed& out) {
   op.msg.deleted_by.clear();
   op.msg.deleted_at = 0;
   op.msg.reactions.clear();
+  op.msg.solved_seq = 0;
   op.msg.seq = cur->next_seq;
   // Clocks step backwards (NTP, a restart on another host); history must not.
   op.msg.ts = std::max(s_.now(), cur->last_ts);
@@ -141,6 +148,18 @@ void BatchBuilder::apply(UpdateChannel& op, Committed& out) {
   if (!st.ok()) return fail(out, "cannot add channel to batch: " + st.ToString());
   op.info = next;  // the caller gets the channel as stored
   channels_.insert_or_assign(next.name, std::move(next));
+  out.status = WriteStatus::ok;
+}
+
+void BatchBuilder::apply(KvPut& op, Committed& out) {
+  rocksdb::Status st = batch_.Put(s_.cf_advocacy, op.key, op.value);
+  if (!st.ok()) return fail(out, "cannot add advocacy record to batch: " + st.ToString());
+  out.status = WriteStatus::ok;
+}
+
+void BatchBuilder::apply(KvDelete& op, Committed& out) {
+  rocksdb::Status st = batch_.Delete(s_.cf_advocacy, op.key);
+  if (!st.ok()) return fail(out, "cannot add advocacy delete to batch: " + st.ToString());
   out.status = WriteStatus::ok;
 }
 

@@ -87,6 +87,19 @@ void BatchBuilder::apply(EditMessage& op, Committed& out) {
   out.status = WriteStatus::ok;
 }
 
+void BatchBuilder::apply(SetSolved& op, Committed& out) {
+  StoredMessage* cur = live_message(op.channel, op.question_seq, out);
+  if (cur == nullptr) return;
+  StoredMessage next = *cur;
+  next.solved_seq = op.answer_seq;
+  rocksdb::Status st = batch_.Put(s_.cf_messages, codec::message_key(op.channel, op.question_seq),
+                                  codec::encode_message(next));
+  if (!st.ok()) return fail(out, "cannot add solution to batch: " + st.ToString());
+  *cur = std::move(next);
+  op.result = *cur;
+  out.status = WriteStatus::ok;
+}
+
 void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
   StoredMessage* cur = live_message(op.channel, op.seq, out);
   if (cur == nullptr) return;

@@ -111,6 +111,7 @@ TEST_F(BadInputTest, MalformedFramesGetErrorsAndTheConnectionSurvives) {
       {R"({"op":"dm","id":12,"to":"bad user","text":"x","client_msg_id":"y"})", "bad_request", "to"},
       {R"({"op":"send","id":13,"channel":"help","text":"\ud800","client_msg_id":"x"})", "bad_request", ""},
       {R"({"op":"auth","id":14,"token":"x"})", "bad_request", "already"},
+      {R"({"op":"send","id":15,"channel":"help","text":"x","client_msg_id":"r","reply_to":99})", "not_found", "reply_to"},
   };
   for (auto& tc : cases) {
     c->send_raw(tc.frame);

@@ -65,6 +65,7 @@ void expect_same(const StoredMessage& a, const StoredMessage& b) {
   EXPECT_EQ(a.deleted, b.deleted);
   EXPECT_EQ(a.deleted_by, b.deleted_by);
   EXPECT_EQ(a.deleted_at, b.deleted_at);
+  EXPECT_EQ(a.solved_seq, b.solved_seq);
   ASSERT_EQ(a.reactions.size(), b.reactions.size());
   for (std::size_t i = 0; i < a.reactions.size(); ++i) {
     EXPECT_EQ(a.reactions[i].emoji, b.reactions[i].emoji) << i;
@@ -181,15 +182,33 @@ TEST(CodecMessage, OldLayoutIsAPrefixAndStillDecodes) {
 }
 
 TEST(CodecMessage, EveryTruncationIsRejected) {
-  // Except the one that ends exactly where the old layout ended: that is an old value.
+  // Except those that end exactly where an older layout ended: those are old values (the
+  // original layout, and the lifecycle layout before solved_seq, a 1-byte varint 0 here).
   for (const StoredMessage& m : {sample_lifecycle_message(), sample_deleted_message()}) {
+    ASSERT_EQ(m.solved_seq, 0u);
     const std::string v = encode_message(m);
     const std::size_t legacy_size = legacy_message_value(m).size();
     for (std::size_t n = 0; n < v.size(); ++n) {
       auto back = decode_message(1, v.substr(0, n));
-      EXPECT_EQ(back.has_value(), n == legacy_size) << "prefix of " << n << " bytes";
+      EXPECT_EQ(back.has_value(), n == legacy_size || n == v.size() - 1)
+          << "prefix of " << n << " bytes";
     }
   }
+}
+
+TEST(CodecMessage, SolvedSeqRoundTripsAndDefaultsToZero) {
+  StoredMessage m = sample_lifecycle_message();
+  m.solved_seq = 300;
+  auto back = decode_message(m.seq, encode_message(m));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->solved_seq, 300u);
+  m.solved_seq = 0;
+  std::string v = encode_message(m);
+  v.pop_back();  // a value written before solved_seq existed
+  auto old = decode_message(m.seq, v);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->solved_seq, 0u);
+  EXPECT_EQ(old->reactions.size(), m.reactions.size());
 }
 
 TEST(CodecMessage, TrailingBytesAreToleratedForFutureFields) {
@@ -204,6 +223,8 @@ TEST(CodecMessage, TrailingBytesAreToleratedForFutureFields) {
 TEST(CodecMessage, CorruptReactionsAreRejected) {
   StoredMessage m;  // empty strings: the lifecycle part is edited_at, deleted_by, deleted_at, n
   std::string base = encode_message(m);
+  ASSERT_EQ(base.back(), 0);  // solved_seq 0
+  base.pop_back();
   ASSERT_EQ(base.back(), 0);  // no reactions
   base.pop_back();
   // A count of reactions larger than the bytes left could hold.

@@ -96,6 +96,27 @@ struct Config {
     unsigned reports_per_hour = 20;
   } moderation;
 
+  // DESIGN §6. Weights and thresholds of the advocate and at-risk flags.
+  struct Advocacy {
+    // Score messages at all (off: no advocate flags, no insights). Default: true.
+    bool enabled = true;
+    int window_days = 90;              // Default: 90.
+    double weight_answer = 2;          // Default: 2.
+    double weight_helpful = 4;         // Default: 4.
+    double weight_solved = 15;         // Default: 15.
+    double threshold = 40;             // Default: 40.
+    unsigned min_people_helped = 5;    // Default: 5.
+    unsigned min_active_days = 3;      // Default: 3.
+    double pair_cap = 12;              // Default: 12.
+    double low_water = 0.9;            // Default: 0.9.
+    // Reactions by the asker that count as a helpful mark. Default: ["🙏", "❤️"].
+    std::vector<std::string> thanks_reactions = {"\xF0\x9F\x99\x8F", "\xE2\x9D\xA4\xEF\xB8\x8F"};
+    double risk_report_upheld = 3;     // Default: 3.
+    double risk_message_removed = 2;   // Default: 2.
+    double risk_muted = 3;             // Default: 3.
+    double risk_threshold = 6;         // Default: 6.
+  } advocacy;
+
   struct Log {
     // trace, debug, info, warn, error. Default: info.
     std::string level = "info";

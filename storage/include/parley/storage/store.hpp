@@ -103,10 +103,13 @@ struct StoredMessage {
   std::string deleted_by;
   TimestampMs deleted_at = 0;
   std::vector<Reaction> reactions;  // in order of first use; entries with count 0 are removed
+  // On a question (a top-level message in a support channel): the accepted answer (0 = none).
+  std::uint64_t solved_seq = 0;
 };
 
 // Append a message to `channel`. DM channels ("dm:a:b") are created implicitly on first use;
-// any other channel must exist (else WriteStatus::not_found).
+// any other channel must exist (else WriteStatus::not_found). A nonzero msg.reply_to must name
+// an earlier message of the channel (else not_found with error "reply_to").
 struct AppendMessage {
   std::string channel;
   std::string client_msg_id;  // idempotency key, scoped to msg.from_id
@@ -160,6 +163,15 @@ struct React {
   StoredMessage result;
 };
 
+// Record the accepted answer of a question (answer_seq 0 clears it). not_found if the
+// question does not exist or is deleted. On ok, `result` holds the question.
+struct SetSolved {
+  std::string channel;
+  std::uint64_t question_seq = 0;
+  std::uint64_t answer_seq = 0;
+  StoredMessage result;
+};
+
 // Moderation state. Put replaces (a mute is keyed by (user, channel), a ban by user, a member
 // by (channel, user)); Remove of something absent is ok.
 struct PutMute { Mute mute; };
@@ -189,10 +201,20 @@ struct PutUser { UserRecord user; };
 // A write whose only effect is its audit entry (e.g. an automatic filter hit).
 struct AuditOnly {};
 
+// The advocacy engine's own records (an opaque key/value space in the `advocacy` column
+// family; the engine owns the encoding). Delete of an absent key is ok.
+struct KvPut {
+  std::string key;
+  std::string value;
+};
+struct KvDelete {
+  std::string key;
+};
+
 using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
                              DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
                              PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
-                             AuditOnly>;
+                             AuditOnly, KvPut, KvDelete, SetSolved>;
 
 struct WriteRequest {
   WriteOp op;
@@ -209,7 +231,8 @@ enum class WriteStatus : std::uint8_t {
   duplicate,  // AppendMessage whose (from_id, client_msg_id) was stored before: nothing new was
               // stored; msg.seq/msg.ts and channel hold the ORIGINAL message's values.
               // CreateReport by the same reporter for the same message: `report` is the original.
-  not_found,  // the channel, message or report does not exist
+  not_found,  // the channel, message or report does not exist; for AppendMessage, `error`
+              // is "reply_to" when the channel exists but msg.reply_to names no message in it
   conflict,   // CreateChannel of an existing channel; see React and ResolveReport
   forbidden,  // EditMessage/DeleteMessage by someone who may not
   error,      // a storage failure: this request (or, if the commit failed, the whole batch)
@@ -283,6 +306,8 @@ class Store {
   // Audit entries, newest first, with id < before_id (0 = no bound), at most `limit`.
   std::vector<AuditEntry> list_audit(std::uint64_t before_id, std::size_t limit) const;
   std::optional<UserRecord> get_user(std::string_view id) const;
+  // Every advocacy record whose key starts with `prefix` (all of them for ""), in key order.
+  std::vector<std::pair<std::string, std::string>> kv_scan(std::string_view prefix) const;
 
   struct Impl;
 

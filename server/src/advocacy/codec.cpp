@@ -1,0 +1,204 @@
+#include "advocacy/codec.hpp"
+
+#include <charconv>
+
+namespace parley::advocacy::codec {
+
+using detail::AnswerRec;
+using detail::HelpfulRec;
+using detail::Question;
+using detail::RiskDay;
+using detail::SolutionRec;
+
+namespace {
+
+template <class T>
+std::string to_text(T v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+template <class T>
+bool from_text(std::string_view s, T& out) {
+  if (s.empty()) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+}
+
+bool parse_bool(std::string_view s, bool& out) {
+  if (s != "0" && s != "1") return false;
+  out = s == "1";
+  return true;
+}
+
+std::string_view flag(bool b) { return b ? "1" : "0"; }
+
+}  // namespace
+
+std::string num(std::int64_t v) { return to_text(v); }
+std::string num(std::uint64_t v) { return to_text(v); }
+bool parse(std::string_view s, std::int64_t& out) { return from_text(s, out); }
+bool parse(std::string_view s, std::uint64_t& out) { return from_text(s, out); }
+
+std::string join(std::initializer_list<std::string_view> fields) {
+  std::size_t n = 0;
+  for (auto f : fields) n += f.size() + 1;
+  std::string out;
+  out.reserve(n);
+  bool first = true;
+  for (auto f : fields) {
+    if (!first) out.push_back('\0');
+    first = false;
+    out.append(f);
+  }
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    auto pos = s.find('\0', start);
+    if (pos == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      return out;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+// --- "a" ch root author -> seq asker ts ---
+std::string answer_key(const AnswerRec& r) {
+  return join({"a", r.channel, num(r.root), r.author});
+}
+std::string answer_value(const AnswerRec& r) { return join({num(r.seq), r.asker, num(r.ts)}); }
+std::optional<AnswerRec> decode_answer(std::string_view key, std::string_view value) {
+  auto k = split(key);
+  auto v = split(value);
+  AnswerRec r;
+  if (k.size() != 4 || v.size() != 3 || !parse(k[2], r.root) || !parse(v[0], r.seq) ||
+      !parse(v[2], r.ts))
+    return std::nullopt;
+  r.channel = k[1];
+  r.author = k[3];
+  r.asker = v[1];
+  return r;
+}
+
+// --- "h" ch seq marker -> earned author ts ---
+std::string helpful_key(std::string_view channel, std::uint64_t seq, std::string_view marker) {
+  return join({"h", channel, num(seq), marker});
+}
+std::string helpful_value(const HelpfulRec& r) {
+  return join({flag(r.earned), r.author, num(r.ts)});
+}
+std::optional<HelpfulRec> decode_helpful(std::string_view key, std::string_view value) {
+  auto k = split(key);
+  auto v = split(value);
+  HelpfulRec r;
+  if (k.size() != 4 || v.size() != 3 || !parse(k[2], r.seq) || !parse_bool(v[0], r.earned) ||
+      !parse(v[2], r.ts))
+    return std::nullopt;
+  r.channel = k[1];
+  r.marker = k[3];
+  r.author = v[1];
+  return r;
+}
+
+// --- "s" ch root -> seq author asker earned ts ---
+std::string solution_key(std::string_view channel, std::uint64_t root) {
+  return join({"s", channel, num(root)});
+}
+std::string solution_value(const SolutionRec& r) {
+  return join({num(r.seq), r.author, r.asker, flag(r.earned), num(r.ts)});
+}
+std::optional<SolutionRec> decode_solution(std::string_view key, std::string_view value) {
+  auto k = split(key);
+  auto v = split(value);
+  SolutionRec r;
+  if (k.size() != 3 || v.size() != 5 || !parse(k[2], r.root) || !parse(v[0], r.seq) ||
+      !parse_bool(v[3], r.earned) || !parse(v[4], r.ts))
+    return std::nullopt;
+  r.channel = k[1];
+  r.author = v[1];
+  r.asker = v[2];
+  return r;
+}
+
+// --- "g" giver day -> "" ---
+std::string day_mark_key(std::string_view giver, std::int64_t day) {
+  return join({"g", giver, num(day)});
+}
+std::optional<std::int64_t> key_day(std::string_view key) {
+  auto k = split(key);
+  std::int64_t day = 0;
+  if (k.size() != 3 || !parse(k[2], day)) return std::nullopt;
+  return day;
+}
+
+// --- "r" user day -> reports removed mutes last ---
+std::string risk_key(std::string_view user, std::int64_t day) {
+  return join({"r", user, num(day)});
+}
+std::string risk_value(const RiskDay& d) {
+  return join({num(std::int64_t{d.reports}), num(std::int64_t{d.removed}),
+               num(std::int64_t{d.mutes}), num(d.last)});
+}
+std::optional<RiskDay> decode_risk(std::string_view value) {
+  auto v = split(value);
+  std::int64_t a = 0, b = 0, c = 0;
+  RiskDay d;
+  if (v.size() != 4 || !parse(v[0], a) || !parse(v[1], b) || !parse(v[2], c) ||
+      !parse(v[3], d.last) || a < 0 || b < 0 || c < 0)
+    return std::nullopt;
+  d.reports = static_cast<unsigned>(a);
+  d.removed = static_cast<unsigned>(b);
+  d.mutes = static_cast<unsigned>(c);
+  return d;
+}
+std::string_view risk_user(std::string_view key) {
+  auto k = split(key);
+  return k.size() == 3 ? k[1] : std::string_view{};
+}
+
+// --- "q" ch seq -> asker ts solved {reply_seq reply_ts customer}* ---
+std::string question_key(std::string_view channel, std::uint64_t seq) {
+  return join({"q", channel, num(seq)});
+}
+std::string question_value(const Question& q) {
+  std::string out = join({q.asker, num(q.ts), num(q.solved)});
+  for (const auto& r : q.replies) {
+    out.push_back('\0');
+    out += join({num(r.seq), num(r.ts), flag(r.customer)});
+  }
+  return out;
+}
+std::optional<Question> decode_question(std::string_view value) {
+  auto v = split(value);
+  Question q;
+  if (v.size() < 3 || (v.size() - 3) % 3 != 0 || !parse(v[1], q.ts) || !parse(v[2], q.solved))
+    return std::nullopt;
+  q.asker = v[0];
+  for (std::size_t i = 3; i < v.size(); i += 3) {
+    detail::Reply r;
+    if (!parse(v[i], r.seq) || !parse(v[i + 1], r.ts) || !parse_bool(v[i + 2], r.customer))
+      return std::nullopt;
+    q.replies.push_back(r);
+  }
+  return q;
+}
+std::optional<detail::MsgRef> question_ref(std::string_view key) {
+  auto k = split(key);
+  detail::MsgRef ref;
+  if (k.size() != 3 || !parse(k[2], ref.seq)) return std::nullopt;
+  ref.channel = k[1];
+  return ref;
+}
+
+std::string user_key(char prefix, std::string_view user) {
+  return join({std::string_view(&prefix, 1), user});
+}
+
+}  // namespace parley::advocacy::codec

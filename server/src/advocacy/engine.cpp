@@ -1,0 +1,191 @@
+// Facts: each call rolls the window to `now`, updates the records through the ledger and
+// re-evaluates the users whose credits changed. Semantics: README.md.
+#include "advocacy/engine.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include "advocacy/codec.hpp"
+#include "advocacy/ledger.hpp"
+#include "advocacy/state.hpp"
+#include "advocacy/thread.hpp"
+
+namespace parley::advocacy {
+
+using detail::day_of;
+using detail::Ledger;
+using detail::MsgRef;
+
+Engine::Engine(Config cfg) : cfg_(std::move(cfg)), st_(std::make_unique<State>()) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+void Engine::on_message(const MessageFact& m, const MessageLookup& lookup, std::int64_t now) {
+  if (!m.support) return;  // the common case on a busy server: nothing to do
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  L.note_name(m.author, m.author_name);
+  if (m.reply_to == 0) {
+    MsgRef ref{m.channel, m.seq};
+    if (day_of(m.ts) > st_->question_cutoff && !st_->questions.contains(ref))
+      L.add_question(ref, detail::Question{m.author, m.ts, 0, {}});
+    return;
+  }
+  auto root = detail::find_root(*st_, m.channel, m.reply_to, lookup);
+  if (!root || root->asker == m.author) return;  // not in a thread, or the asker's own reply
+
+  // Insights: the question's earliest replies by someone other than the asker.
+  MsgRef qref{m.channel, root->seq};
+  if (auto q = st_->questions.find(qref); q != st_->questions.end()) {
+    auto& replies = q->second.replies;
+    const bool known = std::any_of(replies.begin(), replies.end(),
+                                   [&](const detail::Reply& r) { return r.seq == m.seq; });
+    if (!known && replies.size() < detail::kTrackedReplies) {
+      detail::Reply r{m.seq, m.ts, m.role == Role::customer};
+      replies.insert(std::upper_bound(replies.begin(), replies.end(), r,
+                                      [](const auto& a, const auto& b) { return a.seq < b.seq; }),
+                     r);
+      L.save_question(qref, q->second, q->second.solved, m.seq);
+    }
+  }
+
+  // The answer credit: customers only, the first answer per author and thread.
+  if (m.role != Role::customer || day_of(m.ts) <= st_->cutoff) return;
+  detail::AnswerRec rec{m.channel, root->seq, m.seq, m.author, root->asker, m.ts};
+  std::string key = codec::answer_key(rec);
+  if (st_->answers.contains(key)) return;
+  L.add_answer(std::move(key), std::move(rec));
+  L.settle();
+}
+
+MarkError Engine::mark_helpful(const std::string& channel, std::uint64_t seq,
+                               const std::string& marker, Role marker_role,
+                               const MessageLookup& lookup, std::int64_t now) {
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  auto checked = detail::check_mark(*st_, channel, seq, marker, marker_role, lookup);
+  if (auto* e = std::get_if<MarkError>(&checked)) return *e;
+  auto& t = std::get<detail::Target>(checked);
+  if (st_->helpful.contains(codec::helpful_key(channel, seq, marker))) return MarkError::none;
+
+  // Only a mark that could earn uses up the marker's one earning mark of the day.
+  bool earned = false;
+  if (t.answer.role == Role::customer) {
+    const std::int64_t today = day_of(now);
+    std::string day_key = codec::day_mark_key(marker, today);
+    if (!st_->day_marks.contains(day_key)) {
+      L.add_day_mark(std::move(day_key), today);
+      earned = true;
+    }
+  }
+  L.add_helpful({channel, seq, marker, t.answer.author, earned, now});
+  L.settle();
+  return MarkError::none;
+}
+
+MarkError Engine::mark_solved(const std::string& channel, std::uint64_t seq,
+                              const std::string& marker, Role marker_role,
+                              const MessageLookup& lookup, std::int64_t now) {
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  auto checked = detail::check_mark(*st_, channel, seq, marker, marker_role, lookup);
+  if (auto* e = std::get_if<MarkError>(&checked)) return *e;
+  auto& t = std::get<detail::Target>(checked);
+
+  const std::string key = codec::solution_key(channel, t.root.seq);
+  if (auto it = st_->solutions.find(key); it != st_->solutions.end()) {
+    if (it->second.seq == seq) return MarkError::none;
+    L.remove_solution(key);  // the credit moves to the new answer
+  }
+  // The giver is the asker even when staff accepts the answer.
+  L.add_solution({channel, t.root.seq, seq, t.answer.author, t.root.asker,
+                  t.answer.role == Role::customer, now});
+  MsgRef qref{channel, t.root.seq};
+  if (auto q = st_->questions.find(qref); q != st_->questions.end()) {
+    const std::uint64_t old = q->second.solved;
+    q->second.solved = seq;
+    L.save_question(qref, q->second, old, seq);
+  }
+  L.settle();
+  return MarkError::none;
+}
+
+void Engine::on_reaction(const std::string& channel, std::uint64_t seq, const std::string& user,
+                         const std::string& emoji, const MessageLookup& lookup,
+                         std::int64_t now) {
+  const auto& thanks = cfg_.thanks_reactions;
+  if (std::find(thanks.begin(), thanks.end(), emoji) == thanks.end()) return;
+  // Exactly a helpful mark by the asker: with a customer role, anyone else is refused.
+  (void)mark_helpful(channel, seq, user, Role::customer, lookup, now);
+}
+
+void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,
+                                std::int64_t now) {
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  MsgRef ref{channel, seq};
+  L.remove_question(ref);  // a removed question leaves insights; its answers keep credit
+  auto it = st_->by_msg.find(ref);
+  if (it == st_->by_msg.end()) return;
+  const std::vector<std::string> keys = std::move(it->second);
+  st_->by_msg.erase(it);
+  for (const auto& key : keys) {
+    switch (key[0]) {
+      case 'a': L.remove_answer(key); break;
+      case 'h': L.remove_helpful(key); break;
+      case 's': L.remove_solution(key); break;
+      case 'q': {
+        auto qref = codec::question_ref(key);
+        auto q = qref ? st_->questions.find(*qref) : st_->questions.end();
+        if (q == st_->questions.end()) break;
+        auto& replies = q->second.replies;
+        std::erase_if(replies, [&](const detail::Reply& r) { return r.seq == seq; });
+        const std::uint64_t old = q->second.solved;
+        if (old == seq) q->second.solved = 0;  // the accepted answer is gone: unsolved
+        L.save_question(*qref, q->second, old, 0);
+        break;
+      }
+      default: break;
+    }
+  }
+  L.settle();
+}
+
+void Engine::on_signal(const std::string& user, Signal s, std::int64_t now) {
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  L.add_signal(user, s, now);
+}
+
+void Engine::set_manual(const std::string& user, std::optional<bool> advocate,
+                        std::int64_t now) {
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  auto& u = L.user(user);
+  if (u.manual == advocate) return;
+  u.manual = advocate;
+  if (advocate) {
+    L.put(codec::user_key('m', user), *advocate ? "1" : "0");
+  } else {
+    L.del(codec::user_key('m', user));
+  }
+  L.evaluate(user);
+}
+
+void Engine::tick(std::int64_t now) {
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+}
+
+std::vector<FlagChange> Engine::take_flag_changes() { return std::exchange(st_->changes, {}); }
+
+std::vector<Mutation> Engine::take_mutations() { return std::exchange(st_->mutations, {}); }
+
+bool Engine::is_advocate(const std::string& user) const {
+  std::shared_lock lock(st_->advocates_mu);
+  return st_->advocates.contains(user);
+}
+
+}  // namespace parley::advocacy

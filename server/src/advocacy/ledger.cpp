@@ -1,0 +1,343 @@
+#include "advocacy/ledger.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
+#include "advocacy/codec.hpp"
+
+namespace parley::advocacy::detail {
+
+Units to_units(double points) { return std::llround(points * kUnitsPerPoint); }
+
+Units weight(const Config& cfg, Kind kind) {
+  switch (kind) {
+    case Kind::answer: return to_units(cfg.weight_answer);
+    case Kind::helpful: return to_units(cfg.weight_helpful);
+    case Kind::solved: return to_units(cfg.weight_solved);
+  }
+  return 0;
+}
+
+namespace {
+
+}  // namespace
+
+void apply(Agg& a, const Credit& c, int sign, const Config& cfg) {
+  const Units cap = to_units(cfg.pair_cap);
+  auto it = a.pairs.try_emplace(*c.giver).first;
+  PairAgg& p = it->second;
+  const Units before = std::min(p.points, cap);
+  p.points += sign * weight(cfg, c.kind);
+  p.credits += sign;
+  a.score += std::min(p.points, cap) - before;
+  switch (c.kind) {
+    case Kind::answer:
+      if (sign > 0 && p.answers++ == 0) ++a.people;
+      if (sign < 0 && --p.answers == 0) --a.people;
+      a.answers += sign;
+      break;
+    case Kind::helpful: a.helpful += sign; break;
+    case Kind::solved: a.solved += sign; break;
+  }
+  if (p.credits == 0) a.pairs.erase(it);
+  auto day = a.days.try_emplace(c.day).first;
+  auto& stamps = day->second.stamps;
+  if (sign > 0) {
+    stamps.insert(std::upper_bound(stamps.begin(), stamps.end(), c.ts), c.ts);
+  } else if (auto at = std::lower_bound(stamps.begin(), stamps.end(), c.ts);
+             at != stamps.end() && *at == c.ts) {
+    stamps.erase(at);
+  }
+  if (stamps.empty()) a.days.erase(day);
+}
+
+std::optional<Credit> credit_of(const Engine::State& st, const std::string& key,
+                                std::int64_t day) {
+  if (key.empty()) return std::nullopt;
+  switch (key[0]) {
+    case 'a': {
+      auto it = st.answers.find(key);
+      if (it == st.answers.end() || day_of(it->second.ts) != day) return std::nullopt;
+      const auto& r = it->second;
+      return Credit{&r.author, &r.asker, Kind::answer, day, r.ts};
+    }
+    case 'h': {
+      auto it = st.helpful.find(key);
+      if (it == st.helpful.end() || !it->second.earned || day_of(it->second.ts) != day)
+        return std::nullopt;
+      const auto& r = it->second;
+      return Credit{&r.author, &r.marker, Kind::helpful, day, r.ts};
+    }
+    case 's': {
+      auto it = st.solutions.find(key);
+      if (it == st.solutions.end() || !it->second.earned || day_of(it->second.ts) != day)
+        return std::nullopt;
+      const auto& r = it->second;
+      return Credit{&r.author, &r.asker, Kind::solved, day, r.ts};
+    }
+    default: return std::nullopt;
+  }
+}
+
+void Ledger::put(std::string key, std::string value) {
+  if (persist_) st_.mutations.push_back({std::move(key), std::move(value)});
+}
+void Ledger::del(std::string key) {
+  if (persist_) st_.mutations.push_back({std::move(key), std::nullopt});
+}
+
+User& Ledger::user(const std::string& id) { return st_.users[id]; }
+
+void Ledger::note_name(const std::string& id, const std::string& name) {
+  User& u = user(id);
+  if (u.name == name) return;
+  u.name = name;
+  put(codec::user_key('n', id), name);
+}
+
+void Ledger::touch(const std::string& id) {
+  if (std::find(touched_.begin(), touched_.end(), id) == touched_.end()) touched_.push_back(id);
+}
+
+void Ledger::credit(const Credit& c, int sign) {
+  apply(user(*c.user).agg, c, sign, cfg_);
+  touch(*c.user);
+}
+
+void Ledger::schedule(std::int64_t day, const std::string& key) {
+  st_.expiry[day].push_back(key);
+}
+
+void Ledger::ref(const MsgRef& msg, const std::string& key) {
+  auto& keys = st_.by_msg[msg];
+  if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+}
+
+void Ledger::unref(const MsgRef& msg, const std::string& key) {
+  auto it = st_.by_msg.find(msg);
+  if (it == st_.by_msg.end()) return;
+  auto& keys = it->second;
+  keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+  if (keys.empty()) st_.by_msg.erase(it);
+}
+
+// --- Records ---
+
+void Ledger::add_answer(AnswerRec r) {
+  std::string key = codec::answer_key(r);
+  add_answer(std::move(key), std::move(r));
+}
+
+void Ledger::add_answer(std::string key, AnswerRec r) {
+  put(key, codec::answer_value(r));
+  const std::int64_t day = day_of(r.ts);
+  schedule(day, key);
+  ref({r.channel, r.seq}, key);
+  auto& rec = st_.answers.insert_or_assign(key, std::move(r)).first->second;
+  credit({&rec.author, &rec.asker, Kind::answer, day, rec.ts}, +1);
+}
+
+void Ledger::remove_answer(const std::string& key) {
+  auto it = st_.answers.find(key);
+  if (it == st_.answers.end()) return;
+  auto& r = it->second;
+  credit({&r.author, &r.asker, Kind::answer, day_of(r.ts), r.ts}, -1);
+  unref({r.channel, r.seq}, key);
+  st_.answers.erase(it);
+  del(key);
+}
+
+void Ledger::add_helpful(HelpfulRec r) {
+  std::string key = codec::helpful_key(r.channel, r.seq, r.marker);
+  put(key, codec::helpful_value(r));
+  const std::int64_t day = day_of(r.ts);
+  schedule(day, key);
+  ref({r.channel, r.seq}, key);
+  auto& rec = st_.helpful.insert_or_assign(key, std::move(r)).first->second;
+  if (rec.earned) credit({&rec.author, &rec.marker, Kind::helpful, day, rec.ts}, +1);
+}
+
+void Ledger::remove_helpful(const std::string& key) {
+  auto it = st_.helpful.find(key);
+  if (it == st_.helpful.end()) return;
+  auto& r = it->second;
+  if (r.earned) credit({&r.author, &r.marker, Kind::helpful, day_of(r.ts), r.ts}, -1);
+  unref({r.channel, r.seq}, key);
+  st_.helpful.erase(it);
+  del(key);
+}
+
+void Ledger::add_solution(SolutionRec r) {
+  std::string key = codec::solution_key(r.channel, r.root);
+  put(key, codec::solution_value(r));
+  const std::int64_t day = day_of(r.ts);
+  schedule(day, key);
+  ref({r.channel, r.seq}, key);
+  auto& rec = st_.solutions.insert_or_assign(key, std::move(r)).first->second;
+  if (rec.earned) credit({&rec.author, &rec.asker, Kind::solved, day, rec.ts}, +1);
+}
+
+void Ledger::remove_solution(const std::string& key) {
+  auto it = st_.solutions.find(key);
+  if (it == st_.solutions.end()) return;
+  auto& r = it->second;
+  if (r.earned) credit({&r.author, &r.asker, Kind::solved, day_of(r.ts), r.ts}, -1);
+  unref({r.channel, r.seq}, key);
+  st_.solutions.erase(it);
+  del(key);
+}
+
+void Ledger::add_day_mark(std::string key, std::int64_t day) {
+  put(key, std::string());
+  schedule(day, key);
+  st_.day_marks.insert(std::move(key));
+}
+
+void Ledger::add_question(const MsgRef& ref_, Question q) {
+  const std::string key = codec::question_key(ref_.channel, ref_.seq);
+  put(key, codec::question_value(q));
+  for (const auto& r : q.replies) ref({ref_.channel, r.seq}, key);
+  if (q.solved != 0) ref({ref_.channel, q.solved}, key);
+  auto& stored = st_.questions.insert_or_assign(ref_, std::move(q)).first->second;
+  st_.questions_by_ts.insert_or_assign({stored.ts, ref_.channel, ref_.seq}, &stored);
+}
+
+void Ledger::remove_question(const MsgRef& ref_) {
+  auto it = st_.questions.find(ref_);
+  if (it == st_.questions.end()) return;
+  const std::string key = codec::question_key(ref_.channel, ref_.seq);
+  const Question& q = it->second;
+  for (const auto& r : q.replies) unref({ref_.channel, r.seq}, key);
+  if (q.solved != 0) unref({ref_.channel, q.solved}, key);
+  st_.questions_by_ts.erase({q.ts, ref_.channel, ref_.seq});
+  st_.questions.erase(it);
+  del(key);
+}
+
+void Ledger::save_question(const MsgRef& ref_, const Question& q, std::uint64_t old_solved,
+                           std::uint64_t added) {
+  const std::string key = codec::question_key(ref_.channel, ref_.seq);
+  auto is_reply = [&](std::uint64_t seq) {
+    return std::any_of(q.replies.begin(), q.replies.end(),
+                       [&](const Reply& r) { return r.seq == seq; });
+  };
+  if (old_solved != 0 && old_solved != q.solved && !is_reply(old_solved))
+    unref({ref_.channel, old_solved}, key);
+  if (added != 0) ref({ref_.channel, added}, key);
+  put(key, codec::question_value(q));
+}
+
+void Ledger::add_signal(const std::string& id, Engine::Signal s, std::int64_t now) {
+  const std::int64_t day = day_of(now);
+  auto& days = st_.risk[id];
+  auto [it, fresh] = days.try_emplace(day);
+  std::string key = codec::risk_key(id, day);
+  if (fresh) schedule(day, key);
+  RiskDay& d = it->second;
+  switch (s) {
+    case Engine::Signal::report_upheld: ++d.reports; break;
+    case Engine::Signal::message_removed: ++d.removed; break;
+    case Engine::Signal::muted: ++d.mutes; break;
+  }
+  d.last = std::max(d.last, now);
+  put(std::move(key), codec::risk_value(d));
+}
+
+// --- Window ---
+
+void Ledger::expire(const std::string& key, std::int64_t day) {
+  switch (key.empty() ? '\0' : key[0]) {
+    case 'a':
+      if (credit_of(st_, key, day)) remove_answer(key);
+      break;
+    case 'h': {
+      auto it = st_.helpful.find(key);
+      if (it != st_.helpful.end() && day_of(it->second.ts) == day) remove_helpful(key);
+      break;
+    }
+    case 's': {
+      auto it = st_.solutions.find(key);
+      if (it != st_.solutions.end() && day_of(it->second.ts) == day) remove_solution(key);
+      break;
+    }
+    case 'g':
+      if (st_.day_marks.erase(key) != 0) del(key);
+      break;
+    case 'r': {
+      auto it = st_.risk.find(std::string(codec::risk_user(key)));
+      if (it == st_.risk.end() || it->second.erase(day) == 0) break;
+      if (it->second.empty()) st_.risk.erase(it);
+      del(key);
+      break;
+    }
+    default: break;
+  }
+}
+
+void Ledger::advance(std::int64_t now) {
+  const std::int64_t cutoff = window_cutoff(cfg_, now);
+  if (cutoff > st_.cutoff) {
+    st_.cutoff = cutoff;
+    while (!st_.expiry.empty() && st_.expiry.begin()->first <= cutoff) {
+      auto node = st_.expiry.extract(st_.expiry.begin());
+      for (const auto& key : node.mapped()) expire(key, node.key());
+    }
+  }
+  // Question records are kept for max(window, 30 days), for insights.
+  const std::int64_t qcutoff = day_of(now) - std::max(cfg_.window_days, 30);
+  if (qcutoff > st_.question_cutoff) {
+    st_.question_cutoff = qcutoff;
+    while (!st_.questions_by_ts.empty() &&
+           day_of(std::get<0>(st_.questions_by_ts.begin()->first)) <= qcutoff) {
+      const auto& [ts, channel, seq] = st_.questions_by_ts.begin()->first;
+      remove_question({channel, seq});
+    }
+  }
+  settle();
+}
+
+void Ledger::settle() {
+  auto ids = std::move(touched_);
+  touched_.clear();
+  for (const auto& id : ids) evaluate(id);
+}
+
+void Ledger::evaluate(const std::string& id) {
+  User& u = user(id);
+  const Agg& a = u.agg;
+  bool automatic;
+  if (u.automatic) {
+    automatic = !(a.score < to_units(cfg_.low_water * cfg_.threshold));
+  } else {
+    automatic = a.score >= to_units(cfg_.threshold) &&
+                a.people >= cfg_.min_people_helped &&
+                a.days.size() >= cfg_.min_active_days;
+  }
+  if (automatic != u.automatic) {
+    u.automatic = automatic;
+    if (automatic) {
+      put(codec::user_key('f', id), "1");
+    } else {
+      del(codec::user_key('f', id));
+    }
+  }
+  set_effective(id, u, u.manual.value_or(automatic), true);
+}
+
+void Ledger::set_effective(const std::string& id, User& u, bool on, bool announce) {
+  if (u.effective == on) return;
+  u.effective = on;
+  {
+    std::unique_lock lock(st_.advocates_mu);
+    if (on) {
+      st_.advocates.insert(id);
+    } else {
+      st_.advocates.erase(id);
+    }
+  }
+  if (announce)
+    st_.changes.push_back({id, on, static_cast<double>(u.agg.score) / kUnitsPerPoint});
+}
+
+}  // namespace parley::advocacy::detail

@@ -1,0 +1,398 @@
+#include "advocacy_service.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <future>
+#include <spdlog/spdlog.h>
+
+#include "hub.hpp"
+#include "parley/protocol/serialize.hpp"
+#include "parley/protocol/validate.hpp"
+#include "permissions.hpp"
+
+namespace parley::server {
+
+using protocol::ErrorCode;
+using protocol::JsonWriter;
+
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+constexpr auto kTickEvery = std::chrono::minutes(10);
+
+Outcome mark_outcome(advocacy::MarkError e) {
+  switch (e) {
+    case advocacy::MarkError::none:
+      return Outcome::success("");
+    case advocacy::MarkError::not_found:
+      return Outcome::failure(ErrorCode::not_found, "message not found");
+    case advocacy::MarkError::not_an_answer:
+      return Outcome::failure(ErrorCode::bad_request,
+                              "only answers (replies in a question's thread) can be marked");
+    case advocacy::MarkError::forbidden:
+      return Outcome::failure(ErrorCode::forbidden, "only the asker or staff may mark answers");
+    case advocacy::MarkError::self:
+      return Outcome::failure(ErrorCode::bad_request, "the asker's own replies cannot be marked");
+  }
+  return Outcome::failure(ErrorCode::internal, "unknown result");
+}
+
+}  // namespace
+
+AdvocacyService::AdvocacyService(Hub& hub, advocacy::Config cfg, bool enabled)
+    : hub_(hub), enabled_(enabled), engine_(std::move(cfg)) {}
+
+AdvocacyService::~AdvocacyService() { stop(); }
+
+template <class F>
+void AdvocacyService::run(F&& f) {
+  boost::asio::post(ioc_, std::forward<F>(f));
+}
+
+void AdvocacyService::start() {
+  if (started_) return;
+  started_ = true;
+  if (enabled_) {
+    auto kv = hub_.store().kv_scan("");
+    auto now = now_ms();
+    engine_.restore(kv, now);
+    engine_.tick(now);
+    engine_.take_flag_changes();  // restoring is not news
+    flush();
+    spdlog::info("event=advocacy_restored records={}", kv.size());
+    arm_tick();
+  }
+  thread_ = std::thread([this] {
+    auto guard = boost::asio::make_work_guard(ioc_);
+    ioc_.run();
+  });
+}
+
+void AdvocacyService::stop() {
+  if (!thread_.joinable()) return;
+  std::promise<void> done;
+  run([this, &done] {
+    tick_timer_.cancel();
+    flush();
+    done.set_value();
+  });
+  done.get_future().wait();
+  ioc_.stop();
+  thread_.join();
+}
+
+void AdvocacyService::arm_tick() {
+  tick_timer_.expires_after(kTickEvery);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    engine_.tick(now_ms());
+    flush();
+    arm_tick();
+  });
+}
+
+bool AdvocacyService::is_advocate(const std::string& user) const {
+  return enabled_ && engine_.is_advocate(user);
+}
+
+std::optional<advocacy::MessageFact> AdvocacyService::lookup(const std::string& channel,
+                                                             std::uint64_t seq) {
+  auto m = hub_.store().get_message(channel, seq);
+  if (!m || m->deleted) return std::nullopt;
+  auto info = hub_.store().get_channel(channel);
+  return advocacy::MessageFact{channel,     seq,        m->from_id, m->from_name, m->from_role,
+                               m->reply_to, m->ts,
+                               info && info->kind == protocol::ChannelKind::support};
+}
+
+std::uint64_t AdvocacyService::question_of(const std::string& channel, std::uint64_t seq) {
+  for (int depth = 0; depth < 32; ++depth) {
+    auto m = lookup(channel, seq);
+    if (!m) return 0;
+    if (m->reply_to == 0) return depth == 0 ? 0 : seq;  // a question is not its own answer
+    seq = m->reply_to;
+  }
+  return 0;
+}
+
+void AdvocacyService::on_committed(const storage::Committed& c) {
+  if (!enabled_ || c.status != storage::WriteStatus::ok) return;
+  std::visit(
+      [&](const auto& op) {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, storage::AppendMessage>) {
+          auto info = hub_.store().get_channel(op.channel);
+          if (!info || info->kind != protocol::ChannelKind::support) return;
+          advocacy::MessageFact f{op.channel,         op.msg.seq,      op.msg.from_id,
+                                  op.msg.from_name,   op.msg.from_role, op.msg.reply_to,
+                                  op.msg.ts,          true};
+          run([this, f = std::move(f)] {
+            engine_.on_message(f, [this](auto& ch, auto seq) { return lookup(ch, seq); }, now_ms());
+            flush();
+          });
+        } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
+          std::string author = op.result.from_id;
+          bool removed_by_staff = op.as_moderator && author != op.by;
+          run([this, ch = op.channel, seq = op.seq, author, removed_by_staff] {
+            auto now = now_ms();
+            engine_.on_message_removed(ch, seq, now);
+            if (removed_by_staff) engine_.on_signal(author, advocacy::Engine::Signal::message_removed, now);
+            flush();
+          });
+        } else if constexpr (std::is_same_v<T, storage::React>) {
+          if (!op.add) return;
+          run([this, ch = op.channel, seq = op.seq, user = op.user, emoji = op.emoji] {
+            engine_.on_reaction(ch, seq, user, emoji,
+                                [this](auto& c2, auto s2) { return lookup(c2, s2); }, now_ms());
+            flush();
+          });
+        } else if constexpr (std::is_same_v<T, storage::ResolveReport>) {
+          if (op.result.status != storage::ReportStatus::upheld) return;
+          run([this, r = op.result] {
+            auto now = now_ms();
+            // An upheld report costs the answer its points even if the message stays.
+            engine_.on_message_removed(r.channel, r.seq, now);
+            engine_.on_signal(r.author, advocacy::Engine::Signal::report_upheld, now);
+            flush();
+          });
+        } else if constexpr (std::is_same_v<T, storage::PutMute>) {
+          run([this, user = op.mute.user] {
+            engine_.on_signal(user, advocacy::Engine::Signal::muted, now_ms());
+            flush();
+          });
+        }
+      },
+      c.req.op);
+}
+
+void AdvocacyService::flush() {
+  for (auto& m : engine_.take_mutations()) {
+    storage::WriteRequest req;
+    if (m.value) {
+      req.op = storage::KvPut{std::move(m.key), std::move(*m.value)};
+    } else {
+      req.op = storage::KvDelete{std::move(m.key)};
+    }
+    unsent_.push_back(std::move(req));
+  }
+  while (!unsent_.empty()) {
+    if (!hub_.store().submit(std::move(unsent_.front()))) {
+      // The queue is full: keep the rest, in order, for the next flush (at the latest the tick).
+      break;
+    }
+    unsent_.pop_front();
+  }
+  auto changes = engine_.take_flag_changes();
+  if (changes.empty()) return;
+  std::vector<Delivery> out;
+  for (const auto& ch : changes) {
+    std::string frame;
+    JsonWriter w(frame);
+    w.begin_object().field("op", "advocate").field("user", ch.user).field("advocate", ch.advocate);
+    w.end_object();
+    auto p = make_payload(std::move(frame));
+    Delivery to_user;
+    to_user.kind = Delivery::Kind::user_event;
+    to_user.user = ch.user;
+    to_user.payload = p;
+    out.push_back(std::move(to_user));
+    Delivery to_staff;
+    to_staff.kind = Delivery::Kind::staff_event;
+    to_staff.payload = p;
+    to_staff.user = ch.user;  // staff sessions of this user already got it as the user
+    out.push_back(std::move(to_staff));
+  }
+  hub_.publish(std::move(out));
+}
+
+namespace {
+std::optional<Outcome> check_mark(Hub& hub, const Identity& who, const std::string& channel) {
+  auto info = hub.store().get_channel(channel);
+  if (!info) return Outcome::failure(ErrorCode::not_found, "unknown channel \"" + channel + "\"");
+  ChannelFacts f;
+  f.kind = info->kind;
+  f.archived = info->archived;
+  f.is_asker = true;  // the engine checks who asked (forbidden otherwise)
+  if (info->kind == protocol::ChannelKind::private_) f.member = hub.moderation().is_member(channel, who.id);
+  if (auto members = protocol::dm_members(channel)) {
+    f.member = members->first == who.id || members->second == who.id;
+  }
+  if (auto d = check(Action::mark_answer, Subject{who.role, who.guest}, &f)) {
+    return Outcome::failure(d->code, d->message);
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c, Done done) {
+  if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
+  if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
+  run([this, who, c, done = std::move(done)] {
+    auto err = engine_.mark_helpful(c.channel, c.seq, who.id, who.role,
+                                    [this](auto& ch, auto s) { return lookup(ch, s); }, now_ms());
+    flush();
+    if (err != advocacy::MarkError::none) return done(mark_outcome(err));
+    std::string frame;
+    JsonWriter w(frame);
+    w.begin_object().field("op", "helpful").field("channel", c.channel).field("seq", c.seq);
+    w.field("by", who.id).end_object();
+    Delivery d;
+    d.kind = Delivery::Kind::channel_event;
+    d.channel = c.channel;
+    d.payload = make_payload(std::move(frame));
+    std::vector<Delivery> out;
+    out.push_back(std::move(d));
+    hub_.publish(std::move(out));
+    std::string fields;
+    JsonWriter f(fields);
+    f.begin_object().field("channel", c.channel).field("seq", c.seq).end_object();
+    done(Outcome::success(fields.substr(1, fields.size() - 2)));
+  });
+}
+
+void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Done done) {
+  if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
+  if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
+  run([this, who, c, done = std::move(done)]() mutable {
+    auto err = engine_.mark_solved(c.channel, c.seq, who.id, who.role,
+                                   [this](auto& ch, auto s) { return lookup(ch, s); }, now_ms());
+    flush();
+    if (err != advocacy::MarkError::none) return done(mark_outcome(err));
+    std::uint64_t question = question_of(c.channel, c.seq);
+    // The question records its accepted answer (shown in history); the hub announces it.
+    storage::WriteRequest req;
+    req.op = storage::SetSolved{c.channel, question, c.seq, {}};
+    bool queued = hub_.submit_with(std::move(req), [c, question, done](storage::Committed& r) {
+      if (r.status != storage::WriteStatus::ok) {
+        return done(Outcome::failure(ErrorCode::not_found, "question not found"));
+      }
+      std::string fields;
+      JsonWriter f(fields);
+      f.begin_object().field("channel", c.channel).field("question_seq", question);
+      f.field("seq", c.seq).end_object();
+      done(Outcome::success(fields.substr(1, fields.size() - 2)));
+    });
+    if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
+  });
+}
+
+void AdvocacyService::set_advocate(const Identity& who, const protocol::SetAdvocateCmd& c,
+                                   Done done) {
+  if (auto d = check(Action::set_advocate, Subject{who.role, who.guest}, nullptr)) {
+    return done(Outcome::failure(d->code, d->message));
+  }
+  if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
+  run([this, who, c, done = std::move(done)] {
+    auto now = now_ms();
+    engine_.set_manual(c.user, c.advocate, now);
+    flush();
+    auto b = engine_.breakdown(c.user, now);
+    storage::WriteRequest req;
+    req.op = storage::AuditOnly{};
+    storage::AuditEntry a;
+    a.actor = who.id;
+    a.action = "set_advocate";
+    a.target_user = c.user;
+    a.details = std::string("{\"advocate\":") +
+                (c.advocate ? (*c.advocate ? "true" : "false") : "null") + "}";
+    req.audit = std::move(a);
+    hub_.store().submit(std::move(req));
+    std::string fields;
+    JsonWriter f(fields);
+    f.begin_object().field("user", c.user).field("advocate", b.advocate);
+    f.key("manual");
+    if (b.manual) f.value(*b.manual); else f.null();
+    f.end_object();
+    done(Outcome::success(fields.substr(1, fields.size() - 2)));
+  });
+}
+
+namespace {
+// A JSON number with `digits` decimals (scores and shares are fractional).
+std::string fixed(double v, int digits) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, digits);
+  return std::string(buf, r.ptr);
+}
+
+void write_breakdown(JsonWriter& w, const advocacy::Breakdown& b) {
+  w.begin_object().field("user", b.user).field("name", b.name);
+  w.key("score").raw(fixed(b.score, 2));
+  w.field("advocate", b.advocate).field("automatic", b.automatic);
+  w.key("manual");
+  if (b.manual) w.value(*b.manual); else w.null();
+  w.field("answers", b.answers).field("helpful", b.helpful).field("solved", b.solved);
+  w.field("people_helped", b.people_helped).field("active_days", b.active_days);
+  w.field("last_activity", b.last_activity);
+  w.end_object();
+}
+}  // namespace
+
+void AdvocacyService::advocates(std::size_t limit, std::function<void(std::string)> respond) {
+  run([this, limit, respond = std::move(respond)] {
+    auto now = now_ms();
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("window_days", engine_.config().window_days);
+    w.field("threshold", static_cast<std::int64_t>(engine_.config().threshold));
+    w.key("users").begin_array();
+    for (const auto& b : engine_.ranked(limit, now)) write_breakdown(w, b);
+    w.end_array().end_object();
+    respond(std::move(out));
+  });
+}
+
+void AdvocacyService::at_risk(std::size_t limit, std::function<void(std::string)> respond) {
+  run([this, limit, respond = std::move(respond)] {
+    auto now = now_ms();
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("window_days", engine_.config().window_days).key("users").begin_array();
+    for (const auto& r : engine_.at_risk(limit, now)) {
+      w.begin_object().field("user", r.user).field("name", r.name);
+      w.key("risk").raw(fixed(r.risk, 2));
+      w.field("at_risk", r.at_risk).field("reports_upheld", r.reports_upheld);
+      w.field("messages_removed", r.messages_removed).field("mutes", r.mutes);
+      w.field("last_event", r.last_event).end_object();
+    }
+    w.end_array().end_object();
+    respond(std::move(out));
+  });
+}
+
+void AdvocacyService::insights(int window_days, const std::string& channel,
+                               std::function<void(std::string)> respond) {
+  run([this, window_days, channel, respond = std::move(respond)] {
+    auto ins = engine_.insights(static_cast<std::int64_t>(window_days) * 86400000, channel, now_ms());
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("from", ins.from).field("to", ins.to);
+    if (!channel.empty()) w.field("channel", channel);
+    w.field("questions", ins.questions).field("answered", ins.answered);
+    w.field("answered_by_customers", ins.answered_by_customers).field("solved", ins.solved);
+    auto share = [&](unsigned n) {
+      return ins.questions == 0 ? std::string("null")
+                                : fixed(static_cast<double>(n) / ins.questions, 4);
+    };
+    w.key("answered_share").raw(share(ins.answered));
+    w.key("customer_answered_share").raw(share(ins.answered_by_customers));
+    w.key("median_first_answer_ms");
+    if (ins.median_first_answer_ms) w.value(*ins.median_first_answer_ms); else w.null();
+    w.key("unanswered").begin_array();
+    for (const auto& q : ins.unanswered) {
+      w.begin_object().field("channel", q.channel).field("seq", q.seq).field("asker", q.asker);
+      w.field("ts", q.ts).end_object();
+    }
+    w.end_array().end_object();
+    respond(std::move(out));
+  });
+}
+
+}  // namespace parley::server

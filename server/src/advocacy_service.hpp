@@ -1,0 +1,74 @@
+// Runs the advocacy engine (advocacy/engine.hpp) for the server: on its own thread, fed with
+// committed facts by the hub, persisting the engine's state in storage, emitting `advocate`,
+// `helpful` and `solved` events, and answering the staff queries.
+//
+// Threading: the engine is touched only on this service's thread; public methods post to it
+// and may be called from any thread (on_committed from the storage writer thread).
+// is_advocate() is safe from any thread (the engine keeps that set behind its own lock).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "actions.hpp"
+#include "advocacy/engine.hpp"
+#include "parley/protocol/commands.hpp"
+#include "parley/storage/store.hpp"
+
+namespace parley::server {
+
+class Hub;
+
+class AdvocacyService {
+ public:
+  AdvocacyService(Hub& hub, advocacy::Config cfg, bool enabled);
+  ~AdvocacyService();
+
+  // Restores the engine from storage and starts the thread and the hourly tick.
+  void start();
+  // Stops the thread after writing out pending state. Call before the store closes.
+  void stop();
+
+  bool enabled() const { return enabled_; }
+  bool is_advocate(const std::string& user) const;
+
+  // Facts from a committed write (storage writer thread; only copies and posts).
+  void on_committed(const storage::Committed& c);
+
+  void helpful(const Identity& who, const protocol::HelpfulCmd& c, Done done);
+  void solve(const Identity& who, const protocol::SolveCmd& c, Done done);
+  void set_advocate(const Identity& who, const protocol::SetAdvocateCmd& c, Done done);
+
+  // Staff queries; `respond` gets the JSON body (on the service thread).
+  void advocates(std::size_t limit, std::function<void(std::string)> respond);
+  void at_risk(std::size_t limit, std::function<void(std::string)> respond);
+  void insights(int window_days, const std::string& channel,
+                std::function<void(std::string)> respond);
+
+ private:
+  std::optional<advocacy::MessageFact> lookup(const std::string& channel, std::uint64_t seq);
+  // The thread root (question seq) of `seq`, following reply_to; 0 if there is none.
+  std::uint64_t question_of(const std::string& channel, std::uint64_t seq);
+  // Writes out the engine's mutations and flag changes (on the service thread).
+  void flush();
+  void arm_tick();
+  template <class F>
+  void run(F&& f);
+
+  Hub& hub_;
+  bool enabled_;
+  advocacy::Engine engine_;
+  boost::asio::io_context ioc_{1};
+  boost::asio::steady_timer tick_timer_{ioc_};
+  std::thread thread_;
+  std::deque<storage::WriteRequest> unsent_;  // mutations the store refused (full queue)
+  bool started_ = false;
+};
+
+}  // namespace parley::server

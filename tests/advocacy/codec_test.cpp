@@ -1,0 +1,54 @@
+// The persisted encoding: every record type round-trips; malformed values are refused.
+#include <gtest/gtest.h>
+
+#include "advocacy/codec.hpp"
+
+namespace parley::advocacy::codec {
+namespace {
+
+TEST(Codec, RecordsRoundTrip) {
+  detail::AnswerRec a{"help", 7, 9, "bob", "amy", -5};
+  auto a2 = decode_answer(answer_key(a), answer_value(a));
+  ASSERT_TRUE(a2);
+  EXPECT_EQ(a2->channel, "help");
+  EXPECT_EQ(a2->root, 7u);
+  EXPECT_EQ(a2->seq, 9u);
+  EXPECT_EQ(a2->author, "bob");
+  EXPECT_EQ(a2->asker, "amy");
+  EXPECT_EQ(a2->ts, -5);
+
+  detail::SolutionRec s{"dm:a:b", 1, 2, "bob", "amy", true, 1704067200000};
+  auto s2 = decode_solution(solution_key(s.channel, s.root), solution_value(s));
+  ASSERT_TRUE(s2);
+  EXPECT_EQ(s2->channel, "dm:a:b");
+  EXPECT_TRUE(s2->earned);
+  EXPECT_EQ(s2->ts, 1704067200000);
+
+  detail::Question q{"amy", 100, 3, {{2, 150, true}, {3, 160, false}}};
+  auto q2 = decode_question(question_value(q));
+  ASSERT_TRUE(q2);
+  ASSERT_EQ(q2->replies.size(), 2u);
+  EXPECT_EQ(q2->replies[1].seq, 3u);
+  EXPECT_FALSE(q2->replies[1].customer);
+  EXPECT_EQ(q2->solved, 3u);
+  auto ref = question_ref(question_key("help", 42));
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->seq, 42u);
+
+  EXPECT_EQ(key_day(day_mark_key("amy", -3)), -3);
+  EXPECT_EQ(risk_user(risk_key("troll", 19723)), "troll");
+  auto r = decode_risk(risk_value({1, 2, 3, 99}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->mutes, 3u);
+  EXPECT_EQ(r->last, 99);
+}
+
+TEST(Codec, MalformedValuesAreRefused) {
+  EXPECT_FALSE(decode_question("amy"));
+  EXPECT_FALSE(decode_question(join({"amy", "1", "0", "5", "6"})));
+  EXPECT_FALSE(decode_risk(join({"1", "2", "x", "4"})));
+  EXPECT_FALSE(decode_helpful(helpful_key("help", 1, "amy"), join({"2", "bob", "5"})));
+}
+
+}  // namespace
+}  // namespace parley::advocacy::codec

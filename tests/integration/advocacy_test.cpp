@@ -1,0 +1,192 @@
+// Advocates, helpful/solved marks, at-risk and insights, black-box over real sockets and HTTP.
+// Thresholds are lowered by config so a short scripted conversation crosses them; the exact
+// rules (windows, caps, hysteresis) are unit-tested with a scripted clock in tests/advocacy.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "http_client.hpp"
+
+using namespace parley::test;
+namespace json = boost::json;
+
+namespace {
+
+class AdvocacyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(
+        dir_.path + "/data",
+        std::vector<std::string>{
+            "--durability", "fast", "--config",
+            fast_config(dir_.path,
+                        "[advocacy]\nthreshold = 10\nmin_people_helped = 2\nmin_active_days = 1\n"
+                        "pair_cap = 100\nrisk_threshold = 3\n")});
+    ASSERT_TRUE(server_->start()) << server_->log();
+  }
+  std::unique_ptr<Client> connect(const std::string& user, const std::string& role = "customer") {
+    auto c = std::make_unique<Client>(server_->port());
+    EXPECT_TRUE(c->auth(server_->token(user, role))) << user;
+    return c;
+  }
+  static json::object ok(Client& c, json::object frame) {
+    auto r = c.request(std::move(frame));
+    EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
+    return r;
+  }
+  static std::int64_t post(Client& c, const std::string& ch, const std::string& text,
+                           std::int64_t reply_to = 0) {
+    static int n = 0;
+    json::object f{{"op", "send"}, {"channel", ch}, {"text", text},
+                   {"client_msg_id", "a" + std::to_string(++n)}};
+    if (reply_to) f["reply_to"] = reply_to;
+    auto r = ok(c, f);
+    return r.contains("seq") ? num(r.at("seq")) : -1;
+  }
+  json::object get(const std::string& target) {
+    auto r = http(server_->port(), "GET", target, "", server_->token("sam", "staff"));
+    EXPECT_EQ(r.status, 200) << target << " " << r.body;
+    return json::parse(r.body).as_object();
+  }
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(AdvocacyTest, HelperBecomesAdvocateWithBadgeEventsAndBreakdown) {
+  auto staff = connect("sam", "staff");
+  auto helper = connect("hana");
+  auto ann = connect("ann");
+  auto bo = connect("bo");
+  // Two askers, each answered by hana; each marks the answer helpful (2+4 points each = 12).
+  auto q1 = post(*ann, "help", "How do I reset my lamp?");
+  auto a1 = post(*helper, "help", "Hold the button for 10 s", q1);
+  auto q2 = post(*bo, "help", "Can I dim it?");
+  auto a2 = post(*helper, "help", "Yes, with the app", q2);
+  ok(*ann, {{"op", "helpful"}, {"channel", "help"}, {"seq", a1}});
+  // Not yet: two people helped, but the score is 2 + 2 + 4 = 8 < 10.
+  EXPECT_FALSE(get("/api/advocates").at("users").as_array().at(0).as_object().at("advocate").as_bool());
+  auto solved = ok(*bo, {{"op", "solve"}, {"channel", "help"}, {"seq", a2}});
+  EXPECT_EQ(num(solved.at("question_seq")), q2);
+  // Now: score 2 + 2 + 4 + 15 = 23 >= 10.
+  auto ev = helper->wait_for([](const json::object& o) { return str(o.at("op")) == "advocate"; });
+  ASSERT_TRUE(ev);
+  EXPECT_TRUE(ev->at("advocate").as_bool());
+  auto sev = staff->wait_for([](const json::object& o) { return str(o.at("op")) == "advocate"; });
+  ASSERT_TRUE(sev);
+  EXPECT_EQ(str(sev->at("user")), "hana");
+  // Her next message carries the badge.
+  ok(*ann, {{"op", "join"}, {"channel", "general"}});
+  post(*helper, "general", "happy to help!");
+  auto m = ann->wait_for([](const json::object& o) { return str(o.at("op")) == "message"; });
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->at("from").as_object().at("advocate").as_bool());
+  // The breakdown behind it.
+  auto users = get("/api/advocates").at("users").as_array();
+  auto top = users.at(0).as_object();
+  EXPECT_EQ(str(top.at("user")), "hana");
+  EXPECT_TRUE(top.at("advocate").as_bool());
+  EXPECT_EQ(num(top.at("answers")), 2);
+  EXPECT_EQ(num(top.at("helpful")), 1);
+  EXPECT_EQ(num(top.at("solved")), 1);
+  EXPECT_EQ(num(top.at("people_helped")), 2);
+  EXPECT_NEAR(top.at("score").to_number<double>(), 23, 0.01);
+  // History shows the accepted answer on the question.
+  auto h = ok(*bo, {{"op", "history"}, {"channel", "help"}});
+  bool found = false;
+  for (auto& v : h.at("messages").as_array()) {
+    auto& o = v.as_object();
+    if (num(o.at("seq")) == q2) {
+      EXPECT_EQ(num(o.at("solved_seq")), a2);
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(AdvocacyTest, MarksAreCheckedAndSelfAndStaffAnswersEarnNothing) {
+  auto staff = connect("sam", "staff");
+  auto ann = connect("ann");
+  auto bo = connect("bo");
+  auto q = post(*ann, "help", "question");
+  auto self = post(*ann, "help", "answering myself", q);
+  auto by_staff = post(*staff, "help", "staff answer", q);
+  auto a = post(*bo, "help", "customer answer", q);
+  // Only the asker or staff may mark; the question is not an answer; the asker's own reply
+  // cannot be marked; a chat channel is not a support channel.
+  EXPECT_EQ(str(bo->request({{"op", "helpful"}, {"channel", "help"}, {"seq", a}}).at("code")), "forbidden");
+  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", q}}).at("code")), "bad_request");
+  EXPECT_EQ(str(ann->request({{"op", "solve"}, {"channel", "help"}, {"seq", self}}).at("code")), "bad_request");
+  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", 999}}).at("code")), "not_found");
+  auto g = post(*ann, "general", "chat");
+  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "general"}, {"seq", g}}).at("code")), "bad_request");
+  ok(*ann, {{"op", "helpful"}, {"channel", "help"}, {"seq", by_staff}});
+  ok(*staff, {{"op", "helpful"}, {"channel", "help"}, {"seq", a}});  // staff may mark
+  auto users = get("/api/advocates").at("users").as_array();
+  for (auto& u : users) {
+    auto id = str(u.as_object().at("user"));
+    EXPECT_TRUE(id == "bo") << id << " should have earned nothing";
+  }
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_NEAR(users[0].as_object().at("score").to_number<double>(), 6, 0.01);  // answer 2 + helpful 4
+}
+
+TEST_F(AdvocacyTest, ManualOverrideIsAuditedAndSticks) {
+  auto staff = connect("sam", "staff");
+  auto carl = connect("carl");
+  EXPECT_EQ(str(carl->request({{"op", "set_advocate"}, {"user", "carl"}, {"advocate", true}}).at("code")), "forbidden");
+  auto r = ok(*staff, {{"op", "set_advocate"}, {"user", "carl"}, {"advocate", true}});
+  EXPECT_TRUE(r.at("advocate").as_bool());
+  EXPECT_TRUE(r.at("manual").as_bool());
+  auto ev = carl->wait_for([](const json::object& o) { return str(o.at("op")) == "advocate"; });
+  ASSERT_TRUE(ev);
+  EXPECT_TRUE(ev->at("advocate").as_bool());
+  ASSERT_EQ(server_->terminate(), 0);
+  ASSERT_TRUE(server_->start()) << server_->log();
+  auto carl2 = connect("carl");
+  auto dan = connect("dan");
+  ok(*dan, {{"op", "join"}, {"channel", "general"}});
+  post(*carl2, "general", "still an advocate after restart");
+  auto m = dan->wait_for([](const json::object& o) { return str(o.at("op")) == "message"; });
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->at("from").as_object().at("advocate").as_bool());
+  auto staff2 = connect("sam", "staff");
+  auto back = ok(*staff2, {{"op", "set_advocate"}, {"user", "carl"}, {"advocate", nullptr}});
+  EXPECT_FALSE(back.at("advocate").as_bool());
+  EXPECT_TRUE(back.at("manual").is_null());
+  auto audit = http(server_->port(), "GET", "/api/audit?limit=5", "", server_->token("sam", "staff"));
+  EXPECT_NE(audit.body.find("set_advocate"), std::string::npos);
+}
+
+TEST_F(AdvocacyTest, AtRiskAfterUpheldReportsAndInsights) {
+  auto staff = connect("sam", "staff");
+  auto troll = connect("tom");
+  auto ann = connect("ann");
+  auto bo = connect("bo");
+  auto bad = post(*troll, "general", "rude");
+  auto rep = ok(*ann, {{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "rude"}});
+  ok(*staff, {{"op", "resolve_report"}, {"report_id", num(rep.at("report_id"))}, {"action", "uphold"}});
+  auto risk = get("/api/at-risk").at("users").as_array();
+  ASSERT_EQ(risk.size(), 1u);
+  auto t = risk[0].as_object();
+  EXPECT_EQ(str(t.at("user")), "tom");
+  EXPECT_TRUE(t.at("at_risk").as_bool());
+  EXPECT_EQ(num(t.at("reports_upheld")), 1);
+  // Customers are forbidden from these endpoints.
+  EXPECT_EQ(http(server_->port(), "GET", "/api/at-risk", "", server_->token("ann")).status, 403);
+
+  // Insights: 3 questions; one answered by a customer, one by staff, one open.
+  auto q1 = post(*ann, "help", "q1");
+  auto q2 = post(*bo, "help", "q2");
+  auto q3 = post(*ann, "help", "q3");
+  post(*bo, "help", "a1", q1);
+  post(*staff, "help", "a2", q2);
+  auto ins = get("/api/insights?window=7&channel=help");
+  EXPECT_EQ(num(ins.at("questions")), 3);
+  EXPECT_EQ(num(ins.at("answered")), 2);
+  EXPECT_EQ(num(ins.at("answered_by_customers")), 1);
+  ASSERT_EQ(ins.at("unanswered").as_array().size(), 1u);
+  EXPECT_EQ(num(ins.at("unanswered").as_array()[0].as_object().at("seq")), q3);
+  EXPECT_FALSE(ins.at("median_first_answer_ms").is_null());
+  EXPECT_EQ(http(server_->port(), "GET", "/api/insights?window=0", "", server_->token("sam", "staff")).status, 400);
+}
+
+}  // namespace

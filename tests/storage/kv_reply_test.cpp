@@ -1,0 +1,80 @@
+// reply_to validation at append, and the advocacy key/value records.
+#include <gtest/gtest.h>
+
+#include "parley/storage/store.hpp"
+#include "test_util.hpp"
+
+namespace parley::storage {
+namespace {
+
+using testing::append_req;
+using testing::Collector;
+using testing::open_or_fail;
+using testing::options_for;
+using testing::submit_wait;
+using testing::TempDir;
+
+TEST(StoreReplyTo, MustNameAnEarlierMessageOfTheChannel) {
+  TempDir dir;
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_EQ(submit_wait(*store, c, append_req("help", "ann", "q1", "question", 1)).status,
+            WriteStatus::ok);
+  auto reply = append_req("help", "bob", "a1", "answer", 2);
+  std::get<AppendMessage>(reply.op).msg.reply_to = 1;
+  EXPECT_EQ(submit_wait(*store, c, std::move(reply)).status, WriteStatus::ok);
+  // seq 3 would be this message itself; 7 does not exist; nothing is stored for either.
+  for (std::uint64_t bad : {3u, 7u}) {
+    auto r = append_req("help", "bob", "bad" + std::to_string(bad), "dangling", 10 + bad);
+    std::get<AppendMessage>(r.op).msg.reply_to = bad;
+    auto res = submit_wait(*store, c, std::move(r));
+    EXPECT_EQ(res.status, WriteStatus::not_found);
+    EXPECT_EQ(res.error, "reply_to");
+  }
+  EXPECT_EQ(store->last_seq("help"), 2u);
+  // A message in another channel does not count.
+  auto other = append_req("general", "bob", "g1", "x", 20);
+  std::get<AppendMessage>(other.op).msg.reply_to = 1;
+  EXPECT_EQ(submit_wait(*store, c, std::move(other)).status, WriteStatus::not_found);
+}
+
+TEST(StoreKv, PutDeleteScanAndSurviveReopen) {
+  TempDir dir;
+  Collector c;
+  {
+    auto store = open_or_fail(options_for(dir), c);
+    std::uint64_t cookie = 1;
+    auto put = [&](std::string k, std::string v) {
+      WriteRequest r;
+      r.op = KvPut{std::move(k), std::move(v)};
+      r.cookie = cookie++;
+      EXPECT_EQ(submit_wait(*store, c, std::move(r)).status, WriteStatus::ok);
+    };
+    put(std::string("c\0b", 3), "2");
+    put(std::string("c\0a", 3), "1");
+    put(std::string("f\0a", 3), std::string("\0x", 2));
+    put("g", "");
+    WriteRequest del;
+    del.op = KvDelete{"g"};
+    del.cookie = cookie++;
+    EXPECT_EQ(submit_wait(*store, c, std::move(del)).status, WriteStatus::ok);
+    WriteRequest del_absent;
+    del_absent.op = KvDelete{"nothing"};
+    del_absent.cookie = cookie++;
+    EXPECT_EQ(submit_wait(*store, c, std::move(del_absent)).status, WriteStatus::ok);
+    store->close();
+  }
+  auto store = open_or_fail(options_for(dir), c);
+  auto all = store->kv_scan("");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].first, std::string("c\0a", 3));
+  EXPECT_EQ(all[1].second, "2");
+  EXPECT_EQ(all[2].second, std::string("\0x", 2));
+  auto cs = store->kv_scan(std::string("c\0", 2));
+  ASSERT_EQ(cs.size(), 2u);
+  EXPECT_EQ(cs[0].second, "1");
+  EXPECT_TRUE(store->kv_scan("z").empty());
+}
+
+}  // namespace
+}  // namespace parley::storage
