@@ -82,7 +82,15 @@ void Hub::shutdown() {
       sh->for_each_session([](Session& sess) { sess.begin_drain(); });
     });
   }
-  advocacy_->stop();  // its last state goes into the store before the writer flushes
+  // A barrier write: once it commits, every earlier write has committed and its facts were
+  // handed to the advocacy service, which then persists its state before the store closes.
+  std::promise<void> barrier;
+  storage::WriteRequest marker;
+  marker.op = storage::AuditOnly{};
+  if (submit_with(std::move(marker), [&barrier](storage::Committed&) { barrier.set_value(); })) {
+    barrier.get_future().wait_for(std::chrono::seconds(10));
+  }
+  advocacy_->stop();
   store_->close();
   for (auto& s : shards_) {
     boost::asio::post(s->ioc(), [sh = s.get()] {

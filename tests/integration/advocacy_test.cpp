@@ -129,6 +129,22 @@ TEST_F(AdvocacyTest, MarksAreCheckedAndSelfAndStaffAnswersEarnNothing) {
   EXPECT_NEAR(users[0].as_object().at("score").to_number<double>(), 6, 0.01);  // answer 2 + helpful 4
 }
 
+TEST_F(AdvocacyTest, CreditsFromTheLastWritesBeforeSigtermSurvive) {
+  {
+    auto ann = connect("ann");
+    auto bo = connect("bo");
+    auto q = post(*ann, "help", "question");
+    post(*bo, "help", "answer", q);  // scored after its commit, on the advocacy thread
+    // Stop at once: the shutdown must let those facts be scored and persisted.
+  }
+  ASSERT_EQ(server_->terminate(), 0) << server_->log();
+  ASSERT_TRUE(server_->start()) << server_->log();
+  auto users = get("/api/advocates").at("users").as_array();
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(str(users[0].as_object().at("user")), "bo");
+  EXPECT_EQ(num(users[0].as_object().at("answers")), 1);
+}
+
 TEST_F(AdvocacyTest, ManualOverrideIsAuditedAndSticks) {
   auto staff = connect("sam", "staff");
   auto carl = connect("carl");

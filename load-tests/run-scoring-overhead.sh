@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Scoring overhead: durable send throughput into a support channel with advocacy scoring on
+# and off, measured in one run, alternating on/off ROUNDS times (machines here are noisy, so
+# compare medians taken side by side). Every message is a question in `help`, so every one
+# reaches the advocacy engine (and is persisted as a question record).
+#
+# Usage: load-tests/run-scoring-overhead.sh     (from the repository root, after building)
+# Environment: BUILD_DIR (build), SENDERS (500), WINDOW (4), DURATION (8), WARMUP (2),
+#   ROUNDS (3), DURABILITY (fsync).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+PARLEYD=$BUILD_DIR/bin/parleyd
+LOAD=$BUILD_DIR/bin/parley-load
+SENDERS=${SENDERS:-500}
+WINDOW=${WINDOW:-4}
+DURATION=${DURATION:-8}
+WARMUP=${WARMUP:-2}
+ROUNDS=${ROUNDS:-3}
+DURABILITY=${DURABILITY:-fsync}
+for b in "$PARLEYD" "$LOAD"; do
+  [[ -x $b ]] || { echo "missing $b: cmake --build $BUILD_DIR --target parleyd parley-load"; exit 2; }
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/parley_scoring.XXXXXX")
+SERVER_PID=""
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null
+  fi
+  [[ -n "$SERVER_PID" ]] && wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=""
+}
+trap 'stop_server; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+status=0
+declare -A RATES CPU
+for round in $(seq "$ROUNDS"); do
+  for scoring in on off; do
+    enabled=$([[ $scoring == on ]] && echo true || echo false)
+    cat >"$TMP/parley-$scoring.toml" <<TOML
+[limits]
+rate_per_s = 1000000
+rate_burst = 1000000
+max_inflight_sends = 100000
+[advocacy]
+enabled = $enabled
+TOML
+    data="$TMP/data-$scoring-$round"
+    rm -f "$TMP/port"
+    "$PARLEYD" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$data" \
+      --config "$TMP/parley-$scoring.toml" --durability "$DURABILITY" >"$TMP/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do [[ -s "$TMP/port" ]] && break; sleep 0.1; done
+    [[ -s "$TMP/port" ]] || { echo "parleyd did not start"; cat "$TMP/server.log"; exit 1; }
+    json="$TMP/r-$scoring-$round.json"
+    "$LOAD" throughput --port "$(cat "$TMP/port")" --data-dir "$data" --connections "$SENDERS" \
+      --window "$WINDOW" --duration "$DURATION" --warmup "$WARMUP" --channels help --quiet \
+      --server-pid "$SERVER_PID" \
+      --json "$json" >"$TMP/load.log" 2>&1 || { status=1; tail -20 "$TMP/load.log"; }
+    stop_server
+    read -r rate cpu_us < <(python3 - "$json" <<'PY' 2>/dev/null || echo "0 0"
+import json, sys
+r = json.load(open(sys.argv[1]))
+rate = r["rates_per_s"]["acked_msgs"]
+cores = r["info"]["server_cpu_cores"]
+print(round(rate), round(cores * 1e6 / rate, 2) if rate else 0)
+PY
+)
+    RATES[$scoring]+="$rate "
+    CPU[$scoring]+="$cpu_us "
+    echo "round $round  scoring $scoring  acked msgs/s $rate  server CPU us/msg $cpu_us"
+  done
+done
+
+python3 - "${RATES[on]}" "${RATES[off]}" "${CPU[on]}" "${CPU[off]}" <<'PY'
+import statistics, sys
+on, off = ([int(x) for x in a.split()] for a in sys.argv[1:3])
+con, coff = ([float(x) for x in a.split()] for a in sys.argv[3:5])
+m_on, m_off = statistics.median(on), statistics.median(off)
+c_on, c_off = statistics.median(con), statistics.median(coff)
+print(f"\nscoring on : {on}  median {m_on:.0f} acked msgs/s, server CPU {c_on:.1f} us/msg")
+print(f"scoring off: {off}  median {m_off:.0f} acked msgs/s, server CPU {c_off:.1f} us/msg")
+print(f"throughput ratio on/off (medians): {m_on / m_off:.3f}")
+print(f"server CPU per message ratio on/off (medians): {c_on / c_off:.3f}")
+PY
+exit $status
