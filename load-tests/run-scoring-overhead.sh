@@ -44,6 +44,7 @@ for round in $(seq "$ROUNDS"); do
     cat >"$TMP/parley-$scoring.toml" <<TOML
 [limits]
 rate_per_s = 1000000
+max_connections_per_ip = 1000000
 rate_burst = 1000000
 max_inflight_sends = 100000
 [advocacy]

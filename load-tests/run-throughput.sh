@@ -43,6 +43,7 @@ trap 'exit 130' INT TERM
 cat >"$TMP/parley.toml" <<'TOML'
 [limits]
 rate_per_s = 1000000
+max_connections_per_ip = 1000000
 rate_burst = 1000000
 max_inflight_sends = 100000
 TOML

@@ -92,6 +92,7 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
         {"guest_tokens_per_ip_per_min", integer(c.limits.guest_tokens_per_ip_per_min, 1, 1 << 20)},
         {"max_http_body_bytes", integer(c.limits.max_http_body_bytes, 1024, 64 << 20)},
         {"presence_max_users", integer(c.limits.presence_max_users, 0, 1 << 30)},
+        {"max_connections_per_ip", integer(c.limits.max_connections_per_ip, 1, 10'000'000)},
         {"max_connections", integer(c.limits.max_connections, 1, 10'000'000)}}},
       {"storage",
        {{"durability", string(c.storage.durability)},

@@ -160,6 +160,23 @@ std::vector<std::pair<std::string, std::string>> Hub::online(const std::string& 
   return out;
 }
 
+bool Hub::acquire_ip(const std::string& ip) {
+  std::lock_guard lock(ips_mu_);
+  auto& n = ips_[ip];
+  if (n >= cfg_.limits.max_connections_per_ip) {
+    if (n == 0) ips_.erase(ip);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void Hub::release_ip(const std::string& ip) {
+  std::lock_guard lock(ips_mu_);
+  auto it = ips_.find(ip);
+  if (it != ips_.end() && --it->second == 0) ips_.erase(it);
+}
+
 bool Hub::submit_with(storage::WriteRequest req,
                       std::function<void(storage::Committed&)> done) {
   std::uint64_t id;

@@ -83,6 +83,10 @@ class Hub {
   // Every session of `user` leaves `channel` and receives `payload` (kick / remove_member).
   void kick_user(const std::string& user, const std::string& channel, Payload payload);
 
+  // Per-IP connection accounting: acquire returns false (and counts nothing) at the limit.
+  bool acquire_ip(const std::string& ip);
+  void release_ip(const std::string& ip);
+
   // At auth: remembers the user's role and records the user (at most every few minutes).
   void note_user(const Identity& who);
   // At a refused auth: audits the ban enforcement (at most once a minute per user).
@@ -119,6 +123,9 @@ class Hub {
   std::mutex users_mu_;
   std::unordered_map<std::string, std::int64_t> user_noted_at_;   // user -> ms
   std::unordered_map<std::string, std::int64_t> ban_audited_at_;  // user -> ms
+
+  std::mutex ips_mu_;
+  std::unordered_map<std::string, std::size_t> ips_;
 
   std::mutex presence_mu_;
   struct Presence {

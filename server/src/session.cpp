@@ -54,6 +54,13 @@ Session::~Session() = default;
 void Session::on_open(std::optional<std::string> bearer) {
   shard_.add_session(this);
   hub_.metrics().connections_open.fetch_add(1, std::memory_order_relaxed);
+  ip_counted_ = hub_.acquire_ip(remote_ip_);
+  if (!ip_counted_) {
+    hub_.metrics().connections_rejected.fetch_add(1, std::memory_order_relaxed);
+    reply_error("", ErrorCode::rate_limited, "too many connections from your address", 1000);
+    close(close_code::try_again_later, "too many connections from your address");
+    return;
+  }
   if (bearer) handle_auth("", *bearer);
 }
 
@@ -66,6 +73,7 @@ void Session::on_closed() {
   for (auto& ch : joined) drop_subscription(ch);
   paused_replays_.clear();
   shard_.remove_session(this);
+  if (ip_counted_) hub_.release_ip(remote_ip_);
   hub_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -42,7 +42,7 @@ namespace close_code {
 constexpr std::uint16_t policy = 1008;            // outbound queue overflow
 constexpr std::uint16_t too_big = 1009;           // frame over the hard limit
 constexpr std::uint16_t service_restart = 1012;   // server shutting down
-constexpr std::uint16_t try_again_later = 1013;   // server at its connection limit
+constexpr std::uint16_t try_again_later = 1013;   // too many connections from one address
 constexpr std::uint16_t unauthorized = 4401;      // no/bad auth, or auth timeout
 constexpr std::uint16_t banned = 4403;            // banned by staff
 }  // namespace close_code
@@ -145,6 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Identity> identity_;
   bool closed_ = false;
   bool draining_ = false;
+  bool ip_counted_ = false;
 
   std::unordered_map<std::string, Subscription> subs_;
   std::uint64_t sub_generation_ = 0;

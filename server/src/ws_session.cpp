@@ -65,9 +65,19 @@ class WsSession final : public Session {
     if (closing_ || done_) return SendStatus::closed;
     queued_bytes_ += p->size() + 1;
     queue_.push_back(std::move(p));
-    if (queued_bytes_ > shard().hub().config().limits.outbound_queue_bytes) {
+    const std::size_t cap = shard().hub().config().limits.outbound_queue_bytes;
+    if (queued_bytes_ > cap) {
       close(close_code::policy, "outbound queue overflow");
       return SendStatus::overflow;
+    }
+    if (!warned_ && queued_bytes_ > cap / 4 * 3) {
+      // Past three quarters of the cap: warn once (a client that reads it can catch up).
+      warned_ = true;
+      static const Payload kWarning = make_payload(
+          R"({"op":"warning","code":"slow_reader","message":"you are not reading fast enough; )"
+          R"(the connection closes (1008) if the server's queue for you fills up"})");
+      queued_bytes_ += kWarning->size() + 1;
+      queue_.push_back(kWarning);
     }
     if (!writing_) do_write();
     return SendStatus::ok;
@@ -141,6 +151,9 @@ class WsSession final : public Session {
       beast::get_lowest_layer(ws_).close(ignored);
       return finish();
     }
+    if (warned_ && queued_bytes_ < shard().hub().config().limits.outbound_queue_bytes / 4) {
+      warned_ = false;  // caught up: warn again next time
+    }
     if (!queue_.empty()) return do_write();
     if (queue_.capacity() > 64) std::vector<Payload>().swap(queue_);
     if (closing_) return do_close();
@@ -173,6 +186,7 @@ class WsSession final : public Session {
   bool closing_ = false;
   bool close_started_ = false;
   bool done_ = false;
+  bool warned_ = false;
   websocket::close_reason close_reason_;
   std::chrono::steady_clock::time_point close_deadline_;
 };

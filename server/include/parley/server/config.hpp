@@ -61,6 +61,9 @@ struct Config {
     // online: announcing every arrival to thousands of members costs O(N^2) and tells nobody
     // anything. Default: 200.
     std::size_t presence_max_users = 200;
+    // Open WebSocket connections from one IP address; more are closed with 1013 right after
+    // the handshake (error rate_limited first). Default: 1000.
+    std::size_t max_connections_per_ip = 1000;
     // Open connections, all clients together. Default: 100000.
     std::size_t max_connections = 100000;
   } limits;

@@ -1,0 +1,90 @@
+// Connection limits and slow readers, black-box.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "harness.hpp"
+#include "http_client.hpp"
+
+using namespace parley::test;
+namespace json = boost::json;
+
+namespace {
+
+TEST(Limits, ConnectionsPerIpAreCappedWith1013) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        fast_config(dir.path, "max_connections_per_ip = 2\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  auto a = std::make_unique<Client>(server.port());
+  ASSERT_TRUE(a->auth(server.token("a")));
+  Client b(server.port());
+  ASSERT_TRUE(b.auth(server.token("b")));
+  Client c(server.port());
+  auto e = c.next();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(str(e->at("code")), "rate_limited");
+  for (int i = 0; i < 50 && !c.ws().closed(); ++i) c.next(std::chrono::milliseconds(100));
+  EXPECT_EQ(c.ws().close_code(), 1013);
+  // A freed slot can be used again.
+  a->ws().close();
+  a.reset();
+  bool ok = false;
+  for (int i = 0; i < 50 && !ok; ++i) {  // the server counts the close asynchronously
+    Client d(server.port());
+    ok = d.auth(server.token("d"));
+    if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(ok);
+}
+
+TEST(Limits, SlowReaderIsDroppedWithoutSlowingOthers) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        fast_config(dir.path, "outbound_queue_bytes = 1048576\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  Client slow(server.port());
+  ASSERT_TRUE(slow.auth(server.token("slow")));
+  ASSERT_EQ(str(slow.request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
+  Client fast(server.port());
+  ASSERT_TRUE(fast.auth(server.token("fast")));
+  ASSERT_EQ(str(fast.request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
+  // ~12 MB of messages: far more than the socket buffers and the 1 MiB queue can hold for a
+  // client that reads nothing.
+  const int kCount = 3000;
+  std::string text(4000, 'x');
+  std::thread sender([&] {
+    Client s(server.port());
+    if (!s.auth(server.token("sender"))) return;
+    for (int i = 0; i < kCount; ++i) {
+      s.send({{"op", "send"}, {"channel", "general"}, {"text", text},
+              {"client_msg_id", "m" + std::to_string(i)}});
+      if (i % 64 == 63) {  // keep the sender's own acks flowing
+        for (int j = 0; j < 64; ++j) s.next(std::chrono::seconds(10));
+      }
+    }
+  });
+  auto got = fast.messages("general", kCount, std::chrono::seconds(120));
+  sender.join();
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount));
+  for (int i = 0; i < kCount; ++i) ASSERT_EQ(num(got[i].at("seq")), i + 1);
+  // The slow reader was dropped (1008, or a reset when the close frame could not get through
+  // its full socket before the server cut it). What it could still read arrives in order.
+  std::int64_t last = 0;
+  for (int i = 0; i < 20000 && !slow.ws().closed(); ++i) {
+    auto o = slow.next(std::chrono::milliseconds(200));
+    if (o && str(o->at("op")) == "message") {
+      EXPECT_EQ(num(o->at("seq")), last + 1);
+      last = num(o->at("seq"));
+    }
+  }
+  EXPECT_TRUE(slow.ws().closed());
+  EXPECT_TRUE(slow.ws().close_code() == 1008 || slow.ws().close_code() == 0) << slow.ws().close_code();
+  EXPECT_LT(last, kCount);
+  auto m = http(server.port(), "GET", "/metrics").body;
+  EXPECT_NE(m.find("parley_queue_overflows_total 1"), std::string::npos) << m;
+}
+
+}  // namespace
