@@ -14,7 +14,7 @@ TEST_PACKAGES := curl chromium
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= var/data
 
-.PHONY: deps test-deps configure build run test asan bench clean
+.PHONY: deps test-deps configure build run test asan bench soak clean
 
 deps:
 	@scripts/install-deps.sh $(BUILD_PACKAGES)
@@ -45,6 +45,11 @@ asan: test-deps
 
 bench: build
 	scripts/bench.sh
+
+# The crash-safety test with many more kill -9 cycles than make test runs (SOAK_KILLS).
+SOAK_KILLS ?= 200
+soak: build
+	PARLEY_SOAK_KILLS=$(SOAK_KILLS) build/bin/integration_test --gtest_filter="CrashSafety.*"
 
 clean:
 	rm -rf build build-debug build-asan
