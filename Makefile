@@ -10,6 +10,8 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
 # Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
 # from npm, which never downloads a browser of its own).
 TEST_PACKAGES := curl chromium
+# Extra packages `make fuzz` needs: clang and its libFuzzer/sanitizer runtime.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
 
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= var/data
@@ -45,6 +47,14 @@ asan: test-deps
 
 bench: build
 	scripts/bench.sh
+
+# libFuzzer targets (tests/fuzz/README.md), built with clang in build-fuzz/, FUZZ_SECONDS each.
+# Fails if any target crashes. `make test` replays the committed inputs without clang.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: deps
+	@scripts/install-deps.sh $(FUZZ_PACKAGES)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 # The crash-safety test with many more kill -9 cycles than make test runs (SOAK_KILLS).
 SOAK_KILLS ?= 200

@@ -16,9 +16,19 @@
  *   ack        {client_msg_id, channel, seq, ts}
  *   outbox     [entries]               whenever pending sends change (persist it to survive reloads)
  *   send-failed entry                  a send the server refused for good (entry.error)
- *   typing / presence / <any other server push op>   the event object as received
+ *   hold       {channel, hold}         a send hold began or ended (hold: {code, message, until} or
+ *                                      null); see hold()
+ *   kicked     {channel, by}           staff removed us from a channel: it is no longer rejoined
+ *   advocate   {user, advocate}        a user's advocate flag changed: ours (then client.user.advocate
+ *                                      follows), or anyone's on a staff connection
+ *   edited / deleted / reaction / helpful / solved / channel_updated, typing / presence /
+ *   <any other server push op>         the event object as received
  *   error      {code, message}         server errors without a request id, transport trouble
- *   fatal      {code, reason}          banned (4403): no more reconnects
+ *   fatal      {code, reason, message?, retry_after_ms?}  banned (4403): no more reconnects;
+ *                                      message / retry_after_ms from the server's `banned` error
+ *
+ * Pure helpers for the UI (exported with the class): threadRoot, canMarkAnswer, applyLifecycle,
+ * Marks (helpful marks and accepted answers), formatWait.
  */
 (function (root, factory) {
   if (typeof module === 'object' && module.exports) module.exports = factory();
@@ -28,7 +38,12 @@
 
   const WS_OPEN = 1;
   // Send errors worth retrying by themselves after `retry_after_ms`; others need the user.
-  const RETRYABLE = new Set(['rate_limited', 'slow_mode']);
+  // (`slow_mode` and `muted` are the user's business: the UI shows them with a countdown and
+  // keeps the text, and nothing is resent by itself, not even after a reconnect or a reload.)
+  const RETRYABLE = new Set(['rate_limited']);
+  // Send errors that put the conversation on hold for the user (see ParleyClient.hold()).
+  const HOLDS = new Set(['muted', 'slow_mode']);
+  const MAX_THREAD_DEPTH = 32; // as the server's advocacy engine
 
   /** Delay before reconnect attempt `attempt` (0-based): exponential, capped, "equal jitter":
    *  uniformly in [cap/2, cap] where cap = min(max, base * factor^attempt). */
@@ -67,6 +82,117 @@
     if (c && c.randomUUID) return c.randomUUID(); // secure contexts only
     if (c && c.getRandomValues) return Array.from(c.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
     return 'm' + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  }
+
+  const isStaffRole = (role) => role === 'staff' || role === 'admin';
+
+  /**
+   * The question a reply belongs to. `get(seq)` returns a loaded message or undefined.
+   * Follows `reply_to` (at most 32 hops, like the server) to a top-level message. Returns
+   * {root} (the question), {missing: seq} when a link is not loaded yet (fetch it and ask
+   * again), or null when `seq` is not an answer: top-level itself, a deleted link, or too deep.
+   */
+  function threadRoot(seq, get, maxDepth) {
+    const m = get(seq);
+    if (!m) return { missing: seq };
+    if (!m.reply_to || m.deleted) return null;
+    let at = m.reply_to;
+    for (let hop = 0; hop < (maxDepth || MAX_THREAD_DEPTH); hop++) {
+      const p = get(at);
+      if (!p) return { missing: at };
+      if (p.deleted) return null;
+      if (!p.reply_to) return { root: p };
+      at = p.reply_to;
+    }
+    return null;
+  }
+
+  /**
+   * Whether `me` may mark answer `m` helpful / accept it, mirroring the server's checks: a live
+   * reply in a support channel's question thread, by someone other than the asker and `me`;
+   * `me` must be the asker (the question's author) or staff. `root` is threadRoot(...).root.
+   */
+  function canMarkAnswer(m, root, me, kind) {
+    if (!m || !root || !me || kind !== 'support' || m.deleted || !m.reply_to || !m.seq) return false;
+    if (m.from.id === root.from.id || m.from.id === me.id) return false;
+    return me.id === root.from.id || isStaffRole(me.role);
+  }
+
+  /** A message after a lifecycle event (`edited`, `deleted`, `reaction`); a new object, or the
+   *  same one when the event does not apply. Reactions keep first-use order; count 0 drops. */
+  function applyLifecycle(m, ev) {
+    if (!m || !ev || ev.seq !== m.seq) return m;
+    if (ev.op === 'edited') {
+      if (m.deleted) return m;
+      return { ...m, text: ev.text, edited_at: ev.edited_at };
+    }
+    if (ev.op === 'deleted') {
+      const out = { ...m, text: '', deleted: true, deleted_by: ev.by, deleted_at: ev.deleted_at || Date.now() };
+      delete out.reactions;
+      return out;
+    }
+    if (ev.op === 'reaction') {
+      if (m.deleted) return m;
+      const list = (m.reactions || []).map((r) => ({ ...r }));
+      const i = list.findIndex((r) => r.emoji === ev.emoji);
+      if (ev.count > 0) {
+        if (i >= 0) list[i].count = ev.count; else list.push({ emoji: ev.emoji, count: ev.count });
+      } else if (i >= 0) list.splice(i, 1);
+      const out = { ...m, reactions: list };
+      if (!list.length) delete out.reactions;
+      return out;
+    }
+    return m;
+  }
+
+  /**
+   * Answer marks of one channel: who marked each answer helpful (from `helpful` events; a mark
+   * repeated by the same user counts once) and the accepted answer of each question (from
+   * `solved` events and from the `solved_seq` of questions in history and replays).
+   */
+  class Marks {
+    constructor() {
+      this.helpful = new Map(); // answer seq → Set(user ids)
+      this.solved = new Map(); // question seq → accepted answer seq
+    }
+    /** A message from history/replay/live: picks up `solved_seq` on questions. */
+    noteMessage(m) {
+      if (m && m.solved_seq && !m.reply_to) this.solved.set(m.seq, m.solved_seq);
+    }
+    /** A `helpful` event; true when it is a new mark. */
+    onHelpful(ev) {
+      let s = this.helpful.get(ev.seq);
+      if (!s) this.helpful.set(ev.seq, (s = new Set()));
+      if (s.has(ev.by)) return false;
+      s.add(ev.by);
+      return true;
+    }
+    /** A `solved` event; returns the previously accepted answer's seq (or 0). `seq` 0 means
+     *  the question is unsolved again (its accepted answer was deleted). */
+    onSolved(ev) {
+      const prev = this.solved.get(ev.question_seq) || 0;
+      if (ev.seq) this.solved.set(ev.question_seq, ev.seq);
+      else this.solved.delete(ev.question_seq);
+      return prev === ev.seq ? 0 : prev;
+    }
+    helpfulCount(seq) { const s = this.helpful.get(seq); return s ? s.size : 0; }
+    markedBy(seq, user) { const s = this.helpful.get(seq); return !!(s && s.has(user)); }
+    acceptedFor(question) { return this.solved.get(question) || 0; }
+    /** The question whose accepted answer is `seq`, or 0. */
+    questionOf(seq) {
+      for (const [q, a] of this.solved) if (a === seq) return q;
+      return 0;
+    }
+  }
+
+  /** "45 s", "4:05", "2 h 5 min", "3 days": how long until a hold ends. */
+  function formatWait(ms) {
+    const s = Math.max(0, Math.ceil(ms / 1000));
+    if (s < 60) return s + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+    if (s < 86400) { const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60); return hh + ' h' + (mm ? ' ' + mm + ' min' : ''); }
+    const d = Math.round(s / 86400);
+    return d + (d === 1 ? ' day' : ' days');
   }
 
   class Emitter {
@@ -108,7 +234,9 @@
       this.user = null;
       this.attempt = 0;
       this.channels = new Map();
-      this.outbox = (opts.outbox || []).map((e) => ({ ...e, state: 'pending', reqId: null }));
+      // A send refused for good stays refused after a reload: never resent by itself.
+      this.outbox = (opts.outbox || []).map((e) => ({ ...e, state: e.state === 'failed' ? 'failed' : 'pending', reqId: null }));
+      this._holds = new Map(); // channel → {code, message, until (ms or null = until lifted)}
       this.stats = { duplicates: 0, connects: 0 };
       this._requests = new Map();
       this._ackedSeq = new Map(); // "channel#seq" → client_msg_id of our acked sends
@@ -197,7 +325,11 @@
       if (this._stopped) return this._setState('closed', { code });
       if (code === 4403) {
         this._setState('failed', { code });
-        return this.emit('fatal', { code, reason });
+        const b = this._banned || {};
+        const fatal = { code, reason };
+        if (b.message) fatal.message = b.message;
+        if (b.retry_after_ms != null) fatal.retry_after_ms = b.retry_after_ms;
+        return this.emit('fatal', fatal);
       }
       if (code === 4401) this._refreshToken = true;
       this._scheduleReconnect(code);
@@ -287,7 +419,29 @@
         case 'pong': case 'ok': return;
         case 'error':
           if (m.code === 'unauthorized') this._refreshToken = true;
+          if (m.code === 'banned') this._banned = m; // the 4403 close follows
           return this.emit('error', m);
+        case 'kicked': {
+          // Not a ban, but the user left: do not rejoin by ourselves after a reconnect.
+          const ch = this.channels.get(m.channel);
+          if (ch) { ch.wanted = false; ch.joined = false; }
+          return this.emit('kicked', m);
+        }
+        case 'channel_updated': {
+          const ch = this.channels.get(m.channel);
+          if (ch && ch.info) {
+            const { op, ...fields } = m; // eslint-disable-line no-unused-vars
+            ch.info = { ...ch.info, ...fields };
+          }
+          if (!(m.slow_mode_s > 0)) this._clearHold(m.channel, 'slow_mode');
+          return this.emit('channel_updated', m);
+        }
+        case 'advocate': // ours, or (on staff connections) anyone's
+          if (this.user && m.user === this.user.id) {
+            this.user = { ...this.user, advocate: !!m.advocate };
+            this._flagFromEvent = true;
+          }
+          return this.emit('advocate', m);
         default: return this.emit(m.op, m);
       }
     }
@@ -327,6 +481,7 @@
     _accept(ch, m, live) {
       if (ch.seen.has(m.seq)) {
         if (live && ch.synthetic.delete(m.seq)) {
+          this._noteOwnFlag(m);
           this.emit('message', { ...m, client_msg_id: this._ackedSeq.get(ch.name + '#' + m.seq), replace: true });
         } else {
           this.stats.duplicates++;
@@ -336,9 +491,17 @@
       ch.seen.add(m.seq);
       if (live) {
         const cmid = this._ackedSeq.get(ch.name + '#' + m.seq);
+        if (cmid) this._noteOwnFlag(m);
         this.emit('message', cmid ? { ...m, client_msg_id: cmid } : m);
       }
       return true;
+    }
+
+    /** The server's echo of a send of ours shows our advocate flag as it is now (the welcome
+     *  does not say) — unless an `advocate` event already told us, which is newer. */
+    _noteOwnFlag(m) {
+      if (!this.user || !m.from || m.from.id !== this.user.id || this._flagFromEvent) return;
+      if (!!this.user.advocate !== !!m.from.advocate) this.user = { ...this.user, advocate: !!m.from.advocate };
     }
 
     // ---- channels ---------------------------------------------------------------------
@@ -413,6 +576,17 @@
       this._raw({ op: 'typing', channel });
     }
 
+    // ---- message lifecycle and answers (all resolve with the ok, reject with the error) ----
+    edit(channel, seq, text) { return this._request({ op: 'edit', channel, seq, text }); }
+    deleteMessage(channel, seq) { return this._request({ op: 'delete', channel, seq }); }
+    react(channel, seq, emoji) { return this._request({ op: 'react', channel, seq, emoji }); }
+    unreact(channel, seq, emoji) { return this._request({ op: 'unreact', channel, seq, emoji }); }
+    report(channel, seq, reason) { return this._request({ op: 'report', channel, seq, reason }); }
+    /** Marks an answer helpful (the asker or staff). */
+    helpful(channel, seq) { return this._request({ op: 'helpful', channel, seq }); }
+    /** Accepts an answer for its question (the asker or staff); accepting another moves it. */
+    solve(channel, seq) { return this._request({ op: 'solve', channel, seq }); }
+
     // ---- sending ----------------------------------------------------------------------
     /** Optimistic send: returns the outbox entry at once; `message` + `ack` (or
      *  `send-failed`) follow. Kept across reconnects and retried with the same client_msg_id. */
@@ -477,14 +651,46 @@
         // Stand-in until the server's own `message` event (which also carries from.advocate):
         // an ack repeated for a retried send is not followed by one unless we are joined.
         const u = this.user || {};
-        const m = { op: 'message', channel: ok.channel, seq: ok.seq, ts: ok.ts, from: { id: u.id, name: u.name, role: u.role, advocate: false }, text: e.text, client_msg_id: e.client_msg_id, synthetic: true };
+        const m = { op: 'message', channel: ok.channel, seq: ok.seq, ts: ok.ts, from: { id: u.id, name: u.name, role: u.role, advocate: !!u.advocate }, text: e.text, client_msg_id: e.client_msg_id, synthetic: true };
         if (e.reply_to) m.reply_to = e.reply_to;
         ch.seen.add(ok.seq);
         ch.synthetic.add(ok.seq);
         this.emit('message', m);
       }
       if (isDm(ok.channel) && !ch.wanted) { ch.wanted = true; this._join(ch); }
+      // A stored message proves no mute is in force there any more.
+      this._clearHold(ok.channel, 'muted');
+      // Slow mode: the next send would be refused for slow_mode_s; say so before it is.
+      const slow = ch.info && ch.info.slow_mode_s;
+      const u = this.user || {};
+      if (slow > 0 && u.role === 'customer' && e.kind !== 'dm') {
+        this._setHold(ok.channel, { code: 'slow_mode', message: `slow mode: one message every ${slow} s`, until: this._now() + slow * 1000 });
+      }
       this.emit('ack', { client_msg_id: e.client_msg_id, channel: ok.channel, seq: ok.seq, ts: ok.ts });
+    }
+
+    // ---- holds (muted / slow mode) ------------------------------------------------------
+    /** The hold on sending in `channel`: {code: 'muted'|'slow_mode', message, until} (until in
+     *  ms since the epoch, null = until staff lift it), or null. Learnt from refused sends (and,
+     *  for slow mode, from our own accepted ones); ends by itself at `until`, at an accepted
+     *  send (muted), or when the channel's slow mode is turned off. */
+    hold(channel) {
+      const h = this._holds.get(channel);
+      if (!h) return null;
+      if (h.until != null && h.until <= this._now()) { this._holds.delete(channel); return null; }
+      return h;
+    }
+
+    _setHold(channel, h) {
+      this._holds.set(channel, h);
+      this.emit('hold', { channel, hold: h });
+    }
+
+    _clearHold(channel, code) {
+      const h = this._holds.get(channel);
+      if (!h || (code && h.code !== code)) return;
+      this._holds.delete(channel);
+      this.emit('hold', { channel, hold: null });
     }
 
     _onSendError(e, err) {
@@ -498,6 +704,14 @@
       }
       e.state = 'failed';
       e.error = { code: err.code, message: err.message };
+      if (err.retry_after_ms != null) e.error.retry_after_ms = err.retry_after_ms;
+      if (HOLDS.has(err.code)) {
+        const channel = e.channel || (this.user && e.to ? dmChannel(this.user.id, e.to) : null);
+        if (channel) {
+          this._setHold(channel, { code: err.code, message: err.message,
+            until: err.retry_after_ms != null ? this._now() + err.retry_after_ms : null });
+        }
+      }
       this._outboxChanged();
       this.emit('send-failed', e);
     }
@@ -508,5 +722,6 @@
     }
   }
 
-  return { ParleyClient, backoffDelay, splitFrame, dmChannel, dmPeer, isDm, newMessageId };
+  return { ParleyClient, backoffDelay, splitFrame, dmChannel, dmPeer, isDm, newMessageId,
+    threadRoot, canMarkAnswer, applyLifecycle, Marks, formatWait, isStaffRole };
 });

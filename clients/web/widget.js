@@ -32,7 +32,8 @@
     for (const c of kids.flat()) if (c != null) el.append(c);
     return el;
   }
-  const svg = (d, extra) => `<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"${extra || ''}>${d}</svg>`;
+  // `extra` comes first: with a duplicate attribute the first one counts (e.g. width="26").
+  const svg = (d, extra) => `<svg${extra || ''} viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${d}</svg>`;
   const ICON = {
     chat: svg('<path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12z"/>', ' width="26" height="26"'),
     down: svg('<path d="m6 9 6 6 6-6"/>', ' width="26" height="26"'),
@@ -43,7 +44,23 @@
     reply: svg('<path d="M9 14 4 9l5-5"/><path d="M4 9h10a6 6 0 0 1 6 6v4"/>', ' width="15" height="15"'),
     star: svg('<path d="m12 3 2.8 5.7 6.2.9-4.5 4.4 1 6.2L12 17.3 6.5 20.2l1-6.2L3 9.6l6.2-.9z"/>', ' width="11" height="11" fill="currentColor" stroke="none"'),
     clock: svg('<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>', ' width="12" height="12"'),
+    smile: svg('<circle cx="12" cy="12" r="9"/><path d="M8.5 14a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01"/>', ' width="16" height="16"'),
+    more: svg('<circle cx="5" cy="12" r="1.2"/><circle cx="12" cy="12" r="1.2"/><circle cx="19" cy="12" r="1.2"/>', ' width="16" height="16"'),
+    thumb: svg('<path d="M7 11v9H4v-9zM7 11l4-8a2.5 2.5 0 0 1 2.5 2.5V9h5.2a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.5 20H7"/>', ' width="14" height="14"'),
+    check: svg('<path d="m5 12.5 4.5 4.5L19 7.5"/>', ' width="14" height="14" stroke-width="2.6"'),
+    edit: svg('<path d="M4 20h4L19 9l-4-4L4 16z"/><path d="m13.5 6.5 4 4"/>', ' width="16" height="16"'),
+    trash: svg('<path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13"/>', ' width="16" height="16"'),
+    flag: svg('<path d="M5 21V4M5 4h11l-2 4 2 4H5"/>', ' width="16" height="16"'),
+    lock: svg('<rect x="5" y="11" width="14" height="9" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/>', ' width="16" height="16"'),
+    archive: svg('<rect x="3" y="4" width="18" height="4" rx="1"/><path d="M5 8v11h14V8M10 12h4"/>', ' width="16" height="16"'),
+    pause: svg('<circle cx="12" cy="12" r="9"/><path d="M10 9v6M14 9v6"/>', ' width="16" height="16"'),
+    hourglass: svg('<path d="M6 3h12M6 21h12M7 3c0 5 10 5 10 9s-10 4-10 9M17 3c0 5-10 5-10 9"/>', ' width="16" height="16"'),
+    leave: svg('<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10"/>', ' width="30" height="30"'),
+    ban: svg('<circle cx="12" cy="12" r="9"/><path d="m5.6 5.6 12.8 12.8"/>', ' width="30" height="30"'),
   };
+  const REACTIONS = [['👍', 'thumbs up'], ['❤️', 'heart'], ['🙏', 'thank you'], ['🎉', 'celebrate'], ['😂', 'laughing']];
+  const REPORT_REASONS = ['Spam or advertising', 'Rude, abusive or harassing', 'Off-topic', 'Something else'];
+  const cap = (t) => String(t || '').replace(/^./, (ch) => ch.toUpperCase()).replace(/([^.!?])$/, '$1.');
   const initials = (name) => (String(name || '?').trim().split(/\s+/).slice(0, 2).map((p) => p[0]).join('') || '?').toUpperCase();
   function hue(id) {
     let x = 0;
@@ -85,6 +102,7 @@
     guest: 'parley:guest:' + ORIGIN,
     outbox: (sub) => `parley:outbox:${ORIGIN}:${sub}`,
     dms: (sub) => `parley:dms:${ORIGIN}:${sub}`,
+    mine: (sub) => `parley:mine:${ORIGIN}:${sub}`, // own reactions and helpful marks: the server tells counts only
   };
 
   let clientLib = null;
@@ -171,13 +189,98 @@ time{font-size:11.5px}
 .state{font-size:11.5px;color:var(--muted);display:flex;gap:6px;align-items:center;margin-top:2px}
 .state button{color:var(--brand);font-weight:600;text-decoration:underline}
 .msg.failed .state{color:#a1262b}
+.msg.mine .state{justify-content:flex-end;text-align:right;flex-wrap:wrap}
 .quote{display:block;text-align:left;font-size:12.5px;color:var(--muted);border-left:3px solid color-mix(in srgb,var(--brand) 45%,#fff);padding:1px 8px;margin:2px 0 4px;max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .quote b{color:var(--ink);font-weight:600}
-.acts{display:flex;gap:2px;opacity:0;height:0;overflow:visible;position:relative;top:-2px}
-.msg:hover .acts,.msg:focus-within .acts,.msg:focus .acts{opacity:1;height:auto}
-.act{font-size:12px;color:var(--muted);display:inline-flex;gap:4px;align-items:center;padding:2px 6px;border-radius:6px}
+.acts{position:absolute;top:-12px;right:6px;display:flex;gap:1px;padding:2px;background:#fff;border:1px solid var(--line);border-radius:10px;box-shadow:0 2px 8px rgba(16,24,40,.1);opacity:0;pointer-events:none;z-index:2;transition:opacity .12s}
+.msg.mine .acts{right:auto;left:6px}
+.msg:hover .acts,.msg:focus-within .acts,.msg:focus .acts,.msg.menu-open .acts{opacity:1;pointer-events:auto}
+.acts .act{width:28px;height:26px;justify-content:center;padding:0}
+.act{font-size:12px;color:var(--muted);display:inline-flex;gap:4px;align-items:center;padding:2px 6px;border-radius:7px}
 .act:hover{background:var(--soft);color:var(--ink)}
-@media (hover:none){.acts{opacity:1;height:auto}}
+@media (hover:none){.acts{position:static;opacity:1;pointer-events:auto;border:0;box-shadow:none;background:none;padding:0;margin-top:2px}.msg.mine .acts{align-self:flex-end}}
+.edited{font-size:11px;color:var(--muted)}
+.bubble.tomb{background:none;border:1px dashed #d0d5dd;color:var(--muted);font-style:italic;font-size:13px}
+.msg.mine .bubble.tomb{background:none;color:var(--muted)}
+.rx{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}
+.rx .act{border:1px solid var(--line);background:#fff;border-radius:999px;padding:1px 8px 1px 6px;font-size:12.5px;color:var(--ink);height:24px}
+.rx .act[aria-pressed="true"]{border-color:color-mix(in srgb,var(--brand) 55%,#fff);background:color-mix(in srgb,var(--brand) 9%,#fff);color:color-mix(in srgb,var(--brand) 80%,#000);font-weight:600}
+.rx .act .e{font-size:14px;line-height:1}
+.answer{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:5px}
+.mark{display:inline-flex;align-items:center;gap:5px;font-size:12.5px;font-weight:600;border:1px solid #d0d5dd;border-radius:999px;padding:3px 10px;background:#fff;color:var(--ink)}
+.mark:hover{border-color:var(--brand);color:var(--brand)}
+.mark.accept{border-color:#9bd3b3;color:#146c43}
+.mark.accept:hover{background:#ecf8f1;border-color:#146c43;color:#146c43}
+.pill{display:inline-flex;align-items:center;gap:4px;font-size:12px;font-weight:600;border-radius:999px;padding:2px 9px}
+.pill.helpful{background:#eef4ff;color:#3046a8}
+.tag-accepted{display:inline-flex;align-items:center;gap:4px;font-size:11.5px;font-weight:700;color:#146c43;margin:0 0 3px}
+.msg.accepted .bubble{background:#ecf8f1;color:var(--ink);box-shadow:inset 0 0 0 1.5px #5cb88a}
+.msg.mine.accepted .bubble{background:var(--brand);color:#fff;box-shadow:0 0 0 2px #fff,0 0 0 3.5px #5cb88a}
+.solution{display:flex;gap:8px;align-items:flex-start;text-align:left;margin-top:6px;padding:7px 10px;border-radius:12px;background:#ecf8f1;border:1px solid #bfe5cf;color:#0f5132;font-size:12.5px;max-width:100%}
+.solution:hover{border-color:#5cb88a}
+.solution .ck{flex:none;width:18px;height:18px;border-radius:50%;background:#1f8a55;color:#fff;display:grid;place-items:center;margin-top:1px}
+.solution span{min-width:0;overflow:hidden;text-overflow:ellipsis;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical}
+.editbox{width:100%;display:flex;flex-direction:column;gap:6px;background:#fff;border:1.5px solid var(--brand);border-radius:14px;padding:8px 10px}
+.editbox textarea{flex:none;width:100%;padding:2px 0;min-height:24px;max-height:160px}
+.msg.editing .acts{display:none}
+.msg.editing .content{align-items:stretch}
+.editbox .bar{display:flex;align-items:center;gap:8px;font-size:11.5px;color:var(--muted)}
+.editbox .bar span{flex:1}
+.btn{font-size:12.5px;font-weight:600;padding:5px 11px;border-radius:8px;border:1px solid #d0d5dd;background:#fff}
+.btn:hover{background:var(--soft)}
+.btn.primary,.btn.danger{border-color:transparent;color:#fff;padding:5px 12px}
+.btn.primary{background:var(--brand)}
+.btn.danger{background:#d92d20}
+.btn:disabled{opacity:.6;cursor:default}
+.ferr{color:#a1262b;font-size:12px;margin:0}
+.pop{position:absolute;z-index:20;background:#fff;border-radius:12px;box-shadow:0 10px 30px rgba(16,24,40,.2),0 0 0 1px rgba(16,24,40,.06);padding:4px;animation:pop .12s ease}
+.pop.picker{display:flex;gap:2px}
+.pop.picker button{width:38px;height:38px;border-radius:9px;font-size:21px;display:grid;place-items:center;transition:transform .1s}
+.pop.picker button:hover,.pop.picker button:focus-visible{background:var(--soft);transform:scale(1.12)}
+.pop.menu{min-width:170px;display:flex;flex-direction:column}
+.pop.menu button{display:flex;gap:10px;align-items:center;padding:8px 10px;border-radius:8px;font-size:13.5px;text-align:left}
+.pop.menu button:hover,.pop.menu button:focus-visible{background:var(--soft)}
+.pop.menu button.bad{color:#b42318}
+.scrim{position:absolute;inset:0;background:rgba(16,24,40,.36);z-index:30;display:flex;align-items:flex-end;animation:fade .15s ease}
+@keyframes fade{from{opacity:0}to{opacity:1}}
+.sheet{background:#fff;width:100%;border-radius:18px 18px 0 0;padding:18px 18px 16px;display:flex;flex-direction:column;gap:12px;box-shadow:0 -8px 30px rgba(16,24,40,.15);animation:up .18s ease;max-height:85%;overflow:auto}
+@keyframes up{from{transform:translateY(24px)}to{transform:none}}
+.sheet h3{margin:0;font-size:16px}
+.sheet p{margin:0;color:var(--muted);font-size:13px}
+.sheet .q{border-left:3px solid var(--line);padding:2px 10px;color:var(--ink);font-size:13px;white-space:pre-wrap;overflow-wrap:anywhere;max-height:66px;overflow:hidden}
+.sheet fieldset{border:0;margin:0;padding:0;display:flex;flex-direction:column;gap:6px}
+.sheet legend{font-weight:600;font-size:13px;margin-bottom:4px;padding:0}
+.opt{display:flex;gap:10px;align-items:center;border:1px solid var(--line);border-radius:10px;padding:8px 10px;font-weight:500;cursor:pointer}
+.opt:has(input:checked){border-color:var(--brand);background:color-mix(in srgb,var(--brand) 6%,#fff)}
+.opt input{width:auto;margin:0;accent-color:var(--brand)}
+.sheet textarea{display:block;width:100%;margin-top:10px;border:1px solid #d0d5dd;border-radius:10px;padding:8px 10px;min-height:60px;max-height:120px}
+.sheet textarea:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--brand) 25%,#fff)}
+.sheet .btns{display:flex;justify-content:flex-end;gap:8px}
+.sheet .btns .btn{padding:8px 14px;font-size:13.5px}
+.toast{position:absolute;left:14px;right:14px;bottom:96px;z-index:25;background:var(--ink);color:#fff;border-radius:12px;padding:10px 12px;font-size:13px;display:flex;gap:10px;align-items:center;box-shadow:0 8px 24px rgba(16,24,40,.25);animation:up .2s ease}
+.toast.bad{background:#b42318}
+.toast.celebrate{background:linear-gradient(135deg,#fff7e0,#ffe9b3);color:#5c3d00;border:1px solid #f5d37a;align-items:flex-start;padding:12px 12px 12px 14px}
+.toast.celebrate .medal{flex:none;width:34px;height:34px;border-radius:50%;background:linear-gradient(135deg,#f7b928,#e08a00);color:#fff;display:grid;place-items:center;box-shadow:0 2px 6px rgba(224,138,0,.4)}
+.toast.celebrate b{display:block;font-size:14px}
+.toast .grow{flex:1;min-width:0}
+.toast .ibtn{width:26px;height:26px;color:inherit;opacity:.7}
+.notice{display:flex;gap:9px;align-items:flex-start;font-size:12.5px;line-height:1.4;border-radius:10px;padding:8px 10px;margin-bottom:6px;background:var(--soft);color:var(--ink)}
+.notice svg{flex:none;margin-top:1px}
+.notice.warn{background:#fff4e5;color:#7a4100}
+.notice.bad{background:#fdecec;color:#8f1f24}
+.notice.ok{background:#e6f6ed;color:#0f5132}
+.notice .tick{font-variant-numeric:tabular-nums;font-weight:700;white-space:nowrap}
+.notice.flash{animation:nudge .35s ease}
+@keyframes nudge{0%,100%{transform:none}25%{transform:translateX(-4px)}75%{transform:translateX(4px)}}
+.hint{font-size:11.5px;color:var(--muted);display:flex;gap:5px;align-items:center;margin:-2px 0 4px}
+textarea:disabled{cursor:not-allowed}
+form.compose.closed .row{opacity:.55}
+.gone{flex:1;display:flex;flex-direction:column;align-items:center;justify-content:center;text-align:center;gap:10px;padding:30px 30px 40px}
+.gone .ico{width:64px;height:64px;border-radius:50%;display:grid;place-items:center;background:var(--soft);color:var(--muted);margin-bottom:4px}
+.gone.final .ico{background:#fdecec;color:#b42318}
+.gone h3{margin:0;font-size:18px;letter-spacing:-.01em}
+.gone p{margin:0;color:var(--muted);max-width:290px}
+.gone .primary{margin-top:8px}
 .typing{flex:none;height:22px;padding:0 18px;font-size:12px;color:var(--muted);display:flex;align-items:center;gap:6px}
 .dots{display:inline-flex;gap:3px}.dots i{width:5px;height:5px;border-radius:50%;background:currentColor;animation:blink 1.2s infinite}
 .dots i:nth-child(2){animation-delay:.2s}.dots i:nth-child(3){animation-delay:.4s}
@@ -258,6 +361,10 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.preview = h('button', { class: 'preview', type: 'button', hidden: true, onclick: () => this.open(this.preview.dataset.channel) });
       this.root.append(this.announcer, this.panel, this.preview, this.launcher);
       shadow.append(h('style', { text: STYLE }), this.root);
+      // a click anywhere else closes the reaction picker / message menu
+      shadow.addEventListener('pointerdown', (e) => {
+        if (this.pop && !this.pop.el.contains(e.target) && !this.pop.anchor.contains(e.target)) this.closePop();
+      }, true);
       document.body.append(this.host);
     }
 
@@ -325,14 +432,19 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       c.on('reset', (r) => this.onReset(r));
       c.on('message', (m) => this.onMessage(m));
       c.on('ack', (a) => this.onAck(a));
-      c.on('send-failed', (e) => {
-        this.renderPendingState(e);
-        this.say('Your message was not sent: ' + ((e.error && e.error.message) || 'refused'));
-      });
+      c.on('send-failed', (e) => this.onSendFailed(e));
       c.on('outbox', (list) => store.set(KEY.outbox(this.sub), list));
       c.on('typing', (t) => this.onTyping(t));
       c.on('presence', (p) => this.onPresence(p));
-      c.on('fatal', () => this.setBanner('You can no longer chat here.', 'bad'));
+      for (const op of ['edited', 'deleted', 'reaction']) c.on(op, (ev) => this.onLifecycle(ev));
+      c.on('helpful', (ev) => this.onHelpful(ev));
+      c.on('solved', (ev) => this.onSolved(ev));
+      c.on('advocate', (ev) => this.onAdvocate(ev));
+      c.on('channel_updated', (ev) => this.onChannelUpdated(ev));
+      c.on('kicked', (ev) => this.onKicked(ev));
+      c.on('hold', () => this.updateComposer());
+      c.on('fatal', (f) => this.onFatal(f));
+      this.mine = store.get(KEY.mine(this.sub)) || {};
       this.onlineHandler = () => c.reconnectNow();
       window.addEventListener('online', this.onlineHandler);
       this.visibilityHandler = () => {
@@ -347,6 +459,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     }
 
     destroy() {
+      clearInterval(this.tickTimer);
+      clearTimeout(this.toastTimer);
       if (this.client) this.client.close();
       if (this.onlineHandler) window.removeEventListener('online', this.onlineHandler);
       if (this.visibilityHandler) document.removeEventListener('visibilitychange', this.visibilityHandler);
@@ -422,7 +536,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     conv(key, kind, peer) {
       let c = this.convs.get(key);
       if (!c) {
-        c = { key, kind, peer: peer || null, msgs: new Map(), pending: new Map(), oldest: null, hasMore: true, loaded: false, loading: false, unread: 0, last: null, info: null, parents: new Map() };
+        c = { key, kind, peer: peer || null, msgs: new Map(), pending: new Map(), oldest: null, hasMore: true, loaded: false, loading: false, unread: 0, last: null, info: null, parents: new Map(),
+          marks: new this.lib.Marks(), fetching: new Map(), missing: new Set(), kicked: null };
         this.convs.set(key, c);
         if (kind === 'dm') this.saveDms();
       } else if (peer && (!c.peer || c.peer.name === c.peer.id)) {
@@ -489,14 +604,33 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     onJoined({ channel, info, resumed }) {
       const c = this.convs.get(channel) || this.conv(channel, this.lib.isDm(channel) ? 'dm' : 'channel', this.peerOf(channel));
       c.info = info;
+      const wasKicked = !!c.kicked;
+      c.kicked = null;
       if (channel === this.channel && this.view === 'conv' && this.active === channel) this.titleEl.textContent = this.channelTitle();
       if (!c.loaded && !c.loading && (channel === this.channel || channel === this.active)) this.loadInitial(c);
+      // Edits, deletions and reactions made while we were away are not replayed: reload what
+      // is on screen (the newest page) so it shows the messages as they are now.
+      else if (resumed && c.loaded && !c.loading && this.active === channel) this.refresh(c);
+      if (this.active === channel && this.view === 'conv') {
+        if (wasKicked) this.renderConv();
+        else this.updateComposer();
+      }
       this.updateSub();
+    }
+
+    async refresh(c) {
+      try {
+        const page = await this.client.history(c.key, { limit: PAGE });
+        this.mergePage(c, page, null);
+      } catch (e) { /* offline again: the next resume tries again */ }
     }
 
     onReset({ channel }) {
       const c = this.convs.get(channel);
       if (!c) return;
+      c.marks = new this.lib.Marks();
+      c.parents.clear();
+      c.missing.clear();
       c.msgs.clear();
       c.loaded = false;
       c.oldest = null;
@@ -517,6 +651,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const mine = m.from.id === this.me.id;
       const known = c.msgs.has(m.seq);
       c.msgs.set(m.seq, m);
+      c.marks.noteMessage(m);
+      if (mine && this.client.user) this.me = { ...this.me, advocate: !!this.client.user.advocate }; // the echo tells our flag
       c.last = { text: m.text, ts: m.ts, from: m.from.name };
       if (m.client_msg_id && c.pending.has(m.client_msg_id)) {
         c.pending.delete(m.client_msg_id);
@@ -546,6 +682,129 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     }
 
     mineSeq(c, seq) { const p = c.msgs.get(seq); return p && p.from.id === this.me.id; }
+
+    onSendFailed(e) {
+      const code = e.error && e.error.code;
+      const key = e.channel || (this.me && e.to ? this.lib.dmChannel(this.me.id, e.to) : null);
+      const c = key && this.convs.get(key);
+      // Slow mode is routine pacing: the text goes back into an empty composer, ready to send
+      // when the countdown ends (nothing is sent by itself). Other refusals stay in the list as
+      // "Not sent" with Retry / Edit / Discard.
+      if (code === 'slow_mode' && c && this.active === key && this.view === 'conv' && this.textarea && !this.textarea.value.trim()) {
+        this.client.discard(e.client_msg_id);
+        c.pending.delete(e.client_msg_id);
+        this.removePendingNode(e.client_msg_id);
+        this.textarea.value = e.text;
+        this.textarea.dispatchEvent(new Event('input'));
+        if (e.reply_to && c.msgs.has(e.reply_to)) this.setReply(c.msgs.get(e.reply_to));
+        this.textarea.focus();
+        this.updateComposer();
+        return;
+      }
+      this.renderPendingState(e);
+      this.say('Your message was not sent: ' + ((e.error && e.error.message) || 'refused'));
+    }
+
+    onLifecycle(ev) {
+      const c = this.convs.get(ev.channel);
+      if (!c) return;
+      for (const map of [c.msgs, c.parents]) {
+        const m = map.get(ev.seq);
+        if (m) map.set(ev.seq, this.lib.applyLifecycle(m, ev));
+      }
+      if (ev.op === 'reaction' && ev.count === 0) this.remember('r', `${c.key}#${ev.seq}#${ev.emoji}`, false);
+      if (ev.op === 'deleted') {
+        if (this.replyTo && this.replyTo.channel === c.key && this.replyTo.seq === ev.seq) this.setReply(null);
+        if (this.editing && this.editing.channel === c.key && this.editing.seq === ev.seq) this.editing = null;
+        if (this.pop && this.pop.li && this.pop.li.dataset.seq === String(ev.seq)) this.closePop();
+        const m = c.msgs.get(ev.seq);
+        if (m && c.last && c.last.ts === m.ts) c.last = { ...c.last, text: 'Message deleted' };
+      }
+      if (this.active !== c.key || this.view !== 'conv' || !this.list) return;
+      this.rerender(c, ev.seq);
+      if (ev.op !== 'reaction') {
+        // replies quoting it, and the question it is the accepted answer of
+        for (const li of this.list.querySelectorAll(`li[data-parent="${ev.seq}"]`)) this.rerender(c, Number(li.dataset.seq));
+        const q = c.marks.questionOf(ev.seq);
+        if (q) this.rerender(c, q);
+      }
+    }
+
+    onHelpful(ev) {
+      const c = this.convs.get(ev.channel);
+      if (!c || !c.marks.onHelpful(ev)) return;
+      if (this.me && ev.by === this.me.id) this.remember('h', `${c.key}#${ev.seq}`, true);
+      this.rerender(c, ev.seq);
+      const m = c.msgs.get(ev.seq);
+      if (m && this.me && m.from.id === this.me.id && ev.by !== this.me.id) this.say('Your answer was marked helpful.');
+    }
+
+    onSolved(ev) {
+      const c = this.convs.get(ev.channel);
+      if (!c) return;
+      const already = c.marks.acceptedFor(ev.question_seq) === ev.seq;
+      const prev = c.marks.onSolved(ev);
+      if (already) return;
+      for (const seq of [ev.question_seq, ev.seq, prev]) if (seq) this.rerender(c, seq);
+      // the other answers in that thread now offer "Accept instead"
+      if (this.active === c.key && this.list) {
+        for (const li of this.list.querySelectorAll('li[data-reply]')) {
+          const seq = Number(li.dataset.seq);
+          if (!seq || seq === ev.seq || seq === prev) continue;
+          const r = this.lib.threadRoot(seq, (s) => this.lookup(c, s));
+          if (r && r.root && r.root.seq === ev.question_seq) this.rerender(c, seq);
+        }
+      }
+      const m = this.lookup(c, ev.seq);
+      if (m && this.me && m.from.id === this.me.id) {
+        this.toast('Your answer was accepted. Thank you for helping!', 'ok');
+        this.say('Your answer was accepted as the solution.');
+      }
+    }
+
+    onAdvocate(ev) {
+      if (!this.me || ev.user !== this.me.id) return;
+      const was = !!this.me.advocate;
+      this.me = { ...this.me, advocate: !!ev.advocate };
+      if (!ev.advocate || was) return;
+      const sub = 'Your answers helped others in the community. From now on your messages carry the Advocate badge.';
+      this.toast('You’re a community advocate!', 'celebrate', sub);
+      this.say('You’re a community advocate! ' + sub);
+      if (!this.isOpen) {
+        this.preview.dataset.channel = this.channel;
+        this.preview.replaceChildren(h('span', { class: 'av', style: 'background:linear-gradient(135deg,#f7b928,#e08a00)', html: ICON.star.replace(/width="11" height="11"/, 'width="16" height="16"'), 'aria-hidden': 'true' }),
+          h('div', null, h('b', { text: 'You’re a community advocate!' }), h('span', { text: 'Thanks for helping others.' })));
+        this.preview.setAttribute('aria-label', 'You’re a community advocate! Open chat');
+        this.preview.hidden = false;
+      }
+    }
+
+    onChannelUpdated(ev) {
+      const c = this.convs.get(ev.channel);
+      if (!c) return;
+      const { op, ...fields } = ev; // eslint-disable-line no-unused-vars
+      c.info = { ...(c.info || {}), ...fields };
+      if (ev.channel === this.channel && this.active === this.channel && this.view === 'conv') this.titleEl.textContent = this.channelTitle();
+      if (this.active === c.key && this.view === 'conv') this.updateComposer();
+    }
+
+    onKicked(ev) {
+      const c = this.convs.get(ev.channel);
+      if (!c || c.kicked) return;
+      c.kicked = ev;
+      if (this.editing && this.editing.channel === c.key) this.editing = null;
+      if (this.active === c.key && this.view === 'conv') this.renderConv();
+      this.say(`You were removed from ${c.kind === 'dm' ? 'this conversation' : this.channelTitle()} by a moderator.`);
+    }
+
+    onFatal(f) {
+      this.fatal = { message: f.message || '', until: f.retry_after_ms != null ? Date.now() + f.retry_after_ms : null };
+      this.closePop();
+      if (this.sheet) this.sheet.close();
+      this.setBanner(null);
+      if (this.view !== 'onboard') this.renderConv();
+      this.say('You can no longer chat here. ' + (f.message ? cap(f.message) : ''));
+    }
 
     onAck(a) {
       for (const c of this.convs.values()) {
@@ -691,15 +950,24 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const c = this.activeConv();
       if (!c) return;
       this.view = 'conv';
+      this.closePop();
       const isDm = c.kind === 'dm';
       this.backBtn.hidden = !isDm;
-      this.inboxBtn.hidden = isDm || !this.client;
+      this.inboxBtn.hidden = isDm || !this.client || !!this.fatal;
       this.titleEl.textContent = isDm ? c.peer.name : this.channelTitle();
+      if (this.fatal || c.kicked) {
+        // No conversation to show: a notice takes its place.
+        this.list = this.scroller = this.olderBtn = this.startEl = this.jump = this.typingEl = this.textarea = this.replyEl = this.noticeEl = null;
+        this.body.replaceChildren(this.fatal ? this.finalNode() : this.kickedNode(c), h('p', { class: 'foot', text: 'Powered by Parley' }));
+        this.updateSub();
+        this.updateInboxDot();
+        return;
+      }
       this.olderBtn = h('button', { class: 'older', type: 'button', hidden: true, onclick: () => this.loadOlder(c) });
       this.startEl = h('p', { class: 'start', hidden: true });
       this.list = h('ol', { class: 'msgs', 'aria-label': isDm ? `Private conversation with ${c.peer.name}` : `Messages in ${this.titleEl.textContent}`, onkeydown: (e) => this.onListKey(e), onfocusin: (e) => this.onListFocus(e) });
       this.jump = h('button', { class: 'jump', type: 'button', hidden: true, text: 'New messages ↓', onclick: () => this.scrollToEnd(true) });
-      this.scroller = h('div', { class: 'scroll', onscroll: () => this.onScroll() }, this.olderBtn, this.startEl, this.list, this.jump);
+      this.scroller = h('div', { class: 'scroll', onscroll: () => { this.onScroll(); this.closePop(); } }, this.olderBtn, this.startEl, this.list, this.jump);
       this.typingEl = h('div', { class: 'typing', 'aria-hidden': 'true' });
       this.body.replaceChildren(this.scroller, this.typingEl, this.renderComposer(c), h('p', { class: 'foot', text: 'Powered by Parley' }));
       for (const seq of [...c.msgs.keys()].sort((a, b) => a - b)) this.insertNode(c.msgs.get(seq), false);
@@ -708,7 +976,36 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.renderTyping();
       this.updateSub();
       this.updateInboxDot();
+      this.updateComposer();
       this.scrollToEnd();
+    }
+
+    kickedNode(c) {
+      const where = c.kind === 'dm' ? 'this conversation' : this.channelTitle();
+      const btn = h('button', { class: 'primary', type: 'button', text: 'Rejoin the conversation', onclick: async () => {
+        btn.disabled = true;
+        btn.textContent = 'Rejoining…';
+        try {
+          await this.client.join(c.key);
+          c.kicked = null;
+          if (this.active === c.key) { this.renderConv(); this.focusDefault(); }
+        } catch (e) {
+          btn.disabled = false;
+          btn.textContent = 'Rejoin the conversation';
+          this.say(this.errorText(e, 'Could not rejoin'));
+        }
+      } });
+      return h('div', { class: 'gone', role: 'status' }, h('div', { class: 'ico', html: ICON.leave, 'aria-hidden': 'true' }),
+        h('h3', { text: 'You were removed from the conversation' }),
+        h('p', { text: `A moderator removed you from ${where}. You are welcome to come back; please keep to the community guidelines.` }), btn);
+    }
+
+    finalNode() {
+      const f = this.fatal;
+      return h('div', { class: 'gone final', role: 'alert' }, h('div', { class: 'ico', html: ICON.ban, 'aria-hidden': 'true' }),
+        h('h3', { text: 'You can no longer chat here' }),
+        h('p', { text: f.message ? cap(f.message) : 'Your access to this community has been removed.' }),
+        h('p', { text: f.until ? `This ends ${fmtDay.format(new Date(f.until))}.` : 'If you think this is a mistake, please contact the site’s support team.' }));
     }
 
     renderComposer(c) {
@@ -716,23 +1013,103 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const ta = h('textarea', { rows: '1', 'aria-label': isDm ? `Message ${c.peer.name} privately` : `Message ${this.titleEl.textContent}`, placeholder: isDm ? `Write to ${c.peer.name}…` : 'Write a message…', maxlength: '4000' });
       const send = h('button', { class: 'sendb', type: 'submit', 'aria-label': 'Send', title: 'Send (Enter)', html: ICON.send, disabled: true });
       this.replyEl = h('div', { class: 'replying', hidden: true });
-      const grow = () => { ta.style.height = 'auto'; ta.style.height = Math.min(ta.scrollHeight, 120) + 'px'; send.disabled = !ta.value.trim(); };
+      this.noticeEl = h('div', { class: 'notice', hidden: true, id: 'p-notice' });
+      this.hintEl = h('div', { class: 'hint', hidden: true });
+      this.noticeKey = null;
+      const grow = () => { ta.style.height = 'auto'; ta.style.height = Math.min(ta.scrollHeight, 120) + 'px'; send.disabled = !ta.value.trim() || this.sendBlocked(c); };
       ta.addEventListener('input', () => { grow(); if (ta.value.trim() && this.client) this.client.typing(c.key); });
       ta.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
         if (e.key === 'Escape' && this.replyTo) { e.stopPropagation(); this.setReply(null); }
+        if (e.key === 'ArrowUp' && !ta.value && !this.replyTo) { // edit your last message, as in most chat apps
+          const last = [...c.msgs.values()].filter((m) => this.me && m.from.id === this.me.id && !m.deleted && !m.synthetic).pop();
+          if (last) { e.preventDefault(); this.startEdit(c, last); }
+        }
       });
       const form = h('form', { class: 'compose', onsubmit: (e) => {
         e.preventDefault();
         const text = ta.value;
         if (!text.trim() || !this.client) return;
+        if (this.sendBlocked(c)) { this.nudgeNotice(); return; } // the text stays where it is
         this.sendText(c, text);
         ta.value = '';
         grow();
         ta.focus();
-      } }, this.replyEl, h('div', { class: 'row' }, ta, send));
+      } }, this.noticeEl, this.replyEl, h('div', { class: 'row' }, ta, send), this.hintEl);
       this.textarea = ta;
+      this.sendBtn = send;
+      this.composeForm = form;
+      this.grow = grow;
       return form;
+    }
+
+    /** Why the active conversation cannot post right now: {kind, icon, text, tick?, closed, block}. */
+    composerState(c) {
+      const info = c.info || {};
+      const staff = this.lib.isStaffRole(this.me && this.me.role);
+      if (info.archived) return { key: 'archived', kind: '', icon: ICON.archive, text: 'This conversation is archived. You can still read it, but nobody can post here any more.', closed: true };
+      if (info.locked && !staff) return { key: 'locked', kind: 'warn', icon: ICON.lock, text: 'This conversation is locked for now: only the team can post. You can still read along.', closed: true };
+      const hold = this.client && this.client.hold(c.key);
+      if (hold && hold.code === 'muted') {
+        return hold.until != null
+          ? { key: 'muted-timed:' + hold.message, kind: 'bad', icon: ICON.pause, text: cap(hold.message) + ' You can post again in ', until: hold.until, block: true }
+          : { key: 'muted:' + hold.message, kind: 'bad', icon: ICON.pause, text: cap(hold.message) + ' A moderator has to lift it before your messages go through.' };
+      }
+      if (hold && hold.code === 'slow_mode') return { key: 'slow', kind: 'warn', icon: ICON.hourglass, text: 'Slow mode is on. You can send your next message in ', until: hold.until, block: true };
+      if (c.muteEnded) return { key: 'mute-ended', kind: 'ok', icon: ICON.check, text: 'Your mute has ended. You can post again.' };
+      return null;
+    }
+
+    sendBlocked(c) { const st = this.composerState(c); return !!(st && (st.closed || st.block)); }
+
+    nudgeNotice() {
+      if (!this.noticeEl || this.noticeEl.hidden) return;
+      this.noticeEl.classList.remove('flash');
+      void this.noticeEl.offsetWidth; // restart the animation
+      this.noticeEl.classList.add('flash');
+      this.say(this.noticeEl.textContent);
+    }
+
+    /** Shows why posting is off or on hold (with a live countdown) and enables the composer
+     *  accordingly; runs on every change and once a second while a countdown is shown. */
+    updateComposer() {
+      const c = this.activeConv();
+      if (!c || !this.textarea || !this.noticeEl || this.view !== 'conv') { clearInterval(this.tickTimer); return; }
+      const prevKey = this.noticeKey;
+      let st = this.composerState(c);
+      if (!st && prevKey && prevKey.startsWith('muted')) { // the mute ran out (or a send went through)
+        c.muteEnded = true;
+        st = this.composerState(c);
+      }
+      const key = st ? st.key : null;
+      const ta = this.textarea, send = this.sendBtn, n = this.noticeEl;
+      if (key !== prevKey) {
+        this.noticeKey = key;
+        n.hidden = !st;
+        n.className = 'notice' + (st && st.kind ? ' ' + st.kind : '');
+        n.replaceChildren(...(st ? [h('span', { html: st.icon, 'aria-hidden': 'true' }),
+          h('span', null, st.text, st.until != null ? h('span', { class: 'tick' }) : null)] : []));
+        if (st) this.say(n.textContent + (st.until != null ? this.lib.formatWait(st.until - Date.now()) : ''));
+        if (key === 'mute-ended') setTimeout(() => { c.muteEnded = false; this.updateComposer(); }, 8000);
+      }
+      const tick = n.querySelector('.tick');
+      if (tick && st) tick.textContent = this.lib.formatWait(st.until - Date.now()) + '.';
+      const closed = !!(st && st.closed);
+      ta.disabled = closed;
+      ta.setAttribute('aria-describedby', st ? 'p-notice' : '');
+      if (closed) ta.placeholder = 'Posting is turned off here';
+      else if (ta.placeholder === 'Posting is turned off here') ta.placeholder = c.kind === 'dm' ? `Write to ${c.peer.name}…` : 'Write a message…';
+      this.composeForm.classList.toggle('closed', closed);
+      send.disabled = closed || !!(st && st.block) || !ta.value.trim();
+      // quiet hints for what is on without holding anyone back
+      const info = c.info || {};
+      const staff = this.lib.isStaffRole(this.me && this.me.role);
+      const hint = !st && info.slow_mode_s > 0 && !staff && c.kind !== 'dm' ? [ICON.hourglass, `Slow mode: one message every ${this.lib.formatWait(info.slow_mode_s * 1000)}`]
+        : !st && info.locked && staff ? [ICON.lock, 'Locked: only staff can post here'] : null;
+      this.hintEl.hidden = !hint;
+      this.hintEl.replaceChildren(...(hint ? [h('span', { html: hint[0], 'aria-hidden': 'true' }), hint[1]] : []));
+      clearInterval(this.tickTimer);
+      if (st && st.until != null) this.tickTimer = setInterval(() => this.updateComposer(), 1000);
     }
 
     sendText(c, text) {
@@ -745,7 +1122,9 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       }
       this.setReply(null);
       c.pending.set(e.client_msg_id, e);
-      if (this.active === c.key) { this.list.append(this.pendingNode(e)); this.scrollToEnd(true); }
+      c.muteEnded = false;
+      if (this.active === c.key && this.list) { this.list.append(this.pendingNode(e)); this.scrollToEnd(true); }
+      this.updateComposer();
     }
 
     setReply(m) {
@@ -755,7 +1134,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.replyEl.replaceChildren(...(m ? [h('span', { html: ICON.reply, 'aria-hidden': 'true', style: 'flex:none' }),
         h('span', null, 'Replying to ', h('b', { text: m.from.name }), ': ' + snippet(m.text, 60)),
         h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Cancel reply', html: ICON.close, onclick: () => { this.setReply(null); this.textarea.focus(); } })] : []));
-      if (m) this.textarea.focus();
+      if (m && this.textarea && !this.textarea.disabled) this.textarea.focus();
     }
 
     // -- message nodes --
@@ -763,6 +1142,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const mine = this.me && m.from.id === this.me.id;
       const role = m.from.role;
       const c = this.convs.get(m.channel);
+      const live = !!(c && m.seq && !m.deleted);
       const badges = [];
       if (role === 'staff' || role === 'admin') badges.push(h('span', { class: 'badge staff', text: role === 'admin' ? 'Admin' : 'Staff' }));
       if (role === 'bot') badges.push(h('span', { class: 'badge bot', text: 'Bot' }));
@@ -771,36 +1151,416 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         : c && c.kind === 'dm' ? h('span', { class: 'name', text: m.from.name })
           : h('button', { class: 'name', type: 'button', tabindex: '-1', title: `Message ${m.from.name} privately`, 'aria-label': `${m.from.name}, message privately`, text: m.from.name, onclick: () => this.openDm({ id: m.from.id, name: m.from.name }) });
       const d = new Date(m.ts);
-      const meta = h('div', { class: 'meta' }, name, badges, h('time', { datetime: d.toISOString(), title: fmtFull.format(d), text: when(m.ts) }));
+      const meta = h('div', { class: 'meta' }, name, badges, h('time', { datetime: d.toISOString(), title: fmtFull.format(d), text: when(m.ts) }),
+        m.edited_at && !m.deleted ? h('span', { class: 'edited', title: 'Edited ' + fmtFull.format(new Date(m.edited_at)), text: '(edited)' }) : null);
+      const info = live ? this.answerInfo(c, m) : null;
+      const accepted = live && c.marks.questionOf(m.seq) !== 0;
+      let body, editing = false;
+      if (m.deleted) {
+        body = h('div', { class: 'bubble tomb', text: m.deleted_by && m.deleted_by !== m.from.id ? 'Message removed by a moderator' : 'Message deleted' });
+      } else if (live && this.editing && this.editing.channel === m.channel && this.editing.seq === m.seq) {
+        body = this.editBox(c, m);
+        editing = true;
+      } else {
+        body = h('div', { class: 'bubble', dir: 'auto' }, linkify(m.text));
+      }
       const acts = [];
-      if (c && c.kind !== 'dm') acts.push(h('button', { class: 'act', type: 'button', tabindex: '-1', 'aria-label': `Reply to ${m.from.name}`, html: ICON.reply, onclick: () => this.setReply(m) }, 'Reply'));
-      // Helpful / solved / report buttons go here once the server supports them (issue 7).
-      const li = h('li', { class: 'msg' + (mine ? ' mine' : ''), tabindex: '-1', 'data-seq': String(m.seq), 'data-from': m.from.id, 'data-ts': String(m.ts), 'data-reply': m.reply_to ? '1' : null },
+      if (live) {
+        acts.push(h('button', { class: 'act', type: 'button', tabindex: '-1', title: 'React', 'aria-label': `React to ${mine ? 'your' : m.from.name + '’s'} message`, 'aria-haspopup': 'true', html: ICON.smile, onclick: (e) => this.openPicker(e.currentTarget, c, m) }));
+        if (c.kind !== 'dm') acts.push(h('button', { class: 'act', type: 'button', tabindex: '-1', title: 'Reply', 'aria-label': `Reply to ${m.from.name}`, html: ICON.reply, onclick: () => this.setReply(m) }));
+        acts.push(h('button', { class: 'act', type: 'button', tabindex: '-1', title: 'More', 'aria-label': `More actions for ${mine ? 'your' : m.from.name + '’s'} message`, 'aria-haspopup': 'menu', html: ICON.more, onclick: (e) => this.openMenu(e.currentTarget, c, m) }));
+      }
+      const li = h('li', { class: 'msg' + (mine ? ' mine' : '') + (m.deleted ? ' deleted' : '') + (accepted ? ' accepted' : '') + (editing ? ' editing' : ''), tabindex: '-1', 'data-seq': String(m.seq), 'data-from': m.from.id, 'data-adv': m.from.advocate ? '1' : null, 'data-ts': String(m.ts), 'data-reply': m.reply_to ? '1' : null, 'data-parent': m.reply_to ? String(m.reply_to) : null },
         this.avatar(m.from.id, m.from.name),
         h('div', { class: 'content' }, meta, m.reply_to ? this.quoteNode(c, m.reply_to) : null,
-          h('div', { class: 'bubble', dir: 'auto' }, linkify(m.text)),
-          acts.length ? h('div', { class: 'acts' }, acts) : null));
+          accepted ? h('div', { class: 'tag-accepted' }, h('span', { html: ICON.check, 'aria-hidden': 'true' }), 'Accepted answer') : null,
+          body,
+          live ? this.reactionsNode(c, m) : null,
+          live ? this.answerNode(c, m, info, accepted) : null,
+          live && !m.reply_to ? this.solutionNode(c, m) : null),
+        acts.length ? h('div', { class: 'acts' }, acts) : null);
       return li;
+    }
+
+    /** Loads one message that is not on screen (a quoted parent, a thread root, an accepted
+     *  answer); resolves with it or null. Remembered in c.parents; asked for once. */
+    fetchMsg(c, seq) {
+      if (c.fetching.has(seq)) return c.fetching.get(seq);
+      const known = c.msgs.get(seq) || c.parents.get(seq);
+      if (known) return Promise.resolve(known);
+      if (c.missing.has(seq) || !this.client) return Promise.resolve(null);
+      const p = this.client.history(c.key, { before: seq + 1, limit: 1 }).then((page) => {
+        const got = page.all.find((x) => x.seq === seq) || null;
+        if (got) { c.parents.set(seq, got); c.marks.noteMessage(got); } else c.missing.add(seq);
+        return got;
+      }, () => null).finally(() => c.fetching.delete(seq));
+      c.fetching.set(seq, p);
+      return p;
+    }
+
+    lookup(c, seq) { return c.msgs.get(seq) || c.parents.get(seq); }
+
+    /** For a reply in a support channel: its question and whether we may mark it. */
+    answerInfo(c, m) {
+      const kind = c.info && c.info.kind;
+      if (kind !== 'support' || !m.reply_to || !this.me) return null;
+      const r = this.lib.threadRoot(m.seq, (s) => (s === m.seq ? m : this.lookup(c, s)));
+      if (!r) return null;
+      if (r.missing) {
+        if (!c.missing.has(r.missing)) this.fetchMsg(c, r.missing).then((got) => { if (got) this.rerender(c, m.seq); });
+        return null;
+      }
+      return { root: r.root, canMark: this.lib.canMarkAnswer(m, r.root, this.me, kind) };
+    }
+
+    answerNode(c, m, info, accepted) {
+      const n = c.marks.helpfulCount(m.seq);
+      const markedByMe = !!this.me && (c.marks.markedBy(m.seq, this.me.id) || this.remembered('h', `${c.key}#${m.seq}`));
+      const out = [];
+      const pill = (count) => h('span', { class: 'pill helpful', title: count > 1 ? `Marked helpful ${count} times` : 'Marked helpful' },
+        h('span', { html: ICON.thumb, 'aria-hidden': 'true' }), count > 1 ? `Helpful · ${count}` : 'Marked helpful');
+      if (info && info.canMark) {
+        if (markedByMe) out.push(pill(Math.max(n, 1)));
+        else {
+          out.push(h('button', { class: 'mark helpful', type: 'button', tabindex: '-1', 'aria-label': `Mark ${m.from.name}’s answer as helpful`, onclick: (e) => this.markHelpful(c, m, e.currentTarget) },
+            h('span', { html: ICON.thumb, 'aria-hidden': 'true' }), n ? `Helpful · ${n}` : 'Helpful'));
+        }
+        if (!accepted) {
+          const other = c.marks.acceptedFor(info.root.seq);
+          out.push(h('button', { class: 'mark accept', type: 'button', tabindex: '-1', 'aria-label': `Accept ${m.from.name}’s answer${other ? ' instead' : ''}`, onclick: (e) => this.acceptAnswer(c, m, e.currentTarget) },
+            h('span', { html: ICON.check, 'aria-hidden': 'true' }), other ? 'Accept instead' : 'Accept answer'));
+        }
+      } else if (n > 0) out.push(pill(n));
+      return out.length ? h('div', { class: 'answer' }, out) : null;
+    }
+
+    /** Under a question: its accepted answer, prominently, a click away. */
+    solutionNode(c, m) {
+      const seq = c.marks.acceptedFor(m.seq);
+      if (!seq) return null;
+      const a = this.lookup(c, seq);
+      if (!a) { this.fetchMsg(c, seq).then((got) => { if (got) this.rerender(c, m.seq); }); return null; }
+      if (a.deleted) return null;
+      const who = this.me && a.from.id === this.me.id ? 'you' : a.from.name;
+      return h('button', { class: 'solution', type: 'button', tabindex: '-1', 'aria-label': `Solved. Accepted answer by ${who}: ${snippet(a.text, 70)}. Show it`, onclick: () => this.jumpTo(seq) },
+        h('span', { class: 'ck', html: ICON.check, 'aria-hidden': 'true' }),
+        h('span', null, h('b', { text: `Solved · answer by ${who}: ` }), snippet(a.text, 120)));
+    }
+
+    reactionsNode(c, m) {
+      if (!m.reactions || !m.reactions.length) return null;
+      return h('div', { class: 'rx' }, m.reactions.map((r) => {
+        const on = this.remembered('r', `${c.key}#${m.seq}#${r.emoji}`);
+        const label = (REACTIONS.find((x) => x[0] === r.emoji) || [r.emoji, r.emoji])[1];
+        return h('button', { class: 'act', type: 'button', tabindex: '-1', 'aria-pressed': on ? 'true' : 'false', title: on ? 'Remove your reaction' : 'React with ' + label,
+          'aria-label': `${label}: ${r.count} ${r.count === 1 ? 'reaction' : 'reactions'}${on ? ', including yours' : ''}`, onclick: () => this.toggleReaction(c, m, r.emoji) },
+        h('span', { class: 'e', 'aria-hidden': 'true', text: r.emoji }), h('span', { 'aria-hidden': 'true', text: String(r.count) }));
+      }));
+    }
+
+    // Own reactions and helpful marks, remembered per user (the server reports counts only).
+    remembered(kind, key) { return !!(this.mine && this.mine[kind] && this.mine[kind].includes(key)); }
+    remember(kind, key, on) {
+      const list = (this.mine[kind] || []).filter((k) => k !== key);
+      if (on) list.push(key);
+      this.mine[kind] = list.slice(-400);
+      store.set(KEY.mine(this.sub), this.mine);
+    }
+
+    async markHelpful(c, m, btn) {
+      if (btn) btn.disabled = true;
+      try {
+        await this.client.helpful(c.key, m.seq);
+        this.remember('h', `${c.key}#${m.seq}`, true);
+        c.marks.onHelpful({ seq: m.seq, by: this.me.id });
+        this.rerender(c, m.seq);
+        this.say(`You marked ${m.from.name}’s answer as helpful.`);
+      } catch (e) {
+        if (btn) btn.disabled = false;
+        this.toast(this.errorText(e, 'Could not mark the answer'), 'bad');
+      }
+    }
+
+    async acceptAnswer(c, m, btn) {
+      if (btn) btn.disabled = true;
+      try {
+        const ok = await this.client.solve(c.key, m.seq);
+        if (ok && ok.question_seq) this.onSolved({ channel: c.key, question_seq: ok.question_seq, seq: m.seq });
+        this.say(`You accepted ${m.from.name}’s answer.`);
+        this.focusMsg(m.seq);
+      } catch (e) {
+        if (btn) btn.disabled = false;
+        this.toast(this.errorText(e, 'Could not accept the answer'), 'bad');
+      }
+    }
+
+    async toggleReaction(c, m, emoji) {
+      const key = `${c.key}#${m.seq}#${emoji}`;
+      const on = this.remembered('r', key);
+      try {
+        await (on ? this.client.unreact(c.key, m.seq, emoji) : this.client.react(c.key, m.seq, emoji));
+        this.remember('r', key, !on);
+        this.rerender(c, m.seq);
+      } catch (e) {
+        this.toast(this.errorText(e, 'Could not react'), 'bad');
+      }
+    }
+
+    errorText(e, what) {
+      if (e && e.code === 'disconnected') return 'You are offline. Try again once we are reconnected.';
+      if (e && e.code === 'muted') return cap(e.message || 'you are muted');
+      if (e && e.code === 'rate_limited') return 'Too many at once. Please wait a moment and try again.';
+      return `${what}: ${(e && e.message) || 'something went wrong'}.`.replace(/\.\.$/, '.');
+    }
+
+    /** Re-renders one message in place (after an edit, a mark, a reaction …). */
+    rerender(c, seq) {
+      if (!c || this.active !== c.key || this.view !== 'conv' || !this.list) return;
+      const m = c.msgs.get(seq);
+      const old = this.list.querySelector(`li[data-seq="${seq}"]`);
+      if (!m || !old) return;
+      const hadFocus = old.contains(this.shadow.activeElement);
+      this.insertNode(m, true);
+      if (hadFocus && !(this.editing && this.editing.seq === seq && this.editing.channel === c.key)) this.focusMsg(seq);
+    }
+
+    focusMsg(seq) {
+      const el = this.list && this.list.querySelector(`li[data-seq="${seq}"]`);
+      if (!el) return;
+      this.setActiveItem(el);
+      el.focus({ preventScroll: true });
     }
 
     quoteNode(c, seq) {
       const q = h('button', { class: 'quote', type: 'button', tabindex: '-1', onclick: () => this.jumpTo(seq) });
       const fill = (p) => {
+        if (p.deleted) {
+          q.replaceChildren(h('i', { text: 'In reply to a deleted message' }));
+          q.setAttribute('aria-label', 'In reply to a deleted message');
+          return;
+        }
         q.replaceChildren(h('b', { text: p.from.name }), ' ' + snippet(p.text, 70));
         q.setAttribute('aria-label', `In reply to ${p.from.name}: ${snippet(p.text, 70)}`);
       };
-      const p = c && (c.msgs.get(seq) || c.parents.get(seq));
+      const p = c && this.lookup(c, seq);
       if (p) fill(p);
       else {
         q.textContent = 'In reply to an earlier message';
-        if (c && this.client) {
-          this.client.history(c.key, { before: seq + 1, limit: 1 }).then((page) => {
-            const got = page.all.find((x) => x.seq === seq);
-            if (got) { c.parents.set(seq, got); fill(got); }
-          }, () => {});
-        }
+        if (c) this.fetchMsg(c, seq).then((got) => { if (got) fill(got); });
       }
       return q;
+    }
+
+    // -- reactions picker, message menu, sheets, toasts --
+    openPop(anchor, el, label) {
+      this.closePop();
+      const li = anchor.closest('li.msg');
+      el.setAttribute('aria-label', label);
+      const items = () => [...el.querySelectorAll('button')];
+      el.addEventListener('keydown', (e) => {
+        const list = items(), i = list.indexOf(this.shadow.activeElement);
+        const horizontal = el.classList.contains('picker');
+        if (e.key === 'Escape') { e.stopPropagation(); e.preventDefault(); this.closePop(true); }
+        else if (e.key === (horizontal ? 'ArrowRight' : 'ArrowDown')) { e.preventDefault(); list[(i + 1) % list.length].focus(); }
+        else if (e.key === (horizontal ? 'ArrowLeft' : 'ArrowUp')) { e.preventDefault(); list[(i - 1 + list.length) % list.length].focus(); }
+        else if (e.key === 'Home' || e.key === 'End') { e.preventDefault(); list[e.key === 'Home' ? 0 : list.length - 1].focus(); }
+        else if (e.key === 'Tab') { e.preventDefault(); this.closePop(true); }
+      });
+      this.panel.append(el);
+      const pr = this.panel.getBoundingClientRect(), ar = anchor.getBoundingClientRect();
+      const w = el.offsetWidth, ht = el.offsetHeight;
+      let top = ar.bottom - pr.top + 6;
+      if (top + ht > pr.height - 8) top = ar.top - pr.top - ht - 6;
+      const left = Math.max(8, Math.min(ar.right - pr.left - w, pr.width - w - 8));
+      el.style.top = Math.max(8, top) + 'px';
+      el.style.left = left + 'px';
+      if (li) li.classList.add('menu-open');
+      anchor.setAttribute('aria-expanded', 'true');
+      this.pop = { el, anchor, li };
+      const first = items()[0];
+      if (first) first.focus();
+    }
+
+    closePop(refocus) {
+      const p = this.pop;
+      if (!p) return;
+      this.pop = null;
+      p.el.remove();
+      if (p.li) p.li.classList.remove('menu-open');
+      p.anchor.setAttribute('aria-expanded', 'false');
+      if (refocus && p.anchor.isConnected) p.anchor.focus();
+    }
+
+    openPicker(anchor, c, m) {
+      if (this.pop && this.pop.anchor === anchor) return this.closePop(true);
+      const el = h('div', { class: 'pop picker', role: 'group' }, REACTIONS.map(([e, label]) => {
+        const on = this.remembered('r', `${c.key}#${m.seq}#${e}`);
+        return h('button', { type: 'button', title: on ? `Remove ${label}` : label, 'aria-label': on ? `Remove your ${label} reaction` : `React with ${label}`, 'aria-pressed': on ? 'true' : 'false', text: e,
+          onclick: () => { this.closePop(true); this.toggleReaction(c, m, e); } });
+      }));
+      this.openPop(anchor, el, 'Pick a reaction');
+    }
+
+    openMenu(anchor, c, m) {
+      if (this.pop && this.pop.anchor === anchor) return this.closePop(true);
+      const mine = this.me && m.from.id === this.me.id;
+      const item = (icon, text, fn, cls) => h('button', { type: 'button', role: 'menuitem', class: cls || null, onclick: () => { this.closePop(false); fn(); } },
+        h('span', { html: icon, 'aria-hidden': 'true' }), text);
+      const items = [];
+      if (mine) {
+        items.push(item(ICON.edit, 'Edit message', () => this.startEdit(c, m)));
+        items.push(item(ICON.trash, 'Delete message', () => this.confirmDelete(c, m), 'bad'));
+      } else {
+        if (c.kind !== 'dm') items.push(item(ICON.inbox, `Message ${m.from.name} privately`, () => this.openDm({ id: m.from.id, name: m.from.name })));
+        items.push(item(ICON.flag, 'Report message…', () => this.openReport(c, m), 'bad'));
+      }
+      this.openPop(anchor, h('div', { class: 'pop menu', role: 'menu' }, items), 'Message actions');
+    }
+
+    /** A modal bottom sheet inside the panel; returns {el, close}. */
+    openSheet(title, kids, focusSel) {
+      this.closePop();
+      if (this.sheet) this.sheet.close();
+      const back = this.shadow.activeElement;
+      const id = 'p-sheet-' + Date.now().toString(36);
+      const sheet = h('div', { class: 'sheet', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': id }, h('h3', { id, text: title }), kids);
+      const scrim = h('div', { class: 'scrim', onmousedown: (e) => { if (e.target === scrim) close(); } }, sheet);
+      const close = () => {
+        if (this.sheet !== api) return;
+        this.sheet = null;
+        scrim.remove();
+        if (back && back.isConnected) back.focus(); else this.focusDefault();
+      };
+      scrim.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape') { e.stopPropagation(); close(); return; }
+        if (e.key !== 'Tab') return;
+        const f = [...sheet.querySelectorAll('button:not(:disabled),input,textarea')];
+        const i = f.indexOf(this.shadow.activeElement);
+        if (e.shiftKey && i <= 0) { e.preventDefault(); f[f.length - 1].focus(); }
+        else if (!e.shiftKey && i === f.length - 1) { e.preventDefault(); f[0].focus(); }
+      });
+      const api = { el: sheet, close };
+      this.sheet = api;
+      this.panel.append(scrim);
+      const first = sheet.querySelector(focusSel || 'button');
+      if (first) first.focus();
+      return api;
+    }
+
+    confirmDelete(c, m) {
+      const err = h('p', { class: 'ferr', role: 'alert' });
+      const del = h('button', { class: 'btn danger', type: 'button', text: 'Delete', onclick: async () => {
+        del.disabled = true;
+        try {
+          await this.client.deleteMessage(c.key, m.seq);
+          sheet.close();
+          this.say('Message deleted.');
+        } catch (e) {
+          del.disabled = false;
+          err.textContent = this.errorText(e, 'Could not delete it');
+        }
+      } });
+      const sheet = this.openSheet('Delete this message?', [
+        h('p', { text: 'It will be removed for everyone in the conversation. This cannot be undone.' }),
+        h('div', { class: 'q', text: snippet(m.text, 200) }), err,
+        h('div', { class: 'btns' }, h('button', { class: 'btn', type: 'button', text: 'Cancel', onclick: () => sheet.close() }), del)], '.btn');
+    }
+
+    openReport(c, m) {
+      const err = h('p', { class: 'ferr', role: 'alert' });
+      const details = h('textarea', { id: 'p-rep-more', rows: '2', maxlength: '400', placeholder: 'Add details for the team (optional)' });
+      const radios = REPORT_REASONS.map((r, i) => h('label', { class: 'opt' }, h('input', { type: 'radio', name: 'p-reason', value: r, checked: i === 0 }), r));
+      const send = h('button', { class: 'btn primary', type: 'submit', text: 'Send report' });
+      const form = h('form', { onsubmit: async (e) => {
+        e.preventDefault();
+        const picked = form.querySelector('input[name="p-reason"]:checked');
+        const more = details.value.trim();
+        if (picked.value === 'Something else' && !more) { err.textContent = 'Please tell us what is wrong.'; details.focus(); return; }
+        const reason = (picked.value + (more ? ': ' + more : '')).slice(0, 500);
+        send.disabled = true;
+        try {
+          await this.client.report(c.key, m.seq, reason);
+          sheet.close();
+          this.toast('Thanks for letting us know. The team will review this message.', 'ok');
+        } catch (ex) {
+          send.disabled = false;
+          err.textContent = this.errorText(ex, 'Could not send the report');
+        }
+      } }, h('fieldset', null, h('legend', { text: 'What is wrong with it?' }), radios),
+      h('label', { for: 'p-rep-more', class: 'sr', text: 'Details' }), details, err,
+      h('div', { class: 'btns', style: 'margin-top:12px' }, h('button', { class: 'btn', type: 'button', text: 'Cancel', onclick: () => sheet.close() }), send));
+      const sheet = this.openSheet('Report this message', [
+        h('p', { text: `The team will take a look. ${m.from.name} is not told who reported it.` }),
+        h('div', { class: 'q', text: snippet(m.text, 200) }), form], 'input:checked');
+    }
+
+    toast(text, kind, sub) {
+      const celebrate = kind === 'celebrate';
+      if (!celebrate && kind !== 'bad' && this.toastEl && this.toastEl.isConnected && this.toastEl.classList.contains('celebrate')) {
+        this.toastNext = [text, kind, sub]; // after the celebration
+        return;
+      }
+      clearTimeout(this.toastTimer);
+      if (this.toastEl) this.toastEl.remove();
+      const el = h('div', { class: 'toast' + (kind === 'bad' ? ' bad' : celebrate ? ' celebrate' : ''), role: 'status' },
+        celebrate ? h('span', { class: 'medal', html: ICON.star.replace(/width="11" height="11"/, 'width="18" height="18"'), 'aria-hidden': 'true' }) : null,
+        h('div', { class: 'grow' }, celebrate ? h('b', { text }) : text, sub ? h('span', { text: sub }) : null),
+        h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Dismiss', html: ICON.close, onclick: () => { el.remove(); this.focusDefault(); } }));
+      this.toastEl = el;
+      this.panel.append(el);
+      this.toastTimer = setTimeout(() => {
+        el.remove();
+        const next = this.toastNext;
+        this.toastNext = null;
+        if (next && this.toastEl === el) this.toast(...next);
+      }, celebrate ? 9000 : 4500);
+    }
+
+    // -- editing --
+    startEdit(c, m) {
+      this.editing = { channel: c.key, seq: m.seq, draft: m.text };
+      this.rerender(c, m.seq);
+      const ta = this.list && this.list.querySelector(`li[data-seq="${m.seq}"] .editbox textarea`);
+      if (ta) { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); }
+    }
+
+    stopEdit(c, seq, refocus) {
+      this.editing = null;
+      this.rerender(c, seq);
+      if (refocus) this.focusMsg(seq);
+    }
+
+    editBox(c, m) {
+      const ed = this.editing;
+      const ta = h('textarea', { rows: '1', 'aria-label': 'Edit your message', maxlength: '4000' });
+      ta.value = ed.draft;
+      const err = h('p', { class: 'ferr', role: 'alert' });
+      const save = h('button', { class: 'btn primary', type: 'submit', text: 'Save' });
+      const grow = () => { ta.style.height = 'auto'; ta.style.height = Math.min(ta.scrollHeight, 160) + 'px'; };
+      requestAnimationFrame(grow);
+      ta.addEventListener('input', () => { ed.draft = ta.value; grow(); });
+      ta.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); this.stopEdit(c, m.seq, true); }
+        else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+        e.stopPropagation(); // not the list's arrow keys
+      });
+      const form = h('form', { class: 'editbox', onsubmit: async (e) => {
+        e.preventDefault();
+        const text = ta.value;
+        if (!text.trim()) { err.textContent = 'A message cannot be empty. Delete it instead?'; return; }
+        if (text === m.text) return this.stopEdit(c, m.seq, true);
+        save.disabled = true;
+        try {
+          await this.client.edit(c.key, m.seq, text);
+          this.stopEdit(c, m.seq, true);
+          this.say('Message edited.');
+        } catch (ex) {
+          save.disabled = false;
+          err.textContent = this.errorText(ex, 'Could not save');
+        }
+      } }, ta, err, h('div', { class: 'bar' }, h('span', { text: 'Enter to save · Esc to cancel' }),
+        h('button', { class: 'btn', type: 'button', text: 'Cancel', onclick: () => this.stopEdit(c, m.seq, true) }), save));
+      return form;
     }
 
     jumpTo(seq) {
@@ -834,11 +1594,23 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       if (e.state === 'failed') {
         st.replaceChildren(`Not sent: ${(e.error && e.error.message) || 'refused'}. `,
           h('button', { type: 'button', text: 'Retry', onclick: () => { this.client.retry(e.client_msg_id); this.renderPendingState(e); } }),
+          h('button', { type: 'button', text: 'Edit', title: 'Put the text back in the message box', onclick: () => this.unsend(e) }),
           h('button', { type: 'button', text: 'Discard', onclick: () => this.discard(e) }));
       } else {
         st.replaceChildren(h('span', { html: ICON.clock, 'aria-hidden': 'true' }),
           this.client && this.client.state === 'open' ? 'Sending…' : 'Waiting for connection…');
       }
+    }
+
+    /** A refused message goes back into the composer (when it is free) to be changed and sent anew. */
+    unsend(e) {
+      const ta = this.textarea;
+      if (!ta || ta.disabled) return;
+      if (ta.value.trim() && ta.value !== e.text) ta.value = ta.value.replace(/\s*$/, '\n') + e.text;
+      else ta.value = e.text;
+      this.discard(e);
+      ta.dispatchEvent(new Event('input'));
+      ta.focus();
     }
 
     discard(e) {
@@ -850,7 +1622,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
 
     removePendingNode(cmid) {
       const li = this.list && this.list.querySelector(`li[data-cmid="${CSS_escape(cmid)}"]`);
-      if (li) { if (li === document.activeElement || li.contains(this.shadow.activeElement)) this.textarea.focus(); li.remove(); }
+      if (li) { if ((li === this.shadow.activeElement || li.contains(this.shadow.activeElement)) && this.textarea) this.textarea.focus(); li.remove(); }
     }
 
     /** Inserts (or replaces) the node for a confirmed message, in seq order, before pending ones. */
@@ -876,7 +1648,9 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
 
     regroup(li) {
       const prev = li.previousElementSibling;
-      const same = prev && !li.dataset.reply && prev.dataset.from === li.dataset.from && Math.abs(Number(li.dataset.ts) - Number(prev.dataset.ts)) < GROUP_MS;
+      // a new badge (someone just became an advocate) starts a new group, so that it shows
+      const same = prev && !li.dataset.reply && prev.dataset.from === li.dataset.from && prev.dataset.adv === li.dataset.adv &&
+        Math.abs(Number(li.dataset.ts) - Number(prev.dataset.ts)) < GROUP_MS;
       li.classList.toggle('grouped', !!same);
     }
 
@@ -951,15 +1725,30 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     addPage(c, page, older) {
       c.hasMore = page.has_more;
       if (page.oldest != null && (c.oldest == null || page.oldest < c.oldest)) c.oldest = page.oldest;
-      const fresh = page.all.filter((m) => !c.msgs.has(m.seq));
-      for (const m of fresh) c.msgs.set(m.seq, m);
+      this.mergePage(c, page, older);
+    }
+
+    /** New messages of a history page go in; known ones are updated when the page shows
+     *  them changed (edited, deleted, reactions, accepted answer). */
+    mergePage(c, page, older) {
+      const fresh = [], changed = [];
+      const sig = (m) => JSON.stringify([m.text, m.edited_at, m.deleted, m.reactions, m.solved_seq]);
+      for (const m of page.all) {
+        c.marks.noteMessage(m);
+        const old = c.msgs.get(m.seq);
+        if (!old) { c.msgs.set(m.seq, m); fresh.push(m); }
+        else if (sig(old) !== sig(m)) { c.msgs.set(m.seq, m); changed.push(m.seq); }
+        if (c.parents.has(m.seq)) c.parents.set(m.seq, m);
+      }
       const last = page.all[page.all.length - 1];
       if (last && (!c.last || last.ts >= c.last.ts)) c.last = { text: last.text, ts: last.ts, from: last.from.name };
-      if (this.active !== c.key || this.view !== 'conv') return;
+      if (this.active !== c.key || this.view !== 'conv' || !this.scroller) return;
       const sc = this.scroller, h0 = sc.scrollHeight, top0 = sc.scrollTop;
+      const nearEnd = this.nearEnd();
       for (const m of fresh) this.insertNode(m, false);
-      if (older) sc.scrollTop = sc.scrollHeight - h0 + top0; // keep the reader where they were
-      else this.scrollToEnd();
+      for (const seq of changed) this.rerender(c, seq);
+      if (older === true) sc.scrollTop = sc.scrollHeight - h0 + top0; // keep the reader where they were
+      else if (older === false || nearEnd) this.scrollToEnd();
     }
 
     updatePaging() {

@@ -284,9 +284,23 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
 
 void Actions::resolve_report(const Identity& who, const protocol::ResolveReportCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
+  // Whether the author may be muted (the mute target rules) decides what the resolution says,
+  // so the report's author is read first, off the I/O threads.
+  hub_.read_async([this, who, c, done = std::move(done)]() mutable {
+    bool may_mute = true;
+    if (c.uphold && c.mute_s) {
+      auto rep = hub_.store().get_report(c.report_id);
+      may_mute = !rep || !staff_target_check(who, rep->author);
+    }
+    resolve_report_write(who, c, may_mute, std::move(done));
+  });
+}
+
+void Actions::resolve_report_write(const Identity& who, const protocol::ResolveReportCmd& c,
+                                   bool may_mute, Done done) {
   std::string resolution = c.uphold ? "upheld" : "dismissed";
   if (c.remove) resolution += "; message removed";
-  if (c.mute_s) resolution += "; author muted " + std::to_string(c.mute_s) + " s";
+  if (c.mute_s && may_mute) resolution += "; author muted " + std::to_string(c.mute_s) + " s";
   storage::WriteRequest req;
   req.op = storage::ResolveReport{c.report_id,
                                   c.uphold ? storage::ReportStatus::upheld
@@ -296,7 +310,7 @@ void Actions::resolve_report(const Identity& who, const protocol::ResolveReportC
   a.reason = c.uphold ? "uphold" : "dismiss";
   a.details = "{\"report_id\":" + std::to_string(c.report_id) +
               ",\"remove\":" + (c.remove ? "true" : "false") +
-              ",\"mute_s\":" + std::to_string(c.mute_s) + "}";
+              ",\"mute_s\":" + std::to_string(may_mute ? c.mute_s : 0) + "}";
   req.audit = std::move(a);
   write(std::move(req), [this, who, c](storage::Committed& r) {
     auto& op = std::get<storage::ResolveReport>(r.req.op);

@@ -66,6 +66,8 @@ class Actions {
   void write(storage::WriteRequest req, std::function<Outcome(storage::Committed&)> on_ok,
              Done done);
   void write_channel(storage::WriteRequest req, Done done);
+  void resolve_report_write(const Identity& who, const protocol::ResolveReportCmd& c,
+                            bool may_mute, Done done);
   std::optional<Outcome> staff_target_check(const Identity& who, const std::string& target);
   storage::AuditEntry audit(const Identity& who, std::string action) const;
 

@@ -51,6 +51,8 @@ AdvocacyService::AdvocacyService(Hub& hub, advocacy::Config cfg, bool enabled)
 
 AdvocacyService::~AdvocacyService() { stop(); }
 
+std::string fixed(double v, int digits);
+
 template <class F>
 void AdvocacyService::run(F&& f) {
   boost::asio::post(ioc_, std::forward<F>(f));
@@ -122,6 +124,24 @@ std::uint64_t AdvocacyService::question_of(const std::string& channel, std::uint
   return 0;
 }
 
+void AdvocacyService::clear_solution_if_accepted(const std::string& channel, std::uint64_t seq,
+                                                 std::uint64_t reply_to) {
+  // Walk up from the deleted message (tombstones keep reply_to) to its question.
+  std::uint64_t at = reply_to;
+  for (int depth = 0; at != 0 && depth < 32; ++depth) {
+    auto m = hub_.store().get_message(channel, at);
+    if (!m) return;
+    if (m->reply_to == 0) {
+      if (m->solved_seq != seq) return;
+      storage::WriteRequest req;
+      req.op = storage::SetSolved{channel, at, 0, {}};  // announced as solved with seq 0
+      hub_.store().submit(std::move(req));
+      return;
+    }
+    at = m->reply_to;
+  }
+}
+
 void AdvocacyService::on_committed(const storage::Committed& c) {
   if (!enabled_ || c.status != storage::WriteStatus::ok) return;
   std::visit(
@@ -140,8 +160,10 @@ void AdvocacyService::on_committed(const storage::Committed& c) {
         } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
           std::string author = op.result.from_id;
           bool removed_by_staff = op.as_moderator && author != op.by;
-          run([this, ch = op.channel, seq = op.seq, author, removed_by_staff] {
+          std::uint64_t reply_to = op.result.reply_to;
+          run([this, ch = op.channel, seq = op.seq, author, removed_by_staff, reply_to] {
             auto now = now_ms();
+            clear_solution_if_accepted(ch, seq, reply_to);
             engine_.on_message_removed(ch, seq, now);
             if (removed_by_staff) engine_.on_signal(author, advocacy::Engine::Signal::message_removed, now);
             flush();
@@ -314,7 +336,6 @@ void AdvocacyService::set_advocate(const Identity& who, const protocol::SetAdvoc
   });
 }
 
-namespace {
 // A JSON number with `digits` decimals (scores and shares are fractional).
 std::string fixed(double v, int digits) {
   char buf[64];
@@ -322,6 +343,7 @@ std::string fixed(double v, int digits) {
   return std::string(buf, r.ptr);
 }
 
+namespace {
 void write_breakdown(JsonWriter& w, const advocacy::Breakdown& b) {
   w.begin_object().field("user", b.user).field("name", b.name);
   w.key("score").raw(fixed(b.score, 2));
@@ -341,7 +363,7 @@ void AdvocacyService::advocates(std::size_t limit, std::function<void(std::strin
     std::string out;
     JsonWriter w(out);
     w.begin_object().field("window_days", engine_.config().window_days);
-    w.field("threshold", static_cast<std::int64_t>(engine_.config().threshold));
+    w.key("threshold").raw(fixed(engine_.config().threshold, 2));
     w.key("users").begin_array();
     for (const auto& b : engine_.ranked(limit, now)) write_breakdown(w, b);
     w.end_array().end_object();

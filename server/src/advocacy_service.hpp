@@ -55,6 +55,10 @@ class AdvocacyService {
   std::optional<advocacy::MessageFact> lookup(const std::string& channel, std::uint64_t seq);
   // The thread root (question seq) of `seq`, following reply_to; 0 if there is none.
   std::uint64_t question_of(const std::string& channel, std::uint64_t seq);
+  // If `seq` (deleted, a reply to `reply_to`) was its question's accepted answer, the
+  // question no longer has one.
+  void clear_solution_if_accepted(const std::string& channel, std::uint64_t seq,
+                                  std::uint64_t reply_to);
   // Writes out the engine's mutations and flag changes (on the service thread).
   void flush();
   void arm_tick();

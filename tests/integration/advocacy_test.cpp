@@ -100,6 +100,18 @@ TEST_F(AdvocacyTest, HelperBecomesAdvocateWithBadgeEventsAndBreakdown) {
     }
   }
   EXPECT_TRUE(found);
+  // Deleting the accepted answer leaves the question unsolved, in history too.
+  ok(*bo, {{"op", "join"}, {"channel", "help"}});
+  ok(*helper, {{"op", "delete"}, {"channel", "help"}, {"seq", a2}});
+  auto unsolved = bo->wait_for([&](const json::object& o) {
+    return str(o.at("op")) == "solved" && num(o.at("question_seq")) == q2 && num(o.at("seq")) == 0;
+  });
+  EXPECT_TRUE(unsolved);
+  if (!unsolved) for (auto& o : bo->seen()) std::cerr << "bo saw " << json::serialize(o) << "\n";
+  auto h2 = ok(*bo, {{"op", "history"}, {"channel", "help"}});
+  for (auto& v : h2.at("messages").as_array()) {
+    if (num(v.as_object().at("seq")) == q2) EXPECT_FALSE(v.as_object().contains("solved_seq"));
+  }
 }
 
 TEST_F(AdvocacyTest, MarksAreCheckedAndSelfAndStaffAnswersEarnNothing) {

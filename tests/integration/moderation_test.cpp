@@ -338,6 +338,22 @@ TEST_F(ModerationTest, ReportsUpheldAndDismissed) {
   EXPECT_EQ(user.at("mutes").as_array().size(), 1u);
 }
 
+TEST_F(ModerationTest, UpholdingAgainstStaffSkipsTheMuteAndSaysSo) {
+  auto staff = connect("sam", "staff");
+  auto admin = connect("ada", "admin");
+  auto bob = connect("bob");
+  auto s = post(*admin, "general", "an admin's message");
+  auto rep = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", s}, {"reason", "hmm"}});
+  auto r = ok(*staff, {{"op", "resolve_report"}, {"report_id", num(rep.at("report_id"))},
+                       {"action", "uphold"}, {"mute_s", 600}});
+  EXPECT_EQ(str(r.at("mute_skipped")), "staff cannot moderate staff or admins");
+  post(*admin, "general", "not muted");
+  auto q = http(server_->port(), "GET", "/api/reports?status=upheld", "", server_->token("sam", "staff"));
+  auto reports = json::parse(q.body);
+  auto& first = reports.as_object().at("reports").as_array().at(0).as_object();
+  EXPECT_EQ(str(first.at("resolution")), "upheld");
+}
+
 TEST_F(ModerationTest, StateAndAuditSurviveRestart) {
   {
     auto staff = connect("sam", "staff");
@@ -431,8 +447,18 @@ TEST(ModerationFilter, BlockAndMaskModes) {
       ASSERT_EQ(msgs.size(), 1u);
       EXPECT_EQ(str(msgs[0].as_object().at("text")), "oh **** it, ****");
     }
-    auto a = http(server.port(), "GET", "/api/audit?limit=1", "", server.token("sam", "staff"));
-    auto entry = json::parse(a.body).as_object().at("entries").as_array().at(0).as_object();
+    // The filter's audit entry is written next to the reply, not before it: poll (bounded).
+    json::object entry;
+    for (int i = 0; i < 100; ++i) {
+      auto a = http(server.port(), "GET", "/api/audit?limit=1", "", server.token("sam", "staff"));
+      auto entries = json::parse(a.body).as_object().at("entries").as_array();
+      if (!entries.empty()) {
+        entry = entries.at(0).as_object();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_FALSE(entry.empty()) << "no audit entry for the filter hit";
     EXPECT_EQ(str(entry.at("action")), "filter_" + mode);
     EXPECT_EQ(str(entry.at("actor")), "system");
     EXPECT_EQ(str(entry.at("target_user")), "alice");

@@ -1,0 +1,107 @@
+// The HTTP surface against hostile input: path traversal on static files, oversized and
+// malformed requests. Raw TCP, so the bytes are exactly what an attacker would send.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "http_client.hpp"
+
+using namespace parley::test;
+
+namespace {
+
+// Sends `bytes` and returns everything the server answers until it closes (or 5 s pass).
+std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "<connect failed>";
+  }
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    auto n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may stop reading (and answer) before we are done
+    off += static_cast<std::size_t>(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+int status_of(const std::string& response) {
+  if (response.rfind("HTTP/1.1 ", 0) != 0) return 0;
+  return std::atoi(response.c_str() + 9);
+}
+
+class HttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(dir_.path + "/data",
+                                              std::vector<std::string>{"--durability", "fast"});
+    ASSERT_TRUE(server_->start()) << server_->log();
+  }
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(HttpTest, StaticFilesCannotBeEscaped) {
+  // The demo page exists; the data dir's secret and system files must never be served.
+  EXPECT_EQ(http(server_->port(), "GET", "/").status, 200);
+  for (const std::string& target : std::vector<std::string>{
+           "/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/etc/passwd",
+        "/widget.js/../../secret.key", "//etc/passwd", "/./index.html/..", "/.git/config",
+        "/index.html%00.js", "/" + std::string(4000, 'a')}) {
+    auto r = raw_exchange(server_->port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    int st = status_of(r);
+    EXPECT_TRUE(st == 404 || st == 400) << target << " -> " << r.substr(0, 80);
+    EXPECT_EQ(r.find("root:"), std::string::npos) << target;
+    EXPECT_EQ(r.find(server_->secret()), std::string::npos) << target;
+  }
+}
+
+TEST_F(HttpTest, OversizedAndMalformedRequestsGetJsonErrors) {
+  // A header block over the limit.
+  auto big = raw_exchange(server_->port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " +
+                                               std::string(40 * 1024, 'a') + "\r\n\r\n");
+  EXPECT_EQ(status_of(big), 431) << big.substr(0, 120);
+  EXPECT_NE(big.find("\"too_large\""), std::string::npos);
+  // A body over the limit.
+  auto body = raw_exchange(server_->port(),
+                           "POST /api/guest HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" +
+                               std::string(200000, '{'));
+  EXPECT_EQ(status_of(body), 413) << body.substr(0, 120);
+  // Garbage instead of a request line, and a broken header.
+  for (const std::string& junk : std::vector<std::string>{"\x16\x03\x01\x02\x00garbage\r\n\r\n", "GET / HTTP/1.1\r\nHost x\r\n\r\n",
+                           "GET / HTTP/9.9\r\n\r\n", "POST /api/guest HTTP/1.1\r\nContent-Length: -5\r\n\r\n"}) {
+    auto r = raw_exchange(server_->port(), junk);  // NOLINT
+    EXPECT_EQ(status_of(r), 400) << junk << " -> " << r.substr(0, 120);
+  }
+  // A bad JSON body names the problem; the method is checked.
+  auto bad = http(server_->port(), "POST", "/api/guest", "{\"name\":42}");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("name"), std::string::npos);
+  EXPECT_EQ(http(server_->port(), "DELETE", "/api/guest").status, 405);
+  // After all that the server still serves.
+  EXPECT_EQ(http(server_->port(), "GET", "/healthz").status, 200);
+  Client c(server_->port());
+  EXPECT_TRUE(c.auth(server_->token("alice")));
+}
+
+}  // namespace
