@@ -156,6 +156,21 @@ void BM_OnMessageMix(benchmark::State& state) {
 }
 BENCHMARK(BM_OnMessageMix)->Iterations(300'000);
 
+// Questions only (a new top-level message in a support channel: recorded for insights).
+void BM_OnMessageQuestion(benchmark::State& state) {
+  auto w = make_world();
+  auto look = w->lookup();
+  std::vector<MessageFact> stream;
+  const std::uint64_t n = static_cast<std::uint64_t>(state.max_iterations);
+  for (std::uint64_t i = 0; i < n; ++i) stream.push_back(w->make(w->pick(kChannels), w->asker(), 0));
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    w->engine.on_message(stream[i++], look, w->now);
+    benchmark::DoNotOptimize(w->engine.take_mutations());
+  }
+}
+BENCHMARK(BM_OnMessageQuestion)->Iterations(200'000);
+
 // Answers only (the scoring path): a direct reply to a recent question by a customer.
 void BM_OnMessageAnswer(benchmark::State& state) {
   auto w = make_world();

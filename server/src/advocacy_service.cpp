@@ -1,5 +1,6 @@
 #include "advocacy_service.hpp"
 
+#include <pthread.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
@@ -72,6 +73,7 @@ void AdvocacyService::start() {
     arm_tick();
   }
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "parley-advocacy");
     auto guard = boost::asio::make_work_guard(ioc_);
     ioc_.run();
   });
@@ -142,52 +144,58 @@ void AdvocacyService::clear_solution_if_accepted(const std::string& channel, std
   }
 }
 
-void AdvocacyService::on_committed(const storage::Committed& c) {
-  if (!enabled_ || c.status != storage::WriteStatus::ok) return;
+void AdvocacyService::on_committed(const std::vector<storage::Committed>& batch) {
+  if (!enabled_) return;
+  std::vector<Task> tasks;
+  for (const auto& c : batch) collect(c, tasks);
+  if (tasks.empty()) return;
+  run([this, tasks = std::move(tasks)] {
+    auto now = now_ms();
+    for (const auto& t : tasks) t(now);
+    flush();
+  });
+}
+
+void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& tasks) {
+  if (c.status != storage::WriteStatus::ok) return;
   std::visit(
       [&](const auto& op) {
         using T = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<T, storage::AppendMessage>) {
-          auto info = hub_.store().get_channel(op.channel);
-          if (!info || info->kind != protocol::ChannelKind::support) return;
+          if (hub_.store().channel_kind(op.channel) != protocol::ChannelKind::support) return;
           advocacy::MessageFact f{op.channel,         op.msg.seq,      op.msg.from_id,
                                   op.msg.from_name,   op.msg.from_role, op.msg.reply_to,
                                   op.msg.ts,          true};
-          run([this, f = std::move(f)] {
-            engine_.on_message(f, [this](auto& ch, auto seq) { return lookup(ch, seq); }, now_ms());
-            flush();
+          tasks.emplace_back([this, f = std::move(f)](std::int64_t now) {
+            engine_.on_message(f, [this](auto& ch, auto seq) { return lookup(ch, seq); }, now);
           });
         } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
           std::string author = op.result.from_id;
           bool removed_by_staff = op.as_moderator && author != op.by;
           std::uint64_t reply_to = op.result.reply_to;
-          run([this, ch = op.channel, seq = op.seq, author, removed_by_staff, reply_to] {
-            auto now = now_ms();
+          tasks.emplace_back([this, ch = op.channel, seq = op.seq, author, removed_by_staff,
+                              reply_to](std::int64_t now) {
             clear_solution_if_accepted(ch, seq, reply_to);
             engine_.on_message_removed(ch, seq, now);
             if (removed_by_staff) engine_.on_signal(author, advocacy::Engine::Signal::message_removed, now);
-            flush();
           });
         } else if constexpr (std::is_same_v<T, storage::React>) {
           if (!op.add) return;
-          run([this, ch = op.channel, seq = op.seq, user = op.user, emoji = op.emoji] {
+          tasks.emplace_back([this, ch = op.channel, seq = op.seq, user = op.user,
+                              emoji = op.emoji](std::int64_t now) {
             engine_.on_reaction(ch, seq, user, emoji,
-                                [this](auto& c2, auto s2) { return lookup(c2, s2); }, now_ms());
-            flush();
+                                [this](auto& c2, auto s2) { return lookup(c2, s2); }, now);
           });
         } else if constexpr (std::is_same_v<T, storage::ResolveReport>) {
           if (op.result.status != storage::ReportStatus::upheld) return;
-          run([this, r = op.result] {
-            auto now = now_ms();
+          tasks.emplace_back([this, r = op.result](std::int64_t now) {
             // An upheld report costs the answer its points even if the message stays.
             engine_.on_message_removed(r.channel, r.seq, now);
             engine_.on_signal(r.author, advocacy::Engine::Signal::report_upheld, now);
-            flush();
           });
         } else if constexpr (std::is_same_v<T, storage::PutMute>) {
-          run([this, user = op.mute.user] {
-            engine_.on_signal(user, advocacy::Engine::Signal::muted, now_ms());
-            flush();
+          tasks.emplace_back([this, user = op.mute.user](std::int64_t now) {
+            engine_.on_signal(user, advocacy::Engine::Signal::muted, now);
           });
         }
       },
@@ -195,13 +203,13 @@ void AdvocacyService::on_committed(const storage::Committed& c) {
 }
 
 void AdvocacyService::flush() {
-  for (auto& m : engine_.take_mutations()) {
+  // Everything the engine changed since the last flush goes out as one atomic write.
+  if (auto mutations = engine_.take_mutations(); !mutations.empty()) {
+    storage::KvWrite kv;
+    kv.entries.reserve(mutations.size());
+    for (auto& m : mutations) kv.entries.push_back({std::move(m.key), std::move(m.value)});
     storage::WriteRequest req;
-    if (m.value) {
-      req.op = storage::KvPut{std::move(m.key), std::move(*m.value)};
-    } else {
-      req.op = storage::KvDelete{std::move(m.key)};
-    }
+    req.op = std::move(kv);
     unsent_.push_back(std::move(req));
   }
   while (!unsent_.empty()) {

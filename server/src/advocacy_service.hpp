@@ -38,8 +38,10 @@ class AdvocacyService {
   bool enabled() const { return enabled_; }
   bool is_advocate(const std::string& user) const;
 
-  // Facts from a committed write (storage writer thread; only copies and posts).
-  void on_committed(const storage::Committed& c);
+  // Facts from one group commit (storage writer thread): copies what the engine needs and
+  // posts it to the service thread as one task, so a batch of N messages costs one wakeup
+  // and, after scoring, one storage write.
+  void on_committed(const std::vector<storage::Committed>& batch);
 
   void helpful(const Identity& who, const protocol::HelpfulCmd& c, Done done);
   void solve(const Identity& who, const protocol::SolveCmd& c, Done done);
@@ -72,6 +74,9 @@ class AdvocacyService {
   boost::asio::steady_timer tick_timer_{ioc_};
   std::thread thread_;
   std::deque<storage::WriteRequest> unsent_;  // mutations the store refused (full queue)
+  using Task = std::function<void(std::int64_t now)>;
+  // Appends the engine work for one committed write to `tasks`.
+  void collect(const storage::Committed& c, std::vector<Task>& tasks);
   bool started_ = false;
 };
 

@@ -59,7 +59,8 @@ HttpResponse json_error(unsigned status, std::string_view code, std::string_view
   return r;
 }
 
-HttpApi::HttpApi(Hub& hub, const std::string& web_root) : hub_(hub) {
+HttpApi::HttpApi(Hub& hub, const std::string& web_root)
+    : hub_(hub), allowed_origins_(hub.config().server.allowed_origins) {
   if (!web_root.empty()) load_web_root(web_root);
 }
 
@@ -89,8 +90,13 @@ void HttpApi::load_web_root(const std::string& root) {
 void HttpApi::handle(const HttpRequest& req, Respond respond) {
   hub_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
   std::string path = req.target.substr(0, req.target.find('?'));
-  // CORS for /api: pages from an allowed origin may call it (the widget embedded elsewhere).
-  if (path.rfind("/api/", 0) == 0 && !req.origin.empty() && origin_allowed(req.origin)) {
+  // /api from a browser page: only the server's own origin and the allowed ones may call it,
+  // and those get CORS headers (the widget embedded on a company's site).
+  const bool api = path.rfind("/api/", 0) == 0;
+  if (api && !req.origin.empty()) {
+    if (!origin_permitted(req.origin, req.host)) {
+      return respond(json_error(403, "forbidden", "origin not allowed"));
+    }
     respond = [respond = std::move(respond), origin = req.origin](HttpResponse r) {
       r.headers.emplace_back("Access-Control-Allow-Origin", origin);
       r.headers.emplace_back("Vary", "Origin");
@@ -99,7 +105,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
   }
   bool is_get = req.method == "GET" || req.method == "HEAD";
 
-  if (path.rfind("/api/", 0) == 0 && req.method == "OPTIONS") {
+  if (api && req.method == "OPTIONS") {
     HttpResponse r;
     r.status = 204;
     r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS"},
@@ -131,8 +137,19 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
   respond(serve_static(path));
 }
 
-bool HttpApi::origin_allowed(const std::string& origin) const {
-  for (const auto& o : hub_.config().server.allowed_origins) {
+bool origin_permitted(const std::vector<std::string>& allowed, std::string_view origin,
+                      std::string_view host) {
+  if (origin.empty()) return true;  // not a browser (bots, the CLI, curl)
+  // Same origin: the page was served by this server (the demo page, the console). Browsers
+  // send the Host they connected to, and the Origin of a page from there is scheme://host.
+  if (!host.empty()) {
+    for (std::string_view scheme : {"http://", "https://"}) {
+      if (origin.size() == scheme.size() + host.size() && origin.starts_with(scheme) &&
+          origin.substr(scheme.size()) == host)
+        return true;
+    }
+  }
+  for (const auto& o : allowed) {
     if (o == "*" || o == origin) return true;
   }
   return false;

@@ -28,6 +28,7 @@ struct HttpRequest {
   std::string authorization;
   std::string content_type;
   std::string origin;  // the Origin header, if any
+  std::string host;    // the Host header, if any
   std::string remote_ip;
 };
 
@@ -40,6 +41,10 @@ struct HttpResponse {
 
 using Respond = std::function<void(HttpResponse)>;
 
+// The rule behind HttpApi::origin_permitted (pure, for tests).
+bool origin_permitted(const std::vector<std::string>& allowed, std::string_view origin,
+                      std::string_view host);
+
 class HttpApi {
  public:
   HttpApi(Hub& hub, const std::string& web_root);
@@ -47,6 +52,13 @@ class HttpApi {
   // Answers `req` through `respond`, exactly once, possibly later and from another thread
   // (staff endpoints read storage on the reader pool).
   void handle(const HttpRequest& req, Respond respond);
+
+  // Whether a browser page from `origin` may use this server (/api and the /ws upgrade):
+  // no Origin (not a browser), the server's own origin (scheme://`host`), or one listed in
+  // server.allowed_origins ("*" = any).
+  bool origin_permitted(std::string_view origin, std::string_view host) const {
+    return parley::server::origin_permitted(allowed_origins_, origin, host);
+  }
 
   // Files served from the web root (for logs): count and bytes.
   std::size_t static_file_count() const { return files_.size(); }
@@ -63,9 +75,9 @@ class HttpApi {
   void staff(const HttpRequest& req, const std::string& path, Respond respond);
   HttpResponse serve_static(const std::string& path);
   bool allow_guest(const std::string& ip);
-  bool origin_allowed(const std::string& origin) const;
 
   Hub& hub_;
+  const std::vector<std::string>& allowed_origins_;
   std::unordered_map<std::string, File> files_;  // "/widget.js" -> file
 
   std::mutex guest_mu_;

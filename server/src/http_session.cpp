@@ -29,6 +29,11 @@ namespace {
 
 constexpr auto kHttpTimeout = std::chrono::seconds(30);
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+// Bytes read but not yet parsed that one connection may hold: a header window plus one read
+// (async_read reads at most 64 KiB at a time). Beast 1.81 applies neither limit above to a
+// chunk-size line, its extensions or a trailer, so without this cap one chunked request could
+// make the server buffer everything its client sends until the timeout (tests/fuzz/README.md).
+constexpr std::size_t kBufferLimit = kHeaderLimit + 64 * 1024;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
@@ -63,6 +68,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (ec == http::error::header_limit) {
         return send_error(431, "too_large", "request headers too large");
       }
+      if (ec == http::error::buffer_overflow) {
+        // The unparsed bytes reached kBufferLimit: in the chunked framing or trailer once the
+        // header is done, else in the header.
+        if (parser_->is_header_done()) return send_error(413, "too_large", "request too large");
+        return send_error(431, "too_large", "request headers too large");
+      }
       if (ec != beast::error::timeout && ec != boost::asio::error::operation_aborted &&
           ec != boost::asio::error::connection_reset && ec != http::error::partial_message) {
         return send_error(400, "bad_request", "malformed HTTP request");
@@ -72,6 +83,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto req = parser_->release();
     if (beast::websocket::is_upgrade(req)) {
       if (req.target() != "/ws") return send_error(404, "not_found", "WebSocket endpoint is /ws");
+      // Browsers always send Origin on a WebSocket upgrade and let any page open one, so this
+      // is what keeps other sites from embedding the community (server.allowed_origins).
+      auto origin = req[http::field::origin];
+      auto host = req[http::field::host];
+      if (!api_.origin_permitted(std::string_view(origin.data(), origin.size()),
+                                 std::string_view(host.data(), host.size()))) {
+        return send_error(403, "forbidden", "origin not allowed");
+      }
       auto& m = shard_.hub().metrics();
       if (static_cast<std::size_t>(m.connections_open.load()) >=
           shard_.hub().config().limits.max_connections) {
@@ -90,6 +109,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     hr.authorization = std::string(req[http::field::authorization]);
     hr.content_type = std::string(req[http::field::content_type]);
     hr.origin = std::string(req[http::field::origin]);
+    hr.host = std::string(req[http::field::host]);
     hr.remote_ip = remote_ip_;
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
@@ -134,7 +154,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Shard& shard_;
   HttpApi& api_;
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_{kBufferLimit};
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_ip_;
 };

@@ -366,8 +366,8 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
   std::vector<Delivery> deliveries;
   std::vector<std::vector<WriteAck>> acks(shards_.size());
   std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;
+  advocacy_->on_committed(batch);
   for (auto& c : batch) {
-    advocacy_->on_committed(c);
     if (c.req.origin == kCallbackOrigin) {
       apply_effects(c, deliveries);
       std::lock_guard lock(callbacks_mu_);

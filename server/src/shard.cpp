@@ -1,5 +1,6 @@
 #include "shard.hpp"
 
+#include <pthread.h>
 #include <algorithm>
 
 #include "hub.hpp"
@@ -24,6 +25,8 @@ Shard::~Shard() { join(); }
 void Shard::start() {
   arm_sweep();
   thread_ = std::thread([this] {
+    // Named for top/perf: "parley-shard-N".
+    pthread_setname_np(pthread_self(), ("parley-shard-" + std::to_string(index_)).c_str());
     auto guard = boost::asio::make_work_guard(ioc_);
     ioc_.run();
   });

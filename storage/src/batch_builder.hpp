@@ -48,8 +48,7 @@ class BatchBuilder {
   void apply(CreateChannel& op, Committed& out);
   void apply(UpdateChannel& op, Committed& out);
   void apply(AuditOnly& op, Committed& out);
-  void apply(KvPut& op, Committed& out);
-  void apply(KvDelete& op, Committed& out);
+  void apply(KvWrite& op, Committed& out);
   bool channel_open(std::string_view name) const;
   // The channel's settings as of this point of the batch (non-DM channels only).
   std::optional<ChannelInfo> channel(std::string_view name) const;

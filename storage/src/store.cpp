@@ -1,4 +1,5 @@
 // Store lifecycle (open, close), the in-memory channel directory and the submit queue.
+#include <pthread.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -259,7 +260,10 @@ std::unique_ptr<Store> Store::open(const Options& options, CommitHandler on_comm
     return nullptr;
   }
   Impl* raw = impl.get();
-  impl->writer = std::thread([raw] { raw->run_writer(); });
+  impl->writer = std::thread([raw] {
+    pthread_setname_np(pthread_self(), "parley-writer");
+    raw->run_writer();
+  });
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -353,6 +357,14 @@ std::optional<ChannelInfo> Store::get_channel(std::string_view name) const {
   auto it = impl_->channels.find(name);
   if (it == impl_->channels.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<ChannelKind> Store::channel_kind(std::string_view name) const {
+  if (protocol::is_dm_channel(name)) return ChannelKind::dm;
+  std::shared_lock lock(impl_->channels_mu);
+  auto it = impl_->channels.find(name);
+  if (it == impl_->channels.end()) return std::nullopt;
+  return it->second.kind;
 }
 
 std::vector<ChannelInfo> Store::list_channels() const {

@@ -151,15 +151,12 @@ void BatchBuilder::apply(UpdateChannel& op, Committed& out) {
   out.status = WriteStatus::ok;
 }
 
-void BatchBuilder::apply(KvPut& op, Committed& out) {
-  rocksdb::Status st = batch_.Put(s_.cf_advocacy, op.key, op.value);
-  if (!st.ok()) return fail(out, "cannot add advocacy record to batch: " + st.ToString());
-  out.status = WriteStatus::ok;
-}
-
-void BatchBuilder::apply(KvDelete& op, Committed& out) {
-  rocksdb::Status st = batch_.Delete(s_.cf_advocacy, op.key);
-  if (!st.ok()) return fail(out, "cannot add advocacy delete to batch: " + st.ToString());
+void BatchBuilder::apply(KvWrite& op, Committed& out) {
+  for (const auto& e : op.entries) {
+    rocksdb::Status st = e.value ? batch_.Put(s_.cf_advocacy, e.key, *e.value)
+                                 : batch_.Delete(s_.cf_advocacy, e.key);
+    if (!st.ok()) return fail(out, "cannot add advocacy record to batch: " + st.ToString());
+  }
   out.status = WriteStatus::ok;
 }
 

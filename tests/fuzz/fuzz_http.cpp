@@ -14,10 +14,10 @@
 //    async_read does) give the same requests and fail at the same request — except that a
 //    header over the limit may pass one way and fail the other;
 //  - at no point does the connection hold more unparsed bytes than one header plus one read.
-//    Beast 1.81 bounds neither chunk-size lines, chunk extensions nor trailers, and the
-//    session's flat_buffer has no maximum, so this fails today on inputs above 80 KiB
-//    (known/fuzz_http/; README.md). The fuzzers run with a smaller max_len, so they keep
-//    looking for other bugs instead of finding this one again.
+//    Beast 1.81 bounds neither chunk-size lines, chunk extensions nor trailers; the session's
+//    flat_buffer has that maximum (kBufferLimit in http_session.cpp), so a longer one ends the
+//    read with buffer_overflow (answered 413/431) instead of growing the buffer
+//    (regressions/fuzz_http/chunk-*-unbounded; README.md, "Findings").
 // Both the server's limits (16 KiB header, 64 KiB body) and scaled-down ones (256 / 1024
 // bytes, so short inputs reach every limit path) are used.
 #include <boost/asio/buffer.hpp>
@@ -88,6 +88,8 @@ struct Delivery {
 std::vector<Outcome> run_connection(std::string_view stream, const Limits& lim, Delivery how) {
   std::vector<Outcome> outcomes;
   std::string buffer;  // the session's flat_buffer: bytes read but not yet consumed
+  // Its maximum (http_session.cpp kBufferLimit: the header limit plus one read).
+  const std::size_t cap = std::size_t{lim.header} + kReadSize;
   std::size_t delivered = 0;
 
   for (std::size_t n_req = 0; n_req < kMaxRequests; ++n_req) {
@@ -126,9 +128,16 @@ std::vector<Outcome> run_connection(std::string_view stream, const Limits& lim, 
         }
         break;
       }
+      // async_read reads at most min(64 KiB, room left); a full buffer fails the read.
+      const std::size_t room = cap - buffer.size();
+      if (room == 0) {
+        ec = http::error::buffer_overflow;
+        break;
+      }
       std::size_t n = stream.size() - delivered;
       if (how.rng != nullptr) n = how.rng->between(1, n < 64 ? n : how.rng->next() % 4 ? 64 : n);
       if (n > kReadSize) n = kReadSize;
+      if (n > room) n = room;
       buffer.append(stream.substr(delivered, n));
       delivered += n;
     }

@@ -45,6 +45,36 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
   return out;
 }
 
+// A WebSocket upgrade of /ws with `origin` (none when empty): the response head only.
+std::string upgrade_head(std::uint16_t port, const std::string& origin) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "<connect failed>";
+  }
+  std::string req = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+  if (!origin.empty()) req += "Origin: " + origin + "\r\n";
+  req += "\r\n";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  while (out.find("\r\n\r\n") == std::string::npos) {
+    auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 int status_of(const std::string& response) {
   if (response.rfind("HTTP/1.1 ", 0) != 0) return 0;
   return std::atoi(response.c_str() + 9);
@@ -87,6 +117,18 @@ TEST_F(HttpTest, OversizedAndMalformedRequestsGetJsonErrors) {
                            "POST /api/guest HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" +
                                std::string(200000, '{'));
   EXPECT_EQ(status_of(body), 413) << body.substr(0, 120);
+  // Chunked framing that never ends: a chunk extension and a trailer, each far beyond the
+  // header limit plus one read (Beast limits neither; the session's buffer has a maximum).
+  for (const std::string& chunked :
+       {std::string("POST /api/guest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;") +
+            std::string(200 * 1024, 'a'),
+        std::string("POST /api/guest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "1\r\n{\r\n0\r\nX-Trailer: ") +
+            std::string(200 * 1024, 'b')}) {
+    auto r = raw_exchange(server_->port(), chunked);
+    EXPECT_EQ(status_of(r), 413) << r.substr(0, 120);
+    EXPECT_NE(r.find("\"too_large\""), std::string::npos) << r.substr(0, 200);
+  }
   // Garbage instead of a request line, and a broken header.
   for (const std::string& junk : std::vector<std::string>{"\x16\x03\x01\x02\x00garbage\r\n\r\n", "GET / HTTP/1.1\r\nHost x\r\n\r\n",
                            "GET / HTTP/9.9\r\n\r\n", "POST /api/guest HTTP/1.1\r\nContent-Length: -5\r\n\r\n"}) {
@@ -102,6 +144,51 @@ TEST_F(HttpTest, OversizedAndMalformedRequestsGetJsonErrors) {
   EXPECT_EQ(http(server_->port(), "GET", "/healthz").status, 200);
   Client c(server_->port());
   EXPECT_TRUE(c.auth(server_->token("alice")));
+}
+
+// Only the server's own pages and the listed origins may open the WebSocket or call /api from
+// a browser; clients without an Origin (bots, the CLI) are not affected.
+TEST(HttpOrigin, AllowListGuardsTheUpgradeAndTheApi) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        fast_config(dir.path, "[server]\nallowed_origins = [\"https://shop.example\"]\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  const auto port = server.port();
+  const std::string self = "http://127.0.0.1:" + std::to_string(port);
+  EXPECT_EQ(status_of(upgrade_head(port, "")), 101);
+  EXPECT_EQ(status_of(upgrade_head(port, self)), 101);
+  EXPECT_EQ(status_of(upgrade_head(port, "https://shop.example")), 101);
+  for (const std::string& bad : {"https://evil.example", "http://shop.example", "null",
+                                 "http://127.0.0.1:1"}) {
+    auto r = upgrade_head(port, bad);
+    EXPECT_EQ(status_of(r), 403) << bad << " -> " << r.substr(0, 200);
+    EXPECT_NE(r.find("origin not allowed"), std::string::npos) << r;
+  }
+  auto guest = [&](const std::string& origin) {
+    std::string body = "{\"name\":\"Gail\"}";
+    return raw_exchange(port, "POST /api/guest HTTP/1.1\r\nHost: 127.0.0.1:" +
+                                  std::to_string(port) + "\r\nOrigin: " + origin +
+                                  "\r\nContent-Type: application/json\r\nConnection: close"
+                                  "\r\nContent-Length: " + std::to_string(body.size()) +
+                                  "\r\n\r\n" + body);
+  };
+  auto evil = guest("https://evil.example");
+  EXPECT_EQ(status_of(evil), 403) << evil.substr(0, 200);
+  EXPECT_EQ(evil.find("\"token\""), std::string::npos);
+  auto shop = guest("https://shop.example");
+  EXPECT_EQ(status_of(shop), 200) << shop.substr(0, 200);
+  EXPECT_NE(shop.find("Access-Control-Allow-Origin: https://shop.example"), std::string::npos);
+  EXPECT_EQ(status_of(guest(self)), 200);
+  // Without an Origin header nothing changes.
+  EXPECT_EQ(http(port, "POST", "/api/guest", "{\"name\":\"Bot\"}").status, 200);
+  Client c(port);
+  EXPECT_TRUE(c.auth(server.token("alice")));
+}
+
+// The default list is ["*"]: any site may embed the widget.
+TEST_F(HttpTest, DefaultOriginListAdmitsAnySite) {
+  EXPECT_EQ(status_of(upgrade_head(server_->port(), "https://anywhere.example")), 101);
 }
 
 }  // namespace

@@ -138,6 +138,127 @@ TEST_F(ModerationTest, PermissionMatrix) {
   EXPECT_EQ(num(xr.at("last_seq")), 1);
 }
 
+// The message ops (edit, delete, react, unreact, report) for every role in every channel kind,
+// against someone else's message and the caller's own: allowed, or `forbidden` with nothing
+// stored (text, tombstones, reactions and the report queue are checked afterwards).
+TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
+  auto sam = connect("sam", "staff");
+  ok(*sam, {{"op", "create_channel"}, {"channel", "news"}, {"kind", "announce"}});
+  ok(*sam, {{"op", "create_channel"}, {"channel", "team"}, {"kind", "private"}});
+  ok(*sam, {{"op", "add_member"}, {"channel", "team"}, {"user", "mia"}});
+  auto x = connect("xavier");
+  const std::string dm = "dm:xavier:yara";
+  const std::vector<std::string> channels = {"help", "general", "news", "team", dm};
+  // The author of the shared target and of the delete victims: xavier in the DM, else sam.
+  auto author_of = [&](const std::string& ch) -> Client& { return ch == dm ? *x : *sam; };
+  std::map<std::string, std::int64_t> target;
+  for (const auto& ch : channels) target[ch] = post(author_of(ch), ch, "target in " + ch);
+
+  struct Who {
+    std::string name, role;
+    bool guest;
+  };
+  std::vector<Who> roles = {{"cust", "customer", false}, {"Gus", "customer", true},
+                            {"robo", "bot", false},      {"stef", "staff", false},
+                            {"ada", "admin", false},     {"mia", "customer", false}};
+  auto can_read = [&](const std::string& ch, const Who& w) {
+    bool staff = w.role == "staff" || w.role == "admin";
+    if (ch == "team") return staff || w.name == "mia";
+    return ch != dm;
+  };
+  auto can_post = [&](const std::string& ch, const Who& w) {
+    bool staff = w.role == "staff" || w.role == "admin";
+    if (ch == "news") return staff || w.role == "bot";
+    return can_read(ch, w);
+  };
+  auto expect = [](Client& c, json::object frame, bool allowed, const std::string& what) {
+    auto r = c.request(frame);
+    EXPECT_EQ(str(r.at("op")), allowed ? "ok" : "error") << what << " -> " << json::serialize(r);
+    if (!allowed && r.contains("code")) EXPECT_EQ(str(r.at("code")), "forbidden") << what;
+  };
+
+  std::map<std::string, int> readers;                            // channel -> reacts/reports
+  std::vector<std::tuple<std::string, std::int64_t, bool>> victims;  // channel, seq, deleted?
+  std::vector<std::pair<std::string, std::int64_t>> own;  // channel, seq
+  for (const auto& w : roles) {
+    auto c = connect(w.name, w.role, w.guest);
+    const bool staff = w.role == "staff" || w.role == "admin";
+    for (const auto& ch : channels) {
+      const std::string at = w.name + " in " + ch + ": ";
+      const bool read = can_read(ch, w);
+      const json::value seq = target[ch];
+      if (read) readers[ch]++;
+      expect(*c, {{"op", "edit"}, {"channel", ch}, {"seq", seq}, {"text", "hijacked"}}, false,
+             at + "edit someone else's");
+      expect(*c, {{"op", "react"}, {"channel", ch}, {"seq", seq}, {"emoji", "+1"}}, read,
+             at + "react");
+      expect(*c, {{"op", "react"}, {"channel", ch}, {"seq", seq}, {"emoji", "heart"}}, read,
+             at + "react heart");
+      expect(*c, {{"op", "unreact"}, {"channel", ch}, {"seq", seq}, {"emoji", "heart"}}, read,
+             at + "unreact");
+      expect(*c, {{"op", "report"}, {"channel", ch}, {"seq", seq}, {"reason", "matrix"}}, read,
+             at + "report");
+      // Staff delete anyone's message outside DMs; nobody else deletes someone else's.
+      auto victim = post(author_of(ch), ch, "victim for " + w.name);
+      const bool may_delete = staff && ch != dm;
+      expect(*c, {{"op", "delete"}, {"channel", ch}, {"seq", victim}}, may_delete,
+             at + "delete someone else's");
+      victims.emplace_back(ch, victim, may_delete);
+      if (can_post(ch, w)) {
+        auto mine = post(*c, ch, "own by " + w.name);
+        expect(*c, {{"op", "edit"}, {"channel", ch}, {"seq", mine}, {"text", "own, edited"}},
+               true, at + "edit own");
+        expect(*c, {{"op", "delete"}, {"channel", ch}, {"seq", mine}}, true, at + "delete own");
+        own.emplace_back(ch, mine);
+      }
+    }
+  }
+
+  // What is stored: read each channel back (the DM through one of its members).
+  auto ada = connect("ada2", "admin");
+  std::map<std::string, std::map<std::int64_t, json::object>> stored;
+  for (const auto& ch : channels) {
+    Client& reader = ch == dm ? *x : *ada;
+    auto r = reader.request({{"op", "history"}, {"channel", ch}, {"limit", 100}});
+    ASSERT_EQ(str(r.at("op")), "ok") << json::serialize(r);
+    for (const auto& m : r.at("messages").as_array())
+      stored[ch][num(m.at("seq"))] = m.as_object();
+  }
+  for (const auto& ch : channels) {
+    const auto& t = stored[ch].at(target[ch]);
+    EXPECT_EQ(str(t.at("text")), "target in " + ch) << ch;
+    EXPECT_FALSE(t.contains("edited_at")) << ch;
+    if (readers[ch] == 0) {  // nobody could react (the DM): nothing stored
+      EXPECT_FALSE(t.contains("reactions")) << ch;
+      continue;
+    }
+    ASSERT_TRUE(t.contains("reactions")) << ch;
+    const auto& rs = t.at("reactions").as_array();
+    ASSERT_EQ(rs.size(), 1u) << ch << " " << json::serialize(rs);  // "+1" only; "heart" undone
+    EXPECT_EQ(str(rs[0].at("emoji")), "+1");
+    EXPECT_EQ(num(rs[0].at("count")), readers[ch]) << ch;
+  }
+  for (const auto& [ch, seq, deleted] : victims) {
+    const auto& m = stored[ch].at(seq);
+    EXPECT_EQ(m.contains("deleted"), deleted) << ch << " " << seq;
+  }
+  for (const auto& [ch, seq] : own) {
+    const auto& m = stored[ch].at(seq);
+    EXPECT_TRUE(m.contains("deleted")) << ch << " " << seq;
+    EXPECT_EQ(m.contains("deleted_by") ? str(m.at("deleted_by")) : "",
+              str(m.at("from").at("id")));
+    EXPECT_TRUE(m.contains("edited_at")) << ch << " " << seq;
+  }
+  // One report per reader per channel, none from the refused.
+  auto r = http(server_->port(), "GET", "/api/reports?status=all&limit=200", "",
+                server_->token("boss", "admin"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::map<std::string, int> reports;
+  auto body = json::parse(r.body);
+  for (const auto& rep : body.at("reports").as_array()) reports[str(rep.at("channel"))]++;
+  for (const auto& ch : channels) EXPECT_EQ(reports[ch], readers[ch]) << ch;
+}
+
 TEST_F(ModerationTest, EditDeleteReactWithEventsAndTombstones) {
   auto alice = connect("alice");
   auto bob = connect("bob");

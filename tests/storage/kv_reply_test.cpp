@@ -46,7 +46,7 @@ TEST(StoreKv, PutDeleteScanAndSurviveReopen) {
     std::uint64_t cookie = 1;
     auto put = [&](std::string k, std::string v) {
       WriteRequest r;
-      r.op = KvPut{std::move(k), std::move(v)};
+      r.op = KvWrite{{KvEntry{std::move(k), std::move(v)}}};
       r.cookie = cookie++;
       EXPECT_EQ(submit_wait(*store, c, std::move(r)).status, WriteStatus::ok);
     };
@@ -55,11 +55,11 @@ TEST(StoreKv, PutDeleteScanAndSurviveReopen) {
     put(std::string("f\0a", 3), std::string("\0x", 2));
     put("g", "");
     WriteRequest del;
-    del.op = KvDelete{"g"};
+    del.op = KvWrite{{KvEntry{"g", std::nullopt}}};
     del.cookie = cookie++;
     EXPECT_EQ(submit_wait(*store, c, std::move(del)).status, WriteStatus::ok);
     WriteRequest del_absent;
-    del_absent.op = KvDelete{"nothing"};
+    del_absent.op = KvWrite{{KvEntry{"nothing", std::nullopt}}};
     del_absent.cookie = cookie++;
     EXPECT_EQ(submit_wait(*store, c, std::move(del_absent)).status, WriteStatus::ok);
     store->close();
@@ -74,6 +74,21 @@ TEST(StoreKv, PutDeleteScanAndSurviveReopen) {
   ASSERT_EQ(cs.size(), 2u);
   EXPECT_EQ(cs[0].second, "1");
   EXPECT_TRUE(store->kv_scan("z").empty());
+}
+
+TEST(StoreKv, OneWriteAppliesItsEntriesInOrder) {
+  TempDir dir;
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  WriteRequest r;
+  r.op = KvWrite{{KvEntry{"a", "1"}, KvEntry{"b", "2"}, KvEntry{"a", std::nullopt},
+                  KvEntry{"b", "3"}, KvEntry{"c", "4"}}};
+  r.cookie = 1;
+  EXPECT_EQ(submit_wait(*store, c, std::move(r)).status, WriteStatus::ok);
+  auto all = store->kv_scan("");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0], (std::pair<std::string, std::string>{"b", "3"}));
+  EXPECT_EQ(all[1], (std::pair<std::string, std::string>{"c", "4"}));
 }
 
 }  // namespace

@@ -242,6 +242,9 @@ TEST(StoreChannels, UpdateChangesSettingsOnly) {
     EXPECT_EQ(now->kind, ChannelKind::chat);
     EXPECT_EQ(now->created_ms, before.created_ms);
     EXPECT_EQ(now->epoch, before.epoch);
+    EXPECT_EQ(store->channel_kind("general"), ChannelKind::chat);
+    EXPECT_EQ(store->channel_kind("dm:alice:bob"), ChannelKind::dm);
+    EXPECT_EQ(store->channel_kind("nope"), std::nullopt);
 
     for (const char* name : {"nope", "dm:alice:bob", ""}) {
       EXPECT_EQ(submit_wait(*store, c, op_req(update(name, "x", false, 0, false), 2)).status,

@@ -29,7 +29,7 @@ void Engine::on_message(const MessageFact& m, const MessageLookup& lookup, std::
   L.note_name(m.author, m.author_name);
   if (m.reply_to == 0) {
     MsgRef ref{m.channel, m.seq};
-    if (day_of(m.ts) > st_->question_cutoff && !st_->questions.contains(ref))
+    if (day_of(m.ts) > st_->question_cutoff)
       L.add_question(ref, detail::Question{m.author, m.ts, 0, {}});
     return;
   }

@@ -194,13 +194,25 @@ void Ledger::add_day_mark(std::string key, std::int64_t day) {
   st_.day_marks.insert(std::move(key));
 }
 
-void Ledger::add_question(const MsgRef& ref_, Question q) {
+bool Ledger::add_question(const MsgRef& ref_, Question q) {
+  // One hash lookup: on a busy server the question table is larger than the caches.
+  auto [it, fresh] = st_.questions.try_emplace(ref_, std::move(q));
+  if (!fresh) return false;
+  const Question& stored = it->second;
   const std::string key = codec::question_key(ref_.channel, ref_.seq);
-  put(key, codec::question_value(q));
-  for (const auto& r : q.replies) ref({ref_.channel, r.seq}, key);
-  if (q.solved != 0) ref({ref_.channel, q.solved}, key);
-  auto& stored = st_.questions.insert_or_assign(ref_, std::move(q)).first->second;
-  st_.questions_by_ts.insert_or_assign({stored.ts, ref_.channel, ref_.seq}, &stored);
+  put(key, codec::question_value(stored));
+  for (const auto& r : stored.replies) ref({ref_.channel, r.seq}, key);
+  if (stored.solved != 0) ref({ref_.channel, stored.solved}, key);
+  // Questions arrive in time order, so the new key almost always goes last: hinting the end
+  // makes the insert O(1) instead of a walk down a tree of every question in the window.
+  auto& index = st_.questions_by_ts;
+  std::tuple<std::int64_t, std::string, std::uint64_t> key_ts{stored.ts, ref_.channel, ref_.seq};
+  if (index.empty() || std::prev(index.end())->first < key_ts) {
+    index.emplace_hint(index.end(), std::move(key_ts), &stored);
+  } else {
+    index.insert_or_assign(std::move(key_ts), &stored);
+  }
+  return true;
 }
 
 void Ledger::remove_question(const MsgRef& ref_) {

@@ -37,7 +37,8 @@ class Ledger {
   void add_solution(SolutionRec r);
   void remove_solution(const std::string& key);
   void add_day_mark(std::string key, std::int64_t day);
-  void add_question(const MsgRef& ref, Question q);
+  // Records a new question; false (and nothing changes) if `ref` is already known.
+  bool add_question(const MsgRef& ref, Question q);
   void remove_question(const MsgRef& ref);
   // Persists `q` (at `ref`) after a change: `added` (0 = none) is a reply or solution it now
   // references, `old_solved` the solution it referenced before.

@@ -59,7 +59,7 @@ void load(Engine::State& st, detail::Ledger& L, const std::string& key,
     case 'q': {
       auto ref = codec::question_ref(key);
       auto q = codec::decode_question(value);
-      if (ref && q && !st.questions.contains(*ref)) L.add_question(*ref, std::move(*q));
+      if (ref && q) L.add_question(*ref, std::move(*q));
       break;
     }
     case 'm':

@@ -202,19 +202,20 @@ struct PutUser { UserRecord user; };
 struct AuditOnly {};
 
 // The advocacy engine's own records (an opaque key/value space in the `advocacy` column
-// family; the engine owns the encoding). Delete of an absent key is ok.
-struct KvPut {
+// family; the engine owns the encoding). One request carries any number of puts (value set)
+// and deletes (value nullopt), applied in order and atomically; deleting an absent key is ok.
+struct KvEntry {
   std::string key;
-  std::string value;
+  std::optional<std::string> value;
 };
-struct KvDelete {
-  std::string key;
+struct KvWrite {
+  std::vector<KvEntry> entries;
 };
 
 using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
                              DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
                              PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
-                             AuditOnly, KvPut, KvDelete, SetSolved>;
+                             AuditOnly, KvWrite, SetSolved>;
 
 struct WriteRequest {
   WriteOp op;
@@ -279,6 +280,8 @@ class Store {
   // Memory only. DM names ("dm:a:b" with valid ids) always resolve (kind dm, epoch 1),
   // whether or not a message was ever stored there.
   std::optional<ChannelInfo> get_channel(std::string_view name) const;
+  // The kind alone, without copying the record (same resolution as get_channel).
+  std::optional<ChannelKind> channel_kind(std::string_view name) const;
   // Non-DM channels, sorted by name.
   std::vector<ChannelInfo> list_channels() const;
 
