@@ -1,7 +1,8 @@
 // A small blocking WebSocket client for the Parley protocol, with timeouts.
 //
 // It knows only the wire format: JSON text frames out, server frames split on '\n' into one
-// JSON object each. Used by parley-cli and by the black-box tests.
+// JSON object each. Used by parley-cli and by the black-box tests. Plain ws:// by default;
+// use_tls() before connect() switches to wss://.
 //
 // Thread-safety: none; one thread per client.
 #pragma once
@@ -23,8 +24,16 @@ class WsClient {
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
 
+  // Makes the next connect() speak TLS (wss://, TLS 1.2 or later). The server's certificate
+  // must chain to a certificate in the PEM file `ca_file` (a self-signed certificate can be its
+  // own) and be valid for `server_name`, which is also sent as SNI; "" = the host given to
+  // connect(). Returns false with *error set when `ca_file` cannot be loaded.
+  bool use_tls(const std::string& ca_file, std::string* error,
+               const std::string& server_name = "");
+
   // Connects and performs the WebSocket handshake on `target` (default "/ws"). `bearer` adds an
-  // Authorization header to the upgrade. Returns false with *error set on failure.
+  // Authorization header to the upgrade. Returns false with *error set on failure (with TLS, a
+  // failed handshake or certificate check included).
   bool connect(const std::string& host, std::uint16_t port, std::string* error,
                const std::string& target = "/ws", const std::string& bearer = "",
                std::chrono::milliseconds timeout = std::chrono::seconds(5));

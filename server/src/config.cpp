@@ -77,7 +77,10 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
         {"data_dir", string(c.server.data_dir)},
         {"web_root", string(c.server.web_root)},
         {"allowed_origins", string_list(c.server.allowed_origins)},
-        {"shutdown_grace_s", integer(c.server.shutdown_grace_s, 0, 600)}}},
+        {"shutdown_grace_s", integer(c.server.shutdown_grace_s, 0, 600)},
+        {"tls_cert", string(c.server.tls_cert)},
+        {"tls_key", string(c.server.tls_key)},
+        {"plain_listen", string(c.server.plain_listen)}}},
       {"limits",
        {{"max_frame_bytes", integer(c.limits.max_frame_bytes, 256, 16 << 20)},
         {"hard_frame_bytes", integer(c.limits.hard_frame_bytes, 256, 64 << 20)},
@@ -187,6 +190,10 @@ bool validate_config(const Config& cfg, std::string* error) {
   }
   if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {
     *error = "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)";
+    return false;
+  }
+  if (cfg.server.tls_cert.empty() != cfg.server.tls_key.empty()) {
+    *error = "server.tls_cert and server.tls_key must be set together";
     return false;
   }
   if (cfg.server.data_dir.empty()) {

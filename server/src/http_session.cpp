@@ -10,6 +10,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <optional>
@@ -28,6 +30,7 @@ using tcp = boost::asio::ip::tcp;
 namespace {
 
 constexpr auto kHttpTimeout = std::chrono::seconds(30);
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(5);
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // Bytes read but not yet parsed that one connection may hold: a header window plus one read
 // (async_read reads at most 64 KiB at a time). Beast 1.81 applies neither limit above to a
@@ -35,31 +38,80 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // make the server buffer everything its client sends until the timeout (tests/fuzz/README.md).
 constexpr std::size_t kBufferLimit = kHeaderLimit + 64 * 1024;
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// One class for both listeners: Stream is beast::tcp_stream (plain) or MaybeTlsStream (always
+// TLS here; its TLS operations are compiled in tls_stream.cpp, not here). The differences are
+// the TLS handshake before the first read, the close_notify at the end, and what the WebSocket
+// session is handed on an upgrade.
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, MaybeTlsStream>;
+
  public:
   HttpSession(Shard& shard, HttpApi& api, tcp::socket socket)
+    requires(!kTls)
       : shard_(shard), api_(api), stream_(std::move(socket)) {
+    init();
+  }
+  HttpSession(Shard& shard, HttpApi& api, boost::asio::ssl::context& tls, tcp::socket socket)
+    requires kTls
+      : shard_(shard), api_(api), stream_(std::move(socket), tls) {
+    init();
+  }
+
+  void run() {
+    if constexpr (kTls) {
+      // The handshake is bounded by the same timeout as a request.
+      tcp_layer().expires_after(kHttpTimeout);
+      stream_.async_tls_handshake([self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->on_handshake_failed(ec);
+        self->do_read();
+      });
+    } else {
+      do_read();
+    }
+  }
+
+ private:
+  // The tcp_stream whose timeouts bound every operation.
+  beast::tcp_stream& tcp_layer() {
+    if constexpr (kTls) {
+      return stream_.tls_tcp();
+    } else {
+      return stream_;
+    }
+  }
+
+  void init() {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = tcp_layer().socket().remote_endpoint(ec);
     if (!ec) remote_ip_ = ep.address().to_string();
   }
 
-  void run() { do_read(); }
+  void on_handshake_failed(beast::error_code ec) {
+    // Plain HTTP sent to the TLS port, an old protocol version, a scanner, a timeout: the
+    // connection just closes (the stream's destructor). Debug level: the internet does this
+    // all day.
+    spdlog::debug("event=tls_handshake_failed remote={} error=\"{}\"", remote_ip_, ec.message());
+  }
 
- private:
   void do_read() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(shard_.hub().config().limits.max_http_body_bytes);
-    stream_.expires_after(kHttpTimeout);
+    tcp_layer().expires_after(kHttpTimeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
                      });
   }
 
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return shutdown();
+    // A TLS error or a peer that dropped TCP without close_notify: nothing can be answered.
+    if (ec.category() == boost::asio::error::get_ssl_category() ||
+        ec == boost::asio::ssl::error::stream_truncated) {
+      return;
+    }
     if (ec) {
       // Oversized or malformed requests get a JSON answer before the connection closes.
       if (ec == http::error::body_limit) {
@@ -98,8 +150,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         return send_error(503, "rate_limited", "server at its connection limit");
       }
       m.connections_accepted.fetch_add(1, std::memory_order_relaxed);
-      stream_.expires_never();
-      start_websocket(shard_, stream_.release_socket(), std::move(req), remote_ip_);
+      tcp_layer().expires_never();
+      if constexpr (kTls) {
+        start_websocket(shard_, std::move(stream_), std::move(req), remote_ip_);
+      } else {
+        start_websocket(shard_, MaybeTlsStream(stream_.release_socket()), std::move(req),
+                        remote_ip_);
+      }
       return;
     }
     HttpRequest hr;
@@ -115,7 +172,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     unsigned version = req.version();
     bool head = req.method() == http::verb::head;
     // The answer may come from a reader thread: hop back onto this connection's shard.
-    api_.handle(hr, [self = shared_from_this(), keep_alive, version, head](HttpResponse r) {
+    auto self = this->shared_from_this();
+    api_.handle(hr, [self, keep_alive, version, head](HttpResponse r) {
       boost::asio::post(self->shard_.ioc(), [self, r = std::move(r), keep_alive, version, head]() mutable {
         self->write(std::move(r), keep_alive, version, head);
       });
@@ -136,10 +194,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     res->keep_alive(keep_alive);
     res->prepare_payload();
     if (head) res->content_length(r.body.size());
-    stream_.expires_after(kHttpTimeout);
+    tcp_layer().expires_after(kHttpTimeout);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                   std::size_t) {
+                      [self = this->shared_from_this(), res, keep_alive](beast::error_code ec,
+                                                                         std::size_t) {
                         if (ec) return;
                         if (!keep_alive) return self->shutdown();
                         self->do_read();
@@ -147,13 +205,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      // close_notify, then wait (briefly) for the peer's; either way the socket then closes.
+      tcp_layer().expires_after(kTlsShutdownTimeout);
+      stream_.async_tls_teardown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
   Shard& shard_;
   HttpApi& api_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_{kBufferLimit};
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_ip_;
@@ -162,7 +226,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 }  // namespace
 
 void start_http_session(Shard& shard, HttpApi& api, tcp::socket socket) {
-  std::make_shared<HttpSession>(shard, api, std::move(socket))->run();
+  std::make_shared<HttpSession<beast::tcp_stream>>(shard, api, std::move(socket))->run();
+}
+
+void start_https_session(Shard& shard, HttpApi& api, boost::asio::ssl::context& tls,
+                         tcp::socket socket) {
+  std::make_shared<HttpSession<MaybeTlsStream>>(shard, api, tls, std::move(socket))->run();
 }
 
 }  // namespace parley::server

@@ -1,6 +1,7 @@
 // parleyd: the Parley server and its token tool.
 //   parleyd serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR] [--threads N]
 //                 [--durability fsync|fast] [--web-root DIR] [--port-file FILE]
+//                 [--tls-cert FILE --tls-key FILE] [--plain-listen HOST:PORT]
 //   parleyd token --data-dir DIR --user ID [--name NAME] [--role ROLE] [--ttl SECONDS]
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -37,15 +38,25 @@ int serve(Config cfg, const std::string& port_file) {
     std::ofstream(tmp) << server.port() << "\n";
     std::rename(tmp.c_str(), port_file.c_str());
   }
-  std::string host = cfg.server.listen.substr(0, cfg.server.listen.rfind(':'));
-  if (host == "0.0.0.0" || host == "::" || host == "[::]") host = "localhost";
-  std::string base = "http://" + host + ":" + std::to_string(server.port());
-  std::cout << "Parley is running.\n"
+  auto host_of = [](const std::string& listen) {
+    std::string host = listen.substr(0, listen.rfind(':'));
+    if (host == "0.0.0.0" || host == "::" || host == "[::]") host = "localhost";
+    return host;
+  };
+  std::string host = host_of(cfg.server.listen);
+  std::string hostport = host + ":" + std::to_string(server.port());
+  std::string base = (server.tls() ? "https://" : "http://") + hostport;
+  std::cout << "Parley is running" << (server.tls() ? " with TLS" : "") << ".\n"
             << "  Demo page:     " << base << "/\n"
             << "  Staff console: " << base << "/console\n"
-            << "  WebSocket:     ws://" << host << ":" << server.port() << "/ws\n"
-            << "  Health:        " << base << "/healthz   Metrics: " << base << "/metrics\n"
-            << "  Mint a token:  build/bin/parleyd token --data-dir " << cfg.server.data_dir
+            << "  WebSocket:     " << (server.tls() ? "wss://" : "ws://") << hostport << "/ws\n"
+            << "  Health:        " << base << "/healthz   Metrics: " << base << "/metrics\n";
+  if (server.plain_port() != 0) {
+    std::string plain =
+        host_of(cfg.server.plain_listen) + ":" + std::to_string(server.plain_port());
+    std::cout << "  Plain (local): http://" << plain << "/   ws://" << plain << "/ws\n";
+  }
+  std::cout << "  Mint a token:  build/bin/parleyd token --data-dir " << cfg.server.data_dir
             << " --user alice --name Alice --role customer\n"
             << "Press Ctrl+C to stop." << std::endl;
   server.wait_for_signal();
@@ -65,6 +76,7 @@ int main(int argc, char** argv) {
 
   Config cfg;
   std::string config_file, listen, data_dir, durability, web_root, port_file;
+  std::string tls_cert, tls_key, plain_listen;
   unsigned threads = 0;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
   serve_cmd->add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
@@ -75,6 +87,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fsync", "fast"}));
   serve_cmd->add_option("--web-root", web_root, "Directory served at / (widget, console)");
   serve_cmd->add_option("--port-file", port_file, "Write the bound port to this file");
+  // Not CLI::ExistingFile: a bad path is reported by the server, as for the config file's keys.
+  serve_cmd->add_option("--tls-cert", tls_cert, "PEM certificate chain: serve https:// and wss://");
+  serve_cmd->add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
+  serve_cmd->add_option("--plain-listen", plain_listen,
+                        "HOST:PORT of an extra plain HTTP/WebSocket listener (local use)");
 
   std::string user, name, role = "customer", token_config;
   std::int64_t ttl = 3600;
@@ -104,6 +121,9 @@ int main(int argc, char** argv) {
     if (threads) cfg.server.threads = threads;
     if (!durability.empty()) cfg.storage.durability = durability;
     if (!web_root.empty()) cfg.server.web_root = web_root;
+    if (!tls_cert.empty()) cfg.server.tls_cert = tls_cert;
+    if (!tls_key.empty()) cfg.server.tls_key = tls_key;
+    if (!plain_listen.empty()) cfg.server.plain_listen = plain_listen;
     if (!parley::server::validate_config(cfg, &error)) {
       spdlog::error("event=config_error error=\"{}\"", error);
       return 2;

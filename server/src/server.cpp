@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <csignal>
 #include <future>
@@ -11,40 +12,114 @@
 #include "http_api.hpp"
 #include "http_session.hpp"
 #include "hub.hpp"
+#include "tls.hpp"
 
 namespace parley::server {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-struct Server::Impl {
-  Config cfg;
-  std::unique_ptr<Hub> hub;
-  std::unique_ptr<HttpApi> api;
+namespace {
+
+// Parses "HOST:PORT" (an IPv6 host in brackets). `what` names the setting in errors.
+bool parse_endpoint(const std::string& text, const char* what, tcp::endpoint* out,
+                    std::string* error) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    *error = std::string(what) + " address must be HOST:PORT, got " + text;
+    return false;
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) {
+    *error = std::string("bad ") + what + " address " + host + ": " + ec.message();
+    return false;
+  }
+  int port_num = 0;
+  try {
+    port_num = std::stoi(text.substr(colon + 1));
+  } catch (...) {
+    port_num = -1;
+  }
+  if (port_num < 0 || port_num > 65535) {
+    *error = std::string("bad ") + what + " port in " + text;
+    return false;
+  }
+  *out = tcp::endpoint(addr, static_cast<std::uint16_t>(port_num));
+  return true;
+}
+
+// One accept loop. Accepted sockets are spread over the shards; `tls` (when set) makes the
+// connections start with a TLS handshake.
+struct Listener {
   std::optional<tcp::acceptor> acceptor;
   std::uint16_t port = 0;
-  bool stopped = false;
-  // Installed before any thread starts, so a signal never hits the default handler.
-  asio::io_context signal_ioc{1};
-  asio::signal_set signals{signal_ioc, SIGINT, SIGTERM};
+  asio::ssl::context* tls = nullptr;
 
-  void accept() {
-    Shard& target = hub->next_shard();
-    acceptor->async_accept(target.ioc(), [this, &target](boost::system::error_code ec,
-                                                          tcp::socket socket) {
+  bool open(asio::io_context& ioc, const tcp::endpoint& ep, const std::string& text,
+            std::string* error) {
+    boost::system::error_code ec;
+    auto& acc = acceptor.emplace(ioc);
+    acc.open(ep.protocol(), ec);
+    if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc.bind(ep, ec);
+    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      *error = "cannot listen on " + text + ": " + ec.message();
+      acceptor.reset();
+      return false;
+    }
+    port = acc.local_endpoint().port();
+    return true;
+  }
+
+  void accept(Hub& hub, HttpApi& api) {
+    Shard& target = hub.next_shard();
+    acceptor->async_accept(target.ioc(), [this, &hub, &api, &target](
+                                             boost::system::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        asio::post(target.ioc(), [this, &target, s = std::move(socket)]() mutable {
-          start_http_session(target, *api, std::move(s));
+        asio::post(target.ioc(), [this, &api, &target, s = std::move(socket)]() mutable {
+          if (tls) {
+            start_https_session(target, api, *tls, std::move(s));
+          } else {
+            start_http_session(target, api, std::move(s));
+          }
         });
       } else {
         spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
       }
-      accept();
+      accept(hub, api);
     });
   }
+
+  // Runs on the acceptor's thread (shard 0).
+  void close() {
+    boost::system::error_code ec;
+    if (acceptor) acceptor->close(ec);
+  }
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Config cfg;
+  // Declared before the hub: sessions hold SSL objects made from it until the hub is gone.
+  std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<Hub> hub;
+  std::unique_ptr<HttpApi> api;
+  Listener main;   // server.listen: TLS when a certificate is configured
+  Listener plain;  // server.plain_listen: always plain, optional
+  bool stopped = false;
+  // Installed before any thread starts, so a signal never hits the default handler.
+  asio::io_context signal_ioc{1};
+  asio::signal_set signals{signal_ioc, SIGINT, SIGTERM};
 };
 
 Server::Server(Config cfg) : impl_(std::make_unique<Impl>()) { impl_->cfg = std::move(cfg); }
@@ -56,59 +131,53 @@ bool Server::start(std::string* error) {
   std::string secret = cfg.auth.secret;
   if (secret.empty() && !load_or_create_secret(cfg.server.data_dir, &secret, error)) return false;
 
-  auto colon = cfg.server.listen.rfind(':');
-  if (colon == std::string::npos) {
-    *error = "listen address must be HOST:PORT, got " + cfg.server.listen;
+  tcp::endpoint main_ep, plain_ep;
+  if (!parse_endpoint(cfg.server.listen, "listen", &main_ep, error)) return false;
+  const bool has_plain = !cfg.server.plain_listen.empty();
+  if (has_plain && !parse_endpoint(cfg.server.plain_listen, "plain_listen", &plain_ep, error)) {
     return false;
   }
-  std::string host = cfg.server.listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec) {
-    *error = "bad listen address " + host + ": " + ec.message();
-    return false;
-  }
-  int port_num = 0;
-  try {
-    port_num = std::stoi(cfg.server.listen.substr(colon + 1));
-  } catch (...) {
-    port_num = -1;
-  }
-  if (port_num < 0 || port_num > 65535) {
-    *error = "bad listen port in " + cfg.server.listen;
-    return false;
+  // Certificate and key are loaded first: a bad one stops start-up before anything is bound.
+  if (!cfg.server.tls_cert.empty()) {
+    impl_->tls = make_tls_context(cfg.server.tls_cert, cfg.server.tls_key, error);
+    if (!impl_->tls) return false;
   }
 
   impl_->hub = std::make_unique<Hub>(cfg, std::move(secret));
   impl_->api = std::make_unique<HttpApi>(*impl_->hub, cfg.server.web_root);
 
   // Bind before opening storage so a busy port fails fast and leaves the database untouched.
-  tcp::endpoint ep(addr, static_cast<std::uint16_t>(port_num));
-  auto& acc = impl_->acceptor.emplace(impl_->hub->shard(0).ioc());
-  acc.open(ep.protocol(), ec);
-  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acc.bind(ep, ec);
-  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    *error = "cannot listen on " + cfg.server.listen + ": " + ec.message();
-    impl_->acceptor.reset();
+  auto& ioc0 = impl_->hub->shard(0).ioc();
+  impl_->main.tls = impl_->tls.get();
+  if (!impl_->main.open(ioc0, main_ep, cfg.server.listen, error)) return false;
+  if (has_plain && !impl_->plain.open(ioc0, plain_ep, cfg.server.plain_listen, error)) {
+    impl_->main.acceptor.reset();
     return false;
   }
-  impl_->port = acc.local_endpoint().port();
 
   if (!impl_->hub->start(error)) {
-    impl_->acceptor.reset();
+    impl_->main.acceptor.reset();
+    impl_->plain.acceptor.reset();
     return false;
   }
-  asio::post(impl_->hub->shard(0).ioc(), [impl = impl_.get()] { impl->accept(); });
-  spdlog::info("event=listening address={} port={} threads={} durability={} static_files={}",
-               host, impl_->port, impl_->hub->shard_count(), cfg.storage.durability,
-               impl_->api->static_file_count());
+  asio::post(ioc0, [impl = impl_.get()] {
+    impl->main.accept(*impl->hub, *impl->api);
+    if (impl->plain.acceptor) impl->plain.accept(*impl->hub, *impl->api);
+  });
+  spdlog::info(
+      "event=listening address={} port={} tls={} plain_port={} threads={} durability={} "
+      "static_files={}",
+      main_ep.address().to_string(), impl_->main.port, impl_->tls ? "on" : "off",
+      impl_->plain.port, impl_->hub->shard_count(), cfg.storage.durability,
+      impl_->api->static_file_count());
   return true;
 }
 
-std::uint16_t Server::port() const { return impl_->port; }
+std::uint16_t Server::port() const { return impl_->main.port; }
+
+std::uint16_t Server::plain_port() const { return impl_->plain.port; }
+
+bool Server::tls() const { return impl_->tls != nullptr; }
 
 void Server::wait_for_signal() {
   impl_->signals.async_wait([](const boost::system::error_code&, int sig) {
@@ -120,17 +189,18 @@ void Server::wait_for_signal() {
 void Server::stop() {
   if (!impl_ || impl_->stopped || !impl_->hub) return;
   impl_->stopped = true;
-  if (impl_->acceptor) {
+  if (impl_->main.acceptor) {
     std::promise<void> done;
     asio::post(impl_->hub->shard(0).ioc(), [&] {
-      boost::system::error_code ec;
-      impl_->acceptor->close(ec);
+      impl_->main.close();
+      impl_->plain.close();
       done.set_value();
     });
     done.get_future().wait();
   }
   impl_->hub->shutdown();
-  impl_->acceptor.reset();
+  impl_->main.acceptor.reset();
+  impl_->plain.acceptor.reset();
   spdlog::info("event=stopped");
 }
 

@@ -4,6 +4,9 @@
 //
 // Callback style with shared_from_this (as Beast's chat-multi example): an idle connection then
 // costs only its pending read, not a coroutine frame. Every handler holds `self`.
+//
+// Plain and TLS connections share one class and one websocket::stream instantiation: the next
+// layer is MaybeTlsStream (tls_stream.hpp), which forwards inline to the socket when plain.
 #include "ws_session.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -11,6 +14,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <boost/beast/websocket/teardown.hpp>
 
 #include <vector>
 
@@ -26,6 +30,16 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// Beast finds these by argument-dependent lookup when a close handshake finishes: the plain
+// path is Beast's own TCP teardown, TLS exchanges close_notify first.
+template <class TeardownHandler>
+void async_teardown(beast::role_type role, MaybeTlsStream& s, TeardownHandler&& handler) {
+  if (!s.is_tls()) {
+    return websocket::async_teardown(role, s.socket(), std::forward<TeardownHandler>(handler));
+  }
+  s.async_tls_teardown(MaybeTlsStream::DoneHandler(std::forward<TeardownHandler>(handler)));
+}
+
 namespace {
 
 constexpr auto kCloseGrace = std::chrono::seconds(5);
@@ -33,8 +47,8 @@ constexpr std::size_t kShrinkReadBufferAbove = 16 * 1024;
 
 class WsSession final : public Session {
  public:
-  WsSession(Shard& shard, tcp::socket socket, std::string remote_ip)
-      : Session(shard, std::move(remote_ip)), ws_(std::move(socket)) {}
+  WsSession(Shard& shard, MaybeTlsStream stream, std::string remote_ip)
+      : Session(shard, std::move(remote_ip)), ws_(std::move(stream)) {}
 
   void start(http::request<http::string_body> req) {
     const auto& lim = shard().hub().config().limits;
@@ -103,8 +117,7 @@ class WsSession final : public Session {
     Session::on_sweep(now);
     if (closing_ && !done_ && now > close_deadline_) {
       // The peer never finished the close handshake (or never read): cut the socket.
-      beast::error_code ec;
-      beast::get_lowest_layer(ws_).close(ec);
+      ws_.next_layer().close();
     }
   }
 
@@ -147,8 +160,7 @@ class WsSession final : public Session {
     inflight_.clear();
     shard().hub().metrics().bytes_out.fetch_add(n, std::memory_order_relaxed);
     if (ec) {
-      beast::error_code ignored;
-      beast::get_lowest_layer(ws_).close(ignored);
+      ws_.next_layer().close();
       return finish();
     }
     if (warned_ && queued_bytes_ < shard().hub().config().limits.outbound_queue_bytes / 4) {
@@ -176,7 +188,7 @@ class WsSession final : public Session {
     on_closed();
   }
 
-  websocket::stream<tcp::socket> ws_;
+  websocket::stream<MaybeTlsStream> ws_;
   beast::flat_buffer rbuf_;
   std::vector<Payload> queue_;
   std::vector<Payload> inflight_;
@@ -193,9 +205,9 @@ class WsSession final : public Session {
 
 }  // namespace
 
-void start_websocket(Shard& shard, tcp::socket socket, http::request<http::string_body> req,
+void start_websocket(Shard& shard, MaybeTlsStream stream, http::request<http::string_body> req,
                      std::string remote_ip) {
-  auto s = std::make_shared<WsSession>(shard, std::move(socket), std::move(remote_ip));
+  auto s = std::make_shared<WsSession>(shard, std::move(stream), std::move(remote_ip));
   s->start(std::move(req));
 }
 

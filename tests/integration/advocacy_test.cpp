@@ -110,7 +110,9 @@ TEST_F(AdvocacyTest, HelperBecomesAdvocateWithBadgeEventsAndBreakdown) {
   if (!unsolved) for (auto& o : bo->seen()) std::cerr << "bo saw " << json::serialize(o) << "\n";
   auto h2 = ok(*bo, {{"op", "history"}, {"channel", "help"}});
   for (auto& v : h2.at("messages").as_array()) {
-    if (num(v.as_object().at("seq")) == q2) EXPECT_FALSE(v.as_object().contains("solved_seq"));
+    if (num(v.as_object().at("seq")) == q2) {
+      EXPECT_FALSE(v.as_object().contains("solved_seq"));
+    }
   }
 }
 

@@ -154,6 +154,15 @@ Client::Client(std::uint16_t port, bool may_fail) {
   ws_.abort();  // closed() is true from now on
 }
 
+Client::Client(std::uint16_t port, const Tls& tls) {
+  std::string err;
+  if (ws_.use_tls(tls.ca_file, &err, tls.server_name) && ws_.connect("127.0.0.1", port, &err)) {
+    return;
+  }
+  ADD_FAILURE() << "TLS connect failed: " << err;
+  ws_.abort();
+}
+
 bool Client::auth(const std::string& token) {
   send({{"op", "auth"}, {"token", token}});
   auto w = wait_for([](const json::object& o) {

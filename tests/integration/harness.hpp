@@ -63,6 +63,13 @@ class Client {
   // Connects to 127.0.0.1:port; a failure is a test failure unless `may_fail` (crash tests
   // connect while the server is being killed), in which case the client starts closed.
   explicit Client(std::uint16_t port, bool may_fail = false);
+  // Connects over TLS (wss://) to 127.0.0.1:port, verifying the server's certificate against
+  // the PEM file `ca_file` and the name `server_name`; a failure is a test failure.
+  struct Tls {
+    std::string ca_file;
+    std::string server_name = "localhost";
+  };
+  Client(std::uint16_t port, const Tls& tls);
   bool auth(const std::string& token);  // sends auth and waits for welcome
 
   void send(const json::object& frame);

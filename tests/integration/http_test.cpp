@@ -159,8 +159,8 @@ TEST(HttpOrigin, AllowListGuardsTheUpgradeAndTheApi) {
   EXPECT_EQ(status_of(upgrade_head(port, "")), 101);
   EXPECT_EQ(status_of(upgrade_head(port, self)), 101);
   EXPECT_EQ(status_of(upgrade_head(port, "https://shop.example")), 101);
-  for (const std::string& bad : {"https://evil.example", "http://shop.example", "null",
-                                 "http://127.0.0.1:1"}) {
+  for (const char* bad : {"https://evil.example", "http://shop.example", "null",
+                          "http://127.0.0.1:1"}) {
     auto r = upgrade_head(port, bad);
     EXPECT_EQ(status_of(r), 403) << bad << " -> " << r.substr(0, 200);
     EXPECT_NE(r.find("origin not allowed"), std::string::npos) << r;

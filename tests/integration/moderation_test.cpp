@@ -91,13 +91,17 @@ TEST_F(ModerationTest, PermissionMatrix) {
         auto r = c->request(frame);
         EXPECT_EQ(str(r.at("op")), can_read ? "ok" : "error")
             << w.name << " " << json::serialize(frame) << " -> " << json::serialize(r);
-        if (!can_read) EXPECT_EQ(str(r.at("code")), "forbidden");
+        if (!can_read) {
+          EXPECT_EQ(str(r.at("code")), "forbidden");
+        }
       }
       auto r = c->request({{"op", "send"}, {"channel", ch}, {"text", "hi from " + w.name},
                            {"client_msg_id", "m-" + w.name + ch}});
       EXPECT_EQ(str(r.at("op")), can_post ? "ok" : "error")
           << w.name << " send " << ch << " -> " << json::serialize(r);
-      if (!can_post) EXPECT_EQ(str(r.at("code")), "forbidden");
+      if (!can_post) {
+        EXPECT_EQ(str(r.at("code")), "forbidden");
+      }
       if (can_post) allowed_posts[ch]++;
     }
     bool staff = w.role == "staff" || w.role == "admin";
@@ -174,7 +178,10 @@ TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
   auto expect = [](Client& c, json::object frame, bool allowed, const std::string& what) {
     auto r = c.request(frame);
     EXPECT_EQ(str(r.at("op")), allowed ? "ok" : "error") << what << " -> " << json::serialize(r);
-    if (!allowed && r.contains("code")) EXPECT_EQ(str(r.at("code")), "forbidden") << what;
+    if (!allowed) {
+      ASSERT_TRUE(r.contains("code")) << what;
+      EXPECT_EQ(str(r.at("code")), "forbidden") << what;
+    }
   };
 
   std::map<std::string, int> readers;                            // channel -> reacts/reports

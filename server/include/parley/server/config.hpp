@@ -29,6 +29,14 @@ struct Config {
     std::vector<std::string> allowed_origins = {"*"};
     // Seconds sessions get to close cleanly on shutdown. Default: 3.
     unsigned shutdown_grace_s = 3;
+    // PEM certificate chain (leaf first) and PEM private key (unencrypted). Both set: `listen`
+    // speaks only TLS (https:// and wss://, TLS 1.2 and 1.3); set one without the other is a
+    // config error. Default: both empty = plain HTTP and WebSocket.
+    std::string tls_cert;
+    std::string tls_key;
+    // A second, always plain HTTP + WebSocket listener with the same routes, HOST:PORT (e.g.
+    // "127.0.0.1:8081" for local tools next to a TLS `listen`). Default: empty = none.
+    std::string plain_listen;
   } server;
 
   struct Limits {

@@ -17,10 +17,15 @@ class Server {
   explicit Server(Config cfg);
   ~Server();
 
-  // Loads the secret, opens storage, binds the listener and starts the I/O threads.
+  // Loads the secret and the TLS certificate, binds the listeners, opens storage and starts the
+  // I/O threads.
   bool start(std::string* error);
-  // The bound port (useful with --listen 127.0.0.1:0).
+  // The bound port of the main listener (useful with --listen 127.0.0.1:0).
   std::uint16_t port() const;
+  // The bound port of the plain listener (server.plain_listen); 0 when there is none.
+  std::uint16_t plain_port() const;
+  // True when the main listener speaks TLS (server.tls_cert / tls_key are set).
+  bool tls() const;
   // Blocks until SIGINT or SIGTERM.
   void wait_for_signal();
   // Graceful stop: stop accepting, close sessions with 1012, flush the writer, close RocksDB.
