@@ -420,6 +420,15 @@ void AdvocacyService::insights(int window_days, const std::string& channel,
       w.begin_object().field("channel", q.channel).field("seq", q.seq).field("asker", q.asker);
       w.field("ts", q.ts).end_object();
     }
+    w.end_array();
+    w.key("days").begin_array();
+    for (const auto& d : ins.days) {
+      w.begin_object().field("day", d.start).field("questions", d.questions);
+      w.field("answered", d.answered).field("answered_by_customers", d.answered_by_customers);
+      w.field("solved", d.solved).key("median_first_answer_ms");
+      if (d.median_first_answer_ms) w.value(*d.median_first_answer_ms); else w.null();
+      w.end_object();
+    }
     w.end_array().end_object();
     respond(std::move(out));
   });

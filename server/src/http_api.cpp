@@ -73,6 +73,13 @@ void HttpApi::load_web_root(const std::string& root) {
   std::size_t total = 0;
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
+    // npm's install folder (clients/web/node_modules, used to build the served vendor/ files)
+    // and hidden folders are not part of the site.
+    if (it->is_directory(ec) && !it->is_symlink(ec)) {
+      const auto name = it->path().filename().string();
+      if (name == "node_modules" || name.starts_with('.')) it.disable_recursion_pending();
+      continue;
+    }
     if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
     auto rel = fs::relative(it->path(), root, ec).generic_string();
     if (ec || rel.empty() || rel[0] == '.') continue;

@@ -27,7 +27,7 @@ bool operator==(const Insights& a, const Insights& b) {
   return a.from == b.from && a.to == b.to && a.questions == b.questions &&
          a.answered == b.answered && a.answered_by_customers == b.answered_by_customers &&
          a.solved == b.solved && a.median_first_answer_ms == b.median_first_answer_ms &&
-         a.unanswered == b.unanswered;
+         a.unanswered == b.unanswered && a.days == b.days;
 }
 
 namespace test {

@@ -146,6 +146,41 @@ TEST_F(InsightsDay, PerChannelAndLongerWindows) {
   EXPECT_FALSE(c.engine.insights(kDay, "nowhere", c.now).median_first_answer_ms);
 }
 
+TEST_F(InsightsDay, PerDaySeriesForCharts) {
+  // A 2-day window at day 10, 23:00 reaches back to day 8, 23:00: days 8, 9 and 10.
+  auto in = c.engine.insights(2 * kDay, "", c.now);
+  ASSERT_EQ(in.days.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(in.days[i].start, kT0 + (8 + static_cast<std::int64_t>(i)) * kDay);
+  EXPECT_EQ(in.days[0].questions, 0u);
+  EXPECT_FALSE(in.days[0].median_first_answer_ms);
+  EXPECT_EQ(in.days[1].questions, 1u);  // q8, answered by h1 after 30 minutes
+  EXPECT_EQ(in.days[1].answered, 1u);
+  EXPECT_EQ(in.days[1].answered_by_customers, 1u);
+  EXPECT_EQ(in.days[1].median_first_answer_ms, 30 * kMinute);
+  // Day 10 is the scripted day: the same figures as the 24-hour window.
+  auto day = c.engine.insights(kDay, "", c.now);
+  EXPECT_EQ(in.days[2].questions, day.questions);
+  EXPECT_EQ(in.days[2].answered, day.answered);
+  EXPECT_EQ(in.days[2].answered_by_customers, day.answered_by_customers);
+  EXPECT_EQ(in.days[2].solved, day.solved);
+  EXPECT_EQ(in.days[2].median_first_answer_ms, day.median_first_answer_ms);
+  // The days add up to the window.
+  unsigned questions = 0, answered = 0, solved = 0;
+  for (const auto& d : in.days) {
+    questions += d.questions;
+    answered += d.answered;
+    solved += d.solved;
+  }
+  EXPECT_EQ(questions, in.questions);
+  EXPECT_EQ(answered, in.answered);
+  EXPECT_EQ(solved, in.solved);
+  // Per channel too: billing asked nothing on day 9.
+  auto billing = c.engine.insights(2 * kDay, "billing", c.now);
+  ASSERT_EQ(billing.days.size(), 3u);
+  EXPECT_EQ(billing.days[1].questions, 0u);
+  EXPECT_EQ(billing.days[2].questions, 2u);
+}
+
 TEST_F(InsightsDay, RemovedAnswersGiveWayToTheNextReply) {
   c.remove(staff_on_q2);  // q2's first answer is now h2's, after 40 minutes
   auto in = c.engine.insights(kDay, "", c.now);

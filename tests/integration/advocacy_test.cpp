@@ -216,6 +216,24 @@ TEST_F(AdvocacyTest, AtRiskAfterUpheldReportsAndInsights) {
   ASSERT_EQ(ins.at("unanswered").as_array().size(), 1u);
   EXPECT_EQ(num(ins.at("unanswered").as_array()[0].as_object().at("seq")), q3);
   EXPECT_FALSE(ins.at("median_first_answer_ms").is_null());
+  // The per-day series for charts: 7 or 8 UTC days (the rolling window's first day is partial),
+  // oldest first, one day apart, adding up to the window; everything happened today.
+  const auto& days = ins.at("days").as_array();
+  ASSERT_GE(days.size(), 7u);
+  ASSERT_LE(days.size(), 8u);
+  std::int64_t questions = 0;
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    const auto& d = days[i].as_object();
+    if (i > 0) EXPECT_EQ(num(d.at("day")) - num(days[i - 1].as_object().at("day")), 86400000);
+    EXPECT_EQ(num(d.at("day")) % 86400000, 0);
+    questions += num(d.at("questions"));
+  }
+  EXPECT_EQ(questions, 3);
+  const auto& today = days.back().as_object();
+  EXPECT_EQ(num(today.at("questions")), 3);
+  EXPECT_EQ(num(today.at("answered")), 2);
+  EXPECT_EQ(num(today.at("answered_by_customers")), 1);
+  EXPECT_EQ(today.at("median_first_answer_ms"), ins.at("median_first_answer_ms"));
   EXPECT_EQ(http(server_->port(), "GET", "/api/insights?window=0", "", server_->token("sam", "staff")).status, 400);
 }
 

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "harness.hpp"
 #include "http_client.hpp"
 
@@ -189,6 +192,31 @@ TEST(HttpOrigin, AllowListGuardsTheUpgradeAndTheApi) {
 // The default list is ["*"]: any site may embed the widget.
 TEST_F(HttpTest, DefaultOriginListAdmitsAnySite) {
   EXPECT_EQ(status_of(upgrade_head(server_->port(), "https://anywhere.example")), 101);
+}
+
+// The web root's npm folder and hidden entries are not part of the site.
+TEST(HttpStatic, NodeModulesAndHiddenEntriesAreNotServed) {
+  TempDir dir;
+  namespace fs = std::filesystem;
+  const std::string web = dir.path + "/web";
+  fs::create_directories(web + "/node_modules/chart.js/dist");
+  fs::create_directories(web + "/.git");
+  fs::create_directories(web + "/vendor");
+  auto write = [](const std::string& path, const std::string& body) { std::ofstream(path) << body; };
+  write(web + "/index.html", "<p>home</p>");
+  write(web + "/vendor/chart.umd.js", "/* chart */");
+  write(web + "/node_modules/chart.js/dist/chart.umd.js", "/* raw */");
+  write(web + "/.git/config", "[core]");
+  write(web + "/.env", "SECRET=1");
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        fast_config(dir.path, "[server]\nweb_root = \"" + web + "\"\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  EXPECT_EQ(http(server.port(), "GET", "/").status, 200);
+  EXPECT_EQ(http(server.port(), "GET", "/vendor/chart.umd.js").status, 200);
+  for (const char* hidden : {"/node_modules/chart.js/dist/chart.umd.js", "/.git/config", "/.env"}) {
+    EXPECT_EQ(http(server.port(), "GET", hidden).status, 404) << hidden;
+  }
 }
 
 }  // namespace

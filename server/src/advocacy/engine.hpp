@@ -114,6 +114,15 @@ struct Insights {
     std::int64_t ts = 0;
   };
   std::vector<Open> unanswered;  // oldest first, at most 100
+  // The same figures per UTC day, for charts: every day from from's to to's, oldest first
+  // (days without questions included, with zeros), each counting the questions asked that day.
+  struct Day {
+    std::int64_t start = 0;  // ms of the day's 00:00 UTC
+    unsigned questions = 0, answered = 0, answered_by_customers = 0, solved = 0;
+    std::optional<std::int64_t> median_first_answer_ms;
+    bool operator==(const Day&) const = default;
+  };
+  std::vector<Day> days;
 };
 
 // A persistence mutation: put (value set) or delete (value nullopt) of `key`.

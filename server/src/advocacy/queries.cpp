@@ -146,27 +146,51 @@ Insights Engine::insights(std::int64_t window_ms, const std::string& channel,
   out.from = now - window_ms;
   out.to = now;
   std::vector<std::int64_t> delays;
+  const std::int64_t first_day = detail::day_of(out.from);
+  const std::int64_t last_day = std::max(first_day, detail::day_of(now));
+  out.days.resize(static_cast<std::size_t>(last_day - first_day + 1));
+  for (std::size_t i = 0; i < out.days.size(); ++i)
+    out.days[i].start = (first_day + static_cast<std::int64_t>(i)) * detail::kDayMs;
+  std::vector<std::vector<std::int64_t>> day_delays(out.days.size());
   const auto& index = st_->questions_by_ts;
   for (auto it = index.lower_bound({out.from, std::string(), 0});
        it != index.end() && std::get<0>(it->first) <= now; ++it) {
     const auto& [ts, ch, seq] = it->first;
     if (!channel.empty() && ch != channel) continue;
     const detail::Question& q = *it->second;
+    const auto d = static_cast<std::size_t>(
+        std::clamp<std::int64_t>(detail::day_of(ts) - first_day, 0, static_cast<std::int64_t>(out.days.size()) - 1));
+    Insights::Day& day = out.days[d];
     ++out.questions;
-    if (q.solved != 0) ++out.solved;
+    ++day.questions;
+    if (q.solved != 0) {
+      ++out.solved;
+      ++day.solved;
+    }
     if (q.replies.empty()) {
       if (out.unanswered.size() < kMaxUnanswered) out.unanswered.push_back({ch, seq, q.asker, ts});
       continue;
     }
     ++out.answered;
-    if (q.replies.front().customer) ++out.answered_by_customers;
-    delays.push_back(std::max<std::int64_t>(0, q.replies.front().ts - q.ts));
+    ++day.answered;
+    if (q.replies.front().customer) {
+      ++out.answered_by_customers;
+      ++day.answered_by_customers;
+    }
+    const std::int64_t delay = std::max<std::int64_t>(0, q.replies.front().ts - q.ts);
+    delays.push_back(delay);
+    day_delays[d].push_back(delay);
   }
-  if (!delays.empty()) {
-    auto mid = delays.begin() + (delays.size() - 1) / 2;  // the lower middle for even counts
-    std::nth_element(delays.begin(), mid, delays.end());
-    out.median_first_answer_ms = *mid;
-  }
+  // The lower middle for even counts.
+  auto median = [](std::vector<std::int64_t>& v) -> std::optional<std::int64_t> {
+    if (v.empty()) return std::nullopt;
+    auto mid = v.begin() + (v.size() - 1) / 2;
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+  };
+  out.median_first_answer_ms = median(delays);
+  for (std::size_t i = 0; i < out.days.size(); ++i)
+    out.days[i].median_first_answer_ms = median(day_delays[i]);
   return out;
 }
 
