@@ -92,7 +92,9 @@ void Actions::write(storage::WriteRequest req, std::function<Outcome(storage::Co
   bool queued = hub_.submit_with(std::move(req), [on_done = std::move(on_done), done](
                                                      storage::Committed& c) {
     if (c.status == WriteStatus::error) {
-      return done(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+      return done(Outcome::failure(ErrorCode::internal, c.error.starts_with("disk full")
+                                                            ? "storage full; nothing was changed"
+                                                            : "storage failure; nothing was changed"));
     }
     done(on_done(c));
   });

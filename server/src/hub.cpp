@@ -62,6 +62,7 @@ bool Hub::start(std::string* error) {
       cfg_.storage.durability == "fast" ? storage::Durability::fast : storage::Durability::fsync;
   opts.max_batch = cfg_.storage.max_batch;
   opts.max_queue = cfg_.storage.max_queue;
+  opts.min_free_bytes = cfg_.storage.min_free_bytes;
   opts.block_cache_bytes = cfg_.storage.block_cache_bytes;
   store_ = storage::Store::open(
       opts, [this](std::vector<storage::Committed>& batch) { on_commit(batch); }, error);
@@ -423,7 +424,9 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
       case storage::WriteStatus::conflict:
       case storage::WriteStatus::error:
         a.error_code = protocol::ErrorCode::internal;
-        a.error_message = "storage failure; the message was not stored";
+        a.error_message = c.error.starts_with("disk full")
+                              ? "storage full; the message was not stored"
+                              : "storage failure; the message was not stored";
         spdlog::error("event=store_write_failed channel={} error=\"{}\"", am->channel, c.error);
         break;
     }

@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -94,6 +95,9 @@ struct Store::Impl {
     TimestampMs last_ts = 0;
   };
   StringMap<ChannelCursor> cursors;
+  // Free space of the data directory's file system, as last measured (Options::min_free_bytes).
+  std::uint64_t free_bytes = UINT64_MAX;
+  std::chrono::steady_clock::time_point free_checked{};
   // Next ids to assign; recovered at open from the highest key on disk.
   std::uint64_t next_audit_id = 1;
   std::uint64_t next_report_id = 1;
@@ -119,6 +123,8 @@ struct Store::Impl {
   // writer*.cpp
   void run_writer();
   void commit_batch(std::vector<WriteRequest>& reqs);
+  // False (with *why) when the data directory's file system is below min_free_bytes.
+  bool enough_space(std::string* why);
 };
 
 }  // namespace parley::storage

@@ -2,6 +2,8 @@
 // one WriteBatch, commits it and reports the whole batch to the CommitHandler. It is the only
 // code that assigns seqs and ids, so per-channel ordering needs no locks beyond the queue's.
 // This file: the thread, dispatch, audit entries, commit, and the channel and append ops.
+#include <sys/statvfs.h>
+
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
@@ -240,11 +242,37 @@ void Store::Impl::run_writer() {
   }
 }
 
+bool Store::Impl::enough_space(std::string* why) {
+  if (options.min_free_bytes == 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (free_bytes / 4 < options.min_free_bytes || now - free_checked >= std::chrono::seconds(1)) {
+    struct statvfs st {};
+    if (::statvfs(options.path.c_str(), &st) == 0) {
+      free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    }  // else keep the last figure: a failing statvfs is no reason to stop writing
+    free_checked = now;
+  }
+  if (free_bytes >= options.min_free_bytes) return true;
+  *why = "disk full: " + std::to_string(free_bytes) + " bytes free, below min_free_bytes " +
+         std::to_string(options.min_free_bytes);
+  return false;
+}
+
 void Store::Impl::commit_batch(std::vector<WriteRequest>& reqs) {
   // Filled before any add(): the builder keeps pointers into `results`, so it must not grow.
   std::vector<Committed> results;
   results.reserve(reqs.size());
   for (auto& req : reqs) results.push_back(Committed{std::move(req), WriteStatus::ok, {}});
+  if (std::string why; !enough_space(&why)) {
+    // Refused before anything is built: no seq, id or cursor moves, nothing is stored.
+    for (auto& c : results) {
+      c.status = WriteStatus::error;
+      c.error = why;
+      if (c.req.audit) c.req.audit->id = 0;
+    }
+    if (on_commit) on_commit(results);
+    return;
+  }
   BatchBuilder builder(*this);
   for (auto& c : results) builder.add(c);
   builder.commit(results);

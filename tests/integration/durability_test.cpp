@@ -137,4 +137,35 @@ TEST(Durability, SigtermUnderLoadLosesNothingAckedAndClosesWith1012) {
   verify(c, "general", acked["general"]);
 }
 
+// A data directory below storage.min_free_bytes (here: a floor above any disk's size) refuses
+// writes with `internal` "storage full" instead of letting RocksDB hit a full disk; reads,
+// auth and the HTTP side keep working, and nothing is stored.
+TEST(Durability, LowDiskSpaceRefusesWritesAndKeepsServing) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        fast_config(dir.path, "[storage]\nmin_free_bytes = 1099511627776\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  Client c(server.port());
+  ASSERT_TRUE(c.auth(server.token("alice")));
+  auto j = c.request({{"op", "join"}, {"channel", "general"}});
+  ASSERT_EQ(str(j.at("op")), "ok") << json::serialize(j);
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.request({{"op", "send"}, {"channel", "general"}, {"text", "hello"},
+                        {"client_msg_id", "c" + std::to_string(i)}});
+    EXPECT_EQ(str(r.at("op")), "error") << json::serialize(r);
+    EXPECT_EQ(str(r.at("code")), "internal");
+    EXPECT_EQ(str(r.at("message")), "storage full; the message was not stored");
+  }
+  auto staff = std::make_unique<Client>(server.port());
+  ASSERT_TRUE(staff->auth(server.token("sam", "staff")));
+  auto cc = staff->request({{"op", "create_channel"}, {"channel", "new-one"}});
+  EXPECT_EQ(str(cc.at("op")), "error") << json::serialize(cc);
+  EXPECT_EQ(str(cc.at("message")), "storage full; nothing was changed");
+  auto h = c.request({{"op", "history"}, {"channel", "general"}});
+  ASSERT_EQ(str(h.at("op")), "ok");
+  EXPECT_TRUE(h.at("messages").as_array().empty());
+  EXPECT_EQ(num(c.request({{"op", "join"}, {"channel", "general"}}).at("last_seq")), 0);
+}
+
 }  // namespace

@@ -91,5 +91,40 @@ TEST(StoreKv, OneWriteAppliesItsEntriesInOrder) {
   EXPECT_EQ(all[1], (std::pair<std::string, std::string>{"c", "4"}));
 }
 
+// Below min_free_bytes every write is refused before anything is built: no seq is used up,
+// reads go on, and writes resume once there is room (here: the floor lowered on reopen).
+TEST(StoreDiskSpace, WritesAreRefusedBelowTheFloorAndResumeAbove) {
+  TempDir dir;
+  Collector c;
+  {
+    auto store = open_or_fail(options_for(dir), c);
+    ASSERT_EQ(submit_wait(*store, c, append_req("general", "ann", "a1", "before", 1)).status,
+              WriteStatus::ok);
+    store->close();
+  }
+  {
+    auto opts = options_for(dir);
+    opts.min_free_bytes = std::uint64_t{1} << 62;  // more than any disk has
+    auto store = open_or_fail(opts, c);
+    for (int i = 0; i < 3; ++i) {
+      auto r = submit_wait(*store, c, append_req("general", "ann", "f" + std::to_string(i), "x", 10 + i));
+      EXPECT_EQ(r.status, WriteStatus::error);
+      EXPECT_EQ(r.error.rfind("disk full: ", 0), 0u) << r.error;
+    }
+    WriteRequest kv;
+    kv.op = KvWrite{{KvEntry{"k", "v"}}};
+    kv.cookie = 99;
+    EXPECT_EQ(submit_wait(*store, c, std::move(kv)).status, WriteStatus::error);
+    EXPECT_EQ(store->last_seq("general"), 1u);
+    EXPECT_EQ(store->read_after("general", 0, 10).size(), 1u);
+    EXPECT_TRUE(store->kv_scan("").empty());
+    store->close();
+  }
+  auto store = open_or_fail(options_for(dir), c);  // default floor: 64 MiB
+  auto r = submit_wait(*store, c, append_req("general", "ann", "a2", "after", 3));
+  ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
+  EXPECT_EQ(std::get<AppendMessage>(r.req.op).msg.seq, 2u);  // no hole from the refused ones
+}
+
 }  // namespace
 }  // namespace parley::storage

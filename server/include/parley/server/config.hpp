@@ -87,6 +87,9 @@ struct Config {
     std::size_t block_cache_bytes = 64u << 20;
     // Threads that read history off the I/O threads. Default: 2.
     unsigned reader_threads = 2;
+    // Writes are refused (`internal`, "storage full") while the data directory's file system
+    // has less free space than this; 0 = no check. Default: 64 MiB.
+    std::uint64_t min_free_bytes = 64u << 20;
   } storage;
 
   struct Auth {

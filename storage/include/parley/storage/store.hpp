@@ -62,6 +62,12 @@ struct Options {
   std::size_t block_cache_bytes = 64u << 20;
   // RocksDB memtable size per column family. Default: 64 MiB.
   std::size_t write_buffer_bytes = 64u << 20;
+  // Writes are refused (status error, error "disk full: …") while the file system holding
+  // `path` has less than this many bytes free for unprivileged users, so RocksDB never hits
+  // a full disk mid-write (Debian's build asserts on a failed WAL write and aborts). Checked
+  // by the writer at most once a second, and before every batch once within 4x of the floor.
+  // 0 = no check. Default: 64 MiB.
+  std::uint64_t min_free_bytes = 64u << 20;
   // Most distinct emoji on one message. Default: 20.
   std::size_t max_reaction_kinds = 20;
   // Clock for message timestamps; defaults to the system clock. Tests inject one.
