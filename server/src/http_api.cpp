@@ -130,7 +130,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = hub_.metrics().render(hub_.store().queue_depth());
+    r.body = hub_.metrics().render(hub_.store());
     return respond(std::move(r));
   }
   if (path == "/api/guest") {

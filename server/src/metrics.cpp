@@ -13,6 +13,18 @@ void Metrics::observe_batch(std::size_t n) {
 }
 
 namespace {
+// Microseconds as decimal seconds, exactly ("0.00005", "1").
+std::string seconds(std::uint64_t us) {
+  std::string s = std::to_string(us / 1000000);
+  if (const auto frac = us % 1000000; frac != 0) {
+    std::string f = std::to_string(frac);
+    f.insert(0, 6 - f.size(), '0');
+    while (f.back() == '0') f.pop_back();
+    s += "." + f;
+  }
+  return s;
+}
+
 void counter(std::string& out, const char* name, const char* help, std::uint64_t v,
              const char* type = "counter") {
   out += "# HELP ";
@@ -31,7 +43,8 @@ void counter(std::string& out, const char* name, const char* help, std::uint64_t
 }
 }  // namespace
 
-std::string Metrics::render(std::size_t store_queue) const {
+std::string Metrics::render(const storage::Store& store) const {
+  const std::size_t store_queue = store.queue_depth();
   auto get = [](const auto& a) { return static_cast<std::uint64_t>(a.load(std::memory_order_relaxed)); };
   std::string out;
   out.reserve(4096);
@@ -70,6 +83,29 @@ std::string Metrics::render(std::size_t store_queue) const {
   }
   out += "parley_write_batch_size_sum " + std::to_string(get(write_batch_items)) + "\n";
   out += "parley_write_batch_size_count " + std::to_string(get(write_batches)) + "\n";
+
+  // Seconds, as Prometheus prefers; buckets from storage's microsecond bounds.
+  const auto lat = store.commit_latency();
+  out += "# HELP parley_commit_seconds Time of one storage group commit (fsync included).\n";
+  out += "# TYPE parley_commit_seconds histogram\n";
+  cumulative = 0;
+  for (std::size_t i = 0; i < lat.counts.size(); ++i) {
+    cumulative += lat.counts[i];
+    const auto bound = storage::Store::kCommitBucketsUs[i];
+    out += "parley_commit_seconds_bucket{le=\"";
+    out += i + 1 == lat.counts.size() ? std::string("+Inf") : seconds(bound);
+    out += "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += "parley_commit_seconds_sum " + seconds(lat.sum_us) + "\n";
+  out += "parley_commit_seconds_count " + std::to_string(lat.count) + "\n";
+
+  for (const auto& [name, v] : store.engine_stats()) {
+    const std::string metric = "parley_rocksdb_" + name;
+    const bool is_counter = name == "background_errors";
+    out += "# HELP " + metric + " RocksDB " + name + " (summed over column families where per family).\n";
+    out += "# TYPE " + metric + (is_counter ? " counter\n" : " gauge\n");
+    out += metric + " " + std::to_string(v) + "\n";
+  }
   return out;
 }
 

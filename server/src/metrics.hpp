@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "parley/storage/store.hpp"
+
 namespace parley::server {
 
 struct Metrics {
@@ -35,8 +37,9 @@ struct Metrics {
   std::array<std::atomic<std::uint64_t>, kBatchBuckets> batch_size_hist{};
 
   void observe_batch(std::size_t n);
-  // `store_queue` is the current storage queue depth (a gauge read at render time).
-  std::string render(std::size_t store_queue) const;
+  // With the storage figures read at render time: queue depth, commit latency, RocksDB stats
+  // (all memory-only reads, fine on an I/O thread).
+  std::string render(const storage::Store& store) const;
 };
 
 }  // namespace parley::server

@@ -338,6 +338,47 @@ bool Store::submit(WriteRequest&& req) {
   return true;
 }
 
+Store::CommitLatency Store::commit_latency() const {
+  CommitLatency out;
+  for (std::size_t i = 0; i < out.counts.size(); ++i)
+    out.counts[i] = impl_->commit_hist[i].load(std::memory_order_relaxed);
+  out.count = impl_->commit_count.load(std::memory_order_relaxed);
+  out.sum_us = impl_->commit_sum_us.load(std::memory_order_relaxed);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Store::engine_stats() const {
+  // Per column family (summed by RocksDB over all of them), then database-wide ones (read once:
+  // summing them would count them once per family).
+  static constexpr std::pair<const char*, const char*> kPerFamily[] = {
+      {"live_data_bytes", "rocksdb.estimate-live-data-size"},
+      {"sst_files_bytes", "rocksdb.total-sst-files-size"},
+      {"memtable_bytes", "rocksdb.cur-size-all-mem-tables"},
+      {"pending_compaction_bytes", "rocksdb.estimate-pending-compaction-bytes"},
+      {"estimated_keys", "rocksdb.estimate-num-keys"},
+  };
+  static constexpr std::pair<const char*, const char*> kWholeDb[] = {
+      {"running_compactions", "rocksdb.num-running-compactions"},
+      {"running_flushes", "rocksdb.num-running-flushes"},
+      {"background_errors", "rocksdb.background-errors"},
+      {"block_cache_bytes", "rocksdb.block-cache-usage"},
+      {"delayed_write_rate", "rocksdb.actual-delayed-write-rate"},
+      {"write_stopped", "rocksdb.is-write-stopped"},
+  };
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  std::shared_lock lock(impl_->db_mu);
+  if (impl_->db == nullptr) return out;
+  for (const auto& [name, prop] : kPerFamily) {
+    std::uint64_t v = 0;
+    if (impl_->db->GetAggregatedIntProperty(prop, &v)) out.emplace_back(name, v);
+  }
+  for (const auto& [name, prop] : kWholeDb) {
+    std::uint64_t v = 0;
+    if (impl_->db->GetIntProperty(prop, &v)) out.emplace_back(name, v);
+  }
+  return out;
+}
+
 std::size_t Store::queue_depth() const {
   std::lock_guard lock(impl_->queue_mu);
   return impl_->queue.size();

@@ -95,6 +95,10 @@ struct Store::Impl {
     TimestampMs last_ts = 0;
   };
   StringMap<ChannelCursor> cursors;
+  // Commit latency histogram (Store::commit_latency); written by the writer, read by anyone.
+  std::array<std::atomic<std::uint64_t>, Store::kCommitBucketsUs.size()> commit_hist{};
+  std::atomic<std::uint64_t> commit_count{0}, commit_sum_us{0};
+  void observe_commit(std::uint64_t us);
   // Free space of the data directory's file system, as last measured (Options::min_free_bytes).
   std::uint64_t free_bytes = UINT64_MAX;
   std::chrono::steady_clock::time_point free_checked{};

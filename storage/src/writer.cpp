@@ -8,6 +8,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "batch_builder.hpp"
@@ -200,7 +201,11 @@ void BatchBuilder::commit(std::vector<Committed>& results) {
   if (batch_.Count() > 0) {
     rocksdb::WriteOptions wo;
     wo.sync = s_.options.durability == Durability::fsync;
+    const auto t0 = std::chrono::steady_clock::now();
     st = s_.db->Write(wo, &batch_);
+    s_.observe_commit(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+            .count()));
   }
   if (!st.ok()) {
     // Nothing of the batch is stored. Forget the cursors it advanced so that the next write
@@ -240,6 +245,14 @@ void Store::Impl::run_writer() {
     }
     commit_batch(taken);  // without the queue lock: submitters keep going meanwhile
   }
+}
+
+void Store::Impl::observe_commit(std::uint64_t us) {
+  std::size_t i = 0;
+  while (i + 1 < Store::kCommitBucketsUs.size() && us > Store::kCommitBucketsUs[i]) ++i;
+  commit_hist[i].fetch_add(1, std::memory_order_relaxed);
+  commit_count.fetch_add(1, std::memory_order_relaxed);
+  commit_sum_us.fetch_add(us, std::memory_order_relaxed);
 }
 
 bool Store::Impl::enough_space(std::string* why) {

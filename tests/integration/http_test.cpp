@@ -219,4 +219,38 @@ TEST(HttpStatic, NodeModulesAndHiddenEntriesAreNotServed) {
   }
 }
 
+// /metrics in the Prometheus text format, with the storage figures: commit latency histogram
+// and RocksDB statistics next to the connection, frame and batch counters.
+TEST_F(HttpTest, MetricsCoverConnectionsStorageAndRocksDb) {
+  Client c(server_->port());
+  ASSERT_TRUE(c.auth(server_->token("alice")));
+  ASSERT_EQ(str(c.request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
+  for (int i = 0; i < 4; ++i) {
+    auto r = c.request({{"op", "send"}, {"channel", "general"}, {"text", "m"},
+                        {"client_msg_id", "x" + std::to_string(i)}});
+    ASSERT_EQ(str(r.at("op")), "ok");
+  }
+  auto res = http(server_->port(), "GET", "/metrics");
+  ASSERT_EQ(res.status, 200);
+  const std::string& m = res.body;
+  auto value = [&](const std::string& name) -> long long {
+    auto at = m.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::atoll(m.c_str() + at + name.size() + 2);
+  };
+  EXPECT_EQ(value("parley_connections_open"), 1) << m;
+  EXPECT_GE(value("parley_messages_stored_total"), 4);
+  EXPECT_GE(value("parley_commit_seconds_count"), 1);
+  EXPECT_NE(m.find("parley_commit_seconds_bucket{le=\"0.00005\"}"), std::string::npos);
+  EXPECT_NE(m.find("parley_commit_seconds_bucket{le=\"+Inf\"} "), std::string::npos);
+  EXPECT_EQ(value("parley_commit_seconds_count"),
+            value("parley_commit_seconds_bucket{le=\"+Inf\"}"));
+  EXPECT_GE(value("parley_write_batch_size_count"), 1);
+  EXPECT_GT(value("parley_rocksdb_memtable_bytes"), 0);
+  EXPECT_GE(value("parley_rocksdb_estimated_keys"), 4);
+  EXPECT_EQ(value("parley_rocksdb_background_errors"), 0);
+  EXPECT_EQ(value("parley_rocksdb_write_stopped"), 0);
+  EXPECT_NE(m.find("# TYPE parley_commit_seconds histogram"), std::string::npos);
+}
+
 }  // namespace

@@ -1,6 +1,8 @@
 // reply_to validation at append, and the advocacy key/value records.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "parley/storage/store.hpp"
 #include "test_util.hpp"
 
@@ -124,6 +126,35 @@ TEST(StoreDiskSpace, WritesAreRefusedBelowTheFloorAndResumeAbove) {
   auto r = submit_wait(*store, c, append_req("general", "ann", "a2", "after", 3));
   ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
   EXPECT_EQ(std::get<AppendMessage>(r.req.op).msg.seq, 2u);  // no hole from the refused ones
+}
+
+TEST(StoreStats, CommitLatencyAndEngineFigures) {
+  TempDir dir;
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  EXPECT_EQ(store->commit_latency().count, 0u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(submit_wait(*store, c, append_req("general", "ann", "s" + std::to_string(i), "x", 20 + i)).status,
+              WriteStatus::ok);
+  }
+  auto lat = store->commit_latency();
+  EXPECT_EQ(lat.count, 5u);  // one commit per request here: each waited for the previous
+  std::uint64_t in_buckets = 0;
+  for (auto n : lat.counts) in_buckets += n;
+  EXPECT_EQ(in_buckets, lat.count);
+  auto stats = store->engine_stats();
+  std::map<std::string, std::uint64_t> by_name(stats.begin(), stats.end());
+  for (const char* name : {"live_data_bytes", "sst_files_bytes", "memtable_bytes", "estimated_keys",
+                           "running_compactions", "background_errors", "block_cache_bytes",
+                           "write_stopped"}) {
+    EXPECT_TRUE(by_name.contains(name)) << name;
+  }
+  EXPECT_GT(by_name["memtable_bytes"], 0u);  // the five messages are in the memtables
+  EXPECT_GE(by_name["estimated_keys"], 5u);
+  EXPECT_EQ(by_name["background_errors"], 0u);
+  EXPECT_EQ(by_name["write_stopped"], 0u);
+  store->close();
+  EXPECT_TRUE(store->engine_stats().empty());
 }
 
 }  // namespace

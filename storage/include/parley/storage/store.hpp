@@ -26,6 +26,7 @@
 // the writer thread and must not block.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -282,6 +283,21 @@ class Store {
   bool submit(WriteRequest&& req);
   // Requests waiting for the writer right now (for metrics).
   std::size_t queue_depth() const;
+
+  // Commit latency (the RocksDB Write of one group commit, fsync included in fsync mode) as a
+  // histogram for metrics: counts[i] = commits that took at most kCommitBucketsUs[i] µs (not
+  // cumulative; the last bucket is +Inf), plus their number and total µs.
+  static constexpr std::array<std::uint64_t, 14> kCommitBucketsUs = {
+      50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 0};
+  struct CommitLatency {
+    std::array<std::uint64_t, kCommitBucketsUs.size()> counts{};
+    std::uint64_t count = 0, sum_us = 0;
+  };
+  CommitLatency commit_latency() const;
+
+  // RocksDB figures worth watching, summed over the column families where that applies:
+  // {name, value} with names like "live_data_bytes" (see store.cpp). Empty after close().
+  std::vector<std::pair<std::string, std::uint64_t>> engine_stats() const;
 
   // Memory only. DM names ("dm:a:b" with valid ids) always resolve (kind dm, epoch 1),
   // whether or not a message was ever stored there.
