@@ -1,6 +1,8 @@
 # Parley: the two commands of the README's quick start, plus a few for developers.
-#   make run    install missing packages, build Release, start the server on :8080
+#   make run    install missing packages, build Release and the web vendor files, start the
+#               server on :8080
 #   make test   install what tests need, build, run every test (ctest)
+#   make web    only the web vendor files (Chart.js from npm into clients/web/vendor/)
 
 # Debian packages the build needs (exactly these; scripts/install-deps.sh skips present ones).
 BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
@@ -8,23 +10,32 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev \
   libgtest-dev libgmock-dev libbenchmark-dev
 # Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
-# from npm, which never downloads a browser of its own).
-TEST_PACKAGES := curl chromium
+# from npm, which never downloads a browser of its own), the openssl tool for the TLS tests'
+# throwaway certificates and client handshakes, a colour emoji font for the screenshots.
+TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji
 # Extra packages `make fuzz` needs: clang and its libFuzzer/sanitizer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= var/data
 
-.PHONY: deps test-deps configure build run test asan bench soak clean
+.PHONY: deps web-deps test-deps web configure build run test asan bench soak clean
 
 deps:
 	@scripts/install-deps.sh $(BUILD_PACKAGES)
 
-test-deps: deps
-	@scripts/install-deps.sh $(TEST_PACKAGES)
-	@# Node 20+ with npm: keep an existing installation (e.g. NodeSource's, which bundles npm).
+# Node 20+ with npm, for the web vendor files and the browser tests: keep an existing
+# installation (e.g. NodeSource's, which bundles npm).
+web-deps:
 	@command -v node >/dev/null && command -v npm >/dev/null || scripts/install-deps.sh nodejs npm
+
+test-deps: deps web-deps
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+
+# Third-party browser code from npm (clients/web/package-lock.json) into clients/web/vendor/,
+# which parleyd serves: Chart.js for the console's Community charts. Quick when up to date.
+web: web-deps
+	@scripts/build-web.sh
 
 configure: deps
 	@cmake --preset release >/dev/null
@@ -32,11 +43,11 @@ configure: deps
 build: configure
 	@cmake --build --preset release
 
-run: build
+run: build web
 	@mkdir -p $(DATA_DIR)
 	build/bin/parleyd serve --listen $(LISTEN) --data-dir $(DATA_DIR)
 
-test: test-deps build
+test: test-deps build web
 	ctest --preset release
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -159,8 +159,15 @@
     noteMessage(m) {
       if (m && m.solved_seq && !m.reply_to) this.solved.set(m.seq, m.solved_seq);
     }
-    /** A `helpful` event; true when it is a new mark. */
+    /** A `helpful` event; true when it changes the marks (a new mark, or `revoked`: the
+     *  marker removed the thanks reaction that had made it). */
     onHelpful(ev) {
+      if (ev.revoked) {
+        const s = this.helpful.get(ev.seq);
+        if (!s || !s.delete(ev.by)) return false;
+        if (s.size === 0) this.helpful.delete(ev.seq);
+        return true;
+      }
       let s = this.helpful.get(ev.seq);
       if (!s) this.helpful.set(ev.seq, (s = new Set()));
       if (s.has(ev.by)) return false;

@@ -733,8 +733,9 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     onHelpful(ev) {
       const c = this.convs.get(ev.channel);
       if (!c || !c.marks.onHelpful(ev)) return;
-      if (this.me && ev.by === this.me.id) this.remember('h', `${c.key}#${ev.seq}`, true);
+      if (this.me && ev.by === this.me.id) this.remember('h', `${c.key}#${ev.seq}`, !ev.revoked);
       this.rerender(c, ev.seq);
+      if (ev.revoked) return;
       const m = c.msgs.get(ev.seq);
       if (m && this.me && m.from.id === this.me.id && ev.by !== this.me.id) this.say('Your answer was marked helpful.');
     }

@@ -180,11 +180,17 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
             if (removed_by_staff) engine_.on_signal(author, advocacy::Engine::Signal::message_removed, now);
           });
         } else if constexpr (std::is_same_v<T, storage::React>) {
-          if (!op.add) return;
-          tasks.emplace_back([this, ch = op.channel, seq = op.seq, user = op.user,
+          tasks.emplace_back([this, add = op.add, ch = op.channel, seq = op.seq, user = op.user,
                               emoji = op.emoji](std::int64_t now) {
-            engine_.on_reaction(ch, seq, user, emoji,
-                                [this](auto& c2, auto s2) { return lookup(c2, s2); }, now);
+            // A thanks reaction is a helpful mark and is announced like one; removing it takes
+            // back the mark it made.
+            if (add && engine_.on_reaction(ch, seq, user, emoji,
+                                           [this](auto& c2, auto s2) { return lookup(c2, s2); },
+                                           now)) {
+              announce_helpful(ch, seq, user, false);
+            } else if (!add && engine_.on_unreaction(ch, seq, user, emoji, now)) {
+              announce_helpful(ch, seq, user, true);
+            }
           });
         } else if constexpr (std::is_same_v<T, storage::ResolveReport>) {
           if (op.result.status != storage::ReportStatus::upheld) return;
@@ -200,6 +206,23 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
         }
       },
       c.req.op);
+}
+
+void AdvocacyService::announce_helpful(const std::string& channel, std::uint64_t seq,
+                                       const std::string& by, bool revoked) {
+  std::string frame;
+  JsonWriter w(frame);
+  w.begin_object().field("op", "helpful").field("channel", channel).field("seq", seq);
+  w.field("by", by);
+  if (revoked) w.field("revoked", true);
+  w.end_object();
+  Delivery d;
+  d.kind = Delivery::Kind::channel_event;
+  d.channel = channel;
+  d.payload = make_payload(std::move(frame));
+  std::vector<Delivery> out;
+  out.push_back(std::move(d));
+  hub_.publish(std::move(out));
 }
 
 void AdvocacyService::flush() {
@@ -269,17 +292,7 @@ void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c
                                     [this](auto& ch, auto s) { return lookup(ch, s); }, now_ms());
     flush();
     if (err != advocacy::MarkError::none) return done(mark_outcome(err));
-    std::string frame;
-    JsonWriter w(frame);
-    w.begin_object().field("op", "helpful").field("channel", c.channel).field("seq", c.seq);
-    w.field("by", who.id).end_object();
-    Delivery d;
-    d.kind = Delivery::Kind::channel_event;
-    d.channel = c.channel;
-    d.payload = make_payload(std::move(frame));
-    std::vector<Delivery> out;
-    out.push_back(std::move(d));
-    hub_.publish(std::move(out));
+    announce_helpful(c.channel, c.seq, who.id, false);
     std::string fields;
     JsonWriter f(fields);
     f.begin_object().field("channel", c.channel).field("seq", c.seq).end_object();

@@ -63,6 +63,9 @@ class AdvocacyService {
                                   std::uint64_t reply_to);
   // Writes out the engine's mutations and flag changes (on the service thread).
   void flush();
+  // The `helpful` event to the channel's readers (`revoked`: a thanks reaction was removed).
+  void announce_helpful(const std::string& channel, std::uint64_t seq, const std::string& by,
+                        bool revoked);
   void arm_tick();
   template <class F>
   void run(F&& f);

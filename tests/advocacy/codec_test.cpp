@@ -43,6 +43,22 @@ TEST(Codec, RecordsRoundTrip) {
   EXPECT_EQ(r->last, 99);
 }
 
+TEST(Codec, HelpfulMarksKeepTheirOriginAndOldRecordsStillDecode) {
+  detail::HelpfulRec h{"help", 5, "amy", "bob", true, 1704067200000, true};
+  auto h2 = decode_helpful(helpful_key(h.channel, h.seq, h.marker), helpful_value(h));
+  ASSERT_TRUE(h2);
+  EXPECT_EQ(h2->marker, "amy");
+  EXPECT_EQ(h2->author, "bob");
+  EXPECT_TRUE(h2->earned);
+  EXPECT_TRUE(h2->via_reaction);
+  // Written before the origin was recorded: three fields, an explicit mark.
+  auto old = decode_helpful(helpful_key("help", 5, "amy"), join({"1", "bob", "7"}));
+  ASSERT_TRUE(old);
+  EXPECT_FALSE(old->via_reaction);
+  EXPECT_EQ(old->ts, 7);
+  EXPECT_FALSE(decode_helpful(helpful_key("help", 5, "amy"), join({"1", "bob", "7", "x"})));
+}
+
 TEST(Codec, MalformedValuesAreRefused) {
   EXPECT_FALSE(decode_question("amy"));
   EXPECT_FALSE(decode_question(join({"amy", "1", "0", "5", "6"})));

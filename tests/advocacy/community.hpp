@@ -69,10 +69,17 @@ class Community {
     sync();
     return e;
   }
-  void react(const std::string& user, std::uint64_t seq, const std::string& emoji,
+  bool react(const std::string& user, std::uint64_t seq, const std::string& emoji,
              const std::string& channel = "help") {
-    engine.on_reaction(channel, seq, user, emoji, lookup(), now);
+    bool marked = engine.on_reaction(channel, seq, user, emoji, lookup(), now);
     sync();
+    return marked;
+  }
+  bool unreact(const std::string& user, std::uint64_t seq, const std::string& emoji,
+               const std::string& channel = "help") {
+    bool revoked = engine.on_unreaction(channel, seq, user, emoji, now);
+    sync();
+    return revoked;
   }
   void remove(std::uint64_t seq, const std::string& channel = "help") {
     messages.erase({channel, seq});

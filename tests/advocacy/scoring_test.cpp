@@ -176,6 +176,33 @@ TEST_F(Scoring, ThanksReactionByTheAskerCountsAsHelpful) {
   EXPECT_DOUBLE_EQ(c.score("amy"), 0);
 }
 
+TEST_F(Scoring, RemovingAThanksReactionTakesBackOnlyTheMarkItMade) {
+  auto q = c.ask("amy");
+  auto b = c.answer("bob", q);
+  auto d = c.answer("dan", q);
+  EXPECT_FALSE(c.unreact("amy", b, kPray));  // nothing to take back
+  EXPECT_TRUE(c.react("amy", b, kPray));
+  EXPECT_DOUBLE_EQ(c.score("bob"), 6);
+  EXPECT_FALSE(c.react("amy", b, "\xE2\x9D\xA4\xEF\xB8\x8F"));  // already marked
+  EXPECT_FALSE(c.unreact("amy", b, "\xF0\x9F\x91\x8D"));  // not a thanks reaction
+  EXPECT_FALSE(c.unreact("cat", b, kPray));  // not the marker
+  EXPECT_TRUE(c.unreact("amy", b, kPray));
+  EXPECT_DOUBLE_EQ(c.score("bob"), 2);
+  EXPECT_EQ(c.engine.breakdown("bob", c.now).helpful, 0u);
+  // Reacting again marks again, but the day's earning mark is spent: no points, no farming.
+  EXPECT_TRUE(c.react("amy", b, kPray));
+  EXPECT_DOUBLE_EQ(c.score("bob"), 2);
+  EXPECT_TRUE(c.unreact("amy", b, kPray));
+  // An explicit mark is not taken back by a reaction, before or after it.
+  EXPECT_EQ(c.helpful("amy", d), MarkError::none);
+  EXPECT_FALSE(c.react("amy", d, kPray));
+  EXPECT_FALSE(c.unreact("amy", d, kPray));
+  EXPECT_TRUE(c.react("amy", b, kPray));
+  EXPECT_EQ(c.helpful("amy", b), MarkError::none);  // now explicit
+  EXPECT_FALSE(c.unreact("amy", b, kPray));
+  EXPECT_EQ(c.engine.breakdown("bob", c.now).helpful, 0u);  // unearned marks carry no points
+}
+
 TEST_F(Scoring, RemovingAnAnswerRevokesItsAnswerHelpfulAndSolvedCredit) {
   Config cfg;
   cfg.pair_cap = 100;

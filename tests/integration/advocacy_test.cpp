@@ -237,4 +237,42 @@ TEST_F(AdvocacyTest, AtRiskAfterUpheldReportsAndInsights) {
   EXPECT_EQ(http(server_->port(), "GET", "/api/insights?window=0", "", server_->token("sam", "staff")).status, 400);
 }
 
+// A thanks reaction by the asker is a helpful mark and is announced like one; removing it
+// takes the mark back (announced with "revoked"), while a mark made with `helpful` stays.
+TEST_F(AdvocacyTest, ThanksReactionsMarkAndUnmarkWithEvents) {
+  auto ann = connect("ann");
+  auto hana = connect("hana");
+  auto watcher = connect("wes");
+  ok(*watcher, {{"op", "join"}, {"channel", "help"}});
+  auto q = post(*ann, "help", "Where is the reset button?");
+  auto a = post(*hana, "help", "Under the base.", q);
+  const std::string pray = "\xF0\x9F\x99\x8F";  // a default thanks reaction
+  auto is_helpful = [](const json::object& o) { return str(o.at("op")) == "helpful"; };
+  auto score = [&] {
+    const auto list = get("/api/advocates");  // kept alive: the loop reads into it
+    for (const auto& u : list.at("users").as_array())
+      if (str(u.at("user")) == "hana") return u.at("score").to_number<double>();
+    return 0.0;
+  };
+  ok(*ann, {{"op", "react"}, {"channel", "help"}, {"seq", a}, {"emoji", pray}});
+  auto ev = watcher->wait_for(is_helpful);
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(num(ev->at("seq")), a);
+  EXPECT_EQ(str(ev->at("by")), "ann");
+  EXPECT_FALSE(ev->contains("revoked"));
+  EXPECT_DOUBLE_EQ(score(), 6);  // answer 2 + helpful 4
+  ok(*ann, {{"op", "unreact"}, {"channel", "help"}, {"seq", a}, {"emoji", pray}});
+  ev = watcher->wait_for(is_helpful);
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(num(ev->at("seq")), a);
+  EXPECT_TRUE(ev->at("revoked").as_bool());
+  EXPECT_DOUBLE_EQ(score(), 2);
+  // An explicit mark survives removing a reaction.
+  ok(*ann, {{"op", "helpful"}, {"channel", "help"}, {"seq", a}});
+  ASSERT_TRUE(watcher->wait_for(is_helpful));
+  ok(*ann, {{"op", "react"}, {"channel", "help"}, {"seq", a}, {"emoji", pray}});
+  ok(*ann, {{"op", "unreact"}, {"channel", "help"}, {"seq", a}, {"emoji", pray}});
+  EXPECT_FALSE(watcher->wait_for(is_helpful, std::chrono::milliseconds(500)));
+}
+
 }  // namespace

@@ -92,14 +92,16 @@ std::string helpful_key(std::string_view channel, std::uint64_t seq, std::string
   return join({"h", channel, num(seq), marker});
 }
 std::string helpful_value(const HelpfulRec& r) {
-  return join({flag(r.earned), r.author, num(r.ts)});
+  // The fourth field is newer: records without it were explicit marks.
+  return join({flag(r.earned), r.author, num(r.ts), flag(r.via_reaction)});
 }
 std::optional<HelpfulRec> decode_helpful(std::string_view key, std::string_view value) {
   auto k = split(key);
   auto v = split(value);
   HelpfulRec r;
-  if (k.size() != 4 || v.size() != 3 || !parse(k[2], r.seq) || !parse_bool(v[0], r.earned) ||
-      !parse(v[2], r.ts))
+  if (k.size() != 4 || (v.size() != 3 && v.size() != 4) || !parse(k[2], r.seq) ||
+      !parse_bool(v[0], r.earned) || !parse(v[2], r.ts) ||
+      (v.size() == 4 && !parse_bool(v[3], r.via_reaction)))
     return std::nullopt;
   r.channel = k[1];
   r.marker = k[3];

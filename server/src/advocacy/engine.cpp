@@ -63,12 +63,25 @@ void Engine::on_message(const MessageFact& m, const MessageLookup& lookup, std::
 MarkError Engine::mark_helpful(const std::string& channel, std::uint64_t seq,
                                const std::string& marker, Role marker_role,
                                const MessageLookup& lookup, std::int64_t now) {
+  return mark_helpful_from(channel, seq, marker, marker_role, lookup, now, false, nullptr);
+}
+
+MarkError Engine::mark_helpful_from(const std::string& channel, std::uint64_t seq,
+                                    const std::string& marker, Role marker_role,
+                                    const MessageLookup& lookup, std::int64_t now,
+                                    bool via_reaction, bool* created) {
+  if (created != nullptr) *created = false;
   Ledger L(*st_, cfg_);
   L.advance(now);
   auto checked = detail::check_mark(*st_, channel, seq, marker, marker_role, lookup);
   if (auto* e = std::get_if<MarkError>(&checked)) return *e;
   auto& t = std::get<detail::Target>(checked);
-  if (st_->helpful.contains(codec::helpful_key(channel, seq, marker))) return MarkError::none;
+  if (auto it = st_->helpful.find(codec::helpful_key(channel, seq, marker));
+      it != st_->helpful.end()) {
+    // An explicit mark over one made by a reaction: it no longer goes with the reaction.
+    if (!via_reaction && it->second.via_reaction) L.set_helpful_explicit(it->first);
+    return MarkError::none;
+  }
 
   // Only a mark that could earn uses up the marker's one earning mark of the day.
   bool earned = false;
@@ -80,8 +93,9 @@ MarkError Engine::mark_helpful(const std::string& channel, std::uint64_t seq,
       earned = true;
     }
   }
-  L.add_helpful({channel, seq, marker, t.answer.author, earned, now});
+  L.add_helpful({channel, seq, marker, t.answer.author, earned, now, via_reaction});
   L.settle();
+  if (created != nullptr) *created = true;
   return MarkError::none;
 }
 
@@ -112,13 +126,29 @@ MarkError Engine::mark_solved(const std::string& channel, std::uint64_t seq,
   return MarkError::none;
 }
 
-void Engine::on_reaction(const std::string& channel, std::uint64_t seq, const std::string& user,
+bool Engine::on_reaction(const std::string& channel, std::uint64_t seq, const std::string& user,
                          const std::string& emoji, const MessageLookup& lookup,
                          std::int64_t now) {
   const auto& thanks = cfg_.thanks_reactions;
-  if (std::find(thanks.begin(), thanks.end(), emoji) == thanks.end()) return;
+  if (std::find(thanks.begin(), thanks.end(), emoji) == thanks.end()) return false;
   // Exactly a helpful mark by the asker: with a customer role, anyone else is refused.
-  (void)mark_helpful(channel, seq, user, Role::customer, lookup, now);
+  bool created = false;
+  (void)mark_helpful_from(channel, seq, user, Role::customer, lookup, now, true, &created);
+  return created;
+}
+
+bool Engine::on_unreaction(const std::string& channel, std::uint64_t seq, const std::string& user,
+                           const std::string& emoji, std::int64_t now) {
+  const auto& thanks = cfg_.thanks_reactions;
+  if (std::find(thanks.begin(), thanks.end(), emoji) == thanks.end()) return false;
+  const std::string key = codec::helpful_key(channel, seq, user);
+  auto it = st_->helpful.find(key);
+  if (it == st_->helpful.end() || !it->second.via_reaction) return false;
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  L.remove_helpful(key);  // the day's earning mark stays used: no re-earning by re-reacting
+  L.settle();
+  return true;
 }
 
 void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,

@@ -149,9 +149,20 @@ class Engine {
                          Role marker_role, const MessageLookup& lookup, std::int64_t now);
   MarkError mark_solved(const std::string& channel, std::uint64_t seq, const std::string& marker,
                         Role marker_role, const MessageLookup& lookup, std::int64_t now);
+  // mark_helpful, remembering whether the mark came from a thanks reaction; `created` (if
+  // given) says whether a new mark was made.
+  MarkError mark_helpful_from(const std::string& channel, std::uint64_t seq,
+                              const std::string& marker, Role marker_role,
+                              const MessageLookup& lookup, std::int64_t now, bool via_reaction,
+                              bool* created);
   // A reaction added by `user`; thanks reactions by the asker on an answer count as helpful.
-  void on_reaction(const std::string& channel, std::uint64_t seq, const std::string& user,
+  // True when it made a new helpful mark (the caller announces it like a `helpful` op).
+  bool on_reaction(const std::string& channel, std::uint64_t seq, const std::string& user,
                    const std::string& emoji, const MessageLookup& lookup, std::int64_t now);
+  // A reaction removed by `user`: a thanks reaction takes back the helpful mark it made (not a
+  // mark made with the `helpful` op, which stays). True when a mark was taken back.
+  bool on_unreaction(const std::string& channel, std::uint64_t seq, const std::string& user,
+                     const std::string& emoji, std::int64_t now);
   // A message deleted or removed through an upheld report: its credits are revoked.
   void on_message_removed(const std::string& channel, std::uint64_t seq, std::int64_t now);
   // Moderation signals against `user` (at-risk).

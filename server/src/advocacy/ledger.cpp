@@ -158,6 +158,12 @@ void Ledger::add_helpful(HelpfulRec r) {
   if (rec.earned) credit({&rec.author, &rec.marker, Kind::helpful, day, rec.ts}, +1);
 }
 
+void Ledger::set_helpful_explicit(const std::string& key) {
+  auto& r = st_.helpful.at(key);
+  r.via_reaction = false;
+  put(key, codec::helpful_value(r));
+}
+
 void Ledger::remove_helpful(const std::string& key) {
   auto it = st_.helpful.find(key);
   if (it == st_.helpful.end()) return;

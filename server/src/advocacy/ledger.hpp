@@ -39,6 +39,8 @@ class Ledger {
   void add_day_mark(std::string key, std::int64_t day);
   // Records a new question; false (and nothing changes) if `ref` is already known.
   bool add_question(const MsgRef& ref, Question q);
+  // The helpful mark under `key` (which must exist) no longer goes with a reaction.
+  void set_helpful_explicit(const std::string& key);
   void remove_question(const MsgRef& ref);
   // Persists `q` (at `ref`) after a change: `added` (0 = none) is a reply or solution it now
   // references, `old_solved` the solution it referenced before.

@@ -65,6 +65,7 @@ struct HelpfulRec {
   std::string marker, author;
   bool earned = false;
   std::int64_t ts = 0;
+  bool via_reaction = false;  // made by a thanks reaction (taken back when it is removed)
 };
 // "s": the accepted answer of the question `root`; earned = it carries points.
 struct SolutionRec {

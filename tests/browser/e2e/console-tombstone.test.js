@@ -1,9 +1,7 @@
 // Staff deletes a message in the console while a customer has the widget open on the demo page:
 // the console shows the tombstone, and the message disappears from the open widget live (two
-// browser contexts). The widget only learns of deletions from the server's `deleted` push; while
-// widget.js does not handle that event (clients/widget/README.md, "Not there yet"), the live half
-// skips itself with that reason after checking everything else: the console, and the `deleted`
-// event reaching a customer's protocol client.
+// browser contexts). The widget learns of deletions only from the server's `deleted` push, which
+// the test also sees reaching a customer's protocol client.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -22,7 +20,7 @@ after(async () => {
   if (server) await server.cleanup();
 });
 
-test('a message deleted in the console disappears live from an open widget', async (t) => {
+test('a message deleted in the console disappears live from an open widget', async () => {
   const customer = await visitor(browser, 'tombstone-customer');
   const staff = await visitor(browser, 'tombstone-staff');
   const wc = await joinAsGuest(customer, server, 'Chloe');
@@ -54,12 +52,6 @@ test('a message deleted in the console disappears live from an open widget', asy
   staff.check();
   customer.check();
 
-  const src = await (await fetch(`${server.origin}/widget.js`)).text();
-  if (!/['"]deleted['"]/.test(src)) {
-    await customer.shot('still-shown');
-    t.skip('widget.js does not handle the server\'s `deleted` push yet, so an open widget keeps showing a deleted message until it reloads');
-    return;
-  }
   await waitFor(async () => (await inWidget.count()) === 0, { what: 'the message to leave the open widget' });
   await customer.shot('tombstone');
   assert.equal(await wc.message('cheap-lamps.example').count(), 0);

@@ -72,6 +72,14 @@ test('Marks: helpful marks count each marker once; accepted answers come from hi
   assert.equal(mk.markedBy(2, ANN.id), true);
   assert.equal(mk.markedBy(3, ANN.id), false);
   assert.equal(mk.helpfulCount(3), 0);
+  // a thanks reaction taken away takes its mark back; an unknown revoke changes nothing
+  assert.equal(mk.onHelpful({ channel: 'help', seq: 2, by: ANN.id, revoked: true }), true);
+  assert.equal(mk.markedBy(2, ANN.id), false);
+  assert.equal(mk.helpfulCount(2), 1);
+  assert.equal(mk.onHelpful({ channel: 'help', seq: 2, by: ANN.id, revoked: true }), false);
+  assert.equal(mk.onHelpful({ channel: 'help', seq: 9, by: ANN.id, revoked: true }), false);
+  assert.equal(mk.onHelpful({ channel: 'help', seq: 2, by: ANN.id }), true);
+  assert.equal(mk.helpfulCount(2), 2);
 
   // a question from history (or a replay) carries its accepted answer
   mk.noteMessage({ seq: 10, from: ANN, text: 'q', solved_seq: 12 });
