@@ -17,9 +17,10 @@ using namespace parley::test;
 
 namespace {
 
-// Sends `bytes` and returns everything the server answers until it closes (or 5 s pass).
-std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
+// A TCP connection to 127.0.0.1:port with a 5 s receive timeout; -1 on failure.
+int connect_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -28,8 +29,15 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return "<connect failed>";
+    return -1;
   }
+  return fd;
+}
+
+// Sends `bytes` and returns everything the server answers until it closes (or 5 s pass).
+std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
+  int fd = connect_loopback(port);
+  if (fd < 0) return "<connect failed>";
   std::size_t off = 0;
   while (off < bytes.size()) {
     auto n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
@@ -50,17 +58,8 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
 
 // A WebSocket upgrade of /ws with `origin` (none when empty): the response head only.
 std::string upgrade_head(std::uint16_t port, const std::string& origin) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "<connect failed>";
-  }
+  int fd = connect_loopback(port);
+  if (fd < 0) return "<connect failed>";
   std::string req = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";

@@ -14,6 +14,16 @@ namespace {
 
 class ModerationTest : public ::testing::Test {
  protected:
+  // Every role the permission matrices try: customer, guest, bot, staff, admin, and a customer
+  // who is a member of the private channel "team".
+  struct Who {
+    std::string name, role;
+    bool guest;
+  };
+  const std::vector<Who> roles = {{"cust", "customer", false}, {"Gus", "customer", true},
+                                  {"robo", "bot", false},      {"stef", "staff", false},
+                                  {"ada", "admin", false},     {"mia", "customer", false}};
+
   void SetUp() override { start(""); }
   void start(const std::string& extra_config) {
     server_ = std::make_unique<ServerProcess>(
@@ -65,13 +75,6 @@ TEST_F(ModerationTest, PermissionMatrix) {
   ok(*x, {{"op", "dm"}, {"to", "yara"}, {"text", "secret"}, {"client_msg_id", "x1"}});
   std::string dm = "dm:xavier:yara";
 
-  struct Who {
-    std::string name, role;
-    bool guest;
-  };
-  std::vector<Who> roles = {{"cust", "customer", false}, {"Gus", "customer", true},
-                            {"robo", "bot", false},      {"stef", "staff", false},
-                            {"ada", "admin", false},     {"mia", "customer", false}};
   // channel -> role -> (can read, can post)
   auto expect = [](const std::string& ch, const Who& w) -> std::pair<bool, bool> {
     bool staff = w.role == "staff" || w.role == "admin";
@@ -158,13 +161,6 @@ TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
   std::map<std::string, std::int64_t> target;
   for (const auto& ch : channels) target[ch] = post(author_of(ch), ch, "target in " + ch);
 
-  struct Who {
-    std::string name, role;
-    bool guest;
-  };
-  std::vector<Who> roles = {{"cust", "customer", false}, {"Gus", "customer", true},
-                            {"robo", "bot", false},      {"stef", "staff", false},
-                            {"ada", "admin", false},     {"mia", "customer", false}};
   auto can_read = [&](const std::string& ch, const Who& w) {
     bool staff = w.role == "staff" || w.role == "admin";
     if (ch == "team") return staff || w.name == "mia";
