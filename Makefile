@@ -56,7 +56,9 @@ asan: test-deps
 	cmake --build --preset asan
 	ctest --preset asan
 
-bench: build
+# Every load scenario against parleyd, the Node peers (load-tests/peers, npm) and the loopback
+# limit, side by side, in at most 10 minutes; rewrites docs/PERFORMANCE.md's generated section.
+bench: build web-deps
 	scripts/bench.sh
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang in build-fuzz/, FUZZ_SECONDS each.

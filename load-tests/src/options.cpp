@@ -75,6 +75,9 @@ int parse_options(int argc, char** argv, Options& o, bool* exit_now) {
   app.add_option("--data-dir", o.data_dir, "Server data dir (reads <dir>/secret.key)");
   app.add_option("--secret-file", o.secret_file, "File whose first line is the JWT secret");
   app.add_option("--json", o.json_file, "Write the results as JSON to this file");
+  app.add_option("--peer-protocol", o.peer_protocol,
+                 "parley (parleyd, peers/ws-peer.js) | socketio (peers/socketio-peer.js)")
+      ->check(CLI::IsMember({"parley", "socketio"}));
   app.add_option("--threads", o.threads, "Generator threads, one io_context each (default 1)")
       ->check(CLI::Range(1u, 64u));
   app.add_option("--connections", o.connections,

@@ -18,6 +18,9 @@ struct Options {
   std::string data_dir;     // the secret is read from <data_dir>/secret.key ...
   std::string secret_file;  // ... or from this file (first line)
   std::string json_file;    // write the results here as JSON
+  // How objects are framed: "parley" (parleyd, ws-peer.js) or "socketio" (socketio-peer.js:
+  // Engine.IO/socket.io events, socketio_framing.hpp).
+  std::string peer_protocol = "parley";
 
   unsigned threads = 1;           // io_context threads (one each)
   std::size_t connections = 0;    // throughput: senders; idle: connections; history: readers

@@ -108,6 +108,10 @@ ConnectSpec Runtime::connect_spec(std::size_t n) const {
   bool v4 = address_.find(':') == std::string::npos;
   s.host_header = (v4 ? address_ : "[" + address_ + "]") + ":" + std::to_string(opts_.port);
   if (v4 && opts_.source_bind) s.source_ip = "127.0.0." + std::to_string(2 + n % 8);
+  if (opts_.peer_protocol == "socketio") {
+    s.framing = Framing::socketio;
+    s.target = std::string(SocketIoFraming::kTarget);
+  }
   return s;
 }
 
@@ -197,6 +201,7 @@ void Runtime::fill_common(Result& r) {
     other += w->other_events;
   }
   for (auto& [k, v] : all.by_kind) r.errors[k] += v;
+  r.param("peer_protocol", opts_.peer_protocol);
   r.count("clients", total_clients_);
   r.count("clients_ready", ready.load());
   r.count("clients_failed_setup", setup_failed.load());

@@ -31,7 +31,8 @@ constexpr std::size_t kWriteBufferBytes = 1024;  // frames are small; Beast mask
 }  // namespace
 
 struct WsConn::Impl : std::enable_shared_from_this<Impl> {
-  enum class State : std::uint8_t { idle, connecting, handshaking, open, closing, closed };
+  // `framing`: socket.io only, the WebSocket is up and the socket.io handshake is running.
+  enum class State : std::uint8_t { idle, connecting, handshaking, framing, open, closing, closed };
 
   Impl(asio::io_context& ioc, WsConn* owner) : ws(ioc), owner(owner) {}
 
@@ -46,10 +47,13 @@ struct WsConn::Impl : std::enable_shared_from_this<Impl> {
   bool by_us = false;
   std::string host_header;
   std::string target;
+  Framing framing = Framing::parley;
+  SocketIoFraming sio;
 
   void start(const ConnectSpec& spec) {
     host_header = spec.host_header;
     target = spec.target;
+    framing = spec.framing;
     state = State::connecting;
     beast::error_code ec;
     auto remote = asio::ip::make_address(spec.remote_ip, ec);
@@ -98,9 +102,13 @@ struct WsConn::Impl : std::enable_shared_from_this<Impl> {
     if (ec) return finish(CloseInfo::Stage::handshake, ec);
     if (state != State::handshaking)
       return finish(CloseInfo::Stage::handshake, asio::error::operation_aborted);
-    state = State::open;
     std::string().swap(host_header);
     std::string().swap(target);
+    if (framing == Framing::socketio) {
+      state = State::framing;  // open once socket.io says so (on_read)
+      return do_read();
+    }
+    state = State::open;
     do_read();
     if (owner) owner->on_open();
   }
@@ -115,6 +123,7 @@ struct WsConn::Impl : std::enable_shared_from_this<Impl> {
     if (ec) return finish(CloseInfo::Stage::open, ec);
     auto data = rbuf.cdata();
     std::string_view all(static_cast<const char*>(data.data()), data.size());
+    if (framing == Framing::socketio && !unwrap(all)) return;
     // A server frame carries one or more objects separated by '\n'.
     while (!all.empty() && owner && state != State::closed) {
       auto nl = all.find('\n');
@@ -129,11 +138,43 @@ struct WsConn::Impl : std::enable_shared_from_this<Impl> {
     do_read();
   }
 
+  // socket.io: acts on one message; leaves in `msg` the Parley payload to split (empty when
+  // there is none). Returns false once the connection failed (nothing else to do).
+  bool unwrap(std::string_view& msg) {
+    auto step = sio.on_message(msg);
+    msg = {};
+    switch (step.kind) {
+      case SocketIoFraming::Kind::ignore:
+        break;
+      case SocketIoFraming::Kind::reply:
+        // Not once closing: Beast allows no write next to async_close.
+        if (state == State::framing || state == State::open) push(std::string(step.data));
+        break;
+      case SocketIoFraming::Kind::opened:
+        if (state != State::framing) break;
+        state = State::open;
+        if (owner) owner->on_open();
+        break;
+      case SocketIoFraming::Kind::payload:
+        msg = step.data;
+        break;
+      case SocketIoFraming::Kind::fail:
+        finish(state == State::framing ? CloseInfo::Stage::handshake : CloseInfo::Stage::open,
+               {}, std::string(step.data));
+        return false;
+    }
+    return true;
+  }
+
   bool send(std::string text) {
     if (state != State::open || close_wanted) return false;
-    queue.push_back(std::move(text));
-    if (!writing) do_write();
+    push(framing == Framing::socketio ? SocketIoFraming::wrap(text) : std::move(text));
     return true;
+  }
+
+  void push(std::string frame) {
+    queue.push_back(std::move(frame));
+    if (!writing) do_write();
   }
 
   void do_write() {
@@ -190,7 +231,8 @@ struct WsConn::Impl : std::enable_shared_from_this<Impl> {
     ws.next_layer().close(ignored);  // pending operations complete with operation_aborted
   }
 
-  void finish(CloseInfo::Stage stage, beast::error_code ec) {
+  // `why` (a framing failure) replaces the error code's message.
+  void finish(CloseInfo::Stage stage, beast::error_code ec, std::string why = {}) {
     if (state == State::closed) return;
     state = State::closed;
     beast::error_code ignored;
@@ -201,7 +243,9 @@ struct WsConn::Impl : std::enable_shared_from_this<Impl> {
     CloseInfo info;
     info.stage = stage;
     info.by_us = by_us;
-    if (ec == websocket::error::closed) {
+    if (!why.empty()) {
+      info.reason = std::move(why);
+    } else if (ec == websocket::error::closed) {
       info.code = static_cast<std::uint16_t>(ws.reason().code);
       info.reason = std::string(ws.reason().reason.c_str());
     } else {

@@ -4,6 +4,10 @@
 // translation unit: Beast's websocket templates are expensive to compile). Derived classes see
 // whole JSON objects: a server frame is split on '\n' (DESIGN §2) before on_object().
 //
+// With Framing::socketio the connection speaks Engine.IO/socket.io underneath
+// (socketio_framing.hpp): on_open() comes once the socket.io namespace is connected, send()
+// wraps each frame as an event, events are unwrapped before the split, pings are answered here.
+//
 // Lifecycle: connect() -> on_open() -> on_object()* -> on_closed(); on_closed() also reports a
 // failed connect or handshake, and is called exactly once per connect() unless the WsConn is
 // destroyed first. Callbacks never run inside the call that caused them (they are posted).
@@ -17,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "socketio_framing.hpp"
+
 namespace boost::asio {
 class io_context;
 }
@@ -29,6 +35,7 @@ struct ConnectSpec {
   std::string source_ip;    // bind to it before connect (port chosen at connect); "" = any
   std::string host_header;  // HTTP Host of the upgrade request
   std::string target = "/ws";
+  Framing framing = Framing::parley;
 };
 
 struct CloseInfo {
