@@ -20,19 +20,29 @@ namespace parley::storage {
 
 void BatchBuilder::add(Committed& c) {
   // One save point per request: if it ends in anything but ok, whatever it added to the batch
-  // is taken out again. Its audit entry goes in first and is taken out with the rest, so the
-  // entry is stored exactly when the op is.
+  // is taken out again. The audit entry goes in after the op (so it can name what only the op
+  // found out) and is taken out with the rest, so the entry is stored exactly when the op is.
   batch_.SetSavePoint();
   AuditEntry* audit = c.req.audit ? &*c.req.audit : nullptr;
-  if (audit != nullptr) {
+  std::visit([&](auto& op) { apply(op, c); }, c.req.op);
+  if (audit != nullptr && c.status == WriteStatus::ok) {
+    // Who and where, when only the stored record knows: the author of a deleted message, the
+    // message a resolved report was about.
+    if (const auto* d = std::get_if<DeleteMessage>(&c.req.op); d && audit->target_user.empty()) {
+      audit->target_user = d->result.from_id;
+    }
+    if (const auto* r = std::get_if<ResolveReport>(&c.req.op)) {
+      if (audit->target_user.empty()) audit->target_user = r->result.author;
+      if (audit->channel.empty()) {
+        audit->channel = r->result.channel;
+        audit->seq = r->result.seq;
+      }
+    }
     audit->id = next_audit_id_;
     audit->ts = s_.now();
     rocksdb::Status st =
         batch_.Put(s_.cf_audit, codec::audit_key(audit->id), codec::encode_audit(*audit));
     if (!st.ok()) fail(c, "cannot add audit entry to batch: " + st.ToString());
-  }
-  if (c.status == WriteStatus::ok) {
-    std::visit([&](auto& op) { apply(op, c); }, c.req.op);
   }
   if (c.status == WriteStatus::ok) {
     (void)batch_.PopSavePoint();  // only fails when no save point is set, and one is

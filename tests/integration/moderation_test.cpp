@@ -314,6 +314,8 @@ TEST_F(ModerationTest, EditDeleteReactWithEventsAndTombstones) {
   auto a = last_audit();
   EXPECT_EQ(str(a.at("action")), "delete");
   EXPECT_EQ(str(a.at("actor")), "sam");
+  EXPECT_EQ(str(a.at("target_user")), "alice");  // the author, named by the server
+  EXPECT_EQ(str(a.at("channel")), "general");
 }
 
 TEST_F(ModerationTest, TimedMuteExpiresAndChannelMuteIsLocal) {
@@ -452,6 +454,12 @@ TEST_F(ModerationTest, ReportsUpheldAndDismissed) {
 
   auto rep2 = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", meh}, {"reason", "boring"}});
   ok(*staff, {{"op", "resolve_report"}, {"report_id", num(rep2.at("report_id"))}, {"action", "dismiss"}});
+  // The resolution's audit entry names the reported message and its author.
+  auto ra = last_audit();
+  EXPECT_EQ(str(ra.at("action")), "resolve_report");
+  EXPECT_EQ(str(ra.at("target_user")), "alice");
+  EXPECT_EQ(str(ra.at("channel")), "general");
+  EXPECT_EQ(num(ra.at("seq")), meh);
   auto h = ok(*bob, {{"op", "history"}, {"channel", "general"}});
   EXPECT_FALSE(h.at("messages").as_array()[1].as_object().contains("deleted"));  // meh stays
 

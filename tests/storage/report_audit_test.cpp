@@ -274,7 +274,7 @@ TEST(StoreAudit, WrittenOnlyWhenTheOpSucceeds) {
   forbidden.audit = audit_entry("bob", "edit");
   reqs.push_back(std::move(forbidden));
   auto deleted = delete_req("general", 1, "mod", true, 4);
-  deleted.audit = audit_entry("mod", "delete", "alice");
+  deleted.audit = audit_entry("mod", "delete");  // the writer names the author
   deleted.audit->channel = "general";
   deleted.audit->seq = 1;
   deleted.audit->reason = "spam";
