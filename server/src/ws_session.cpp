@@ -43,7 +43,12 @@ void async_teardown(beast::role_type role, MaybeTlsStream& s, TeardownHandler&& 
 namespace {
 
 constexpr auto kCloseGrace = std::chrono::seconds(5);
-constexpr std::size_t kShrinkReadBufferAbove = 16 * 1024;
+// An idle connection always has a read pending, and Beast prepares the destination buffer when
+// the read starts: a plain async_read would hold ~1.5 KiB per idle connection. The first read
+// of each message asks for at most this much (most client frames fit); the rest of a longer
+// message follows with Beast's own sizing. After a message the buffer is trimmed back if it
+// grew beyond twice this.
+constexpr std::size_t kFirstReadBytes = 256;
 
 class WsSession final : public Session {
  public:
@@ -122,18 +127,22 @@ class WsSession final : public Session {
   }
 
  private:
-  void do_read() {
-    ws_.async_read(rbuf_, [self = std::static_pointer_cast<WsSession>(shared_from_this())](
-                              beast::error_code ec, std::size_t) { self->on_read(ec); });
+  // Reads one message into rbuf_: a small first read, then (if the message is longer) reads of
+  // Beast's choosing until it is complete. read_message_max bounds the total.
+  void do_read(std::size_t limit = kFirstReadBytes) {
+    ws_.async_read_some(rbuf_, limit,
+                        [self = std::static_pointer_cast<WsSession>(shared_from_this())](
+                            beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
     if (ec) return finish();
+    if (!ws_.is_message_done()) return do_read(0);  // 0: Beast picks the size
     auto data = rbuf_.cdata();
     on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()),
              !ws_.got_text());
     rbuf_.consume(rbuf_.size());
-    if (rbuf_.capacity() > kShrinkReadBufferAbove) rbuf_.shrink_to_fit();
+    if (rbuf_.capacity() > 2 * kFirstReadBytes) rbuf_.shrink_to_fit();
     // Keep reading while closing too: the close handshake's reply arrives through it.
     do_read();
   }
