@@ -254,6 +254,27 @@ run_case "idle-parley-fast" idle parley-fast 40 240 --connections "$IDLE_N" --jo
   --duration 3 --concurrency 512
 run_case "history-parley-fast" history parley-fast $((W + D + 15)) $((W + D + 150)) \
   --fill "$HISTORY_FILL" "${COMMON[@]}"
+
+# Latency at half the measured maximum (issue 3's latency targets): the same runs paced with
+# --rate at half of what the unpaced run above achieved (total sends or pages per second).
+half_rate() {  # JSON KEY DIVISOR -> half of rates_per_s[KEY] / DIVISOR, at least 1; empty if none
+  python3 - "$1" "$2" "$3" <<'PY' 2>/dev/null
+import json, sys
+r = json.load(open(sys.argv[1]))
+if r.get("ok"):
+    print(max(1, int(r["rates_per_s"][sys.argv[2]] / float(sys.argv[3]) / 2)))
+PY
+}
+rate=$(half_rate "$OUT_DIR/fanout-100-parley-fast.json" deliveries 100)
+if [[ -n $rate ]]; then
+  run_case "fanout-100-parley-fast-half" fanout parley-fast $((W + D + 6)) $((W + D + 90)) \
+    --members 100 --senders 1 --window "$FANOUT_WINDOW" --rate "$rate" "${COMMON[@]}"
+fi
+rate=$(half_rate "$OUT_DIR/history-parley-fast.json" pages 1)
+if [[ -n $rate ]]; then
+  run_case "history-parley-fast-half" history parley-fast $((W + D + 15)) $((W + D + 150)) \
+    --fill "$HISTORY_FILL" --rate "$rate" "${COMMON[@]}"
+fi
 for m in $FANOUT_MEMBERS; do
   ((m < 1000)) && continue
   for t in "${TARGETS[@]}"; do
