@@ -313,7 +313,8 @@ class Store {
   std::vector<StoredMessage> read_after(std::string_view channel, std::uint64_t after_seq,
                                         std::size_t limit) const;
   // Up to `limit` newest messages with seq < before_seq (before_seq == 0: no upper bound),
-  // returned ascending, with has_more when older ones exist.
+  // returned ascending, with has_more when older ones exist. Reads the seq range forwards
+  // (seqs have no holes); a record that fails to decode is skipped, not replaced by an older one.
   Page read_before(std::string_view channel, std::uint64_t before_seq, std::size_t limit) const;
   // One message (tombstones included), or nullopt.
   std::optional<StoredMessage> get_message(std::string_view channel, std::uint64_t seq) const;
