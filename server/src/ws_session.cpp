@@ -11,6 +11,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -98,7 +99,19 @@ class WsSession final : public Session {
       queued_bytes_ += kWarning->size() + 1;
       queue_.push_back(kWarning);
     }
-    if (!writing_) do_write();
+    if (!writing_ && !write_posted_) {
+      // Start the write after the handler that is running now (usually one storage batch's
+      // deliveries): everything it enqueues for this connection then goes out in one send.
+      write_posted_ = true;
+      asio::post(ws_.get_executor(),
+                 [self = std::static_pointer_cast<WsSession>(shared_from_this())] {
+                   self->write_posted_ = false;
+                   if (self->writing_ || self->done_ || self->close_started_ ||
+                       self->queue_.empty())
+                     return;
+                   self->do_write();
+                 });
+    }
     return SendStatus::ok;
   }
 
@@ -208,6 +221,7 @@ class WsSession final : public Session {
   bool close_started_ = false;
   bool done_ = false;
   bool warned_ = false;
+  bool write_posted_ = false;  // a do_write is posted (enqueue); cleared when it runs
   websocket::close_reason close_reason_;
   std::chrono::steady_clock::time_point close_deadline_;
 };
