@@ -8,48 +8,22 @@
 # Environment: BUILD_DIR (build), SENDERS (500), WINDOW (4), DURATION (8), WARMUP (2),
 #   ROUNDS (3), DURABILITY (fsync).
 set -u
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-PARLEYD=$BUILD_DIR/bin/parleyd
-LOAD=$BUILD_DIR/bin/parley-load
+. "$(dirname "$0")/lib.sh"
+bench_env
 SENDERS=${SENDERS:-500}
 WINDOW=${WINDOW:-4}
 DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-3}
 DURABILITY=${DURABILITY:-fsync}
-for b in "$PARLEYD" "$LOAD"; do
-  [[ -x $b ]] || { echo "missing $b: cmake --build $BUILD_DIR --target parleyd parley-load"; exit 2; }
-done
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/parley_scoring.XXXXXX")
-SERVER_PID=""
-stop_server() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-  fi
-  [[ -n "$SERVER_PID" ]] && wait "$SERVER_PID" 2>/dev/null
-  SERVER_PID=""
-}
-trap 'stop_server; rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
+temp_dir parley_scoring
 
 status=0
 declare -A RATES CPU
 for round in $(seq "$ROUNDS"); do
   for scoring in on off; do
     enabled=$([[ $scoring == on ]] && echo true || echo false)
-    cat >"$TMP/parley-$scoring.toml" <<TOML
-[limits]
-rate_per_s = 1000000
-max_connections_per_ip = 1000000
-rate_burst = 1000000
-max_inflight_sends = 100000
-[advocacy]
-enabled = $enabled
-TOML
+    { limits_toml; printf '[advocacy]\nenabled = %s\n' "$enabled"; } >"$TMP/parley-$scoring.toml"
     data="$TMP/data-$scoring-$round"
     rm -f "$TMP/port"
     "$PARLEYD" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$data" \

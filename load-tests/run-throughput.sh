@@ -8,45 +8,16 @@
 #   WARMUP (2), SERVER_THREADS (server default), LOAD_THREADS (1), CHANNELS (dm),
 #   OUT_DIR (keep the JSON results there; default: discarded with the temp dir).
 set -u
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-PARLEYD=$BUILD_DIR/bin/parleyd
-LOAD=$BUILD_DIR/bin/parley-load
+. "$(dirname "$0")/lib.sh"
+bench_env
 SENDERS=${SENDERS:-1000}
 WINDOW=${WINDOW:-4}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 LOAD_THREADS=${LOAD_THREADS:-1}
 CHANNELS=${CHANNELS:-dm}
-for b in "$PARLEYD" "$LOAD"; do
-  [[ -x $b ]] || { echo "missing $b: cmake --build $BUILD_DIR --target parleyd parley-load"; exit 2; }
-done
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/parley_bench.XXXXXX")
-SERVER_PID=""
-stop_server() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-  fi
-  [[ -n "$SERVER_PID" ]] && wait "$SERVER_PID" 2>/dev/null
-  SERVER_PID=""
-}
-cleanup() {
-  stop_server
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cat >"$TMP/parley.toml" <<'TOML'
-[limits]
-rate_per_s = 1000000
-max_connections_per_ip = 1000000
-rate_burst = 1000000
-max_inflight_sends = 100000
-TOML
+temp_dir parley_bench
+limits_toml >"$TMP/parley.toml"
 
 declare -A SUMMARY
 status=0

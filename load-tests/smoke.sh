@@ -5,30 +5,12 @@
 #
 # Usage: smoke.sh PATH/TO/parleyd PATH/TO/parley-load
 set -u
+. "$(dirname "$0")/lib.sh"
 PARLEYD=${1:?parleyd path}
 LOAD=${2:?parley-load path}
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/parley_load_smoke.XXXXXX")
-SERVER_PID=""
-cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-cat >"$TMP/parley.toml" <<'TOML'
-[limits]
-rate_per_s = 1000000
-max_connections_per_ip = 1000000
-rate_burst = 1000000
-max_inflight_sends = 100000
-TOML
+temp_dir parley_load_smoke 50
+limits_toml >"$TMP/parley.toml"
 
 "$PARLEYD" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$TMP/data" \
   --config "$TMP/parley.toml" --durability fast --threads 1 >"$TMP/server.log" 2>&1 &

@@ -5,8 +5,7 @@
 // has_more exactly when older messages exist.
 #include <boost/asio/post.hpp>
 
-#include "client.hpp"
-#include "scenarios.hpp"
+#include "scenario_util.hpp"
 
 namespace parley::load {
 
@@ -53,11 +52,7 @@ class Filler final : public Client {
     while (ready() && to_send_ > 0 && pending_.size() < sh_.window) {
       std::int64_t id = next_id_++;
       std::int64_t t = now_ns();
-      std::string f = "{\"op\":\"send\",\"channel\":\"" + sh_.channel + "\",\"text\":\"" +
-                      make_text(rt_.run_id(), t, sh_.text_bytes) + "\",\"client_msg_id\":\"" +
-                      rt_.run_id() + "-" + std::to_string(id) + "\",\"id\":" + std::to_string(id) +
-                      "}";
-      if (!send(std::move(f))) return;
+      if (!send(send_frame(false, sh_.channel, rt_.run_id(), t, sh_.text_bytes, id))) return;
       pending_.add(id, t);
       --to_send_;
       ++st_.fill_sent;
@@ -187,22 +182,6 @@ class Reader final : public Client {
   unsigned limit_ = 0;
 };
 
-std::size_t fire_round_robin(std::vector<Reader*>& readers, std::size_t& cursor, std::size_t n) {
-  std::size_t done = 0, idle_streak = 0;
-  while (done < n && idle_streak < readers.size()) {
-    Reader* s = readers[cursor];
-    cursor = (cursor + 1) % readers.size();
-    if (s->can_send()) {
-      s->request();
-      ++done;
-      idle_streak = 0;
-    } else {
-      ++idle_streak;
-    }
-  }
-  return done;
-}
-
 }  // namespace
 
 Result run_history(Runtime& rt) {
@@ -221,11 +200,8 @@ Result run_history(Runtime& rt) {
   r.param("fill", static_cast<std::int64_t>(o.fill));
   r.param("fill_window", static_cast<std::int64_t>(o.window));
   r.param("limit", o.limit ? std::string(std::to_string(o.limit)) : std::string("random 50/100"));
-  r.param("target_rate", o.rate);
-  r.param("warmup_s", o.warmup);
-  r.param("duration_s", o.duration);
-  r.param("threads", static_cast<std::int64_t>(rt.threads()));
-  r.param("run_id", rt.run_id());
+  param_timing(r, o);
+  param_run(r, rt);
 
   std::vector<Stats> stats(rt.threads());
   std::vector<Filler*> fillers;
@@ -240,8 +216,7 @@ Result run_history(Runtime& rt) {
 
   std::uint64_t filled = 0;
   double fill_s = 0;
-  std::vector<std::unique_ptr<Pacer>> pacers;
-  std::vector<std::size_t> cursors(rt.threads(), 0);
+  LoadPhase load;
   if (setup_phase(rt, r)) {
     boost::asio::post(rt.worker(0).ioc, [f = fillers[0]] { f->probe(); });
     rt.wait_until([&] { return sh.probe_done.load(); }, Clock::now() + std::chrono::seconds(10));
@@ -270,30 +245,11 @@ Result run_history(Runtime& rt) {
     if (sh.last_seq == 0) {
       r.notes.push_back("the channel is empty; no page to read");
     } else {
-      if (sh.paced) {
-        double per_worker = o.rate / static_cast<double>(rt.threads());
-        for (std::size_t wi = 0; wi < rt.threads(); ++wi) {
-          pacers.push_back(std::make_unique<Pacer>(
-              rt.worker(wi).ioc, per_worker, [&readers, &cursors, wi](std::size_t k) {
-                return readers[wi].empty() ? 0 : fire_round_robin(readers[wi], cursors[wi], k);
-              }));
-        }
-      }
-      rt.set_phase(Phase::warmup);
-      rt.post_all([&](Worker& w) {
-        if (sh.paced) {
-          pacers[w.index]->start();
-        } else {
-          for (Reader* rd : readers[w.index]) {
+      load.run(
+          rt, r, readers, "pages", "unanswered_pages", [](Reader* rd) { rd->request(); },
+          [](Reader* rd) {
             if (rd->can_send()) rd->request();
-          }
-        }
-      });
-      r.measured_s = rt.run_measurement(o.warmup, o.duration, "pages");
-      for (std::size_t wi = 0; wi < pacers.size(); ++wi) {
-        boost::asio::post(rt.worker(wi).ioc, [p = pacers[wi].get()] { p->stop(); });
-      }
-      drain_inflight(rt, r, 10.0, "unanswered_pages");
+          });
     }
   }
   rt.close_all_and_stop();

@@ -32,8 +32,7 @@ Result run_idle(Runtime& rt) {
   r.param("join", o.join);
   r.param("hold_s", o.duration);
   r.param("concurrency", static_cast<std::int64_t>(o.concurrency));
-  r.param("threads", static_cast<std::int64_t>(rt.threads()));
-  r.param("run_id", rt.run_id());
+  param_run(r, rt);
 
   // Client memory is counted from before the clients exist (their objects included).
   long self_before = rss_kb(static_cast<int>(::getpid()));

@@ -55,4 +55,9 @@ bool setup_phase(Runtime& rt, Result& r);
 // Waits (bounded) until no request is in flight; leftover ones are reported as `what`.
 void drain_inflight(Runtime& rt, Result& r, double max_seconds, const char* what);
 
+// The parameters the measured scenarios share: target_rate, warmup_s, duration_s.
+void param_timing(Result& r, const Options& o);
+// The parameters every scenario ends with: threads, run_id.
+void param_run(Result& r, const Runtime& rt);
+
 }  // namespace parley::load
