@@ -33,6 +33,10 @@ done
 START=$(date +%s)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# limits_toml: the lifted-limits config the load scripts share. Sourced before this script's own
+# stop_server below, which keeps its definition.
+# shellcheck source=../load-tests/lib.sh
+source "$ROOT/load-tests/lib.sh"
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 BUILD_DIR=$(cd "$BUILD_DIR" 2>/dev/null && pwd || echo "$BUILD_DIR")
 OUT_DIR=${OUT_DIR:-$BUILD_DIR/bench}
@@ -91,13 +95,7 @@ mkdir -p "$OUT_DIR/logs"
 RUNS=$OUT_DIR/runs.tsv
 printf 'id\tscenario\ttarget\tstatus\trc\tseconds\tjson\tcommand\n' >"$RUNS"
 
-cat >"$TMP/parley.toml" <<'TOML'
-[limits]
-rate_per_s = 1000000
-max_connections_per_ip = 1000000
-rate_burst = 1000000
-max_inflight_sends = 100000
-TOML
+limits_toml >"$TMP/parley.toml"
 echo "peer-secret-not-checked" >"$TMP/peer-secret"
 
 # The machine, before anything runs (load average: the machine may be shared).

@@ -14,6 +14,7 @@ class Clock {
   now() { return this.t; }
   setTimeout(f, ms) { const id = this.next++; this.timers.set(id, { at: this.t + ms, f }); return id; }
   clearTimeout(id) { this.timers.delete(id); }
+  pendingDelays() { return [...this.timers.values()].map((t) => t.at - this.t); }
   /** Runs every timer due within `ms`, in order, advancing the clock. */
   async advance(ms) {
     const end = this.t + ms;

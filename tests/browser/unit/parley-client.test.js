@@ -8,48 +8,8 @@ const path = require('node:path');
 const { ParleyClient, backoffDelay, splitFrame, dmChannel, dmPeer } = require(
   path.join(__dirname, '../../../clients/web/parley-client.js'));
 
-// ---- fakes ------------------------------------------------------------------------------
-class Clock {
-  constructor() { this.t = 1_000_000; this.timers = new Map(); this.next = 1; }
-  now() { return this.t; }
-  setTimeout(f, ms) { const id = this.next++; this.timers.set(id, { at: this.t + ms, f }); return id; }
-  clearTimeout(id) { this.timers.delete(id); }
-  /** Runs every timer due within `ms`, in order, advancing the clock. */
-  async advance(ms) {
-    const end = this.t + ms;
-    for (;;) {
-      let best = null;
-      for (const [id, tm] of this.timers) if (tm.at <= end && (!best || tm.at < best[1].at)) best = [id, tm];
-      if (!best) break;
-      this.timers.delete(best[0]);
-      this.t = best[1].at;
-      best[1].f();
-      await flush();
-    }
-    this.t = end;
-  }
-  pendingDelays() { return [...this.timers.values()].map((t) => t.at - this.t); }
-}
-
-class FakeWS {
-  constructor(url) {
-    this.url = url;
-    this.readyState = 0;
-    this.sent = [];
-    FakeWS.all.push(this);
-  }
-  send(s) { this.sent.push(JSON.parse(s)); }
-  close() { this.readyState = 3; }
-  // server side
-  open() { this.readyState = 1; this.onopen && this.onopen({}); }
-  push(...objs) { this.onmessage && this.onmessage({ data: objs.map((o) => JSON.stringify(o)).join('\n') }); }
-  drop(code = 1006, reason = '') { this.readyState = 3; this.onclose && this.onclose({ code, reason }); }
-  ops(op) { return this.sent.filter((f) => f.op === op); }
-  last(op) { const a = this.ops(op); return a[a.length - 1]; }
-}
-FakeWS.all = [];
-
-const flush = () => new Promise((r) => setImmediate(r));
+// ---- fakes (shared with answers-moderation.test.js) ------------------------------------
+const { Clock, FakeWS, flush } = require('./fakes');
 const USER = { id: 'u-ann', name: 'Ann', role: 'customer', guest: true };
 
 function makeClient(extra = {}) {
