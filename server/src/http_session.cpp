@@ -149,13 +149,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
         m.connections_rejected.fetch_add(1, std::memory_order_relaxed);
         return send_error(503, "rate_limited", "server at its connection limit");
       }
+      if (req[http::field::sec_websocket_version] != "13") {
+        auto r = json_error(426, "bad_request", "unsupported WebSocket version; use 13");
+        r.headers.emplace_back("Sec-WebSocket-Version", "13");
+        return write(std::move(r), false, 11, false);
+      }
+      auto accept = websocket_accept(req[http::field::sec_websocket_key]);
+      if (!accept) return send_error(400, "bad_request", "missing or malformed Sec-WebSocket-Key");
+      std::optional<std::string> bearer;
+      auto auth = req[http::field::authorization];
+      if (auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ")) {
+        bearer = std::string(auth.substr(7));
+      }
       m.connections_accepted.fetch_add(1, std::memory_order_relaxed);
       tcp_layer().expires_never();
       if constexpr (kTls) {
-        start_websocket(shard_, std::move(stream_), std::move(req), remote_ip_);
-      } else {
-        start_websocket(shard_, MaybeTlsStream(stream_.release_socket()), std::move(req),
+        start_websocket(shard_, std::move(stream_), std::move(*accept), std::move(bearer),
                         remote_ip_);
+      } else {
+        start_websocket(shard_, MaybeTlsStream(stream_.release_socket()), std::move(*accept),
+                        std::move(bearer), remote_ip_);
       }
       return;
     }

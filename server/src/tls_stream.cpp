@@ -1,6 +1,5 @@
 // The TLS half of MaybeTlsStream: Asio's ssl::stream operations, instantiated once here for the
-// type-erased handlers instead of once per Beast operation in ws_session.cpp and
-// http_session.cpp.
+// type-erased handlers instead of once per operation in ws_session.cpp and http_session.cpp.
 #include "tls_stream.hpp"
 
 #include <boost/asio/bind_executor.hpp>

@@ -1,9 +1,8 @@
 // MaybeTlsStream: the byte stream under a WebSocket session, either a plain tcp::socket or a TLS
 // connection; also the stream of a TLS connection's HTTP session, which hands it on to the
-// WebSocket session on an upgrade. One websocket::stream<MaybeTlsStream> serves both transports,
-// so Beast's websocket code (the costliest thing in the project to compile) is instantiated
-// once, not once per transport, and the TLS layer's operations (Asio's ssl::stream over a
-// beast::tcp_stream) are compiled once, in tls_stream.cpp, not once per Beast operation.
+// WebSocket session on an upgrade. One WebSocket session class (ws_session.cpp) serves both
+// transports, and the TLS layer's operations (Asio's ssl::stream over a beast::tcp_stream) are
+// compiled once, in tls_stream.cpp, not once per operation that uses them.
 //
 // Plain: every operation forwards inline to the socket. The object is the socket plus one null
 // pointer, and nothing is allocated that a bare socket would not allocate.
@@ -81,7 +80,8 @@ class MaybeTlsStream {
     tls_write(prefix, IoHandler(std::forward<WriteHandler>(handler)));
   }
 
-  // Plain: the socket itself, for Beast's TCP teardown. REQUIRES: !is_tls().
+  // Plain: the socket itself (readiness waits, non-blocking reads and writes, shutdown).
+  // REQUIRES: !is_tls().
   boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
 
   // --- TLS only (REQUIRES: is_tls()). ---
@@ -105,8 +105,5 @@ class MaybeTlsStream {
   boost::asio::ip::tcp::socket socket_;  // TLS: unused (its executor is the connection's)
   std::unique_ptr<Tls> tls_;             // null on the plain path
 };
-
-// Found by Beast (argument-dependent lookup) when a websocket timeout cuts the connection.
-inline void beast_close_socket(MaybeTlsStream& s) { s.close(); }
 
 }  // namespace parley::server

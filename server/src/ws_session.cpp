@@ -1,84 +1,169 @@
-// The WebSocket transport for Session: reads frames, and writes an outbound queue of shared
-// payloads, coalescing everything pending into one WebSocket frame ('\n'-separated JSON
-// objects, DESIGN §2) and one gathered write.
+// The WebSocket transport for Session: RFC 6455 framing, server side, written on Asio directly.
 //
-// Callback style with shared_from_this (as Beast's chat-multi example): an idle connection then
-// costs only its pending read, not a coroutine frame. Every handler holds `self`.
+// Why not Beast's websocket::stream (which this file used until the connection-memory and
+// fan-out work of issue #3): its per-stream state is ~2.6 KiB (a 1.5 KiB read buffer inside),
+// every idle connection keeps a read operation with a prepared buffer and a ping timer, and every
+// write runs a composed operation per recipient. Here:
+// - An idle plain connection holds no buffer at all: it waits for readability (async_wait) and
+//   then reads into a per-thread scratch buffer; only the bytes of an unfinished frame are kept
+//   per connection. TLS connections read through a per-connection buffer (decrypted data can
+//   arrive for several connections before their handlers run).
+// - Keep-alive pings and the idle cut-off run in the shard's once-a-second sweep, not in a timer
+//   per connection.
+// - A write is one gathered send() of everything queued: pending control frames, one text frame
+//   header and the shared payloads joined by '\n' (DESIGN §2). On a plain socket it is tried at
+//   once without blocking; only what the kernel does not take goes through an async write.
 //
-// Plain and TLS connections share one class and one websocket::stream instantiation: the next
-// layer is MaybeTlsStream (tls_stream.hpp), which forwards inline to the socket when plain.
+// What is checked on input (RFC 6455 §5): client frames are masked, reserved bits are zero,
+// opcodes are known, control frames are final and at most 125 bytes, lengths are minimally
+// encoded, continuations belong to a message, text messages are valid UTF-8 (1007), a message
+// is at most limits.hard_frame_bytes (1009). Any other violation closes with 1002. Extensions
+// (permessage-deflate) are not negotiated; subprotocols are not either.
+//
+// Callback style with shared_from_this: every pending operation's handler holds `self`.
 #include "ws_session.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/websocket/stream.hpp>
-#include <boost/beast/websocket/teardown.hpp>
+#include <boost/asio/write.hpp>
+#include <openssl/evp.h>
 
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "hub.hpp"
+#include "parley/protocol/validate.hpp"
 #include "session.hpp"
 #include "shard.hpp"
 
 namespace parley::server {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using Clock = std::chrono::steady_clock;
 
-// Beast finds these by argument-dependent lookup when a close handshake finishes: the plain
-// path is Beast's own TCP teardown, TLS exchanges close_notify first.
-template <class TeardownHandler>
-void async_teardown(beast::role_type role, MaybeTlsStream& s, TeardownHandler&& handler) {
-  if (!s.is_tls()) {
-    return websocket::async_teardown(role, s.socket(), std::forward<TeardownHandler>(handler));
+std::optional<std::string> websocket_accept(std::string_view key) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (key.size() != 24 || key.substr(22) != "==") return std::nullopt;
+  for (char c : key.substr(0, 22)) {
+    if (kAlphabet.find(c) == std::string_view::npos) return std::nullopt;
   }
-  s.async_tls_teardown(MaybeTlsStream::DoneHandler(std::forward<TeardownHandler>(handler)));
+  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::string input;
+  input.reserve(key.size() + kGuid.size());
+  input.append(key).append(kGuid);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (EVP_Digest(input.data(), input.size(), digest, &digest_len, EVP_sha1(), nullptr) != 1) {
+    return std::nullopt;
+  }
+  unsigned char out[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  const int n = EVP_EncodeBlock(out, digest, static_cast<int>(digest_len));
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
 namespace {
 
 constexpr auto kCloseGrace = std::chrono::seconds(5);
-// An idle connection always has a read pending, and Beast prepares the destination buffer when
-// the read starts: a plain async_read would hold ~1.5 KiB per idle connection. The first read
-// of each message asks for at most this much (most client frames fit); the rest of a longer
-// message follows with Beast's own sizing. After a message the buffer is trimmed back if it
-// grew beyond twice this.
-constexpr std::size_t kFirstReadBytes = 256;
+constexpr std::size_t kScratchBytes = 64 * 1024;  // per shard thread, shared by its connections
+constexpr std::size_t kTlsReadBytes = 16 * 1024;  // one TLS record
+constexpr int kReadsPerWake = 4;                  // then back to the reactor (fairness)
+constexpr std::size_t kKeptRxCapacity = 4096;     // a larger leftover buffer is released
+
+enum Opcode : std::uint8_t {
+  kContinuation = 0x0,
+  kText = 0x1,
+  kBinary = 0x2,
+  kClose = 0x8,
+  kPing = 0x9,
+  kPong = 0xA,
+};
+
+// RFC 6455 §7.4: the codes a peer may put in a close frame.
+bool valid_close_code(unsigned c) {
+  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
+}
+
+// A server frame's header (never masked) for a final frame of `opcode` carrying `len` bytes.
+std::size_t frame_header(std::uint8_t opcode, std::uint64_t len, unsigned char* out) {
+  out[0] = static_cast<unsigned char>(0x80 | opcode);
+  if (len < 126) {
+    out[1] = static_cast<unsigned char>(len);
+    return 2;
+  }
+  if (len <= 0xFFFF) {
+    out[1] = 126;
+    out[2] = static_cast<unsigned char>(len >> 8);
+    out[3] = static_cast<unsigned char>(len);
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<unsigned char>(len >> (56 - 8 * i));
+  return 10;
+}
+
+// A whole control frame (payload at most 125 bytes), appended to `out`.
+void append_control(std::string& out, std::uint8_t opcode, std::string_view payload) {
+  unsigned char hdr[10];
+  const std::size_t n = frame_header(opcode, payload.size(), hdr);
+  out.append(reinterpret_cast<const char*>(hdr), n).append(payload);
+}
+
+void unmask(char* p, std::size_t len, const unsigned char* key) {
+  std::uint32_t k32;
+  std::memcpy(&k32, key, 4);
+  const std::uint64_t k64 = (static_cast<std::uint64_t>(k32) << 32) | k32;
+  std::size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    w ^= k64;
+    std::memcpy(p + i, &w, 8);
+  }
+  for (; i < len; ++i) p[i] = static_cast<char>(p[i] ^ key[i & 3]);
+}
+
+// A view of a range of const_buffers that Asio can use as a buffer sequence without copying it
+// (asio::async_write copies the sequence object it is given; a vector would be reallocated).
+struct BufferSpan {
+  const asio::const_buffer* first;
+  const asio::const_buffer* last;
+  const asio::const_buffer* begin() const { return first; }
+  const asio::const_buffer* end() const { return last; }
+};
+
+char* scratch_buffer() {
+  thread_local std::unique_ptr<char[]> buf(new char[kScratchBytes]);
+  return buf.get();
+}
 
 class WsSession final : public Session {
  public:
   WsSession(Shard& shard, MaybeTlsStream stream, std::string remote_ip)
-      : Session(shard, std::move(remote_ip)), ws_(std::move(stream)) {}
+      : Session(shard, std::move(remote_ip)), stream_(std::move(stream)), last_rx_(Clock::now()) {}
 
-  void start(http::request<http::string_body> req) {
-    const auto& lim = shard().hub().config().limits;
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = std::chrono::seconds(10);
-    t.idle_timeout = std::chrono::seconds(lim.idle_timeout_s);
-    t.keep_alive_pings = true;
-    ws_.set_option(t);
-    ws_.read_message_max(lim.hard_frame_bytes);
-    ws_.auto_fragment(false);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-      res.set(http::field::server, "parley/0.1.0");
-    }));
-    std::optional<std::string> bearer;
-    auto auth = req[http::field::authorization];
-    if (auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ")) {
-      bearer = std::string(auth.substr(7));
+  void start(const std::string& accept, std::optional<std::string> bearer) {
+    if (!stream_.is_tls()) {
+      error_code ec;
+      stream_.socket().non_blocking(true, ec);  // reads and the first try of a write
+      if (ec) return finish();
     }
-    auto self = std::static_pointer_cast<WsSession>(shared_from_this());
-    ws_.async_accept(req, [self, bearer = std::move(bearer)](beast::error_code ec) mutable {
-      if (ec) return self->finish();
-      self->on_open(std::move(bearer));
-      self->do_read();
-    });
+    ctrl_.append(
+        "HTTP/1.1 101 Switching Protocols\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        "Server: parley/0.1.0\r\n"
+        "Sec-WebSocket-Accept: ");
+    ctrl_.append(accept).append("\r\n\r\n");
+    on_open(std::move(bearer));  // may queue frames (a Bearer auth): they follow the 101
+    schedule_write();
+    start_read();
   }
 
   SendStatus enqueue(Payload p) override {
@@ -99,107 +184,344 @@ class WsSession final : public Session {
       queued_bytes_ += kWarning->size() + 1;
       queue_.push_back(kWarning);
     }
-    if (!writing_ && !write_posted_) {
-      // Start the write after the handler that is running now (usually one storage batch's
-      // deliveries): everything it enqueues for this connection then goes out in one send.
-      write_posted_ = true;
-      asio::post(ws_.get_executor(),
-                 [self = std::static_pointer_cast<WsSession>(shared_from_this())] {
-                   self->write_posted_ = false;
-                   if (self->writing_ || self->done_ || self->close_started_ ||
-                       self->queue_.empty())
-                     return;
-                   self->do_write();
-                 });
-    }
+    // The write starts after the handler that is running now (usually one storage batch's
+    // deliveries): everything it queues for this connection then goes out in one send.
+    schedule_write();
     return SendStatus::ok;
   }
 
   void close(std::uint16_t code, std::string_view reason) override {
     if (closing_ || done_) return;
-    closing_ = true;
-    close_deadline_ = std::chrono::steady_clock::now() + kCloseGrace;
-    if (code == close_code::policy) {
-      // A reader that fell behind: what it has not read yet is dropped, not delivered late.
-      for (auto& p : queue_) queued_bytes_ -= p->size() + 1;
-      queue_.clear();
-    }
-    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code),
-                                           std::string(reason).substr(0, 120));
-    if (!writing_ && queue_.empty()) do_close();
+    if (code == close_code::policy) drop_queue();  // a reader that fell behind: drop, not late
+    begin_close(code, reason.substr(0, 120));
   }
 
   std::size_t queued_bytes() const override { return queued_bytes_; }
 
-  void on_sweep(std::chrono::steady_clock::time_point now) override {
+  void on_sweep(Clock::time_point now) override {
     Session::on_sweep(now);
-    if (closing_ && !done_ && now > close_deadline_) {
-      // The peer never finished the close handshake (or never read): cut the socket.
-      ws_.next_layer().close();
+    if (done_) return;
+    if (closing_) {
+      // The peer never finished the close handshake (or never read): cut the connection.
+      if (now > close_deadline_) cut();
+      return;
+    }
+    const auto idle = std::chrono::seconds(shard().hub().config().limits.idle_timeout_s);
+    // Only a ping that went unanswered leads to the cut (a late sweep does not skip the ping).
+    if (ping_sent_ && now - last_rx_ >= idle) return cut();  // clients see 1006
+    if (!ping_sent_ && now - last_rx_ >= idle / 2) {
+      ping_sent_ = true;  // any frame from the peer (its pong) resets the idle time
+      append_control(ctrl_, kPing, {});
+      schedule_write();
     }
   }
 
  private:
-  // Reads one message into rbuf_: a small first read, then (if the message is longer) reads of
-  // Beast's choosing until it is complete. read_message_max bounds the total.
-  void do_read(std::size_t limit = kFirstReadBytes) {
-    ws_.async_read_some(rbuf_, limit,
-                        [self = std::static_pointer_cast<WsSession>(shared_from_this())](
-                            beast::error_code ec, std::size_t) { self->on_read(ec); });
+  std::shared_ptr<WsSession> self() {
+    return std::static_pointer_cast<WsSession>(shared_from_this());
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec) return finish();
-    if (!ws_.is_message_done()) return do_read(0);  // 0: Beast picks the size
-    auto data = rbuf_.cdata();
-    on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()),
-             !ws_.got_text());
-    rbuf_.consume(rbuf_.size());
-    if (rbuf_.capacity() > 2 * kFirstReadBytes) rbuf_.shrink_to_fit();
-    // Keep reading while closing too: the close handshake's reply arrives through it.
-    do_read();
+  // --- Reading ---
+
+  void start_read() {
+    if (done_ || stop_reading_) return;
+    if (stream_.is_tls()) {
+      if (!tls_buf_) tls_buf_ = std::make_unique<char[]>(kTlsReadBytes);
+      stream_.async_read_some(asio::buffer(tls_buf_.get(), kTlsReadBytes),
+                              [self = self()](error_code ec, std::size_t n) {
+                                if (self->done_) return;
+                                if (ec) return self->finish();
+                                if (self->consume(self->tls_buf_.get(), n)) self->start_read();
+                              });
+      return;
+    }
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = self()](error_code ec) {
+      if (self->done_) return;
+      if (ec) return self->finish();
+      self->on_readable();
+    });
+  }
+
+  void on_readable() {
+    char* buf = scratch_buffer();
+    for (int i = 0; i < kReadsPerWake; ++i) {
+      error_code ec;
+      const std::size_t n = stream_.socket().read_some(asio::buffer(buf, kScratchBytes), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) return finish();  // end of stream or a reset
+      if (!consume(buf, n)) return;
+      if (n < kScratchBytes) break;  // drained; the reactor says when there is more
+    }
+    start_read();
+  }
+
+  // Takes `n` received bytes at `data` (mutable: frames are unmasked in place). Returns false
+  // once nothing more is to be read.
+  bool consume(char* data, std::size_t n) {
+    last_rx_ = Clock::now();
+    ping_sent_ = false;
+    if (rx_.empty()) {
+      const std::size_t used = parse_frames(data, n);
+      if (used < n && !stop_reading_ && !done_) rx_.assign(data + used, n - used);
+    } else {
+      rx_.append(data, n);
+      const std::size_t used = parse_frames(rx_.data(), rx_.size());
+      rx_.erase(0, used);
+      if (rx_.empty() && rx_.capacity() > kKeptRxCapacity) std::string().swap(rx_);
+    }
+    return !stop_reading_ && !done_;
+  }
+
+  // Handles every complete frame in [base, base+n); returns the bytes used. What is left is the
+  // start of a frame (kept by the caller until the rest arrives).
+  std::size_t parse_frames(char* base, std::size_t n) {
+    const std::size_t max_message = shard().hub().config().limits.hard_frame_bytes;
+    std::size_t off = 0;
+    while (!stop_reading_ && !done_ && n - off >= 2) {
+      auto* p = reinterpret_cast<unsigned char*>(base + off);
+      const std::size_t avail = n - off;
+      const bool fin = (p[0] & 0x80) != 0;
+      const std::uint8_t op = p[0] & 0x0F;
+      if ((p[0] & 0x70) != 0) return fail(1002, "reserved bits set"), off;
+      if ((p[1] & 0x80) == 0) return fail(1002, "client frame not masked"), off;
+      std::uint64_t len = p[1] & 0x7F;
+      std::size_t hlen = 2;
+      if (len == 126) {
+        if (avail < 4) break;
+        len = (std::uint64_t{p[2]} << 8) | p[3];
+        hlen = 4;
+        if (len < 126) return fail(1002, "length not minimally encoded"), off;
+      } else if (len == 127) {
+        if (avail < 10) break;
+        len = 0;
+        for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
+        hlen = 10;
+        if (len >> 63 || len <= 0xFFFF) return fail(1002, "bad frame length"), off;
+      }
+      if (op >= kClose) {
+        if (op > kPong) return fail(1002, "unknown opcode"), off;
+        if (!fin || len > 125) return fail(1002, "bad control frame"), off;
+      } else {
+        if (op > kBinary) return fail(1002, "unknown opcode"), off;
+        if (op == kContinuation && !in_message_) return fail(1002, "stray continuation"), off;
+        if (op != kContinuation && in_message_) return fail(1002, "message interleaved"), off;
+        if (len + msg_.size() > max_message) return fail(1009, "message too big"), off;
+      }
+      hlen += 4;  // the masking key
+      if (avail < hlen || avail - hlen < len) break;  // the rest has not arrived yet
+      char* payload = base + off + hlen;
+      const auto plen = static_cast<std::size_t>(len);
+      unmask(payload, plen, p + hlen - 4);
+      off += hlen + plen;
+      switch (op) {
+        case kText:
+        case kBinary:
+          if (fin) {
+            deliver(std::string_view(payload, plen), op == kBinary);
+          } else {
+            in_message_ = true;
+            msg_binary_ = op == kBinary;
+            msg_.assign(payload, plen);
+          }
+          break;
+        case kContinuation:
+          msg_.append(payload, plen);
+          if (fin) {
+            in_message_ = false;
+            deliver(msg_, msg_binary_);
+            std::string().swap(msg_);
+          }
+          break;
+        case kPing:
+          if (!closing_) {
+            append_control(ctrl_, kPong, std::string_view(payload, plen));
+            schedule_write();
+          }
+          break;
+        case kPong:
+          break;  // its arrival already counted as activity
+        case kClose:
+          on_peer_close(std::string_view(payload, plen));
+          break;
+        default:
+          break;
+      }
+    }
+    return off;
+  }
+
+  void deliver(std::string_view message, bool binary) {
+    if (!binary && !protocol::utf8_length(message)) return fail(1007, "invalid UTF-8");
+    if (closing_) return;  // the connection is closing: nothing new is taken
+    on_frame(message, binary);
+  }
+
+  // A protocol violation: no more input is taken; the close frame is sent after what is already
+  // queued is dropped, and the TCP connection is closed right after it.
+  void fail(std::uint16_t code, std::string_view reason) {
+    stop_reading_ = true;
+    close_after_write_ = true;
+    drop_queue();
+    if (!closing_) begin_close(code, reason);
+  }
+
+  void on_peer_close(std::string_view payload) {
+    std::uint16_t code = 0;
+    if (payload.size() == 1) return fail(1002, "bad close frame");
+    if (payload.size() >= 2) {
+      code = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                        static_cast<unsigned char>(payload[1]));
+      if (!valid_close_code(code)) return fail(1002, "bad close code");
+      if (!protocol::utf8_length(payload.substr(2))) return fail(1007, "invalid UTF-8");
+    }
+    stop_reading_ = true;  // nothing may follow a close frame
+    close_after_write_ = true;
+    if (close_sent_) return shutdown_transport();  // the handshake we started is complete
+    if (!closing_) {
+      // The peer closes: answer with its code (Beast did the same). What was queued for it is
+      // dropped; it said it will read nothing more.
+      drop_queue();
+      begin_close(code, {});
+    }
+  }
+
+  // --- Writing ---
+
+  void schedule_write() {
+    if (writing_ || write_posted_ || done_) return;
+    write_posted_ = true;
+    asio::post(stream_.get_executor(), [self = self()] {
+      self->write_posted_ = false;
+      self->do_write();
+    });
   }
 
   void do_write() {
-    inflight_.swap(queue_);
+    if (writing_ || done_ || close_sent_) return;
     bufs_.clear();
-    bufs_.reserve(inflight_.size() * 2);
-    static constexpr char kNewline = '\n';
-    for (std::size_t i = 0; i < inflight_.size(); ++i) {
-      if (i > 0) bufs_.emplace_back(&kNewline, 1);
-      bufs_.emplace_back(inflight_[i]->data(), inflight_[i]->size());
+    wctrl_.swap(ctrl_);
+    if (!wctrl_.empty()) bufs_.emplace_back(wctrl_.data(), wctrl_.size());
+    inflight_.swap(queue_);
+    if (!inflight_.empty()) {
+      std::size_t len = inflight_.size() - 1;  // the '\n' separators
+      for (const auto& p : inflight_) len += p->size();
+      const std::size_t hn = frame_header(kText, len, hdr_.data());
+      bufs_.emplace_back(hdr_.data(), hn);
+      static constexpr char kNewline = '\n';
+      for (std::size_t i = 0; i < inflight_.size(); ++i) {
+        if (i > 0) bufs_.emplace_back(&kNewline, 1);
+        bufs_.emplace_back(inflight_[i]->data(), inflight_[i]->size());
+      }
     }
+    if (!close_frame_.empty()) {
+      // Everything queued before the close is in this write, ahead of the close frame.
+      bufs_.emplace_back(close_frame_.data(), close_frame_.size());
+      close_in_write_ = true;
+    }
+    if (bufs_.empty()) return;
     writing_ = true;
-    ws_.text(true);
-    ws_.async_write(bufs_, [self = std::static_pointer_cast<WsSession>(shared_from_this())](
-                               beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
+    write_total_ = 0;
+    for (const auto& b : bufs_) write_total_ += b.size();
+
+    std::size_t first = 0;
+    if (!stream_.is_tls()) {
+      error_code ec;
+      std::size_t n = stream_.socket().write_some(BufferSpan{bufs_.data(), bufs_.data() + bufs_.size()}, ec);
+      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+        writing_ = false;
+        return finish();
+      }
+      if (!ec && n == write_total_) return write_done();
+      // Skip what the kernel took; the rest goes out asynchronously.
+      while (first < bufs_.size() && n >= bufs_[first].size()) n -= bufs_[first++].size();
+      if (first < bufs_.size()) bufs_[first] += n;
+    }
+    asio::async_write(stream_, BufferSpan{bufs_.data() + first, bufs_.data() + bufs_.size()},
+                      [self = self()](error_code ec, std::size_t) {
+                        if (self->done_) return;
+                        if (ec) {
+                          self->writing_ = false;
+                          return self->finish();
+                        }
+                        self->write_done();
+                      });
   }
 
-  void on_write(beast::error_code ec, std::size_t n) {
+  void write_done() {
     writing_ = false;
-    if (done_) return inflight_.clear();
+    shard().hub().metrics().bytes_out.fetch_add(write_total_, std::memory_order_relaxed);
     for (auto& p : inflight_) queued_bytes_ -= p->size() + 1;
     inflight_.clear();
-    shard().hub().metrics().bytes_out.fetch_add(n, std::memory_order_relaxed);
-    if (ec) {
-      ws_.next_layer().close();
-      return finish();
+    wctrl_.clear();
+    if (close_in_write_) {
+      close_sent_ = true;
+      if (close_after_write_) return shutdown_transport();
+      return;  // reading on: the peer's close completes the handshake (or the sweep cuts)
     }
     if (warned_ && queued_bytes_ < shard().hub().config().limits.outbound_queue_bytes / 4) {
       warned_ = false;  // caught up: warn again next time
     }
-    if (!queue_.empty()) return do_write();
-    if (queue_.capacity() > 64) std::vector<Payload>().swap(queue_);
-    if (closing_) return do_close();
-    on_writable();
+    if (queue_.empty() && queue_.capacity() > 64) std::vector<Payload>().swap(queue_);
+    std::string().swap(wctrl_);  // the 101 response or a pong: no need to keep the capacity
+    if (!queue_.empty() || !ctrl_.empty() || !close_frame_.empty()) schedule_write();
+    if (!closing_) on_writable();
   }
 
-  void do_close() {
-    if (close_started_ || done_) return;
-    close_started_ = true;
-    ws_.async_close(close_reason_,
-                    [self = std::static_pointer_cast<WsSession>(shared_from_this())](
-                        beast::error_code) { self->finish(); });
+  // --- Closing ---
+
+  void drop_queue() {
+    for (auto& p : queue_) queued_bytes_ -= p->size() + 1;
+    queue_.clear();
+  }
+
+  void begin_close(std::uint16_t code, std::string_view reason) {
+    closing_ = true;
+    close_deadline_ = Clock::now() + kCloseGrace;
+    std::string payload;
+    if (code != 0) {
+      payload.push_back(static_cast<char>(code >> 8));
+      payload.push_back(static_cast<char>(code & 0xFF));
+      payload.append(reason.substr(0, 123));
+    }
+    append_control(close_frame_, kClose, payload);
+    schedule_write();
+  }
+
+  // Both close frames are through (or we give up after a violation): end the transport. Over
+  // TLS, close_notify is exchanged first.
+  void shutdown_transport() {
+    if (done_ || shutting_down_) return;
+    shutting_down_ = true;
+    if (stream_.is_tls()) {
+      stream_.async_tls_teardown([self = self()](error_code) { self->finish(); });
+      return;
+    }
+    // Like Beast's teardown: send FIN, then read (and drop) until the peer's FIN, so that what
+    // the peer still sends (its close frame) does not meet a closed socket and reset the
+    // connection before it has read ours. The sweep cuts a peer that never closes.
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    drain();
+  }
+
+  void drain() {
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = self()](error_code ec) {
+      if (self->done_) return;
+      if (ec) return self->finish();
+      char* buf = scratch_buffer();
+      for (int i = 0; i < kReadsPerWake; ++i) {
+        self->stream_.socket().read_some(asio::buffer(buf, kScratchBytes), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        if (ec) return self->finish();  // the peer's FIN (or a reset): done
+      }
+      self->drain();
+    });
+  }
+
+  // Closes the TCP connection at once.
+  void cut() {
+    stream_.close();
+    finish();
   }
 
   void finish() {
@@ -207,31 +529,46 @@ class WsSession final : public Session {
     done_ = true;
     queue_.clear();
     queued_bytes_ = 0;
+    stream_.close();  // pending operations complete with operation_aborted
     on_closed();
   }
 
-  websocket::stream<MaybeTlsStream> ws_;
-  beast::flat_buffer rbuf_;
+  MaybeTlsStream stream_;
+  std::string rx_;              // the start of a frame that has not fully arrived
+  std::string msg_;             // a fragmented message being assembled
+  std::unique_ptr<char[]> tls_buf_;
   std::vector<Payload> queue_;
   std::vector<Payload> inflight_;
   std::vector<asio::const_buffer> bufs_;
+  std::string ctrl_;            // control frames (and the 101 response) waiting to be written
+  std::string wctrl_;           // those in the write in flight
+  std::string close_frame_;     // our close frame, written after everything queued before it
+  std::array<unsigned char, 10> hdr_{};
   std::size_t queued_bytes_ = 0;
+  std::size_t write_total_ = 0;
+  Clock::time_point last_rx_;
+  Clock::time_point close_deadline_;
+  bool in_message_ = false;
+  bool msg_binary_ = false;
   bool writing_ = false;
-  bool closing_ = false;
-  bool close_started_ = false;
+  bool write_posted_ = false;  // a do_write is posted; cleared when it runs
+  bool closing_ = false;       // a close frame is queued (ours or the answer to the peer's)
+  bool close_in_write_ = false;
+  bool close_sent_ = false;
+  bool close_after_write_ = false;  // the peer's close came, or a violation: end once sent
+  bool stop_reading_ = false;
+  bool shutting_down_ = false;
+  bool ping_sent_ = false;
   bool done_ = false;
   bool warned_ = false;
-  bool write_posted_ = false;  // a do_write is posted (enqueue); cleared when it runs
-  websocket::close_reason close_reason_;
-  std::chrono::steady_clock::time_point close_deadline_;
 };
 
 }  // namespace
 
-void start_websocket(Shard& shard, MaybeTlsStream stream, http::request<http::string_body> req,
-                     std::string remote_ip) {
+void start_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
+                     std::optional<std::string> bearer, std::string remote_ip) {
   auto s = std::make_shared<WsSession>(shard, std::move(stream), std::move(remote_ip));
-  s->start(std::move(req));
+  s->start(accept, std::move(bearer));
 }
 
 }  // namespace parley::server
