@@ -337,7 +337,7 @@ void Session::replay_done(const std::string& channel, Subscription& sub) {
     push(p);
     sub.delivered = seq;
   }
-  sub.buffer.clear();
+  std::vector<std::pair<std::uint64_t, Payload>>().swap(sub.buffer);
   sub.replaying = false;
 }
 
