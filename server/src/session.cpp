@@ -227,7 +227,7 @@ std::optional<std::pair<ErrorCode, std::string>> Session::check_read(const std::
 
 void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
   if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
-  bool rejoin = subs_.count(c.channel) > 0;
+  bool rejoin = subs_.contains(c.channel);
   if (!rejoin && subs_.size() >= hub_.config().limits.max_joined_channels) {
     return reply_error(id_json, ErrorCode::forbidden, "too many joined channels");
   }

@@ -8,6 +8,7 @@
 // so the session outlives every pending operation.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,46 @@ constexpr std::uint16_t try_again_later = 1013;   // too many connections from o
 constexpr std::uint16_t unauthorized = 4401;      // no/bad auth, or auth timeout
 constexpr std::uint16_t banned = 4403;            // banned by staff
 }  // namespace close_code
+
+// A small map from channel name to V kept as a vector sorted by name: a connection joins a few
+// channels (limits.max_joined_channels, 100 by default), and an unordered_map would allocate a
+// bucket array besides every node (~200 bytes for each idle connection with one channel).
+// Lookups are binary searches; joins and leaves move the entries after the one changed.
+template <class V>
+class ChannelMap {
+ public:
+  using value_type = std::pair<std::string, V>;
+  using iterator = typename std::vector<value_type>::iterator;
+
+  iterator begin() { return v_.begin(); }
+  iterator end() { return v_.end(); }
+  std::size_t size() const { return v_.size(); }
+  iterator find(std::string_view key) {
+    auto it = lower(key);
+    return it != v_.end() && it->first == key ? it : v_.end();
+  }
+  bool contains(std::string_view key) { return find(key) != v_.end(); }
+  // The entry for `key`, value-initialized if it was absent.
+  V& operator[](const std::string& key) {
+    auto it = lower(key);
+    if (it != v_.end() && it->first == key) return it->second;
+    return v_.emplace(it, key, V{})->second;
+  }
+  std::size_t erase(std::string_view key) {
+    auto it = find(key);
+    if (it == v_.end()) return 0;
+    v_.erase(it);
+    if (v_.empty()) std::vector<value_type>().swap(v_);
+    return 1;
+  }
+
+ private:
+  iterator lower(std::string_view key) {
+    return std::lower_bound(v_.begin(), v_.end(), key,
+                            [](const value_type& e, std::string_view k) { return e.first < k; });
+  }
+  std::vector<value_type> v_;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -148,7 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool draining_ = false;
   bool ip_counted_ = false;
 
-  std::unordered_map<std::string, Subscription> subs_;
+  ChannelMap<Subscription> subs_;
   std::uint64_t sub_generation_ = 0;
   std::vector<std::pair<std::string, std::uint64_t>> paused_replays_;
 

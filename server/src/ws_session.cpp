@@ -75,6 +75,7 @@ constexpr std::size_t kScratchBytes = 64 * 1024;  // per shard thread, shared by
 constexpr std::size_t kTlsReadBytes = 16 * 1024;  // one TLS record
 constexpr int kReadsPerWake = 4;                  // then back to the reactor (fairness)
 constexpr std::size_t kKeptRxCapacity = 4096;     // a larger leftover buffer is released
+constexpr std::size_t kKeptEntries = 16;          // larger write vectors are released
 
 enum Opcode : std::uint8_t {
   kContinuation = 0x0,
@@ -205,6 +206,13 @@ class WsSession final : public Session {
       // The peer never finished the close handshake (or never read): cut the connection.
       if (now > close_deadline_) cut();
       return;
+    }
+    if (!writing_ && !write_posted_ && queue_.empty()) {
+      // Nothing to send: an idle connection keeps no write vectors (a few hundred bytes each
+      // of thousands of connections; one that is busy reallocates them once a second at most).
+      std::vector<Payload>().swap(queue_);
+      std::vector<Payload>().swap(inflight_);
+      std::vector<asio::const_buffer>().swap(bufs_);
     }
     const auto idle = std::chrono::seconds(shard().hub().config().limits.idle_timeout_s);
     // Only a ping that went unanswered leads to the cut (a late sweep does not skip the ping).
@@ -461,7 +469,11 @@ class WsSession final : public Session {
     if (warned_ && queued_bytes_ < shard().hub().config().limits.outbound_queue_bytes / 4) {
       warned_ = false;  // caught up: warn again next time
     }
-    if (queue_.empty() && queue_.capacity() > 64) std::vector<Payload>().swap(queue_);
+    // A burst (a replay, a presence storm) leaves large vectors behind: not kept. The sweep
+    // releases the rest once the connection is quiet.
+    if (queue_.empty() && queue_.capacity() > kKeptEntries) std::vector<Payload>().swap(queue_);
+    if (inflight_.capacity() > kKeptEntries) std::vector<Payload>().swap(inflight_);
+    if (bufs_.capacity() > 2 * kKeptEntries) std::vector<asio::const_buffer>().swap(bufs_);
     std::string().swap(wctrl_);  // the 101 response or a pong: no need to keep the capacity
     if (!queue_.empty() || !ctrl_.empty() || !close_frame_.empty()) schedule_write();
     if (!closing_) on_writable();
