@@ -43,6 +43,16 @@ TEST(Codec, RecordsRoundTrip) {
   EXPECT_EQ(r->last, 99);
 }
 
+TEST(Codec, QuestionRecordsKeepTheirPersistedBytes) {
+  using namespace std::string_literals;
+  // What restart reads back: the encoding must not drift (README.md, "Persistence").
+  EXPECT_EQ(question_key("help", 42), "q\0help\0"s "42");
+  detail::Question q{"amy", -100, 3, {{2, 150, true}, {18446744073709551615ull, 160, false}}};
+  EXPECT_EQ(question_value(q),
+            "amy\0-100\0" "3\0" "2\0" "150\0" "1\0" "18446744073709551615\0" "160\0" "0"s);
+  EXPECT_EQ(question_value(detail::Question{"", 0, 0, {}}), "\0" "0\0" "0"s);
+}
+
 TEST(Codec, HelpfulMarksKeepTheirOriginAndOldRecordsStillDecode) {
   detail::HelpfulRec h{"help", 5, "amy", "bob", true, 1704067200000, true};
   auto h2 = decode_helpful(helpful_key(h.channel, h.seq, h.marker), helpful_value(h));

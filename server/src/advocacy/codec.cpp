@@ -1,5 +1,6 @@
 #include "advocacy/codec.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace parley::advocacy::codec {
@@ -33,6 +34,18 @@ bool parse_bool(std::string_view s, bool& out) {
 }
 
 std::string_view flag(bool b) { return b ? "1" : "0"; }
+
+// Writers for the records written once per message (questions): the string is sized for the
+// longest value up front, written through a pointer (no per-field capacity checks or
+// temporaries) and cut to length.
+constexpr std::size_t kMaxNum = 20;  // characters of the longest int64 / uint64
+template <class T>
+char* put_num(char* p, T v) {
+  return std::to_chars(p, p + kMaxNum, v).ptr;
+}
+char* put_text(char* p, std::string_view s) {
+  return std::copy(s.begin(), s.end(), p);
+}
 
 }  // namespace
 
@@ -167,14 +180,30 @@ std::string_view risk_user(std::string_view key) {
 
 // --- "q" ch seq -> asker ts solved {reply_seq reply_ts customer}* ---
 std::string question_key(std::string_view channel, std::uint64_t seq) {
-  return join({"q", channel, num(seq)});
+  std::string out(3 + channel.size() + kMaxNum, '\0');
+  char* p = out.data();
+  *p++ = 'q';
+  p = put_text(p + 1, channel);
+  p = put_num(p + 1, seq);
+  out.resize(static_cast<std::size_t>(p - out.data()));
+  return out;
 }
 std::string question_value(const Question& q) {
-  std::string out = join({q.asker, num(q.ts), num(q.solved)});
-  for (const auto& r : q.replies) {
-    out.push_back('\0');
-    out += join({num(r.seq), num(r.ts), flag(r.customer)});
+  return question_value(q.asker, q.ts, q.solved, q.replies.data(), q.replies.size());
+}
+std::string question_value(std::string_view asker, std::int64_t ts, std::uint64_t solved,
+                           const detail::Reply* replies, std::size_t n) {
+  std::string out(asker.size() + 2 * (kMaxNum + 1) + n * (2 * (kMaxNum + 1) + 2), '\0');
+  char* p = put_text(out.data(), asker);
+  p = put_num(p + 1, ts);
+  p = put_num(p + 1, solved);
+  for (std::size_t i = 0; i < n; ++i) {
+    p = put_num(p + 1, replies[i].seq);
+    p = put_num(p + 1, replies[i].ts);
+    *++p = replies[i].customer ? '1' : '0';
+    ++p;
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
   return out;
 }
 std::optional<Question> decode_question(std::string_view value) {
