@@ -102,13 +102,16 @@ const std::string& Ledger::note_name(const std::string& id, const std::string& n
   return stored;
 }
 
-void Ledger::touch(const std::string& id) {
-  if (std::find(touched_.begin(), touched_.end(), id) == touched_.end()) touched_.push_back(id);
+void Ledger::touch(const std::string& id, User& u) {
+  for (const auto& t : touched_)
+    if (t.second == &u) return;
+  touched_.emplace_back(&id, &u);
 }
 
 void Ledger::credit(const Credit& c, int sign) {
-  apply(user(*c.user).agg, c, sign, cfg_);
-  touch(*c.user);
+  auto& [id, u] = *st_.users.try_emplace(*c.user).first;
+  apply(u.agg, c, sign, cfg_);
+  touch(id, u);
 }
 
 void Ledger::schedule(std::int64_t day, const std::string& key) {
@@ -136,11 +139,12 @@ void Ledger::add_answer(AnswerRec r) {
 }
 
 void Ledger::add_answer(std::string key, AnswerRec r) {
-  put(key, codec::answer_value(r));
-  const std::int64_t day = day_of(r.ts);
-  schedule(day, key);
-  ref({r.channel, r.seq}, key);
-  auto& rec = st_.answers.insert_or_assign(key, std::move(r)).first->second;
+  std::string value = codec::answer_value(r);
+  const auto& [stored, rec] = *st_.answers.insert_or_assign(std::move(key), std::move(r)).first;
+  put(stored, std::move(value));
+  const std::int64_t day = day_of(rec.ts);
+  schedule(day, stored);
+  ref({rec.channel, rec.seq}, stored);
   credit({&rec.author, &rec.asker, Kind::answer, day, rec.ts}, +1);
 }
 
@@ -321,11 +325,12 @@ void Ledger::advance(std::int64_t now) {
 void Ledger::settle() {
   auto ids = std::move(touched_);
   touched_.clear();
-  for (const auto& id : ids) evaluate(id);
+  for (const auto& [id, u] : ids) evaluate(*id, *u);
 }
 
-void Ledger::evaluate(const std::string& id) {
-  User& u = user(id);
+void Ledger::evaluate(const std::string& id) { evaluate(id, user(id)); }
+
+void Ledger::evaluate(const std::string& id, User& u) {
   const Agg& a = u.agg;
   bool automatic;
   if (u.automatic) {

@@ -68,19 +68,22 @@ class Ledger {
   void discard_touched() { touched_.clear(); }
   // Applies the automatic rule (with hysteresis) and the manual override to one user.
   void evaluate(const std::string& id);
+  void evaluate(const std::string& id, User& u);
   // Sets the effective flag silently (restore) or with a FlagChange.
   void set_effective(const std::string& id, User& u, bool on, bool announce);
 
  private:
   void credit(const Credit& c, int sign);
   void schedule(std::int64_t day, const std::string& key);
-  void touch(const std::string& id);
+  void touch(const std::string& id, User& u);
   void expire(const std::string& key, std::int64_t day);
 
   Engine::State& st_;
   const Config& cfg_;
   bool persist_;
-  std::vector<std::string> touched_;
+  // Users whose credits changed: their id and record in the users table (never erased while
+  // a ledger is in use), so settle() neither copies ids nor looks them up again.
+  std::vector<std::pair<const std::string*, User*>> touched_;
 };
 
 // Points of one credit of `kind` under `cfg`.
