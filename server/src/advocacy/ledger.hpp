@@ -61,7 +61,7 @@ class Ledger {
   void unref(const MsgRef& msg, const std::string& key);
 
   // Rolls the window forward to `now`: expired records are deleted and their users
-  // re-evaluated. Cheap when nothing is due (two ordered-map heads are compared).
+  // re-evaluated. Cheap when nothing is due (two cut-off days are compared).
   void advance(std::int64_t now);
   // Re-evaluates every user touched since the last settle().
   void settle();
