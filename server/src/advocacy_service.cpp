@@ -151,7 +151,14 @@ void AdvocacyService::on_committed(const std::vector<storage::Committed>& batch)
   if (tasks.empty()) return;
   run([this, tasks = std::move(tasks)] {
     auto now = now_ms();
-    for (const auto& t : tasks) t(now);
+    const advocacy::MessageLookup look = [this](auto& ch, auto seq) { return lookup(ch, seq); };
+    for (const auto& t : tasks) {
+      if (const auto* m = std::get_if<advocacy::MessageFact>(&t)) {
+        engine_.on_message(*m, look, now);
+      } else {
+        std::get<1>(t)(now);
+      }
+    }
     flush();
   });
 }
@@ -163,12 +170,9 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
         using T = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<T, storage::AppendMessage>) {
           if (hub_.store().channel_kind(op.channel) != protocol::ChannelKind::support) return;
-          advocacy::MessageFact f{op.channel,         op.msg.seq,      op.msg.from_id,
-                                  op.msg.from_name,   op.msg.from_role, op.msg.reply_to,
-                                  op.msg.ts,          true};
-          tasks.emplace_back([this, f = std::move(f)](std::int64_t now) {
-            engine_.on_message(f, [this](auto& ch, auto seq) { return lookup(ch, seq); }, now);
-          });
+          tasks.emplace_back(advocacy::MessageFact{op.channel, op.msg.seq, op.msg.from_id,
+                                                   op.msg.from_name, op.msg.from_role,
+                                                   op.msg.reply_to, op.msg.ts, true});
         } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
           std::string author = op.result.from_id;
           bool removed_by_staff = op.as_moderator && author != op.by;

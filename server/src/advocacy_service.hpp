@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include "actions.hpp"
 #include "advocacy/engine.hpp"
@@ -77,7 +78,10 @@ class AdvocacyService {
   boost::asio::steady_timer tick_timer_{ioc_};
   std::thread thread_;
   std::deque<storage::WriteRequest> unsent_;  // mutations the store refused (full queue)
-  using Task = std::function<void(std::int64_t now)>;
+  // The engine work for one committed write. A message (the bulk of the traffic: on a busy
+  // support channel, every write) is kept inline, so a batch of N messages allocates no
+  // closure per message; the rarer facts are closures.
+  using Task = std::variant<advocacy::MessageFact, std::function<void(std::int64_t now)>>;
   // Appends the engine work for one committed write to `tasks`.
   void collect(const storage::Committed& c, std::vector<Task>& tasks);
   bool started_ = false;

@@ -43,6 +43,32 @@ TEST(Codec, RecordsRoundTrip) {
   EXPECT_EQ(r->last, 99);
 }
 
+TEST(Codec, QuestionRecordsKeepTheirPersistedBytes) {
+  using namespace std::string_literals;
+  // What restart reads back: the encoding must not drift (README.md, "Persistence").
+  EXPECT_EQ(question_key("help", 42), "q\0help\0"s "42");
+  detail::Question q{"amy", -100, 3, {{2, 150, true}, {18446744073709551615ull, 160, false}}};
+  EXPECT_EQ(question_value(q),
+            "amy\0-100\0" "3\0" "2\0" "150\0" "1\0" "18446744073709551615\0" "160\0" "0"s);
+  EXPECT_EQ(question_value(detail::Question{"", 0, 0, {}}), "\0" "0\0" "0"s);
+}
+
+TEST(Codec, CreditRecordsKeepTheirPersistedBytes) {
+  using namespace std::string_literals;
+  detail::AnswerRec a{"help", 7, 9, "bob", "amy", -5};
+  EXPECT_EQ(answer_key(a), "a\0help\0" "7\0" "bob"s);
+  EXPECT_EQ(answer_value(a), "9\0" "amy\0-5"s);
+  detail::HelpfulRec h{"help", 5, "amy", "bob", true, 1704067200000, false};
+  EXPECT_EQ(helpful_key(h.channel, h.seq, h.marker), "h\0help\0" "5\0" "amy"s);
+  EXPECT_EQ(helpful_value(h), "1\0" "bob\0" "1704067200000\0" "0"s);
+  detail::SolutionRec s{"help", 1, 2, "bob", "amy", false, 3};
+  EXPECT_EQ(solution_key(s.channel, s.root), "s\0help\0" "1"s);
+  EXPECT_EQ(solution_value(s), "2\0" "bob\0" "amy\0" "0\0" "3"s);
+  EXPECT_EQ(day_mark_key("amy", -3), "g\0" "amy\0-3"s);
+  EXPECT_EQ(risk_key("troll", 19723), "r\0troll\0" "19723"s);
+  EXPECT_EQ(risk_value({1, 2, 3, 99}), "1\0" "2\0" "3\0" "99"s);
+}
+
 TEST(Codec, HelpfulMarksKeepTheirOriginAndOldRecordsStillDecode) {
   detail::HelpfulRec h{"help", 5, "amy", "bob", true, 1704067200000, true};
   auto h2 = decode_helpful(helpful_key(h.channel, h.seq, h.marker), helpful_value(h));

@@ -1,6 +1,8 @@
 #include "advocacy/codec.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <type_traits>
 
 namespace parley::advocacy::codec {
 
@@ -33,6 +35,47 @@ bool parse_bool(std::string_view s, bool& out) {
 }
 
 std::string_view flag(bool b) { return b ? "1" : "0"; }
+
+// The writers of the records written per message and per mark: the string is sized for the
+// longest value up front (zero-filled, so a skipped byte is a separator), written through a
+// pointer (no per-field capacity checks, no temporary strings for numbers) and cut to length.
+constexpr std::size_t kMaxNum = 20;  // characters of the longest int64 / uint64
+template <class T>
+char* put_num(char* p, T v) {
+  return std::to_chars(p, p + kMaxNum, v).ptr;
+}
+char* put_text(char* p, std::string_view s) {
+  return std::copy(s.begin(), s.end(), p);
+}
+
+// A field: text (a string_view) or a number (an int64 / uint64; booleans go through flag()).
+template <class T>
+std::size_t field_size(const T& f) {
+  if constexpr (std::is_integral_v<T>) {
+    static_assert(!std::is_same_v<T, bool>, "write booleans with flag()");
+    return kMaxNum;
+  } else {
+    return std::string_view(f).size();
+  }
+}
+template <class T>
+char* put_field(char* p, const T& f) {
+  if constexpr (std::is_integral_v<T>) {
+    return put_num(p, f);
+  } else {
+    return put_text(p, f);
+  }
+}
+// Fields joined with '\0', as join() does.
+template <class... F>
+std::string record(const F&... fields) {
+  std::string out((field_size(fields) + ...) + sizeof...(F), '\0');
+  char* p = out.data();
+  bool first = true;
+  ((p = put_field(first ? p : p + 1, fields), first = false), ...);
+  out.resize(static_cast<std::size_t>(p - out.data()));
+  return out;
+}
 
 }  // namespace
 
@@ -71,9 +114,9 @@ std::vector<std::string_view> split(std::string_view s) {
 
 // --- "a" ch root author -> seq asker ts ---
 std::string answer_key(const AnswerRec& r) {
-  return join({"a", r.channel, num(r.root), r.author});
+  return record(std::string_view("a"), r.channel, r.root, r.author);
 }
-std::string answer_value(const AnswerRec& r) { return join({num(r.seq), r.asker, num(r.ts)}); }
+std::string answer_value(const AnswerRec& r) { return record(r.seq, r.asker, r.ts); }
 std::optional<AnswerRec> decode_answer(std::string_view key, std::string_view value) {
   auto k = split(key);
   auto v = split(value);
@@ -89,11 +132,11 @@ std::optional<AnswerRec> decode_answer(std::string_view key, std::string_view va
 
 // --- "h" ch seq marker -> earned author ts ---
 std::string helpful_key(std::string_view channel, std::uint64_t seq, std::string_view marker) {
-  return join({"h", channel, num(seq), marker});
+  return record(std::string_view("h"), channel, seq, marker);
 }
 std::string helpful_value(const HelpfulRec& r) {
   // The fourth field is newer: records without it were explicit marks.
-  return join({flag(r.earned), r.author, num(r.ts), flag(r.via_reaction)});
+  return record(flag(r.earned), r.author, r.ts, flag(r.via_reaction));
 }
 std::optional<HelpfulRec> decode_helpful(std::string_view key, std::string_view value) {
   auto k = split(key);
@@ -111,10 +154,10 @@ std::optional<HelpfulRec> decode_helpful(std::string_view key, std::string_view 
 
 // --- "s" ch root -> seq author asker earned ts ---
 std::string solution_key(std::string_view channel, std::uint64_t root) {
-  return join({"s", channel, num(root)});
+  return record(std::string_view("s"), channel, root);
 }
 std::string solution_value(const SolutionRec& r) {
-  return join({num(r.seq), r.author, r.asker, flag(r.earned), num(r.ts)});
+  return record(r.seq, r.author, r.asker, flag(r.earned), r.ts);
 }
 std::optional<SolutionRec> decode_solution(std::string_view key, std::string_view value) {
   auto k = split(key);
@@ -131,7 +174,7 @@ std::optional<SolutionRec> decode_solution(std::string_view key, std::string_vie
 
 // --- "g" giver day -> "" ---
 std::string day_mark_key(std::string_view giver, std::int64_t day) {
-  return join({"g", giver, num(day)});
+  return record(std::string_view("g"), giver, day);
 }
 std::optional<std::int64_t> key_day(std::string_view key) {
   auto k = split(key);
@@ -142,11 +185,10 @@ std::optional<std::int64_t> key_day(std::string_view key) {
 
 // --- "r" user day -> reports removed mutes last ---
 std::string risk_key(std::string_view user, std::int64_t day) {
-  return join({"r", user, num(day)});
+  return record(std::string_view("r"), user, day);
 }
 std::string risk_value(const RiskDay& d) {
-  return join({num(std::int64_t{d.reports}), num(std::int64_t{d.removed}),
-               num(std::int64_t{d.mutes}), num(d.last)});
+  return record(std::int64_t{d.reports}, std::int64_t{d.removed}, std::int64_t{d.mutes}, d.last);
 }
 std::optional<RiskDay> decode_risk(std::string_view value) {
   auto v = split(value);
@@ -167,14 +209,30 @@ std::string_view risk_user(std::string_view key) {
 
 // --- "q" ch seq -> asker ts solved {reply_seq reply_ts customer}* ---
 std::string question_key(std::string_view channel, std::uint64_t seq) {
-  return join({"q", channel, num(seq)});
+  std::string out(3 + channel.size() + kMaxNum, '\0');
+  char* p = out.data();
+  *p++ = 'q';
+  p = put_text(p + 1, channel);
+  p = put_num(p + 1, seq);
+  out.resize(static_cast<std::size_t>(p - out.data()));
+  return out;
 }
 std::string question_value(const Question& q) {
-  std::string out = join({q.asker, num(q.ts), num(q.solved)});
-  for (const auto& r : q.replies) {
-    out.push_back('\0');
-    out += join({num(r.seq), num(r.ts), flag(r.customer)});
+  return question_value(q.asker, q.ts, q.solved, q.replies.data(), q.replies.size());
+}
+std::string question_value(std::string_view asker, std::int64_t ts, std::uint64_t solved,
+                           const detail::Reply* replies, std::size_t n) {
+  std::string out(asker.size() + 2 * (kMaxNum + 1) + n * (2 * (kMaxNum + 1) + 2), '\0');
+  char* p = put_text(out.data(), asker);
+  p = put_num(p + 1, ts);
+  p = put_num(p + 1, solved);
+  for (std::size_t i = 0; i < n; ++i) {
+    p = put_num(p + 1, replies[i].seq);
+    p = put_num(p + 1, replies[i].ts);
+    *++p = replies[i].customer ? '1' : '0';
+    ++p;
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
   return out;
 }
 std::optional<Question> decode_question(std::string_view value) {

@@ -26,28 +26,19 @@ void Engine::on_message(const MessageFact& m, const MessageLookup& lookup, std::
   if (!m.support) return;  // the common case on a busy server: nothing to do
   Ledger L(*st_, cfg_);
   L.advance(now);
-  L.note_name(m.author, m.author_name);
+  const std::string& author = L.note_name(m.author, m.author_name);
   if (m.reply_to == 0) {
-    MsgRef ref{m.channel, m.seq};
-    if (day_of(m.ts) > st_->question_cutoff)
-      L.add_question(ref, detail::Question{m.author, m.ts, 0, {}});
+    if (day_of(m.ts) > st_->question_cutoff) L.add_question(m.channel, m.seq, author, m.ts);
     return;
   }
   auto root = detail::find_root(*st_, m.channel, m.reply_to, lookup);
   if (!root || root->asker == m.author) return;  // not in a thread, or the asker's own reply
 
   // Insights: the question's earliest replies by someone other than the asker.
-  MsgRef qref{m.channel, root->seq};
-  if (auto q = st_->questions.find(qref); q != st_->questions.end()) {
-    auto& replies = q->second.replies;
-    const bool known = std::any_of(replies.begin(), replies.end(),
-                                   [&](const detail::Reply& r) { return r.seq == m.seq; });
-    if (!known && replies.size() < detail::kTrackedReplies) {
-      detail::Reply r{m.seq, m.ts, m.role == Role::customer};
-      replies.insert(std::upper_bound(replies.begin(), replies.end(), r,
-                                      [](const auto& a, const auto& b) { return a.seq < b.seq; }),
-                     r);
-      L.save_question(qref, q->second, q->second.solved, m.seq);
+  if (auto ch = st_->questions.channel_id(m.channel)) {
+    if (auto* q = st_->questions.find(*ch, root->seq);
+        q != nullptr && q->add_reply({m.seq, m.ts, m.role == Role::customer})) {
+      L.save_question(*ch, root->seq, *q, q->solved, m.seq);
     }
   }
 
@@ -116,11 +107,12 @@ MarkError Engine::mark_solved(const std::string& channel, std::uint64_t seq,
   // The giver is the asker even when staff accepts the answer.
   L.add_solution({channel, t.root.seq, seq, t.answer.author, t.root.asker,
                   t.answer.role == Role::customer, now});
-  MsgRef qref{channel, t.root.seq};
-  if (auto q = st_->questions.find(qref); q != st_->questions.end()) {
-    const std::uint64_t old = q->second.solved;
-    q->second.solved = seq;
-    L.save_question(qref, q->second, old, seq);
+  if (auto ch = st_->questions.channel_id(channel)) {
+    if (auto* q = st_->questions.find(*ch, t.root.seq)) {
+      const std::uint64_t old = q->solved;
+      q->solved = seq;
+      L.save_question(*ch, t.root.seq, *q, old, seq);
+    }
   }
   L.settle();
   return MarkError::none;
@@ -155,9 +147,10 @@ void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,
                                 std::int64_t now) {
   Ledger L(*st_, cfg_);
   L.advance(now);
-  MsgRef ref{channel, seq};
-  L.remove_question(ref);  // a removed question leaves insights; its answers keep credit
-  auto it = st_->by_msg.find(ref);
+  const auto channel_id = st_->questions.channel_id(channel);
+  // A removed question leaves insights; its answers keep credit.
+  if (channel_id) L.remove_question(*channel_id, seq);
+  auto it = st_->by_msg.find(MsgRef{channel, seq});
   if (it == st_->by_msg.end()) return;
   const std::vector<std::string> keys = std::move(it->second);
   st_->by_msg.erase(it);
@@ -168,13 +161,13 @@ void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,
       case 's': L.remove_solution(key); break;
       case 'q': {
         auto qref = codec::question_ref(key);
-        auto q = qref ? st_->questions.find(*qref) : st_->questions.end();
-        if (q == st_->questions.end()) break;
-        auto& replies = q->second.replies;
-        std::erase_if(replies, [&](const detail::Reply& r) { return r.seq == seq; });
-        const std::uint64_t old = q->second.solved;
-        if (old == seq) q->second.solved = 0;  // the accepted answer is gone: unsolved
-        L.save_question(*qref, q->second, old, 0);
+        auto qch = qref ? st_->questions.channel_id(qref->channel) : std::nullopt;
+        auto* q = qch ? st_->questions.find(*qch, qref->seq) : nullptr;
+        if (q == nullptr) break;
+        q->remove_reply(seq);
+        const std::uint64_t old = q->solved;
+        if (old == seq) q->solved = 0;  // the accepted answer is gone: unsolved
+        L.save_question(*qch, qref->seq, *q, old, 0);
         break;
       }
       default: break;

@@ -89,20 +89,29 @@ void Ledger::del(std::string key) {
 
 User& Ledger::user(const std::string& id) { return st_.users[id]; }
 
-void Ledger::note_name(const std::string& id, const std::string& name) {
-  User& u = user(id);
-  if (u.name == name) return;
-  u.name = name;
-  put(codec::user_key('n', id), name);
+const std::string& Ledger::user_id(const std::string& id) {
+  return st_.users.try_emplace(id).first->first;
 }
 
-void Ledger::touch(const std::string& id) {
-  if (std::find(touched_.begin(), touched_.end(), id) == touched_.end()) touched_.push_back(id);
+const std::string& Ledger::note_name(const std::string& id, const std::string& name) {
+  auto& [stored, u] = *st_.users.try_emplace(id).first;
+  if (u.name != name) {
+    u.name = name;
+    put(codec::user_key('n', id), name);
+  }
+  return stored;
+}
+
+void Ledger::touch(const std::string& id, User& u) {
+  for (const auto& t : touched_)
+    if (t.second == &u) return;
+  touched_.emplace_back(&id, &u);
 }
 
 void Ledger::credit(const Credit& c, int sign) {
-  apply(user(*c.user).agg, c, sign, cfg_);
-  touch(*c.user);
+  auto& [id, u] = *st_.users.try_emplace(*c.user).first;
+  apply(u.agg, c, sign, cfg_);
+  touch(id, u);
 }
 
 void Ledger::schedule(std::int64_t day, const std::string& key) {
@@ -130,11 +139,12 @@ void Ledger::add_answer(AnswerRec r) {
 }
 
 void Ledger::add_answer(std::string key, AnswerRec r) {
-  put(key, codec::answer_value(r));
-  const std::int64_t day = day_of(r.ts);
-  schedule(day, key);
-  ref({r.channel, r.seq}, key);
-  auto& rec = st_.answers.insert_or_assign(key, std::move(r)).first->second;
+  std::string value = codec::answer_value(r);
+  const auto& [stored, rec] = *st_.answers.insert_or_assign(std::move(key), std::move(r)).first;
+  put(stored, std::move(value));
+  const std::int64_t day = day_of(rec.ts);
+  schedule(day, stored);
+  ref({rec.channel, rec.seq}, stored);
   credit({&rec.author, &rec.asker, Kind::answer, day, rec.ts}, +1);
 }
 
@@ -200,50 +210,47 @@ void Ledger::add_day_mark(std::string key, std::int64_t day) {
   st_.day_marks.insert(std::move(key));
 }
 
-bool Ledger::add_question(const MsgRef& ref_, Question q) {
-  // One hash lookup: on a busy server the question table is larger than the caches.
-  auto [it, fresh] = st_.questions.try_emplace(ref_, std::move(q));
-  if (!fresh) return false;
-  const Question& stored = it->second;
-  const std::string key = codec::question_key(ref_.channel, ref_.seq);
-  put(key, codec::question_value(stored));
-  for (const auto& r : stored.replies) ref({ref_.channel, r.seq}, key);
-  if (stored.solved != 0) ref({ref_.channel, stored.solved}, key);
-  // Questions arrive in time order, so the new key almost always goes last: hinting the end
-  // makes the insert O(1) instead of a walk down a tree of every question in the window.
-  auto& index = st_.questions_by_ts;
-  std::tuple<std::int64_t, std::string, std::uint64_t> key_ts{stored.ts, ref_.channel, ref_.seq};
-  if (index.empty() || std::prev(index.end())->first < key_ts) {
-    index.emplace_hint(index.end(), std::move(key_ts), &stored);
-  } else {
-    index.insert_or_assign(std::move(key_ts), &stored);
-  }
+bool Ledger::add_question(const std::string& channel, std::uint64_t seq,
+                          const std::string& asker, std::int64_t ts, std::uint64_t solved,
+                          std::span<const Reply> replies) {
+  // The per-message cost of a busy support channel: one probe of the question table, a
+  // record filled in place, and the "q" record encoded once.
+  QuestionRec* q = st_.questions.insert(st_.questions.intern(channel), seq, ts);
+  if (q == nullptr) return false;
+  q->asker = &asker;
+  q->solved = solved;
+  for (const auto& r : replies) q->add_reply(r);
+  Reply tracked[kTrackedReplies];
+  const std::size_t n = q->copy_replies(tracked);
+  if (n == 0 && solved == 0 && !persist_) return true;  // restoring a plain question
+  std::string key = codec::question_key(channel, seq);
+  for (std::size_t i = 0; i < n; ++i) ref({channel, tracked[i].seq}, key);
+  if (solved != 0) ref({channel, solved}, key);
+  if (persist_) put(std::move(key), codec::question_value(asker, ts, solved, tracked, n));
   return true;
 }
 
-void Ledger::remove_question(const MsgRef& ref_) {
-  auto it = st_.questions.find(ref_);
-  if (it == st_.questions.end()) return;
-  const std::string key = codec::question_key(ref_.channel, ref_.seq);
-  const Question& q = it->second;
-  for (const auto& r : q.replies) unref({ref_.channel, r.seq}, key);
-  if (q.solved != 0) unref({ref_.channel, q.solved}, key);
-  st_.questions_by_ts.erase({q.ts, ref_.channel, ref_.seq});
-  st_.questions.erase(it);
-  del(key);
+void Ledger::remove_question(std::uint32_t channel_id, std::uint64_t seq) {
+  const QuestionRec* q = st_.questions.find(channel_id, seq);
+  if (q == nullptr) return;
+  const std::string& channel = st_.questions.channel_name(channel_id);
+  std::string key = codec::question_key(channel, seq);
+  for (std::size_t i = 0; i < q->replies(); ++i) unref({channel, q->reply(i).seq}, key);
+  if (q->solved != 0) unref({channel, q->solved}, key);
+  st_.questions.erase(channel_id, seq);
+  del(std::move(key));
 }
 
-void Ledger::save_question(const MsgRef& ref_, const Question& q, std::uint64_t old_solved,
-                           std::uint64_t added) {
-  const std::string key = codec::question_key(ref_.channel, ref_.seq);
-  auto is_reply = [&](std::uint64_t seq) {
-    return std::any_of(q.replies.begin(), q.replies.end(),
-                       [&](const Reply& r) { return r.seq == seq; });
-  };
-  if (old_solved != 0 && old_solved != q.solved && !is_reply(old_solved))
-    unref({ref_.channel, old_solved}, key);
-  if (added != 0) ref({ref_.channel, added}, key);
-  put(key, codec::question_value(q));
+void Ledger::save_question(std::uint32_t channel_id, std::uint64_t seq, const QuestionRec& q,
+                           std::uint64_t old_solved, std::uint64_t added) {
+  const std::string& channel = st_.questions.channel_name(channel_id);
+  std::string key = codec::question_key(channel, seq);
+  if (old_solved != 0 && old_solved != q.solved && !q.has_reply(old_solved))
+    unref({channel, old_solved}, key);
+  if (added != 0) ref({channel, added}, key);
+  Reply tracked[kTrackedReplies];
+  const std::size_t n = q.copy_replies(tracked);
+  put(std::move(key), codec::question_value(*q.asker, q.ts, q.solved, tracked, n));
 }
 
 void Ledger::add_signal(const std::string& id, Engine::Signal s, std::int64_t now) {
@@ -306,10 +313,10 @@ void Ledger::advance(std::int64_t now) {
   const std::int64_t qcutoff = day_of(now) - std::max(cfg_.window_days, 30);
   if (qcutoff > st_.question_cutoff) {
     st_.question_cutoff = qcutoff;
-    while (!st_.questions_by_ts.empty() &&
-           day_of(std::get<0>(st_.questions_by_ts.begin()->first)) <= qcutoff) {
-      const auto& [ts, channel, seq] = st_.questions_by_ts.begin()->first;
-      remove_question({channel, seq});
+    for (;;) {
+      const QuestionTable::Entry* oldest = st_.questions.oldest();
+      if (oldest == nullptr || day_of(oldest->ts) > qcutoff) break;
+      remove_question(oldest->channel, oldest->seq);
     }
   }
   settle();
@@ -318,11 +325,12 @@ void Ledger::advance(std::int64_t now) {
 void Ledger::settle() {
   auto ids = std::move(touched_);
   touched_.clear();
-  for (const auto& id : ids) evaluate(id);
+  for (const auto& [id, u] : ids) evaluate(*id, *u);
 }
 
-void Ledger::evaluate(const std::string& id) {
-  User& u = user(id);
+void Ledger::evaluate(const std::string& id) { evaluate(id, user(id)); }
+
+void Ledger::evaluate(const std::string& id, User& u) {
   const Agg& a = u.agg;
   bool automatic;
   if (u.automatic) {

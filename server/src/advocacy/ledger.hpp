@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,7 +26,11 @@ class Ledger {
   void del(std::string key);
 
   User& user(const std::string& id);
-  void note_name(const std::string& id, const std::string& name);
+  // The users table's own copy of `id` (adding the user): it lives as long as the engine's
+  // state, so records may point at it instead of copying it.
+  const std::string& user_id(const std::string& id);
+  // Notes the user's latest display name; returns user_id(id).
+  const std::string& note_name(const std::string& id, const std::string& name);
 
   // Records. add_* insert a new record (its key must be absent); remove_* take its key and
   // revoke its credit, if any. Users whose credits changed are kept for settle().
@@ -37,41 +42,48 @@ class Ledger {
   void add_solution(SolutionRec r);
   void remove_solution(const std::string& key);
   void add_day_mark(std::string key, std::int64_t day);
-  // Records a new question; false (and nothing changes) if `ref` is already known.
-  bool add_question(const MsgRef& ref, Question q);
+  // Records a new question at (channel, seq) asked by `asker` (a user_id()); false (and
+  // nothing changes) if it is already known. `replies`: at most kTrackedReplies are kept.
+  bool add_question(const std::string& channel, std::uint64_t seq, const std::string& asker,
+                    std::int64_t ts, std::uint64_t solved = 0,
+                    std::span<const Reply> replies = {});
   // The helpful mark under `key` (which must exist) no longer goes with a reaction.
   void set_helpful_explicit(const std::string& key);
-  void remove_question(const MsgRef& ref);
-  // Persists `q` (at `ref`) after a change: `added` (0 = none) is a reply or solution it now
-  // references, `old_solved` the solution it referenced before.
-  void save_question(const MsgRef& ref, const Question& q, std::uint64_t old_solved,
-                     std::uint64_t added);
+  // `channel` is a QuestionTable channel id.
+  void remove_question(std::uint32_t channel, std::uint64_t seq);
+  // Persists `q` (at channel id, seq) after a change: `added` (0 = none) is a reply or
+  // solution it now references, `old_solved` the solution it referenced before.
+  void save_question(std::uint32_t channel, std::uint64_t seq, const QuestionRec& q,
+                     std::uint64_t old_solved, std::uint64_t added);
   void add_signal(const std::string& user, Engine::Signal s, std::int64_t now);
 
   void ref(const MsgRef& msg, const std::string& key);
   void unref(const MsgRef& msg, const std::string& key);
 
   // Rolls the window forward to `now`: expired records are deleted and their users
-  // re-evaluated. Cheap when nothing is due (two ordered-map heads are compared).
+  // re-evaluated. Cheap when nothing is due (two cut-off days are compared).
   void advance(std::int64_t now);
   // Re-evaluates every user touched since the last settle().
   void settle();
   void discard_touched() { touched_.clear(); }
   // Applies the automatic rule (with hysteresis) and the manual override to one user.
   void evaluate(const std::string& id);
+  void evaluate(const std::string& id, User& u);
   // Sets the effective flag silently (restore) or with a FlagChange.
   void set_effective(const std::string& id, User& u, bool on, bool announce);
 
  private:
   void credit(const Credit& c, int sign);
   void schedule(std::int64_t day, const std::string& key);
-  void touch(const std::string& id);
+  void touch(const std::string& id, User& u);
   void expire(const std::string& key, std::int64_t day);
 
   Engine::State& st_;
   const Config& cfg_;
   bool persist_;
-  std::vector<std::string> touched_;
+  // Users whose credits changed: their id and record in the users table (never erased while
+  // a ledger is in use), so settle() neither copies ids nor looks them up again.
+  std::vector<std::pair<const std::string*, User*>> touched_;
 };
 
 // Points of one credit of `kind` under `cfg`.

@@ -152,14 +152,13 @@ Insights Engine::insights(std::int64_t window_ms, const std::string& channel,
   for (std::size_t i = 0; i < out.days.size(); ++i)
     out.days[i].start = (first_day + static_cast<std::int64_t>(i)) * detail::kDayMs;
   std::vector<std::vector<std::int64_t>> day_delays(out.days.size());
-  const auto& index = st_->questions_by_ts;
-  for (auto it = index.lower_bound({out.from, std::string(), 0});
-       it != index.end() && std::get<0>(it->first) <= now; ++it) {
-    const auto& [ts, ch, seq] = it->first;
-    if (!channel.empty() && ch != channel) continue;
-    const detail::Question& q = *it->second;
+  const auto& table = st_->questions;
+  const auto only = channel.empty() ? std::nullopt : table.channel_id(channel);
+  auto count = [&](const detail::QuestionTable::Entry& e, const detail::QuestionRec& q) {
+    if (e.ts > now) return false;
+    if (only && e.channel != *only) return true;
     const auto d = static_cast<std::size_t>(
-        std::clamp<std::int64_t>(detail::day_of(ts) - first_day, 0, static_cast<std::int64_t>(out.days.size()) - 1));
+        std::clamp<std::int64_t>(detail::day_of(e.ts) - first_day, 0, static_cast<std::int64_t>(out.days.size()) - 1));
     Insights::Day& day = out.days[d];
     ++out.questions;
     ++day.questions;
@@ -167,20 +166,25 @@ Insights Engine::insights(std::int64_t window_ms, const std::string& channel,
       ++out.solved;
       ++day.solved;
     }
-    if (q.replies.empty()) {
-      if (out.unanswered.size() < kMaxUnanswered) out.unanswered.push_back({ch, seq, q.asker, ts});
-      continue;
+    if (q.replies() == 0) {
+      if (out.unanswered.size() < kMaxUnanswered)
+        out.unanswered.push_back({table.channel_name(e.channel), e.seq, *q.asker, e.ts});
+      return true;
     }
+    const detail::Reply first = q.reply(0);
     ++out.answered;
     ++day.answered;
-    if (q.replies.front().customer) {
+    if (first.customer) {
       ++out.answered_by_customers;
       ++day.answered_by_customers;
     }
-    const std::int64_t delay = std::max<std::int64_t>(0, q.replies.front().ts - q.ts);
+    const std::int64_t delay = std::max<std::int64_t>(0, first.ts - q.ts);
     delays.push_back(delay);
     day_delays[d].push_back(delay);
-  }
+    return true;
+  };
+  // A channel that never had a question has none in the range.
+  if (channel.empty() || only) table.for_each_from(out.from, count);
   // The lower middle for even counts.
   auto median = [](std::vector<std::int64_t>& v) -> std::optional<std::int64_t> {
     if (v.empty()) return std::nullopt;

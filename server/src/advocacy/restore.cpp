@@ -19,7 +19,6 @@ void clear(Engine::State& st) {
   st.day_marks.clear();
   st.risk.clear();
   st.questions.clear();
-  st.questions_by_ts.clear();
   st.by_msg.clear();
   st.expiry.clear();
   st.cutoff = INT64_MIN;
@@ -59,7 +58,8 @@ void load(Engine::State& st, detail::Ledger& L, const std::string& key,
     case 'q': {
       auto ref = codec::question_ref(key);
       auto q = codec::decode_question(value);
-      if (ref && q) L.add_question(*ref, std::move(*q));
+      if (ref && q)
+        L.add_question(ref->channel, ref->seq, L.user_id(q->asker), q->ts, q->solved, q->replies);
       break;
     }
     case 'm':
@@ -80,7 +80,9 @@ void Engine::restore(const std::vector<std::pair<std::string, std::string>>& kv,
   State& st = *st_;
   clear(st);
   detail::Ledger L(st, cfg_, /*persist=*/false);
+  st.questions.begin_bulk();  // records come in key order, not in time order
   for (const auto& [key, value] : kv) load(st, L, key, value);
+  st.questions.end_bulk();
   L.discard_touched();  // loading is not a change; everyone is evaluated below
   // The effective flags as they were persisted (no events: nothing changed).
   for (auto& [id, u] : st.users) L.set_effective(id, u, u.manual.value_or(u.automatic), false);

@@ -6,12 +6,12 @@
 #include <map>
 #include <shared_mutex>
 #include <string>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "advocacy/engine.hpp"
+#include "advocacy/questions.hpp"
 
 namespace parley::advocacy {
 namespace detail {
@@ -75,19 +75,14 @@ struct SolutionRec {
   bool earned = false;
   std::int64_t ts = 0;
 };
-// "q": a question, for insights. `replies` holds its earliest non-asker replies.
-struct Reply {
-  std::uint64_t seq = 0;
-  std::int64_t ts = 0;
-  bool customer = false;
-};
+// "q": a question, for insights, as persisted (codec.hpp). `replies` holds its earliest
+// non-asker replies. In memory a question is a QuestionRec (questions.hpp).
 struct Question {
   std::string asker;
   std::int64_t ts = 0;
   std::uint64_t solved = 0;
   std::vector<Reply> replies;
 };
-constexpr std::size_t kTrackedReplies = 4;
 
 // "r": moderation signals against a user on one day.
 struct RiskDay {
@@ -136,10 +131,9 @@ struct Engine::State {
   std::unordered_map<std::string, detail::SolutionRec> solutions; // key -> record
   std::unordered_set<std::string> day_marks;                      // "g" keys
   std::unordered_map<std::string, std::map<std::int64_t, detail::RiskDay>> risk;
-  std::unordered_map<detail::MsgRef, detail::Question, detail::MsgRefHash> questions;
-  // (ts, channel, seq) -> the question in `questions` (its node is stable).
-  std::map<std::tuple<std::int64_t, std::string, std::uint64_t>, const detail::Question*>
-      questions_by_ts;
+  // Questions by (channel, seq) and in (ts, channel, seq) order. Their askers point at the
+  // keys of `users`, which are never erased (restore() clears both).
+  detail::QuestionTable questions;
 
   // Keys of the records that reference a message as an answer ("a", "h", "s") or as a reply
   // or the solution of a question ("q"): what on_message_removed must visit.

@@ -5,10 +5,11 @@ namespace parley::advocacy::detail {
 std::optional<Root> find_root(const Engine::State& st, const std::string& channel,
                               std::uint64_t reply_to, const MessageLookup& lookup) {
   std::uint64_t seq = reply_to;
+  const auto channel_id = st.questions.channel_id(channel);
   for (int hop = 0; hop < kMaxThreadDepth && seq != 0; ++hop) {
     // A known question answers without a storage read (the common case: a direct reply).
-    if (auto q = st.questions.find(MsgRef{channel, seq}); q != st.questions.end())
-      return Root{seq, q->second.asker};
+    if (const QuestionRec* q = channel_id ? st.questions.find(*channel_id, seq) : nullptr)
+      return Root{seq, *q->asker};
     auto m = lookup ? lookup(channel, seq) : std::nullopt;
     if (!m) return std::nullopt;
     if (m->reply_to == 0) return Root{seq, std::move(m->author)};
