@@ -370,6 +370,7 @@ class WsSession final : public Session {
     stop_reading_ = true;
     close_after_write_ = true;
     drop_queue();
+    if (close_sent_) return shutdown_transport();  // our close is out already: end now
     if (!closing_) begin_close(code, reason);
   }
 
