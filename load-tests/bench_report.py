@@ -157,11 +157,13 @@ def main_table(runs, members):
         out.append(f'| fanout, {m} members | deliveries/s | {cell(p)} | {cell(w)} | {cell(s)} | '
                    f'{ratio(p, w)} | {ratio(p, s)} | {cell(l1)} | {cell(l16)} | '
                    f'{ratio(p, l1)} | {ratio(p, l16)} |')
-    f = runs.get('fanout-100-parley-fsync')
-    if f:
-        w, s = runs.get('fanout-100-ws'), runs.get('fanout-100-socketio')
-        l1, l16 = runs.get('tcp-limit-100-x1'), runs.get('tcp-limit-100-x16')
-        out.append(f'| fanout, 100 members, Parley with fsync | deliveries/s | {cell(f)} | '
+    for m in members:
+        f = runs.get(f'fanout-{m}-parley-fsync')
+        if not f:
+            continue
+        w, s = runs.get(f'fanout-{m}-ws'), runs.get(f'fanout-{m}-socketio')
+        l1, l16 = runs.get(f'tcp-limit-{m}-x1'), runs.get(f'tcp-limit-{m}-x16')
+        out.append(f'| fanout, {m} members, Parley with fsync | deliveries/s | {cell(f)} | '
                    f'{cell(w)} | {cell(s)} | {ratio(f, w)} | {ratio(f, s)} | {cell(l1)} | '
                    f'{cell(l16)} | {ratio(f, l1)} | {ratio(f, l16)} |')
     w, s = runs.get('throughput-ws'), runs.get('throughput-socketio')
