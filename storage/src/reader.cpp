@@ -111,6 +111,16 @@ std::vector<StoredMessage> Store::read_after(std::string_view channel, std::uint
 
 Page Store::read_before(std::string_view channel, std::uint64_t before_seq,
                         std::size_t limit) const {
+  return *read_page(channel, before_seq, limit, false);
+}
+
+std::optional<Page> Store::read_before_cached(std::string_view channel, std::uint64_t before_seq,
+                                              std::size_t limit) const {
+  return read_page(channel, before_seq, limit, true);
+}
+
+std::optional<Page> Store::read_page(std::string_view channel, std::uint64_t before_seq,
+                                     std::size_t limit, bool memory_only) const {
   Page page;
   // seq 0 is never assigned, so nothing lies before seq 1.
   if (before_seq == 1 || !scannable(channel)) return page;
@@ -132,6 +142,7 @@ Page Store::read_before(std::string_view channel, std::uint64_t before_seq,
   const rocksdb::Slice lower_slice(lower);
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lower_slice;
+  if (memory_only) ro.read_tier = rocksdb::kBlockCacheTier;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf_messages));
   page.messages.reserve(std::min<std::uint64_t>(newest - oldest + 1, kMaxReserve));
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
@@ -144,6 +155,7 @@ Page Store::read_before(std::string_view channel, std::uint64_t before_seq,
     }
     page.messages.push_back(std::move(*msg));
   }
+  if (memory_only && it->status().IsIncomplete()) return std::nullopt;  // needs the disk
   page.has_more = oldest > 1;
   return page;
 }

@@ -52,6 +52,35 @@ void fill(Store& store, Collector& c) {
   for (const auto& r : c.results()) ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
 }
 
+// read_before_cached serves a page from memory or says it cannot: right after writing (the
+// memtable), not after a reopen (everything was flushed to a file and the block cache is new),
+// and again once a disk read has brought the page's blocks into the cache. Whenever it answers,
+// the answer is read_before's.
+TEST(StoreRead, ReadBeforeCachedAnswersFromMemoryOnly) {
+  TempDir dir;
+  {
+    Collector c;
+    auto store = open_or_fail(options_for(dir), c);
+    ASSERT_NE(store, nullptr);
+    fill(*store, c);
+    auto hot = store->read_before_cached("general", 0, 100);
+    ASSERT_TRUE(hot.has_value());
+    EXPECT_EQ(seqs_of(hot->messages), range(151, 250));
+    EXPECT_TRUE(hot->has_more);
+  }  // a clean close flushes the memtables
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  EXPECT_FALSE(store->read_before_cached("general", 101, 100).has_value());
+  Page cold = store->read_before("general", 101, 100);
+  EXPECT_EQ(seqs_of(cold.messages), range(1, 100));
+  auto warmed = store->read_before_cached("general", 101, 100);
+  ASSERT_TRUE(warmed.has_value());
+  EXPECT_EQ(seqs_of(warmed->messages), range(1, 100));
+  EXPECT_FALSE(warmed->has_more);
+  for (const auto& m : warmed->messages) EXPECT_EQ(m.text, "m" + std::to_string(m.seq));
+}
+
 TEST(StoreRead, ReadBeforeWalksBackPageByPage) {
   TempDir dir;
   Collector c;

@@ -316,6 +316,11 @@ class Store {
   // returned ascending, with has_more when older ones exist. Reads the seq range forwards
   // (seqs have no holes); a record that fails to decode is skipped, not replaced by an older one.
   Page read_before(std::string_view channel, std::uint64_t before_seq, std::size_t limit) const;
+  // The same page if it can be read from memory alone (memtables and the block cache), or
+  // nullopt when a block would have to come from disk: lets a caller on an I/O thread serve a
+  // hot page at once and send only cold ones to a thread that may block.
+  std::optional<Page> read_before_cached(std::string_view channel, std::uint64_t before_seq,
+                                         std::size_t limit) const;
   // One message (tombstones included), or nullopt.
   std::optional<StoredMessage> get_message(std::string_view channel, std::uint64_t seq) const;
 
@@ -339,6 +344,9 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
+  // read_before; with memory_only, nullopt when the page is not all in memory.
+  std::optional<Page> read_page(std::string_view channel, std::uint64_t before_seq,
+                                std::size_t limit, bool memory_only) const;
   std::unique_ptr<Impl> impl_;
 };
 
