@@ -14,11 +14,8 @@
 //   header and the shared payloads joined by '\n' (DESIGN §2). On a plain socket it is tried at
 //   once without blocking; only what the kernel does not take goes through an async write.
 //
-// What is checked on input (RFC 6455 §5): client frames are masked, reserved bits are zero,
-// opcodes are known, control frames are final and at most 125 bytes, lengths are minimally
-// encoded, continuations belong to a message, text messages are valid UTF-8 (1007), a message
-// is at most limits.hard_frame_bytes (1009). Any other violation closes with 1002. Extensions
-// (permessage-deflate) are not negotiated; subprotocols are not either.
+// Frames are parsed by ws::FrameParser (ws_frames.hpp: what is checked, and the close codes of
+// violations). Extensions (permessage-deflate) and subprotocols are not negotiated.
 //
 // Callback style with shared_from_this: every pending operation's handler holds `self`.
 #include "ws_session.hpp"
@@ -36,9 +33,9 @@
 #include <vector>
 
 #include "hub.hpp"
-#include "parley/protocol/validate.hpp"
 #include "session.hpp"
 #include "shard.hpp"
+#include "ws_frames.hpp"
 
 namespace parley::server {
 
@@ -77,59 +74,6 @@ constexpr int kReadsPerWake = 4;                  // then back to the reactor (f
 constexpr std::size_t kKeptRxCapacity = 4096;     // a larger leftover buffer is released
 constexpr std::size_t kKeptEntries = 16;          // larger write vectors are released
 
-enum Opcode : std::uint8_t {
-  kContinuation = 0x0,
-  kText = 0x1,
-  kBinary = 0x2,
-  kClose = 0x8,
-  kPing = 0x9,
-  kPong = 0xA,
-};
-
-// RFC 6455 §7.4: the codes a peer may put in a close frame.
-bool valid_close_code(unsigned c) {
-  return (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
-}
-
-// A server frame's header (never masked) for a final frame of `opcode` carrying `len` bytes.
-std::size_t frame_header(std::uint8_t opcode, std::uint64_t len, unsigned char* out) {
-  out[0] = static_cast<unsigned char>(0x80 | opcode);
-  if (len < 126) {
-    out[1] = static_cast<unsigned char>(len);
-    return 2;
-  }
-  if (len <= 0xFFFF) {
-    out[1] = 126;
-    out[2] = static_cast<unsigned char>(len >> 8);
-    out[3] = static_cast<unsigned char>(len);
-    return 4;
-  }
-  out[1] = 127;
-  for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<unsigned char>(len >> (56 - 8 * i));
-  return 10;
-}
-
-// A whole control frame (payload at most 125 bytes), appended to `out`.
-void append_control(std::string& out, std::uint8_t opcode, std::string_view payload) {
-  unsigned char hdr[10];
-  const std::size_t n = frame_header(opcode, payload.size(), hdr);
-  out.append(reinterpret_cast<const char*>(hdr), n).append(payload);
-}
-
-void unmask(char* p, std::size_t len, const unsigned char* key) {
-  std::uint32_t k32;
-  std::memcpy(&k32, key, 4);
-  const std::uint64_t k64 = (static_cast<std::uint64_t>(k32) << 32) | k32;
-  std::size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    w ^= k64;
-    std::memcpy(p + i, &w, 8);
-  }
-  for (; i < len; ++i) p[i] = static_cast<char>(p[i] ^ key[i & 3]);
-}
-
 // A view of a range of const_buffers that Asio can use as a buffer sequence without copying it
 // (asio::async_write copies the sequence object it is given; a vector would be reallocated).
 struct BufferSpan {
@@ -147,7 +91,10 @@ char* scratch_buffer() {
 class WsSession final : public Session {
  public:
   WsSession(Shard& shard, MaybeTlsStream stream, std::string remote_ip)
-      : Session(shard, std::move(remote_ip)), stream_(std::move(stream)), last_rx_(Clock::now()) {}
+      : Session(shard, std::move(remote_ip)),
+        stream_(std::move(stream)),
+        parser_(shard.hub().config().limits.hard_frame_bytes),
+        last_rx_(Clock::now()) {}
 
   void start(const std::string& accept, std::optional<std::string> bearer) {
     if (!stream_.is_tls()) {
@@ -219,7 +166,7 @@ class WsSession final : public Session {
     if (ping_sent_ && now - last_rx_ >= idle) return cut();  // clients see 1006
     if (!ping_sent_ && now - last_rx_ >= idle / 2) {
       ping_sent_ = true;  // any frame from the peer (its pong) resets the idle time
-      append_control(ctrl_, kPing, {});
+      ws::append_control(ctrl_, ws::kPing, {});
       schedule_write();
     }
   }
@@ -283,85 +230,28 @@ class WsSession final : public Session {
   // Handles every complete frame in [base, base+n); returns the bytes used. What is left is the
   // start of a frame (kept by the caller until the rest arrives).
   std::size_t parse_frames(char* base, std::size_t n) {
-    const std::size_t max_message = shard().hub().config().limits.hard_frame_bytes;
-    std::size_t off = 0;
-    while (!stop_reading_ && !done_ && n - off >= 2) {
-      auto* p = reinterpret_cast<unsigned char*>(base + off);
-      const std::size_t avail = n - off;
-      const bool fin = (p[0] & 0x80) != 0;
-      const std::uint8_t op = p[0] & 0x0F;
-      if ((p[0] & 0x70) != 0) return fail(1002, "reserved bits set"), off;
-      if ((p[1] & 0x80) == 0) return fail(1002, "client frame not masked"), off;
-      std::uint64_t len = p[1] & 0x7F;
-      std::size_t hlen = 2;
-      if (len == 126) {
-        if (avail < 4) break;
-        len = (std::uint64_t{p[2]} << 8) | p[3];
-        hlen = 4;
-        if (len < 126) return fail(1002, "length not minimally encoded"), off;
-      } else if (len == 127) {
-        if (avail < 10) break;
-        len = 0;
-        for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
-        hlen = 10;
-        if (len >> 63 || len <= 0xFFFF) return fail(1002, "bad frame length"), off;
-      }
-      if (op >= kClose) {
-        if (op > kPong) return fail(1002, "unknown opcode"), off;
-        if (!fin || len > 125) return fail(1002, "bad control frame"), off;
-      } else {
-        if (op > kBinary) return fail(1002, "unknown opcode"), off;
-        if (op == kContinuation && !in_message_) return fail(1002, "stray continuation"), off;
-        if (op != kContinuation && in_message_) return fail(1002, "message interleaved"), off;
-        if (len + msg_.size() > max_message) return fail(1009, "message too big"), off;
-      }
-      hlen += 4;  // the masking key
-      if (avail < hlen || avail - hlen < len) break;  // the rest has not arrived yet
-      char* payload = base + off + hlen;
-      const auto plen = static_cast<std::size_t>(len);
-      unmask(payload, plen, p + hlen - 4);
-      off += hlen + plen;
-      switch (op) {
-        case kText:
-        case kBinary:
-          if (fin) {
-            deliver(std::string_view(payload, plen), op == kBinary);
-          } else {
-            in_message_ = true;
-            msg_binary_ = op == kBinary;
-            msg_.assign(payload, plen);
-          }
+    return parser_.parse(base, n, [this](const ws::Event& e) {
+      switch (e.kind) {
+        case ws::Event::Kind::message:
+          if (!closing_) on_frame(e.payload, e.binary);  // closing: nothing new is taken
           break;
-        case kContinuation:
-          msg_.append(payload, plen);
-          if (fin) {
-            in_message_ = false;
-            deliver(msg_, msg_binary_);
-            std::string().swap(msg_);
-          }
-          break;
-        case kPing:
+        case ws::Event::Kind::ping:
           if (!closing_) {
-            append_control(ctrl_, kPong, std::string_view(payload, plen));
+            ws::append_control(ctrl_, ws::kPong, e.payload);
             schedule_write();
           }
           break;
-        case kPong:
+        case ws::Event::Kind::pong:
           break;  // its arrival already counted as activity
-        case kClose:
-          on_peer_close(std::string_view(payload, plen));
+        case ws::Event::Kind::close:
+          on_peer_close(e.code);
           break;
-        default:
+        case ws::Event::Kind::violation:
+          fail(e.code, e.payload);
           break;
       }
-    }
-    return off;
-  }
-
-  void deliver(std::string_view message, bool binary) {
-    if (!binary && !protocol::utf8_length(message)) return fail(1007, "invalid UTF-8");
-    if (closing_) return;  // the connection is closing: nothing new is taken
-    on_frame(message, binary);
+      return !stop_reading_ && !done_;
+    });
   }
 
   // A protocol violation: no more input is taken; the close frame is sent after what is already
@@ -374,15 +264,7 @@ class WsSession final : public Session {
     if (!closing_) begin_close(code, reason);
   }
 
-  void on_peer_close(std::string_view payload) {
-    std::uint16_t code = 0;
-    if (payload.size() == 1) return fail(1002, "bad close frame");
-    if (payload.size() >= 2) {
-      code = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
-                                        static_cast<unsigned char>(payload[1]));
-      if (!valid_close_code(code)) return fail(1002, "bad close code");
-      if (!protocol::utf8_length(payload.substr(2))) return fail(1007, "invalid UTF-8");
-    }
+  void on_peer_close(std::uint16_t code) {
     stop_reading_ = true;  // nothing may follow a close frame
     close_after_write_ = true;
     if (close_sent_) return shutdown_transport();  // the handshake we started is complete
@@ -414,7 +296,7 @@ class WsSession final : public Session {
     if (!inflight_.empty()) {
       std::size_t len = inflight_.size() - 1;  // the '\n' separators
       for (const auto& p : inflight_) len += p->size();
-      const std::size_t hn = frame_header(kText, len, hdr_.data());
+      const std::size_t hn = ws::frame_header(ws::kText, len, hdr_.data());
       bufs_.emplace_back(hdr_.data(), hn);
       static constexpr char kNewline = '\n';
       for (std::size_t i = 0; i < inflight_.size(); ++i) {
@@ -496,7 +378,7 @@ class WsSession final : public Session {
       payload.push_back(static_cast<char>(code & 0xFF));
       payload.append(reason.substr(0, 123));
     }
-    append_control(close_frame_, kClose, payload);
+    ws::append_control(close_frame_, ws::kClose, payload);
     schedule_write();
   }
 
@@ -547,8 +429,8 @@ class WsSession final : public Session {
   }
 
   MaybeTlsStream stream_;
+  ws::FrameParser parser_;
   std::string rx_;              // the start of a frame that has not fully arrived
-  std::string msg_;             // a fragmented message being assembled
   std::unique_ptr<char[]> tls_buf_;
   std::vector<Payload> queue_;
   std::vector<Payload> inflight_;
@@ -561,8 +443,6 @@ class WsSession final : public Session {
   std::size_t write_total_ = 0;
   Clock::time_point last_rx_;
   Clock::time_point close_deadline_;
-  bool in_message_ = false;
-  bool msg_binary_ = false;
   bool writing_ = false;
   bool write_posted_ = false;  // a do_write is posted; cleared when it runs
   bool closing_ = false;       // a close frame is queued (ours or the answer to the peer's)

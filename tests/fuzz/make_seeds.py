@@ -5,7 +5,10 @@ Seeds are small valid and near-valid inputs the fuzzers mutate from:
   fuzz_frame  every client frame of protocol/PROTOCOL.md (up to 3 per op) plus tricky JSON/UTF-8;
   fuzz_jwt    tokens signed with the fuzz secret (valid, expired, odd claims) and broken ones;
   fuzz_http   requests the server sees: API calls, WebSocket upgrade, chunked, pipelined,
-              oversized and malformed.
+              oversized and malformed;
+  fuzz_ws     client WebSocket byte streams: every length encoding, fragments with control
+              frames in between, close frames, and each kind of violation (the first byte is
+              the message limit / 16, see fuzz_ws.cpp).
 Run it after changing the protocol examples or the fuzz secret, then commit the result. Files
 are named by content, so re-running adds only what changed (delete the folder to prune).
 """
@@ -167,6 +170,54 @@ def http_seeds():
     write("fuzz_http", "header-near-limit", "GET / HTTP/1.1\r\nCookie: " + "b" * (16 * 1024 - 40) + "\r\n\r\n")
 
 
+# ---- fuzz_ws ----
+def ws_frame(first, payload, masked=True, key=b"\x37\xfa\x21\x3d"):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    mask_bit = 0x80 if masked else 0
+    n = len(payload)
+    if n < 126:
+        head = bytes([first, mask_bit | n])
+    elif n <= 0xFFFF:
+        head = bytes([first, mask_bit | 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([first, mask_bit | 127]) + n.to_bytes(8, "big")
+    if not masked:
+        return head + payload
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def ws_seeds():
+    limit = bytes([255])  # 4080-byte messages: 1009 reachable with one 16-bit-length frame
+    ping = '{"op":"ping","id":1}'
+    streams = {
+        "text": ws_frame(0x81, ping),
+        "binary": ws_frame(0x82, b"\x00\x01\xff"),
+        "len16": ws_frame(0x81, '{"op":"send","text":"' + "x" * 300 + '"}'),
+        "fragments-with-ping": ws_frame(0x01, '{"op":') + ws_frame(0x89, "hi") +
+        ws_frame(0x00, '"pi') + ws_frame(0x8A, "") + ws_frame(0x80, 'ng"}'),
+        "utf8-split": ws_frame(0x01, b"\xc3") + ws_frame(0x80, b"\xa9"),
+        "close-code": ws_frame(0x88, b"\x03\xe8bye") + ws_frame(0x81, "after"),
+        "close-empty": ws_frame(0x88, b""),
+        "pipelined": b"".join(ws_frame(0x81, '{"op":"ping","id":%d}' % i) for i in range(8)),
+        "unmasked": ws_frame(0x81, ping, masked=False),
+        "rsv1": ws_frame(0xC1, ping),
+        "opcode3": ws_frame(0x83, ping),
+        "long-ping": ws_frame(0x89, "p" * 126),
+        "stray-continuation": ws_frame(0x80, "x"),
+        "nested-message": ws_frame(0x01, "{") + ws_frame(0x81, "x"),
+        "close-1005": ws_frame(0x88, b"\x03\xed"),
+        "close-bad-utf8": ws_frame(0x88, b"\x03\xe8\xff"),
+        "bad-utf8": ws_frame(0x81, b"\xc3\x28"),
+        "too-big": ws_frame(0x81, "x" * 5000),
+        "non-minimal-16": bytes([0x81, 0xFE, 0, 5]) + b"kkkk" + b"12345",
+    }
+    for name, data in streams.items():
+        write("fuzz_ws", name, limit + data)
+    write("fuzz_ws", "len64", bytes([0]) + ws_frame(0x81, "z" * 70000))  # limit 0: refused
+
+
 frame_seeds()
 jwt_seeds()
 http_seeds()
+ws_seeds()

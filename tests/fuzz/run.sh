@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang and runs each for a bounded time (`make fuzz`).
 #
 #   FUZZ_SECONDS    seconds per target (default 60)
-#   FUZZ_TARGETS    which targets (default: fuzz_frame fuzz_jwt fuzz_http)
+#   FUZZ_TARGETS    which targets (default: fuzz_frame fuzz_jwt fuzz_http fuzz_ws)
 #   FUZZ_BUILD_DIR  build and scratch directory (default: build-fuzz at the repository root)
 #   FUZZ_CXX        the clang++ to use (default clang++)
 #   FUZZ_ARGS       extra libFuzzer flags, e.g. "-jobs=2 -workers=2"
@@ -16,7 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 seconds="${FUZZ_SECONDS:-60}"
-targets="${FUZZ_TARGETS:-fuzz_frame fuzz_jwt fuzz_http}"
+targets="${FUZZ_TARGETS:-fuzz_frame fuzz_jwt fuzz_http fuzz_ws}"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 cxx="${FUZZ_CXX:-clang++}"
 
