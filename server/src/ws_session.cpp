@@ -6,8 +6,9 @@
 // write runs a composed operation per recipient. Here:
 // - An idle plain connection holds no buffer at all: it waits for readability (async_wait) and
 //   then reads into a per-thread scratch buffer; only the bytes of an unfinished frame are kept
-//   per connection. TLS connections read through a per-connection buffer (decrypted data can
-//   arrive for several connections before their handlers run).
+//   per connection. TLS connections read through a 4 KiB per-connection buffer (decrypted data
+//   can arrive for several connections before their handlers run), besides the ~34 KiB of
+//   record buffers Asio's ssl::stream holds for each.
 // - Keep-alive pings and the idle cut-off run in the shard's once-a-second sweep, not in a timer
 //   per connection.
 // - A write is one gathered send() of everything queued: pending control frames, one text frame
@@ -69,7 +70,9 @@ namespace {
 
 constexpr auto kCloseGrace = std::chrono::seconds(5);
 constexpr std::size_t kScratchBytes = 64 * 1024;  // per shard thread, shared by its connections
-constexpr std::size_t kTlsReadBytes = 16 * 1024;  // one TLS record
+// TLS reads copy decrypted bytes out of Asio's ssl::stream, which keeps a record-sized input
+// buffer of its own per connection; a large second buffer here would only double that.
+constexpr std::size_t kTlsReadBytes = 4 * 1024;
 constexpr int kReadsPerWake = 4;                  // then back to the reactor (fairness)
 constexpr std::size_t kKeptRxCapacity = 4096;     // a larger leftover buffer is released
 constexpr std::size_t kKeptEntries = 16;          // larger write vectors are released
