@@ -205,12 +205,17 @@ class WsSession final : public Session {
     for (int i = 0; i < kReadsPerWake; ++i) {
       error_code ec;
       const std::size_t n = stream_.socket().read_some(asio::buffer(buf, kScratchBytes), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec == asio::error::would_block || ec == asio::error::try_again) return start_read();
       if (ec) return finish();  // end of stream or a reset
       if (!consume(buf, n)) return;
-      if (n < kScratchBytes) break;  // drained; the reactor says when there is more
+      if (n < kScratchBytes) return start_read();  // drained; the reactor says when there is more
     }
-    start_read();
+    // Stopped at kReadsPerWake full reads with more probably waiting. Asio's epoll is
+    // edge-triggered: a readiness wait now would not fire for bytes that are already there, so
+    // continue after the other ready handlers instead.
+    asio::post(stream_.get_executor(), [self = self()] {
+      if (!self->done_ && !self->stop_reading_) self->on_readable();
+    });
   }
 
   // Takes `n` received bytes at `data` (mutable: frames are unmasked in place). Returns false
@@ -406,13 +411,22 @@ class WsSession final : public Session {
     stream_.socket().async_wait(tcp::socket::wait_read, [self = self()](error_code ec) {
       if (self->done_) return;
       if (ec) return self->finish();
-      char* buf = scratch_buffer();
-      for (int i = 0; i < kReadsPerWake; ++i) {
-        self->stream_.socket().read_some(asio::buffer(buf, kScratchBytes), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-        if (ec) return self->finish();  // the peer's FIN (or a reset): done
-      }
-      self->drain();
+      self->drain_some();
+    });
+  }
+
+  // Reads and drops what is there; waits for more only once the socket is empty (see
+  // on_readable on why).
+  void drain_some() {
+    char* buf = scratch_buffer();
+    for (int i = 0; i < kReadsPerWake; ++i) {
+      error_code ec;
+      stream_.socket().read_some(asio::buffer(buf, kScratchBytes), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) return drain();
+      if (ec) return finish();  // the peer's FIN (or a reset): done
+    }
+    asio::post(stream_.get_executor(), [self = self()] {
+      if (!self->done_) self->drain_some();
     });
   }
 

@@ -261,6 +261,23 @@ TEST_F(WebSocketTest, FramesSplitAnywhereAndPackedTogetherAreAllRead) {
   EXPECT_EQ(expected, 50);
 }
 
+TEST_F(WebSocketTest, AMessageOfManyReadsIsReadToTheEnd) {
+  start();
+  RawWs ws(server_->port());
+  ASSERT_NE(open(ws, "hal").find("welcome"), std::string::npos);
+  // 900 KB (under the 1 MiB hard limit, over the 64 KiB frame limit): the server reads it in
+  // many pieces, all already waiting in its socket buffer, and answers too_large.
+  const std::string big = R"({"op":"ping","id":"big","pad":")" + std::string(900 * 1024, 'p') + "\"}";
+  ws.send_bytes(RawWs::text(big));
+  auto f = ws.next_of(0x1);
+  ASSERT_TRUE(f);
+  EXPECT_NE(f->payload.find("too_large"), std::string::npos) << f->payload.substr(0, 200);
+  ws.send_bytes(RawWs::text(R"({"op":"ping","id":"after"})"));
+  auto g = ws.next_of(0x1);
+  ASSERT_TRUE(g);
+  EXPECT_NE(g->payload.find("after"), std::string::npos);
+}
+
 TEST_F(WebSocketTest, FragmentedMessageWithAPingInBetween) {
   start();
   RawWs ws(server_->port());
