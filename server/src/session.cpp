@@ -495,9 +495,8 @@ void Session::handle(const std::string& id_json, protocol::HistoryCmd& c) {
   }
   hub_.read_async([self = shared_from_this(), ch = c.channel, before, limit = c.limit, id_json] {
     auto page = self->hub_.store().read_before(ch, before, limit);
-    boost::asio::post(self->shard_.ioc(), [self, p = make_payload(history_reply(id_json, ch, page))] {
-      self->push(p);
-    });
+    auto p = make_payload(history_reply(id_json, ch, page));
+    boost::asio::post(self->shard_.ioc(), [self, p = std::move(p)] { self->push(p); });
   });
 }
 

@@ -325,7 +325,8 @@ class WsSession final : public Session {
     std::size_t first = 0;
     if (!stream_.is_tls()) {
       error_code ec;
-      std::size_t n = stream_.socket().write_some(BufferSpan{bufs_.data(), bufs_.data() + bufs_.size()}, ec);
+      const BufferSpan all{bufs_.data(), bufs_.data() + bufs_.size()};
+      std::size_t n = stream_.socket().write_some(all, ec);
       if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
         writing_ = false;
         return finish();

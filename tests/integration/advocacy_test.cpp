@@ -224,7 +224,9 @@ TEST_F(AdvocacyTest, AtRiskAfterUpheldReportsAndInsights) {
   std::int64_t questions = 0;
   for (std::size_t i = 0; i < days.size(); ++i) {
     const auto& d = days[i].as_object();
-    if (i > 0) EXPECT_EQ(num(d.at("day")) - num(days[i - 1].as_object().at("day")), 86400000);
+    if (i > 0) {
+      EXPECT_EQ(num(d.at("day")) - num(days[i - 1].as_object().at("day")), 86400000);
+    }
     EXPECT_EQ(num(d.at("day")) % 86400000, 0);
     questions += num(d.at("questions"));
   }

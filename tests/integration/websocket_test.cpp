@@ -242,7 +242,9 @@ TEST_F(WebSocketTest, FramesSplitAnywhereAndPackedTogetherAreAllRead) {
   EXPECT_NE(w->payload.find("welcome"), std::string::npos);
   // Fifty pings in one send(): fifty pongs, in order (however the server packs its frames).
   std::string burst;
-  for (int i = 0; i < 50; ++i) burst += RawWs::text(R"({"op":"ping","id":)" + std::to_string(i) + "}");
+  for (int i = 0; i < 50; ++i) {
+    burst += RawWs::text(R"({"op":"ping","id":)" + std::to_string(i) + "}");
+  }
   ws.send_bytes(burst);
   int expected = 0;
   for (int frames = 0; frames < 50 && expected < 50; ++frames) {
@@ -267,7 +269,8 @@ TEST_F(WebSocketTest, AMessageOfManyReadsIsReadToTheEnd) {
   ASSERT_NE(open(ws, "hal").find("welcome"), std::string::npos);
   // 900 KB (under the 1 MiB hard limit, over the 64 KiB frame limit): the server reads it in
   // many pieces, all already waiting in its socket buffer, and answers too_large.
-  const std::string big = R"({"op":"ping","id":"big","pad":")" + std::string(900 * 1024, 'p') + "\"}";
+  const std::string big =
+      R"({"op":"ping","id":"big","pad":")" + std::string(900 * 1024, 'p') + "\"}";
   ws.send_bytes(RawWs::text(big));
   auto f = ws.next_of(0x1);
   ASSERT_TRUE(f);
