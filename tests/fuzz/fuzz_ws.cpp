@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/ws_client_frame.hpp"
 #include "fuzz_support.hpp"
 #include "parley/protocol/validate.hpp"
 #include "ws_frames.hpp"
@@ -62,22 +63,7 @@ std::vector<Seen> run(const std::string& input, std::size_t max, Rng* split,
 }
 
 std::string client_frame(std::uint8_t first, std::string_view payload, std::uint32_t key) {
-  std::string f(1, static_cast<char>(first));
-  if (payload.size() < 126) {
-    f.push_back(static_cast<char>(0x80 | payload.size()));
-  } else if (payload.size() <= 0xFFFF) {
-    f.push_back(static_cast<char>(0x80 | 126));
-    f.push_back(static_cast<char>(payload.size() >> 8));
-    f.push_back(static_cast<char>(payload.size() & 0xFF));
-  } else {
-    f.push_back(static_cast<char>(0x80 | 127));
-    for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>(payload.size() >> (8 * i)));
-  }
-  char k[4];
-  for (int i = 0; i < 4; ++i) k[i] = static_cast<char>(key >> (8 * i));
-  f.append(k, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(payload[i] ^ k[i % 4]);
-  return f;
+  return parley::test::ws_client_frame(first, payload, true, key);
 }
 
 }  // namespace

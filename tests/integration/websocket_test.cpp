@@ -12,6 +12,7 @@
 #include <random>
 
 #include "harness.hpp"
+#include "../support/ws_client_frame.hpp"
 
 using namespace parley::test;
 
@@ -78,26 +79,7 @@ class RawWs {
 
   // A client frame: masked unless told otherwise, `first` is the whole first header byte.
   static std::string frame(std::uint8_t first, std::string_view payload, bool masked = true) {
-    std::string f;
-    f.push_back(static_cast<char>(first));
-    const std::uint8_t mask_bit = masked ? 0x80 : 0;
-    if (payload.size() < 126) {
-      f.push_back(static_cast<char>(mask_bit | payload.size()));
-    } else if (payload.size() <= 0xFFFF) {
-      f.push_back(static_cast<char>(mask_bit | 126));
-      f.push_back(static_cast<char>(payload.size() >> 8));
-      f.push_back(static_cast<char>(payload.size() & 0xFF));
-    } else {
-      f.push_back(static_cast<char>(mask_bit | 127));
-      for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>(payload.size() >> (8 * i)));
-    }
-    if (!masked) return f.append(payload);
-    const unsigned char key[4] = {0x12, 0x9a, 0x3c, 0xf7};
-    f.append(reinterpret_cast<const char*>(key), 4);
-    for (std::size_t i = 0; i < payload.size(); ++i) {
-      f.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
-    }
-    return f;
+    return ws_client_frame(first, payload, masked);
   }
   static std::string text(std::string_view payload) { return frame(0x81, payload); }
 

@@ -4,31 +4,14 @@
 #include <string>
 #include <vector>
 
+#include "../support/ws_client_frame.hpp"
 #include "ws_frames.hpp"
 
 namespace parley::server::ws {
 namespace {
 
-// A client frame: masked (unless told otherwise) with a fixed key; `first` is the whole first
-// header byte (FIN, RSV, opcode).
 std::string client_frame(std::uint8_t first, std::string_view payload, bool masked = true) {
-  std::string f(1, static_cast<char>(first));
-  const std::uint8_t mask_bit = masked ? 0x80 : 0;
-  if (payload.size() < 126) {
-    f.push_back(static_cast<char>(mask_bit | payload.size()));
-  } else if (payload.size() <= 0xFFFF) {
-    f.push_back(static_cast<char>(mask_bit | 126));
-    f.push_back(static_cast<char>(payload.size() >> 8));
-    f.push_back(static_cast<char>(payload.size() & 0xFF));
-  } else {
-    f.push_back(static_cast<char>(mask_bit | 127));
-    for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>(payload.size() >> (8 * i)));
-  }
-  if (!masked) return f.append(payload);
-  const char key[4] = {'\x37', '\xfa', '\x21', '\x3d'};
-  f.append(key, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(payload[i] ^ key[i % 4]);
-  return f;
+  return test::ws_client_frame(first, payload, masked);
 }
 
 struct Seen {
