@@ -181,8 +181,10 @@ class WsSession final : public Session {
 
   // --- Reading ---
 
+  bool reading() const { return !done_ && (!stop_reading_ || draining_); }
+
   void start_read() {
-    if (done_ || stop_reading_) return;
+    if (!reading()) return;
     if (stream_.is_tls()) {
       if (!tls_buf_) tls_buf_ = std::make_unique<char[]>(kTlsReadBytes);
       stream_.async_read_some(asio::buffer(tls_buf_.get(), kTlsReadBytes),
@@ -206,15 +208,15 @@ class WsSession final : public Session {
       error_code ec;
       const std::size_t n = stream_.socket().read_some(asio::buffer(buf, kScratchBytes), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) return start_read();
-      if (ec) return finish();  // end of stream or a reset
-      if (!consume(buf, n)) return;
+      if (ec) return finish();  // end of stream or a reset (while draining: the peer's FIN)
+      if (!draining_ && !consume(buf, n)) return;
       if (n < kScratchBytes) return start_read();  // drained; the reactor says when there is more
     }
     // Stopped at kReadsPerWake full reads with more probably waiting. Asio's epoll is
     // edge-triggered: a readiness wait now would not fire for bytes that are already there, so
     // continue after the other ready handlers instead.
     asio::post(stream_.get_executor(), [self = self()] {
-      if (!self->done_ && !self->stop_reading_) self->on_readable();
+      if (self->reading()) self->on_readable();
     });
   }
 
@@ -405,30 +407,8 @@ class WsSession final : public Session {
     // connection before it has read ours. The sweep cuts a peer that never closes.
     error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    drain();
-  }
-
-  void drain() {
-    stream_.socket().async_wait(tcp::socket::wait_read, [self = self()](error_code ec) {
-      if (self->done_) return;
-      if (ec) return self->finish();
-      self->drain_some();
-    });
-  }
-
-  // Reads and drops what is there; waits for more only once the socket is empty (see
-  // on_readable on why).
-  void drain_some() {
-    char* buf = scratch_buffer();
-    for (int i = 0; i < kReadsPerWake; ++i) {
-      error_code ec;
-      stream_.socket().read_some(asio::buffer(buf, kScratchBytes), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) return drain();
-      if (ec) return finish();  // the peer's FIN (or a reset): done
-    }
-    asio::post(stream_.get_executor(), [self = self()] {
-      if (!self->done_) self->drain_some();
-    });
+    draining_ = true;  // the read loop goes on, dropping what it reads
+    start_read();
   }
 
   // Closes the TCP connection at once.
@@ -469,6 +449,7 @@ class WsSession final : public Session {
   bool close_after_write_ = false;  // the peer's close came, or a violation: end once sent
   bool stop_reading_ = false;
   bool shutting_down_ = false;
+  bool draining_ = false;  // plain: our FIN is sent; reading (and dropping) until the peer's
   bool ping_sent_ = false;
   bool done_ = false;
   bool warned_ = false;

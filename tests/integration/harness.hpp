@@ -100,6 +100,10 @@ class Client {
   std::int64_t next_id_ = 1;
 };
 
+// A raw TCP connection to 127.0.0.1:port with a 5 s receive timeout, for tests that write bytes
+// by hand; `rcvbuf` > 0 fixes the receive buffer (no autotuning). -1 on failure.
+int connect_loopback(std::uint16_t port, int rcvbuf = 0);
+
 std::string str(const json::value& v);        // v as std::string (must be a string)
 std::int64_t num(const json::value& v);       // v as integer
 

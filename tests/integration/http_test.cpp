@@ -17,23 +17,6 @@ using namespace parley::test;
 
 namespace {
 
-// A TCP connection to 127.0.0.1:port with a 5 s receive timeout; -1 on failure.
-int connect_loopback(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Sends `bytes` and returns everything the server answers until it closes (or 5 s pass).
 std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
   int fd = connect_loopback(port);

@@ -33,20 +33,8 @@ struct Frame {
 class RawWs {
  public:
   // `rcvbuf` > 0: a fixed receive buffer (no autotuning), for readers that must fall behind.
-  explicit RawWs(std::uint16_t port, int rcvbuf = 0) : port_(port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
+  explicit RawWs(std::uint16_t port, int rcvbuf = 0)
+      : port_(port), fd_(connect_loopback(port, rcvbuf)) {}
   ~RawWs() {
     if (fd_ >= 0) ::close(fd_);
   }
