@@ -66,10 +66,12 @@ void AdvocacyService::start() {
     auto kv = hub_.store().kv_scan("");
     auto now = now_ms();
     engine_.restore(kv, now);
+    const std::size_t replayed = replay_questions(now);
     engine_.tick(now);
     engine_.take_flag_changes();  // restoring is not news
     flush();
-    spdlog::info("event=advocacy_restored records={}", kv.size());
+    spdlog::info("event=advocacy_restored records={} messages_replayed={}", kv.size(),
+                 replayed);
     arm_tick();
   }
   thread_ = std::thread([this] {
@@ -77,6 +79,29 @@ void AdvocacyService::start() {
     auto guard = boost::asio::make_work_guard(ioc_);
     ioc_.run();
   });
+}
+
+std::size_t AdvocacyService::replay_questions(std::int64_t now) {
+  const std::int64_t from = engine_.questions_from(now);
+  const auto& store = hub_.store();
+  constexpr std::size_t kPage = 1024;
+  std::size_t replayed = 0;
+  for (const auto& info : store.list_channels()) {
+    if (info.kind != protocol::ChannelKind::support) continue;
+    advocacy::Engine::QuestionReplay replay(engine_, info.name);
+    for (std::uint64_t after = store.first_seq_since(info.name, from) - 1;;) {
+      auto page = store.read_after(info.name, after, kPage);
+      if (page.empty()) break;
+      for (const auto& m : page) {
+        if (!m.deleted) {
+          replay.add({m.seq, m.reply_to, m.from_id, m.from_role, m.ts, m.solved_seq});
+          ++replayed;
+        }
+        after = m.seq;
+      }
+    }
+  }
+  return replayed;
 }
 
 void AdvocacyService::stop() {

@@ -62,6 +62,9 @@ class AdvocacyService {
   // question no longer has one.
   void clear_solution_if_accepted(const std::string& channel, std::uint64_t seq,
                                   std::uint64_t reply_to);
+  // Rebuilds the engine's question table from the support channels' stored messages (the
+  // engine does not persist questions); returns the number of messages replayed.
+  std::size_t replay_questions(std::int64_t now);
   // Writes out the engine's mutations and flag changes (on the service thread).
   void flush();
   // The `helpful` event to the channel's readers (`revoked`: a thanks reaction was removed).

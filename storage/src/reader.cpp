@@ -81,6 +81,20 @@ std::uint64_t Store::last_seq(std::string_view channel) const {
   return last.seq;
 }
 
+std::uint64_t Store::first_seq_since(std::string_view channel, TimestampMs ts) const {
+  std::uint64_t lo = 1, hi = last_seq(channel) + 1;
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    auto m = get_message(channel, mid);
+    if (m && m->ts < ts) {
+      lo = mid + 1;
+    } else {
+      hi = mid;  // dated at or after ts (or unreadable: treated as new, so nothing is missed)
+    }
+  }
+  return lo;
+}
+
 std::vector<StoredMessage> Store::read_after(std::string_view channel, std::uint64_t after_seq,
                                              std::size_t limit) const {
   std::vector<StoredMessage> out;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +68,8 @@ class Community {
                   const std::string& channel = "help") {
     auto e = engine.mark_solved(channel, seq, marker, role_of(marker), lookup(), now);
     sync();
+    // The question records its accepted answer in storage (as the server does).
+    if (e == MarkError::none) solved[{channel, root_of(channel, seq)}] = seq;
     return e;
   }
   bool react(const std::string& user, std::uint64_t seq, const std::string& emoji,
@@ -83,6 +86,7 @@ class Community {
   }
   void remove(std::uint64_t seq, const std::string& channel = "help") {
     messages.erase({channel, seq});
+    std::erase_if(solved, [&](const auto& s) { return s.first.first == channel && s.second == seq; });
     engine.on_message_removed(channel, seq, now);
     sync();
   }
@@ -106,6 +110,36 @@ class Community {
       if (it == messages.end()) return std::nullopt;
       return it->second;
     };
+  }
+
+  // The top-level message of `seq`'s thread (0 if a link is missing).
+  std::uint64_t root_of(const std::string& channel, std::uint64_t seq) const {
+    while (seq != 0) {
+      auto it = messages.find({channel, seq});
+      if (it == messages.end()) return 0;
+      if (it->second.reply_to == 0) return seq;
+      seq = it->second.reply_to;
+    }
+    return 0;
+  }
+
+  // What the server does at start-up: restore `e` from `records`, then replay the stored
+  // messages of each support channel (from questions_from(now), deleted ones left out).
+  void restart(Engine& e, const std::vector<std::pair<std::string, std::string>>& records) const {
+    e.restore(records, now);
+    const std::int64_t from = e.questions_from(now);
+    std::optional<Engine::QuestionReplay> replay;
+    std::string channel;
+    for (const auto& [key, m] : messages) {  // by channel, then seq
+      if (!m.support || m.ts < from) continue;
+      if (!replay || key.first != channel) {
+        channel = key.first;
+        replay.reset();
+        replay.emplace(e, channel);
+      }
+      auto s = solved.find(key);
+      replay->add({m.seq, m.reply_to, m.author, m.role, m.ts, s == solved.end() ? 0 : s->second});
+    }
   }
 
   // Moves the engine's mutations into `kv` and its flag changes into `changes`.
@@ -132,6 +166,8 @@ class Community {
   std::int64_t now = kT0;
   std::map<std::pair<std::string, std::uint64_t>, MessageFact> messages;
   std::map<std::string, std::uint64_t> seqs;
+  // (channel, question seq) -> its accepted answer, as storage keeps it.
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> solved;
   std::map<std::string, Role> roles;
   std::map<std::string, std::string> names;
   std::map<std::string, std::string> kv;

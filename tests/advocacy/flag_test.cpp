@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "community.hpp"
@@ -295,6 +296,31 @@ TEST(IsAdvocate, IsSafeFromAnotherThreadWhileFlagsChange) {
   stop = true;
   reader.join();
   EXPECT_EQ(c.engine.is_advocate("u7"), (1997 % 3) == 0);
+}
+
+// The lock-free filter in front of the set: with many advocates (bits shared by several ids)
+// and removals recomputing the filter, every answer is still exact.
+TEST(IsAdvocate, IsExactWithManyAdvocatesComingAndGoing) {
+  Community c;
+  std::set<std::string> want;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string u = "u" + std::to_string(i);
+    c.engine.set_manual(u, true, kT0);
+    want.insert(u);
+  }
+  for (int i = 0; i < 3000; i += 3) {
+    const std::string u = "u" + std::to_string(i);
+    c.engine.set_manual(u, false, kT0);
+    want.erase(u);
+  }
+  for (int i = 0; i < 6000; ++i) {
+    const std::string u = "u" + std::to_string(i);
+    EXPECT_EQ(c.engine.is_advocate(u), want.contains(u)) << u;
+  }
+  for (int i = 1; i < 3000; i += 3) c.engine.set_manual("u" + std::to_string(i), std::nullopt, kT0);
+  for (int i = 0; i < 6000; ++i) {
+    EXPECT_EQ(c.engine.is_advocate("u" + std::to_string(i)), i < 3000 && i % 3 == 2) << i;
+  }
 }
 
 }  // namespace

@@ -86,10 +86,14 @@ TEST(QuestionTable, MatchesAModelThroughInsertsRemovalsAndExpiry) {
       ASSERT_NE(q, nullptr);
       m.add({ch, seq}, ts);
     } else if (op < 75 && next_seq[ch] > 0) {
-      // A key that is taken is refused and left alone.
+      // A key that is taken is refused and left alone; a free one (removed, or below the
+      // channel's oldest question) is taken.
       const std::uint64_t seq = 1 + rng() % next_seq[ch];
       if (m.ts.contains({ch, seq})) {
         EXPECT_EQ(t.insert(t.intern(ch), seq, 5), nullptr);
+      } else {
+        ASSERT_NE(t.insert(t.intern(ch), seq, clock), nullptr);
+        m.add({ch, seq}, clock);
       }
     } else if (op < 88 && next_seq[ch] > 0) {
       // Removal of any question (a deleted message): usually from the middle.
@@ -127,7 +131,7 @@ TEST(QuestionTable, MatchesAModelThroughInsertsRemovalsAndExpiry) {
   EXPECT_EQ(ordered(t, from), want);
 }
 
-TEST(QuestionTable, BulkLoadSortsOnceAndClearEmpties) {
+TEST(QuestionTable, BulkLoadsSortAndMergeOnceAndClearEmpties) {
   QuestionTable t;
   Model m;
   std::mt19937_64 rng(11);
@@ -142,6 +146,18 @@ TEST(QuestionTable, BulkLoadSortsOnceAndClearEmpties) {
   EXPECT_TRUE(t.erase(t.intern("help"), 3));
   m.remove({"help", 3});
   t.end_bulk();
+  expect_same(t, m);
+
+  // A second bulk load (the next channel of a replay) merges into what is there.
+  t.begin_bulk();
+  for (std::uint64_t seq = 1; seq <= 3'000; ++seq) {
+    const auto ts = static_cast<std::int64_t>(rng() % 3'000);
+    ASSERT_NE(t.insert(t.intern("setup"), seq, ts), nullptr);
+    m.add({"setup", seq}, ts);
+  }
+  t.end_bulk();
+  expect_same(t, m);
+  t.end_bulk();  // a no-op outside a bulk load
   expect_same(t, m);
 
   t.clear();

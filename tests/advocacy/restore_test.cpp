@@ -87,8 +87,9 @@ Community restored_from(const Community& a) {
   b.roles = a.roles;
   b.names = a.names;
   b.now = a.now;
+  b.solved = a.solved;
   b.kv = a.kv;  // the store it was restored from
-  b.engine.restore(a.persisted(), a.now);
+  a.restart(b.engine, a.persisted());
   b.sync();
   return b;
 }
@@ -115,7 +116,7 @@ TEST(Restore, AnyOrderOfRecordsGivesTheSameState) {
   for (int round = 0; round < 3; ++round) {
     std::shuffle(kv.begin(), kv.end(), rng);
     Engine b(Config{});
-    b.restore(kv, a.now);
+    a.restart(b, kv);
     expect_same(a.engine, b, a.now);
   }
 }
@@ -160,7 +161,7 @@ TEST(Restore, ARestartAfterDowntimeExpiresWhatLeftTheWindow) {
   a.tick();
 
   Engine b(Config{});
-  b.restore(before, a.now);
+  a.restart(b, before);
   std::map<std::string, std::string> kv(before.begin(), before.end());
   for (auto& m : b.take_mutations()) {
     if (m.value) {
@@ -178,6 +179,83 @@ TEST(Restore, ARestartAfterDowntimeExpiresWhatLeftTheWindow) {
   EXPECT_FALSE(changes[0].advocate);
   EXPECT_FALSE(b.is_advocate("ann"));
   EXPECT_TRUE(b.is_advocate("bob"));
+}
+
+TEST(Restore, QuestionsArePersistedAsMessagesOnlyAndLegacyRecordsAreDeleted) {
+  Community a;
+  a.role("staff1", Role::staff);
+  a.ask("amy");
+  a.answer("staff1", a.ask("bob"));
+  a.mutations();
+  auto q = a.ask("amy");  // names known: a question writes nothing
+  EXPECT_TRUE(a.mutations().empty());
+  a.answer("staff1", q);  // nor does a reply tracked for insights (staff's: no credit)
+  a.answer("amy", q);
+  EXPECT_TRUE(a.mutations().empty());
+  for (const auto& [k, v] : a.kv) EXPECT_NE(k[0], 'q') << "no question records";
+
+  // A data directory from before: its question records are deleted at start-up.
+  auto kv = a.persisted();
+  const std::string legacy("q\0help\0" "1", 8);
+  kv.emplace_back(legacy, std::string("amy\0" "1\0" "0", 7));
+  Engine b(Config{});
+  a.restart(b, kv);
+  auto m = b.take_mutations();
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].key, legacy);
+  EXPECT_FALSE(m[0].value);
+  expect_same(a.engine, b, a.now);
+}
+
+TEST(Restore, TheReplayFollowsThreadsLikeTheLiveEngine) {
+  Community a;
+  a.role("staff1", Role::staff);
+  // Questions interleaved in time across channels, replayed one channel after the other.
+  std::vector<std::pair<std::string, std::uint64_t>> qs;
+  for (int i = 0; i < 30; ++i) {
+    a.at(1, 8, i);
+    const std::string ch = i % 3 == 0 ? "help" : i % 3 == 1 ? "billing" : "setup";
+    qs.emplace_back(ch, a.ask("u" + std::to_string(i), ch));
+  }
+  a.at(1, 9);
+  // Threads are followed 32 hops: a reply 33 deep is no answer, one 32 deep is.
+  std::uint64_t at = qs[0].second;
+  for (int hop = 0; hop < 32; ++hop) at = a.answer("u0", at);
+  a.answer("bob", at);
+  at = qs[3].second;
+  for (int hop = 0; hop < 31; ++hop) at = a.answer("u3", at, "help");
+  a.answer("bob", at, "help");
+  // The asker's own reply first, then staff's, then a customer's nested under staff's.
+  a.answer("u1", qs[1].second, "billing");
+  auto s = a.answer("staff1", qs[1].second, "billing");
+  a.answer("cy", s, "billing");
+  // A removed answer and a removed question leave insights, as live.
+  auto gone = a.answer("dan", qs[2].second, "setup");
+  a.remove(gone, "setup");
+  a.remove(qs[5].second, "setup");
+  a.solve("u4", a.answer("eve", qs[4].second, "billing"), "billing");
+
+  Engine b(Config{});
+  a.restart(b, a.persisted());
+  expect_same(a.engine, b, a.now);
+  auto in = b.insights(7 * kDay, "", a.now);
+  EXPECT_EQ(in.questions, 29u);
+  EXPECT_EQ(in.answered, 3u);  // u3's (by bob), u1's (by staff), u4's (by eve)
+  EXPECT_EQ(in.answered_by_customers, 2u);
+  EXPECT_EQ(in.solved, 1u);
+  ASSERT_EQ(in.unanswered.size(), 26u);
+  EXPECT_EQ(in.unanswered[0].asker, "u0");  // oldest first across the channels
+  EXPECT_EQ(in.unanswered[1].asker, "u2");
+  EXPECT_EQ(in.unanswered[2].asker, "u6");
+
+  // Both keep behaving the same: a removal of the accepted answer, a late first answer.
+  for (Engine* e : {&a.engine, &b}) {
+    e->on_message_removed("billing", a.solved.begin()->second, a.now);
+    e->on_message({"setup", 999, "zed", "Zed", Role::customer, qs[2].second, a.now, true},
+                  a.lookup(), a.now);
+  }
+  expect_same(a.engine, b, a.now);
+  EXPECT_EQ(b.insights(7 * kDay, "", a.now).solved, 0u);
 }
 
 TEST(Restore, MalformedRecordsAreSkipped) {

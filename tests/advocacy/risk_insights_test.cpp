@@ -191,7 +191,7 @@ TEST_F(InsightsDay, RemovedAnswersGiveWayToTheNextReply) {
 
 TEST_F(InsightsDay, TheFiguresSurviveARestart) {
   Engine b(Config{});
-  b.restore(c.persisted(), c.now);
+  c.restart(b, c.persisted());
   auto x = c.engine.insights(kDay, "", c.now);
   auto y = b.insights(kDay, "", c.now);
   EXPECT_EQ(x.questions, y.questions);

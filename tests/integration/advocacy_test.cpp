@@ -239,6 +239,48 @@ TEST_F(AdvocacyTest, AtRiskAfterUpheldReportsAndInsights) {
   EXPECT_EQ(http(server_->port(), "GET", "/api/insights?window=0", "", server_->token("sam", "staff")).status, 400);
 }
 
+// Questions are not persisted by the advocacy engine: at start-up it replays the support
+// channels' stored messages. Insights after a kill -9 and restart are exactly those before.
+TEST_F(AdvocacyTest, InsightsAreRebuiltFromTheStoredMessagesAfterKill9) {
+  json::object before_all, before_billing;
+  {
+    auto staff = connect("sam", "staff");
+    auto ann = connect("ann");
+    auto bo = connect("bo");
+    ok(*staff, {{"op", "create_channel"}, {"channel", "billing"}, {"kind", "support"}});
+    auto q1 = post(*ann, "help", "q1");
+    auto q2 = post(*bo, "billing", "q2");
+    auto q3 = post(*ann, "help", "q3");
+    auto gone = post(*bo, "help", "q4, deleted");
+    post(*ann, "general", "not a support channel");
+    post(*ann, "help", "the asker's own reply is no answer", q3);
+    auto a1 = post(*bo, "help", "a1", q1);
+    post(*ann, "help", "thanks", a1);
+    post(*staff, "help", "nested, after the first answer", a1);
+    auto a2 = post(*ann, "billing", "a2", q2);
+    ok(*bo, {{"op", "solve"}, {"channel", "billing"}, {"seq", a2}});
+    ok(*bo, {{"op", "delete"}, {"channel", "help"}, {"seq", gone}});
+    before_all = get("/api/insights?window=7");
+    before_billing = get("/api/insights?window=7&channel=billing");
+    EXPECT_EQ(num(before_all.at("questions")), 3);
+    EXPECT_EQ(num(before_all.at("answered")), 2);
+    EXPECT_EQ(num(before_all.at("solved")), 1);
+    ASSERT_EQ(before_all.at("unanswered").as_array().size(), 1u);
+    EXPECT_EQ(num(before_all.at("unanswered").as_array()[0].as_object().at("seq")), q3);
+  }
+  server_->kill9();
+  ASSERT_TRUE(server_->start()) << server_->log();
+  auto after_all = get("/api/insights?window=7");
+  auto after_billing = get("/api/insights?window=7&channel=billing");
+  for (auto* o : {&before_all, &before_billing, &after_all, &after_billing}) {
+    o->erase("from");  // the window moves with the clock
+    o->erase("to");
+  }
+  EXPECT_EQ(after_all, before_all) << json::serialize(after_all);
+  EXPECT_EQ(after_billing, before_billing) << json::serialize(after_billing);
+  EXPECT_NE(server_->log().find("messages_replayed=8"), std::string::npos) << server_->log();
+}
+
 // A thanks reaction by the asker is a helpful mark and is announced like one; removing it
 // takes the mark back (announced with "revoked"), while a mark made with `helpful` stays.
 TEST_F(AdvocacyTest, ThanksReactionsMarkAndUnmarkWithEvents) {

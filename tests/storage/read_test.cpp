@@ -155,6 +155,32 @@ TEST(StoreRead, ReadAfterPagesForward) {
   EXPECT_EQ(store->last_seq("gen"), 2u);
 }
 
+TEST(StoreRead, FirstSeqSinceBisectsByTime) {
+  TempDir dir;
+  testing::ManualClock clock(1000);
+  Collector c;
+  auto o = options_for(dir);
+  o.clock = clock.fn();
+  auto store = open_or_fail(o, c);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->first_seq_since("help", 0), 1u);  // empty: last_seq + 1
+  // 100 messages, 10 per ms from 1000; the clock stepping back does not make ts decrease.
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    clock.set(i == 57 ? 500 : 1000 + static_cast<TimestampMs>(i / 10));
+    auto r = submit_wait(*store, c, append_req("help", "amy", std::to_string(i), "q", i + 1));
+    ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
+  }
+  EXPECT_EQ(store->first_seq_since("help", 0), 1u);
+  EXPECT_EQ(store->first_seq_since("help", 1000), 1u);
+  EXPECT_EQ(store->first_seq_since("help", 1001), 11u);
+  EXPECT_EQ(store->first_seq_since("help", 1005), 51u);
+  EXPECT_EQ(store->first_seq_since("help", 1006), 61u);
+  EXPECT_EQ(store->first_seq_since("help", 1009), 91u);
+  EXPECT_EQ(store->first_seq_since("help", 1010), 101u);  // none: last_seq + 1
+  EXPECT_EQ(store->first_seq_since("general", 1000), 1u);
+  EXPECT_EQ(store->first_seq_since("nope", 1000), 1u);
+}
+
 TEST(StoreRead, ReopenContinuesAtNextSeq) {
   TempDir dir;
   {

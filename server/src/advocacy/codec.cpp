@@ -8,7 +8,6 @@ namespace parley::advocacy::codec {
 
 using detail::AnswerRec;
 using detail::HelpfulRec;
-using detail::Question;
 using detail::RiskDay;
 using detail::SolutionRec;
 
@@ -207,7 +206,7 @@ std::string_view risk_user(std::string_view key) {
   return k.size() == 3 ? k[1] : std::string_view{};
 }
 
-// --- "q" ch seq -> asker ts solved {reply_seq reply_ts customer}* ---
+// --- "q" ch seq: in memory only, the by_msg reference of a question to its replies ---
 std::string question_key(std::string_view channel, std::uint64_t seq) {
   std::string out(3 + channel.size() + kMaxNum, '\0');
   char* p = out.data();
@@ -216,38 +215,6 @@ std::string question_key(std::string_view channel, std::uint64_t seq) {
   p = put_num(p + 1, seq);
   out.resize(static_cast<std::size_t>(p - out.data()));
   return out;
-}
-std::string question_value(const Question& q) {
-  return question_value(q.asker, q.ts, q.solved, q.replies.data(), q.replies.size());
-}
-std::string question_value(std::string_view asker, std::int64_t ts, std::uint64_t solved,
-                           const detail::Reply* replies, std::size_t n) {
-  std::string out(asker.size() + 2 * (kMaxNum + 1) + n * (2 * (kMaxNum + 1) + 2), '\0');
-  char* p = put_text(out.data(), asker);
-  p = put_num(p + 1, ts);
-  p = put_num(p + 1, solved);
-  for (std::size_t i = 0; i < n; ++i) {
-    p = put_num(p + 1, replies[i].seq);
-    p = put_num(p + 1, replies[i].ts);
-    *++p = replies[i].customer ? '1' : '0';
-    ++p;
-  }
-  out.resize(static_cast<std::size_t>(p - out.data()));
-  return out;
-}
-std::optional<Question> decode_question(std::string_view value) {
-  auto v = split(value);
-  Question q;
-  if (v.size() < 3 || (v.size() - 3) % 3 != 0 || !parse(v[1], q.ts) || !parse(v[2], q.solved))
-    return std::nullopt;
-  q.asker = v[0];
-  for (std::size_t i = 3; i < v.size(); i += 3) {
-    detail::Reply r;
-    if (!parse(v[i], r.seq) || !parse(v[i + 1], r.ts) || !parse_bool(v[i + 2], r.customer))
-      return std::nullopt;
-    q.replies.push_back(r);
-  }
-  return q;
 }
 std::optional<detail::MsgRef> question_ref(std::string_view key) {
   auto k = split(key);

@@ -46,12 +46,9 @@ std::optional<detail::RiskDay> decode_risk(std::string_view value);
 // The user of an "r" key.
 std::string_view risk_user(std::string_view key);
 
+// Questions are not persisted; a "q" key names one in Engine::State::by_msg (the question a
+// tracked reply or accepted answer belongs to).
 std::string question_key(std::string_view channel, std::uint64_t seq);
-std::string question_value(const detail::Question& q);
-// The same value from a record's fields, written into one allocation.
-std::string question_value(std::string_view asker, std::int64_t ts, std::uint64_t solved,
-                           const detail::Reply* replies, std::size_t n);
-std::optional<detail::Question> decode_question(std::string_view value);
 // The (channel, seq) of a "q" key.
 std::optional<detail::MsgRef> question_ref(std::string_view key);
 

@@ -38,7 +38,7 @@ void Engine::on_message(const MessageFact& m, const MessageLookup& lookup, std::
   if (auto ch = st_->questions.channel_id(m.channel)) {
     if (auto* q = st_->questions.find(*ch, root->seq);
         q != nullptr && q->add_reply({m.seq, m.ts, m.role == Role::customer})) {
-      L.save_question(*ch, root->seq, *q, q->solved, m.seq);
+      L.track_question(*ch, root->seq, *q, q->solved, m.seq);
     }
   }
 
@@ -111,7 +111,7 @@ MarkError Engine::mark_solved(const std::string& channel, std::uint64_t seq,
     if (auto* q = st_->questions.find(*ch, t.root.seq)) {
       const std::uint64_t old = q->solved;
       q->solved = seq;
-      L.save_question(*ch, t.root.seq, *q, old, seq);
+      L.track_question(*ch, t.root.seq, *q, old, seq);
     }
   }
   L.settle();
@@ -167,7 +167,7 @@ void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,
         q->remove_reply(seq);
         const std::uint64_t old = q->solved;
         if (old == seq) q->solved = 0;  // the accepted answer is gone: unsolved
-        L.save_question(*qch, qref->seq, *q, old, 0);
+        L.track_question(*qch, qref->seq, *q, old, 0);
         break;
       }
       default: break;
@@ -207,6 +207,9 @@ std::vector<FlagChange> Engine::take_flag_changes() { return std::exchange(st_->
 std::vector<Mutation> Engine::take_mutations() { return std::exchange(st_->mutations, {}); }
 
 bool Engine::is_advocate(const std::string& user) const {
+  const std::size_t bit = State::advocate_bit(user);
+  const std::uint64_t word = st_->advocate_filter[bit / 64].load(std::memory_order_acquire);
+  if ((word & (std::uint64_t{1} << (bit % 64))) == 0) return false;  // most users: no lock
   std::shared_lock lock(st_->advocates_mu);
   return st_->advocates.contains(user);
 }

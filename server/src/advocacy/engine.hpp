@@ -22,6 +22,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -60,6 +62,16 @@ struct MessageFact {
   std::uint64_t reply_to = 0;  // 0 = top-level
   std::int64_t ts = 0;
   bool support = false;        // posted in a support channel
+};
+
+// A stored message as Engine::QuestionReplay reads it.
+struct StoredPost {
+  std::uint64_t seq = 0;
+  std::uint64_t reply_to = 0;  // 0 = top-level
+  std::string_view author;
+  Role role = Role::customer;
+  std::int64_t ts = 0;
+  std::uint64_t solved = 0;  // on a question: its accepted answer (0 = none)
 };
 
 // Looks up an older message (the server reads storage). nullopt if unknown or deleted.
@@ -178,8 +190,35 @@ class Engine {
   std::vector<FlagChange> take_flag_changes();
   // Mutations to persist since the last call, in order (apply them in this order).
   std::vector<Mutation> take_mutations();
-  // Restores state from persisted mutations' current values (key, value), any order.
+  // Restores state from persisted mutations' current values (key, value), any order. The
+  // question table is not among them: follow with a QuestionReplay per support channel.
   void restore(const std::vector<std::pair<std::string, std::string>>& kv, std::int64_t now);
+  // The oldest `ts` a question may have to be kept (for insights and thread roots) at `now`:
+  // the replay after restore() starts at the first message dated on or after it.
+  std::int64_t questions_from(std::int64_t now) const;
+
+  // Questions are not persisted by the engine (their messages are, in storage, and a busy
+  // support channel makes every message a question). After restore(), the caller replays one
+  // support channel's stored messages dated on or after questions_from(now), in ascending
+  // seq order, deleted ones left out; this rebuilds the channel's questions with their
+  // earliest replies and accepted answers exactly as on_message and mark_solved built them.
+  // Credits are not touched (they were restored). Memory: one small entry per message
+  // replayed, freed with the replay.
+  class QuestionReplay {
+   public:
+    QuestionReplay(Engine& engine, std::string channel);
+    ~QuestionReplay();
+    QuestionReplay(const QuestionReplay&) = delete;
+    QuestionReplay& operator=(const QuestionReplay&) = delete;
+    void add(const StoredPost& m);
+
+   private:
+    Engine& engine_;
+    std::string channel_;
+    // seq -> (the question at the root of its thread, hops to it), for the messages replayed
+    // that are in a known question's thread.
+    std::unordered_map<std::uint64_t, std::pair<std::uint64_t, int>> roots_;
+  };
 
   // --- Queries ---
   // The effective flag. Safe from any thread, concurrently with the owner thread (shared lock;

@@ -211,46 +211,36 @@ void Ledger::add_day_mark(std::string key, std::int64_t day) {
 }
 
 bool Ledger::add_question(const std::string& channel, std::uint64_t seq,
-                          const std::string& asker, std::int64_t ts, std::uint64_t solved,
-                          std::span<const Reply> replies) {
-  // The per-message cost of a busy support channel: one probe of the question table, a
-  // record filled in place, and the "q" record encoded once.
+                          const std::string& asker, std::int64_t ts, std::uint64_t solved) {
+  // The per-message cost of a busy support channel: one probe of the question table and a
+  // record filled in place. Nothing is persisted: the message is (Engine::QuestionReplay).
   QuestionRec* q = st_.questions.insert(st_.questions.intern(channel), seq, ts);
   if (q == nullptr) return false;
   q->asker = &asker;
   q->solved = solved;
-  for (const auto& r : replies) q->add_reply(r);
-  Reply tracked[kTrackedReplies];
-  const std::size_t n = q->copy_replies(tracked);
-  if (n == 0 && solved == 0 && !persist_) return true;  // restoring a plain question
-  std::string key = codec::question_key(channel, seq);
-  for (std::size_t i = 0; i < n; ++i) ref({channel, tracked[i].seq}, key);
-  if (solved != 0) ref({channel, solved}, key);
-  if (persist_) put(std::move(key), codec::question_value(asker, ts, solved, tracked, n));
+  if (solved != 0) ref({channel, solved}, codec::question_key(channel, seq));
   return true;
 }
 
 void Ledger::remove_question(std::uint32_t channel_id, std::uint64_t seq) {
   const QuestionRec* q = st_.questions.find(channel_id, seq);
   if (q == nullptr) return;
-  const std::string& channel = st_.questions.channel_name(channel_id);
-  std::string key = codec::question_key(channel, seq);
-  for (std::size_t i = 0; i < q->replies(); ++i) unref({channel, q->reply(i).seq}, key);
-  if (q->solved != 0) unref({channel, q->solved}, key);
+  if (q->replies() != 0 || q->solved != 0) {
+    const std::string& channel = st_.questions.channel_name(channel_id);
+    const std::string key = codec::question_key(channel, seq);
+    for (std::size_t i = 0; i < q->replies(); ++i) unref({channel, q->reply(i).seq}, key);
+    if (q->solved != 0) unref({channel, q->solved}, key);
+  }
   st_.questions.erase(channel_id, seq);
-  del(std::move(key));
 }
 
-void Ledger::save_question(std::uint32_t channel_id, std::uint64_t seq, const QuestionRec& q,
-                           std::uint64_t old_solved, std::uint64_t added) {
+void Ledger::track_question(std::uint32_t channel_id, std::uint64_t seq, const QuestionRec& q,
+                            std::uint64_t old_solved, std::uint64_t added) {
   const std::string& channel = st_.questions.channel_name(channel_id);
-  std::string key = codec::question_key(channel, seq);
+  const std::string key = codec::question_key(channel, seq);
   if (old_solved != 0 && old_solved != q.solved && !q.has_reply(old_solved))
     unref({channel, old_solved}, key);
   if (added != 0) ref({channel, added}, key);
-  Reply tracked[kTrackedReplies];
-  const std::size_t n = q.copy_replies(tracked);
-  put(std::move(key), codec::question_value(*q.asker, q.ts, q.solved, tracked, n));
 }
 
 void Ledger::add_signal(const std::string& id, Engine::Signal s, std::int64_t now) {
@@ -309,8 +299,7 @@ void Ledger::advance(std::int64_t now) {
       for (const auto& key : node.mapped()) expire(key, node.key());
     }
   }
-  // Question records are kept for max(window, 30 days), for insights.
-  const std::int64_t qcutoff = day_of(now) - std::max(cfg_.window_days, 30);
+  const std::int64_t qcutoff = question_cutoff(cfg_, now);
   if (qcutoff > st_.question_cutoff) {
     st_.question_cutoff = qcutoff;
     for (;;) {
@@ -356,10 +345,21 @@ void Ledger::set_effective(const std::string& id, User& u, bool on, bool announc
   u.effective = on;
   {
     std::unique_lock lock(st_.advocates_mu);
+    auto& filter = st_.advocate_filter;
     if (on) {
       st_.advocates.insert(id);
+      const std::size_t bit = Engine::State::advocate_bit(id);
+      filter[bit / 64].fetch_or(std::uint64_t{1} << (bit % 64), std::memory_order_release);
     } else {
       st_.advocates.erase(id);
+      // Recompute the words: a word only loses the bits of ids no longer in the set.
+      std::array<std::uint64_t, Engine::State::kFilterWords> words{};
+      for (const auto& a : st_.advocates) {
+        const std::size_t bit = Engine::State::advocate_bit(a);
+        words[bit / 64] |= std::uint64_t{1} << (bit % 64);
+      }
+      for (std::size_t i = 0; i < words.size(); ++i)
+        filter[i].store(words[i], std::memory_order_release);
     }
   }
   if (announce)

@@ -3,8 +3,8 @@
 // stay in step. Private to server/src/advocacy; used for one engine call at a time.
 #pragma once
 
+#include <algorithm>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,19 +42,20 @@ class Ledger {
   void add_solution(SolutionRec r);
   void remove_solution(const std::string& key);
   void add_day_mark(std::string key, std::int64_t day);
-  // Records a new question at (channel, seq) asked by `asker` (a user_id()); false (and
-  // nothing changes) if it is already known. `replies`: at most kTrackedReplies are kept.
+  // Records a new question at (channel, seq) asked by `asker` (a user_id()) with the accepted
+  // answer `solved` (0 = none); false (and nothing changes) if it is already known. Questions
+  // live in memory only (the messages are in storage; Engine::QuestionReplay rebuilds them).
   bool add_question(const std::string& channel, std::uint64_t seq, const std::string& asker,
-                    std::int64_t ts, std::uint64_t solved = 0,
-                    std::span<const Reply> replies = {});
+                    std::int64_t ts, std::uint64_t solved = 0);
   // The helpful mark under `key` (which must exist) no longer goes with a reaction.
   void set_helpful_explicit(const std::string& key);
   // `channel` is a QuestionTable channel id.
   void remove_question(std::uint32_t channel, std::uint64_t seq);
-  // Persists `q` (at channel id, seq) after a change: `added` (0 = none) is a reply or
-  // solution it now references, `old_solved` the solution it referenced before.
-  void save_question(std::uint32_t channel, std::uint64_t seq, const QuestionRec& q,
-                     std::uint64_t old_solved, std::uint64_t added);
+  // Keeps the message references of `q` (at channel id, seq) in step after a change:
+  // `added` (0 = none) is a reply or solution it now references, `old_solved` the solution it
+  // referenced before.
+  void track_question(std::uint32_t channel, std::uint64_t seq, const QuestionRec& q,
+                      std::uint64_t old_solved, std::uint64_t added);
   void add_signal(const std::string& user, Engine::Signal s, std::int64_t now);
 
   void ref(const MsgRef& msg, const std::string& key);
@@ -96,6 +97,11 @@ std::optional<Credit> credit_of(const Engine::State& st, const std::string& key,
 // The cut-off day at `now`: credits dated on or before it are outside the window.
 inline std::int64_t window_cutoff(const Config& cfg, std::int64_t now) {
   return day_of(now) - cfg.window_days;
+}
+// The question cut-off day at `now`: questions are kept for max(window, 30 days), for
+// insights; those dated on or before it are dropped.
+inline std::int64_t question_cutoff(const Config& cfg, std::int64_t now) {
+  return day_of(now) - std::max(cfg.window_days, 30);
 }
 
 }  // namespace parley::advocacy::detail

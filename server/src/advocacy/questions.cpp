@@ -1,7 +1,7 @@
 #include "advocacy/questions.hpp"
 
 #include <algorithm>
-#include <bit>
+#include <new>
 #include <utility>
 
 namespace parley::advocacy::detail {
@@ -67,35 +67,16 @@ std::optional<std::uint32_t> QuestionTable::channel_id(std::string_view channel)
   return it->second;
 }
 
-std::size_t QuestionTable::home(std::uint32_t channel, std::uint64_t seq) const {
-  // Fibonacci hashing: the top bits of the product spread consecutive seqs (the common keys)
-  // evenly; the channel is mixed in first so that channels do not collide seq for seq.
-  const std::uint64_t h =
-      (seq ^ (std::uint64_t{channel} * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull;
-  return static_cast<std::size_t>(h >> shift_);
-}
-
-std::size_t QuestionTable::probe(std::uint32_t channel, std::uint64_t seq) const {
-  const std::size_t mask = index_.size() - 1;
-  for (std::size_t at = home(channel, seq);; at = (at + 1) & mask) {
-    const IndexEntry& e = index_[at];
-    if (e.slot == kDead || (e.seq == seq && e.channel == channel)) return at;
-  }
-}
-
-void QuestionTable::grow() {
-  std::vector<IndexEntry> old = std::exchange(index_, {});
-  const std::size_t size = std::max<std::size_t>(1024, old.size() * 2);
-  index_.assign(size, IndexEntry{});
-  shift_ = 64 - std::countr_zero(size);
-  for (const IndexEntry& e : old)
-    if (e.slot != kDead) index_[probe(e.channel, e.seq)] = e;
+std::uint32_t* QuestionTable::slot_of(std::uint32_t channel, std::uint64_t seq) {
+  if (channel >= by_channel_.size()) return nullptr;
+  SeqIndex& ix = by_channel_[channel];
+  if (seq < ix.base || seq - ix.base >= ix.slots.size()) return nullptr;
+  return &ix.slots[seq - ix.base];
 }
 
 QuestionRec* QuestionTable::find(std::uint32_t channel, std::uint64_t seq) {
-  if (live_ == 0) return nullptr;
-  const IndexEntry& e = index_[probe(channel, seq)];
-  return e.slot == kDead ? nullptr : &record(e.slot);
+  const std::uint32_t* slot = slot_of(channel, seq);
+  return slot == nullptr || *slot == kDead ? nullptr : &record(*slot);
 }
 
 const QuestionRec* QuestionTable::find(std::uint32_t channel, std::uint64_t seq) const {
@@ -108,8 +89,12 @@ std::uint32_t QuestionTable::take_slot() {
     free_.pop_back();
     return slot;
   }
-  if (next_slot_ == chunks_.size() << kChunkBits)
-    chunks_.push_back(std::make_unique<QuestionRec[]>(std::size_t{1} << kChunkBits));
+  if (next_slot_ == chunks_.size() << kChunkBits) {
+    // Raw memory: a record is constructed when its slot is handed out (insert), so a new
+    // chunk is neither zeroed nor touched up front.
+    chunks_.emplace_back(
+        static_cast<QuestionRec*>(::operator new(sizeof(QuestionRec) << kChunkBits)));
+  }
   return next_slot_++;
 }
 
@@ -120,14 +105,23 @@ bool QuestionTable::before(const Entry& a, const Entry& b) const {
 }
 
 QuestionRec* QuestionTable::insert(std::uint32_t channel, std::uint64_t seq, std::int64_t ts) {
-  if ((live_ + 1) * 10 > index_.size() * 7) grow();
-  IndexEntry& at = index_[probe(channel, seq)];
-  if (at.slot != kDead) return nullptr;
+  if (channel >= by_channel_.size()) by_channel_.resize(channel + 1);
+  SeqIndex& ix = by_channel_[channel];
+  if (ix.slots.empty()) {
+    ix.base = seq;
+    ix.slots.push_back(kDead);
+  } else if (seq < ix.base) {
+    ix.slots.insert(ix.slots.begin(), ix.base - seq, kDead);
+    ix.base = seq;
+  } else if (seq - ix.base >= ix.slots.size()) {
+    ix.slots.resize(seq - ix.base + 1, kDead);  // the common case: the newest message
+  }
+  std::uint32_t& at = ix.slots[seq - ix.base];
+  if (at != kDead) return nullptr;
   const std::uint32_t slot = take_slot();
-  at = IndexEntry{seq, channel, slot};
+  at = slot;
   ++live_;
-  QuestionRec& rec = record(slot);
-  rec = QuestionRec{};
+  QuestionRec& rec = *new (&record(slot)) QuestionRec{};
   rec.ts = ts;
 
   const Entry e{ts, seq, channel, slot};
@@ -148,24 +142,17 @@ QuestionRec* QuestionTable::insert(std::uint32_t channel, std::uint64_t seq, std
 }
 
 bool QuestionTable::erase(std::uint32_t channel, std::uint64_t seq) {
-  if (live_ == 0) return false;
-  std::size_t hole = probe(channel, seq);
-  if (index_[hole].slot == kDead) return false;
-  const std::uint32_t slot = index_[hole].slot;
+  std::uint32_t* at = slot_of(channel, seq);
+  if (at == nullptr || *at == kDead) return false;
+  const std::uint32_t slot = std::exchange(*at, kDead);
   const std::int64_t ts = record(slot).ts;
-
-  // Backward-shift deletion: later entries of the probe run move up, so that lookups never
-  // need tombstones.
-  const std::size_t mask = index_.size() - 1;
-  for (std::size_t at = (hole + 1) & mask; index_[at].slot != kDead; at = (at + 1) & mask) {
-    const std::size_t want = home(index_[at].channel, index_[at].seq);
-    // The entry may fill the hole unless its home lies cyclically in (hole, at].
-    const bool stays = hole <= at ? (hole < want && want <= at) : (hole < want || want <= at);
-    if (stays) continue;
-    index_[hole] = index_[at];
-    hole = at;
+  // Keep the channel's seq range from its oldest to its newest question.
+  SeqIndex& ix = by_channel_[channel];
+  while (!ix.slots.empty() && ix.slots.front() == kDead) {
+    ix.slots.pop_front();
+    ++ix.base;
   }
-  index_[hole] = IndexEntry{};
+  while (!ix.slots.empty() && ix.slots.back() == kDead) ix.slots.pop_back();
   free_.push_back(slot);
   --live_;
 
@@ -208,8 +195,7 @@ void QuestionTable::drop_dead_ends() {
 }
 
 void QuestionTable::clear() {
-  index_.clear();
-  shift_ = 64;
+  by_channel_.clear();
   chunks_.clear();
   next_slot_ = 0;
   free_.clear();
@@ -219,12 +205,22 @@ void QuestionTable::clear() {
   bulk_ = false;
 }
 
+void QuestionTable::begin_bulk() {
+  if (bulk_) return;
+  bulk_ = true;
+  bulk_from_ = order_.size();
+}
+
 void QuestionTable::end_bulk() {
+  if (!bulk_) return;
   bulk_ = false;
+  // The entries before bulk_from_ are in order; sort the ones added since and merge.
+  const auto less = [this](const Entry& x, const Entry& y) { return before(x, y); };
+  const auto mid = order_.begin() + static_cast<std::ptrdiff_t>(bulk_from_);
+  if (!std::is_sorted(mid, order_.end(), less)) std::sort(mid, order_.end(), less);
+  std::inplace_merge(order_.begin(), mid, order_.end(), less);
   std::erase_if(order_, [](const Entry& x) { return x.slot == kDead; });
   dead_ = 0;
-  std::sort(order_.begin(), order_.end(),
-            [this](const Entry& x, const Entry& y) { return before(x, y); });
 }
 
 const QuestionTable::Entry* QuestionTable::oldest() {

@@ -1,5 +1,5 @@
-// The question table ("q" records, for insights and thread roots). Private to
-// server/src/advocacy.
+// The question table (for insights and thread roots; in memory only, rebuilt from the stored
+// messages at start-up). Private to server/src/advocacy.
 //
 // Every top-level message in a support channel lands here, so on a busy server this is the
 // engine's largest table (hundreds of thousands of questions) and its insert the one cost paid
@@ -8,9 +8,12 @@
 //   copied or compared per question);
 // - records are plain fixed-size structs (the asker is a pointer to the id as stored in the
 //   users table; up to kTrackedReplies replies inline) in a chunked slab, so an insert
-//   allocates nothing but an occasional chunk;
-// - the key index is an open-addressing table of 16-byte entries (a probe is one cache line,
-//   not a walk of heap nodes);
+//   allocates nothing but an occasional chunk (raw memory, touched only as records are made);
+// - the key index is per channel and direct: a channel's seqs have no holes, so a deque of
+//   slot numbers indexed by seq - base, spanning the channel's oldest to newest question,
+//   finds a question with no hashing, and a new question (the newest message) is appended
+//   in place, next to the one before it in memory. It costs 4 bytes per message of that span
+//   (replies included), freed from the front as questions expire;
 // - the (ts, channel, seq) order for expiry and insights is a deque that questions, arriving
 //   almost always in ts order, are appended to; an out-of-order one is inserted near the end,
 //   and a question removed from the middle is marked dead and skipped (dropped when it reaches
@@ -20,15 +23,17 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 namespace parley::advocacy::detail {
 
-// A reply tracked for insights (also the decoded form of a "q" record's replies).
+// A reply tracked for insights.
 struct Reply {
   std::uint64_t seq = 0;
   std::int64_t ts = 0;
@@ -62,6 +67,8 @@ class QuestionRec {
   std::uint8_t customer_ = 0;  // bit i: reply i is by a customer
 };
 
+static_assert(std::is_trivially_destructible_v<QuestionRec>, "chunks never run destructors");
+
 class QuestionTable {
  public:
   QuestionTable();
@@ -84,9 +91,9 @@ class QuestionTable {
   bool erase(std::uint32_t channel, std::uint64_t seq);
   void clear();
 
-  // While loading many questions in no particular order (restore), keep the order index
-  // unsorted and sort it once at the end.
-  void begin_bulk() { bulk_ = true; }
+  // While loading many questions (restore), append them to the order index unsorted, and
+  // sort them and merge them into it once at the end.
+  void begin_bulk();
   void end_bulk();
 
   struct Entry {
@@ -111,19 +118,21 @@ class QuestionTable {
   static constexpr std::uint32_t kDead = UINT32_MAX;
   static constexpr std::size_t kChunkBits = 12;  // 4096 records (384 KiB) per chunk
 
-  struct IndexEntry {
-    std::uint64_t seq = 0;
-    std::uint32_t channel = 0;
-    std::uint32_t slot = kDead;  // kDead: empty
+  // One channel's questions by seq: slots[seq - base] (kDead: none at that seq); the first
+  // and last entries are live.
+  struct SeqIndex {
+    std::uint64_t base = 0;
+    std::deque<std::uint32_t> slots;
+  };
+  struct RawDelete {
+    void operator()(QuestionRec* p) const { ::operator delete(p); }
   };
 
   QuestionRec& record(std::uint32_t slot) const {
-    return chunks_[slot >> kChunkBits][slot & ((1u << kChunkBits) - 1)];
+    return chunks_[slot >> kChunkBits].get()[slot & ((1u << kChunkBits) - 1)];
   }
-  std::size_t home(std::uint32_t channel, std::uint64_t seq) const;
-  // The index position holding (channel, seq), or the empty position where it would go.
-  std::size_t probe(std::uint32_t channel, std::uint64_t seq) const;
-  void grow();
+  // The index entry of (channel, seq), or nullptr outside the channel's span.
+  std::uint32_t* slot_of(std::uint32_t channel, std::uint64_t seq);
   std::uint32_t take_slot();
   // (ts, channel name, seq) order.
   bool before(const Entry& a, const Entry& b) const;
@@ -139,15 +148,16 @@ class QuestionTable {
   std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> ids_;
   std::vector<const std::string*> names_;
 
-  std::vector<IndexEntry> index_;  // power-of-two size, linear probing, at most 70% full
-  int shift_ = 64;                 // 64 - log2(index_.size())
-  std::vector<std::unique_ptr<QuestionRec[]>> chunks_;
+  std::vector<SeqIndex> by_channel_;  // by channel id
+  // Records live only in slots handed out (constructed by insert; trivially destructible).
+  std::vector<std::unique_ptr<QuestionRec, RawDelete>> chunks_;
   std::uint32_t next_slot_ = 0;          // slots below it have been handed out
   std::vector<std::uint32_t> free_;      // handed out, then erased
   std::deque<Entry> order_;
   std::size_t dead_ = 0;  // kDead entries in order_
   std::size_t live_ = 0;  // questions
   bool bulk_ = false;
+  std::size_t bulk_from_ = 0;  // order_.size() at begin_bulk()
 };
 
 }  // namespace parley::advocacy::detail

@@ -2,10 +2,13 @@
 // keys one to one (codec.hpp); per-user aggregates are derived from them and never persisted.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -75,15 +78,6 @@ struct SolutionRec {
   bool earned = false;
   std::int64_t ts = 0;
 };
-// "q": a question, for insights, as persisted (codec.hpp). `replies` holds its earliest
-// non-asker replies. In memory a question is a QuestionRec (questions.hpp).
-struct Question {
-  std::string asker;
-  std::int64_t ts = 0;
-  std::uint64_t solved = 0;
-  std::vector<Reply> replies;
-};
-
 // "r": moderation signals against a user on one day.
 struct RiskDay {
   unsigned reports = 0, removed = 0, mutes = 0;
@@ -136,7 +130,7 @@ struct Engine::State {
   detail::QuestionTable questions;
 
   // Keys of the records that reference a message as an answer ("a", "h", "s") or as a reply
-  // or the solution of a question ("q"): what on_message_removed must visit.
+  // or the solution of a question ("q", in memory only): what on_message_removed must visit.
   std::unordered_map<detail::MsgRef, std::vector<std::string>, detail::MsgRefHash> by_msg;
   // Day -> keys of dated records ("a", "h", "s", "g", "r") that leave the window after it.
   // Entries may be stale (record revoked or re-dated); expiry checks the record's day.
@@ -150,6 +144,16 @@ struct Engine::State {
 
   mutable std::shared_mutex advocates_mu;
   std::unordered_set<std::string> advocates;  // effective flags, for is_advocate()
+  // A filter in front of the lock: is_advocate() runs for every message sent, on every I/O
+  // thread, and a shared lock is a write to one cache line they all share. Bit
+  // advocate_bit(id) is set for every id in `advocates` (and may linger for former ones until
+  // the next removal recomputes the words), so a clear bit answers "no" with one relaxed load.
+  // Changed only under the exclusive lock, never clearing a bit of a current advocate.
+  static constexpr std::size_t kFilterWords = 64;  // 4096 bits
+  std::array<std::atomic<std::uint64_t>, kFilterWords> advocate_filter{};
+  static std::size_t advocate_bit(std::string_view id) {
+    return std::hash<std::string_view>{}(id) % (kFilterWords * 64);
+  }
 };
 
 }  // namespace parley::advocacy

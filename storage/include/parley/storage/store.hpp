@@ -309,6 +309,10 @@ class Store {
 
   // Highest committed seq of `channel` (0 when empty or unknown).
   std::uint64_t last_seq(std::string_view channel) const;
+  // The seq of the first message of `channel` dated at or after `ts` (tombstones count), or
+  // last_seq + 1 when there is none. A channel's seqs have no holes and its ts never
+  // decreases, so this is a bisection: O(log n) point reads.
+  std::uint64_t first_seq_since(std::string_view channel, TimestampMs ts) const;
   // Up to `limit` messages with seq > after_seq, ascending.
   std::vector<StoredMessage> read_after(std::string_view channel, std::uint64_t after_seq,
                                         std::size_t limit) const;
