@@ -12,7 +12,7 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
 # Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
 # from npm, which never downloads a browser of its own), the openssl tool for the TLS tests'
 # throwaway certificates and client handshakes, a colour emoji font for the screenshots.
-TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji
+TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3
 # Extra packages `make fuzz` needs: clang and its libFuzzer/sanitizer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 

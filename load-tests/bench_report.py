@@ -142,6 +142,23 @@ def target_key(target):
     return 'parley' if target.startswith('parley') else target
 
 
+def best_peer(runs, m, peer):
+    """A peer's fan-out run at M members to compare with: of its runs at every window
+    (fanout-M-PEER and fanout-M-PEER-wN), the good one with the highest number; when none is
+    good, the run at the main window (which says why)."""
+    pattern = re.compile(rf'fanout-{m}-{peer}(-w\d+)?$')
+    found = [r for rid, r in runs.items() if pattern.match(rid)]
+    good_runs = [r for r in found if good(r) and metric(r)]
+    if good_runs:
+        return max(good_runs, key=metric)
+    return runs.get(f'fanout-{m}-{peer}')
+
+
+def window_note(run):
+    w = param(run, 'window')
+    return f' (window {w})' if good(run) and w is not None else ''
+
+
 def main_table(runs, members):
     out = []
     out.append('| scenario | unit | Parley | ws peer | socket.io peer | Parley/ws | '
@@ -150,21 +167,23 @@ def main_table(runs, members):
     out.append('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|')
     for m in members:
         p = runs.get(f'fanout-{m}-parley-fast')
-        w = runs.get(f'fanout-{m}-ws')
-        s = runs.get(f'fanout-{m}-socketio')
+        w = best_peer(runs, m, 'ws')
+        s = best_peer(runs, m, 'socketio')
         l1 = runs.get(f'tcp-limit-{m}-x1')
         l16 = runs.get(f'tcp-limit-{m}-x16')
-        out.append(f'| fanout, {m} members | deliveries/s | {cell(p)} | {cell(w)} | {cell(s)} | '
+        out.append(f'| fanout, {m} members | deliveries/s | {cell(p)} | {cell(w)}{window_note(w)} | '
+                   f'{cell(s)}{window_note(s)} | '
                    f'{ratio(p, w)} | {ratio(p, s)} | {cell(l1)} | {cell(l16)} | '
                    f'{ratio(p, l1)} | {ratio(p, l16)} |')
     for m in members:
         f = runs.get(f'fanout-{m}-parley-fsync')
         if not f:
             continue
-        w, s = runs.get(f'fanout-{m}-ws'), runs.get(f'fanout-{m}-socketio')
+        w, s = best_peer(runs, m, 'ws'), best_peer(runs, m, 'socketio')
         l1, l16 = runs.get(f'tcp-limit-{m}-x1'), runs.get(f'tcp-limit-{m}-x16')
         out.append(f'| fanout, {m} members, Parley with fsync | deliveries/s | {cell(f)} | '
-                   f'{cell(w)} | {cell(s)} | {ratio(f, w)} | {ratio(f, s)} | {cell(l1)} | '
+                   f'{cell(w)}{window_note(w)} | {cell(s)}{window_note(s)} | {ratio(f, w)} | '
+                   f'{ratio(f, s)} | {cell(l1)} | '
                    f'{cell(l16)} | {ratio(f, l1)} | {ratio(f, l16)} |')
     w, s = runs.get('throughput-ws'), runs.get('throughput-socketio')
     for mode in ('fsync', 'fast'):

@@ -17,16 +17,20 @@
 #   DOC (docs/PERFORMANCE.md)    the file whose generated section is rewritten; DOC= skips it
 #   DURATION (5), WARMUP (1)     measured and warm-up seconds of every run
 #   BUDGET (540)                 seconds for all runs; what would not fit is skipped
-#   FANOUT_MEMBERS (10 50 100 1000), FANOUT_WINDOW (32)
+#   FANOUT_MEMBERS (10 50 100 1000), FANOUT_WINDOW (128)
+#   PEER_FANOUT_WINDOWS (32)     further windows the peers' fan-out runs at; the report compares
+#                                Parley with each peer's best window
 #   SENDERS (1000), WINDOW (4)   throughput: senders, each DMing its own partner
 #   IDLE_MAX (18000)             idle connections (fewer if the descriptor limit is lower)
-#   HISTORY_FILL (10000)         messages in the channel before history readers start
+#   HISTORY_FILL (1000000)       messages in the channel before history readers start (filled
+#                                once; the paced history run reuses the data dir)
 #   PEERS (ws socketio)          which peers to run ("" = none)
 #   ONLY                         a regex: run only the run ids that match (for debugging)
 set -u
 # The command as typed, for the report: the script plus the overrides taken from the environment.
 COMMAND="scripts/bench.sh"
-for v in ONLY PEERS HISTORY_FILL IDLE_MAX WINDOW SENDERS FANOUT_WINDOW FANOUT_MEMBERS BUDGET \
+for v in ONLY PEERS HISTORY_FILL IDLE_MAX WINDOW SENDERS PEER_FANOUT_WINDOWS FANOUT_WINDOW \
+         FANOUT_MEMBERS BUDGET \
          WARMUP DURATION DOC OUT_DIR BUILD_DIR; do
   [[ -n ${!v+x} ]] && COMMAND="$v=${!v@Q} $COMMAND"
 done
@@ -45,11 +49,12 @@ DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
 BUDGET=${BUDGET:-540}
 FANOUT_MEMBERS=${FANOUT_MEMBERS:-10 50 100 1000}
-FANOUT_WINDOW=${FANOUT_WINDOW:-32}
+FANOUT_WINDOW=${FANOUT_WINDOW:-128}
+PEER_FANOUT_WINDOWS=${PEER_FANOUT_WINDOWS-32}
 SENDERS=${SENDERS:-1000}
 WINDOW=${WINDOW:-4}
 IDLE_MAX=${IDLE_MAX:-18000}
-HISTORY_FILL=${HISTORY_FILL:-10000}
+HISTORY_FILL=${HISTORY_FILL:-1000000}
 PEERS=${PEERS-ws socketio}
 ONLY=${ONLY:-}
 PARLEYD=$BUILD_DIR/bin/parleyd
@@ -134,13 +139,14 @@ fi
 elapsed() { echo $(($(date +%s) - START)); }
 
 # start_target TARGET LOG: parley-fsync | parley-fast | ws | socketio. Sets SERVER_PID, PORT,
-# TARGET_ARGS (parley-load's auth and framing flags).
+# TARGET_ARGS (parley-load's auth and framing flags). parleyd gets a fresh data dir, or the one
+# named DATA_NAME when that is set (runs that share what an earlier run stored).
 start_target() {
   local target=$1 log=$2 data
   rm -f "$TMP/port"
   case $target in
     parley-*)
-      data=$TMP/data-$RANDOM$RANDOM
+      data=$TMP/data-${DATA_NAME:-$RANDOM$RANDOM}
       "$PARLEYD" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$data" \
         --config "$TMP/parley.toml" --durability "${target#parley-}" >"$log" 2>&1 &
       TARGET_ARGS=(--data-dir "$data")
@@ -231,6 +237,20 @@ D=$(awk -v x="$DURATION" 'BEGIN { printf "%d", x == int(x) ? x : int(x) + 1 }')
 W=$(awk -v x="$WARMUP" 'BEGIN { printf "%d", x == int(x) ? x : int(x) + 1 }')
 NPROC=$(nproc)
 
+# The peers' fan-out at the other windows too (ids fanout-M-PEER-wN): a peer that acks before
+# anything is stored may do better with fewer sends in flight, and the report compares Parley
+# with the peer's best.
+peer_windows() {  # MEMBERS ESTIMATE_S LIMIT_S
+  local w t
+  for w in $PEER_FANOUT_WINDOWS; do
+    ((w == FANOUT_WINDOW)) && continue
+    for t in "${TARGETS[@]:1}"; do
+      run_case "fanout-$1-$t-w$w" fanout "$t" "$2" "$3" \
+        --members "$1" --senders 1 --window "$w" "${COMMON[@]}"
+    done
+  done
+}
+
 # Required first, optional last (fan-out at 1000 members, fsync fan-out, idle on the peers), so
 # the budget cuts what matters least.
 for m in $FANOUT_MEMBERS; do
@@ -239,6 +259,7 @@ for m in $FANOUT_MEMBERS; do
     run_case "fanout-$m-$t" fanout "$t" $((W + D + 6)) $((W + D + 90)) \
       --members "$m" --senders 1 --window "$FANOUT_WINDOW" "${COMMON[@]}"
   done
+  peer_windows "$m" $((W + D + 6)) $((W + D + 90))
   for b in 1 16; do
     run_case "tcp-limit-$m-x$b" tcp-limit tcp $((W + D + 2)) $((W + D + 40)) \
       --receivers "$m" --batch "$b" --send-threads "$NPROC" "${COMMON[@]}"
@@ -250,7 +271,10 @@ for t in parley-fsync parley-fast "${TARGETS[@]:1}"; do
 done
 run_case "idle-parley-fast" idle parley-fast 40 240 --connections "$IDLE_N" --join general \
   --duration 3 --concurrency 512
-run_case "history-parley-fast" history parley-fast $((W + D + 15)) $((W + D + 150)) \
+# Filling HISTORY_FILL messages takes ~20 s per million here; the paced run below reads the same
+# data dir (after a restart, so from SST files and the block cache rather than the memtables).
+DATA_NAME=history run_case "history-parley-fast" history parley-fast \
+  $((W + D + 15 + HISTORY_FILL / 25000)) $((W + D + 150 + HISTORY_FILL / 5000)) \
   --fill "$HISTORY_FILL" "${COMMON[@]}"
 
 # Latency at half the measured maximum (issue 3's latency targets): the same runs paced with
@@ -270,7 +294,8 @@ if [[ -n $rate ]]; then
 fi
 rate=$(half_rate "$OUT_DIR/history-parley-fast.json" pages 1)
 if [[ -n $rate ]]; then
-  run_case "history-parley-fast-half" history parley-fast $((W + D + 15)) $((W + D + 150)) \
+  DATA_NAME=history run_case "history-parley-fast-half" history parley-fast \
+    $((W + D + 15 + HISTORY_FILL / 25000)) $((W + D + 150 + HISTORY_FILL / 5000)) \
     --fill "$HISTORY_FILL" --rate "$rate" "${COMMON[@]}"
 fi
 for m in $FANOUT_MEMBERS; do
@@ -279,6 +304,7 @@ for m in $FANOUT_MEMBERS; do
     run_case "fanout-$m-$t" fanout "$t" $((W + D + 12)) $((W + D + 120)) \
       --members "$m" --senders 1 --window "$FANOUT_WINDOW" "${COMMON[@]}"
   done
+  peer_windows "$m" $((W + D + 12)) $((W + D + 120))
   for b in 1 16; do
     run_case "tcp-limit-$m-x$b" tcp-limit tcp $((W + D + 3)) $((W + D + 40)) \
       --receivers "$m" --batch "$b" --send-threads "$NPROC" "${COMMON[@]}"

@@ -8,7 +8,12 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 Pacer::Pacer(asio::io_context& ioc, double per_second, std::function<std::size_t(std::size_t)> fire)
-    : timer_(ioc), per_second_(per_second), fire_(std::move(fire)) {}
+    : timer_(ioc),
+      per_second_(per_second),
+      tick_(std::clamp<std::chrono::nanoseconds::rep>(
+          per_second > 0 ? static_cast<std::chrono::nanoseconds::rep>(1e9 / per_second) : 1000000,
+          100000, 1000000)),
+      fire_(std::move(fire)) {}
 
 void Pacer::start() {
   start_ = Clock::now();
@@ -17,7 +22,7 @@ void Pacer::start() {
 }
 
 void Pacer::arm() {
-  timer_.expires_after(std::chrono::milliseconds(1));
+  timer_.expires_after(tick_);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
