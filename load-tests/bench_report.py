@@ -260,15 +260,19 @@ def commands(runs):
     for run in runs.values():
         if not run['command']:
             continue
-        kind = (run['scenario'], target_key(run['target']) if run['target'] != 'tcp' else 'tcp')
+        # Parley's fsync runs differ from its fast ones (mode, window): one line each.
+        kind = (run['scenario'], run['target'])
         if kind in seen:
             continue
         seen.add(kind)
+        name = TARGET_NAMES.get(target_key(run['target']), 'itself')
+        if run['target'].startswith('parley-'):
+            name += f' ({run["target"][len("parley-"):]})'
         c = run['command']
         c = re.sub(r'--data-dir \S+', '--data-dir DATA', c)
         c = re.sub(r'--secret-file \S+', '--secret-file SECRET', c)
         c = re.sub(r'--json \S+', '--json OUT.json', c)
-        out.append(f'- {kind[0]} against {TARGET_NAMES.get(kind[1], "itself")}: `{c}`')
+        out.append(f'- {kind[0]} against {name}: `{c}`')
     return out
 
 
@@ -311,14 +315,16 @@ def report(out_dir):
     lat = latency_table(runs)
     if lat:
         lines += ['', '**Latency at half the maximum rate** (the unpaced run above measured the '
-                  'maximum; this run is paced with `--rate` at half of it):', ''] + lat
+                  'maximum; this run is paced with `--rate` at half of it; the fan-out generator '
+                  'on one thread per core):', ''] + lat
     lines += ['',
               'Parley ran with `--durability fast` (stored in RocksDB, not fsynced) except in '
               'the rows that say fsync. The peers store nothing and verify no token (see "What '
               'the side-by-side table compares" below). Ratios are given only when both runs '
               'completed with no errors; above 1 means Parley did more (for bytes/connection: '
               'Parley used more). Every target was started fresh for each run and shared the '
-              'cores with the generator (one thread) and nothing else of ours.',
+              'cores with the generator (one thread; one per core in the paced fan-out run) and '
+              'nothing else of ours.',
               '',
               '<details><summary>Every run: latency, CPU, status</summary>',
               '',

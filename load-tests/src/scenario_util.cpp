@@ -1,5 +1,7 @@
 #include "scenario_util.hpp"
 
+#include "rate_shares.hpp"
+
 #include <boost/asio/post.hpp>
 #include <charconv>
 
@@ -165,14 +167,15 @@ void WindowedSender::on_lost() {
 }
 
 void LoadPhase::run_impl(Runtime& rt, Result& r, const char* progress, const char* unanswered,
+                         const std::vector<std::size_t>& clients_per_worker,
                          std::function<std::size_t(std::size_t, std::size_t)> fire,
                          std::function<void(std::size_t)> start) {
   const Options& o = rt.opts();
   bool paced = o.rate > 0;
   if (paced) {
-    double per_worker = o.rate / static_cast<double>(rt.threads());
+    const std::vector<double> shares = rate_shares(o.rate, clients_per_worker);
     for (std::size_t wi = 0; wi < rt.threads(); ++wi) {
-      pacers_.push_back(std::make_unique<Pacer>(rt.worker(wi).ioc, per_worker,
+      pacers_.push_back(std::make_unique<Pacer>(rt.worker(wi).ioc, shares[wi],
                                                 [fire, wi](std::size_t n) { return fire(wi, n); }));
     }
   }

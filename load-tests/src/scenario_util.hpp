@@ -99,7 +99,9 @@ std::size_t fire_round_robin(std::vector<C*>& clients, std::size_t& cursor, std:
 // The measured phase: warmup then measurement (run_measurement, with `progress` naming the
 // progress count), then the load stops and in-flight requests are drained (leftovers reported
 // as `unanswered`). With --rate, one Pacer per worker issues requests round-robin over that
-// worker's clients; without, start(c) is called once on each client (on its worker) and the
+// worker's clients, at a share of --rate proportional to how many clients the worker has (a
+// worker with none gets none: with one sender and two threads, the sender's worker issues the
+// whole rate); without, start(c) is called once on each client (on its worker) and the
 // clients keep their own load going.
 //
 // Keep the LoadPhase alive until after Runtime::close_all_and_stop(): a stopped Pacer's timer
@@ -111,8 +113,10 @@ class LoadPhase {
   void run(Runtime& rt, Result& r, std::vector<std::vector<C*>>& by_worker, const char* progress,
            const char* unanswered, Issue issue, Start start) {
     cursors_.assign(rt.threads(), 0);
+    std::vector<std::size_t> clients;
+    for (const auto& w : by_worker) clients.push_back(w.size());
     run_impl(
-        rt, r, progress, unanswered,
+        rt, r, progress, unanswered, clients,
         [&by_worker, this, issue](std::size_t wi, std::size_t n) mutable -> std::size_t {
           return by_worker[wi].empty() ? 0 : fire_round_robin(by_worker[wi], cursors_[wi], n, issue);
         },
@@ -123,6 +127,7 @@ class LoadPhase {
 
  private:
   void run_impl(Runtime& rt, Result& r, const char* progress, const char* unanswered,
+                const std::vector<std::size_t>& clients_per_worker,
                 std::function<std::size_t(std::size_t, std::size_t)> fire,
                 std::function<void(std::size_t)> start);
 
