@@ -239,9 +239,9 @@ D=$(awk -v x="$DURATION" 'BEGIN { printf "%d", x == int(x) ? x : int(x) + 1 }')
 W=$(awk -v x="$WARMUP" 'BEGIN { printf "%d", x == int(x) ? x : int(x) + 1 }')
 NPROC=$(nproc)
 
-# The peers' fan-out at the other windows too (ids fanout-M-PEER-wN): a peer that acks before
-# anything is stored may do better with fewer sends in flight, and the report compares Parley
-# with the peer's best.
+# The peers' fan-out at the other windows too (ids fanout-M-PEER-wN): Parley's fsync rows run
+# at FSYNC_FANOUT_WINDOW, and a peer may do better or worse at another window, so the report
+# compares Parley with each peer's best run.
 peer_windows() {  # MEMBERS ESTIMATE_S LIMIT_S
   local w t
   for w in $PEER_FANOUT_WINDOWS; do
