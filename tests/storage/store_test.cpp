@@ -3,6 +3,9 @@
 #include "parley/storage/store.hpp"
 
 #include <gtest/gtest.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
 
 #include <string>
 #include <vector>
@@ -80,6 +83,34 @@ TEST(StoreOpen, ReopenKeepsChannelsAndEpochs) {
   EXPECT_EQ(help->epoch, help_before.epoch);
   EXPECT_EQ(help->created_ms, help_before.created_ms);
   EXPECT_EQ(store->list_channels().size(), 2u);
+}
+
+// History pages read runs of consecutive messages: the messages column family has larger data
+// blocks than the others (store.cpp, kMessageBlockBytes). Read back from the OPTIONS file
+// RocksDB wrote, i.e. what the open database really used.
+TEST(StoreOpen, MessagesHaveLargerDataBlocksThanOtherColumnFamilies) {
+  TempDir dir;
+  Collector c;
+  auto o = options_for(dir);
+  {
+    auto store = open_or_fail(o, c);
+    ASSERT_NE(store, nullptr);
+  }
+  rocksdb::ConfigOptions config;
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  ASSERT_TRUE(rocksdb::LoadLatestOptions(config, o.path, &db_options, &cfs).ok());
+  auto block_size = [&](const std::string& name) -> std::size_t {
+    for (const auto& cf : cfs) {
+      if (cf.name != name) continue;
+      const auto* t = cf.options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+      return t != nullptr ? t->block_size : 0;
+    }
+    return 0;
+  };
+  EXPECT_EQ(block_size("messages"), 16u * 1024);
+  EXPECT_EQ(block_size("idempotency"), 4u * 1024);
+  EXPECT_EQ(block_size("channels"), 4u * 1024);
 }
 
 TEST(StoreOpen, FailuresAreReportedNotThrown) {
