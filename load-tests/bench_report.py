@@ -171,8 +171,8 @@ def main_table(runs, members):
         s = best_peer(runs, m, 'socketio')
         l1 = runs.get(f'tcp-limit-{m}-x1')
         l16 = runs.get(f'tcp-limit-{m}-x16')
-        out.append(f'| fanout, {m} members | deliveries/s | {cell(p)} | {cell(w)}{window_note(w)} | '
-                   f'{cell(s)}{window_note(s)} | '
+        out.append(f'| fanout, {m} members | deliveries/s | {cell(p)} | '
+                   f'{cell(w)}{window_note(w)} | {cell(s)}{window_note(s)} | '
                    f'{ratio(p, w)} | {ratio(p, s)} | {cell(l1)} | {cell(l16)} | '
                    f'{ratio(p, l1)} | {ratio(p, l16)} |')
     for m in members:
