@@ -7,6 +7,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -111,6 +113,33 @@ TEST(StoreOpen, MessagesHaveLargerDataBlocksThanOtherColumnFamilies) {
   EXPECT_EQ(block_size("messages"), 16u * 1024);
   EXPECT_EQ(block_size("idempotency"), 4u * 1024);
   EXPECT_EQ(block_size("channels"), 4u * 1024);
+}
+
+// The storage writer's memtable inserts start from a hint: the message's channel, and the
+// idempotency key's user (store.cpp). RocksDB cannot load custom SliceTransforms back from its
+// OPTIONS file, so the test reads the file's text: it names what the open database really used.
+TEST(StoreOpen, MemtableInsertHintsForMessagesAndIdempotency) {
+  TempDir dir;
+  Collector c;
+  auto o = options_for(dir);
+  {
+    auto store = open_or_fail(o, c);
+    ASSERT_NE(store, nullptr);
+  }
+  std::string file;
+  ASSERT_TRUE(rocksdb::GetLatestOptionsFileName(o.path, rocksdb::Env::Default(), &file).ok());
+  std::ifstream in(o.path + "/" + file);
+  ASSERT_TRUE(in) << file;
+  std::map<std::string, std::string> hint;  // column family -> extractor name
+  std::string line, cf;
+  while (std::getline(in, line)) {
+    if (line.rfind("[CFOptions \"", 0) == 0) cf = line.substr(12, line.size() - 14);
+    const std::string key = "  memtable_insert_with_hint_prefix_extractor=";
+    if (!cf.empty() && line.rfind(key, 0) == 0) hint[cf] = line.substr(key.size());
+  }
+  EXPECT_EQ(hint["messages"], "parley.ChannelOfMessageKey");
+  EXPECT_EQ(hint["idempotency"], "parley.UserOfIdempotencyKey");
+  EXPECT_EQ(hint["channels"], "nullptr");
 }
 
 TEST(StoreOpen, FailuresAreReportedNotThrown) {
