@@ -18,8 +18,8 @@
 #   DURATION (5), WARMUP (1)     measured and warm-up seconds of every run
 #   BUDGET (540)                 seconds for all runs; what would not fit is skipped
 #   FANOUT_MEMBERS (10 50 100 1000), FANOUT_WINDOW (32)
-#   FSYNC_FANOUT_WINDOW (128)    the window of the fan-out runs with fsync
-#   PEER_FANOUT_WINDOWS (128)    further windows the peers' fan-out runs at; the report compares
+#   FSYNC_FANOUT_WINDOW (512)    the window of the fan-out runs with fsync
+#   PEER_FANOUT_WINDOWS (128 512) further windows the peers' fan-out runs at; the report compares
 #                                Parley with each peer's best window
 #   SENDERS (1000), WINDOW (4)   throughput: senders, each DMing its own partner
 #   IDLE_MAX (18000)             idle connections (fewer if the descriptor limit is lower)
@@ -51,8 +51,8 @@ WARMUP=${WARMUP:-1}
 BUDGET=${BUDGET:-540}
 FANOUT_MEMBERS=${FANOUT_MEMBERS:-10 50 100 1000}
 FANOUT_WINDOW=${FANOUT_WINDOW:-32}
-FSYNC_FANOUT_WINDOW=${FSYNC_FANOUT_WINDOW:-128}
-PEER_FANOUT_WINDOWS=${PEER_FANOUT_WINDOWS-128}
+FSYNC_FANOUT_WINDOW=${FSYNC_FANOUT_WINDOW:-512}
+PEER_FANOUT_WINDOWS=${PEER_FANOUT_WINDOWS-128 512}
 SENDERS=${SENDERS:-1000}
 WINDOW=${WINDOW:-4}
 IDLE_MAX=${IDLE_MAX:-18000}
