@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
