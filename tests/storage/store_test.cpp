@@ -87,17 +87,20 @@ TEST(StoreOpen, ReopenKeepsChannelsAndEpochs) {
   EXPECT_EQ(store->list_channels().size(), 2u);
 }
 
+// Opens a store and closes it again, so that RocksDB has written the OPTIONS file of what the
+// open database used. False when the store did not open.
+bool open_and_close(const Options& o) {
+  Collector c;
+  return open_or_fail(o, c) != nullptr;
+}
+
 // History pages read runs of consecutive messages: the messages column family has larger data
 // blocks than the others (store.cpp, kMessageBlockBytes). Read back from the OPTIONS file
 // RocksDB wrote, i.e. what the open database really used.
 TEST(StoreOpen, MessagesHaveLargerDataBlocksThanOtherColumnFamilies) {
   TempDir dir;
-  Collector c;
   auto o = options_for(dir);
-  {
-    auto store = open_or_fail(o, c);
-    ASSERT_NE(store, nullptr);
-  }
+  ASSERT_TRUE(open_and_close(o));
   rocksdb::ConfigOptions config;
   rocksdb::DBOptions db_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -120,12 +123,8 @@ TEST(StoreOpen, MessagesHaveLargerDataBlocksThanOtherColumnFamilies) {
 // OPTIONS file, so the test reads the file's text: it names what the open database really used.
 TEST(StoreOpen, MemtableInsertHintsForMessagesAndIdempotency) {
   TempDir dir;
-  Collector c;
   auto o = options_for(dir);
-  {
-    auto store = open_or_fail(o, c);
-    ASSERT_NE(store, nullptr);
-  }
+  ASSERT_TRUE(open_and_close(o));
   std::string file;
   ASSERT_TRUE(rocksdb::GetLatestOptionsFileName(o.path, rocksdb::Env::Default(), &file).ok());
   std::ifstream in(o.path + "/" + file);
