@@ -58,6 +58,8 @@ def metric(run):
         return r['rates_per_s'].get('pages')
     if s == 'idle':
         return r['info'].get('server_bytes_per_connection')
+    if s == 'cpu-stalls':
+        return r['rates_per_s'].get('stalls_ge_1ms_per_thread')
     return None
 
 
@@ -242,14 +244,15 @@ def detail_table(runs):
     out = ['| run | target | main number | p50 ms | p99 ms | server CPU cores | '
            'generator CPU cores | status |', '|---|---|--:|--:|--:|--:|--:|---|']
     lat = {'fanout': 'send->receive', 'throughput': 'send->ack', 'history': 'page',
-           'idle': 'connect+auth'}
+           'idle': 'connect+auth', 'cpu-stalls': 'stall'}
     for run in runs.values():
         sc = run['scenario']
         p50, p99 = latency(run, lat.get(sc, ''))
-        cpu_key = 'process_cpu_cores' if sc == 'tcp-limit' else 'client_cpu_cores'
+        cpu_key = 'process_cpu_cores' if sc in ('tcp-limit', 'cpu-stalls') else 'client_cpu_cores'
         v = metric(run)
         status = 'ok' if good(run) else why_not(run)
-        out.append(f'| {run["id"]} | {run["target"]} | {num(v)} | {p50} | {p99} | '
+        out.append(f'| {run["id"]} | {run["target"]} | {num(v, 1 if sc == "cpu-stalls" else 0)} | '
+                   f'{p50} | {p99} | '
                    f'{info(run, "server_cpu_cores")} | {info(run, cpu_key)} | {status} |')
     return out
 
@@ -288,6 +291,31 @@ def machine_line(m):
     return ', '.join(parts)
 
 
+def stalls_line(runs):
+    """The stall probe's runs (parley-cpu-stalls) as one paragraph, or None without a good one."""
+    parts = []
+    for rid, label in (('cpu-stalls-all', 'with every core busy'),
+                       ('cpu-stalls-one', 'with one core busy (`--threads 1`)')):
+        run = runs.get(rid)
+        if not good(run):
+            continue
+        r = run['result']
+        rate = r['rates_per_s'].get('stalls_ge_1ms_per_thread')
+        longest = r.get('latency_us', {}).get('stall', {}).get('max')
+        lost = r['info'].get('lost_fraction')
+        if rate is None or longest is None or lost is None:
+            continue
+        parts.append(f'{label}, {rate:.1f} stalls of 1 ms or more per core per second (the '
+                     f'longest {longest / 1000:.1f} ms) and {lost * 100:.1f}% of the time in '
+                     'gaps of 20 µs or more')
+    if not parts:
+        return None
+    return ('**Stalls** (`parley-cpu-stalls`: one thread per core reads the clock and nothing '
+            'else, so a gap is time its core did not run it): ' + '; '.join(parts) + '. A '
+            'request that waits for a stalled core waits out the stall, whatever the server '
+            'does.')
+
+
 def report(out_dir):
     runs = load_runs(out_dir)
     m = load_machine(out_dir)
@@ -311,6 +339,9 @@ def report(out_dir):
              f'the runs and {m.get("loadavg_end", "?")} after them. Other work on the machine '
              'competes with both the server and the generator; compare numbers within one run.',
              '']
+    stalls = stalls_line(runs)
+    if stalls:
+        lines += [stalls, '']
     lines += main_table(runs, members)
     lat = latency_table(runs)
     if lat:
@@ -329,8 +360,9 @@ def report(out_dir):
               '<details><summary>Every run: latency, CPU, status</summary>',
               '',
               'Latency: fanout send→receive, throughput send→ack, history page, idle '
-              'connect+auth. CPU in cores over the measured window. For `tcp-limit` the '
-              '"generator" column is the whole probe process (senders and receivers).',
+              'connect+auth, cpu-stalls the stalls themselves (main number: stalls of 1 ms or '
+              'more per core per second). CPU in cores over the measured window. For '
+              '`tcp-limit` and `cpu-stalls` the "generator" column is the whole probe process.',
               '']
     lines += detail_table(runs)
     lines += ['', '</details>', '', '**How each kind of run was started** (placeholders for '

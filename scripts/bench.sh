@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: every load scenario against parleyd, against the two Node peers
 # (load-tests/peers: ws and socket.io) where the scenario applies, and this machine's loopback
-# fan-out limit (parley-tcp-limit), side by side; then the generated section of
+# fan-out limit (parley-tcp-limit), side by side, with how often the cores stall
+# (parley-cpu-stalls); then the generated section of
 # docs/PERFORMANCE.md is rewritten from the JSON results (load-tests/bench_report.py).
 #
 # Every target is started fresh for each run (parleyd: ephemeral port, temp data dir, rate
@@ -10,9 +11,11 @@
 # machine. Runs that would overrun BUDGET are skipped (the table says so), and no run may go on
 # more than 30 s past it, so the whole script ends within BUDGET + ~45 s (10 minutes by default).
 #
-# Usage: scripts/bench.sh     (after building parleyd, parley-load and parley-tcp-limit)
+# Usage: scripts/bench.sh     (after building parleyd, parley-load, parley-tcp-limit and
+#                              parley-cpu-stalls)
 # Environment (optional):
-#   BUILD_DIR (build)            where bin/parleyd, bin/parley-load, bin/parley-tcp-limit are
+#   BUILD_DIR (build)            where bin/parleyd, bin/parley-load, bin/parley-tcp-limit and
+#                                bin/parley-cpu-stalls are
 #   OUT_DIR ($BUILD_DIR/bench)   JSON results, logs, runs.tsv (emptied first)
 #   DOC (docs/PERFORMANCE.md)    the file whose generated section is rewritten; DOC= skips it
 #   DURATION (5), WARMUP (1)     measured and warm-up seconds of every run
@@ -62,11 +65,13 @@ ONLY=${ONLY:-}
 PARLEYD=$BUILD_DIR/bin/parleyd
 LOAD=$BUILD_DIR/bin/parley-load
 TCP_LIMIT=$BUILD_DIR/bin/parley-tcp-limit
+CPU_STALLS=$BUILD_DIR/bin/parley-cpu-stalls
 PEER_DIR=$ROOT/load-tests/peers
 
-for b in "$PARLEYD" "$LOAD" "$TCP_LIMIT"; do
+for b in "$PARLEYD" "$LOAD" "$TCP_LIMIT" "$CPU_STALLS"; do
   [[ -x $b ]] || {
-    echo "missing $b: cmake --build $BUILD_DIR --target parleyd parley-load parley-tcp-limit"
+    echo "missing $b: cmake --build $BUILD_DIR --target parleyd parley-load parley-tcp-limit" \
+      "parley-cpu-stalls"
     exit 2
   }
 done
@@ -179,7 +184,8 @@ record() {  # id scenario target status rc seconds json command...
     "$json" "$*" >>"$RUNS"
 }
 
-# run_case ID SCENARIO TARGET ESTIMATE_S LIMIT_S [parley-load/parley-tcp-limit args...]
+# run_case ID SCENARIO TARGET ESTIMATE_S LIMIT_S [args of parley-load, or of the probe that
+# TARGET names: tcp = parley-tcp-limit, cpu = parley-cpu-stalls]
 # Runs one measurement unless it would overrun the budget; records the outcome either way.
 run_case() {
   local id=$1 scenario=$2 target=$3 est=$4 limit=$5
@@ -201,6 +207,8 @@ run_case() {
   t0=$(date +%s)
   if [[ $target == tcp ]]; then
     cmd=("$TCP_LIMIT" "$@" --quiet --json "$json")
+  elif [[ $target == cpu ]]; then
+    cmd=("$CPU_STALLS" "$@" --quiet --json "$json")
   else
     if ! start_target "$target" "$log.server"; then
       echo "--- $id: $target did not start (log: $log.server)"
@@ -219,14 +227,15 @@ run_case() {
     status=failed:server_died
   fi
   stop_server
-  grep -E '^(status|errors):|deliveries /s|acked_msgs /s|pages /s|server_bytes_per' "$log" |
+  grep -E '^(status|errors):|deliveries /s|acked_msgs /s|pages /s|server_bytes_per|ge_1ms_per' \
+    "$log" |
     sed 's/^/      /'
   # Paths and ports vary per run; the report shows the command with placeholders.
   local shown="${cmd[*]}"
   shown=${shown//$BUILD_DIR\/bin\//}
   shown=${shown//$OUT_DIR\//}
   shown=${shown//$TMP\//}
-  [[ $target != tcp ]] && shown=${shown//--port $PORT /--port PORT }
+  [[ $target != tcp && $target != cpu ]] && shown=${shown//--port $PORT /--port PORT }
   [[ -n $pid ]] && shown=${shown//--server-pid $pid /--server-pid PID }
   record "$id" "$scenario" "$target" "$status" "$rc" "$(($(date +%s) - t0))" "$json" "$shown"
 }
@@ -252,6 +261,12 @@ peer_windows() {  # MEMBERS ESTIMATE_S LIMIT_S
     done
   done
 }
+
+# How often the cores stop running a thread that wants to run, with every core busy and with
+# one: the floor under the latency percentiles below (a request queued on a stalled core waits
+# out the stall). First, while nothing of ours runs.
+run_case cpu-stalls-all cpu-stalls cpu 5 40 --threads "$NPROC" --duration 3
+run_case cpu-stalls-one cpu-stalls cpu 5 40 --threads 1 --duration 3
 
 # Required first, optional last (fan-out at 1000 members, fsync fan-out, idle on the peers), so
 # the budget cuts what matters least.

@@ -200,7 +200,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{4000}));
   app.add_option("--json", o.json_file, "Write the result as JSON to this file");
   app.add_flag("--quiet", o.quiet, "No progress line on stderr");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a bad option: 2, as the help says
+  }
   if (o.timeout <= 0)
     o.timeout = o.warmup + o.duration + 30 + static_cast<double>(o.receivers) / 500;
   std::signal(SIGALRM, on_alarm);

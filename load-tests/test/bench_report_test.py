@@ -27,6 +27,18 @@ class Results:
                        'latency_us': {}, 'errors': {'by_kind': {} if ok else {'lost': 3}}}, f)
         self.rows.append([rid, scenario, target, status, '0', '7', path, 'cmd ' + rid])
 
+    def add_stalls(self, rid, per_s, longest_us, lost, ok=True):
+        path = os.path.join(self.dir.name, rid + '.json')
+        with open(path, 'w') as f:
+            json.dump({'ok': ok, 'rates_per_s': {'stalls_ge_1ms_per_thread': per_s},
+                       'parameters': {'threads': 2}, 'info': {'lost_fraction': lost,
+                                                              'process_cpu_cores': 2.0},
+                       'latency_us': {'stall': {'count': 7000, 'p50': 30.0, 'p99': 160.0,
+                                                'max': longest_us}},
+                       'errors': {'by_kind': {}}}, f)
+        self.rows.append([rid, 'cpu-stalls', 'cpu', 'ran', '0' if ok else '1', '3', path,
+                          'cmd ' + rid])
+
     def runs(self):
         with open(os.path.join(self.dir.name, 'runs.tsv'), 'w') as f:
             f.write('id\tscenario\ttarget\tstatus\trc\tseconds\tjson\tcommand\n')
@@ -73,6 +85,27 @@ class BestPeer(unittest.TestCase):
         row = bench_report.main_table(runs, [10])[2]
         self.assertIn('FAILED (timeout)', row)
         self.assertEqual(row.split('|')[6].strip(), '–')  # Parley/ws
+
+
+class Stalls(unittest.TestCase):
+    def test_both_probe_runs_make_one_paragraph(self):
+        r = Results(self)
+        r.add_stalls('cpu-stalls-all', 2.46, 3231.3, 0.0525)
+        r.add_stalls('cpu-stalls-one', 0.3, 2085.4, 0.049)
+        line = bench_report.stalls_line(r.runs())
+        self.assertIn('with every core busy, 2.5 stalls of 1 ms or more per core per second (the '
+                      'longest 3.2 ms) and 5.2% of the time', line)
+        self.assertIn('; with one core busy (`--threads 1`), 0.3 stalls', line)
+        report = bench_report.report(r.dir.name)
+        self.assertIn('**Stalls** (`parley-cpu-stalls`', report)
+        self.assertIn('| cpu-stalls-all | cpu | 2.5 | 0.03 | 0.16 | – | 2.00 | ok |', report)
+
+    def test_a_failed_probe_says_nothing(self):
+        r = Results(self)
+        r.add_stalls('cpu-stalls-all', 2.0, 3000.0, 0.05, ok=False)
+        runs = r.runs()
+        self.assertIsNone(bench_report.stalls_line(runs))
+        self.assertNotIn('**Stalls**', bench_report.report(r.dir.name))
 
 
 if __name__ == '__main__':
