@@ -51,7 +51,9 @@ void write_ban(JsonWriter& w, const storage::Ban& b) {
 }
 
 namespace {
-void message_fields(JsonWriter& w, const std::string& channel, const storage::StoredMessage& m) {
+// For storage::StoredMessage and storage::StoredMessageView alike (the same field names).
+template <class Message>
+void message_fields(JsonWriter& w, std::string_view channel, const Message& m) {
   w.field("channel", channel).field("seq", m.seq).field("ts", m.ts);
   w.key("from").begin_object().field("id", m.from_id).field("name", m.from_name);
   w.field("role", protocol::to_string(m.from_role)).field("advocate", m.from_advocate);
@@ -77,6 +79,13 @@ void message_fields(JsonWriter& w, const std::string& channel, const storage::St
 
 void write_stored_message(JsonWriter& w, const std::string& channel,
                           const storage::StoredMessage& m) {
+  w.begin_object();
+  message_fields(w, channel, m);
+  w.end_object();
+}
+
+void write_stored_message(JsonWriter& w, std::string_view channel,
+                          const storage::StoredMessageView& m) {
   w.begin_object();
   message_fields(w, channel, m);
   w.end_object();

@@ -83,43 +83,73 @@ std::string encode_message(const StoredMessage& msg) {
   return std::move(e).take();
 }
 
-std::optional<StoredMessage> decode_message(std::uint64_t seq, std::string_view value) {
+bool decode_message_view(std::uint64_t seq, std::string_view value, StoredMessageView& m) {
   Decoder d(value);
-  if (!d.version(kFormatVersion)) return std::nullopt;
-  StoredMessage m;
+  if (!d.version(kFormatVersion)) return false;
   m.seq = seq;
   m.ts = d.svarint();
-  m.from_id = d.str();
-  m.from_name = d.str();
+  m.from_id = d.str_view();
+  m.from_name = d.str_view();
   std::uint8_t role = d.byte();
   std::uint8_t flags = d.byte();
-  m.text = d.str();
+  m.text = d.str_view();
   m.reply_to = d.varint();
-  if (!d.ok() || role > kRoleMax) return std::nullopt;
+  if (!d.ok() || role > kRoleMax) return false;
   m.from_role = static_cast<Role>(role);
   m.from_advocate = (flags & kFlagAdvocate) != 0;
   m.deleted = (flags & kFlagDeleted) != 0;
-  if (d.done()) return m;  // written before the lifecycle fields existed
+  // Fields appended later keep their defaults in a value written before they existed.
+  m.edited_at = 0;
+  m.deleted_by = {};
+  m.deleted_at = 0;
+  m.reactions.clear();
+  m.solved_seq = 0;
+  if (d.done()) return true;
 
   m.edited_at = d.svarint();
-  m.deleted_by = d.str();
+  m.deleted_by = d.str_view();
   m.deleted_at = d.svarint();
   std::uint64_t n = d.varint();
-  if (!d.ok() || n > d.remaining() / kMinReactionBytes) return std::nullopt;
+  if (!d.ok() || n > d.remaining() / kMinReactionBytes) return false;
   m.reactions.reserve(n);
   for (std::uint64_t i = 0; i < n; ++i) {
-    Reaction r;
-    r.emoji = d.str();
+    StoredMessageView::ReactionView r;
+    r.emoji = d.str_view();
     r.count = d.varint32();
     // The writer drops reactions whose count reaches 0, so one is a sign of corruption.
     if (r.count == 0) d.invalid();
-    m.reactions.push_back(std::move(r));
+    m.reactions.push_back(r);
   }
-  if (!d.ok()) return std::nullopt;
-  if (d.done()) return m;  // written before solved_seq existed
+  if (!d.ok()) return false;
+  if (d.done()) return true;  // written before solved_seq existed
   m.solved_seq = d.varint();
-  if (!d.ok()) return std::nullopt;
+  return d.ok();
+}
+
+StoredMessage to_stored(const StoredMessageView& v) {
+  StoredMessage m;
+  m.seq = v.seq;
+  m.ts = v.ts;
+  m.from_id = v.from_id;
+  m.from_name = v.from_name;
+  m.from_role = v.from_role;
+  m.from_advocate = v.from_advocate;
+  m.text = v.text;
+  m.reply_to = v.reply_to;
+  m.edited_at = v.edited_at;
+  m.deleted = v.deleted;
+  m.deleted_by = v.deleted_by;
+  m.deleted_at = v.deleted_at;
+  m.reactions.reserve(v.reactions.size());
+  for (const auto& r : v.reactions) m.reactions.push_back({std::string(r.emoji), r.count});
+  m.solved_seq = v.solved_seq;
   return m;
+}
+
+std::optional<StoredMessage> decode_message(std::uint64_t seq, std::string_view value) {
+  StoredMessageView v;
+  if (!decode_message_view(seq, value, v)) return std::nullopt;
+  return to_stored(v);
 }
 
 // --- reactions --------------------------------------------------------------------------------

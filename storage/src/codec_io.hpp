@@ -76,10 +76,12 @@ class Decoder {
     if (v > 0xffffffffu) return fail<std::uint32_t>();
     return static_cast<std::uint32_t>(v);
   }
-  std::string str() {
+  std::string str() { return std::string(str_view()); }
+  // The same field without a copy: points into the decoded value.
+  std::string_view str_view() {
     std::uint64_t n = varint();
-    if (!ok_ || n > in_.size()) return fail<std::string>();
-    std::string s(in_.substr(0, n));
+    if (!ok_ || n > in_.size()) return fail<std::string_view>();
+    std::string_view s = in_.substr(0, n);
     in_.remove_prefix(n);
     return s;
   }

@@ -136,21 +136,35 @@ std::optional<Page> Store::read_before_cached(std::string_view channel, std::uin
 std::optional<Page> Store::read_page(std::string_view channel, std::uint64_t before_seq,
                                      std::size_t limit, bool memory_only) const {
   Page page;
+  page.messages.reserve(std::min(limit, kMaxReserve));
+  auto info = visit_before(channel, before_seq, limit, memory_only,
+                           [&page](const StoredMessageView& m) {
+                             page.messages.push_back(codec::to_stored(m));
+                           });
+  if (!info) return std::nullopt;
+  page.has_more = info->has_more;
+  return page;
+}
+
+std::optional<PageInfo> Store::visit_before(
+    std::string_view channel, std::uint64_t before_seq, std::size_t limit, bool memory_only,
+    const std::function<void(const StoredMessageView&)>& visit) const {
+  PageInfo info;
   // seq 0 is never assigned, so nothing lies before seq 1.
-  if (before_seq == 1 || !scannable(channel)) return page;
+  if (before_seq == 1 || !scannable(channel)) return info;
   // Seqs have no holes (a deleted message keeps its tombstone), so the page is exactly the
   // seqs [oldest, newest]: read them forwards. RocksDB's Prev() is far dearer than Next() (a
   // memtable skip list has no back links: every step is a new search).
   const std::uint64_t newest =
       std::min(before_seq == 0 ? kMaxSeq : before_seq - 1, last_seq(channel));
-  if (newest == 0) return page;
+  if (newest == 0) return info;
   if (limit == 0) {
-    page.has_more = true;
-    return page;
+    info.has_more = true;
+    return info;
   }
   const std::uint64_t oldest = newest >= limit ? newest - (limit - 1) : 1;
   std::shared_lock db_lock(impl_->db_mu);
-  if (impl_->db == nullptr) return page;
+  if (impl_->db == nullptr) return info;
 
   const std::string lower = codec::message_key(channel, oldest);
   const rocksdb::Slice lower_slice(lower);
@@ -158,20 +172,20 @@ std::optional<Page> Store::read_page(std::string_view channel, std::uint64_t bef
   ro.iterate_lower_bound = &lower_slice;
   if (memory_only) ro.read_tier = rocksdb::kBlockCacheTier;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf_messages));
-  page.messages.reserve(std::min<std::uint64_t>(newest - oldest + 1, kMaxReserve));
+  StoredMessageView view;  // one for the page: its reactions vector keeps its capacity
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
     auto seq = codec::message_key_seq(it->key().ToStringView(), channel);
     if (!seq || *seq > newest) break;  // past the page, or into the next channel
-    auto msg = codec::decode_message(*seq, it->value().ToStringView());
-    if (!msg) {
+    if (!codec::decode_message_view(*seq, it->value().ToStringView(), view)) {
       impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    page.messages.push_back(std::move(*msg));
+    visit(view);
+    ++info.messages;
   }
   if (memory_only && it->status().IsIncomplete()) return std::nullopt;  // needs the disk
-  page.has_more = oldest > 1;
-  return page;
+  info.has_more = oldest > 1;
+  return info;
 }
 
 std::optional<StoredMessage> Store::get_message(std::string_view channel, std::uint64_t seq) const {

@@ -144,6 +144,18 @@ TEST(JsonWriter, CommasAtEveryNestingLevel) {
       R"({"a":1,"b":[1,{},[],{"x":"y","z":[null,true]},"s"],"c":false,"d":{},"e":{"raw":[1,2]}})");
 }
 
+// key() writes `,"k":` in one piece when k fits its 64-byte scratch buffer (60 bytes of key),
+// and piece by piece beyond: the same JSON either way, with and without a comma before it.
+TEST(JsonWriter, KeysOfEveryLengthAroundTheScratchBuffer) {
+  for (std::size_t n : {0u, 1u, 59u, 60u, 61u, 62u, 200u}) {
+    const std::string k(n, 'k');
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field(k, 1).field(k + "2", 2).end_object();
+    EXPECT_EQ(out, "{\"" + k + "\":1,\"" + k + "2\":2}") << n;
+  }
+}
+
 TEST(JsonWriter, TopLevelArrayAndAppendsToExistingContent) {
   std::string out = "prefix|";
   JsonWriter w(out);

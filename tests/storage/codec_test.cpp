@@ -196,6 +196,34 @@ TEST(CodecMessage, EveryTruncationIsRejected) {
   }
 }
 
+// One view decodes a whole page in the history path: every field is set on every decode, so a
+// value of an older layout leaves nothing behind from the message decoded before it. The
+// strings point into the value (no copies).
+TEST(CodecMessage, OneViewReusedAcrossValuesKeepsNoStaleField) {
+  StoredMessage rich = sample_lifecycle_message();
+  rich.solved_seq = 9;
+  ASSERT_FALSE(rich.reactions.empty());
+  const std::string rich_value = encode_message(rich);
+  const StoredMessage plain = sample_message();
+  const std::string plain_value = legacy_message_value(plain);  // no lifecycle fields at all
+
+  StoredMessageView view;
+  ASSERT_TRUE(decode_message_view(rich.seq, rich_value, view));
+  expect_same(to_stored(view), rich);
+  EXPECT_GE(view.text.data(), rich_value.data());
+  EXPECT_LE(view.text.data() + view.text.size(), rich_value.data() + rich_value.size());
+
+  ASSERT_TRUE(decode_message_view(plain.seq, plain_value, view));
+  expect_same(to_stored(view), plain);
+  EXPECT_EQ(view.edited_at, 0);
+  EXPECT_TRUE(view.deleted_by.empty());
+  EXPECT_TRUE(view.reactions.empty());
+  EXPECT_EQ(view.solved_seq, 0u);
+
+  // And a value the decoder refuses is refused through the view too.
+  EXPECT_FALSE(decode_message_view(1, rich_value.substr(0, 3), view));
+}
+
 TEST(CodecMessage, SolvedSeqRoundTripsAndDefaultsToZero) {
   StoredMessage m = sample_lifecycle_message();
   m.solved_seq = 300;

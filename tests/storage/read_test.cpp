@@ -91,6 +91,50 @@ TEST(StoreRead, ReadBeforeCachedAnswersFromMemoryOnly) {
   for (const auto& m : warmed->messages) EXPECT_EQ(m.text, text(m.seq));
 }
 
+// visit_before passes read_before's page to the visitor one message at a time, in the same
+// order and with the same fields, and says how many it passed and whether older ones exist.
+TEST(StoreRead, VisitBeforeSeesExactlyReadBeforesPage) {
+  TempDir dir;
+  Collector c;
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  fill(*store, c);
+  struct Case {
+    std::uint64_t before;
+    std::size_t limit;
+  };
+  for (const Case& k : {Case{0, 100}, Case{151, 100}, Case{101, 100}, Case{2, 50}, Case{1, 10},
+                        Case{0, 0}, Case{1000, 7}}) {
+    const Page page = store->read_before("general", k.before, k.limit);
+    std::vector<StoredMessage> seen;
+    auto info = store->visit_before("general", k.before, k.limit, false,
+                                    [&seen](const StoredMessageView& m) {
+                                      StoredMessage copy;
+                                      copy.seq = m.seq;
+                                      copy.ts = m.ts;
+                                      copy.from_id = m.from_id;
+                                      copy.text = m.text;
+                                      seen.push_back(std::move(copy));
+                                    });
+    ASSERT_TRUE(info.has_value()) << k.before;
+    EXPECT_EQ(info->messages, page.messages.size()) << k.before;
+    EXPECT_EQ(info->has_more, page.has_more) << k.before;
+    ASSERT_EQ(seqs_of(seen), seqs_of(page.messages)) << k.before;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      EXPECT_EQ(seen[i].text, page.messages[i].text);
+      EXPECT_EQ(seen[i].from_id, page.messages[i].from_id);
+      EXPECT_EQ(seen[i].ts, page.messages[i].ts);
+    }
+  }
+  // From memory only: the page is in the memtable, so it is answered, and the same.
+  std::size_t n = 0;
+  auto hot = store->visit_before("general", 0, 100, true, [&n](const StoredMessageView&) { ++n; });
+  ASSERT_TRUE(hot.has_value());
+  EXPECT_EQ(hot->messages, 100u);
+  EXPECT_EQ(n, 100u);
+  EXPECT_TRUE(hot->has_more);
+}
+
 TEST(StoreRead, ReadBeforeWalksBackPageByPage) {
   TempDir dir;
   Collector c;

@@ -262,6 +262,37 @@ struct Page {
   bool has_more = false;                // older messages exist before messages.front()
 };
 
+// A stored message decoded in place, for Store::visit_before: the strings point into RocksDB's
+// memory and are valid only during the visitor call that receives the view. Same fields as
+// StoredMessage.
+struct StoredMessageView {
+  struct ReactionView {
+    std::string_view emoji;
+    std::uint32_t count = 0;
+  };
+  std::uint64_t seq = 0;
+  TimestampMs ts = 0;
+  std::string_view from_id;
+  std::string_view from_name;
+  Role from_role = Role::customer;
+  bool from_advocate = false;
+  std::string_view text;
+  std::uint64_t reply_to = 0;
+  TimestampMs edited_at = 0;
+  bool deleted = false;
+  std::string_view deleted_by;
+  TimestampMs deleted_at = 0;
+  std::vector<ReactionView> reactions;
+  std::uint64_t solved_seq = 0;
+};
+
+// What visit_before read: how many messages it passed to the visitor, and whether older ones
+// exist (Page::has_more).
+struct PageInfo {
+  std::size_t messages = 0;
+  bool has_more = false;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database and starts the writer thread. A fresh database
@@ -325,6 +356,13 @@ class Store {
   // hot page at once and send only cold ones to a thread that may block.
   std::optional<Page> read_before_cached(std::string_view channel, std::uint64_t before_seq,
                                          std::size_t limit) const;
+  // The page read_before returns, passed to `visit` one message at a time (ascending) without
+  // copying it: for a caller that turns the page straight into something else (the server's
+  // JSON reply). With memory_only, as read_before_cached: nullopt when a block would have to
+  // come from disk, in which case `visit` may already have seen some of the page's messages.
+  std::optional<PageInfo> visit_before(
+      std::string_view channel, std::uint64_t before_seq, std::size_t limit, bool memory_only,
+      const std::function<void(const StoredMessageView&)>& visit) const;
   // One message (tombstones included), or nullopt.
   std::optional<StoredMessage> get_message(std::string_view channel, std::uint64_t seq) const;
 
