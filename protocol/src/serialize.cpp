@@ -87,16 +87,22 @@ constexpr std::array<char, 256> make_short_escapes() {
 }
 constexpr std::array<char, 256> kShortEscape = make_short_escapes();
 
-// Escapes one special byte other than 0xE2.
-void append_escape(std::string& out, unsigned char c) {
+// Writes the escape of one special byte other than 0xE2 (2 or 6 bytes); returns the end.
+char* write_escape(char* dst, unsigned char c) noexcept {
   if (const char letter = kShortEscape[c]; letter != 0) {
-    const char esc[2] = {'\\', letter};
-    out.append(esc, sizeof esc);
-    return;
+    dst[0] = '\\';
+    dst[1] = letter;
+    return dst + 2;
   }
   static constexpr char kHex[] = "0123456789abcdef";
   const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-  out.append(esc, sizeof esc);
+  std::memcpy(dst, esc, sizeof esc);
+  return dst + sizeof esc;
+}
+
+void append_escape(std::string& out, unsigned char c) {
+  char esc[6];
+  out.append(esc, write_escape(esc, c));
 }
 
 template <class Int>
@@ -120,6 +126,32 @@ void write_message_fields(JsonWriter& w, const MessageView& m) {
 }
 
 }  // namespace
+
+char* write_json_string(char* dst, std::string_view s) noexcept {
+  *dst++ = '"';
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (true) {
+    const char* special = find_special(p, end);
+    std::memcpy(dst, p, static_cast<std::size_t>(special - p));
+    dst += special - p;
+    if (special == end) break;
+    const auto c = static_cast<unsigned char>(*special);
+    p = special + 1;
+    if (c != 0xE2) {
+      dst = write_escape(dst, c);
+    } else if (end - special >= 3 && special[1] == '\x80' &&
+               (special[2] == '\xA8' || special[2] == '\xA9')) {
+      std::memcpy(dst, special[2] == '\xA8' ? "\\u2028" : "\\u2029", 6);  // see append_json_string
+      dst += 6;
+      p = special + 3;
+    } else {
+      *dst++ = static_cast<char>(c);  // any other character starting with 0xE2
+    }
+  }
+  *dst++ = '"';
+  return dst;
+}
 
 void append_json_string(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 2);

@@ -15,9 +15,16 @@
 namespace parley::protocol {
 namespace {
 
+// append_json_string's result, checked against write_json_string's: every JsonString test
+// covers both, and that the written size stays within json_string_bound.
 std::string json_string(std::string_view s) {
   std::string out;
   append_json_string(out, s);
+  std::string buf(json_string_bound(s.size()) + 8, '#');
+  char* end = write_json_string(buf.data(), s);
+  EXPECT_LE(static_cast<std::size_t>(end - buf.data()), json_string_bound(s.size()));
+  EXPECT_EQ(std::string_view(buf.data(), static_cast<std::size_t>(end - buf.data())), out);
+  EXPECT_EQ(buf.substr(buf.size() - 8), std::string(8, '#')) << "wrote past the bound";
   return out;
 }
 
@@ -51,6 +58,15 @@ TEST(JsonString, LineAndParagraphSeparatorsAreEscaped) {
             "\"\xE2\x80\xA6\xE2\x82\xAC\xE2\x80\xA7\xE2\x80\xAA\"");
   // A cut-off lead byte at the end must not be read past.
   EXPECT_EQ(json_string("x\xE2\x80"), "\"x\xE2\x80\"");
+}
+
+// The worst cases for the bound: every byte a control character (6 bytes each) and a string of
+// U+2028 (6 bytes for 3); json_string checks both writers against it.
+TEST(JsonString, WorstCaseSizesStayWithinTheBound) {
+  EXPECT_EQ(json_string(std::string(50, '\x01')).size(), json_string_bound(50));
+  std::string seps;
+  for (int i = 0; i < 10; ++i) seps += "\xE2\x80\xA8";
+  EXPECT_EQ(json_string(seps).size(), 2 + 60u);
 }
 
 TEST(JsonString, EveryControlCharacterIsEscaped) {

@@ -58,6 +58,12 @@ class JsonWriter {
 
 // Appends `s` as a JSON string literal (with quotes) to out.
 void append_json_string(std::string& out, std::string_view s);
+// The most bytes append_json_string/write_json_string can make of n bytes: the quotes, and
+// every byte escaped as \u00XX (U+2028/U+2029 take 6 bytes for 3).
+constexpr std::size_t json_string_bound(std::size_t n) { return 6 * n + 2; }
+// The same literal as append_json_string, written at dst, which must have room for
+// json_string_bound(s.size()) bytes; returns the end of what it wrote.
+char* write_json_string(char* dst, std::string_view s) noexcept;
 
 // A message event body as stored and as pushed (DESIGN §2 `message`).
 struct MessageView {
