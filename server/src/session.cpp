@@ -491,6 +491,9 @@ std::optional<std::string> history_reply(const storage::Store& store, const std:
                                  });
   if (!page) return std::nullopt;
   w.end_array().field("has_more", page->has_more).end_object();
+  // A short page (the channel's first messages, or a small limit) gives back what it did not
+  // use: the reply waits in the session's queue, which counts its size, not its capacity.
+  if (out.capacity() > 2 * out.size()) out.shrink_to_fit();
   return out;
 }
 }  // namespace
