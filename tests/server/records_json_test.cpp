@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 namespace parley::server {
@@ -96,6 +97,20 @@ TEST(StoredMessageJson, EveryOptionalFieldAndEscapeExactBytes) {
             "{\"emoji\":\"\xF0\x9F\x91\x8D\",\"count\":2},"
             "{\"emoji\":\"\\\"q\",\"count\":4294967295}]}," +
                 std::string(kPlainJson) + "]");
+}
+
+TEST(StoredMessageJson, NumbersAtTheirLimits) {
+  storage::StoredMessage m = plain();
+  m.seq = std::numeric_limits<std::uint64_t>::max();
+  m.ts = std::numeric_limits<std::int64_t>::min();
+  m.edited_at = std::numeric_limits<std::int64_t>::max();
+  m.reply_to = 1;
+  EXPECT_EQ(page_of("c", {m}),
+            "[{\"channel\":\"c\",\"seq\":18446744073709551615,\"ts\":-9223372036854775808,"
+            "\"from\":{\"id\":\"u1\",\"name\":\"Ana\",\"role\":\"staff\",\"advocate\":true},"
+            "\"text\":\"hi\",\"reply_to\":1,\"edited_at\":9223372036854775807}]");
+  m.ts = 0;
+  EXPECT_NE(page_of("c", {m}).find("\"ts\":0,"), std::string::npos);
 }
 
 TEST(StoredMessageJson, MessageEventHasOpFirstAndAppends) {
