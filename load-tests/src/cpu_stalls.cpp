@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
   r.param("cores", static_cast<std::int64_t>(cores));
   r.param("pinned_threads", static_cast<std::int64_t>(pinned_n));
   r.param("duration_s", duration);
-  r.param("min_gap_us", static_cast<std::int64_t>(20));
+  r.param("min_gap_us", static_cast<std::int64_t>(StallCounter::kDefaultMinGapNs / 1000));
   r.count("stalls", all.gaps().count());
   static constexpr const char* kNames[] = {"stalls_ge_100us", "stalls_ge_500us", "stalls_ge_1ms",
                                            "stalls_ge_2ms", "stalls_ge_5ms"};

@@ -18,7 +18,8 @@ namespace parley::load {
 class StallCounter {
  public:
   // Gaps shorter than min_gap_ns are the loop's own cost, not stalls, and are not recorded.
-  explicit StallCounter(std::uint64_t min_gap_ns = 20'000) : min_gap_ns_(min_gap_ns) {}
+  static constexpr std::uint64_t kDefaultMinGapNs = 20'000;
+  explicit StallCounter(std::uint64_t min_gap_ns = kDefaultMinGapNs) : min_gap_ns_(min_gap_ns) {}
 
   // The thresholds at_least() answers for, in ns: 0.1, 0.5, 1, 2 and 5 ms.
   static constexpr std::array<std::uint64_t, 5> kThresholdsNs = {100'000, 500'000, 1'000'000,
