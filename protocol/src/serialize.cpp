@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 // PARLEY_NO_SIMD forces the portable path (used to test it on x86-64).
 #if defined(__SSE2__) && !defined(PARLEY_NO_SIMD)
@@ -112,18 +113,6 @@ void append_int(std::string& out, Int v) {
   out.append(buf, res.ptr);
 }
 
-void write_message_fields(JsonWriter& w, const MessageView& m) {
-  w.field("channel", m.channel).field("seq", m.seq).field("ts", m.ts);
-  w.key("from")
-      .begin_object()
-      .field("id", m.from_id)
-      .field("name", m.from_name)
-      .field("role", to_string(m.from_role))
-      .field("advocate", m.from_advocate)
-      .end_object();
-  w.field("text", m.text);
-  if (m.reply_to != 0) w.field("reply_to", m.reply_to);
-}
 
 }  // namespace
 
@@ -277,17 +266,87 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
+namespace {
+
+template <std::size_t N>
+char* put(char* p, const char (&literal)[N]) {
+  std::memcpy(p, literal, N - 1);
+  return p + N - 1;
+}
+
+template <class Int>
+char* put_int(char* p, Int v) {
+  return std::to_chars(p, p + 20, v).ptr;  // 20 digits hold any 64-bit value and its sign
+}
+
+// The most bytes put_fields writes for m.
+std::size_t fields_bound(const MessageView& m) {
+  // Keys, punctuation, role, booleans and up to six numbers of 20 characters: under 400.
+  std::size_t n = 400 + json_string_bound(m.channel.size()) +
+                  json_string_bound(m.from_id.size()) + json_string_bound(m.from_name.size()) +
+                  json_string_bound(m.text.size()) + json_string_bound(m.deleted_by.size());
+  for (const auto& r : m.reactions) n += 40 + json_string_bound(r.emoji.size());
+  return n;
+}
+
+// The members, no braces.
+char* put_fields(char* p, const MessageView& m) {
+  p = write_json_string(put(p, "\"channel\":"), m.channel);
+  p = put_int(put(p, ",\"seq\":"), m.seq);
+  p = put_int(put(p, ",\"ts\":"), m.ts);
+  p = write_json_string(put(p, ",\"from\":{\"id\":"), m.from_id);
+  p = write_json_string(put(p, ",\"name\":"), m.from_name);
+  p = write_json_string(put(p, ",\"role\":"), to_string(m.from_role));
+  p = m.from_advocate ? put(p, ",\"advocate\":true}") : put(p, ",\"advocate\":false}");
+  p = write_json_string(put(p, ",\"text\":"), m.text);
+  if (m.reply_to != 0) p = put_int(put(p, ",\"reply_to\":"), m.reply_to);
+  if (m.edited_at != 0) p = put_int(put(p, ",\"edited_at\":"), m.edited_at);
+  if (m.solved_seq != 0) p = put_int(put(p, ",\"solved_seq\":"), m.solved_seq);
+  if (m.deleted) {
+    p = write_json_string(put(p, ",\"deleted\":true,\"deleted_by\":"), m.deleted_by);
+    p = put_int(put(p, ",\"deleted_at\":"), m.deleted_at);
+  }
+  if (!m.reactions.empty()) {
+    // An array (not an object keyed by emoji): keeps first-use order, and emoji need escaping.
+    p = put(p, ",\"reactions\":[");
+    for (std::size_t i = 0; i < m.reactions.size(); ++i) {
+      if (i != 0) *p++ = ',';
+      p = write_json_string(put(p, "{\"emoji\":"), m.reactions[i].emoji);
+      p = put(put_int(put(p, ",\"count\":"), m.reactions[i].count), "}");
+    }
+    p = put(p, "]");
+  }
+  return p;
+}
+
+// `open` (the object's '{' and any members before the message's), the members and '}', handed
+// to `sink` as one piece: on the stack up to 2 KiB (any message with a short text), beyond in
+// a buffer of the exact worst case.
+template <class Sink>
+void with_message_object(std::string_view open, const MessageView& m, Sink&& sink) {
+  char stack[2048];
+  const std::size_t bound = open.size() + fields_bound(m) + 1;
+  std::unique_ptr<char[]> heap;
+  char* buf = stack;
+  if (bound > sizeof stack) {
+    heap = std::make_unique_for_overwrite<char[]>(bound);
+    buf = heap.get();
+  }
+  std::memcpy(buf, open.data(), open.size());
+  char* p = put_fields(buf + open.size(), m);
+  *p++ = '}';
+  sink(std::string_view(buf, static_cast<std::size_t>(p - buf)));
+}
+
+}  // namespace
+
 void write_message_event(std::string& out, const MessageView& m) {
-  JsonWriter w(out);
-  w.begin_object().field("op", "message");
-  write_message_fields(w, m);
-  w.end_object();
+  with_message_object("{\"op\":\"message\",", m,
+                      [&out](std::string_view json) { out.append(json); });
 }
 
 void write_message_object(JsonWriter& w, const MessageView& m) {
-  w.begin_object();
-  write_message_fields(w, m);
-  w.end_object();
+  with_message_object("{", m, [&w](std::string_view json) { w.raw(json); });
 }
 
 void write_error(std::string& out, std::string_view id_json, ErrorCode code,

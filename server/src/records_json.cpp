@@ -1,8 +1,6 @@
 #include "records_json.hpp"
 
-#include <charconv>
-#include <cstring>
-#include <memory>
+#include <vector>
 
 namespace parley::server {
 
@@ -55,107 +53,57 @@ void write_ban(JsonWriter& w, const storage::Ban& b) {
 }
 
 namespace {
-// A stored message's JSON is formatted with pointer writes into a buffer sized for the worst
-// case, then appended in one piece: most of a history page is message objects, and writing them
-// token by token through JsonWriter (a std::string append per key, value and brace) cost about
-// three times as much. Bytes: the same as JsonWriter writes (tests/server/records_json_test).
-
-template <std::size_t N>
-char* put(char* p, const char (&literal)[N]) {
-  std::memcpy(p, literal, N - 1);
-  return p + N - 1;
-}
-
-template <class Int>
-char* put_int(char* p, Int v) {
-  return std::to_chars(p, p + 20, v).ptr;  // 20 digits hold any 64-bit value and its sign
-}
-
-char* put_string(char* p, std::string_view s) { return protocol::write_json_string(p, s); }
-
-// For storage::StoredMessage and storage::StoredMessageView alike (the same field names).
+// The protocol's view of a stored message in `channel`; its reactions are set by the caller.
 template <class Message>
-std::size_t fields_bound(std::string_view channel, const Message& m) {
-  using protocol::json_string_bound;
-  // Keys, punctuation, role, booleans and up to six numbers of 20 characters: under 400.
-  std::size_t n = 400 + json_string_bound(channel.size()) + json_string_bound(m.from_id.size()) +
-                  json_string_bound(m.from_name.size()) + json_string_bound(m.text.size()) +
-                  json_string_bound(m.deleted_by.size());
-  for (const auto& r : m.reactions) n += 40 + json_string_bound(r.emoji.size());
-  return n;
+protocol::MessageView message_view(std::string_view channel, const Message& m) {
+  protocol::MessageView v;
+  v.channel = channel;
+  v.seq = m.seq;
+  v.ts = m.ts;
+  v.from_id = m.from_id;
+  v.from_name = m.from_name;
+  v.from_role = m.from_role;
+  v.from_advocate = m.from_advocate;
+  v.text = m.text;
+  v.reply_to = m.reply_to;
+  v.edited_at = m.edited_at;
+  v.solved_seq = m.solved_seq;
+  v.deleted = m.deleted;
+  v.deleted_by = m.deleted_by;
+  v.deleted_at = m.deleted_at;
+  return v;
 }
 
-// The members (no braces) in this order: channel, seq, ts, from {id, name, role, advocate},
-// text, then reply_to, edited_at, solved_seq, deleted (+ deleted_by, deleted_at) and reactions
-// when set.
-template <class Message>
-char* put_fields(char* p, std::string_view channel, const Message& m) {
-  p = put(p, "\"channel\":");
-  p = put_string(p, channel);
-  p = put_int(put(p, ",\"seq\":"), m.seq);
-  p = put_int(put(p, ",\"ts\":"), m.ts);
-  p = put_string(put(p, ",\"from\":{\"id\":"), m.from_id);
-  p = put_string(put(p, ",\"name\":"), m.from_name);
-  p = put_string(put(p, ",\"role\":"), protocol::to_string(m.from_role));
-  p = m.from_advocate ? put(p, ",\"advocate\":true}") : put(p, ",\"advocate\":false}");
-  p = put_string(put(p, ",\"text\":"), m.text);
-  if (m.reply_to) p = put_int(put(p, ",\"reply_to\":"), m.reply_to);
-  if (m.edited_at) p = put_int(put(p, ",\"edited_at\":"), m.edited_at);
-  if (m.solved_seq) p = put_int(put(p, ",\"solved_seq\":"), m.solved_seq);
-  if (m.deleted) {
-    p = put_string(put(p, ",\"deleted\":true,\"deleted_by\":"), m.deleted_by);
-    p = put_int(put(p, ",\"deleted_at\":"), m.deleted_at);
-  }
-  if (!m.reactions.empty()) {
-    // An array (not an object keyed by emoji): keeps first-use order, and emoji need escaping.
-    p = put(p, ",\"reactions\":[");
-    bool first = true;
-    for (const auto& r : m.reactions) {
-      if (!first) *p++ = ',';
-      p = put_string(put(p, "{\"emoji\":"), r.emoji);
-      p = put(put_int(put(p, ",\"count\":"), static_cast<std::uint64_t>(r.count)), "}");
-      first = false;
-    }
-    p = put(p, "]");
-  }
-  return p;
-}
-
-// `open` (the object's '{' and any members before the message's), the members, '}': handed to
-// `sink` as one piece. On the stack up to 2 KiB (any message with a short text); beyond, in a
-// buffer of the exact worst case.
-template <class Message, class Sink>
-void with_message_object(std::string_view open, std::string_view channel, const Message& m,
-                         Sink&& sink) {
-  char stack[2048];
-  const std::size_t bound = open.size() + fields_bound(channel, m) + 1;
-  std::unique_ptr<char[]> heap;
-  char* buf = stack;
-  if (bound > sizeof stack) {
-    heap = std::make_unique_for_overwrite<char[]>(bound);
-    buf = heap.get();
-  }
-  std::memcpy(buf, open.data(), open.size());
-  char* p = put_fields(buf + open.size(), channel, m);
-  *p++ = '}';
-  sink(std::string_view(buf, static_cast<std::size_t>(p - buf)));
+// A StoredMessage owns its reactions' emoji as strings: the view needs them as string_views.
+std::vector<protocol::ReactionView> reaction_views(const storage::StoredMessage& m) {
+  std::vector<protocol::ReactionView> out;
+  out.reserve(m.reactions.size());
+  for (const auto& r : m.reactions) out.push_back({r.emoji, r.count});
+  return out;
 }
 }  // namespace
 
 void write_stored_message(JsonWriter& w, const std::string& channel,
                           const storage::StoredMessage& m) {
-  with_message_object("{", channel, m, [&w](std::string_view json) { w.raw(json); });
+  const auto reactions = reaction_views(m);
+  auto v = message_view(channel, m);
+  v.reactions = reactions;
+  protocol::write_message_object(w, v);
 }
 
 void write_stored_message(JsonWriter& w, std::string_view channel,
                           const storage::StoredMessageView& m) {
-  with_message_object("{", channel, m, [&w](std::string_view json) { w.raw(json); });
+  auto v = message_view(channel, m);
+  v.reactions = m.reactions;
+  protocol::write_message_object(w, v);
 }
 
 void append_message_event(std::string& out, const std::string& channel,
                           const storage::StoredMessage& m) {
-  with_message_object("{\"op\":\"message\",", channel, m,
-                      [&out](std::string_view json) { out.append(json); });
+  const auto reactions = reaction_views(m);
+  auto v = message_view(channel, m);
+  v.reactions = reactions;
+  protocol::write_message_event(out, v);
 }
 
 }  // namespace parley::server

@@ -246,6 +246,46 @@ TEST(WriteMessage, ObjectsInAHistoryPage) {
             R"("has_more":false})");
 }
 
+// The history fields come after the original ones, each only when set, and a strict parser
+// reads every one back; a text far past the 2 KiB stack buffer is written whole.
+TEST(WriteMessage, LifecycleFieldsAndReactionsRoundTrip) {
+  const ReactionView reactions[] = {{"\xF0\x9F\x91\x8D", 2}, {"\"q", 4294967295u}};
+  MessageView m = sample_message();
+  m.edited_at = 1700000000999;
+  m.solved_seq = 15;
+  m.deleted = true;
+  m.deleted_by = "mod";
+  m.deleted_at = 1700000001000;
+  m.reactions = reactions;
+  const std::string text(10000, '\x01');  // 60,000 bytes escaped
+  m.text = text;
+  std::string out;
+  write_message_event(out, m);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS);
+  EXPECT_EQ(std::string_view(doc["text"]), text);
+  EXPECT_EQ(std::int64_t(doc["edited_at"]), 1700000000999);
+  EXPECT_EQ(std::uint64_t(doc["solved_seq"]), 15u);
+  EXPECT_TRUE(bool(doc["deleted"]));
+  EXPECT_EQ(std::string_view(doc["deleted_by"]), "mod");
+  EXPECT_EQ(std::int64_t(doc["deleted_at"]), 1700000001000);
+  simdjson::dom::array r = doc["reactions"];
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(std::string_view(r.at(0)["emoji"]), "\xF0\x9F\x91\x8D");
+  EXPECT_EQ(std::uint64_t(r.at(0)["count"]), 2u);
+  EXPECT_EQ(std::string_view(r.at(1)["emoji"]), "\"q");
+  EXPECT_EQ(std::uint64_t(r.at(1)["count"]), 4294967295u);
+  // Member order: the lifecycle fields after text, in this order.
+  const auto at = [&out](const char* key) { return out.find(std::string("\"") + key + "\":"); };
+  EXPECT_LT(at("text"), at("edited_at"));
+  EXPECT_LT(at("edited_at"), at("solved_seq"));
+  EXPECT_LT(at("solved_seq"), at("deleted"));
+  EXPECT_LT(at("deleted"), at("deleted_by"));
+  EXPECT_LT(at("deleted_by"), at("deleted_at"));
+  EXPECT_LT(at("deleted_at"), at("reactions"));
+}
+
 TEST(WriteMessage, TrickyTextRoundTripsThroughAStrictParser) {
   const std::string tricky =
       "quote \" backslash \\ slash / nl \n cr \r tab \t nul " + std::string(1, '\0') +

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -65,7 +66,8 @@ constexpr std::size_t json_string_bound(std::size_t n) { return 6 * n + 2; }
 // json_string_bound(s.size()) bytes; returns the end of what it wrote.
 char* write_json_string(char* dst, std::string_view s) noexcept;
 
-// A message event body as stored and as pushed (DESIGN §2 `message`).
+// A message as pushed and as in history (DESIGN §2 `message`, PROTOCOL.md): the fields after
+// `text` are written only when set.
 struct MessageView {
   std::string_view channel;
   std::uint64_t seq = 0;
@@ -75,15 +77,24 @@ struct MessageView {
   Role from_role = Role::customer;
   bool from_advocate = false;
   std::string_view text;
-  std::uint64_t reply_to = 0;  // 0 = not a reply
+  std::uint64_t reply_to = 0;    // 0 = not a reply
+  TimestampMs edited_at = 0;     // 0 = never edited
+  std::uint64_t solved_seq = 0;  // on a question: the accepted answer; 0 = none
+  bool deleted = false;          // a tombstone: deleted_by and deleted_at are written too
+  std::string_view deleted_by;
+  TimestampMs deleted_at = 0;
+  std::span<const ReactionView> reactions;  // first use first; written when not empty
 };
 
 // Appends (never clears `out`) one complete object:
 // {"op":"message","channel":…,"seq":…,"ts":…,"from":{"id","name","role","advocate"},"text":…,
-//  "reply_to"?:…}
+//  "reply_to"?:…,"edited_at"?:…,"solved_seq"?:…,"deleted"?:true,"deleted_by"?:…,
+//  "deleted_at"?:…,"reactions"?:[{"emoji":…,"count":…},…]}
+// The object is formatted into a buffer sized for its worst case and appended in one piece
+// (a std::string append per token cost about three times as much: docs/PERFORMANCE.md).
 void write_message_event(std::string& out, const MessageView& m);
 // Writes one complete object, the same as above without "op", as the next value of `w`
-// (an element of a history page's "messages" array): begin_object … end_object included.
+// (an element of a history page's "messages" array): the braces included.
 void write_message_object(JsonWriter& w, const MessageView& m);
 
 // {"op":"error","id"?:…,"code":…,"message":…,"retry_after_ms"?:…}

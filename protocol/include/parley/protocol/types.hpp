@@ -28,4 +28,11 @@ std::optional<ChannelKind> parse_channel_kind(std::string_view s) noexcept;
 // Milliseconds since the Unix epoch (UTC). Every timestamp on the wire is one of these.
 using TimestampMs = std::int64_t;
 
+// One kind of reaction on a message: the emoji and how many users reacted with it (a view: the
+// emoji points into memory the holder keeps alive).
+struct ReactionView {
+  std::string_view emoji;
+  std::uint32_t count = 0;
+};
+
 }  // namespace parley::protocol

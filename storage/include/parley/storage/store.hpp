@@ -266,10 +266,7 @@ struct Page {
 // memory and are valid only during the visitor call that receives the view. Same fields as
 // StoredMessage.
 struct StoredMessageView {
-  struct ReactionView {
-    std::string_view emoji;
-    std::uint32_t count = 0;
-  };
+  using ReactionView = protocol::ReactionView;
   std::uint64_t seq = 0;
   TimestampMs ts = 0;
   std::string_view from_id;
