@@ -113,7 +113,6 @@ void append_int(std::string& out, Int v) {
   out.append(buf, res.ptr);
 }
 
-
 }  // namespace
 
 char* write_json_string(char* dst, std::string_view s) noexcept {
