@@ -52,58 +52,16 @@ void write_ban(JsonWriter& w, const storage::Ban& b) {
   w.field("at", b.at).end_object();
 }
 
-namespace {
-// The protocol's view of a stored message in `channel`; its reactions are set by the caller.
-template <class Message>
-protocol::MessageView message_view(std::string_view channel, const Message& m) {
-  protocol::MessageView v;
-  v.channel = channel;
-  v.seq = m.seq;
-  v.ts = m.ts;
-  v.from_id = m.from_id;
-  v.from_name = m.from_name;
-  v.from_role = m.from_role;
-  v.from_advocate = m.from_advocate;
-  v.text = m.text;
-  v.reply_to = m.reply_to;
-  v.edited_at = m.edited_at;
-  v.solved_seq = m.solved_seq;
-  v.deleted = m.deleted;
-  v.deleted_by = m.deleted_by;
-  v.deleted_at = m.deleted_at;
-  return v;
-}
-
-// A StoredMessage owns its reactions' emoji as strings: the view needs them as string_views.
-std::vector<protocol::ReactionView> reaction_views(const storage::StoredMessage& m) {
-  std::vector<protocol::ReactionView> out;
-  out.reserve(m.reactions.size());
-  for (const auto& r : m.reactions) out.push_back({r.emoji, r.count});
-  return out;
-}
-}  // namespace
-
 void write_stored_message(JsonWriter& w, const std::string& channel,
                           const storage::StoredMessage& m) {
-  const auto reactions = reaction_views(m);
-  auto v = message_view(channel, m);
-  v.reactions = reactions;
-  protocol::write_message_object(w, v);
-}
-
-void write_stored_message(JsonWriter& w, std::string_view channel,
-                          const storage::StoredMessageView& m) {
-  auto v = message_view(channel, m);
-  v.reactions = m.reactions;
-  protocol::write_message_object(w, v);
+  std::vector<protocol::ReactionView> reactions;
+  protocol::write_message_object(w, storage::message_view(channel, m, reactions));
 }
 
 void append_message_event(std::string& out, const std::string& channel,
                           const storage::StoredMessage& m) {
-  const auto reactions = reaction_views(m);
-  auto v = message_view(channel, m);
-  v.reactions = reactions;
-  protocol::write_message_event(out, v);
+  std::vector<protocol::ReactionView> reactions;
+  protocol::write_message_event(out, storage::message_view(channel, m, reactions));
 }
 
 }  // namespace parley::server

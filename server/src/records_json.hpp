@@ -22,9 +22,6 @@ void write_ban(protocol::JsonWriter& w, const storage::Ban& b);
 // deleted_at and reactions ([{"emoji","count"}], first use first) when present.
 void write_stored_message(protocol::JsonWriter& w, const std::string& channel,
                           const storage::StoredMessage& m);
-// The same from a view (Store::visit_before), with no copy of the message.
-void write_stored_message(protocol::JsonWriter& w, std::string_view channel,
-                          const storage::StoredMessageView& m);
 // Appends a full {"op":"message",…} event for a stored message.
 void append_message_event(std::string& out, const std::string& channel,
                           const storage::StoredMessage& m);

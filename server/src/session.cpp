@@ -485,10 +485,9 @@ std::optional<std::string> history_reply(const storage::Store& store, const std:
   out.reserve(96 + id_json.size() + channel.size() + limit * kTypicalMessageJson);
   JsonWriter w(out);
   protocol::begin_ok(w, id_json).field("channel", channel).key("messages").begin_array();
-  auto page = store.visit_before(channel, before, limit, memory_only,
-                                 [&w, &channel](const storage::StoredMessageView& m) {
-                                   write_stored_message(w, channel, m);
-                                 });
+  auto page = store.visit_before(
+      channel, before, limit, memory_only,
+      [&w](const protocol::MessageView& m) { protocol::write_message_object(w, m); });
   if (!page) return std::nullopt;
   w.end_array().field("has_more", page->has_more).end_object();
   // A short page (the channel's first messages, or a small limit) gives back what it did not

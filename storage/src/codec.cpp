@@ -83,7 +83,8 @@ std::string encode_message(const StoredMessage& msg) {
   return std::move(e).take();
 }
 
-bool decode_message_view(std::uint64_t seq, std::string_view value, StoredMessageView& m) {
+bool decode_message_view(std::uint64_t seq, std::string_view value, protocol::MessageView& m,
+                         std::vector<protocol::ReactionView>& reactions) {
   Decoder d(value);
   if (!d.version(kFormatVersion)) return false;
   m.seq = seq;
@@ -102,7 +103,8 @@ bool decode_message_view(std::uint64_t seq, std::string_view value, StoredMessag
   m.edited_at = 0;
   m.deleted_by = {};
   m.deleted_at = 0;
-  m.reactions.clear();
+  reactions.clear();
+  m.reactions = {};
   m.solved_seq = 0;
   if (d.done()) return true;
 
@@ -111,22 +113,23 @@ bool decode_message_view(std::uint64_t seq, std::string_view value, StoredMessag
   m.deleted_at = d.svarint();
   std::uint64_t n = d.varint();
   if (!d.ok() || n > d.remaining() / kMinReactionBytes) return false;
-  m.reactions.reserve(n);
+  reactions.reserve(n);
   for (std::uint64_t i = 0; i < n; ++i) {
-    StoredMessageView::ReactionView r;
+    protocol::ReactionView r;
     r.emoji = d.str_view();
     r.count = d.varint32();
     // The writer drops reactions whose count reaches 0, so one is a sign of corruption.
     if (r.count == 0) d.invalid();
-    m.reactions.push_back(r);
+    reactions.push_back(r);
   }
   if (!d.ok()) return false;
+  m.reactions = reactions;
   if (d.done()) return true;  // written before solved_seq existed
   m.solved_seq = d.varint();
   return d.ok();
 }
 
-StoredMessage to_stored(const StoredMessageView& v) {
+StoredMessage to_stored(const protocol::MessageView& v) {
   StoredMessage m;
   m.seq = v.seq;
   m.ts = v.ts;
@@ -147,8 +150,9 @@ StoredMessage to_stored(const StoredMessageView& v) {
 }
 
 std::optional<StoredMessage> decode_message(std::uint64_t seq, std::string_view value) {
-  StoredMessageView v;
-  if (!decode_message_view(seq, value, v)) return std::nullopt;
+  protocol::MessageView v;
+  std::vector<protocol::ReactionView> reactions;
+  if (!decode_message_view(seq, value, v, reactions)) return std::nullopt;
   return to_stored(v);
 }
 

@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "parley/storage/store.hpp"
 
@@ -62,12 +63,13 @@ std::optional<std::uint64_t> message_key_seq(std::string_view key, std::string_v
 std::string encode_message(const StoredMessage& msg);
 // `seq` comes from the key.
 std::optional<StoredMessage> decode_message(std::uint64_t seq, std::string_view value);
-// The same decode without copies: every field of `out` is set (its reactions vector keeps its
-// capacity, so a reader can reuse one view for a whole page), and its strings point into
-// `value`. False, with `out` unspecified, where decode_message gives nullopt.
-bool decode_message_view(std::uint64_t seq, std::string_view value, StoredMessageView& out);
-// A view's message as an owning copy.
-StoredMessage to_stored(const StoredMessageView& v);
+// The same decode without copies: every field of `out` but channel is set, its strings point
+// into `value` and its reactions into `reactions` (cleared first; a reader reuses one vector
+// for a whole page). False, with `out` unspecified, where decode_message gives nullopt.
+bool decode_message_view(std::uint64_t seq, std::string_view value, protocol::MessageView& out,
+                         std::vector<protocol::ReactionView>& reactions);
+// A view's message as an owning copy (its channel is not part of a StoredMessage).
+StoredMessage to_stored(const protocol::MessageView& v);
 
 // --- reactions --------------------------------------------------------------------------------
 

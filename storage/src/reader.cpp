@@ -133,12 +133,35 @@ std::optional<Page> Store::read_before_cached(std::string_view channel, std::uin
   return read_page(channel, before_seq, limit, true);
 }
 
+protocol::MessageView message_view(std::string_view channel, const StoredMessage& m,
+                                   std::vector<protocol::ReactionView>& reactions) {
+  reactions.clear();
+  for (const auto& r : m.reactions) reactions.push_back({r.emoji, r.count});
+  protocol::MessageView v;
+  v.channel = channel;
+  v.seq = m.seq;
+  v.ts = m.ts;
+  v.from_id = m.from_id;
+  v.from_name = m.from_name;
+  v.from_role = m.from_role;
+  v.from_advocate = m.from_advocate;
+  v.text = m.text;
+  v.reply_to = m.reply_to;
+  v.edited_at = m.edited_at;
+  v.solved_seq = m.solved_seq;
+  v.deleted = m.deleted;
+  v.deleted_by = m.deleted_by;
+  v.deleted_at = m.deleted_at;
+  v.reactions = reactions;
+  return v;
+}
+
 std::optional<Page> Store::read_page(std::string_view channel, std::uint64_t before_seq,
                                      std::size_t limit, bool memory_only) const {
   Page page;
   page.messages.reserve(std::min(limit, kMaxReserve));
   auto info = visit_before(channel, before_seq, limit, memory_only,
-                           [&page](const StoredMessageView& m) {
+                           [&page](const protocol::MessageView& m) {
                              page.messages.push_back(codec::to_stored(m));
                            });
   if (!info) return std::nullopt;
@@ -148,7 +171,7 @@ std::optional<Page> Store::read_page(std::string_view channel, std::uint64_t bef
 
 std::optional<PageInfo> Store::visit_before(
     std::string_view channel, std::uint64_t before_seq, std::size_t limit, bool memory_only,
-    const std::function<void(const StoredMessageView&)>& visit) const {
+    const std::function<void(const protocol::MessageView&)>& visit) const {
   PageInfo info;
   // seq 0 is never assigned, so nothing lies before seq 1.
   if (before_seq == 1 || !scannable(channel)) return info;
@@ -172,11 +195,13 @@ std::optional<PageInfo> Store::visit_before(
   ro.iterate_lower_bound = &lower_slice;
   if (memory_only) ro.read_tier = rocksdb::kBlockCacheTier;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf_messages));
-  StoredMessageView view;  // one for the page: its reactions vector keeps its capacity
+  protocol::MessageView view;
+  view.channel = channel;
+  std::vector<protocol::ReactionView> reactions;  // one for the page: it keeps its capacity
   for (it->Seek(lower_slice); it->Valid(); it->Next()) {
     auto seq = codec::message_key_seq(it->key().ToStringView(), channel);
     if (!seq || *seq > newest) break;  // past the page, or into the next channel
-    if (!codec::decode_message_view(*seq, it->value().ToStringView(), view)) {
+    if (!codec::decode_message_view(*seq, it->value().ToStringView(), view, reactions)) {
       impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
       continue;
     }

@@ -196,9 +196,9 @@ TEST(CodecMessage, EveryTruncationIsRejected) {
   }
 }
 
-// One view decodes a whole page in the history path: every field is set on every decode, so a
-// value of an older layout leaves nothing behind from the message decoded before it. The
-// strings point into the value (no copies).
+// One view and one reactions vector decode a whole page in the history path: every field but
+// the channel is set on every decode, so a value of an older layout leaves nothing behind from
+// the message decoded before it. The strings point into the value (no copies).
 TEST(CodecMessage, OneViewReusedAcrossValuesKeepsNoStaleField) {
   StoredMessage rich = sample_lifecycle_message();
   rich.solved_seq = 9;
@@ -207,21 +207,44 @@ TEST(CodecMessage, OneViewReusedAcrossValuesKeepsNoStaleField) {
   const StoredMessage plain = sample_message();
   const std::string plain_value = legacy_message_value(plain);  // no lifecycle fields at all
 
-  StoredMessageView view;
-  ASSERT_TRUE(decode_message_view(rich.seq, rich_value, view));
+  protocol::MessageView view;
+  view.channel = "kept";
+  std::vector<protocol::ReactionView> reactions;
+  ASSERT_TRUE(decode_message_view(rich.seq, rich_value, view, reactions));
   expect_same(to_stored(view), rich);
+  EXPECT_EQ(view.channel, "kept");
+  EXPECT_EQ(view.reactions.data(), reactions.data());
   EXPECT_GE(view.text.data(), rich_value.data());
   EXPECT_LE(view.text.data() + view.text.size(), rich_value.data() + rich_value.size());
 
-  ASSERT_TRUE(decode_message_view(plain.seq, plain_value, view));
+  ASSERT_TRUE(decode_message_view(plain.seq, plain_value, view, reactions));
   expect_same(to_stored(view), plain);
   EXPECT_EQ(view.edited_at, 0);
   EXPECT_TRUE(view.deleted_by.empty());
   EXPECT_TRUE(view.reactions.empty());
+  EXPECT_TRUE(reactions.empty());
   EXPECT_EQ(view.solved_seq, 0u);
 
   // And a value the decoder refuses is refused through the view too.
-  EXPECT_FALSE(decode_message_view(1, rich_value.substr(0, 3), view));
+  EXPECT_FALSE(decode_message_view(1, rich_value.substr(0, 3), view, reactions));
+}
+
+// message_view (the server's path for a StoredMessage) and decode_message_view (its path for
+// history) give the same view of the same message.
+TEST(CodecMessage, MessageViewOfAStoredMessageMatchesTheDecodedOne) {
+  StoredMessage m = sample_lifecycle_message();
+  m.solved_seq = 9;
+  m.reply_to = 2;
+  const std::string value = encode_message(m);
+  protocol::MessageView decoded;
+  decoded.channel = "help";
+  std::vector<protocol::ReactionView> decoded_reactions, reactions;
+  ASSERT_TRUE(decode_message_view(m.seq, value, decoded, decoded_reactions));
+  const protocol::MessageView v = message_view("help", m, reactions);
+  EXPECT_EQ(v.channel, decoded.channel);
+  expect_same(to_stored(v), to_stored(decoded));
+  EXPECT_EQ(v.reactions.data(), reactions.data());
+  EXPECT_EQ(v.from_id.data(), m.from_id.data());  // a view of m, not a copy
 }
 
 TEST(CodecMessage, SolvedSeqRoundTripsAndDefaultsToZero) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "codec.hpp"
 #include "parley/storage/store.hpp"
 #include "test_util.hpp"
 
@@ -108,13 +109,9 @@ TEST(StoreRead, VisitBeforeSeesExactlyReadBeforesPage) {
     const Page page = store->read_before("general", k.before, k.limit);
     std::vector<StoredMessage> seen;
     auto info = store->visit_before("general", k.before, k.limit, false,
-                                    [&seen](const StoredMessageView& m) {
-                                      StoredMessage copy;
-                                      copy.seq = m.seq;
-                                      copy.ts = m.ts;
-                                      copy.from_id = m.from_id;
-                                      copy.text = m.text;
-                                      seen.push_back(std::move(copy));
+                                    [&seen](const protocol::MessageView& m) {
+                                      EXPECT_EQ(m.channel, "general");
+                                      seen.push_back(codec::to_stored(m));
                                     });
     ASSERT_TRUE(info.has_value()) << k.before;
     EXPECT_EQ(info->messages, page.messages.size()) << k.before;
@@ -128,7 +125,8 @@ TEST(StoreRead, VisitBeforeSeesExactlyReadBeforesPage) {
   }
   // From memory only: the page is in the memtable, so it is answered, and the same.
   std::size_t n = 0;
-  auto hot = store->visit_before("general", 0, 100, true, [&n](const StoredMessageView&) { ++n; });
+  auto hot =
+      store->visit_before("general", 0, 100, true, [&n](const protocol::MessageView&) { ++n; });
   ASSERT_TRUE(hot.has_value());
   EXPECT_EQ(hot->messages, 100u);
   EXPECT_EQ(n, 100u);

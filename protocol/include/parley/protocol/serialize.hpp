@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -65,26 +64,6 @@ constexpr std::size_t json_string_bound(std::size_t n) { return 6 * n + 2; }
 // The same literal as append_json_string, written at dst, which must have room for
 // json_string_bound(s.size()) bytes; returns the end of what it wrote.
 char* write_json_string(char* dst, std::string_view s) noexcept;
-
-// A message as pushed and as in history (DESIGN §2 `message`, PROTOCOL.md): the fields after
-// `text` are written only when set.
-struct MessageView {
-  std::string_view channel;
-  std::uint64_t seq = 0;
-  TimestampMs ts = 0;
-  std::string_view from_id;
-  std::string_view from_name;
-  Role from_role = Role::customer;
-  bool from_advocate = false;
-  std::string_view text;
-  std::uint64_t reply_to = 0;    // 0 = not a reply
-  TimestampMs edited_at = 0;     // 0 = never edited
-  std::uint64_t solved_seq = 0;  // on a question: the accepted answer; 0 = none
-  bool deleted = false;          // a tombstone: deleted_by and deleted_at are written too
-  std::string_view deleted_by;
-  TimestampMs deleted_at = 0;
-  std::span<const ReactionView> reactions;  // first use first; written when not empty
-};
 
 // Appends (never clears `out`) one complete object:
 // {"op":"message","channel":…,"seq":…,"ts":…,"from":{"id","name","role","advocate"},"text":…,

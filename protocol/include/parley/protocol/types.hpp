@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,26 @@ using TimestampMs = std::int64_t;
 struct ReactionView {
   std::string_view emoji;
   std::uint32_t count = 0;
+};
+
+// A message as pushed and as in history (DESIGN §2 `message`, PROTOCOL.md): the fields after
+// `text` are written only when set.
+struct MessageView {
+  std::string_view channel;
+  std::uint64_t seq = 0;
+  TimestampMs ts = 0;
+  std::string_view from_id;
+  std::string_view from_name;
+  Role from_role = Role::customer;
+  bool from_advocate = false;
+  std::string_view text;
+  std::uint64_t reply_to = 0;    // 0 = not a reply
+  TimestampMs edited_at = 0;     // 0 = never edited
+  std::uint64_t solved_seq = 0;  // on a question: the accepted answer; 0 = none
+  bool deleted = false;          // a tombstone: deleted_by and deleted_at are written too
+  std::string_view deleted_by;
+  TimestampMs deleted_at = 0;
+  std::span<const ReactionView> reactions;  // first use first; written when not empty
 };
 
 }  // namespace parley::protocol

@@ -262,26 +262,10 @@ struct Page {
   bool has_more = false;                // older messages exist before messages.front()
 };
 
-// A stored message decoded in place, for Store::visit_before: the strings point into RocksDB's
-// memory and are valid only during the visitor call that receives the view. Same fields as
-// StoredMessage.
-struct StoredMessageView {
-  using ReactionView = protocol::ReactionView;
-  std::uint64_t seq = 0;
-  TimestampMs ts = 0;
-  std::string_view from_id;
-  std::string_view from_name;
-  Role from_role = Role::customer;
-  bool from_advocate = false;
-  std::string_view text;
-  std::uint64_t reply_to = 0;
-  TimestampMs edited_at = 0;
-  bool deleted = false;
-  std::string_view deleted_by;
-  TimestampMs deleted_at = 0;
-  std::vector<ReactionView> reactions;
-  std::uint64_t solved_seq = 0;
-};
+// `m`, a message of `channel`, as the protocol's view (what the server writes as JSON). The
+// view's strings point into `m` and its reactions into `reactions`: keep both while using it.
+protocol::MessageView message_view(std::string_view channel, const StoredMessage& m,
+                                   std::vector<protocol::ReactionView>& reactions);
 
 // What visit_before read: how many messages it passed to the visitor, and whether older ones
 // exist (Page::has_more).
@@ -354,12 +338,13 @@ class Store {
   std::optional<Page> read_before_cached(std::string_view channel, std::uint64_t before_seq,
                                          std::size_t limit) const;
   // The page read_before returns, passed to `visit` one message at a time (ascending) without
-  // copying it: for a caller that turns the page straight into something else (the server's
-  // JSON reply). With memory_only, as read_before_cached: nullopt when a block would have to
-  // come from disk, in which case `visit` may already have seen some of the page's messages.
+  // copying it: as the protocol's MessageView, whose strings point into RocksDB's memory and
+  // are valid only during the call (the server writes its JSON reply straight from them). With
+  // memory_only, as read_before_cached: nullopt when a block would have to come from disk, in
+  // which case `visit` may already have seen some of the page's messages.
   std::optional<PageInfo> visit_before(
       std::string_view channel, std::uint64_t before_seq, std::size_t limit, bool memory_only,
-      const std::function<void(const StoredMessageView&)>& visit) const;
+      const std::function<void(const protocol::MessageView&)>& visit) const;
   // One message (tombstones included), or nullopt.
   std::optional<StoredMessage> get_message(std::string_view channel, std::uint64_t seq) const;
 
