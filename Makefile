@@ -3,6 +3,8 @@
 #               server on :8080
 #   make test   install what tests need, build, run every test (ctest)
 #   make web    only the web vendor files (Chart.js from npm into clients/web/vendor/)
+# Node steps (web files, browser tests, load-test peers) run the project's pinned Node.js 20
+# under build/tools/node (scripts/node-setup.sh), whatever node the system has.
 
 # Debian packages the build needs (exactly these; scripts/install-deps.sh skips present ones).
 BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
@@ -19,46 +21,65 @@ FUZZ_PACKAGES := clang libclang-rt-14-dev
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= var/data
 
-.PHONY: deps web-deps test-deps web configure build run test asan bench soak clean
+# Debian's npm, only to bootstrap the project's pinned Node.js 20 and npm
+# (scripts/node/package-lock.json, installed under build/tools/node by scripts/node-setup.sh)
+# when they are not installed yet and no npm is on PATH. Every Node step then runs the pinned
+# ones: Debian 12's Node 18 is too old for the browser tests.
+NODE_BOOTSTRAP = $(shell scripts/node-setup.sh --needs-npm)
 
+.PHONY: deps node web-deps test-deps web configure build build-server run test asan bench soak clean
+
+# Every install happens up front, in one apt-get call, before anything is built: a password
+# prompt never appears after a long build.
 deps:
-	@scripts/install-deps.sh $(BUILD_PACKAGES)
+	@scripts/install-deps.sh $(BUILD_PACKAGES) $(NODE_BOOTSTRAP)
+	@scripts/node-setup.sh
 
-# Node 20+ with npm, for the web vendor files and the browser tests: keep an existing
-# installation (e.g. NodeSource's, which bundles npm).
-web-deps:
-	@command -v node >/dev/null && command -v npm >/dev/null || scripts/install-deps.sh nodejs npm
+test-deps:
+	@scripts/install-deps.sh $(BUILD_PACKAGES) $(TEST_PACKAGES) $(NODE_BOOTSTRAP)
+	@scripts/node-setup.sh
 
-test-deps: deps web-deps
-	@scripts/install-deps.sh $(TEST_PACKAGES)
+# The pinned Node.js 20 and npm alone (after deps).
+node web-deps:
+	@scripts/install-deps.sh $(NODE_BOOTSTRAP)
+	@scripts/node-setup.sh
 
 # Third-party browser code from npm (clients/web/package-lock.json) into clients/web/vendor/,
 # which parleyd serves: Chart.js for the console's Community charts. Quick when up to date.
-web: web-deps
+web: node
 	@scripts/build-web.sh
 
 configure: deps
 	@cmake --preset release >/dev/null
 
+# Everything: the server, the clients, the tests and the benchmarks.
 build: configure
 	@cmake --build --preset release
 
-run: build web
+# Only what `make run` and the README's tour run: parleyd and parley-cli.
+build-server: configure
+	@cmake --build --preset release --target parleyd parley-cli
+
+run: build-server web
 	@mkdir -p $(DATA_DIR)
 	build/bin/parleyd serve --listen $(LISTEN) --data-dir $(DATA_DIR)
 
-test: test-deps build web
+test: test-deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+	@scripts/build-web.sh
 	ctest --preset release
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: test-deps
+	@scripts/build-web.sh
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan
 	ctest --preset asan
 
 # Every load scenario against parleyd, the Node peers (load-tests/peers, npm) and the loopback
 # limit, side by side, in at most 10 minutes; rewrites docs/PERFORMANCE.md's generated section.
-bench: build web-deps
+bench: build node
 	scripts/bench.sh
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang in build-fuzz/, FUZZ_SECONDS each.

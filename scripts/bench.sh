@@ -40,6 +40,9 @@ for v in ONLY PEERS HISTORY_FILL IDLE_MAX WINDOW SENDERS PEER_FANOUT_WINDOWS FSY
 done
 START=$(date +%s)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The peers run on the project's pinned Node.js 20 (scripts/node-setup.sh), never the system's.
+PARLEY_ROOT=$ROOT
+. "$ROOT/scripts/node-env.sh"
 cd "$ROOT"
 # limits_toml: the lifted-limits config the load scripts share. Sourced before this script's own
 # stop_server below, which keeps its definition.

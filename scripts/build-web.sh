@@ -14,8 +14,9 @@ NPM_TIMEOUT="${NPM_TIMEOUT:-300}"
 
 fail() { echo "build-web: $*" >&2; exit 1; }
 
-command -v node >/dev/null 2>&1 || fail "node not found; install Node.js 20 or newer ('make web-deps' does)"
-command -v npm >/dev/null 2>&1 || fail "npm not found; install npm ('make web-deps' does)"
+# The project's pinned Node.js 20 and npm (scripts/node-setup.sh), never the system's.
+PARLEY_ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+. "$PARLEY_ROOT/scripts/node-env.sh"
 command -v timeout >/dev/null 2>&1 || fail "timeout (coreutils) not found"
 
 cd "$WEB"

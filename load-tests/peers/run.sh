@@ -9,14 +9,13 @@ set -u
 cd "$(dirname "$0")"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-command -v node >/dev/null 2>&1 || fail "node not found; install Node.js 20 or newer (make test-deps)"
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
-  fail "Node.js $(node --version) is too old; the peers need 20 or newer"
+# The project's pinned Node.js 20 and npm (scripts/node-setup.sh), never the system's.
+PARLEY_ROOT="$(cd ../.. && pwd)"
+. "$PARLEY_ROOT/scripts/node-env.sh"
 
 mode="${1:-}"
 case "$mode" in
   setup)
-    command -v npm >/dev/null 2>&1 || fail "npm not found; install npm (make test-deps)"
     if [[ -f node_modules/.parley-lock ]] && cmp -s package-lock.json node_modules/.parley-lock; then
       echo "node_modules is up to date"
       exit 0

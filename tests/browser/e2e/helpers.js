@@ -25,6 +25,17 @@ function requireTools() {
   }
 }
 
+// Every parleyd this process started and has not seen exit. A test file whose runner fails to
+// load (playwright-core refusing the Node version, a syntax error, an uncaught exception) never
+// reaches its after() hook, so the servers are also killed when this process exits, and each
+// one runs under `setpriv --pdeathsig KILL` (util-linux), so the kernel kills it even when this
+// process itself is killed (a ctest timeout).
+const live = new Set();
+process.on('exit', () => { for (const p of live) { try { p.kill('SIGKILL'); } catch { /* gone */ } } });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => process.exit(128 + require('node:os').constants.signals[sig]));
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' } = {}) {
@@ -66,11 +77,12 @@ class Server {
       '--port-file', portFile, '--web-root', WEB_ROOT, '--threads', '2'];
     if (this.config) args.push('--config', this.config);
     const log = fs.openSync(this.logPath, 'a');
-    this.proc = spawn(PARLEYD, args, { stdio: ['ignore', log, log] });
+    this.proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', PARLEYD, ...args], { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     const proc = this.proc;
+    live.add(proc);
     let exited = null;
-    proc.on('exit', (code, sig) => { exited = { code, sig }; });
+    proc.on('exit', (code, sig) => { exited = { code, sig }; live.delete(proc); });
     await waitFor(() => {
       if (exited) throw new Error(`parleyd exited (${JSON.stringify(exited)}); log: ${fs.readFileSync(this.logPath, 'utf8').slice(-2000)}`);
       return fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim();
