@@ -6,5 +6,5 @@
 : "${PARLEY_ROOT:?node-env.sh needs PARLEY_ROOT, the repository root}"
 sh "$PARLEY_ROOT/scripts/node-setup.sh" >&2 ||
   { echo "FAIL: the pinned Node.js could not be installed (scripts/node-setup.sh)" >&2; exit 1; }
-PATH="${PARLEY_NODE_DIR:-$PARLEY_ROOT/build/tools/node}/node_modules/.bin:$PATH"
+PATH="${PARLEY_NODE_DIR:-$PARLEY_ROOT/build/tools/node}/bin:$PATH"
 export PATH

@@ -19,7 +19,9 @@ set -eu
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SRC="$ROOT/scripts/node"
 DEST="${PARLEY_NODE_DIR:-$ROOT/build/tools/node}"
-BIN="$DEST/node_modules/.bin"
+# Our own links, not node_modules/.bin: npm 9 (Debian's, used to bootstrap) makes no link named
+# `node` there.
+BIN="$DEST/bin"
 NPM_TIMEOUT="${NPM_TIMEOUT:-300}"
 
 up_to_date() {
@@ -43,7 +45,7 @@ up_to_date && exit 0 # another caller installed it while this one waited
 
 # Bootstrap with the pinned npm if a previous install left one (run by the pinned node),
 # else with whatever npm is on PATH.
-if [ -x "$BIN/node" ] && [ -f "$DEST/node_modules/npm/bin/npm-cli.js" ]; then
+if [ -x "$BIN/node" ] && [ -f "$DEST/node_modules/npm/bin/npm-cli.js" ] && "$BIN/node" --version >/dev/null 2>&1; then
   npm_cmd="$BIN/node $DEST/node_modules/npm/bin/npm-cli.js"
 elif command -v npm >/dev/null 2>&1; then
   npm_cmd="npm"
@@ -56,7 +58,18 @@ cp "$SRC/package.json" "$SRC/package-lock.json" "$DEST/"
 rm -f "$DEST/.installed-lock"
 (cd "$DEST" && timeout "$NPM_TIMEOUT" $npm_cmd ci --no-audit --no-fund --loglevel=error) ||
   fail "npm ci in $DEST failed or took longer than ${NPM_TIMEOUT} s"
-[ -x "$BIN/node" ] || fail "no Node.js binary for $(uname -m) in the pinned packages (x64 and arm64 Linux only)"
+case "$(uname -m)" in
+  x86_64) arch=x64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) fail "no pinned Node.js for $(uname -m) (x86_64 and aarch64 Linux only)" ;;
+esac
+node_bin="$DEST/node_modules/node-linux-$arch/bin/node"
+[ -x "$node_bin" ] || fail "npm ci did not install node-linux-$arch ($node_bin is missing)"
+rm -rf "$BIN"
+mkdir -p "$BIN"
+ln -s "../node_modules/node-linux-$arch/bin/node" "$BIN/node"
+ln -s ../node_modules/npm/bin/npm-cli.js "$BIN/npm"
+ln -s ../node_modules/npm/bin/npx-cli.js "$BIN/npx"
 want="v$(sed -n 's/.*"node-linux-[a-z0-9]*": "\([0-9.]*\)".*/\1/p' "$SRC/package.json" | head -n1)"
 got="$("$BIN/node" --version)" || fail "the pinned node does not run on this machine"
 [ "$got" = "$want" ] || fail "pinned node reports $got, expected $want"
