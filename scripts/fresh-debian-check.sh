@@ -148,7 +148,7 @@ done
 step_end "make run"
 if [[ $served -eq 1 ]]; then
   echo "make run: serving; /healthz says $(curl -s --max-time 2 "http://127.0.0.1:$PORT/healthz")"
-  grep -E "https?://|token" "$LOG/make-run.log" | head -8 | sed 's/^/  | /'
+  grep -E "^ *(Parley is running|Demo page|Staff console|WebSocket|Mint a token)" "$LOG/make-run.log" | head -8 | sed 's/^/  | /'
 else
   echo "make run: NOT serving (see below)"
   tail -30 "$LOG/make-run.log" | sed 's/^/  | /'

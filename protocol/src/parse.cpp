@@ -35,7 +35,8 @@ constexpr std::string_view kOpNames[] = {
     "history",        "typing",     "ping",           "edit",           "delete",
     "react",          "report",     "resolve_report", "mute",           "ban",
     "kick",           "slow_mode",  "lock",           "create_channel", "archive_channel",
-    "update_channel", "add_member", "helpful",        "solve",          "set_advocate"};
+    "update_channel", "add_member", "helpful",        "solve",          "set_advocate",
+    "search"};
 static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
 
 template <class T>
@@ -53,7 +54,7 @@ static_assert(named<AuthCmd>("auth") && named<JoinCmd>("join") && named<LeaveCmd
               named<ArchiveChannelCmd>("archive_channel") &&
               named<UpdateChannelCmd>("update_channel") && named<MemberCmd>("add_member") &&
               named<HelpfulCmd>("helpful") && named<SolveCmd>("solve") &&
-              named<SetAdvocateCmd>("set_advocate"));
+              named<SetAdvocateCmd>("set_advocate") && named<SearchCmd>("search"));
 
 // Four commands serve two ops each; the second op ("unreact", ...) sets the command's flag to
 // false. Indexed like kOpNames; empty for the other commands.

@@ -41,6 +41,9 @@ enum class Key : std::uint8_t {
   kind,
   title,
   archived,
+  query,
+  solved,
+  cursor,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;
@@ -129,5 +132,6 @@ Failure build(const Fields& f, const ParseLimits& limits, MemberCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, HelpfulCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SolveCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SetAdvocateCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, SearchCmd& cmd);
 
 }  // namespace parley::protocol::detail

@@ -211,4 +211,26 @@ Failure build(const Fields& f, const ParseLimits&, SetAdvocateCmd& cmd) {
   return std::nullopt;
 }
 
+Failure build(const Fields& f, const ParseLimits&, SearchCmd& cmd) {
+  std::string_view q;
+  if (auto err = read_string(f, Key::query, q)) return err;
+  cmd.query.assign(q);
+  if (f.get(Key::channel) != nullptr) {
+    std::string channel;
+    if (auto err = read_channel(f, channel)) return err;
+    cmd.channel = std::move(channel);
+  }
+  if (auto err = read_optional_bool(f, Key::solved, cmd.solved)) return err;
+  std::uint64_t limit = cmd.limit;
+  if (auto err = read_optional_uint(f, Key::limit, 1, 50, limit)) return err;
+  cmd.limit = static_cast<std::uint32_t>(limit);
+  if (f.get(Key::cursor) != nullptr) {
+    std::string_view c;
+    if (auto err = read_string(f, Key::cursor, c)) return err;
+    if (c.empty() || c.size() > 32) return field_error(Key::cursor, "is not a cursor this server gave");
+    cmd.cursor.assign(c);
+  }
+  return std::nullopt;
+}
+
 }  // namespace parley::protocol::detail

@@ -2,6 +2,10 @@
 // silently leave the default in force.
 #include "parley/server/config.hpp"
 
+#include <algorithm>
+
+#include "parley/search/index.hpp"
+
 #include <functional>
 #include <map>
 #include <toml++/toml.h>
@@ -127,6 +131,13 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
         {"risk_message_removed", number(c.advocacy.risk_message_removed, 0, 1e6)},
         {"risk_muted", number(c.advocacy.risk_muted, 0, 1e6)},
         {"risk_threshold", number(c.advocacy.risk_threshold, 0.001, 1e9)}}},
+      {"search",
+       {{"enabled", boolean(c.search.enabled)},
+        {"language", string(c.search.language)},
+        {"commit_interval_ms", integer(c.search.commit_interval_ms, 10, 60000)},
+        {"max_queue", integer(c.search.max_queue, 1, 1 << 24)},
+        {"per_connection_per_min", integer(c.search.per_connection_per_min, 1, 1 << 20)},
+        {"anonymous_per_ip_per_min", integer(c.search.anonymous_per_ip_per_min, 1, 1 << 20)}}},
       {"log", {{"level", string(c.log.level)}}},
   };
 }
@@ -187,6 +198,12 @@ bool validate_config(const Config& cfg, std::string* error) {
   for (const char* l : kLevels) level_ok = level_ok || cfg.log.level == l;
   if (!level_ok) {
     *error = "log.level must be one of trace, debug, info, warn, error, off";
+    return false;
+  }
+  if (!search::valid_language(cfg.search.language)) {
+    std::string list;
+    for (const auto& l : search::languages()) list += (list.empty() ? "" : ", ") + l;
+    *error = "search.language must be an ISO 639 code such as en, or one of " + list;
     return false;
   }
   if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {

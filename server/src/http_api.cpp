@@ -131,6 +131,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = hub_.metrics().render(hub_.store());
+    if (auto* index = hub_.search()) Metrics::render_search(index->stats(), r.body);
     return respond(std::move(r));
   }
   if (path == "/api/guest") {
@@ -138,6 +139,10 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     return respond(guest_token(req));
   }
   if (path == "/api/channels" && is_get) return list_channels(req, std::move(respond));
+  if (path == "/api/search") {
+    if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
+    return search(req, std::move(respond));
+  }
   if (path.rfind("/api/", 0) == 0) return staff(req, path, std::move(respond));
   if (path == "/ws") return respond(json_error(400, "bad_request", "/ws needs a WebSocket upgrade"));
   if (!is_get) return respond(json_error(405, "bad_request", "static files are read with GET"));
@@ -188,22 +193,6 @@ HttpResponse HttpApi::serve_static(const std::string& path) {
   return r;
 }
 
-bool HttpApi::allow_guest(const std::string& ip) {
-  double per_min = hub_.config().limits.guest_tokens_per_ip_per_min;
-  auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(guest_mu_);
-  if (guest_buckets_.size() > 100000) guest_buckets_.clear();  // bound memory under a flood
-  auto [it, fresh] = guest_buckets_.try_emplace(ip, per_min, now);
-  auto& [tokens, at] = it->second;
-  if (!fresh) {
-    tokens = std::min(per_min, tokens + std::chrono::duration<double>(now - at).count() * per_min / 60);
-    at = now;
-  }
-  if (tokens < 1) return false;
-  tokens -= 1;
-  return true;
-}
-
 HttpResponse HttpApi::guest_token(const HttpRequest& req) {
   simdjson::padded_string body(req.body);
   simdjson::dom::parser parser;
@@ -218,7 +207,7 @@ HttpResponse HttpApi::guest_token(const HttpRequest& req) {
   if (!protocol::is_valid_display_name(name)) {
     return json_error(400, "bad_request", "\"name\" must be 1-64 characters, no control characters");
   }
-  if (!allow_guest(req.remote_ip)) {
+  if (guest_limiter_.take(req.remote_ip, hub_.config().limits.guest_tokens_per_ip_per_min) > 0) {
     auto r = json_error(429, "rate_limited", "too many guest tokens from this address");
     r.headers.emplace_back("Retry-After", "60");
     return r;

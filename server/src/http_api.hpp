@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "rate_limit.hpp"
+
 namespace parley::server {
 
 class Hub;
@@ -74,15 +76,16 @@ class HttpApi {
   // Staff endpoints (http_staff.cpp). `path` has no query string.
   void staff(const HttpRequest& req, const std::string& path, Respond respond);
   HttpResponse serve_static(const std::string& path);
-  bool allow_guest(const std::string& ip);
+  // GET /api/search: any reader, anonymous ones limited per IP (search_service.hpp).
+  void search(const HttpRequest& req, Respond respond);
 
   Hub& hub_;
   const std::vector<std::string>& allowed_origins_;
   std::unordered_map<std::string, File> files_;  // "/widget.js" -> file
 
-  std::mutex guest_mu_;
-  std::unordered_map<std::string, std::pair<double, std::chrono::steady_clock::time_point>>
-      guest_buckets_;
+  KeyedLimiter guest_limiter_;         // guest tokens per IP
+  KeyedLimiter search_ip_limiter_;     // anonymous searches per IP
+  KeyedLimiter search_user_limiter_;   // searches with a token, per user
 };
 
 // {"error":{"code":…,"message":…}}

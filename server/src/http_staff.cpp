@@ -1,4 +1,4 @@
-// The staff HTTP API (and the channel list): JSON over HTTP with `Authorization: Bearer <JWT>`.
+// The staff HTTP API (and the channel list and search): JSON over HTTP with `Authorization: Bearer <JWT>`.
 // Writes go through Actions, exactly like the WebSocket ops; request bodies are validated by
 // the protocol parser (the body becomes the fields of the matching op), so errors name the
 // field the same way on both transports. Reads run on the reader pool.
@@ -340,6 +340,58 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     });
   }
   respond(json_error(404, "not_found", "no such endpoint"));
+}
+
+// GET /api/search?q=…&channel=…&solved=true&limit=…&cursor=…: the `search` op over HTTP. With a
+// Bearer token it searches what that user may read; without one, published threads only.
+void HttpApi::search(const HttpRequest& req, Respond respond) {
+  std::optional<Identity> who;
+  if (!req.authorization.empty()) {
+    who = bearer_identity(hub_, req);
+    if (!who) {
+      auto r = json_error(401, "unauthorized", "the Bearer token is invalid or expired");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return respond(std::move(r));
+    }
+  }
+  const auto& sc = hub_.config().search;
+  std::int64_t wait = who ? search_user_limiter_.take(who->id, sc.per_connection_per_min)
+                          : search_ip_limiter_.take(req.remote_ip, sc.anonymous_per_ip_per_min);
+  if (wait > 0) {
+    return respond(outcome_response(
+        Outcome::failure(protocol::ErrorCode::rate_limited, "too many searches; slow down", wait)));
+  }
+  // Form encoding: '+' is a space in a query string.
+  auto param = [&](std::string_view name) {
+    std::string v = query_param(req.target, name);
+    std::replace(v.begin(), v.end(), '+', ' ');
+    return percent_decode(v);
+  };
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().field("query", param("q"));
+  if (std::string ch = param("channel"); !ch.empty()) w.field("channel", ch);
+  if (std::string solved = param("solved"); !solved.empty()) {
+    if (solved != "true" && solved != "false" && solved != "1" && solved != "0") {
+      return respond(json_error(400, "bad_request", "solved must be true or false"));
+    }
+    w.field("solved", solved == "true" || solved == "1");
+  }
+  if (std::string limit = param("limit"); !limit.empty()) {
+    std::uint64_t n = 0;
+    auto [p, ec] = std::from_chars(limit.data(), limit.data() + limit.size(), n);
+    if (ec != std::errc() || p != limit.data() + limit.size()) {
+      return respond(json_error(400, "bad_request", "\"limit\" must be an integer from 1 to 50"));
+    }
+    w.field("limit", n);
+  }
+  if (std::string cursor = param("cursor"); !cursor.empty()) w.field("cursor", cursor);
+  w.end_object();
+  HttpResponse err;
+  auto cmd = body_command(hub_, "search", "", body, &err);
+  if (!cmd) return respond(std::move(err));
+  hub_.search_service().search(who, std::get<protocol::SearchCmd>(*cmd),
+                               [respond](Outcome o) { respond(outcome_response(o)); });
 }
 
 }  // namespace parley::server

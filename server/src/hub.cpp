@@ -68,6 +68,23 @@ bool Hub::start(std::string* error) {
       opts, [this](std::vector<storage::Committed>& batch) { on_commit(batch); }, error);
   if (!store_) return false;
   moderation_.load(store_->load_moderation(now_ms()));
+  if (cfg_.search.enabled) {
+    search::IndexOptions so;
+    so.dir = cfg_.server.data_dir + "/search";
+    so.language = cfg_.search.language;
+    so.max_queue = cfg_.search.max_queue;
+    so.commit_interval_ms = cfg_.search.commit_interval_ms;
+    search_ = search::SearchIndex::open(so, *store_, error);
+    if (!search_) {
+      store_->close();
+      store_.reset();
+      return false;
+    }
+    // Messages committed before this point are read from the store by the indexer's first
+    // catch-up; later ones also arrive through on_commit().
+    search_ptr_.store(search_.get(), std::memory_order_release);
+    search_->start();
+  }
   advocacy_->start();
   for (auto& s : shards_) s->start();
   return true;
@@ -92,6 +109,9 @@ void Hub::shutdown() {
     barrier.get_future().wait_for(std::chrono::seconds(10));
   }
   advocacy_->stop();
+  // The indexer reads the store: it stops (committing what it indexed) before the store closes.
+  // The object stays until the reader pool, where searches run, has finished.
+  if (search_) search_->stop();
   store_->close();
   for (auto& s : shards_) {
     boost::asio::post(s->ioc(), [sh = s.get()] {
@@ -113,6 +133,8 @@ void Hub::shutdown() {
   for (auto& s : shards_) s->stop();
   for (auto& s : shards_) s->join();
   readers_.join();
+  search_ptr_.store(nullptr, std::memory_order_release);
+  search_.reset();
   store_.reset();
 }
 
@@ -368,6 +390,7 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
   std::vector<std::vector<WriteAck>> acks(shards_.size());
   std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;
   advocacy_->on_committed(batch);
+  if (auto* index = search()) index->notify(batch);
   for (auto& c : batch) {
     if (c.req.origin == kCallbackOrigin) {
       apply_effects(c, deliveries);

@@ -24,7 +24,9 @@
 #include "word_filter.hpp"
 #include "parley/protocol/limits.hpp"
 #include "parley/server/config.hpp"
+#include "parley/search/index.hpp"
 #include "parley/storage/store.hpp"
+#include "search_service.hpp"
 #include "shard.hpp"
 
 namespace parley::server {
@@ -48,6 +50,9 @@ class Hub {
   const WordFilter& filter() const { return filter_; }
   Actions& actions() { return actions_; }
   AdvocacyService& advocacy() { return *advocacy_; }
+  // The search index, or nullptr when [search] enabled is off (or before start()).
+  search::SearchIndex* search() { return search_ptr_.load(std::memory_order_acquire); }
+  SearchService& search_service() { return search_service_; }
 
   // Fans deliveries out to every shard (events that do not come from a storage commit).
   void publish(std::vector<Delivery> deliveries) { post_all(std::move(deliveries)); }
@@ -114,6 +119,10 @@ class Hub {
   Moderation moderation_;
   WordFilter filter_;
   Actions actions_{*this};
+  SearchService search_service_{*this};
+  std::unique_ptr<search::SearchIndex> search_;
+  // search_.get() once the index is open: on_commit() reads it on the writer thread.
+  std::atomic<search::SearchIndex*> search_ptr_{nullptr};
   std::unique_ptr<AdvocacyService> advocacy_;
 
   std::mutex callbacks_mu_;

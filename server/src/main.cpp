@@ -3,19 +3,23 @@
 //                 [--durability fsync|fast] [--web-root DIR] [--port-file FILE]
 //                 [--tls-cert FILE --tls-key FILE] [--plain-listen HOST:PORT]
 //   parleyd token --data-dir DIR --user ID [--name NAME] [--role ROLE] [--ttl SECONDS]
+//   parleyd reindex --data-dir DIR [--config FILE]
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/validate.hpp"
 #include "parley/server/config.hpp"
+#include "parley/search/index.hpp"
 #include "parley/server/server.hpp"
+#include "parley/storage/store.hpp"
 
 #ifndef PARLEY_DEFAULT_WEB_ROOT
 #define PARLEY_DEFAULT_WEB_ROOT ""
@@ -64,6 +68,39 @@ int serve(Config cfg, const std::string& port_file) {
   return 0;
 }
 
+// Rebuilds <data-dir>/search from the RocksDB store. The server must be stopped: RocksDB's lock
+// on the database refuses a second process, which is reported as such.
+int reindex(const Config& cfg) {
+  std::string error;
+  parley::storage::Options so;
+  so.path = cfg.server.data_dir + "/db";
+  if (!std::filesystem::exists(so.path)) {
+    std::cerr << "parleyd reindex: no database at " << so.path << "\n";
+    return 1;
+  }
+  auto store = parley::storage::Store::open(so, [](auto&) {}, &error);
+  if (!store) {
+    std::cerr << "parleyd reindex: " << error << " (is the server still running?)\n";
+    return 1;
+  }
+  parley::search::IndexOptions io;
+  io.dir = cfg.server.data_dir + "/search";
+  io.language = cfg.search.language;
+  const auto started = std::chrono::steady_clock::now();
+  auto docs = parley::search::SearchIndex::rebuild(io, *store, &error);
+  store->close();
+  if (!docs) {
+    std::cerr << "parleyd reindex: " << error << "\n";
+    return 1;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  std::cout << "parleyd reindex: " << *docs << " messages indexed into " << io.dir << " in "
+            << ms << " ms\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,7 +144,24 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--ttl", ttl, "Lifetime in seconds (default 3600)")->check(CLI::Range(1LL, 10LL * 365 * 86400));
   token_cmd->add_flag("--guest", guest, "Mark the token as a guest's");
 
+  std::string reindex_config, reindex_data_dir;
+  auto* reindex_cmd = app.add_subcommand(
+      "reindex", "Rebuild the search index (<data-dir>/search) from the database; server stopped");
+  reindex_cmd->add_option("--config", reindex_config, "TOML configuration file ([search] language)")
+      ->check(CLI::ExistingFile);
+  reindex_cmd->add_option("--data-dir", reindex_data_dir, "Data directory (default ./var/data)");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*reindex_cmd) {
+    std::string error;
+    if (!reindex_config.empty() && !parley::server::load_config_file(reindex_config, cfg, &error)) {
+      std::cerr << "parleyd reindex: " << error << "\n";
+      return 2;
+    }
+    if (!reindex_data_dir.empty()) cfg.server.data_dir = reindex_data_dir;
+    return reindex(cfg);
+  }
 
   if (*serve_cmd) {
     std::string error;

@@ -109,4 +109,30 @@ std::string Metrics::render(const storage::Store& store) const {
   return out;
 }
 
+void Metrics::render_search(const search::IndexStats& s, std::string& out) {
+  counter(out, "parley_search_documents", "Messages in the search index.", s.documents, "gauge");
+  counter(out, "parley_search_index_bytes", "Size of the search index's files.", s.bytes, "gauge");
+  counter(out, "parley_search_lag_messages",
+          "Committed messages and changes not yet searchable.", s.lag_messages, "gauge");
+  out += "# HELP parley_search_lag_seconds Age of the oldest change not yet searchable.\n";
+  out += "# TYPE parley_search_lag_seconds gauge\n";
+  out += "parley_search_lag_seconds " + std::to_string(s.lag_seconds) + "\n";
+  counter(out, "parley_search_indexed_total", "Documents added, replaced or removed.",
+          s.indexed_total);
+  counter(out, "parley_search_catch_ups_total",
+          "Channels read back from storage to fill a gap (start-up, overflow).", s.catch_ups);
+  out += "# HELP parley_search_query_seconds Time of one search query.\n";
+  out += "# TYPE parley_search_query_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < s.query_counts.size(); ++i) {
+    cumulative += s.query_counts[i];
+    out += "parley_search_query_seconds_bucket{le=\"";
+    out += i + 1 == s.query_counts.size() ? std::string("+Inf")
+                                          : seconds(search::IndexStats::kQueryBucketsUs[i]);
+    out += "\"} " + std::to_string(cumulative) + "\n";
+  }
+  out += "parley_search_query_seconds_sum " + seconds(s.query_sum_us) + "\n";
+  out += "parley_search_query_seconds_count " + std::to_string(s.queries) + "\n";
+}
+
 }  // namespace parley::server

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "parley/search/index.hpp"
 #include "parley/storage/store.hpp"
 
 namespace parley::server {
@@ -40,6 +41,8 @@ struct Metrics {
   // With the storage figures read at render time: queue depth, commit latency, RocksDB stats
   // (all memory-only reads, fine on an I/O thread).
   std::string render(const storage::Store& store) const;
+  // The search index's figures (lag, size, query latency), appended after render()'s.
+  static void render_search(const search::IndexStats& s, std::string& out);
 };
 
 }  // namespace parley::server

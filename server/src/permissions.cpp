@@ -80,4 +80,35 @@ std::optional<Denial> check(Action a, const Subject& s, const ChannelFacts* f) {
   return deny("unknown action");
 }
 
+SearchScope search_scope(const std::optional<Subject>& s,
+                         const std::vector<ListedChannel>& channels) {
+  SearchScope scope;
+  if (s && staff(*s)) {
+    scope.everything = true;
+    return scope;
+  }
+  scope.solved_only = !s;
+  scope.own_dms = s.has_value();
+  for (const auto& ch : channels) {
+    if (ch.archived) continue;
+    bool open = false;
+    switch (ch.kind) {
+      case ChannelKind::support:
+        open = true;
+        break;
+      case ChannelKind::chat:
+      case ChannelKind::announce:
+        open = s.has_value();
+        break;
+      case ChannelKind::private_:
+        open = s.has_value() && ch.member;
+        break;
+      case ChannelKind::dm:
+        break;  // DMs are covered by own_dms
+    }
+    if (open) scope.channels.push_back(ch.name);
+  }
+  return scope;
+}
+
 }  // namespace parley::server

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "parley/protocol/errors.hpp"
 #include "parley/protocol/types.hpp"
@@ -44,5 +45,24 @@ struct Denial {
 
 // nullopt = allowed. `facts` may be null for actions that involve no channel.
 std::optional<Denial> check(Action a, const Subject& s, const ChannelFacts* facts);
+
+// --- Search (DESIGN §9): which channels a search may return results from ---
+struct ListedChannel {
+  std::string name;
+  protocol::ChannelKind kind = protocol::ChannelKind::chat;
+  bool archived = false;
+  bool member = false;  // the subject is a member (private channels)
+};
+struct SearchScope {
+  bool everything = false;            // staff: every channel, DMs and archived ones included
+  std::vector<std::string> channels;  // the non-DM channels the subject may search
+  bool own_dms = false;               // and the DMs the subject is one of the two users of
+  bool solved_only = false;           // only solved questions (anonymous: published threads)
+};
+// `s` is nullopt for an anonymous reader (GET /api/search without a token): solved questions
+// of open support channels only. Customers, guests and bots: open channels that are not
+// archived, private ones they are a member of (not archived), and their own DMs. Staff and
+// admins: everything.
+SearchScope search_scope(const std::optional<Subject>& s, const std::vector<ListedChannel>& channels);
 
 }  // namespace parley::server

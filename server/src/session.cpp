@@ -590,6 +590,14 @@ void Session::handle(const std::string& id_json, protocol::SetAdvocateCmd& c) {
   hub_.advocacy().set_advocate(*identity_, c, reply_later(id_json));
 }
 
+void Session::handle(const std::string& id_json, protocol::SearchCmd& c) {
+  const double per_min = hub_.config().search.per_connection_per_min;
+  if (auto wait = search_tokens_.take(per_min, std::chrono::steady_clock::now()); wait > 0) {
+    return reply_error(id_json, ErrorCode::rate_limited, "too many searches; slow down", wait);
+  }
+  hub_.search_service().search(identity_, c, reply_later(id_json));
+}
+
 template <class Cmd>
 void Session::handle(const std::string& id_json, Cmd& c) {
   if constexpr (HasAction<Cmd>::value) {

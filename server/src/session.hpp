@@ -22,6 +22,7 @@
 #include "parley/protocol/commands.hpp"
 #include "parley/protocol/types.hpp"
 #include "payload.hpp"
+#include "rate_limit.hpp"
 
 namespace parley::server {
 
@@ -164,6 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::HelpfulCmd& c);
   void handle(const std::string& id_json, protocol::SolveCmd& c);
   void handle(const std::string& id_json, protocol::SetAdvocateCmd& c);
+  void handle(const std::string& id_json, protocol::SearchCmd& c);
   // A Done that posts the outcome back to this session's thread as the reply to id_json.
   std::function<void(Outcome)> reply_later(const std::string& id_json);
   // Everything Actions implements (edit, delete, react, report, moderation, channels).
@@ -198,6 +200,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   double tokens_;
   std::chrono::steady_clock::time_point tokens_at_;
+  TokenBucket search_tokens_;  // [search] per_connection_per_min
 };
 
 }  // namespace parley::server

@@ -33,7 +33,10 @@ namespace parley::storage {
 class BatchBuilder {
  public:
   explicit BatchBuilder(Store::Impl& store)
-      : s_(store), next_audit_id_(store.next_audit_id), next_report_id_(store.next_report_id) {}
+      : s_(store),
+        next_audit_id_(store.next_audit_id),
+        next_report_id_(store.next_report_id),
+        next_rewrite_id_(store.last_rewrite.load() + 1) {}
 
   // Adds one request (and its audit entry) to the batch, or nothing of it. `c` must stay at the
   // same address until commit(): the builder keeps pointers to appended messages.
@@ -63,6 +66,10 @@ class BatchBuilder {
   // set (not_found for a missing or deleted message, error on a failed lookup). The pointer
   // stays valid for the rest of the batch; assign to it to record a change.
   StoredMessage* live_message(std::string_view channel, std::uint64_t seq, Committed& out);
+  // Records in the rewrites log that (channel, seq) changed (an edit, a delete, an accepted
+  // answer), so that a derived index (search) replays it. False after fail(): the request must
+  // end there.
+  bool log_rewrite(std::string_view channel, std::uint64_t seq, Committed& out);
   // Whether the reaction key is set as of this point of the batch; nullopt on a failed lookup.
   std::optional<bool> has_reaction(const std::string& key, Committed& out);
 
@@ -107,6 +114,8 @@ class BatchBuilder {
   StringMap<UserRecord> users_;           // users written in this batch
   std::uint64_t next_audit_id_;
   std::uint64_t next_report_id_;
+  // Ids of a request rolled back after log_rewrite() are not reused: the log may have holes.
+  std::uint64_t next_rewrite_id_;
 };
 
 }  // namespace parley::storage

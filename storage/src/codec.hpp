@@ -163,6 +163,13 @@ std::optional<std::uint64_t> decode_report_ref(std::string_view value);
 // --- audit ------------------------------------------------------------------------------------
 
 // be64(id)
+// --- rewrites: be64(id) -> version, channel, seq (a message edited, deleted or solved) ---
+std::string rewrite_key(std::uint64_t id);
+std::optional<std::uint64_t> rewrite_key_id(std::string_view key);
+std::string encode_rewrite(std::string_view channel, std::uint64_t seq);
+// False when the value does not decode.
+bool decode_rewrite(std::string_view value, std::string* channel, std::uint64_t* seq);
+
 std::string audit_key(std::uint64_t id);
 std::optional<std::uint64_t> audit_key_id(std::string_view key);
 std::string encode_audit(const AuditEntry& entry);

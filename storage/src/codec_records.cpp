@@ -226,6 +226,27 @@ std::optional<std::uint64_t> decode_report_ref(std::string_view value) {
   return id;
 }
 
+// --- rewrites ---------------------------------------------------------------------------------
+
+std::string rewrite_key(std::uint64_t id) { return id_key({}, id); }
+
+std::optional<std::uint64_t> rewrite_key_id(std::string_view key) { return id_key_id(key, {}); }
+
+std::string encode_rewrite(std::string_view channel, std::uint64_t seq) {
+  Encoder e(kFormatVersion);
+  e.str(channel);
+  e.varint(seq);
+  return std::move(e).take();
+}
+
+bool decode_rewrite(std::string_view value, std::string* channel, std::uint64_t* seq) {
+  Decoder d(value);
+  if (!d.version(kFormatVersion)) return false;
+  *channel = d.str();
+  *seq = d.varint();
+  return d.ok();
+}
+
 // --- audit ------------------------------------------------------------------------------------
 
 std::string audit_key(std::uint64_t id) { return id_key({}, id); }

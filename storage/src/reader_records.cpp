@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "codec.hpp"
+#include "codec_io.hpp"
 #include "store_impl.hpp"
 
 namespace parley::storage {
@@ -174,6 +175,62 @@ std::optional<UserRecord> Store::get_user(std::string_view id) const {
   auto user = codec::decode_user(id, value);
   if (!user) impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
   return user;
+}
+
+std::vector<Rewrite> Store::read_rewrites(std::uint64_t after_id, std::size_t limit) const {
+  std::vector<Rewrite> out;
+  if (limit == 0 || after_id == UINT64_MAX) return out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return out;
+  const Impl& s = *impl_;
+  out.reserve(std::min(limit, kMaxReserve));
+  std::unique_ptr<rocksdb::Iterator> it(s.db->NewIterator(rocksdb::ReadOptions(), s.cf_rewrites));
+  for (it->Seek(codec::rewrite_key(after_id + 1)); it->Valid() && out.size() < limit; it->Next()) {
+    Rewrite r;
+    auto id = codec::rewrite_key_id(it->key().ToStringView());
+    if (!id || !codec::decode_rewrite(it->value().ToStringView(), &r.channel, &r.seq)) {
+      s.decode_failures.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    r.id = *id;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::uint64_t Store::last_rewrite_id() const {
+  return impl_->last_rewrite.load(std::memory_order_acquire);
+}
+
+void Store::trim_rewrites(std::uint64_t below_id) {
+  if (below_id <= 1) return;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return;
+  // A range delete outside the writer: the writer only ever adds ids above the last committed
+  // one, so the two never touch the same keys.
+  rocksdb::WriteOptions wo;
+  (void)impl_->db->DeleteRange(wo, impl_->cf_rewrites, codec::rewrite_key(0),
+                               codec::rewrite_key(below_id));
+}
+
+std::vector<std::string> Store::message_channels() const {
+  std::vector<std::string> out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_messages));
+  // Keys are channel '\0' be64(seq): after one channel's first key, skip to channel '\1'.
+  for (it->SeekToFirst(); it->Valid();) {
+    std::string_view key = it->key().ToStringView();
+    auto sep = key.find(codec::io::kSeparator);
+    if (sep == std::string_view::npos || sep == 0) {  // not a message key: skip it
+      it->Next();
+      continue;
+    }
+    out.emplace_back(key.substr(0, sep));
+    it->Seek(codec::message_prefix_end(out.back()));
+  }
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> Store::kv_scan(std::string_view prefix) const {

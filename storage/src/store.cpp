@@ -32,6 +32,7 @@ constexpr std::string_view kCfAudit = "audit";
 constexpr std::string_view kCfUsers = "users";
 constexpr std::string_view kCfReactions = "reactions";
 constexpr std::string_view kCfAdvocacy = "advocacy";
+constexpr std::string_view kCfRewrites = "rewrites";
 
 constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
 
@@ -152,6 +153,7 @@ bool Store::Impl::open_db(std::string* error) {
       {std::string(kCfUsers), cf_options(options, block_cache, true)},
       {std::string(kCfReactions), cf_options(options, block_cache, true)},
       {std::string(kCfAdvocacy), cf_options(options, block_cache, false)},  // scanned at start
+      {std::string(kCfRewrites), cf_options(options, block_cache, false)},  // tailed in order
   };
   // RocksDB refuses to open a database without naming all of its column families, so ones
   // added by a newer version are opened with default options and left alone. A missing
@@ -183,6 +185,7 @@ bool Store::Impl::open_db(std::string* error) {
   cf_users = handles[8];
   cf_reactions = handles[9];
   cf_advocacy = handles[10];
+  cf_rewrites = handles[11];
   return true;
 }
 
@@ -282,6 +285,9 @@ bool Store::Impl::load_counters(std::string* error) {
   };
   rocksdb::Status s = highest(cf_audit, {}, &next_audit_id);
   if (s.ok()) s = highest(cf_reports, codec::kReportPrefix, &next_report_id);
+  std::uint64_t next_rewrite = 1;
+  if (s.ok()) s = highest(cf_rewrites, {}, &next_rewrite);
+  last_rewrite.store(next_rewrite - 1);
   if (!s.ok()) {
     *error = describe("cannot recover ids", s);
     return false;

@@ -69,6 +69,7 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* cf_users = nullptr;
   rocksdb::ColumnFamilyHandle* cf_reactions = nullptr;
   rocksdb::ColumnFamilyHandle* cf_advocacy = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_rewrites = nullptr;
 
   // --- Channel directory: non-DM channels, served from memory ---
   mutable std::shared_mutex channels_mu;
@@ -105,6 +106,8 @@ struct Store::Impl {
   // Next ids to assign; recovered at open from the highest key on disk.
   std::uint64_t next_audit_id = 1;
   std::uint64_t next_report_id = 1;
+  // Highest rewrite id committed (read by last_rewrite_id() from any thread).
+  std::atomic<std::uint64_t> last_rewrite{0};
 
   // Stored values that failed to decode and were skipped (corruption or a newer format).
   mutable std::atomic<std::uint64_t> decode_failures{0};

@@ -231,6 +231,7 @@ void BatchBuilder::commit(std::vector<Committed>& results) {
   }
   s_.next_audit_id = next_audit_id_;
   s_.next_report_id = next_report_id_;
+  s_.last_rewrite.store(next_rewrite_id_ - 1, std::memory_order_release);
   if (!channels_.empty()) {
     std::unique_lock lock(s_.channels_mu);
     for (auto& [name, info] : channels_) s_.channels.insert_or_assign(name, std::move(info));

@@ -56,6 +56,17 @@ StoredMessage* BatchBuilder::live_message(std::string_view channel, std::uint64_
   return &it->second;
 }
 
+bool BatchBuilder::log_rewrite(std::string_view channel, std::uint64_t seq, Committed& out) {
+  rocksdb::Status st = batch_.Put(s_.cf_rewrites, codec::rewrite_key(next_rewrite_id_),
+                                  codec::encode_rewrite(channel, seq));
+  if (!st.ok()) {
+    fail(out, "cannot add rewrite to batch: " + st.ToString());
+    return false;
+  }
+  ++next_rewrite_id_;
+  return true;
+}
+
 std::optional<bool> BatchBuilder::has_reaction(const std::string& key, Committed& out) {
   if (auto it = reactions_.find(key); it != reactions_.end()) return it->second;
   std::string value;
@@ -82,6 +93,7 @@ void BatchBuilder::apply(EditMessage& op, Committed& out) {
   rocksdb::Status st = batch_.Put(s_.cf_messages, codec::message_key(op.channel, op.seq),
                                   codec::encode_message(next));
   if (!st.ok()) return fail(out, "cannot add edit to batch: " + st.ToString());
+  if (!log_rewrite(op.channel, op.seq, out)) return;
   *cur = std::move(next);
   op.result = *cur;
   out.status = WriteStatus::ok;
@@ -95,6 +107,7 @@ void BatchBuilder::apply(SetSolved& op, Committed& out) {
   rocksdb::Status st = batch_.Put(s_.cf_messages, codec::message_key(op.channel, op.question_seq),
                                   codec::encode_message(next));
   if (!st.ok()) return fail(out, "cannot add solution to batch: " + st.ToString());
+  if (!log_rewrite(op.channel, op.question_seq, out)) return;
   *cur = std::move(next);
   op.result = *cur;
   out.status = WriteStatus::ok;
@@ -123,6 +136,7 @@ void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
                             codec::reaction_prefix_end(op.channel, op.seq));
   }
   if (!st.ok()) return fail(out, "cannot add delete to batch: " + st.ToString());
+  if (!log_rewrite(op.channel, op.seq, out)) return;
   *cur = std::move(next);
   op.result = *cur;
   out.status = WriteStatus::ok;

@@ -144,11 +144,22 @@ struct SetAdvocateCmd {
   std::optional<bool> advocate;  // JSON true / false / null (null = back to automatic); required
 };
 
+// --- Knowledge (DESIGN §9) ---
+// The query's own syntax (words, "phrases", from:, in:, is:solved) is checked by the search
+// index, which answers bad_request with what is wrong; here only the field types and ranges.
+struct SearchCmd {
+  std::string query;
+  std::optional<std::string> channel;  // only this channel
+  bool solved = false;                 // only solved questions
+  std::uint32_t limit = 20;            // 1..50 (out of range is bad_request, not clamped)
+  std::string cursor;                  // from the previous page's `cursor`; empty: first page
+};
+
 using Command =
     std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd,
                  EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
-                 UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd>;
+                 UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

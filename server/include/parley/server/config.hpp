@@ -131,6 +131,26 @@ struct Config {
     double risk_threshold = 6;         // Default: 6.
   } advocacy;
 
+  // DESIGN §9. The search index under <data-dir>/search/ and the `search` op.
+  struct Search {
+    // Index messages and answer `search` / GET /api/search (off: both answer not_found / 404,
+    // and the index is left as it is; `parleyd reindex` brings it up to date). Default: true.
+    bool enabled = true;
+    // Stemming language: en (English, the default), none, or another Xapian stemmer name
+    // (docs/CONFIG.md lists them). Changing it needs `parleyd reindex`. Default: "en".
+    std::string language = "en";
+    // The indexer commits at least this often while it has work: the indexing lag. Default: 200.
+    unsigned commit_interval_ms = 200;
+    // Most committed messages waiting for the indexer before it reads from RocksDB instead.
+    // Default: 65536.
+    unsigned max_queue = 65536;
+    // Searches per minute per connection (WebSocket) or per token (HTTP), burst included.
+    // Default: 60.
+    unsigned per_connection_per_min = 60;
+    // Searches per minute per IP address without a token (GET /api/search). Default: 30.
+    unsigned anonymous_per_ip_per_min = 30;
+  } search;
+
   struct Log {
     // trace, debug, info, warn, error. Default: info.
     std::string level = "info";

@@ -267,6 +267,15 @@ struct Page {
 protocol::MessageView message_view(std::string_view channel, const StoredMessage& m,
                                    std::vector<protocol::ReactionView>& reactions);
 
+// One entry of the rewrites log: message `seq` of `channel` was edited, deleted (tombstoned) or
+// got or lost its accepted answer, in the batch that wrote this entry. Ids increase in commit
+// order (a request rolled back inside a batch may leave a hole).
+struct Rewrite {
+  std::uint64_t id = 0;
+  std::string channel;
+  std::uint64_t seq = 0;
+};
+
 // What visit_before read: how many messages it passed to the visitor, and whether older ones
 // exist (Page::has_more).
 struct PageInfo {
@@ -363,6 +372,22 @@ class Store {
   std::optional<UserRecord> get_user(std::string_view id) const;
   // Every advocacy record whose key starts with `prefix` (all of them for ""), in key order.
   std::vector<std::pair<std::string, std::string>> kv_scan(std::string_view prefix) const;
+
+  // --- For derived indexes (search) that follow the messages ---
+  // New messages are followed by seq (read_after); the rewrites log names the older messages
+  // that changed since. Every EditMessage, DeleteMessage and SetSolved that ends ok adds one
+  // entry in its own atomic batch, so a reader that keeps its position (an id) durably with
+  // its own state catches up after any crash by reading the entries after it.
+  // Up to `limit` entries with id > after_id, ascending.
+  std::vector<Rewrite> read_rewrites(std::uint64_t after_id, std::size_t limit) const;
+  // The highest id committed so far (0 = none). Memory only.
+  std::uint64_t last_rewrite_id() const;
+  // Deletes the entries with id < below_id: a reader is done with them. The entry `below_id`
+  // and later ones stay, so the highest id survives a restart and ids are never reused.
+  void trim_rewrites(std::uint64_t below_id);
+  // Every channel that holds at least one message (DMs included, whose names are not in
+  // list_channels()), sorted. One seek per channel.
+  std::vector<std::string> message_channels() const;
 
   struct Impl;
 

@@ -1,0 +1,117 @@
+// Private state of SearchIndex, shared by index.cpp (open, search, stats) and indexer.cpp (the
+// thread that follows the Store). Xapian types stay behind this header.
+#pragma once
+
+#include <xapian.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "parley/search/index.hpp"
+
+namespace parley::search {
+
+// Document layout. Terms: kUnique + channel '#' seq (one per message), kChannel + channel,
+// kAuthor + user id, kSolved (a question with an accepted answer), kDmMember + user (each of a
+// DM's two users). Value slot kTsSlot: the ts, sortable. Data: encode_doc() below.
+inline constexpr char kUnique = 'Q';
+inline constexpr char kChannel = 'C';
+inline constexpr char kAuthor = 'A';
+inline constexpr char kDmMember = 'D';
+inline constexpr const char* kSolved = "S";
+inline constexpr Xapian::valueno kTsSlot = 0;
+// Metadata keys, written in the same commit as the documents they describe.
+inline constexpr const char* kSeqKeyPrefix = "s:";       // + channel -> highest indexed seq
+inline constexpr const char* kRewriteKey = "p:rewrite";  // last rewrite id applied
+
+std::string unique_term(std::string_view channel, std::uint64_t seq);
+std::string encode_doc(std::string_view channel, const storage::StoredMessage& m);
+// False when `data` does not decode (the hit is skipped).
+bool decode_doc(const std::string& data, Hit* hit, std::string* text);
+// The document for a live message (terms, value, data). Requires !m.deleted.
+Xapian::Document make_document(std::string_view channel, const storage::StoredMessage& m,
+                               Xapian::TermGenerator& gen);
+// The stemmer and stop words for a language ("none": no stemming, no stop words).
+Xapian::Stem make_stemmer(const std::string& language);
+std::unique_ptr<Xapian::SimpleStopper> make_stopper(const std::string& language);
+std::uint64_t dir_bytes(const std::string& dir);
+std::int64_t wall_ms();  // the system clock in ms since the epoch
+
+struct SearchIndex::Impl {
+  IndexOptions options;
+  storage::Store& store;
+  Xapian::Stem stemmer;
+  std::unique_ptr<Xapian::SimpleStopper> stopper;
+
+  // --- The writer side (the indexer thread, after open()) ---
+  Xapian::WritableDatabase wdb;
+  Xapian::TermGenerator gen;
+  std::map<std::string, std::uint64_t, std::less<>> indexed_seq;  // channel -> highest indexed
+  std::set<std::string, std::less<>> dirty_channels;              // changed since the commit
+  std::uint64_t rewrite_pos = 0;
+  bool dirty = false;
+  std::uint64_t uncommitted = 0;
+  std::chrono::steady_clock::time_point last_commit{};
+
+  // --- The live feed (notify() -> indexer) ---
+  struct Pending {
+    std::string channel;
+    storage::StoredMessage msg;
+    std::int64_t received_ms = 0;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Pending> queue;  // guarded by mu
+  bool overflow = false;      // guarded by mu: messages were dropped, catch up from the Store
+  bool rewrites = false;      // guarded by mu: the rewrites log grew
+  bool stopping = false;      // guarded by mu
+  std::thread thread;
+  std::mutex stop_mu;
+
+  // --- Readers: Xapian::Database is not thread-safe, so each search borrows one ---
+  std::atomic<std::uint64_t> generation{0};  // bumped after every commit
+  struct Reader {
+    Xapian::Database db;
+    std::uint64_t generation = 0;
+  };
+  std::mutex readers_mu;
+  std::vector<std::unique_ptr<Reader>> readers;  // idle ones, guarded by readers_mu
+
+  // --- Figures for stats() ---
+  std::atomic<std::uint64_t> documents{0}, indexed_total{0}, catch_ups{0};
+  std::atomic<std::uint64_t> uncommitted_count{0};
+  // When the oldest indexed but uncommitted change reached the indexer (0: none).
+  std::atomic<std::int64_t> oldest_uncommitted_ms{0};
+  std::array<std::atomic<std::uint64_t>, IndexStats::kQueryBucketsUs.size()> query_hist{};
+  std::atomic<std::uint64_t> queries{0}, query_sum_us{0};
+
+  Impl(const IndexOptions& o, storage::Store& s) : options(o), store(s) {}
+
+  // indexer.cpp (the indexer thread only)
+  void run();
+  void load_positions();
+  void catch_up_all();
+  // Indexes the channel's messages after its position, up to `upto` (inclusive).
+  void catch_up_channel(const std::string& channel, std::uint64_t upto);
+  void apply_append(const std::string& channel, const storage::StoredMessage& m,
+                    std::int64_t received_ms);
+  void apply_rewrites();
+  // Replaces or removes the message's document (no position change).
+  // since_ms: when the change reached the indexer (for the lag figure).
+  void index_message(std::string_view channel, const storage::StoredMessage& m,
+                     std::int64_t since_ms);
+  void commit();
+  // After a failed write: closes and reopens the database, back to its last commit.
+  void reopen_writer();
+};
+
+}  // namespace parley::search

@@ -1,0 +1,189 @@
+// SearchIndex::search: the query language into a Xapian query, the caller's access as a boolean
+// filter, and each hit's snippet.
+#include <xapian.h>
+
+#include <chrono>
+#include <charconv>
+#include <unordered_set>
+
+#include "index_impl.hpp"
+#include "parley/search/query.hpp"
+#include "parley/search/snippet.hpp"
+
+namespace parley::search {
+namespace {
+
+constexpr std::uint64_t kMaxOffset = 5000;  // deeper pages are refused (see PROTOCOL.md)
+
+Xapian::Query any_of(char prefix, const std::vector<std::string>& values) {
+  std::vector<Xapian::Query> terms;
+  terms.reserve(values.size());
+  for (const auto& v : values) terms.emplace_back(prefix + v);
+  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
+// The words a snippet marks: every query word as typed (lower case) and its stem.
+std::unordered_set<std::string> snippet_keys(const ParsedQuery& q, const Xapian::Stem& stem) {
+  std::unordered_set<std::string> keys;
+  for (const auto& typed : q.words) {
+    std::string word;
+    auto flush = [&] {
+      if (word.empty()) return;
+      keys.insert(word);
+      keys.insert(stem(word));
+      word.clear();
+    };
+    for (Xapian::Utf8Iterator it(typed), end; it != end; ++it) {
+      if (Xapian::Unicode::is_wordchar(*it)) {
+        Xapian::Unicode::append_utf8(word, Xapian::Unicode::tolower(*it));
+      } else {
+        flush();
+      }
+    }
+    flush();
+  }
+  return keys;
+}
+
+// Borrows an idle reader (or opens one), current as of the last commit.
+struct Borrowed {
+  SearchIndex::Impl& s;
+  std::unique_ptr<SearchIndex::Impl::Reader> r;
+  explicit Borrowed(SearchIndex::Impl& impl) : s(impl) {
+    {
+      std::lock_guard lock(s.readers_mu);
+      if (!s.readers.empty()) {
+        r = std::move(s.readers.back());
+        s.readers.pop_back();
+      }
+    }
+    const std::uint64_t gen = s.generation.load(std::memory_order_acquire);
+    if (!r) {
+      r = std::make_unique<SearchIndex::Impl::Reader>();
+      r->db = Xapian::Database(s.options.dir);
+      r->generation = gen;
+    } else if (r->generation != gen) {
+      r->db.reopen();
+      r->generation = gen;
+    }
+  }
+  ~Borrowed() {
+    if (!r) return;
+    std::lock_guard lock(s.readers_mu);
+    s.readers.push_back(std::move(r));
+  }
+};
+
+}  // namespace
+
+SearchResult SearchIndex::search(const SearchRequest& request, const Access& access) {
+  Impl& s = *impl_;
+  SearchResult out;
+  const auto started = std::chrono::steady_clock::now();
+  std::string error;
+  auto parsed = parse_query(request.query, &error);
+  if (!parsed) {
+    out.error = std::move(error);
+    return out;
+  }
+  if (request.limit < 1 || request.limit > kMaxLimit) {
+    out.error = "limit must be 1 to " + std::to_string(kMaxLimit);
+    return out;
+  }
+  std::uint64_t offset = 0;
+  if (!request.cursor.empty()) {
+    const char* b = request.cursor.data();
+    const char* e = b + request.cursor.size();
+    auto [p, ec] = std::from_chars(b, e, offset);
+    if (ec != std::errc() || p != e || offset == 0 || offset > kMaxOffset) {
+      out.error = "bad cursor";
+      return out;
+    }
+  }
+
+  // Who may see what: the filter every query goes through.
+  std::vector<Xapian::Query> filters;
+  if (!access.everything) {
+    std::vector<Xapian::Query> allowed;
+    for (const auto& ch : access.channels) allowed.emplace_back(kChannel + ch);
+    if (!access.dm_user.empty()) allowed.emplace_back(kDmMember + access.dm_user);
+    if (allowed.empty()) {
+      out.ok = true;  // nothing readable: no results
+      return out;
+    }
+    filters.emplace_back(Xapian::Query::OP_OR, allowed.begin(), allowed.end());
+  }
+  if (access.solved_only || request.solved || parsed->solved) filters.emplace_back(kSolved);
+  if (!parsed->from.empty()) filters.push_back(any_of(kAuthor, parsed->from));
+  if (!parsed->in.empty()) filters.push_back(any_of(kChannel, parsed->in));
+  if (request.channel) filters.emplace_back(kChannel + *request.channel);
+
+  try {
+    Xapian::Query query = Xapian::Query::MatchAll;
+    if (!parsed->text.empty()) {
+      Xapian::QueryParser qp;
+      qp.set_stemmer(s.stemmer);
+      qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+      if (s.stopper) qp.set_stopper(s.stopper.get());
+      qp.set_default_op(Xapian::Query::OP_AND);
+      query = qp.parse_query(parsed->text, Xapian::QueryParser::FLAG_PHRASE |
+                                               Xapian::QueryParser::FLAG_CJK_NGRAM);
+      if (query.empty()) query = Xapian::Query::MatchAll;  // only stop words: filters decide
+    }
+    for (auto& f : filters) query = Xapian::Query(Xapian::Query::OP_FILTER, query, f);
+
+    Borrowed reader(s);
+    Xapian::MSet mset;
+    for (int attempt = 0;; ++attempt) {
+      try {
+        Xapian::Enquire enquire(reader.r->db);
+        enquire.set_query(query);
+        if (parsed->text.empty()) {
+          enquire.set_sort_by_value(kTsSlot, true);  // newest first
+        } else {
+          enquire.set_sort_by_relevance_then_value(kTsSlot, true);
+        }
+        // One more than asked: tells whether there is a next page.
+        mset = enquire.get_mset(static_cast<Xapian::doccount>(offset), request.limit + 1);
+        break;
+      } catch (const Xapian::DatabaseModifiedError&) {
+        if (attempt > 0) throw;
+        reader.r->db.reopen();  // the indexer committed meanwhile
+      }
+    }
+
+    const auto keys = snippet_keys(*parsed, s.stemmer);
+    auto matches = [&](std::string_view word) {
+      std::string lower = Xapian::Unicode::tolower(std::string(word));
+      return keys.count(lower) > 0 || keys.count(s.stemmer(lower)) > 0;
+    };
+    std::uint32_t n = 0;
+    for (auto it = mset.begin(); it != mset.end() && n < request.limit; ++it, ++n) {
+      Hit hit;
+      std::string text;
+      if (!decode_doc(it.get_document().get_data(), &hit, &text)) continue;
+      hit.snippet = make_snippet(text, matches);
+      out.hits.push_back(std::move(hit));
+    }
+    if (mset.size() > request.limit && offset + request.limit <= kMaxOffset) {
+      out.cursor = std::to_string(offset + request.limit);
+    }
+    out.ok = true;
+  } catch (const Xapian::QueryParserError& e) {
+    out.error = "cannot parse the query: " + e.get_msg();
+  } catch (const Xapian::Error& e) {
+    out.error = "search failed: " + e.get_description();
+    out.internal = true;
+  }
+  const auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 std::chrono::steady_clock::now() - started)
+                                                 .count());
+  std::size_t b = 0;
+  while (b + 1 < IndexStats::kQueryBucketsUs.size() && us > IndexStats::kQueryBucketsUs[b]) ++b;
+  s.query_hist[b].fetch_add(1, std::memory_order_relaxed);
+  s.queries.fetch_add(1, std::memory_order_relaxed);
+  s.query_sum_us.fetch_add(us, std::memory_order_relaxed);
+  return out;
+}
+
+}  // namespace parley::search
