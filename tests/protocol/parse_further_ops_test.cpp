@@ -397,6 +397,7 @@ TEST(ParseFurtherOps, EveryOpNameRoundTrips) {
       {"helpful", R"("channel":"a","seq":1)"},
       {"solve", R"("channel":"a","seq":1)"},
       {"set_advocate", R"("user":"u","advocate":null)"},
+      {"search", R"("query":"q")"},
   };
   for (const auto& [op, members] : frames) {
     const ParseResult r =
@@ -445,6 +446,45 @@ TEST(ParseFurtherOps, OpNamesOfCommands) {
   EXPECT_EQ(op_name(HelpfulCmd{}), "helpful");
   EXPECT_EQ(op_name(SolveCmd{}), "solve");
   EXPECT_EQ(op_name(SetAdvocateCmd{}), "set_advocate");
+  EXPECT_EQ(op_name(SearchCmd{}), "search");
+}
+
+// --- Knowledge ---
+
+TEST(ParseFurtherOps, Search) {
+  const auto c = command<SearchCmd>(parse(
+      R"({"op":"search","id":3,"query":"arc \"amber light\" is:solved","channel":"help","solved":true,"limit":50,"cursor":"20"})"));
+  EXPECT_EQ(c.query, "arc \"amber light\" is:solved");
+  EXPECT_EQ(c.channel, "help");
+  EXPECT_TRUE(c.solved);
+  EXPECT_EQ(c.limit, 50u);
+  EXPECT_EQ(c.cursor, "20");
+  const auto d = command<SearchCmd>(parse(R"({"op":"search","query":"x","channel":null})"));
+  EXPECT_FALSE(d.channel.has_value());
+  EXPECT_FALSE(d.solved);
+  EXPECT_EQ(d.limit, 20u);  // the default
+  EXPECT_TRUE(d.cursor.empty());
+  // The query's own rules (empty, too long, filters) are the index's: any string passes here.
+  EXPECT_EQ(command<SearchCmd>(parse(R"({"op":"search","query":""})")).query, "");
+  EXPECT_EQ(command<SearchCmd>(parse(R"({"op":"search","query":"in:dm:a:b"})")).query, "in:dm:a:b");
+}
+
+TEST(ParseFurtherOps, SearchRefusesBadFields) {
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":7})"), kBad, R"("query")", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","limit":0})"), kBad,
+                          R"("limit" must be an integer from 1 to 50)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","limit":51})"), kBad,
+                          R"("limit" must be an integer from 1 to 50)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","limit":2.5})"), kBad,
+                          R"("limit")", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","solved":"yes"})"), kBad,
+                          R"("solved" must be true or false)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","channel":"Bad!"})"), kBad,
+                          "invalid channel name", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","cursor":""})"), kBad,
+                          R"("cursor" is not a cursor this server gave)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","cursor":5})"), kBad,
+                          R"("cursor")", "1"));
 }
 
 TEST(ParseFurtherOps, PublicOnlyOpsRefuseDmChannels) {

@@ -319,3 +319,70 @@ TEST(StoreMessageOps, MutationsSeeEarlierRequestsOfTheSameBatch) {
 
 }  // namespace
 }  // namespace parley::storage
+
+namespace parley::storage {
+namespace {
+
+using testing::Collector;
+using testing::delete_req;
+using testing::edit_req;
+using testing::open_or_fail;
+using testing::options_for;
+using testing::TempDir;
+
+// The rewrites log (Store::read_rewrites): one entry per edit, delete or accepted answer that
+// ended ok, none for a refused one; trim keeps the last entry, and ids continue after a reopen.
+TEST(StoreRewrites, EveryRewriteIsLoggedOnceInCommitOrder) {
+  TempDir dir;
+  Collector c;
+  auto o = options_for(dir);
+  std::vector<std::string> channels;
+  {
+    auto store = open_or_fail(o, c);
+    ASSERT_NE(store, nullptr);
+    Driver d(*store, c);
+    const auto q = d.post("help", "alice", "question");
+    const auto a = d.post("help", "bob", "answer");
+    d.post("dm:alice:bob", "alice", "psst");
+    EXPECT_EQ(store->last_rewrite_id(), 0u);
+    EXPECT_TRUE(store->read_rewrites(0, 10).empty());
+
+    EXPECT_EQ(d.run(edit_req("help", q, "bob", "not yours", 0)).status, WriteStatus::forbidden);
+    ASSERT_EQ(d.run(edit_req("help", q, "alice", "question, edited", 0)).status, WriteStatus::ok);
+    WriteRequest solve;
+    solve.op = SetSolved{"help", q, a, {}};
+    ASSERT_EQ(d.run(std::move(solve)).status, WriteStatus::ok);
+    ASSERT_EQ(d.run(delete_req("help", a, "bob", false, 0)).status, WriteStatus::ok);
+    EXPECT_EQ(d.run(delete_req("help", a, "bob", false, 0)).status, WriteStatus::not_found);
+
+    auto log = store->read_rewrites(0, 10);
+    ASSERT_EQ(log.size(), 3u);
+    EXPECT_EQ(log[0].id, 1u);
+    EXPECT_EQ(log[0].seq, q);
+    EXPECT_EQ(log[1].seq, q);  // the accepted answer marks the question
+    EXPECT_EQ(log[2].seq, a);
+    for (const auto& r : log) EXPECT_EQ(r.channel, "help");
+    EXPECT_EQ(log[2].id, store->last_rewrite_id());
+    EXPECT_EQ(store->read_rewrites(2, 10).size(), 1u);
+    EXPECT_EQ(store->read_rewrites(0, 2).size(), 2u);
+
+    store->trim_rewrites(3);
+    log = store->read_rewrites(0, 10);
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].id, 3u);
+    channels = store->message_channels();
+  }
+  EXPECT_EQ(channels, (std::vector<std::string>{"dm:alice:bob", "help"}));
+  Collector c2;
+  auto store = open_or_fail(o, c2);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->last_rewrite_id(), 3u);  // recovered from the entry trim kept
+  Driver d(*store, c2);
+  ASSERT_EQ(d.run(edit_req("help", 1, "alice", "again", 0)).status, WriteStatus::ok);
+  auto log = store->read_rewrites(3, 10);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].id, 4u);
+}
+
+}  // namespace
+}  // namespace parley::storage

@@ -1,0 +1,277 @@
+// The search index against a real Store in a temp dir: what is committed becomes searchable,
+// edits replace, deletes remove, accepted answers mark questions solved, access filters, paging,
+// catch-up after the index was closed (a crash leaves it behind the store), and rebuild().
+#include "parley/search/index.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "../storage/test_util.hpp"
+
+namespace parley::search {
+namespace {
+
+using storage::Committed;
+using storage::WriteStatus;
+using storage::testing::Collector;
+using storage::testing::TempDir;
+
+class IndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override { open_all(); }
+  void TearDown() override { close_all(); }
+
+  void open_all() {
+    collector_ = std::make_unique<Collector>();
+    collector_->set_hook([this](std::vector<Committed>& batch) {
+      if (auto* i = index_ptr_.load()) i->notify(batch);
+    });
+    storage::Options o;
+    o.path = dir_.db();
+    o.durability = storage::Durability::fast;
+    std::string error;
+    store_ = storage::Store::open(o, collector_->handler(), &error);
+    ASSERT_TRUE(store_) << error;
+    open_index();
+  }
+  void open_index() {
+    std::string error;
+    index_ = SearchIndex::open(options(), *store_, &error);
+    ASSERT_TRUE(index_) << error;
+    index_ptr_ = index_.get();
+    index_->start();
+  }
+  void close_index() {
+    index_ptr_ = nullptr;
+    if (index_) index_->stop();
+    index_.reset();
+  }
+  void close_all() {
+    close_index();
+    if (store_) store_->close();
+    store_.reset();
+    collector_.reset();
+  }
+  IndexOptions options() const {
+    IndexOptions o;
+    o.dir = search_dir();
+    o.commit_interval_ms = 20;
+    return o;
+  }
+  std::string search_dir() const { return std::filesystem::path(dir_.db()).parent_path() / "search"; }
+
+  Committed write(storage::WriteOp op) {
+    storage::WriteRequest r;
+    r.op = std::move(op);
+    r.cookie = ++cookie_;
+    EXPECT_TRUE(store_->submit(std::move(r)));
+    auto c = collector_->wait_cookie(cookie_);
+    EXPECT_EQ(c.status, WriteStatus::ok) << c.error;
+    return c;
+  }
+  std::uint64_t post(const std::string& channel, const std::string& from, const std::string& text,
+                     std::uint64_t reply_to = 0) {
+    storage::AppendMessage a;
+    a.channel = channel;
+    a.client_msg_id = "m" + std::to_string(cookie_ + 1);
+    a.msg.from_id = from;
+    a.msg.from_name = from;
+    a.msg.text = text;
+    a.msg.reply_to = reply_to;
+    auto c = write(std::move(a));
+    return std::get<storage::AppendMessage>(c.req.op).msg.seq;
+  }
+
+  static Access all() { return Access{true, {}, "", false}; }
+
+  SearchResult find(const std::string& q, const Access& access = all(), std::uint32_t limit = 20,
+                    const std::string& cursor = "") {
+    SearchRequest r;
+    r.query = q;
+    r.limit = limit;
+    r.cursor = cursor;
+    return index_->search(r, access);
+  }
+  // Polls until `q` returns exactly `n` hits (the indexing lag); never a fixed sleep.
+  SearchResult wait_hits(const std::string& q, std::size_t n, const Access& access = all()) {
+    SearchResult r;
+    for (int i = 0; i < 1000; ++i) {
+      r = find(q, access);
+      if (r.ok && r.hits.size() == n) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "\"" << q << "\" never had " << n << " hits (last: " << r.hits.size()
+                  << (r.ok ? "" : ", error " + r.error) << ")";
+    return r;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Collector> collector_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<SearchIndex> index_;
+  std::atomic<SearchIndex*> index_ptr_{nullptr};
+  std::uint64_t cookie_ = 0;
+};
+
+TEST_F(IndexTest, CommittedMessagesBecomeSearchableWithStemming) {
+  post("help", "ann", "My Arc blinks amber after the firmware update");
+  post("general", "bob", "Nice weather today");
+  auto r = wait_hits("blinking amber", 1);
+  ASSERT_EQ(r.hits.size(), 1u);
+  EXPECT_EQ(r.hits[0].channel, "help");
+  EXPECT_EQ(r.hits[0].seq, 1u);
+  EXPECT_EQ(r.hits[0].from_id, "ann");
+  EXPECT_EQ(r.hits[0].snippet,
+            "My Arc <mark>blinks</mark> <mark>amber</mark> after the firmware update");
+  EXPECT_EQ(wait_hits("weather", 1).hits[0].channel, "general");
+  EXPECT_TRUE(find("nothing-like-this").hits.empty());
+}
+
+TEST_F(IndexTest, EditsReplaceDeletesRemoveSolvesMark) {
+  auto q = post("help", "ann", "The hub shows a red light");
+  auto a = post("help", "bob", "Unplug the hub for ten seconds", q);
+  wait_hits("red light", 1);
+  write(storage::EditMessage{"help", q, "ann", "The hub shows a purple glow", {}});
+  wait_hits("purple glow", 1);
+  wait_hits("red", 0);
+  EXPECT_TRUE(find("is:solved").hits.empty());
+  write(storage::SetSolved{"help", q, a, {}});
+  auto solved = wait_hits("is:solved", 1);
+  EXPECT_EQ(solved.hits[0].seq, q);
+  EXPECT_EQ(solved.hits[0].solved_seq, a);
+  auto answer = wait_hits("unplug", 1);
+  EXPECT_EQ(answer.hits[0].question_seq, q);
+  write(storage::DeleteMessage{"help", a, "bob", false, {}});
+  wait_hits("unplug", 0);
+  // The log is applied and trimmed to its last entry (kept for the id numbering).
+  for (int i = 0; i < 500 && store_->read_rewrites(0, 10).size() > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto left = store_->read_rewrites(0, 10);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, store_->last_rewrite_id());
+}
+
+TEST_F(IndexTest, AccessDecidesWhatIsFound) {
+  post("help", "ann", "router question public");
+  post("dm:ann:bob", "ann", "router question secret");
+  post("dm:bob:cid", "bob", "router question other secret");
+  wait_hits("router", 3);
+  auto hits_for = [&](Access a) {
+    std::set<std::string> out;
+    auto r = find("router", a);
+    EXPECT_TRUE(r.ok) << r.error;
+    for (const auto& h : r.hits) {
+      out.insert(h.channel);
+    }
+    return out;
+  };
+  EXPECT_EQ(hits_for(Access{false, {"help"}, "", false}), (std::set<std::string>{"help"}));
+  EXPECT_EQ(hits_for(Access{false, {"help"}, "ann", false}),
+            (std::set<std::string>{"help", "dm:ann:bob"}));
+  EXPECT_EQ(hits_for(Access{false, {}, "cid", false}), (std::set<std::string>{"dm:bob:cid"}));
+  EXPECT_EQ(hits_for(Access{false, {}, "", false}), (std::set<std::string>{}));
+  EXPECT_EQ(hits_for(all()), (std::set<std::string>{"help", "dm:ann:bob", "dm:bob:cid"}));
+  // Solved only (anonymous readers): nothing here is solved.
+  EXPECT_TRUE(find("router", Access{false, {"help"}, "", true}).hits.empty());
+  // in: and from: narrow further, never widen.
+  EXPECT_EQ(find("router in:dm:ann:bob", Access{false, {"help"}, "", false}).hits.size(), 0u);
+  EXPECT_EQ(find("router from:bob", all()).hits.size(), 1u);
+}
+
+TEST_F(IndexTest, PagesWithCursors) {
+  for (int i = 0; i < 5; ++i) post("help", "ann", "paging test number " + std::to_string(i));
+  wait_hits("paging", 5);
+  std::set<std::uint64_t> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto r = find("paging", all(), 2, cursor);
+    ASSERT_TRUE(r.ok) << r.error;
+    for (const auto& h : r.hits) EXPECT_TRUE(seen.insert(h.seq).second) << "repeated " << h.seq;
+    cursor = r.cursor;
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen.size(), 5u);
+  for (const char* bad : {"x", "0", "-1", "99999999", "2a"}) {
+    auto r = find("paging", all(), 2, bad);
+    EXPECT_FALSE(r.ok) << bad;
+    EXPECT_EQ(r.error, "bad cursor");
+  }
+  EXPECT_EQ(find("paging", all(), 0).error, "limit must be 1 to 50");
+  EXPECT_EQ(find("paging", all(), 51).error, "limit must be 1 to 50");
+}
+
+TEST_F(IndexTest, CatchesUpWithWhatWasCommittedWhileItWasClosed) {
+  auto q = post("help", "ann", "alpha before shutdown");
+  wait_hits("alpha", 1);
+  close_index();  // as after a crash: the store moves on without the index
+  for (int i = 0; i < 30; ++i) post("help", "bob", "beta while closed " + std::to_string(i));
+  post("dm:ann:bob", "ann", "gamma in a new channel");
+  write(storage::EditMessage{"help", q, "ann", "delta replaced alpha", {}});
+  open_index();
+  wait_hits("beta", 20);  // a page is 20
+  EXPECT_FALSE(wait_hits("beta", 20).cursor.empty());
+  wait_hits("gamma", 1);
+  wait_hits("delta", 1);
+  wait_hits("alpha", 1);  // "delta replaced alpha": the new text
+  EXPECT_EQ(find("shutdown").hits.size(), 0u);
+}
+
+TEST_F(IndexTest, RebuildFindsTheSameAsTheLiveIndex) {
+  auto q = post("help", "ann", "one two three");
+  post("help", "bob", "two three four", q);
+  post("dm:ann:bob", "ann", "three four five");
+  write(storage::EditMessage{"help", q, "ann", "one two three edited", {}});
+  wait_hits("edited", 1);
+  auto live = [&](const std::string& s) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (const auto& h : find(s).hits) out.emplace_back(h.channel, h.seq);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto before3 = live("three"), before4 = live("four"), before1 = live("one");
+  close_index();
+  std::string error;
+  auto docs = SearchIndex::rebuild(options(), *store_, &error);
+  ASSERT_TRUE(docs) << error;
+  EXPECT_EQ(*docs, 3u);
+  open_index();
+  EXPECT_EQ(live("three"), before3);
+  EXPECT_EQ(live("four"), before4);
+  EXPECT_EQ(live("one"), before1);
+}
+
+TEST_F(IndexTest, AnIndexAheadOfTheStoreIsRebuilt) {
+  post("help", "ann", "kept message");
+  auto a = post("help", "ann", "to be edited");
+  write(storage::EditMessage{"help", a, "ann", "edited once", {}});
+  wait_hits("once", 1);
+  close_all();
+  // A store restored from before those writes: a new, empty database, same index.
+  std::filesystem::remove_all(dir_.db());
+  open_all();
+  wait_hits("kept", 0);
+  post("help", "zed", "fresh start");
+  wait_hits("fresh", 1);
+}
+
+TEST(SearchLanguages, NamesAndCodes) {
+  EXPECT_TRUE(valid_language("en"));
+  EXPECT_TRUE(valid_language("english"));
+  EXPECT_TRUE(valid_language("de"));
+  EXPECT_TRUE(valid_language("none"));
+  EXPECT_FALSE(valid_language("klingon"));
+  EXPECT_FALSE(valid_language(""));
+  auto l = languages();
+  EXPECT_NE(std::find(l.begin(), l.end(), "french"), l.end());
+}
+
+}  // namespace
+}  // namespace parley::search
