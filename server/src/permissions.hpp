@@ -57,10 +57,10 @@ struct SearchScope {
   bool everything = false;            // staff: every channel, DMs and archived ones included
   std::vector<std::string> channels;  // the non-DM channels the subject may search
   bool own_dms = false;               // and the DMs the subject is one of the two users of
-  bool solved_only = false;           // only solved questions (anonymous: published threads)
+  bool solved_only = false;           // only solved threads (anonymous: published threads)
 };
-// `s` is nullopt for an anonymous reader (GET /api/search without a token): solved questions
-// of open support channels only. Customers, guests and bots: open channels that are not
+// `s` is nullopt for an anonymous reader (GET /api/search without a token): solved threads
+// (questions with an accepted answer, and those answers) of open support channels only. Customers, guests and bots: open channels that are not
 // archived, private ones they are a member of (not archived), and their own DMs. Staff and
 // admins: everything.
 SearchScope search_scope(const std::optional<Subject>& s, const std::vector<ListedChannel>& channels);

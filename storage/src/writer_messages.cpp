@@ -103,11 +103,17 @@ void BatchBuilder::apply(SetSolved& op, Committed& out) {
   StoredMessage* cur = live_message(op.channel, op.question_seq, out);
   if (cur == nullptr) return;
   StoredMessage next = *cur;
+  const std::uint64_t previous = cur->solved_seq;
   next.solved_seq = op.answer_seq;
   rocksdb::Status st = batch_.Put(s_.cf_messages, codec::message_key(op.channel, op.question_seq),
                                   codec::encode_message(next));
   if (!st.ok()) return fail(out, "cannot add solution to batch: " + st.ToString());
+  // The question, and the answers that become or stop being the accepted one.
   if (!log_rewrite(op.channel, op.question_seq, out)) return;
+  if (op.answer_seq != 0 && !log_rewrite(op.channel, op.answer_seq, out)) return;
+  if (previous != 0 && previous != op.answer_seq && !log_rewrite(op.channel, previous, out)) {
+    return;
+  }
   *cur = std::move(next);
   op.result = *cur;
   out.status = WriteStatus::ok;
@@ -137,6 +143,8 @@ void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
   }
   if (!st.ok()) return fail(out, "cannot add delete to batch: " + st.ToString());
   if (!log_rewrite(op.channel, op.seq, out)) return;
+  // A deleted question's accepted answer is no longer part of a solved thread.
+  if (cur->solved_seq != 0 && !log_rewrite(op.channel, cur->solved_seq, out)) return;
   *cur = std::move(next);
   op.result = *cur;
   out.status = WriteStatus::ok;

@@ -203,6 +203,18 @@ TEST_F(SearchTest, AnonymousHttpSeesPublishedAnswersOnly) {
   ASSERT_EQ(results.size(), 1u) << anon.body;
   EXPECT_EQ(num(results[0].at("seq")), q);
   EXPECT_EQ(num(results[0].at("solved_seq")), a);
+  // The accepted answer is part of the published thread; the unanswered question is not.
+  for (int i = 0; i < 400; ++i) {
+    anon = http(server_->port(), "GET", "/api/search?q=%22pair%20button%22");
+    if (json::parse(anon.body).at("results").as_array().size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  results = json::parse(anon.body).at("results").as_array();
+  ASSERT_EQ(results.size(), 1u) << anon.body;
+  EXPECT_EQ(num(results[0].at("seq")), a);
+  EXPECT_EQ(num(results[0].at("question_seq")), q);
+  EXPECT_EQ(json::parse(http(server_->port(), "GET", "/api/search?q=nobody").body)
+                .at("results").as_array().size(), 0u);
   // With a token, the same endpoint searches what that user may read.
   auto with = http(server_->port(), "GET", "/api/search?q=remote&limit=2", "", server_->token("cid"));
   ASSERT_EQ(with.status, 200) << with.body;

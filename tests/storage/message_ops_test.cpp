@@ -356,32 +356,50 @@ TEST(StoreRewrites, EveryRewriteIsLoggedOnceInCommitOrder) {
     EXPECT_EQ(d.run(delete_req("help", a, "bob", false, 0)).status, WriteStatus::not_found);
 
     auto log = store->read_rewrites(0, 10);
-    ASSERT_EQ(log.size(), 3u);
+    ASSERT_EQ(log.size(), 4u);
     EXPECT_EQ(log[0].id, 1u);
-    EXPECT_EQ(log[0].seq, q);
-    EXPECT_EQ(log[1].seq, q);  // the accepted answer marks the question
-    EXPECT_EQ(log[2].seq, a);
+    EXPECT_EQ(log[0].seq, q);  // the edit
+    EXPECT_EQ(log[1].seq, q);  // the accepted answer marks the question…
+    EXPECT_EQ(log[2].seq, a);  // …and the answer
+    EXPECT_EQ(log[3].seq, a);  // the delete
     for (const auto& r : log) EXPECT_EQ(r.channel, "help");
-    EXPECT_EQ(log[2].id, store->last_rewrite_id());
-    EXPECT_EQ(store->read_rewrites(2, 10).size(), 1u);
+    EXPECT_EQ(log[3].id, store->last_rewrite_id());
+    EXPECT_EQ(store->read_rewrites(3, 10).size(), 1u);
     EXPECT_EQ(store->read_rewrites(0, 2).size(), 2u);
 
-    store->trim_rewrites(3);
-    log = store->read_rewrites(0, 10);
+    // Deleting a solved question logs its accepted answer too; changing the accepted answer
+    // logs the old one as well as the new.
+    const auto q2 = d.post("help", "alice", "second question");
+    const auto a2 = d.post("help", "bob", "first try");
+    const auto a3 = d.post("help", "bob", "second try");
+    WriteRequest s2;
+    s2.op = SetSolved{"help", q2, a2, {}};
+    ASSERT_EQ(d.run(std::move(s2)).status, WriteStatus::ok);
+    WriteRequest s3;
+    s3.op = SetSolved{"help", q2, a3, {}};
+    ASSERT_EQ(d.run(std::move(s3)).status, WriteStatus::ok);
+    ASSERT_EQ(d.run(delete_req("help", q2, "alice", false, 0)).status, WriteStatus::ok);
+    std::vector<std::uint64_t> seqs;
+    for (const auto& r : store->read_rewrites(4, 20)) seqs.push_back(r.seq);
+    EXPECT_EQ(seqs, (std::vector<std::uint64_t>{q2, a2, q2, a3, a2, q2, a3}));
+    ASSERT_EQ(store->last_rewrite_id(), 11u);
+
+    store->trim_rewrites(11);
+    log = store->read_rewrites(0, 20);
     ASSERT_EQ(log.size(), 1u);
-    EXPECT_EQ(log[0].id, 3u);
+    EXPECT_EQ(log[0].id, 11u);
     channels = store->message_channels();
   }
   EXPECT_EQ(channels, (std::vector<std::string>{"dm:alice:bob", "help"}));
   Collector c2;
   auto store = open_or_fail(o, c2);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->last_rewrite_id(), 3u);  // recovered from the entry trim kept
+  EXPECT_EQ(store->last_rewrite_id(), 11u);  // recovered from the entry trim kept
   Driver d(*store, c2);
   ASSERT_EQ(d.run(edit_req("help", 1, "alice", "again", 0)).status, WriteStatus::ok);
-  auto log = store->read_rewrites(3, 10);
+  auto log = store->read_rewrites(11, 10);
   ASSERT_EQ(log.size(), 1u);
-  EXPECT_EQ(log[0].id, 4u);
+  EXPECT_EQ(log[0].id, 12u);
 }
 
 }  // namespace

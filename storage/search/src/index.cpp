@@ -146,14 +146,14 @@ bool decode_doc(const std::string& data, Hit* hit, std::string* text) {
 }
 
 Xapian::Document make_document(std::string_view channel, const storage::StoredMessage& m,
-                               Xapian::TermGenerator& gen) {
+                               bool accepted, Xapian::TermGenerator& gen) {
   Xapian::Document doc;
   gen.set_document(doc);
   gen.index_text(m.text);
   doc.add_boolean_term(unique_term(channel, m.seq));
   doc.add_boolean_term(kChannel + std::string(channel));
   doc.add_boolean_term(kAuthor + m.from_id);
-  if (m.solved_seq != 0) doc.add_boolean_term(kSolved);
+  if (m.solved_seq != 0 || accepted) doc.add_boolean_term(kSolved);
   if (auto members = protocol::dm_members(channel)) {
     doc.add_boolean_term(kDmMember + std::string(members->first));
     doc.add_boolean_term(kDmMember + std::string(members->second));

@@ -21,8 +21,8 @@
 namespace parley::search {
 
 // Document layout. Terms: kUnique + channel '#' seq (one per message), kChannel + channel,
-// kAuthor + user id, kSolved (a question with an accepted answer), kDmMember + user (each of a
-// DM's two users). Value slot kTsSlot: the ts, sortable. Data: encode_doc() below.
+// kAuthor + user id, kSolved (a question with an accepted answer, or that answer), kDmMember +
+// user (each of a DM's two users). Value slot kTsSlot: the ts, sortable. Data: encode_doc() below.
 inline constexpr char kUnique = 'Q';
 inline constexpr char kChannel = 'C';
 inline constexpr char kAuthor = 'A';
@@ -37,9 +37,10 @@ std::string unique_term(std::string_view channel, std::uint64_t seq);
 std::string encode_doc(std::string_view channel, const storage::StoredMessage& m);
 // False when `data` does not decode (the hit is skipped).
 bool decode_doc(const std::string& data, Hit* hit, std::string* text);
-// The document for a live message (terms, value, data). Requires !m.deleted.
+// The document for a live message (terms, value, data). Requires !m.deleted. `accepted`: the
+// message is its question's accepted answer.
 Xapian::Document make_document(std::string_view channel, const storage::StoredMessage& m,
-                               Xapian::TermGenerator& gen);
+                               bool accepted, Xapian::TermGenerator& gen);
 // The stemmer and stop words for a language ("none": no stemming, no stop words).
 Xapian::Stem make_stemmer(const std::string& language);
 std::unique_ptr<Xapian::SimpleStopper> make_stopper(const std::string& language);

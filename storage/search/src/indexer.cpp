@@ -47,7 +47,13 @@ void SearchIndex::Impl::index_message(std::string_view channel, const storage::S
   if (m.deleted || m.text.empty()) {
     wdb.delete_document(id);  // absent: nothing happens
   } else {
-    wdb.replace_document(id, make_document(channel, m, gen));
+    // A reply is in a solved thread when its question names it as the accepted answer.
+    bool accepted = false;
+    if (m.reply_to != 0) {
+      auto q = store.get_message(channel, m.reply_to);
+      accepted = q && !q->deleted && q->solved_seq == m.seq;
+    }
+    wdb.replace_document(id, make_document(channel, m, accepted, gen));
   }
   if (uncommitted == 0) oldest_uncommitted_ms = since_ms;
   ++uncommitted;

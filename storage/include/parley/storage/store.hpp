@@ -267,8 +267,9 @@ struct Page {
 protocol::MessageView message_view(std::string_view channel, const StoredMessage& m,
                                    std::vector<protocol::ReactionView>& reactions);
 
-// One entry of the rewrites log: message `seq` of `channel` was edited, deleted (tombstoned) or
-// got or lost its accepted answer, in the batch that wrote this entry. Ids increase in commit
+// One entry of the rewrites log: message `seq` of `channel` was edited, deleted (tombstoned),
+// got or lost its accepted answer, or became or stopped being a question's accepted answer, in
+// the batch that wrote this entry. Ids increase in commit
 // order (a request rolled back inside a batch may leave a hole).
 struct Rewrite {
   std::uint64_t id = 0;
@@ -375,8 +376,9 @@ class Store {
 
   // --- For derived indexes (search) that follow the messages ---
   // New messages are followed by seq (read_after); the rewrites log names the older messages
-  // that changed since. Every EditMessage, DeleteMessage and SetSolved that ends ok adds one
-  // entry in its own atomic batch, so a reader that keeps its position (an id) durably with
+  // that changed since. Every EditMessage and DeleteMessage that ends ok adds one entry, and a
+  // SetSolved one for the question and one for each answer it marks or unmarks, in the same
+  // atomic batch as the change, so a reader that keeps its position (an id) durably with
   // its own state catches up after any crash by reading the entries after it.
   // Up to `limit` entries with id > after_id, ascending.
   std::vector<Rewrite> read_rewrites(std::uint64_t after_id, std::size_t limit) const;

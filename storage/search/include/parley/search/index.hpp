@@ -49,13 +49,13 @@ struct Access {
   bool everything = false;            // every channel: DMs, private and archived ones too
   std::vector<std::string> channels;  // non-DM channels readable by the caller
   std::string dm_user;                // also the DMs of this user (empty: none)
-  bool solved_only = false;           // only solved questions (anonymous readers)
+  bool solved_only = false;           // only solved threads (anonymous readers)
 };
 
 struct SearchRequest {
   std::string query;                    // the query language of query.hpp
   std::optional<std::string> channel;   // only this channel (as in:CHANNEL)
-  bool solved = false;                  // only solved questions (as is:solved)
+  bool solved = false;                  // only solved threads (as is:solved)
   std::uint32_t limit = 20;             // 1..kMaxLimit
   std::string cursor;                   // from a previous result; empty for the first page
 };
