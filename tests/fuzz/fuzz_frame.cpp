@@ -278,6 +278,23 @@ void check_command(const Frame& f, const T& cmd) {
     FUZZ_CHECK(f.member("advocate", e));
     FUZZ_CHECK(cmd.advocate.has_value() == !e.is_null());
     if (cmd.advocate) FUZZ_CHECK(f.boolean("advocate") == *cmd.advocate);
+  } else if constexpr (std::is_same_v<T, SearchCmd>) {
+    f.same("query", cmd.query);
+    if (f.present("channel")) {
+      FUZZ_CHECK(cmd.channel.has_value());
+      f.channel(*cmd.channel);
+    } else {
+      FUZZ_CHECK(!cmd.channel.has_value());
+    }
+    FUZZ_CHECK(cmd.solved == (f.present("solved") ? f.boolean("solved") : false));
+    FUZZ_CHECK(cmd.limit >= 1 && cmd.limit <= 50);
+    FUZZ_CHECK(cmd.limit == (f.present("limit") ? f.uint("limit") : 20));
+    if (f.present("cursor")) {
+      f.same("cursor", cmd.cursor);
+      FUZZ_CHECK(!cmd.cursor.empty() && cmd.cursor.size() <= 32);
+    } else {
+      FUZZ_CHECK(cmd.cursor.empty());
+    }
   } else {
     static_assert(!sizeof(T), "every command needs its checks");
   }

@@ -274,6 +274,11 @@ TEST(SearchLanguages, NamesAndCodes) {
   EXPECT_TRUE(valid_language("de"));
   EXPECT_TRUE(valid_language("none"));
   EXPECT_FALSE(valid_language("klingon"));
+  // Every code docs/CONFIG.md lists.
+  for (const char* code : {"ar", "ca", "da", "de", "en", "es", "eu", "fi", "fr", "ga", "hu", "hy",
+                           "id", "it", "lt", "ne", "nl", "no", "pt", "ro", "ru", "sv", "ta", "tr"}) {
+    EXPECT_TRUE(valid_language(code)) << code;
+  }
   EXPECT_FALSE(valid_language(""));
   auto l = languages();
   EXPECT_NE(std::find(l.begin(), l.end(), "french"), l.end());

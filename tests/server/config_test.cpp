@@ -26,6 +26,12 @@ TEST(Config, DefaultsAreDocumentedValues) {
   EXPECT_EQ(c.limits.max_frame_bytes, 64u * 1024);
   EXPECT_EQ(c.limits.max_text_chars, 4000u);
   EXPECT_EQ(c.storage.durability, "fsync");
+  EXPECT_TRUE(c.search.enabled);
+  EXPECT_EQ(c.search.language, "en");
+  EXPECT_EQ(c.search.commit_interval_ms, 200u);
+  EXPECT_EQ(c.search.max_queue, 65536u);
+  EXPECT_EQ(c.search.per_connection_per_min, 60u);
+  EXPECT_EQ(c.search.anonymous_per_ip_per_min, 30u);
   std::string err;
   EXPECT_TRUE(parley::server::validate_config(c, &err)) << err;
 }
@@ -44,6 +50,12 @@ TEST(Config, FileOverridesOnlyGivenKeys) {
   EXPECT_DOUBLE_EQ(c.limits.rate_per_s, 2.5);
   EXPECT_EQ(c.storage.durability, "fast");
   EXPECT_EQ(c.limits.max_frame_bytes, 64u * 1024);  // untouched
+  Config d;
+  auto search = write_temp("[search]\nlanguage = \"de\"\nenabled = false\n");
+  ASSERT_TRUE(load_config_file(search, d, &err)) << err;
+  EXPECT_EQ(d.search.language, "de");
+  EXPECT_FALSE(d.search.enabled);
+  fs::remove(search);
   fs::remove(path);
 }
 
@@ -61,6 +73,9 @@ TEST(Config, RejectsUnknownKeysSectionsAndBadValues) {
       {"[auth]\nsecret = \"short\"\n", "at least 32"},
       {"[moderation]\nfilter_mode = \"shout\"\n", "filter_mode"},
       {"[moderation]\nfilter_words = [\"ok\", 3]\n", "array of non-empty strings"},
+      {"[search]\nlanguage = \"klingon\"\n", "search.language must be an ISO 639 code"},
+      {"[search]\ncommit_interval_ms = 5\n", "between"},
+      {"[search]\nper_connection_per_min = 0\n", "between"},
   };
   for (const auto& tc : cases) {
     Config c;
