@@ -7,6 +7,7 @@
 #include <fstream>
 #include <spdlog/spdlog.h>
 
+#include "http_cache.hpp"
 #include "hub.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/serialize.hpp"
@@ -90,12 +91,31 @@ void HttpApi::load_web_root(const std::string& root) {
       spdlog::warn("event=web_root_too_large path=\"{}\"", root);
       break;
     }
-    files_["/" + rel] = File{content_type_for(it->path()), std::move(body)};
+    File f{content_type_for(it->path()), std::move(body), {}, nullptr};
+    f.etag = entity_tag(f.body);
+    if (compressible(f.content_type)) {
+      if (auto gz = gzip(f.body); gz && gz->size() < f.body.size()) {
+        f.gzip_body = std::make_shared<const std::string>(std::move(*gz));
+      }
+    }
+    files_["/" + rel] = std::move(f);
   }
 }
 
 void HttpApi::handle(const HttpRequest& req, Respond respond) {
   hub_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
+  // Every GET/HEAD answer gets its validators, a 304 when the client has it, and gzip.
+  if (req.method == "GET" || req.method == "HEAD") {
+    HttpRequest cond;  // only what finish_response() reads
+    cond.method = req.method;
+    cond.if_none_match = req.if_none_match;
+    cond.if_modified_since = req.if_modified_since;
+    cond.accept_encoding = req.accept_encoding;
+    respond = [respond = std::move(respond), cond = std::move(cond)](HttpResponse r) {
+      finish_response(cond, r);
+      respond(std::move(r));
+    };
+  }
   std::string path = req.target.substr(0, req.target.find('?'));
   // /api from a browser page: only the server's own origin and the allowed ones may call it,
   // and those get CORS headers (the widget embedded on a company's site).
@@ -188,6 +208,8 @@ HttpResponse HttpApi::serve_static(const std::string& path) {
   HttpResponse r;
   r.content_type = it->second.content_type;
   r.body = it->second.body;
+  r.gzip_body = it->second.gzip_body;
+  r.headers.emplace_back("ETag", it->second.etag);
   r.headers.emplace_back("Cache-Control", "no-cache");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   return r;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -32,6 +33,10 @@ struct HttpRequest {
   std::string origin;  // the Origin header, if any
   std::string host;    // the Host header, if any
   std::string remote_ip;
+  // Conditional requests and compression (http_cache.hpp).
+  std::string if_none_match;
+  std::string if_modified_since;
+  std::string accept_encoding;
 };
 
 struct HttpResponse {
@@ -39,6 +44,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // `body` gzip-compressed ahead of time (static files), used when the client accepts gzip.
+  std::shared_ptr<const std::string> gzip_body;
 };
 
 using Respond = std::function<void(HttpResponse)>;
@@ -69,6 +76,8 @@ class HttpApi {
   struct File {
     std::string content_type;
     std::string body;
+    std::string etag;
+    std::shared_ptr<const std::string> gzip_body;  // when compressible and smaller
   };
   void load_web_root(const std::string& root);
   HttpResponse guest_token(const HttpRequest& req);

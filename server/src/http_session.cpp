@@ -181,6 +181,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     hr.origin = std::string(req[http::field::origin]);
     hr.host = std::string(req[http::field::host]);
     hr.remote_ip = remote_ip_;
+    hr.if_none_match = std::string(req[http::field::if_none_match]);
+    hr.if_modified_since = std::string(req[http::field::if_modified_since]);
+    hr.accept_encoding = std::string(req[http::field::accept_encoding]);
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
     bool head = req.method() == http::verb::head;

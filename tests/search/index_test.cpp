@@ -105,8 +105,11 @@ class IndexTest : public ::testing::Test {
       if (r.ok && r.hits.size() == n) return r;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    const auto st = index_->stats();
     ADD_FAILURE() << "\"" << q << "\" never had " << n << " hits (last: " << r.hits.size()
-                  << (r.ok ? "" : ", error " + r.error) << ")";
+                  << (r.ok ? "" : ", error " + r.error) << "; index: " << st.documents
+                  << " documents, " << st.indexed_total << " indexed, lag " << st.lag_messages
+                  << ", catch-ups " << st.catch_ups << ")";
     return r;
   }
 
@@ -236,6 +239,7 @@ TEST_F(IndexTest, RebuildFindsTheSameAsTheLiveIndex) {
   post("dm:ann:bob", "ann", "three four five");
   write(storage::EditMessage{"help", q, "ann", "one two three edited", {}});
   wait_hits("edited", 1);
+  wait_hits("three", 3);  // the DM too: the edit may be searchable before it
   auto live = [&](const std::string& s) {
     std::vector<std::pair<std::string, std::uint64_t>> out;
     for (const auto& h : find(s).hits) out.emplace_back(h.channel, h.seq);

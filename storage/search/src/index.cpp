@@ -176,7 +176,6 @@ std::unique_ptr<SearchIndex> SearchIndex::open(const IndexOptions& options, stor
   auto impl = std::make_unique<Impl>(options, store);
   try {
     impl->stemmer = make_stemmer(options.language);
-    impl->stopper = make_stopper(options.language);
     std::filesystem::create_directories(options.dir);
     impl->wdb = Xapian::WritableDatabase(options.dir, Xapian::DB_CREATE_OR_OPEN);
     // An index ahead of the Store (the data dir was restored from an older backup) cannot be

@@ -50,8 +50,10 @@ std::int64_t wall_ms();  // the system clock in ms since the epoch
 struct SearchIndex::Impl {
   IndexOptions options;
   storage::Store& store;
+  // Xapian's stemmers keep per-call state and its handles count references without atomics:
+  // every thread has its own Stem. This one is the indexer's (inside `gen`); each Reader has
+  // its own for queries and snippets.
   Xapian::Stem stemmer;
-  std::unique_ptr<Xapian::SimpleStopper> stopper;
 
   // --- The writer side (the indexer thread, after open()) ---
   Xapian::WritableDatabase wdb;
@@ -79,10 +81,11 @@ struct SearchIndex::Impl {
   std::mutex stop_mu;
 
   // --- Readers: Xapian::Database is not thread-safe, so each search borrows one ---
-  std::atomic<std::uint64_t> generation{0};  // bumped after every commit
+  // Used by one search at a time, so its members need no lock.
   struct Reader {
     Xapian::Database db;
-    std::uint64_t generation = 0;
+    Xapian::Stem stemmer;
+    std::unique_ptr<Xapian::SimpleStopper> stopper;
   };
   std::mutex readers_mu;
   std::vector<std::unique_ptr<Reader>> readers;  // idle ones, guarded by readers_mu

@@ -109,8 +109,11 @@ void SearchIndex::Impl::apply_rewrites() {
     if (entries.empty()) return;
     for (const auto& r : entries) {
       auto it = indexed_seq.find(r.channel);
-      // A message past the channel's position is indexed as it is now when it is reached.
-      if (it != indexed_seq.end() && r.seq <= it->second) {
+      if (it == indexed_seq.end() || r.seq > it->second) {
+        // Past the channel's position: read the channel up to it from the Store, as it is now.
+        // (Not left to the live queue, whose copy of the message predates this rewrite.)
+        catch_up_channel(r.channel, r.seq);
+      } else {
         if (auto m = store.get_message(r.channel, r.seq)) {
           index_message(r.channel, *m, wall_ms());
         } else {
@@ -141,7 +144,6 @@ void SearchIndex::Impl::commit() {
   oldest_uncommitted_ms = 0;
   documents = wdb.get_doccount();
   last_commit = std::chrono::steady_clock::now();
-  generation.fetch_add(1, std::memory_order_release);
   // The log entries up to the position are applied and committed: keep only the last one,
   // whose id the Store needs to continue the numbering after a restart.
   store.trim_rewrites(rewrite_pos);

@@ -57,14 +57,13 @@ struct Borrowed {
         s.readers.pop_back();
       }
     }
-    const std::uint64_t gen = s.generation.load(std::memory_order_acquire);
     if (!r) {
       r = std::make_unique<SearchIndex::Impl::Reader>();
       r->db = Xapian::Database(s.options.dir);
-      r->generation = gen;
-    } else if (r->generation != gen) {
-      r->db.reopen();
-      r->generation = gen;
+      r->stemmer = make_stemmer(s.options.language);
+      r->stopper = make_stopper(s.options.language);
+    } else {
+      r->db.reopen();  // to the latest commit; cheap when there is none
     }
   }
   ~Borrowed() {
@@ -119,20 +118,22 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
   if (request.channel) filters.emplace_back(kChannel + *request.channel);
 
   try {
-    Xapian::Query query = Xapian::Query::MatchAll;
+    Borrowed reader(s);
+    // Query(""): match all, built here: the shared Query::MatchAll constant is reference-counted
+    // without atomics, so threads must not copy it.
+    Xapian::Query query{std::string()};
     if (!parsed->text.empty()) {
       Xapian::QueryParser qp;
-      qp.set_stemmer(s.stemmer);
+      qp.set_stemmer(reader.r->stemmer);
       qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-      if (s.stopper) qp.set_stopper(s.stopper.get());
+      if (reader.r->stopper) qp.set_stopper(reader.r->stopper.get());
       qp.set_default_op(Xapian::Query::OP_AND);
       query = qp.parse_query(parsed->text, Xapian::QueryParser::FLAG_PHRASE |
                                                Xapian::QueryParser::FLAG_CJK_NGRAM);
-      if (query.empty()) query = Xapian::Query::MatchAll;  // only stop words: filters decide
+      if (query.empty()) query = Xapian::Query(std::string());  // only stop words: filters decide
     }
     for (auto& f : filters) query = Xapian::Query(Xapian::Query::OP_FILTER, query, f);
 
-    Borrowed reader(s);
     Xapian::MSet mset;
     for (int attempt = 0;; ++attempt) {
       try {
@@ -152,10 +153,10 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
       }
     }
 
-    const auto keys = snippet_keys(*parsed, s.stemmer);
+    const auto keys = snippet_keys(*parsed, reader.r->stemmer);
     auto matches = [&](std::string_view word) {
       std::string lower = Xapian::Unicode::tolower(std::string(word));
-      return keys.count(lower) > 0 || keys.count(s.stemmer(lower)) > 0;
+      return keys.count(lower) > 0 || keys.count(reader.r->stemmer(lower)) > 0;
     };
     std::uint32_t n = 0;
     for (auto it = mset.begin(); it != mset.end() && n < request.limit; ++it, ++n) {
