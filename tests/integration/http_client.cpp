@@ -9,6 +9,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <cctype>
+
 namespace parley::test {
 
 namespace beast = boost::beast;
@@ -16,7 +18,7 @@ namespace http_ns = beast::http;
 using tcp = boost::asio::ip::tcp;
 
 HttpResult http(std::uint16_t port, const std::string& method, const std::string& target,
-                const std::string& body, const std::string& bearer) {
+                const std::string& body, const std::string& bearer, const Headers& extra) {
   HttpResult out;
   boost::asio::io_context ioc;
   beast::tcp_stream stream(ioc);
@@ -27,6 +29,7 @@ HttpResult http(std::uint16_t port, const std::string& method, const std::string
   http_ns::request<http_ns::string_body> req(http_ns::string_to_verb(method), target, 11);
   req.set(http_ns::field::host, "127.0.0.1");
   if (!bearer.empty()) req.set(http_ns::field::authorization, "Bearer " + bearer);
+  for (const auto& [k, v] : extra) req.set(k, v);
   if (!body.empty()) {
     req.set(http_ns::field::content_type, "application/json");
     req.body() = body;
@@ -41,6 +44,11 @@ HttpResult http(std::uint16_t port, const std::string& method, const std::string
   out.status = static_cast<int>(res.result_int());
   out.body = res.body();
   out.content_type = std::string(res[http_ns::field::content_type]);
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
   return out;
 }
 

@@ -236,3 +236,45 @@ TEST_F(HttpTest, MetricsCoverConnectionsStorageAndRocksDb) {
 }
 
 }  // namespace
+
+namespace {
+
+// Static files and API answers carry an ETag, revalidate with 304, and come gzipped when asked:
+// the widget and the console download a fraction of their size.
+TEST_F(HttpTest, ValidatorsAnd304AndGzip) {
+  auto plain = http(server_->port(), "GET", "/widget.js");
+  ASSERT_EQ(plain.status, 200);
+  const std::string etag = plain.header("etag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(plain.header("content-encoding"), "");
+  EXPECT_EQ(plain.header("vary"), "Accept-Encoding");
+
+  auto zipped = http(server_->port(), "GET", "/widget.js", "", "", {{"Accept-Encoding", "gzip"}});
+  ASSERT_EQ(zipped.status, 200);
+  EXPECT_EQ(zipped.header("content-encoding"), "gzip");
+  EXPECT_LT(zipped.body.size() * 3, plain.body.size()) << "gzip should shrink JavaScript 3x";
+  EXPECT_EQ(zipped.body.substr(0, 2), "\x1f\x8b");  // the gzip magic
+  EXPECT_NE(zipped.header("etag"), etag);
+
+  auto again = http(server_->port(), "GET", "/widget.js", "", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  auto again_gz = http(server_->port(), "GET", "/widget.js", "", "",
+                       {{"If-None-Match", zipped.header("etag")}, {"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(again_gz.status, 304);
+  auto other = http(server_->port(), "GET", "/widget.js", "", "", {{"If-None-Match", "\"nope\""}});
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body, plain.body);
+
+  // Dynamic JSON too (the channel list changes, and its tag with it).
+  auto channels = http(server_->port(), "GET", "/api/channels");
+  ASSERT_EQ(channels.status, 200);
+  auto same = http(server_->port(), "GET", "/api/channels", "", "",
+                   {{"If-None-Match", channels.header("etag")}});
+  EXPECT_EQ(same.status, 304);
+  // Errors and writes are never 304.
+  auto missing = http(server_->port(), "GET", "/nope.js", "", "", {{"If-None-Match", "*"}});
+  EXPECT_EQ(missing.status, 404);
+}
+
+}  // namespace
