@@ -13,8 +13,9 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
   libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev zlib1g-dev
 # Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
 # from npm, which never downloads a browser of its own), the openssl tool for the TLS tests'
-# throwaway certificates and client handshakes, a colour emoji font for the screenshots.
-TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3
+# throwaway certificates and client handshakes, a colour emoji font for the screenshots, and
+# the knowledge pages' checkers: a real feed parser (python3-feedparser) and xmllint.
+TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3 python3-feedparser libxml2-utils
 # Extra packages `make fuzz` needs: clang and its libFuzzer/sanitizer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 

@@ -44,6 +44,8 @@ enum class Key : std::uint8_t {
   query,
   solved,
   cursor,
+  publish,
+  kb_anonymous,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;
@@ -133,5 +135,6 @@ Failure build(const Fields& f, const ParseLimits& limits, HelpfulCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SolveCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SetAdvocateCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SearchCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, SetPreferencesCmd& cmd);
 
 }  // namespace parley::protocol::detail

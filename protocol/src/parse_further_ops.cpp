@@ -167,6 +167,11 @@ Failure build(const Fields& f, const ParseLimits&, CreateChannelCmd& cmd) {
     }
     cmd.kind = *k;
   }
+  if (f.get(Key::publish) != nullptr) {
+    bool publish = false;
+    if (auto err = read_bool(f, Key::publish, publish)) return err;
+    cmd.publish = publish;
+  }
   if (f.get(Key::title) == nullptr) return std::nullopt;
   return read_title(f, cmd.title);
 }
@@ -178,6 +183,12 @@ Failure build(const Fields& f, const ParseLimits&, ArchiveChannelCmd& cmd) {
 
 Failure build(const Fields& f, const ParseLimits&, UpdateChannelCmd& cmd) {
   if (auto err = read_public_channel(f, cmd.channel)) return err;
+  if (f.get(Key::publish) != nullptr) {
+    bool publish = false;
+    if (auto err = read_bool(f, Key::publish, publish)) return err;
+    cmd.publish = publish;
+    if (f.get(Key::title) == nullptr) return std::nullopt;  // publish alone is a change
+  }
   return read_title(f, cmd.title);
 }
 
@@ -208,6 +219,13 @@ Failure build(const Fields& f, const ParseLimits&, SetAdvocateCmd& cmd) {
   bool v = false;
   if (e->get_bool().get(v)) return field_error(Key::advocate, "must be true, false or null");
   cmd.advocate = v;
+  return std::nullopt;
+}
+
+Failure build(const Fields& f, const ParseLimits&, SetPreferencesCmd& cmd) {
+  bool v = false;
+  if (auto err = read_bool(f, Key::kb_anonymous, v)) return err;
+  cmd.kb_anonymous = v;
   return std::nullopt;
 }
 

@@ -72,11 +72,14 @@ std::int64_t until_from(std::uint64_t duration_s) {
 
 }  // namespace
 
-std::string channel_fields(const storage::ChannelInfo& info) {
+std::string channel_fields(const storage::ChannelInfo& info, bool publish_default) {
   return fields([&](JsonWriter& w) {
     w.field("channel", info.name).field("kind", protocol::to_string(info.kind));
     w.field("title", info.title).field("archived", info.archived).field("locked", info.locked);
     w.field("slow_mode_s", static_cast<std::uint64_t>(info.slow_mode_s));
+    if (info.kind == protocol::ChannelKind::support) {
+      w.field("publish", info.publish.value_or(publish_default));
+    }
   });
 }
 
@@ -482,14 +485,22 @@ void Actions::update_channel(const Identity& who, const protocol::UpdateChannelC
   if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
   std::string details;
   protocol::JsonWriter w(details);
-  w.begin_object().field("title", c.title).end_object();
+  w.begin_object();
+  if (!c.title.empty()) w.field("title", c.title);
+  if (c.publish) w.field("publish", *c.publish);
+  w.end_object();
   update(hub_, *this, who, c.channel, "update_channel", details,
-         [&](storage::ChannelInfo& i) { i.title = c.title; }, std::move(done),
+         [&](storage::ChannelInfo& i) {
+           if (!c.title.empty()) i.title = c.title;
+           if (c.publish) i.publish = c.publish;
+         },
+         std::move(done),
          [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
 
 void Actions::write_channel(storage::WriteRequest req, Done done) {
-  write(std::move(req), [](storage::Committed& r) {
+  write(std::move(req), [publish_default = hub_.config().knowledge.publish_default](
+                            storage::Committed& r) {
     if (r.status == WriteStatus::conflict) {
       return Outcome::failure(ErrorCode::conflict, "channel already exists");
     }
@@ -497,7 +508,8 @@ void Actions::write_channel(storage::WriteRequest req, Done done) {
     const storage::ChannelInfo* info = nullptr;
     if (auto* u = std::get_if<storage::UpdateChannel>(&r.req.op)) info = &u->info;
     if (auto* cc = std::get_if<storage::CreateChannel>(&r.req.op)) info = &cc->info;
-    return Outcome::success(info ? channel_fields(*info) : std::string());
+    return Outcome::success(
+        info ? channel_fields(*info, publish_default) : std::string());
   }, std::move(done));
 }
 
@@ -507,11 +519,14 @@ void Actions::create_channel(const Identity& who, const protocol::CreateChannelC
   info.name = c.channel;
   info.kind = c.kind;
   info.title = c.title.empty() ? c.channel : c.title;
+  info.publish = c.publish;
   storage::WriteRequest req;
   req.op = storage::CreateChannel{info};
   auto a = audit(who, "create_channel");
   a.channel = c.channel;
-  a.details = "{\"kind\":\"" + std::string(protocol::to_string(c.kind)) + "\"}";
+  a.details = "{\"kind\":\"" + std::string(protocol::to_string(c.kind)) + "\"" +
+              (c.publish ? std::string(",\"publish\":") + (*c.publish ? "true" : "false") : "") +
+              "}";
   req.audit = std::move(a);
   write_channel(std::move(req), std::move(done));
 }

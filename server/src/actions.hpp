@@ -75,6 +75,8 @@ class Actions {
 };
 
 // Reply fields describing a channel: "channel","kind","title","archived","locked","slow_mode_s".
-std::string channel_fields(const storage::ChannelInfo& info);
+// The fields of a channel's settings; a support channel's include `publish`, its own setting or
+// else `publish_default` ([knowledge]).
+std::string channel_fields(const storage::ChannelInfo& info, bool publish_default);
 
 }  // namespace parley::server

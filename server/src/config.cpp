@@ -138,6 +138,11 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
         {"max_queue", integer(c.search.max_queue, 1, 1 << 24)},
         {"per_connection_per_min", integer(c.search.per_connection_per_min, 1, 1 << 20)},
         {"anonymous_per_ip_per_min", integer(c.search.anonymous_per_ip_per_min, 1, 1 << 20)}}},
+      {"knowledge",
+       {{"publish_default", boolean(c.knowledge.publish_default)},
+        {"title", string(c.knowledge.title)},
+        {"base_url", string(c.knowledge.base_url)},
+        {"sitemap_max_urls", integer(c.knowledge.sitemap_max_urls, 2, 50000)}}},
       {"log", {{"level", string(c.log.level)}}},
   };
 }
@@ -204,6 +209,16 @@ bool validate_config(const Config& cfg, std::string* error) {
     std::string list;
     for (const auto& l : search::languages()) list += (list.empty() ? "" : ", ") + l;
     *error = "search.language must be an ISO 639 code such as en, or one of " + list;
+    return false;
+  }
+  if (cfg.knowledge.title.empty() || cfg.knowledge.title.size() > 100) {
+    *error = "knowledge.title must be 1-100 bytes";
+    return false;
+  }
+  if (const auto& b = cfg.knowledge.base_url;
+      !b.empty() && ((!b.starts_with("http://") && !b.starts_with("https://")) || b.back() == '/' ||
+                     b.find_first_of(" \"<>'") != std::string::npos)) {
+    *error = "knowledge.base_url must be an http:// or https:// URL without a trailing slash";
     return false;
   }
   if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {

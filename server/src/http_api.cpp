@@ -9,6 +9,7 @@
 
 #include "http_cache.hpp"
 #include "hub.hpp"
+#include "kb_pages.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -61,9 +62,13 @@ HttpResponse json_error(unsigned status, std::string_view code, std::string_view
 }
 
 HttpApi::HttpApi(Hub& hub, const std::string& web_root)
-    : hub_(hub), allowed_origins_(hub.config().server.allowed_origins) {
+    : hub_(hub),
+      allowed_origins_(hub.config().server.allowed_origins),
+      kb_(std::make_unique<KnowledgePages>(hub)) {
   if (!web_root.empty()) load_web_root(web_root);
 }
+
+HttpApi::~HttpApi() = default;
 
 void HttpApi::load_web_root(const std::string& root) {
   std::error_code ec;
@@ -164,6 +169,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     return search(req, std::move(respond));
   }
   if (path.rfind("/api/", 0) == 0) return staff(req, path, std::move(respond));
+  if (KnowledgePages::owns(path)) return kb_->handle(req, path, std::move(respond));
   if (path == "/ws") return respond(json_error(400, "bad_request", "/ws needs a WebSocket upgrade"));
   if (!is_get) return respond(json_error(405, "bad_request", "static files are read with GET"));
   respond(serve_static(path));

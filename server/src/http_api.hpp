@@ -23,6 +23,7 @@
 namespace parley::server {
 
 class Hub;
+class KnowledgePages;
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", …
@@ -57,6 +58,7 @@ bool origin_permitted(const std::vector<std::string>& allowed, std::string_view 
 class HttpApi {
  public:
   HttpApi(Hub& hub, const std::string& web_root);
+  ~HttpApi();
 
   // Answers `req` through `respond`, exactly once, possibly later and from another thread
   // (staff endpoints read storage on the reader pool).
@@ -92,10 +94,17 @@ class HttpApi {
   const std::vector<std::string>& allowed_origins_;
   std::unordered_map<std::string, File> files_;  // "/widget.js" -> file
 
+  std::unique_ptr<KnowledgePages> kb_;
   KeyedLimiter guest_limiter_;         // guest tokens per IP
   KeyedLimiter search_ip_limiter_;     // anonymous searches per IP
   KeyedLimiter search_user_limiter_;   // searches with a token, per user
 };
+
+// The raw value of query parameter `name` in `target` ("" when absent), its %XX-decoding, and
+// both with form encoding's '+' for a space.
+std::string query_param(const std::string& target, std::string_view name);
+std::string percent_decode(std::string_view s);
+std::string form_value(const std::string& target, std::string_view name);
 
 // {"error":{"code":…,"message":…}}
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);

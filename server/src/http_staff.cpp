@@ -24,6 +24,47 @@ namespace parley::server {
 
 using protocol::JsonWriter;
 
+std::string query_param(const std::string& target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string::npos) return "";
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto part = rest.substr(0, amp);
+    auto eq = part.find('=');
+    if (part.substr(0, eq) == name) return eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string form_value(const std::string& target, std::string_view name) {
+  std::string v = query_param(target, name);
+  std::replace(v.begin(), v.end(), '+', ' ');
+  return percent_decode(v);
+}
+
 namespace {
 
 std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) {
@@ -43,22 +84,6 @@ std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) 
   return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest};
 }
 
-std::string query_param(const std::string& target, std::string_view name) {
-  auto q = target.find('?');
-  if (q == std::string::npos) return "";
-  std::string_view rest(target);
-  rest.remove_prefix(q + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    auto part = rest.substr(0, amp);
-    auto eq = part.find('=');
-    if (part.substr(0, eq) == name) return eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return "";
-}
-
 // Parses an unsigned query parameter; absent = `def`; malformed = nullopt.
 std::optional<std::uint64_t> query_uint(const std::string& target, std::string_view name,
                                         std::uint64_t def) {
@@ -67,25 +92,6 @@ std::optional<std::uint64_t> query_uint(const std::string& target, std::string_v
   std::uint64_t out = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
-  return out;
-}
-
-std::string percent_decode(std::string_view s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
   return out;
 }
 
@@ -144,7 +150,7 @@ void HttpApi::list_channels(const HttpRequest& req, Respond respond) {
       visible = hub_.moderation().is_member(ch.name, who->id);
     }
     if (!visible && !staff) continue;
-    w.raw("{" + channel_fields(ch) + "}");
+    w.raw("{" + channel_fields(ch, hub_.config().knowledge.publish_default) + "}");
   }
   w.end_array().end_object();
   respond(std::move(r));
@@ -185,12 +191,13 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
         {"archived", {"archive_channel", "archived"}},
         {"locked", {"lock", "locked"}},
         {"slow_mode_s", {"slow_mode", "interval_s"}},
+        {"publish", {"update_channel", "publish"}},
     };
     for (auto [key, value] : obj) {
       auto f = kFields.find(key);
       if (f == kFields.end()) {
         return respond(json_error(400, "bad_request", "unknown field \"" + std::string(key) +
-                                                          "\" (title, archived, locked, slow_mode_s)"));
+                                                          "\" (title, archived, locked, slow_mode_s, publish)"));
       }
       std::string frame = "{\"" + std::string(f->second.second) + "\":" +
                           simdjson::minify(value) + "}";
@@ -203,7 +210,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     }
     if (changes.empty()) {
       return respond(json_error(400, "bad_request",
-                                "body needs one of \"title\", \"archived\", \"locked\", \"slow_mode_s\""));
+                                "body needs one of \"title\", \"archived\", \"locked\", \"slow_mode_s\", \"publish\""));
     }
     // Apply in order; stop at the first failure; answer with the final state.
     auto run = std::make_shared<std::function<void(std::size_t, Outcome)>>();
@@ -361,12 +368,7 @@ void HttpApi::search(const HttpRequest& req, Respond respond) {
     return respond(outcome_response(
         Outcome::failure(protocol::ErrorCode::rate_limited, "too many searches; slow down", wait)));
   }
-  // Form encoding: '+' is a space in a query string.
-  auto param = [&](std::string_view name) {
-    std::string v = query_param(req.target, name);
-    std::replace(v.begin(), v.end(), '+', ' ');
-    return percent_decode(v);
-  };
+  auto param = [&](std::string_view name) { return form_value(req.target, name); };
   std::string body;
   JsonWriter w(body);
   w.begin_object().field("query", param("q"));

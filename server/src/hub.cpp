@@ -318,7 +318,8 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
           })));
         } else if constexpr (std::is_same_v<T, storage::UpdateChannel>) {
           if (c.status != WriteStatus::ok) return;
-          std::string out_json = "{\"op\":\"channel_updated\"," + channel_fields(op.info) + "}";
+          std::string out_json = "{\"op\":\"channel_updated\"," +
+                                 channel_fields(op.info, cfg_.knowledge.publish_default) + "}";
           out.push_back(to_channel(op.info.name, make_payload(std::move(out_json))));
         } else if constexpr (std::is_same_v<T, storage::PutMute>) {
           if (c.status == WriteStatus::ok) moderation_.put_mute(op.mute);

@@ -94,7 +94,7 @@ SearchScope search_scope(const std::optional<Subject>& s,
     bool open = false;
     switch (ch.kind) {
       case ChannelKind::support:
-        open = true;
+        open = s.has_value() || ch.published;
         break;
       case ChannelKind::chat:
       case ChannelKind::announce:

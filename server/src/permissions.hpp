@@ -52,6 +52,7 @@ struct ListedChannel {
   protocol::ChannelKind kind = protocol::ChannelKind::chat;
   bool archived = false;
   bool member = false;  // the subject is a member (private channels)
+  bool published = false;  // support channels: knowledge pages are on (publish setting)
 };
 struct SearchScope {
   bool everything = false;            // staff: every channel, DMs and archived ones included
@@ -60,7 +61,7 @@ struct SearchScope {
   bool solved_only = false;           // only solved threads (anonymous: published threads)
 };
 // `s` is nullopt for an anonymous reader (GET /api/search without a token): solved threads
-// (questions with an accepted answer, and those answers) of open support channels only. Customers, guests and bots: open channels that are not
+// (questions with an accepted answer, and those answers) of published support channels only. Customers, guests and bots: open channels that are not
 // archived, private ones they are a member of (not archived), and their own DMs. Staff and
 // admins: everything.
 SearchScope search_scope(const std::optional<Subject>& s, const std::vector<ListedChannel>& channels);

@@ -46,7 +46,8 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
   // The scope, from memory: the channel directory and private-channel membership.
   std::vector<ListedChannel> listed;
   for (const auto& ch : hub_.store().list_channels()) {
-    ListedChannel l{ch.name, ch.kind, ch.archived, false};
+    ListedChannel l{ch.name, ch.kind, ch.archived, false,
+                    ch.publish.value_or(hub_.config().knowledge.publish_default)};
     if (who && ch.kind == protocol::ChannelKind::private_) {
       l.member = hub_.moderation().is_member(ch.name, who->id);
     }

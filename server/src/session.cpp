@@ -590,6 +590,25 @@ void Session::handle(const std::string& id_json, protocol::SetAdvocateCmd& c) {
   hub_.advocacy().set_advocate(*identity_, c, reply_later(id_json));
 }
 
+void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c) {
+  const bool anonymous = c.kb_anonymous.value_or(false);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  storage::WriteRequest req;
+  req.op = storage::PutUser{
+      storage::UserRecord{identity_->id, identity_->name, identity_->role, identity_->guest, now, now},
+      c.kb_anonymous};
+  auto reply = reply_later(id_json);
+  const bool queued = hub_.submit_with(std::move(req), [reply, anonymous](storage::Committed& r) {
+    if (r.status != storage::WriteStatus::ok) {
+      return reply(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+    }
+    reply(Outcome::success(std::string("\"kb_anonymous\":") + (anonymous ? "true" : "false")));
+  });
+  if (!queued) reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
+}
+
 void Session::handle(const std::string& id_json, protocol::SearchCmd& c) {
   const double per_min = hub_.config().search.per_connection_per_min;
   if (auto wait = search_tokens_.take(per_min, std::chrono::steady_clock::now()); wait > 0) {

@@ -23,6 +23,8 @@ constexpr std::uint8_t kFlagAdvocate = 1u << 0;  // StoredMessage::from_advocate
 constexpr std::uint8_t kFlagDeleted = 1u << 1;   // StoredMessage::deleted
 constexpr std::uint8_t kFlagArchived = 1u << 0;  // ChannelInfo::archived
 constexpr std::uint8_t kFlagLocked = 1u << 1;    // ChannelInfo::locked
+constexpr std::uint8_t kFlagPublishSet = 1u << 2;  // ChannelInfo::publish has a value…
+constexpr std::uint8_t kFlagPublish = 1u << 3;     // …and this is it
 
 // Smallest encoding of one reaction: an empty emoji (1 byte) and a count (1 byte). Bounds the
 // count prefix so that a corrupt one cannot make us reserve memory.
@@ -218,7 +220,8 @@ std::string encode_channel(const ChannelInfo& info) {
   e.str(info.title);
   e.svarint(info.created_ms);
   e.varint(info.epoch);
-  e.byte((info.archived ? kFlagArchived : 0) | (info.locked ? kFlagLocked : 0));
+  e.byte((info.archived ? kFlagArchived : 0) | (info.locked ? kFlagLocked : 0) |
+         (info.publish ? kFlagPublishSet : 0) | (info.publish.value_or(false) ? kFlagPublish : 0));
   e.varint(info.slow_mode_s);  // appended after the original layout
   return std::move(e).take();
 }
@@ -238,6 +241,7 @@ std::optional<ChannelInfo> decode_channel(std::string_view name, std::string_vie
   info.kind = static_cast<ChannelKind>(kind);
   info.archived = (flags & kFlagArchived) != 0;
   info.locked = (flags & kFlagLocked) != 0;
+  if (flags & kFlagPublishSet) info.publish = (flags & kFlagPublish) != 0;
   return info;
 }
 

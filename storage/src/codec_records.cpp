@@ -16,7 +16,8 @@ using io::put_be64;
 constexpr std::uint8_t kRoleMax = static_cast<std::uint8_t>(Role::admin);
 constexpr std::uint8_t kStatusMax = static_cast<std::uint8_t>(ReportStatus::dismissed);
 
-constexpr std::uint8_t kFlagGuest = 1u << 0;  // UserRecord::guest
+constexpr std::uint8_t kFlagGuest = 1u << 0;        // UserRecord::guest
+constexpr std::uint8_t kFlagKbAnonymous = 1u << 1;  // UserRecord::kb_anonymous
 
 // Tags of the moderation and reports column families: one letter and a separator, so every
 // kind of record is one contiguous key range.
@@ -289,7 +290,7 @@ std::string encode_user(const UserRecord& u) {
   Encoder e(kFormatVersion);
   e.str(u.name);
   e.byte(static_cast<std::uint8_t>(u.role));
-  e.byte(u.guest ? kFlagGuest : 0);
+  e.byte((u.guest ? kFlagGuest : 0) | (u.kb_anonymous ? kFlagKbAnonymous : 0));
   e.svarint(u.first_seen);
   e.svarint(u.last_seen);
   return std::move(e).take();
@@ -308,6 +309,7 @@ std::optional<UserRecord> decode_user(std::string_view id, std::string_view valu
   if (!d.ok() || role > kRoleMax) return std::nullopt;
   u.role = static_cast<Role>(role);
   u.guest = (flags & kFlagGuest) != 0;
+  u.kb_anonymous = (flags & kFlagKbAnonymous) != 0;
   return u;
 }
 

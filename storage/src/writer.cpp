@@ -157,6 +157,7 @@ void BatchBuilder::apply(UpdateChannel& op, Committed& out) {
   next.archived = op.info.archived;
   next.slow_mode_s = op.info.slow_mode_s;
   next.locked = op.info.locked;
+  next.publish = op.info.publish;
   rocksdb::Status st = batch_.Put(s_.cf_channels, next.name, codec::encode_channel(next));
   if (!st.ok()) return fail(out, "cannot add channel to batch: " + st.ToString());
   op.info = next;  // the caller gets the channel as stored

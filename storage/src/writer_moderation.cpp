@@ -194,8 +194,10 @@ void BatchBuilder::apply(PutUser& op, Committed& out) {
   UserRecord& u = op.user;
   if (!key_safe(u.id)) return fail(out, "invalid user id for PutUser");
   std::optional<TimestampMs> first_seen;
+  bool kb_anonymous = false;
   if (auto it = users_.find(u.id); it != users_.end()) {
     first_seen = it->second.first_seen;
+    kb_anonymous = it->second.kb_anonymous;
   } else {
     std::string value;
     rocksdb::Status st = s_.db->Get(rocksdb::ReadOptions(), s_.cf_users, u.id, &value);
@@ -204,6 +206,7 @@ void BatchBuilder::apply(PutUser& op, Committed& out) {
       // An unreadable record loses only its first_seen: overwrite it.
       if (existing) {
         first_seen = existing->first_seen;
+        kb_anonymous = existing->kb_anonymous;
       } else {
         s_.decode_failures.fetch_add(1, std::memory_order_relaxed);
       }
@@ -214,6 +217,7 @@ void BatchBuilder::apply(PutUser& op, Committed& out) {
 
   UserRecord next = u;
   if (first_seen) next.first_seen = *first_seen;
+  next.kb_anonymous = op.kb_anonymous.value_or(kb_anonymous);
   rocksdb::Status st = batch_.Put(s_.cf_users, next.id, codec::encode_user(next));
   if (!st.ok()) return fail(out, "cannot add user to batch: " + st.ToString());
   u = next;  // the caller gets the record as stored

@@ -263,12 +263,20 @@ void check_command(const Frame& f, const T& cmd) {
     } else {
       FUZZ_CHECK(cmd.title.empty());
     }
+    FUZZ_CHECK(cmd.publish.has_value() == f.present("publish"));
+    if (cmd.publish) FUZZ_CHECK(f.boolean("publish") == *cmd.publish);
   } else if constexpr (std::is_same_v<T, ArchiveChannelCmd>) {
     f.channel(cmd.channel, true);
     FUZZ_CHECK(cmd.archived == (f.present("archived") ? f.boolean("archived") : true));
   } else if constexpr (std::is_same_v<T, UpdateChannelCmd>) {
     f.channel(cmd.channel, true);
-    f.title(cmd.title);
+    FUZZ_CHECK(cmd.publish.has_value() == f.present("publish"));
+    if (cmd.publish) FUZZ_CHECK(f.boolean("publish") == *cmd.publish);
+    if (f.present("title") || !cmd.publish) {
+      f.title(cmd.title);
+    } else {
+      FUZZ_CHECK(cmd.title.empty());
+    }
   } else if constexpr (std::is_same_v<T, MemberCmd>) {
     f.channel(cmd.channel, true);
     f.user("user", cmd.user);
@@ -278,6 +286,8 @@ void check_command(const Frame& f, const T& cmd) {
     FUZZ_CHECK(f.member("advocate", e));
     FUZZ_CHECK(cmd.advocate.has_value() == !e.is_null());
     if (cmd.advocate) FUZZ_CHECK(f.boolean("advocate") == *cmd.advocate);
+  } else if constexpr (std::is_same_v<T, SetPreferencesCmd>) {
+    FUZZ_CHECK(cmd.kb_anonymous.has_value() && *cmd.kb_anonymous == f.boolean("kb_anonymous"));
   } else if constexpr (std::is_same_v<T, SearchCmd>) {
     f.same("query", cmd.query);
     if (f.present("channel")) {

@@ -10,13 +10,14 @@ using protocol::ChannelKind;
 using protocol::Role;
 
 const std::vector<ListedChannel> kChannels = {
-    {"help", ChannelKind::support, false, false},
-    {"general", ChannelKind::chat, false, false},
-    {"news", ChannelKind::announce, false, false},
-    {"old-help", ChannelKind::support, true, false},   // archived
-    {"team", ChannelKind::private_, false, true},       // the subject is a member
-    {"board", ChannelKind::private_, false, false},    // the subject is not
-    {"old-team", ChannelKind::private_, true, true},   // archived, a member
+    {"help", ChannelKind::support, false, false, true},
+    {"internal", ChannelKind::support, false, false, false},  // not published
+    {"general", ChannelKind::chat, false, false, false},
+    {"news", ChannelKind::announce, false, false, false},
+    {"old-help", ChannelKind::support, true, false, true},    // archived
+    {"team", ChannelKind::private_, false, true, false},      // the subject is a member
+    {"board", ChannelKind::private_, false, false, false},    // the subject is not
+    {"old-team", ChannelKind::private_, true, true, false},   // archived, a member
 };
 
 TEST(SearchScope, EveryRole) {
@@ -26,7 +27,7 @@ TEST(SearchScope, EveryRole) {
     bool everything, own_dms, solved_only;
     std::vector<std::string> channels;
   };
-  const std::vector<std::string> member_view = {"help", "general", "news", "team"};
+  const std::vector<std::string> member_view = {"help", "internal", "general", "news", "team"};
   const std::vector<Row> rows = {
       {"anonymous", std::nullopt, false, false, true, {"help"}},
       {"customer", Subject{Role::customer, false}, false, true, false, member_view},
@@ -45,7 +46,7 @@ TEST(SearchScope, EveryRole) {
 }
 
 TEST(SearchScope, NonMembersNeverSeePrivateChannels) {
-  std::vector<ListedChannel> only_private = {{"team", ChannelKind::private_, false, false}};
+  std::vector<ListedChannel> only_private = {{"team", ChannelKind::private_, false, false, true}};
   EXPECT_TRUE(search_scope(Subject{Role::customer, false}, only_private).channels.empty());
   EXPECT_TRUE(search_scope(std::nullopt, only_private).channels.empty());
   only_private[0].member = true;  // membership does not matter to an anonymous reader

@@ -154,6 +154,8 @@ Xapian::Document make_document(std::string_view channel, const storage::StoredMe
   doc.add_boolean_term(kChannel + std::string(channel));
   doc.add_boolean_term(kAuthor + m.from_id);
   if (m.solved_seq != 0 || accepted) doc.add_boolean_term(kSolved);
+  if (m.solved_seq != 0) doc.add_boolean_term(kSolvedQuestion);
+  if (m.reply_to != 0) doc.add_boolean_term(kReplyTo + std::to_string(m.reply_to));
   if (auto members = protocol::dm_members(channel)) {
     doc.add_boolean_term(kDmMember + std::string(members->first));
     doc.add_boolean_term(kDmMember + std::string(members->second));
@@ -183,11 +185,16 @@ std::unique_ptr<SearchIndex> SearchIndex::open(const IndexOptions& options, stor
     const std::string pos = impl->wdb.get_metadata(kRewriteKey);
     std::uint64_t applied = 0;
     std::from_chars(pos.data(), pos.data() + pos.size(), applied);
-    if (applied > store.last_rewrite_id()) {
-      spdlog::warn("search: the index is ahead of the store (rewrite {} > {}): rebuilding it",
-                   applied, store.last_rewrite_id());
+    const std::string format = impl->wdb.get_metadata(kFormatKey);
+    if (applied > store.last_rewrite_id() || (!format.empty() && format != kFormat)) {
+      spdlog::warn("search: the index is {}: rebuilding it",
+                   applied > store.last_rewrite_id() ? "ahead of the store" : "of another format");
       impl->wdb.close();
       impl->wdb = Xapian::WritableDatabase(options.dir, Xapian::DB_CREATE_OR_OVERWRITE);
+    }
+    if (impl->wdb.get_metadata(kFormatKey) != kFormat) {
+      impl->wdb.set_metadata(kFormatKey, kFormat);
+      impl->wdb.commit();
     }
     impl->gen.set_stemmer(impl->stemmer);
     impl->gen.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);

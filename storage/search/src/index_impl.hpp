@@ -21,17 +21,23 @@
 namespace parley::search {
 
 // Document layout. Terms: kUnique + channel '#' seq (one per message), kChannel + channel,
-// kAuthor + user id, kSolved (a question with an accepted answer, or that answer), kDmMember +
-// user (each of a DM's two users). Value slot kTsSlot: the ts, sortable. Data: encode_doc() below.
+// kAuthor + user id, kSolved (a question with an accepted answer, or that answer),
+// kSolvedQuestion (the question only), kReplyTo + seq (a reply), kDmMember + user (each of a
+// DM's two users). Value slot kTsSlot: the ts, sortable. Data: encode_doc() below.
 inline constexpr char kUnique = 'Q';
 inline constexpr char kChannel = 'C';
 inline constexpr char kAuthor = 'A';
 inline constexpr char kDmMember = 'D';
 inline constexpr const char* kSolved = "S";
+inline constexpr const char* kSolvedQuestion = "K";  // a question with an accepted answer
+inline constexpr char kReplyTo = 'R';                 // + decimal seq of the message replied to
 inline constexpr Xapian::valueno kTsSlot = 0;
 // Metadata keys, written in the same commit as the documents they describe.
 inline constexpr const char* kSeqKeyPrefix = "s:";       // + channel -> highest indexed seq
 inline constexpr const char* kRewriteKey = "p:rewrite";  // last rewrite id applied
+// The document layout's version: an index written with another one is rebuilt at open.
+inline constexpr const char* kFormatKey = "format";
+inline constexpr const char* kFormat = "2";
 
 std::string unique_term(std::string_view channel, std::uint64_t seq);
 std::string encode_doc(std::string_view channel, const storage::StoredMessage& m);

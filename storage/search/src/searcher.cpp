@@ -187,4 +187,60 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
   return out;
 }
 
+namespace {
+
+// Every document matching `query`, sorted by time (`newest_first` or oldest first), with text.
+Listing list(SearchIndex::Impl& s, const Xapian::Query& query, bool newest_first,
+             std::uint32_t offset, std::uint32_t limit) {
+  Listing out;
+  Borrowed reader(s);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Xapian::Enquire enquire(reader.r->db);
+      enquire.set_query(query);
+      enquire.set_weighting_scheme(Xapian::BoolWeight());
+      enquire.set_sort_by_value(kTsSlot, newest_first);
+      // check_at_least = everything: `total` is exact.
+      Xapian::MSet mset = enquire.get_mset(offset, limit, reader.r->db.get_doccount());
+      out.total = mset.get_matches_estimated();
+      for (auto it = mset.begin(); it != mset.end(); ++it) {
+        Hit hit;
+        if (decode_doc(it.get_document().get_data(), &hit, &hit.text)) out.hits.push_back(std::move(hit));
+      }
+      return out;
+    } catch (const Xapian::DatabaseModifiedError&) {
+      if (attempt > 0) throw;
+      reader.r->db.reopen();
+      out = Listing{};
+    }
+  }
+}
+
+}  // namespace
+
+Listing SearchIndex::solved_questions(const std::vector<std::string>& channels,
+                                      std::uint32_t offset, std::uint32_t limit) {
+  if (channels.empty() || limit == 0) return {};
+  std::vector<Xapian::Query> in;
+  for (const auto& ch : channels) in.emplace_back(kChannel + ch);
+  Xapian::Query q(Xapian::Query::OP_FILTER, Xapian::Query(std::string(kSolvedQuestion)),
+                  Xapian::Query(Xapian::Query::OP_OR, in.begin(), in.end()));
+  try {
+    return list(*impl_, q, true, offset, limit);
+  } catch (const Xapian::Error&) {
+    return {};
+  }
+}
+
+std::vector<Hit> SearchIndex::replies(const std::string& channel, std::uint64_t seq,
+                                      std::uint32_t limit) {
+  Xapian::Query q(Xapian::Query::OP_FILTER, Xapian::Query(kReplyTo + std::to_string(seq)),
+                  Xapian::Query(kChannel + channel));
+  try {
+    return list(*impl_, q, false, 0, limit).hits;
+  } catch (const Xapian::Error&) {
+    return {};
+  }
+}
+
 }  // namespace parley::search

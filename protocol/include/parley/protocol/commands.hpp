@@ -113,6 +113,7 @@ struct CreateChannelCmd {
   std::string channel;  // a public channel name (not a DM name)
   ChannelKind kind = ChannelKind::chat;  // "support" | "chat" | "announce" | "private"
   std::string title;    // optional; 1-100 code points, no control characters
+  std::optional<bool> publish;  // optional: knowledge pages for a support channel (DESIGN §9)
 };
 struct ArchiveChannelCmd {
   std::string channel;
@@ -121,7 +122,8 @@ struct ArchiveChannelCmd {
 // Rename (the title; the channel name is its permanent id).
 struct UpdateChannelCmd {
   std::string channel;
-  std::string title;  // required
+  std::string title;            // empty: unchanged; at least one of title and publish is required
+  std::optional<bool> publish;  // absent: unchanged
 };
 // Used for `add_member` and `remove_member`.
 struct MemberCmd {
@@ -145,6 +147,10 @@ struct SetAdvocateCmd {
 };
 
 // --- Knowledge (DESIGN §9) ---
+// The caller's own preferences; at least one field is required.
+struct SetPreferencesCmd {
+  std::optional<bool> kb_anonymous;  // shown as "Community member" on knowledge pages
+};
 // The query's own syntax (words, "phrases", from:, in:, is:solved) is checked by the search
 // index, which answers bad_request with what is wrong; here only the field types and ranges.
 struct SearchCmd {
@@ -159,7 +165,8 @@ using Command =
     std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd,
                  EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
-                 UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd>;
+                 UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
+                 SetPreferencesCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

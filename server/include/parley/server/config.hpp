@@ -151,6 +151,22 @@ struct Config {
     unsigned anonymous_per_ip_per_min = 30;
   } search;
 
+  // DESIGN §9. Knowledge pages: solved threads of support channels, public at /kb.
+  struct Knowledge {
+    // Whether a support channel's solved threads are published when the channel has no
+    // `publish` setting of its own (create_channel / update_channel). Default: true.
+    bool publish_default = true;
+    // The name of the knowledge pages (their <title>, heading and feeds). Default: "Help center".
+    std::string title = "Help center";
+    // The absolute URL the pages are reached at, for canonical links, feeds and the sitemap,
+    // e.g. "https://help.example.com". "" = from each request's Host header (http://, or
+    // https:// when the server has a certificate). Default: "".
+    std::string base_url;
+    // URLs per sitemap file; past it /sitemap.xml is an index of /sitemap-N.xml files. The
+    // sitemaps protocol's limit is the default and the most. Default: 50000.
+    unsigned sitemap_max_urls = 50000;
+  } knowledge;
+
   struct Log {
     // trace, debug, info, warn, error. Default: info.
     std::string level = "info";

@@ -73,6 +73,8 @@ struct UserRecord {
   bool guest = false;
   TimestampMs first_seen = 0;
   TimestampMs last_seen = 0;
+  // Shown as "Community member" on knowledge pages (set_preferences).
+  bool kb_anonymous = false;
 };
 
 // Everything the server keeps in memory about moderation, loaded once at start-up.

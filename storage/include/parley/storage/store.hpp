@@ -88,6 +88,9 @@ struct ChannelInfo {
   std::uint32_t slow_mode_s = 0;
   // Only staff and admins post while locked.
   bool locked = false;
+  // Support channels: whether solved threads are published as knowledge pages; nullopt = the
+  // server's default ([knowledge] publish_default).
+  std::optional<bool> publish;
 };
 
 struct Reaction {
@@ -129,7 +132,7 @@ struct CreateChannel {
   ChannelInfo info;
 };
 
-// Replace the settings (title, archived, slow_mode_s, locked) of an existing non-DM channel;
+// Replace the settings (title, archived, slow_mode_s, locked, publish) of an existing non-DM channel;
 // name, kind, created_ms and epoch are kept. not_found if it does not exist.
 struct UpdateChannel {
   ChannelInfo info;
@@ -202,8 +205,12 @@ struct ResolveReport {
   Report result;
 };
 
-// Record what the server knows of a user; first_seen is kept from an existing record.
-struct PutUser { UserRecord user; };
+// Record what the server knows of a user; first_seen is kept from an existing record, and so
+// is kb_anonymous unless `kb_anonymous` is set.
+struct PutUser {
+  UserRecord user;
+  std::optional<bool> kb_anonymous;
+};
 
 // A write whose only effect is its audit entry (e.g. an automatic filter hit).
 struct AuditOnly {};

@@ -71,6 +71,13 @@ struct Hit {
   std::string snippet;            // HTML-escaped, matches in <mark>…</mark>
   std::uint64_t question_seq = 0; // a reply: the message it answers (0 = none)
   std::uint64_t solved_seq = 0;   // a solved question: its accepted answer (0 = none)
+  std::string text;               // the whole text (listings only; empty in search results)
+};
+
+// A page of a listing, newest first.
+struct Listing {
+  std::vector<Hit> hits;  // with `text`, without `snippet`
+  std::uint64_t total = 0;  // how many there are in all (exact)
 };
 
 struct SearchResult {
@@ -122,6 +129,14 @@ class SearchIndex {
 
   // Runs a query for a caller with `access`. Blocks (reads the index).
   SearchResult search(const SearchRequest& request, const Access& access);
+
+  // Solved questions (questions with an accepted answer) in `channels`, newest first: `limit`
+  // of them after skipping `offset`. For the knowledge pages, feeds and sitemap. Blocks.
+  Listing solved_questions(const std::vector<std::string>& channels, std::uint32_t offset,
+                           std::uint32_t limit);
+  // The live replies to message `seq` of `channel` (reply_to == seq), oldest first, at most
+  // `limit`. Blocks.
+  std::vector<Hit> replies(const std::string& channel, std::uint64_t seq, std::uint32_t limit);
 
   IndexStats stats() const;
 
