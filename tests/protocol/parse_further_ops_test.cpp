@@ -398,6 +398,7 @@ TEST(ParseFurtherOps, EveryOpNameRoundTrips) {
       {"solve", R"("channel":"a","seq":1)"},
       {"set_advocate", R"("user":"u","advocate":null)"},
       {"search", R"("query":"q")"},
+      {"set_preferences", R"("kb_anonymous":true)"},
   };
   for (const auto& [op, members] : frames) {
     const ParseResult r =
@@ -447,6 +448,42 @@ TEST(ParseFurtherOps, OpNamesOfCommands) {
   EXPECT_EQ(op_name(SolveCmd{}), "solve");
   EXPECT_EQ(op_name(SetAdvocateCmd{}), "set_advocate");
   EXPECT_EQ(op_name(SearchCmd{}), "search");
+  EXPECT_EQ(op_name(SetPreferencesCmd{}), "set_preferences");
+}
+
+TEST(ParseFurtherOps, SetPreferences) {
+  EXPECT_EQ(command<SetPreferencesCmd>(parse(R"({"op":"set_preferences","kb_anonymous":true})"))
+                .kb_anonymous,
+            true);
+  EXPECT_EQ(command<SetPreferencesCmd>(parse(R"({"op":"set_preferences","kb_anonymous":false})"))
+                .kb_anonymous,
+            false);
+  EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1})"), kBad,
+                          R"("kb_anonymous" is required)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"kb_anonymous":1})"), kBad,
+                          R"("kb_anonymous" must be true or false)", "1"));
+}
+
+TEST(ParseFurtherOps, ChannelPublishSetting) {
+  auto c = command<CreateChannelCmd>(
+      parse(R"({"op":"create_channel","channel":"faq","kind":"support","publish":false})"));
+  EXPECT_EQ(c.publish, false);
+  EXPECT_FALSE(command<CreateChannelCmd>(parse(R"({"op":"create_channel","channel":"faq"})"))
+                   .publish.has_value());
+  // update_channel: publish alone is a change; with a title both change; neither is an error.
+  auto u = command<UpdateChannelCmd>(parse(R"({"op":"update_channel","channel":"help","publish":true})"));
+  EXPECT_EQ(u.publish, true);
+  EXPECT_TRUE(u.title.empty());
+  auto both = command<UpdateChannelCmd>(
+      parse(R"({"op":"update_channel","channel":"help","publish":false,"title":"Help"})"));
+  EXPECT_EQ(both.publish, false);
+  EXPECT_EQ(both.title, "Help");
+  EXPECT_TRUE(failed_with(parse(R"({"op":"update_channel","id":2,"channel":"help"})"), kBad,
+                          R"("title" is required)", "2"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"update_channel","id":2,"channel":"help","publish":"no"})"),
+                          kBad, R"("publish" must be true or false)", "2"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"create_channel","id":3,"channel":"x","publish":0})"), kBad,
+                          R"("publish" must be true or false)", "3"));
 }
 
 // --- Knowledge ---

@@ -1,0 +1,109 @@
+// The knowledge pages in Chromium with JavaScript switched off (DESIGN §9: readable without
+// it): the demo page's "Help center" link, the list of solved questions, a thread with its
+// accepted answer, and the search form. Screenshots go to tests/browser/artifacts/.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const WebSocket = require('ws');
+const { ARTIFACTS, Server, launch, waitFor } = require('./helpers');
+
+let server, browser;
+const sockets = [];
+
+before(async () => {
+  server = await new Server('kb').start();
+  browser = await launch();
+});
+
+after(async () => {
+  for (const ws of sockets) ws.close();
+  if (browser) await browser.close();
+  if (server) await server.cleanup();
+});
+
+/** A bare protocol connection: req(frame) resolves with the ok (or rejects with the error). */
+async function connect(token) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+  sockets.push(ws);
+  const pending = new Map();
+  let welcome;
+  const welcomed = new Promise((r) => { welcome = r; });
+  ws.on('message', (data) => {
+    for (const line of data.toString().split('\n')) {
+      const m = JSON.parse(line);
+      if (m.op === 'welcome') welcome();
+      const p = m.id !== undefined && pending.get(m.id);
+      if (!p) continue;
+      pending.delete(m.id);
+      if (m.op === 'error') p.reject(new Error(`${m.code}: ${m.message}`)); else p.resolve(m);
+    }
+  });
+  await new Promise((r) => ws.on('open', r));
+  ws.send(JSON.stringify({ op: 'auth', token }));
+  await welcomed;
+  let next = 0;
+  return {
+    req(frame) {
+      const id = ++next;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ ...frame, id }));
+      });
+    },
+  };
+}
+
+test('a solved question is a page that reads without JavaScript', async () => {
+  const ann = await connect(server.token('ann', { name: 'Ann' }));
+  const bob = await connect(server.token('bob', { name: 'Bob' }));
+  const q = await ann.req({ op: 'send', channel: 'help', client_msg_id: 'q1',
+    text: 'How do I pair the Arc with the Halo dimmer?\nThe light just blinks amber.' });
+  const a = await bob.req({ op: 'send', channel: 'help', client_msg_id: 'a1', reply_to: q.seq,
+    text: 'Hold both buttons for five seconds until the ring turns white, then release.' });
+  await ann.req({ op: 'send', channel: 'help', client_msg_id: 'a2', reply_to: q.seq,
+    text: 'That did it, thank you!' });
+  await ann.req({ op: 'solve', channel: 'help', seq: a.seq });
+
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const failures = [];
+  page.on('requestfailed', (r) => failures.push(r.url()));
+
+  // The demo page links its "Help center" to the pages.
+  await page.goto(server.origin + '/');
+  await page.getByRole('link', { name: 'Help center' }).click();
+  await page.waitForURL(server.origin + '/kb');
+
+  // The list shows the question once it is indexed (a moment after the solve).
+  const link = page.getByRole('link', { name: 'How do I pair the Arc with the Halo dimmer?' });
+  await waitFor(async () => {
+    await page.goto(server.origin + '/kb');
+    return (await link.count()) === 1;
+  }, { timeout: 15000, what: 'the solved question on /kb' });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'kb-01-list.png') });
+
+  await link.click();
+  await page.waitForURL(`${server.origin}/kb/help/${q.seq}`);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(),
+    'How do I pair the Arc with the Halo dimmer?');
+  const accepted = page.locator('article.accepted');
+  assert.match(await accepted.textContent(), /Hold both buttons for five seconds/);
+  assert.match(await accepted.textContent(), /Accepted answer/);
+  assert.match(await page.locator('article').last().textContent(), /That did it/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'kb-02-thread.png'), fullPage: true });
+
+  // The search form is a plain GET form.
+  await page.getByRole('link', { name: 'Help center' }).first().click();
+  await page.getByRole('searchbox', { name: 'Search answers' }).fill('ring white');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/\/kb\/search\?q=ring\+white/);
+  const marks = await page.locator('.snippet mark').allTextContents();
+  assert.deepEqual(marks, ['ring', 'white']);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'kb-03-search.png') });
+  await page.locator('ol.list a').first().click();
+  await page.waitForURL(`${server.origin}/kb/help/${q.seq}#m${a.seq}`);
+
+  assert.deepEqual(failures, []);
+  await context.close();
+});
