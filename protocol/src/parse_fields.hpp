@@ -46,6 +46,7 @@ enum class Key : std::uint8_t {
   cursor,
   publish,
   kb_anonymous,
+  match,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;
@@ -136,5 +137,6 @@ Failure build(const Fields& f, const ParseLimits& limits, SolveCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SetAdvocateCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SearchCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SetPreferencesCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, DeflectedCmd& cmd);
 
 }  // namespace parley::protocol::detail

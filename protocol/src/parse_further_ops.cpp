@@ -222,6 +222,10 @@ Failure build(const Fields& f, const ParseLimits&, SetAdvocateCmd& cmd) {
   return std::nullopt;
 }
 
+Failure build(const Fields& f, const ParseLimits&, DeflectedCmd& cmd) {
+  return read_message_ref(f, cmd.channel, cmd.seq);
+}
+
 Failure build(const Fields& f, const ParseLimits&, SetPreferencesCmd& cmd) {
   bool v = false;
   if (auto err = read_bool(f, Key::kb_anonymous, v)) return err;
@@ -247,6 +251,12 @@ Failure build(const Fields& f, const ParseLimits&, SearchCmd& cmd) {
     if (auto err = read_string(f, Key::cursor, c)) return err;
     if (c.empty() || c.size() > 32) return field_error(Key::cursor, "is not a cursor this server gave");
     cmd.cursor.assign(c);
+  }
+  if (f.get(Key::match) != nullptr) {
+    std::string_view m;
+    if (auto err = read_string(f, Key::match, m)) return err;
+    if (m != "all" && m != "any") return field_error(Key::match, R"(must be "all" or "any")");
+    cmd.any = m == "any";
   }
   return std::nullopt;
 }

@@ -62,6 +62,16 @@ void AdvocacyService::run(F&& f) {
 void AdvocacyService::start() {
   if (started_) return;
   started_ = true;
+  // Deflection counts ("d\0<day ms>\0<channel>" -> count), whether or not scoring is on.
+  for (const auto& [key, value] : hub_.store().kv_scan(std::string("d\0", 2))) {
+    auto sep = key.find('\0', 2);
+    if (sep == std::string::npos) continue;
+    std::int64_t day = 0;
+    std::uint64_t count = 0;
+    std::from_chars(key.data() + 2, key.data() + sep, day);
+    std::from_chars(value.data(), value.data() + value.size(), count);
+    deflections_[{day, key.substr(sep + 1)}] = count;
+  }
   if (enabled_) {
     auto kv = hub_.store().kv_scan("");
     auto now = now_ms();
@@ -439,6 +449,42 @@ void AdvocacyService::at_risk(std::size_t limit, std::function<void(std::string)
   });
 }
 
+void AdvocacyService::deflected(const Identity& who, const std::string& channel,
+                                std::uint64_t seq, Done done) {
+  run([this, who, channel, seq, done = std::move(done)] {
+    const std::string fields = "\"channel\":" + [&] {
+      std::string s;
+      protocol::append_json_string(s, channel);
+      return s;
+    }() + ",\"seq\":" + std::to_string(seq);
+    const std::int64_t day = now_ms() / 86400000 * 86400000;
+    if (day != deflected_day_) {
+      deflected_day_ = day;
+      deflected_today_.clear();
+    }
+    std::string who_key = who.id + '\0' + channel + '\0' + std::to_string(seq);
+    // Bounded: past 200,000 distinct (user, question) pairs a day, repeats count again.
+    if (deflected_today_.size() > 200000) deflected_today_.clear();
+    if (!deflected_today_.insert(std::move(who_key)).second) return done(Outcome::success(fields));
+    const std::uint64_t count = ++deflections_[{day, channel}];
+    storage::WriteRequest req;
+    storage::KvWrite kv;
+    kv.entries.push_back({std::string("d\0", 2) + std::to_string(day) + '\0' + channel,
+                          std::to_string(count)});
+    req.op = std::move(kv);
+    // Counts go out in order from this thread, so the stored value only grows.
+    if (!hub_.submit_with(std::move(req), [done, fields](storage::Committed& r) {
+          if (r.status != storage::WriteStatus::ok) {
+            return done(Outcome::failure(protocol::ErrorCode::internal,
+                                         "storage failure; nothing was changed"));
+          }
+          done(Outcome::success(fields));
+        })) {
+      done(Outcome::failure(protocol::ErrorCode::rate_limited, "server busy; retry", 100));
+    }
+  });
+}
+
 void AdvocacyService::insights(int window_days, const std::string& channel,
                                std::function<void(std::string)> respond) {
   run([this, window_days, channel, respond = std::move(respond)] {
@@ -463,9 +509,22 @@ void AdvocacyService::insights(int window_days, const std::string& channel,
       w.field("ts", q.ts).end_object();
     }
     w.end_array();
+    // Deflections: questions the community answered before they were asked (DESIGN §9).
+    auto deflected_on = [&](std::int64_t day) {
+      std::uint64_t n = 0;
+      for (auto it = deflections_.lower_bound({day, std::string()});
+           it != deflections_.end() && it->first.first == day; ++it) {
+        if (channel.empty() || it->first.second == channel) n += it->second;
+      }
+      return n;
+    };
+    std::uint64_t deflections = 0;
+    for (const auto& d : ins.days) deflections += deflected_on(d.start);
+    w.field("deflections", deflections);
     w.key("days").begin_array();
     for (const auto& d : ins.days) {
       w.begin_object().field("day", d.start).field("questions", d.questions);
+      w.field("deflected", deflected_on(d.start));
       w.field("answered", d.answered).field("answered_by_customers", d.answered_by_customers);
       w.field("solved", d.solved).key("median_first_answer_ms");
       if (d.median_first_answer_ms) w.value(*d.median_first_answer_ms); else w.null();

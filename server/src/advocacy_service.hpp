@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <deque>
+#include <map>
+#include <set>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +49,11 @@ class AdvocacyService {
   void helpful(const Identity& who, const protocol::HelpfulCmd& c, Done done);
   void solve(const Identity& who, const protocol::SolveCmd& c, Done done);
   void set_advocate(const Identity& who, const protocol::SetAdvocateCmd& c, Done done);
+  // `deflected` (DESIGN §9), already checked by the caller: `who` read solved question `seq`
+  // of support channel `channel` instead of asking. Counted per channel and UTC day, at most
+  // once per user, question and day, and stored (advocacy records "d\0<day>\0<channel>");
+  // /api/insights reports the counts. Works whether or not advocacy is enabled.
+  void deflected(const Identity& who, const std::string& channel, std::uint64_t seq, Done done);
 
   // Staff queries; `respond` gets the JSON body (on the service thread).
   void advocates(std::size_t limit, std::function<void(std::string)> respond);
@@ -88,6 +95,10 @@ class AdvocacyService {
   // Appends the engine work for one committed write to `tasks`.
   void collect(const storage::Committed& c, std::vector<Task>& tasks);
   bool started_ = false;
+  // Deflections (owner thread): (day start ms, channel) -> count, and who counted today.
+  std::map<std::pair<std::int64_t, std::string>, std::uint64_t> deflections_;
+  std::set<std::string> deflected_today_;
+  std::int64_t deflected_day_ = 0;
 };
 
 }  // namespace parley::server

@@ -84,6 +84,7 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
   req.solved = c.solved;
   req.limit = c.limit;
   req.cursor = c.cursor;
+  req.any = c.any;
   hub_.read_async([index, req = std::move(req), access = std::move(access), done = std::move(done)] {
     search::SearchResult r = index->search(req, access);
     if (!r.ok) {

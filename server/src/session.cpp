@@ -590,6 +590,22 @@ void Session::handle(const std::string& id_json, protocol::SetAdvocateCmd& c) {
   hub_.advocacy().set_advocate(*identity_, c, reply_later(id_json));
 }
 
+void Session::handle(const std::string& id_json, protocol::DeflectedCmd& c) {
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  if (hub_.store().channel_kind(c.channel) != protocol::ChannelKind::support) {
+    return reply_error(id_json, ErrorCode::bad_request, "deflections count in support channels only");
+  }
+  auto reply = reply_later(id_json);
+  hub_.read_async([self = shared_from_this(), who = *identity_, ch = c.channel, seq = c.seq, reply] {
+    auto m = self->hub_.store().get_message(ch, seq);
+    if (!m || m->deleted) return reply(Outcome::failure(ErrorCode::not_found, "message not found"));
+    if (m->reply_to != 0 || m->solved_seq == 0) {
+      return reply(Outcome::failure(ErrorCode::bad_request, "not a solved question"));
+    }
+    self->hub_.advocacy().deflected(who, ch, seq, reply);
+  });
+}
+
 void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c) {
   const bool anonymous = c.kb_anonymous.value_or(false);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(

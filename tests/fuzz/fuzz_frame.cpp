@@ -286,6 +286,9 @@ void check_command(const Frame& f, const T& cmd) {
     FUZZ_CHECK(f.member("advocate", e));
     FUZZ_CHECK(cmd.advocate.has_value() == !e.is_null());
     if (cmd.advocate) FUZZ_CHECK(f.boolean("advocate") == *cmd.advocate);
+  } else if constexpr (std::is_same_v<T, DeflectedCmd>) {
+    f.channel(cmd.channel);
+    f.seq("seq", cmd.seq);
   } else if constexpr (std::is_same_v<T, SetPreferencesCmd>) {
     FUZZ_CHECK(cmd.kb_anonymous.has_value() && *cmd.kb_anonymous == f.boolean("kb_anonymous"));
   } else if constexpr (std::is_same_v<T, SearchCmd>) {
@@ -299,6 +302,7 @@ void check_command(const Frame& f, const T& cmd) {
     FUZZ_CHECK(cmd.solved == (f.present("solved") ? f.boolean("solved") : false));
     FUZZ_CHECK(cmd.limit >= 1 && cmd.limit <= 50);
     FUZZ_CHECK(cmd.limit == (f.present("limit") ? f.uint("limit") : 20));
+    FUZZ_CHECK(cmd.any == (f.present("match") && f.string("match") == "any"));
     if (f.present("cursor")) {
       f.same("cursor", cmd.cursor);
       FUZZ_CHECK(!cmd.cursor.empty() && cmd.cursor.size() <= 32);

@@ -324,3 +324,76 @@ TEST_F(KbTest, TheSitemapIsSplitPastItsLimit) {
 }
 
 }  // namespace
+
+namespace {
+
+// "This answered my question": `deflected` is counted once per user, question and day, kept
+// across restarts, and reported by /api/insights per day.
+TEST_F(KbTest, DeflectionsAreCountedAndReportedInInsights) {
+  auto ann = connect("ann", "customer", "Ann");
+  auto bob = connect("bob", "customer", "Bob");
+  auto cid = connect("cid", "customer", "Cid");
+  auto s = solved_thread(*ann, *bob, *cid, "dim");
+  auto unsolved = post(*ann, "help", "Still open");
+  auto chat = post(*ann, "general", "hello");
+
+  // The widget's suggestion query: any of the words, solved threads only.
+  auto sug = cid->request({{"op", "search"}, {"query", "dim dimmer brightness lamp"},
+                           {"solved", true}, {"limit", 3}, {"match", "any"}});
+  for (int i = 0; i < 400 && sug.at("results").as_array().empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sug = cid->request({{"op", "search"}, {"query", "dim dimmer brightness lamp"},
+                        {"solved", true}, {"limit", 3}, {"match", "any"}});
+  }
+  ASSERT_FALSE(sug.at("results").as_array().empty()) << json::serialize(sug);
+  // With every word required, the same words find nothing.
+  auto all = cid->request({{"op", "search"}, {"query", "dim dimmer brightness lamp"}, {"solved", true}});
+  EXPECT_TRUE(all.at("results").as_array().empty()) << json::serialize(all);
+  auto badmatch = cid->request({{"op", "search"}, {"query", "x"}, {"match", "some"}});
+  EXPECT_EQ(str(badmatch.at("message")), "\"match\" must be \"all\" or \"any\"");
+
+  auto r = ok(*cid, {{"op", "deflected"}, {"channel", "help"}, {"seq", s.q}});
+  EXPECT_EQ(str(r.at("channel")), "help");
+  EXPECT_EQ(num(r.at("seq")), s.q);
+  ok(*cid, {{"op", "deflected"}, {"channel", "help"}, {"seq", s.q}});  // the same day: once
+  auto dan = connect("dan", "customer", "Dan");
+  ok(*dan, {{"op", "deflected"}, {"channel", "help"}, {"seq", s.q}});
+
+  auto code = [&](json::object f) {
+    f["op"] = "deflected";
+    auto e = dan->request(std::move(f));
+    return str(e.at("code")) + ": " + str(e.at("message"));
+  };
+  EXPECT_EQ(code({{"channel", "help"}, {"seq", unsolved}}), "bad_request: not a solved question");
+  EXPECT_EQ(code({{"channel", "help"}, {"seq", s.a}}), "bad_request: not a solved question");
+  EXPECT_EQ(code({{"channel", "help"}, {"seq", 999}}), "not_found: message not found");
+  EXPECT_EQ(code({{"channel", "general"}, {"seq", chat}}),
+            "bad_request: deflections count in support channels only");
+  EXPECT_EQ(code({{"channel", "nope"}, {"seq", 1}}), "not_found: unknown channel \"nope\"");
+  EXPECT_EQ(code({{"channel", "help"}}), "bad_request: \"seq\" is required");
+
+  auto insights = [&] {
+    auto h = http(server_->port(), "GET", "/api/insights?window=7", "", server_->token("sam", "staff"));
+    EXPECT_EQ(h.status, 200) << h.body;
+    return json::parse(h.body).as_object();
+  };
+  auto in = insights();
+  EXPECT_EQ(num(in.at("deflections")), 2);
+  const auto& days = in.at("days").as_array();
+  ASSERT_FALSE(days.empty());
+  EXPECT_EQ(num(days.back().at("deflected")), 2);  // today
+  std::int64_t sum = 0;
+  for (const auto& d : days) sum += num(d.at("deflected"));
+  EXPECT_EQ(sum, 2);
+  auto other = json::parse(http(server_->port(), "GET", "/api/insights?window=7&channel=general", "",
+                                server_->token("sam", "staff")).body);
+  EXPECT_EQ(num(other.at("deflections")), 0);
+
+  // Kept across a restart.
+  ann.reset(); bob.reset(); cid.reset(); dan.reset();
+  server_->terminate();
+  ASSERT_TRUE(server_->start()) << server_->log();
+  EXPECT_EQ(num(insights().at("deflections")), 2);
+}
+
+}  // namespace

@@ -399,6 +399,7 @@ TEST(ParseFurtherOps, EveryOpNameRoundTrips) {
       {"set_advocate", R"("user":"u","advocate":null)"},
       {"search", R"("query":"q")"},
       {"set_preferences", R"("kb_anonymous":true)"},
+      {"deflected", R"("channel":"a","seq":1)"},
   };
   for (const auto& [op, members] : frames) {
     const ParseResult r =
@@ -449,6 +450,19 @@ TEST(ParseFurtherOps, OpNamesOfCommands) {
   EXPECT_EQ(op_name(SetAdvocateCmd{}), "set_advocate");
   EXPECT_EQ(op_name(SearchCmd{}), "search");
   EXPECT_EQ(op_name(SetPreferencesCmd{}), "set_preferences");
+  EXPECT_EQ(op_name(DeflectedCmd{}), "deflected");
+}
+
+TEST(ParseFurtherOps, DeflectedAndSearchMatch) {
+  const auto d = command<DeflectedCmd>(parse(R"({"op":"deflected","channel":"help","seq":4})"));
+  EXPECT_EQ(d.channel, "help");
+  EXPECT_EQ(d.seq, 4u);
+  EXPECT_TRUE(failed_with(parse(R"({"op":"deflected","id":1,"channel":"help","seq":0})"), kBad,
+                          R"("seq")", "1"));
+  EXPECT_TRUE(command<SearchCmd>(parse(R"({"op":"search","query":"q","match":"any"})")).any);
+  EXPECT_FALSE(command<SearchCmd>(parse(R"({"op":"search","query":"q","match":"all"})")).any);
+  EXPECT_TRUE(failed_with(parse(R"({"op":"search","id":1,"query":"q","match":"most"})"), kBad,
+                          R"("match" must be "all" or "any")", "1"));
 }
 
 TEST(ParseFurtherOps, SetPreferences) {

@@ -127,7 +127,7 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
       qp.set_stemmer(reader.r->stemmer);
       qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
       if (reader.r->stopper) qp.set_stopper(reader.r->stopper.get());
-      qp.set_default_op(Xapian::Query::OP_AND);
+      qp.set_default_op(request.any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
       query = qp.parse_query(parsed->text, Xapian::QueryParser::FLAG_PHRASE |
                                                Xapian::QueryParser::FLAG_CJK_NGRAM);
       if (query.empty()) query = Xapian::Query(std::string());  // only stop words: filters decide

@@ -159,6 +159,12 @@ struct SearchCmd {
   bool solved = false;                 // only solved questions
   std::uint32_t limit = 20;            // 1..50 (out of range is bad_request, not clamped)
   std::string cursor;                  // from the previous page's `cursor`; empty: first page
+  bool any = false;                    // "match":"any": any of the words (ranked), not all
+};
+// "This answered my question": the caller read solved question `seq` instead of asking.
+struct DeflectedCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
 };
 
 using Command =
@@ -166,7 +172,7 @@ using Command =
                  EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
                  UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
-                 SetPreferencesCmd>;
+                 SetPreferencesCmd, DeflectedCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

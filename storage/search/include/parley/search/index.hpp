@@ -58,6 +58,7 @@ struct SearchRequest {
   bool solved = false;                  // only solved threads (as is:solved)
   std::uint32_t limit = 20;             // 1..kMaxLimit
   std::string cursor;                   // from a previous result; empty for the first page
+  bool any = false;  // any of the words, ranked by how well they match (similar questions)
 };
 inline constexpr std::uint32_t kMaxLimit = 50;
 
