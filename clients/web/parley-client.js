@@ -603,6 +603,17 @@
       return this._enqueue(e);
     }
 
+    /** Full-text search (PROTOCOL.md §3.6). `opts`: channel, solved, limit, cursor, match
+     *  ("any": any of the words, ranked). Resolves with the ok frame ({results, cursor?}). */
+    search(query, opts) {
+      return this._request({ op: 'search', query, ...(opts || {}) });
+    }
+
+    /** "This answered my question": the user read solved question `seq` instead of asking. */
+    deflected(channel, seq) {
+      return this._request({ op: 'deflected', channel, seq });
+    }
+
     /** Private message to a user; the conversation is channel dm:<a>:<b>. */
     sendDm(to, text) {
       const e = { client_msg_id: newMessageId(), kind: 'dm', to, text, created: this._now(), state: 'pending', reqId: null };

@@ -32,6 +32,18 @@
     for (const c of kids.flat()) if (c != null) el.append(c);
     return el;
   }
+  /** A search snippet as DOM nodes: text and <mark> elements only, whatever else it holds
+   *  (the server escapes it; this keeps the widget safe even if it did not). */
+  function markedText(html) {
+    const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+    const out = [];
+    for (const n of doc.body.childNodes) {
+      if (n.nodeType === 3) out.push(document.createTextNode(n.textContent));
+      else if (n.nodeName === 'MARK') out.push(h('mark', { text: n.textContent }));
+      else out.push(document.createTextNode(n.textContent || ''));
+    }
+    return out;
+  }
   // `extra` comes first: with a duplicate attribute the first one counts (e.g. width="26").
   const svg = (d, extra) => `<svg${extra || ''} viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${d}</svg>`;
   const ICON = {
@@ -287,6 +299,16 @@ form.compose.closed .row{opacity:.55}
 @keyframes blink{0%,80%,100%{opacity:.25}40%{opacity:1}}
 .jump{position:sticky;bottom:6px;left:50%;transform:translateX(-50%);display:block;margin:0 auto;background:var(--ink);color:#fff;font-size:12.5px;padding:5px 12px;border-radius:999px;box-shadow:0 4px 12px rgba(0,0,0,.18)}
 form.compose{flex:none;border-top:1px solid var(--line);padding:8px 10px 6px 14px;background:#fff}
+.suggest{border:1px solid var(--line,#e4e7ec);border-radius:12px;padding:8px 10px;margin-bottom:6px;background:#fff;font-size:12.5px}
+.suggest h4{margin:0 0 4px;font-size:12px;font-weight:650;color:var(--muted)}
+.suggest ul{list-style:none;margin:0;padding:0}
+.suggest li{padding:6px 0;border-top:1px solid var(--soft)}
+.suggest li:first-child{border-top:0}
+.suggest .snip{display:block;color:var(--ink);line-height:1.4;overflow:hidden;display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical}
+.suggest mark{background:#fde68a;color:inherit;border-radius:2px}
+.suggest .sgacts{display:flex;gap:10px;align-items:center;margin-top:4px}
+.suggest a{color:var(--brand);font-weight:600}
+.suggest button{font:inherit;font-size:12px;font-weight:650;border:1px solid var(--brand);color:var(--brand);background:#fff;border-radius:999px;padding:2px 10px;cursor:pointer}
 .replying{display:flex;align-items:center;gap:8px;font-size:12.5px;color:var(--muted);background:var(--soft);border-radius:10px;padding:6px 6px 6px 10px;margin-bottom:6px}
 .replying span{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .replying .ibtn{width:24px;height:24px;color:var(--muted)}
@@ -1016,9 +1038,10 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.replyEl = h('div', { class: 'replying', hidden: true });
       this.noticeEl = h('div', { class: 'notice', hidden: true, id: 'p-notice' });
       this.hintEl = h('div', { class: 'hint', hidden: true });
+      this.suggestEl = h('section', { class: 'suggest', hidden: true, 'aria-label': 'Similar questions already answered' });
       this.noticeKey = null;
       const grow = () => { ta.style.height = 'auto'; ta.style.height = Math.min(ta.scrollHeight, 120) + 'px'; send.disabled = !ta.value.trim() || this.sendBlocked(c); };
-      ta.addEventListener('input', () => { grow(); if (ta.value.trim() && this.client) this.client.typing(c.key); });
+      ta.addEventListener('input', () => { grow(); if (ta.value.trim() && this.client) this.client.typing(c.key); this.suggestSoon(c, ta.value); });
       ta.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
         if (e.key === 'Escape' && this.replyTo) { e.stopPropagation(); this.setReply(null); }
@@ -1033,15 +1056,74 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         if (!text.trim() || !this.client) return;
         if (this.sendBlocked(c)) { this.nudgeNotice(); return; } // the text stays where it is
         this.sendText(c, text);
+        this.showSuggestions(c, null);
         ta.value = '';
         grow();
         ta.focus();
-      } }, this.noticeEl, this.replyEl, h('div', { class: 'row' }, ta, send), this.hintEl);
+      } }, this.noticeEl, this.replyEl, this.suggestEl, h('div', { class: 'row' }, ta, send), this.hintEl);
       this.textarea = ta;
       this.sendBtn = send;
       this.composeForm = form;
       this.grow = grow;
       return form;
+    }
+
+    // ---- answers before asking (DESIGN §9) ----------------------------------------------
+    /** While a question is typed in a support channel (not a reply), asks for up to three
+     *  solved threads like it, 350 ms after the last keystroke; an answer to an older request
+     *  than the latest is dropped, so only the current text's suggestions ever show. */
+    suggestSoon(c, text) {
+      clearTimeout(this.suggestTimer);
+      const ticket = this.suggestTicket = (this.suggestTicket || 0) + 1;
+      const words = text.replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ').filter((w) => w.length > 1).slice(0, 20);
+      const support = c.info && c.info.kind === 'support';
+      if (!support || this.replyTo || words.length < 3 || !this.client) { this.showSuggestions(c, null); return; }
+      this.suggestTimer = setTimeout(async () => {
+        let r;
+        try {
+          r = await this.client.search(words.join(' '), { channel: c.key, solved: true, limit: 6, match: 'any' });
+        } catch { return; } // rate limited or offline: no suggestions, nothing else changes
+        if (ticket !== this.suggestTicket || this.active !== c.key) return; // stale
+        // One entry per thread: an accepted answer stands for its question.
+        const seen = new Set();
+        const items = [];
+        for (const x of r.results || []) {
+          const q = x.solved_seq ? x.seq : x.question_seq;
+          if (!q || seen.has(q)) continue;
+          seen.add(q);
+          items.push({ seq: q, snippet: x.snippet });
+          if (items.length === 3) break;
+        }
+        this.showSuggestions(c, items);
+      }, 350);
+    }
+
+    showSuggestions(c, items) {
+      const box = this.suggestEl;
+      if (!box) return;
+      if (!items || !items.length) { box.hidden = true; box.replaceChildren(); return; }
+      const list = h('ul');
+      for (const it of items) {
+        const snip = h('span', { class: 'snip' });
+        snip.append(...markedText(it.snippet));
+        const url = `${ORIGIN}/kb/${encodeURIComponent(c.key)}/${it.seq}`;
+        list.append(h('li', null, snip, h('div', { class: 'sgacts' },
+          h('a', { href: url, target: '_blank', rel: 'noopener', text: 'Read the answer' }),
+          h('button', { type: 'button', text: 'This answered my question', onclick: () => this.deflect(c, it.seq) }))));
+      }
+      box.replaceChildren(h('h4', { text: 'Already answered — does one of these help?' }), list);
+      box.hidden = false;
+    }
+
+    /** Counts a question answered before it was asked, and posts nothing. */
+    async deflect(c, seq) {
+      try { await this.client.deflected(c.key, seq); } catch { /* still clear: the user is done */ }
+      this.suggestTicket = (this.suggestTicket || 0) + 1;
+      this.showSuggestions(c, null);
+      if (this.textarea) { this.textarea.value = ''; this.grow(); }
+      this.hintEl.hidden = false;
+      this.hintEl.replaceChildren(h('span', { text: 'Glad that helped! Nothing was posted.' }));
+      this.say('Glad that helped. Nothing was posted.');
     }
 
     /** Why the active conversation cannot post right now: {kind, icon, text, tick?, closed, block}. */

@@ -22,13 +22,20 @@ Xapian::Query any_of(char prefix, const std::vector<std::string>& values) {
   return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
-// The words a snippet marks: every query word as typed (lower case) and its stem.
-std::unordered_set<std::string> snippet_keys(const ParsedQuery& q, const Xapian::Stem& stem) {
+// The words a snippet marks: every query word as typed (lower case) and its stem, stop words
+// left out.
+std::unordered_set<std::string> snippet_keys(const ParsedQuery& q, const Xapian::Stem& stem,
+                                             const Xapian::Stopper* stopper) {
   std::unordered_set<std::string> keys;
   for (const auto& typed : q.words) {
     std::string word;
     auto flush = [&] {
       if (word.empty()) return;
+      // A stop word is not searched for (outside phrases), so it is not marked either.
+      if (stopper != nullptr && (*stopper)(word)) {
+        word.clear();
+        return;
+      }
       keys.insert(word);
       keys.insert(stem(word));
       word.clear();
@@ -153,7 +160,7 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
       }
     }
 
-    const auto keys = snippet_keys(*parsed, reader.r->stemmer);
+    const auto keys = snippet_keys(*parsed, reader.r->stemmer, reader.r->stopper.get());
     auto matches = [&](std::string_view word) {
       std::string lower = Xapian::Unicode::tolower(std::string(word));
       return keys.count(lower) > 0 || keys.count(reader.r->stemmer(lower)) > 0;

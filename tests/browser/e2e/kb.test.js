@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { ARTIFACTS, Server, launch, waitFor } = require('./helpers');
+const { ARTIFACTS, Server, launch, waitFor, visitor, joinAsGuest } = require('./helpers');
 
 let server, browser;
 const sockets = [];
@@ -68,7 +68,8 @@ test('a solved question is a page that reads without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
   const failures = [];
-  page.on('requestfailed', (r) => failures.push(r.url()));
+  // (The favicon's request is cancelled when a click navigates away first: not a failure.)
+  page.on('requestfailed', (r) => { if (!r.url().endsWith('/favicon.svg')) failures.push(r.url()); });
 
   // The demo page links its "Help center" to the pages.
   await page.goto(server.origin + '/');
@@ -106,4 +107,61 @@ test('a solved question is a page that reads without JavaScript', async () => {
 
   assert.deepEqual(failures, []);
   await context.close();
+});
+
+test('the widget shows a solved answer while a question is typed; "This answered my question" posts nothing', async () => {
+  // A solved thread, written by two customers over the protocol.
+  const ann = await connect(server.token('ann2', { name: 'Ann' }));
+  const bob = await connect(server.token('bob2', { name: 'Bob' }));
+  const q = await ann.req({ op: 'send', channel: 'help', client_msg_id: 'w-q',
+    text: 'My Lumen Arc shows a red ring after the firmware update' });
+  const a = await bob.req({ op: 'send', channel: 'help', client_msg_id: 'w-a', reply_to: q.seq,
+    text: 'A red ring means the update stopped halfway: unplug it for ten seconds and it finishes.' });
+  await ann.req({ op: 'solve', channel: 'help', seq: a.seq });
+
+  const v = await visitor(browser, 'kb-widget');
+  const w = await joinAsGuest(v, server, 'Cleo');
+  // The channel's five messages so far (both tests' threads) are on screen before counting.
+  await waitFor(async () => (await w.messages.count()) === 5, { what: 'the history in the widget' });
+  const before = await w.messages.count();
+  const suggestion = v.page.locator('section.suggest');
+  // Typing a question like it: the suggestion appears (debounced, after indexing).
+  await waitFor(async () => {
+    await w.composer.fill('');
+    await w.composer.pressSequentially('red ring after firmware update on my lamp', { delay: 5 });
+    await suggestion.waitFor({ state: 'visible', timeout: 3000 }).catch(() => {});
+    return suggestion.isVisible();
+  }, { timeout: 20000, what: 'a suggested answer' });
+  assert.match(await suggestion.textContent(), /Already answered/);
+  assert.deepEqual(await suggestion.locator('mark').first().textContent() !== '', true);
+  // The best match first: this thread (another solved thread shares a word or two).
+  const first = suggestion.locator('li').first();
+  assert.equal(await first.getByRole('link', { name: 'Read the answer' }).getAttribute('href'),
+    `${server.origin}/kb/help/${q.seq}`);
+  assert.ok(await suggestion.locator('li').count() <= 3);
+  await v.shot('suggestion');
+
+  // Clearing the composer hides it; a reply never suggests.
+  await w.composer.fill('');
+  await w.composer.dispatchEvent('input');
+  await suggestion.waitFor({ state: 'hidden' });
+
+  await w.composer.pressSequentially('red ring after firmware update on my lamp', { delay: 5 });
+  await suggestion.waitFor({ state: 'visible' });
+  await suggestion.locator('li').first().getByRole('button', { name: 'This answered my question' }).click();
+  await suggestion.waitFor({ state: 'hidden' });
+  assert.equal(await w.composer.inputValue(), '');
+  await v.page.getByText('Glad that helped! Nothing was posted.').waitFor();
+
+  // Nothing was posted: the store has no message from Cleo, and insights count one deflection.
+  const staff = server.token('sam2', { role: 'staff', name: 'Sam' });
+  const res = await fetch(`${server.origin}/api/insights?window=7`, { headers: { Authorization: `Bearer ${staff}` } });
+  assert.equal(res.status, 200);
+  const ins = await res.json();
+  assert.equal(ins.deflections, 1);
+  const hist = await ann.req({ op: 'history', channel: 'help', limit: 50 });
+  assert.equal(hist.messages.filter((m) => m.from.name === 'Cleo').length, 0);
+  assert.equal(await w.messages.count(), before);
+  v.check();
+  await v.context.close();
 });

@@ -405,3 +405,21 @@ test('close() stops for good', async () => {
   await clock.advance(60000);
   assert.equal(FakeWS.all.length, 1);
 });
+
+// ---- knowledge ------------------------------------------------------------------------------
+test('search and deflected send their frames and resolve with the ok', async () => {
+  const { c } = makeClient();
+  const ws = await online(c);
+  const found = c.search('red ring', { channel: 'help', solved: true, limit: 3, match: 'any' });
+  const s = ws.sent[ws.sent.length - 1];
+  assert.deepEqual({ ...s, id: undefined },
+    { op: 'search', query: 'red ring', channel: 'help', solved: true, limit: 3, match: 'any', id: undefined });
+  ws.push({ op: 'ok', id: s.id, results: [{ channel: 'help', seq: 4, snippet: '<mark>red</mark>' }] });
+  assert.equal((await found).results[0].seq, 4);
+
+  const d = c.deflected('help', 4);
+  const f = ws.sent[ws.sent.length - 1];
+  assert.deepEqual({ ...f, id: undefined }, { op: 'deflected', channel: 'help', seq: 4, id: undefined });
+  ws.push({ op: 'error', id: f.id, code: 'bad_request', message: 'not a solved question' });
+  await assert.rejects(d, /not a solved question/);
+});
