@@ -44,6 +44,7 @@
     answerRate: (d) => (d.questions ? (100 * d.answered) / d.questions : null),
     communityShare: (d) => (d.questions ? (100 * d.answered_by_customers) / d.questions : null),
     firstAnswerS: (d) => (d.median_first_answer_ms == null ? null : d.median_first_answer_ms / 1000),
+    deflected: (d) => d.deflected || 0,
   };
 
   window.ParleyConsoleCommunity = function community(ctx) {
@@ -367,7 +368,9 @@
             { 'data-count': String(d.answered_by_customers), 'data-share': String(d.customer_answered_share) }),
           stat('median', 'Median time to first answer', fmtMs(d.median_first_answer_ms),
             d.median_first_answer_ms == null ? 'no answered questions yet' : 'from question to first reply, answered questions',
-            { 'data-ms': String(d.median_first_answer_ms) })),
+            { 'data-ms': String(d.median_first_answer_ms) }),
+          stat('deflected', 'Answered before asked', num.format(d.deflections || 0),
+            'questions customers did not need to post: an earlier answer helped', { 'data-count': String(d.deflections || 0) })),
         chartsSection(d),
         unansweredSection(d));
       drawCharts(d);
@@ -381,8 +384,10 @@
         desc: 'Share of the day’s questions whose first reply came from a customer.' },
       { id: 'chart-first-answer', key: 'firstAnswerS', title: 'Median time to first answer, per day', unit: 's', type: 'line', color: '--warn',
         desc: 'Over the day’s answered questions.' },
+      { id: 'chart-deflected', key: 'deflected', title: 'Answered before asked, per day', unit: 'n', type: 'bar', color: '--ok',
+        desc: 'Customers who found an earlier answer in the widget (“This answered my question”) and posted nothing.' },
     ];
-    const fmtValue = (spec, v) => (v == null ? 'no questions' : spec.unit === '%' ? `${num.format(Math.round(v * 10) / 10)}%` : fmtMs(v * 1000));
+    const fmtValue = (spec, v) => (v == null ? 'no questions' : spec.unit === 'n' ? num.format(v) : spec.unit === '%' ? `${num.format(Math.round(v * 10) / 10)}%` : fmtMs(v * 1000));
 
     function chartsSection(d) {
       if (!Array.isArray(d.days)) {
@@ -404,7 +409,7 @@
           h('div', { class: 'chart-box' }, h('canvas', { id: spec.id, role: 'img', 'aria-label': summary })),
           h('details', null, h('summary', { text: 'Show the figures' }),
             h('table', { class: 'mini-table' }, h('thead', null, h('tr', null, h('th', { scope: 'col', text: 'Day (UTC)' }), h('th', { scope: 'col', text: spec.unit === '%' ? 'Share' : 'Median' }), h('th', { scope: 'col', text: 'Questions' }))),
-              h('tbody', null, d.days.filter((x) => x.questions).map((x) => h('tr', null,
+              h('tbody', null, d.days.filter((x) => x.questions || (spec.unit === 'n' && x.deflected)).map((x) => h('tr', null,
                 h('td', { text: dayFull.format(new Date(x.day)) }), h('td', { text: fmtValue(spec, SERIES[spec.key](x)) }), h('td', { text: String(x.questions) })))))));
       }));
     }
@@ -451,7 +456,7 @@
             },
             scales: {
               x: { offset: true, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
-              y: { beginAtZero: true, max: pctAxis ? 100 : undefined, ticks: { maxTicksLimit: 5, callback: (v) => (pctAxis ? `${v}%` : fmtMs(v * 1000)) } },
+              y: { beginAtZero: true, max: pctAxis ? 100 : undefined, ticks: { maxTicksLimit: 5, precision: spec.unit === 'n' ? 0 : undefined, callback: (v) => (pctAxis ? `${v}%` : spec.unit === 'n' ? num.format(v) : fmtMs(v * 1000)) } },
             },
           },
         }));

@@ -284,26 +284,27 @@ test('at-risk: the table equals /api/at-risk', async () => {
 
 /** Reads the three charts back from Chart.js and compares them with the API's `days`. */
 async function assertCharts(page, data) {
-  const charts = await page.evaluate(() => ['chart-answer-rate', 'chart-community-share', 'chart-first-answer'].map((id) => {
+  const charts = await page.evaluate(() => ['chart-answer-rate', 'chart-community-share', 'chart-first-answer', 'chart-deflected'].map((id) => {
     const canvas = document.getElementById(id);
     const chart = canvas && window.Chart.getChart(canvas);
     return chart && { type: chart.config.type, labels: chart.data.labels, data: chart.data.datasets[0].data, drawn: canvas.width > 0 && canvas.height > 0 };
   }));
-  assert.ok(charts.every(Boolean), 'three Chart.js instances');
+  assert.ok(charts.every(Boolean), 'four Chart.js instances');
   const days = data.days;
   const labels = await page.evaluate((ds) => ds.map((d) => new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(d))), days.map((d) => d.day));
   const expected = [
     days.map((d) => (d.questions ? (100 * d.answered) / d.questions : null)),
     days.map((d) => (d.questions ? (100 * d.answered_by_customers) / d.questions : null)),
     days.map((d) => (d.median_first_answer_ms == null ? null : d.median_first_answer_ms / 1000)),
+    days.map((d) => d.deflected),
   ];
   for (const [i, ch] of charts.entries()) {
     assert.deepEqual(ch.labels, labels, `chart ${i} labels`);
     assert.deepEqual(ch.data, expected[i], `chart ${i} data`);
     assert.ok(ch.drawn, `chart ${i} drawn`);
-    assert.ok(ch.data.some((v) => v != null), `chart ${i} has data`);
+    if (i < 3) assert.ok(ch.data.some((v) => v != null), `chart ${i} has data`);
   }
-  assert.deepEqual(charts.map((ch) => ch.type), ['bar', 'line', 'line']);
+  assert.deepEqual(charts.map((ch) => ch.type), ['bar', 'line', 'line', 'bar']);
 }
 
 /** The headline figures and the unanswered list equal /api/insights. */
@@ -320,6 +321,7 @@ async function assertFigures(page, data) {
   assert.equal(await c.stat('community').getAttribute('data-share'), String(data.customer_answered_share));
   assert.equal(await c.stat('community').locator('.value').textContent(), `${Math.round(data.customer_answered_share * 100)}%`);
   assert.equal(await c.stat('median').getAttribute('data-ms'), String(data.median_first_answer_ms));
+  assert.equal(await c.stat('deflected').getAttribute('data-count'), String(data.deflections));
   const items = page.locator('ul.unanswered > li');
   assert.deepEqual(await items.evaluateAll((lis) => lis.map((li) => [li.dataset.channel, Number(li.dataset.seq)])),
     data.unanswered.map((q) => [q.channel, q.seq]));
@@ -334,7 +336,7 @@ async function showing(page, query) {
   return api('/api/insights?' + query); // again, now that the page has loaded its copy
 }
 
-test('insights: figures, the three charts and the unanswered list equal /api/insights', async () => {
+test('insights: figures, the four charts and the unanswered list equal /api/insights', async () => {
   const p = staff.page;
   const c = cm(p);
   await p.getByRole('link', { name: 'Insights' }).click();
