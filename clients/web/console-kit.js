@@ -25,6 +25,7 @@
     lock: '<rect x="5" y="11" width="14" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 8 0v4"/>',
     unlock: '<rect x="5" y="11" width="14" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 7.5-2"/>',
     megaphone: '<path d="M3 11v2a1 1 0 0 0 1 1h2l5 4V6L6 10H4a1 1 0 0 0-1 1z"/><path d="M15 8a5 5 0 0 1 0 8M18 5a9 9 0 0 1 0 14"/>',
+    search: '<circle cx="11" cy="11" r="7"/><path d="m20 20-3.5-3.5"/>',
     help: '<circle cx="12" cy="12" r="9"/><path d="M9.5 9a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .9-1 1.5V14M12 17h.01"/>',
     chat: '<path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.9A8 8 0 1 1 21 12z"/>',
     flag: '<path d="M5 21V4M5 4h11l-2 4 2 4H5"/>',
@@ -204,7 +205,15 @@
     }
   }
 
+  /** A search snippet (server-escaped HTML with <mark>) as DOM nodes: text and <mark> only,
+   *  whatever else it holds. */
+  function markedText(html) {
+    const doc = new DOMParser().parseFromString(`<body>${html}</body>`, 'text/html');
+    return [...doc.body.childNodes].map((n) => (n.nodeName === 'MARK' ? h('mark', { text: n.textContent }) : document.createTextNode(n.textContent || '')));
+  }
+
   window.ParleyConsoleKit = {
+    markedText,
     h, svg, I, icon, initials, hue, avatar, fmtTime, fmtDay, fmtFull, sameDay, rel, clock, relTime, dur, shortDur,
     untilText, snippet, isStaffRole, KIND, kindOf, CHANNEL_NAME, announce, toast, raiseToasts, fail,
     ServerError, dialog, inlineError, chipGroup, reasonField, act,

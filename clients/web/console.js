@@ -35,7 +35,7 @@
   const AUDIT_PAGE = 50;
 
   const {
-    h, svg, I, icon, avatar, fmtDay, fmtFull, rel, clock, relTime, dur, shortDur,
+    h, svg, I, icon, avatar, fmtDay, fmtFull, rel, clock, relTime, dur, shortDur, markedText,
     untilText, snippet, isStaffRole, kindOf, CHANNEL_NAME, announce, toast, fail,
     ServerError, dialog, inlineError, chipGroup, reasonField, act,
   } = window.ParleyConsoleKit; // console-kit.js
@@ -329,6 +329,7 @@
     { id: 'channels', label: 'Channels', icon: 'hash', group: 'Moderation', render: renderChannelsView },
     { id: 'reports', label: 'Reports', icon: 'flag', group: 'Moderation', render: renderReportsView, count: () => S.reports.size, more: () => S.reportsMore },
     { id: 'audit', label: 'Audit log', icon: 'list', group: 'Moderation', render: renderAuditView },
+    { id: 'search', label: 'Search', icon: 'search', group: 'Moderation', render: renderSearchView },
     ...(community ? community.views : []),
   ];
 
@@ -1394,6 +1395,58 @@
     update_channel: ['Renamed channel', 'blue'], add_member: ['Added member', 'blue'], remove_member: ['Removed member', ''],
     filter_block: ['Filter blocked', 'red'], filter_mask: ['Filter masked', 'amber'], set_advocate: ['Advocate flag', 'blue'],
   };
+
+  // ---- search (staff: every channel, archived and private ones and DMs included) ----------
+  function renderSearchView() {
+    const input = h('input', { type: 'search', name: 'q', 'aria-label': 'Search every channel', maxlength: '256',
+      placeholder: 'Words, "a phrase", from:user, in:channel, is:solved' });
+    E.searchResults = h('div', { class: 'search-results' });
+    E.searchStatus = h('p', { class: 'desc', role: 'status' });
+    const form = h('form', { class: 'search-form', role: 'search', onsubmit: (e) => { e.preventDefault(); runSearch(input.value, ''); } },
+      input, h('button', { class: 'btn primary', type: 'submit' }, icon('search', 15), 'Search'));
+    E.main.replaceChildren(
+      h('div', { class: 'view-head' },
+        h('div', null, h('h1', { text: 'Search' }),
+          h('div', { class: 'desc', text: 'Every channel: archived and private ones, and private conversations, which only staff can search.' }))),
+      h('div', { class: 'scroll-area' }, form, E.searchStatus, E.searchResults));
+    input.focus();
+  }
+
+  async function runSearch(query, cursor) {
+    const ticket = S.searchTicket = (S.searchTicket || 0) + 1;
+    if (!cursor) { E.searchResults.replaceChildren(); E.searchStatus.textContent = 'Searching…'; }
+    let r;
+    try {
+      r = await op({ op: 'search', query, limit: 20, ...(cursor ? { cursor } : {}) });
+    } catch (e) {
+      if (ticket === S.searchTicket) E.searchStatus.textContent = e.message;
+      return;
+    }
+    if (ticket !== S.searchTicket || E.viewId !== 'search') return;
+    const list = E.searchResults.querySelector('ol') || E.searchResults.appendChild(h('ol', { class: 'card search-list' }));
+    for (const x of r.results) {
+      learn(x.from.id, x.from.name, x.from.role);
+      const dm = x.channel.startsWith('dm:');
+      const where = dm ? `private: ${x.channel.slice(3).split(':').join(' ↔ ')}` : '#' + x.channel;
+      const snip = h('p', { class: 'snip' });
+      snip.append(...markedText(x.snippet));
+      list.append(h('li', { 'data-channel': x.channel, 'data-seq': String(x.seq) },
+        avatar(x.from.id, x.from.name, 'sm'),
+        h('div', { class: 'q' },
+          h('div', { class: 'm' }, nameText(x.from.id, 'b'), ` · ${where} · message #${x.seq} · `, relTime(x.ts),
+            x.solved_seq ? ' · solved' : ''),
+          snip),
+        dm ? null : h('button', { class: 'btn small ghost', type: 'button', 'aria-label': `Show message #${x.seq} in #${x.channel}`,
+          onclick: () => openInChannel({ channel: x.channel, seq: x.seq }) }, icon('open', 14), 'Show in channel')));
+    }
+    const shown = list.children.length;
+    E.searchStatus.textContent = shown ? `${shown} result${shown === 1 ? '' : 's'}${r.cursor ? ' so far' : ''}.` : `Nothing matches ${query}.`;
+    const old = E.searchResults.querySelector('.more');
+    if (old) old.remove();
+    if (r.cursor) {
+      E.searchResults.append(h('div', { class: 'more' }, h('button', { class: 'btn', type: 'button', onclick: () => runSearch(query, r.cursor) }, 'More results')));
+    }
+  }
 
   function renderAuditView() {
     E.auditBody = h('tbody');

@@ -165,3 +165,37 @@ test('the widget shows a solved answer while a question is typed; "This answered
   v.check();
   await v.context.close();
 });
+
+test('the console searches every channel for staff, DMs included; a customer cannot find the DM', async () => {
+  const ann = await connect(server.token('ann3', { name: 'Ann' }));
+  await ann.req({ op: 'dm', to: 'bob3', client_msg_id: 'd1', text: 'psst, the zebrafish code is 4412' });
+  const cid = await connect(server.token('cid3', { name: 'Cid' }));
+
+  const v = await visitor(browser, 'console-search');
+  const staff = server.token('sam3', { role: 'staff', name: 'Sam' });
+  await v.page.goto(`${server.origin}/console?token=${staff}`);
+  await v.page.getByRole('link', { name: 'Search' }).click();
+  const box = v.page.getByRole('searchbox', { name: 'Search every channel' });
+  const results = v.page.locator('ol.search-list > li');
+  await waitFor(async () => {
+    await box.fill('zebrafish');
+    await box.press('Enter');
+    await v.page.getByRole('status').filter({ hasText: /result|Nothing/ }).waitFor();
+    return (await results.count()) === 1;
+  }, { timeout: 15000, what: 'the DM in the staff search' });
+  const li = results.first();
+  assert.equal(await li.getAttribute('data-channel'), 'dm:ann3:bob3');
+  assert.match(await li.textContent(), /private: ann3 ↔ bob3/);
+  assert.equal(await li.locator('mark').textContent(), 'zebrafish');
+  await v.shot('staff-search');
+
+  // The same words, searched by a customer who is not in the conversation: nothing.
+  const mine = await cid.req({ op: 'search', query: 'zebrafish' });
+  assert.deepEqual(mine.results, []);
+  // A bad query shows the server's reason.
+  await box.fill('to:bob');
+  await box.press('Enter');
+  await v.page.getByRole('status').filter({ hasText: 'unknown filter to:' }).waitFor();
+  v.check();
+  await v.context.close();
+});
