@@ -52,6 +52,7 @@
     close: svg('<path d="M18 6 6 18M6 6l12 12"/>'),
     back: svg('<path d="m15 18-6-6 6-6"/>'),
     inbox: svg('<path d="M4 5h16v11H8l-4 4z"/><path d="M8 10h8"/>'),
+    search: svg('<circle cx="11" cy="11" r="7"/><path d="m20 20-3.5-3.5"/>'),
     send: svg('<path d="M5 12h13M12 5l7 7-7 7"/>'),
     reply: svg('<path d="M9 14 4 9l5-5"/><path d="M4 9h10a6 6 0 0 1 6 6v4"/>', ' width="15" height="15"'),
     star: svg('<path d="m12 3 2.8 5.7 6.2.9-4.5 4.4 1 6.2L12 17.3 6.5 20.2l1-6.2L3 9.6l6.2-.9z"/>', ' width="11" height="11" fill="currentColor" stroke="none"'),
@@ -299,6 +300,16 @@ form.compose.closed .row{opacity:.55}
 @keyframes blink{0%,80%,100%{opacity:.25}40%{opacity:1}}
 .jump{position:sticky;bottom:6px;left:50%;transform:translateX(-50%);display:block;margin:0 auto;background:var(--ink);color:#fff;font-size:12.5px;padding:5px 12px;border-radius:999px;box-shadow:0 4px 12px rgba(0,0,0,.18)}
 form.compose{flex:none;border-top:1px solid var(--line);padding:8px 10px 6px 14px;background:#fff}
+.wsearchview{padding:12px}
+.wsearch{display:flex;gap:6px;margin-bottom:10px}
+.wsearch input{flex:1;min-width:0;font:inherit;border:1px solid #d0d5dd;border-radius:10px;padding:8px 10px}
+.wsearch .primary{padding:8px 12px}
+.wresults .hit{display:block;width:100%;text-align:left;font:inherit;background:none;border:0;border-top:1px solid var(--soft);padding:8px 2px;cursor:pointer;color:var(--ink)}
+.wresults li:first-child .hit{border-top:0}
+.wresults .hit:hover{background:var(--soft)}
+.wresults .who{display:block;font-size:11.5px;color:var(--muted)}
+.wresults .snip{display:block;font-size:13px;line-height:1.4}
+.wresults mark{background:#fde68a;color:inherit;border-radius:2px}
 .suggest{border:1px solid var(--line,#e4e7ec);border-radius:12px;padding:8px 10px;margin-bottom:6px;background:#fff;font-size:12.5px}
 .suggest h4{margin:0 0 4px;font-size:12px;font-weight:650;color:var(--muted)}
 .suggest ul{list-style:none;margin:0;padding:0}
@@ -371,12 +382,13 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.backBtn = h('button', { class: 'ibtn', type: 'button', hidden: true, html: ICON.back, onclick: () => this.show(this.channel) });
       this.inboxDot = h('span', { class: 'dot', hidden: true });
       this.inboxBtn = h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Private messages', title: 'Private messages', html: ICON.inbox, onclick: () => this.showInbox() }, this.inboxDot);
+      this.searchBtn = h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Search the community', title: 'Search', html: ICON.search, hidden: true, onclick: () => this.showSearch() });
       const closeBtn = h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Close chat', title: 'Close', html: ICON.close, onclick: () => this.close() });
       this.banner = h('div', { class: 'banner', role: 'status', hidden: true });
       this.body = h('div', { class: 'view' });
       this.panel = h('section', { class: 'panel', id: 'p-panel', role: 'dialog', 'aria-labelledby': 'p-title', 'aria-describedby': 'p-sub', hidden: true,
         onkeydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); this.close(); } } },
-      h('header', { class: 'head' }, this.backBtn, this.stack, h('div', { class: 'titles' }, this.titleEl, this.subEl), this.inboxBtn, closeBtn),
+      h('header', { class: 'head' }, this.backBtn, this.stack, h('div', { class: 'titles' }, this.titleEl, this.subEl), this.searchBtn, this.inboxBtn, closeBtn),
       this.banner, this.body);
       this.count = h('span', { class: 'count', hidden: true, 'aria-hidden': 'true' });
       this.launcher = h('button', { class: 'launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'p-panel', 'aria-label': 'Open chat', html: ICON.chat, onclick: () => (this.isOpen ? this.close() : this.open()) }, this.count);
@@ -863,6 +875,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const c = this.client;
       let text;
       if (this.view === 'inbox') text = 'Private conversations';
+      else if (this.view === 'search') text = 'Everything you can read here';
       else if (c && c.state !== 'open' && c.state !== 'idle') text = c.state === 'failed' ? 'Unavailable' : 'Connecting…';
       else if (this.activeConv() && this.activeConv().kind === 'dm') {
         const peer = this.activeConv().peer;
@@ -926,7 +939,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     }
 
     // -- views --
-    renderView() { if (this.view === 'inbox') this.renderInbox(); else if (this.view === 'conv') this.renderConv(); }
+    renderView() { if (this.view === 'inbox') this.renderInbox(); else if (this.view === 'conv') this.renderConv(); else if (this.view === 'search') this.renderSearch(); }
 
     show(key) {
       this.active = key;
@@ -952,9 +965,70 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.show(c.key);
     }
 
+    // -- search: every message the user may read (PROTOCOL.md §3.6) --
+    showSearch() {
+      this.view = 'search';
+      this.searchState = { query: '', results: null, error: '', ticket: 0 };
+      this.renderSearch();
+      const input = this.body.querySelector('input[type="search"]');
+      if (input) input.focus();
+    }
+
+    renderSearch() {
+      const S = this.searchState || (this.searchState = { query: '', results: null, error: '', ticket: 0 });
+      this.backBtn.hidden = false;
+      this.inboxBtn.hidden = true;
+      this.searchBtn.hidden = true;
+      this.titleEl.textContent = 'Search';
+      const input = h('input', { type: 'search', name: 'q', 'aria-label': 'Search questions and answers', placeholder: 'Search questions and answers', maxlength: '256', value: S.query });
+      const form = h('form', { class: 'wsearch', role: 'search', onsubmit: async (e) => {
+        e.preventDefault();
+        const q = input.value.trim();
+        if (!q || !this.client) return;
+        const ticket = ++S.ticket;
+        S.query = q;
+        let r;
+        try { r = await this.client.search(q, { limit: 20 }); S.error = ''; } catch (ex) { r = null; S.error = cap(ex.message || 'Search failed.'); }
+        if (ticket !== S.ticket || this.view !== 'search') return;
+        S.results = r ? r.results : [];
+        this.renderSearch();
+        const again = this.body.querySelector('.wresults button, .wresults p');
+        if (again && again.focus) again.focus();
+      } }, input, h('button', { class: 'primary', type: 'submit', text: 'Search' }));
+      let out = null;
+      if (S.error) out = h('p', { class: 'err', role: 'alert', text: S.error });
+      else if (S.results && !S.results.length) out = h('p', { class: 'empty', tabindex: '-1', text: `Nothing matches “${S.query}”.` });
+      else if (S.results) {
+        out = h('ul', { style: 'list-style:none;margin:0;padding:0' }, S.results.map((x) => {
+          const where = x.channel.startsWith('dm:') ? 'private' : '#' + x.channel;
+          const snip = h('span', { class: 'snip' });
+          snip.append(...markedText(x.snippet));
+          return h('li', { 'data-channel': x.channel, 'data-seq': String(x.seq) },
+            h('button', { class: 'hit', type: 'button', onclick: () => this.openHit(x) },
+              h('span', { class: 'who', text: `${x.from.name} · ${where}${x.solved_seq ? ' · solved' : ''}` }), snip));
+        }));
+      }
+      this.body.replaceChildren(h('div', { class: 'wsearchview' }, form, h('div', { class: 'wresults', 'aria-live': 'polite' }, out)));
+      this.updateSub();
+    }
+
+    /** Opens the conversation of a search result at the message, loading back to it if needed. */
+    async openHit(x) {
+      const c = this.convs.get(x.channel);
+      if (!c) return;
+      this.show(x.channel);
+      for (let i = 0; i < 40 && this.view === 'conv' && this.active === x.channel; i++) {
+        if (this.list && this.list.querySelector(`li[data-seq="${x.seq}"]`)) { this.jumpTo(x.seq); return; }
+        if (c.loaded && !c.hasMore) return;
+        if (c.loaded && !c.loading) this.loadOlder(c);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    }
+
     renderInbox() {
       this.backBtn.hidden = false;
       this.inboxBtn.hidden = true;
+      this.searchBtn.hidden = true;
       this.titleEl.textContent = 'Messages';
       const dms = [...this.convs.values()].filter((c) => c.kind === 'dm' && (c.last || c.msgs.size || c.pending.size))
         .sort((a, b) => ((b.last && b.last.ts) || 0) - ((a.last && a.last.ts) || 0));
@@ -977,6 +1051,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const isDm = c.kind === 'dm';
       this.backBtn.hidden = !isDm;
       this.inboxBtn.hidden = isDm || !this.client || !!this.fatal;
+      this.searchBtn.hidden = isDm || !this.client || !!this.fatal;
       this.titleEl.textContent = isDm ? c.peer.name : this.channelTitle();
       if (this.fatal || c.kicked) {
         // No conversation to show: a notice takes its place.

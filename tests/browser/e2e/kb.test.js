@@ -199,3 +199,31 @@ test('the console searches every channel for staff, DMs included; a customer can
   v.check();
   await v.context.close();
 });
+
+test('the widget searches everything the visitor may read and opens a result in its conversation', async () => {
+  const v = await visitor(browser, 'widget-search');
+  const w = await joinAsGuest(v, server, 'Dora');
+  await v.page.getByRole('button', { name: 'Search the community' }).click();
+  const box = v.page.getByRole('searchbox', { name: 'Search questions and answers' });
+  await box.fill('red ring');
+  await box.press('Enter');
+  const hits = v.page.locator('.wresults li');
+  await hits.first().waitFor();
+  // The solved question and its accepted answer (both from the earlier test), never the DM.
+  const seqs = await hits.evaluateAll((lis) => lis.map((li) => [li.dataset.channel, Number(li.dataset.seq)]));
+  assert.ok(seqs.length >= 2, JSON.stringify(seqs));
+  assert.ok(seqs.every(([ch]) => ch === 'help'), JSON.stringify(seqs));
+  assert.equal(await hits.first().locator('mark').first().textContent(), 'red');
+  await v.shot('search');
+  const [, seq] = seqs[0];
+  await hits.first().getByRole('button').click();
+  await v.page.locator(`ol.msgs > li.msg[data-seq="${seq}"]`).waitFor();
+  await w.composer.waitFor();
+  // Nothing found says so.
+  await v.page.getByRole('button', { name: 'Search the community' }).click();
+  await box.fill('xylophonequartz');
+  await box.press('Enter');
+  await v.page.getByText('Nothing matches “xylophonequartz”.').waitFor();
+  v.check();
+  await v.context.close();
+});
