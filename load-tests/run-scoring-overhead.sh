@@ -4,9 +4,12 @@
 # compare medians taken side by side). Every message is a question in `help`, so every one
 # reaches the advocacy engine as a new question.
 #
+# FEATURE=search measures the search indexer the same way ([search] enabled on and off; every
+# message is then also indexed), FEATURE=advocacy (the default) the advocacy scoring.
+#
 # Usage: load-tests/run-scoring-overhead.sh     (from the repository root, after building)
 # Environment: BUILD_DIR (build), SENDERS (500), WINDOW (4), DURATION (8), WARMUP (2),
-#   ROUNDS (3), DURABILITY (fsync).
+#   ROUNDS (3), DURABILITY (fsync), FEATURE (advocacy | search).
 set -u
 . "$(dirname "$0")/lib.sh"
 bench_env
@@ -16,6 +19,8 @@ DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-3}
 DURABILITY=${DURABILITY:-fsync}
+FEATURE=${FEATURE:-advocacy}
+[[ $FEATURE == advocacy || $FEATURE == search ]] || { echo "FEATURE must be advocacy or search"; exit 2; }
 temp_dir parley_scoring
 
 status=0
@@ -23,7 +28,7 @@ declare -A RATES CPU
 for round in $(seq "$ROUNDS"); do
   for scoring in on off; do
     enabled=$([[ $scoring == on ]] && echo true || echo false)
-    { limits_toml; printf '[advocacy]\nenabled = %s\n' "$enabled"; } >"$TMP/parley-$scoring.toml"
+    { limits_toml; printf '[%s]\nenabled = %s\n' "$FEATURE" "$enabled"; } >"$TMP/parley-$scoring.toml"
     data="$TMP/data-$scoring-$round"
     rm -f "$TMP/port"
     "$PARLEYD" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$data" \
@@ -47,7 +52,7 @@ PY
 )
     RATES[$scoring]+="$rate "
     CPU[$scoring]+="$cpu_us "
-    echo "round $round  scoring $scoring  acked msgs/s $rate  server CPU us/msg $cpu_us"
+    echo "round $round  $FEATURE $scoring  acked msgs/s $rate  server CPU us/msg $cpu_us"
   done
 done
 

@@ -116,9 +116,10 @@ struct SearchIndex::Impl {
                     std::int64_t received_ms);
   void apply_rewrites();
   // Replaces or removes the message's document (no position change).
-  // since_ms: when the change reached the indexer (for the lag figure).
+  // since_ms: when the change reached the indexer (for the lag figure). `fresh`: the message
+  // is past the channel's position, so not in the index yet (added, not replaced).
   void index_message(std::string_view channel, const storage::StoredMessage& m,
-                     std::int64_t since_ms);
+                     std::int64_t since_ms, bool fresh);
   void commit();
   // After a failed write: closes and reopens the database, back to its last commit.
   void reopen_writer();

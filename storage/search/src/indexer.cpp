@@ -42,10 +42,9 @@ void SearchIndex::Impl::load_positions() {
 }
 
 void SearchIndex::Impl::index_message(std::string_view channel, const storage::StoredMessage& m,
-                                      std::int64_t since_ms) {
-  const std::string id = unique_term(channel, m.seq);
+                                      std::int64_t since_ms, bool fresh) {
   if (m.deleted || m.text.empty()) {
-    wdb.delete_document(id);  // absent: nothing happens
+    if (!fresh) wdb.delete_document(unique_term(channel, m.seq));  // absent: nothing happens
   } else {
     // A reply is in a solved thread when its question names it as the accepted answer.
     bool accepted = false;
@@ -53,7 +52,13 @@ void SearchIndex::Impl::index_message(std::string_view channel, const storage::S
       auto q = store.get_message(channel, m.reply_to);
       accepted = q && !q->deleted && q->solved_seq == m.seq;
     }
-    wdb.replace_document(id, make_document(channel, m, accepted, gen));
+    if (fresh) {
+      // Past the channel's position, so certainly not in the index: adding skips the lookup
+      // of the unique term that replace_document() makes.
+      wdb.add_document(make_document(channel, m, accepted, gen));
+    } else {
+      wdb.replace_document(unique_term(channel, m.seq), make_document(channel, m, accepted, gen));
+    }
   }
   if (uncommitted == 0) oldest_uncommitted_ms = since_ms;
   ++uncommitted;
@@ -70,7 +75,7 @@ void SearchIndex::Impl::catch_up_channel(const std::string& channel, std::uint64
     if (page.empty()) break;
     for (const auto& m : page) {
       if (m.seq > upto) break;
-      index_message(channel, m, wall_ms());
+      index_message(channel, m, wall_ms(), true);
       pos = m.seq;
       ++done;
     }
@@ -98,7 +103,7 @@ void SearchIndex::Impl::apply_append(const std::string& channel, const storage::
   const std::uint64_t pos = it == indexed_seq.end() ? 0 : it->second;
   if (m.seq <= pos) return;  // read from the Store already
   if (m.seq > pos + 1) catch_up_channel(channel, m.seq - 1);
-  index_message(channel, m, received_ms);
+  index_message(channel, m, received_ms, true);
   indexed_seq[channel] = m.seq;
   dirty_channels.insert(channel);
 }
@@ -115,12 +120,12 @@ void SearchIndex::Impl::apply_rewrites() {
         catch_up_channel(r.channel, r.seq);
       } else {
         if (auto m = store.get_message(r.channel, r.seq)) {
-          index_message(r.channel, *m, wall_ms());
+          index_message(r.channel, *m, wall_ms(), false);
         } else {
           storage::StoredMessage gone;
           gone.seq = r.seq;
           gone.deleted = true;
-          index_message(r.channel, gone, wall_ms());
+          index_message(r.channel, gone, wall_ms(), false);
         }
       }
       rewrite_pos = r.id;
