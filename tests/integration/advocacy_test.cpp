@@ -28,19 +28,10 @@ class AdvocacyTest : public ::testing::Test {
     EXPECT_TRUE(c->auth(server_->token(user, role))) << user;
     return c;
   }
-  static json::object ok(Client& c, json::object frame) {
-    auto r = c.request(std::move(frame));
-    EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
-    return r;
-  }
+  static json::object ok(Client& c, json::object frame) { return expect_ok(c, std::move(frame)); }
   static std::int64_t post(Client& c, const std::string& ch, const std::string& text,
                            std::int64_t reply_to = 0) {
-    static int n = 0;
-    json::object f{{"op", "send"}, {"channel", ch}, {"text", text},
-                   {"client_msg_id", "a" + std::to_string(++n)}};
-    if (reply_to) f["reply_to"] = reply_to;
-    auto r = ok(c, f);
-    return r.contains("seq") ? num(r.at("seq")) : -1;
+    return send_text(c, ch, text, reply_to);
   }
   json::object get(const std::string& target) {
     auto r = http(server_->port(), "GET", target, "", server_->token("sam", "staff"));

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -275,6 +276,22 @@ std::int64_t num(const json::value& v) {
   if (v.is_int64()) return v.as_int64();
   if (v.is_uint64()) return static_cast<std::int64_t>(v.as_uint64());
   return -1;
+}
+
+json::object expect_ok(Client& c, json::object frame) {
+  auto r = c.request(std::move(frame));
+  EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
+  return r;
+}
+
+std::int64_t send_text(Client& c, const std::string& channel, const std::string& text,
+                       std::int64_t reply_to) {
+  static std::atomic<int> n{0};
+  json::object f{{"op", "send"}, {"channel", channel}, {"text", text},
+                 {"client_msg_id", "t" + std::to_string(++n)}};
+  if (reply_to) f["reply_to"] = reply_to;
+  auto r = expect_ok(c, std::move(f));
+  return r.contains("seq") ? num(r.at("seq")) : -1;
 }
 
 }  // namespace parley::test

@@ -104,6 +104,13 @@ class Client {
 // by hand; `rcvbuf` > 0 fixes the receive buffer (no autotuning). -1 on failure.
 int connect_loopback(std::uint16_t port, int rcvbuf = 0);
 
+// Sends `frame` (a fresh id is added) and expects an `ok`: a test failure otherwise. The reply.
+json::object expect_ok(Client& c, json::object frame);
+// Sends `text` to `channel` (a reply to `reply_to` when nonzero) with a fresh client_msg_id and
+// expects its ack: the message's seq, or -1 (and a test failure) when it was refused.
+std::int64_t send_text(Client& c, const std::string& channel, const std::string& text,
+                       std::int64_t reply_to = 0);
+
 std::string str(const json::value& v);        // v as std::string (must be a string)
 std::int64_t num(const json::value& v);       // v as integer
 

@@ -43,18 +43,10 @@ class KbTest : public ::testing::Test {
     EXPECT_TRUE(c->auth(server_->token(user, role, name))) << user;
     return c;
   }
-  static json::object ok(Client& c, json::object frame) {
-    auto r = c.request(std::move(frame));
-    EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
-    return r;
-  }
+  static json::object ok(Client& c, json::object frame) { return expect_ok(c, std::move(frame)); }
   static std::int64_t post(Client& c, const std::string& ch, const std::string& text,
                            std::int64_t reply_to = 0) {
-    static int n = 0;
-    json::object f{{"op", "send"}, {"channel", ch}, {"text", text},
-                   {"client_msg_id", "k" + std::to_string(++n)}};
-    if (reply_to) f["reply_to"] = reply_to;
-    return num(ok(c, std::move(f)).at("seq"));
+    return send_text(c, ch, text, reply_to);
   }
   HttpResult get(const std::string& path, const Headers& h = {}) {
     return http(server_->port(), "GET", path, "", "", h);
