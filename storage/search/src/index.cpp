@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <pthread.h>
 #include <unordered_set>
 
 #include "index_impl.hpp"
@@ -258,7 +259,10 @@ std::optional<std::uint64_t> SearchIndex::rebuild(const IndexOptions& options,
 void SearchIndex::start() {
   std::lock_guard lock(impl_->stop_mu);
   if (impl_->thread.joinable()) return;
-  impl_->thread = std::thread([s = impl_.get()] { s->run(); });
+  impl_->thread = std::thread([s = impl_.get()] {
+    pthread_setname_np(pthread_self(), "parley-search");  // for perf and top -H
+    s->run();
+  });
 }
 
 void SearchIndex::stop() {
