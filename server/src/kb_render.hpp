@@ -3,7 +3,7 @@
 // robots.txt. Pure: no I/O, no server state; kb_pages.cpp gathers the values.
 //
 // Everything that comes from users is escaped here: HTML text and attributes, XML, and JSON
-// inside <script> (where "<" is written \u003c).
+// inside <script> (where "<", ">" and "&" are written \u003c, \u003e, \u0026).
 #pragma once
 
 #include <cstdint>

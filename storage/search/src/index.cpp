@@ -315,7 +315,7 @@ IndexStats SearchIndex::stats() const {
   out.catch_ups = s.catch_ups.load();
   std::int64_t oldest = s.oldest_uncommitted_ms.load();
   {
-    std::lock_guard lock(const_cast<Impl&>(s).mu);
+    std::lock_guard lock(s.mu);
     out.lag_messages = s.queue.size() + s.uncommitted_count.load();
     if (!s.queue.empty() && (oldest == 0 || s.queue.front().received_ms < oldest)) {
       oldest = s.queue.front().received_ms;

@@ -77,7 +77,7 @@ struct SearchIndex::Impl {
     storage::StoredMessage msg;
     std::int64_t received_ms = 0;
   };
-  std::mutex mu;
+  mutable std::mutex mu;  // stats() reads the queue too
   std::condition_variable cv;
   std::deque<Pending> queue;  // guarded by mu
   bool overflow = false;      // guarded by mu: messages were dropped, catch up from the Store
