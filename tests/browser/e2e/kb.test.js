@@ -133,7 +133,9 @@ test('the widget shows a solved answer while a question is typed; "This answered
     return suggestion.isVisible();
   }, { timeout: 20000, what: 'a suggested answer' });
   assert.match(await suggestion.textContent(), /Already answered/);
-  assert.deepEqual(await suggestion.locator('mark').first().textContent() !== '', true);
+  // The words that matched are marked (stop words such as "my" and "on" are not).
+  const marked = await suggestion.locator('li').first().locator('mark').allTextContents();
+  assert.deepEqual(marked.map((m) => m.toLowerCase()), ['red', 'ring', 'after', 'firmware', 'update']);
   // The best match first: this thread (another solved thread shares a word or two).
   const first = suggestion.locator('li').first();
   assert.equal(await first.getByRole('link', { name: 'Read the answer' }).getAttribute('href'),
