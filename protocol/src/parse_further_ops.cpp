@@ -226,6 +226,11 @@ Failure build(const Fields& f, const ParseLimits&, DeflectedCmd& cmd) {
   return read_message_ref(f, cmd.channel, cmd.seq);
 }
 
+Failure build(const Fields& f, const ParseLimits&, PublishThreadCmd& cmd) {
+  if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
+  return read_bool(f, Key::publish, cmd.publish);
+}
+
 Failure build(const Fields& f, const ParseLimits&, SetPreferencesCmd& cmd) {
   bool v = false;
   if (auto err = read_bool(f, Key::kb_anonymous, v)) return err;

@@ -312,6 +312,22 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     return hub_.advocacy().insights(static_cast<int>(*days), channel,
                                     [respond](std::string body) { respond(ok_json(std::move(body))); });
   }
+  if (path == "/api/knowledge" && (m == "GET" || m == "HEAD")) {
+    auto offset = query_uint(req.target, "offset", 0);
+    if (!offset || *offset > 1000000) {
+      return respond(json_error(400, "bad_request", "\"offset\" must be an integer 0-1000000"));
+    }
+    auto limit = query_uint(req.target, "limit", 50);
+    if (!limit || *limit == 0 || *limit > 200) {
+      return respond(json_error(400, "bad_request", "\"limit\" must be an integer 1-200"));
+    }
+    if (hub_.search() == nullptr) {
+      return respond(json_error(404, "not_found", "search is not enabled on this server"));
+    }
+    return hub_.search_service().knowledge(
+        static_cast<std::uint32_t>(*offset), static_cast<std::uint32_t>(*limit),
+        [respond](std::string body) { respond(ok_json(std::move(body))); });
+  }
   if (path.rfind("/api/users/", 0) == 0 && (m == "GET" || m == "HEAD")) {
     std::string user = percent_decode(path.substr(11));
     if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));

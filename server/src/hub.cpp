@@ -68,6 +68,7 @@ bool Hub::start(std::string* error) {
       opts, [this](std::vector<storage::Committed>& batch) { on_commit(batch); }, error);
   if (!store_) return false;
   moderation_.load(store_->load_moderation(now_ms()));
+  search_service_.load();
   if (cfg_.search.enabled) {
     search::IndexOptions so;
     so.dir = cfg_.server.data_dir + "/search";
@@ -236,7 +237,8 @@ void Hub::note_user(const Identity& who) {
     if (user_noted_at_.size() > 200000) user_noted_at_.clear();  // bounded; only throttling
   }
   storage::WriteRequest req;
-  req.op = storage::PutUser{storage::UserRecord{who.id, who.name, who.role, who.guest, now, now}};
+  req.op = storage::PutUser{storage::UserRecord{who.id, who.name, who.role, who.guest, now, now},
+                            std::nullopt};  // kb_anonymous: unchanged
   store_->submit(std::move(req));  // best effort: a full queue only delays the record
 }
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
+#include "advocacy/codec.hpp"
 #include "http_cache.hpp"
 #include "hub.hpp"
 #include "parley/protocol/validate.hpp"
@@ -84,6 +86,22 @@ std::vector<std::string> KnowledgePages::published_channels() const {
   return out;
 }
 
+std::uint32_t KnowledgePages::helpful_marks(const std::string& channel, std::uint64_t seq) const {
+  // Explicit marks (and those made by a thanks reaction) while the advocacy window keeps them,
+  // and thanks reactions for as long as they stay: each person counted once.
+  constexpr std::size_t kMaxMarkers = 1000;
+  std::set<std::string> who;
+  const std::string prefix = advocacy::codec::helpful_key(channel, seq, "");
+  for (const auto& kv : hub_.store().kv_scan(prefix)) {
+    who.insert(kv.first.substr(prefix.size()));
+    if (who.size() >= kMaxMarkers) break;
+  }
+  for (const auto& emoji : hub_.config().advocacy.thanks_reactions) {
+    for (auto& user : hub_.store().reactors(channel, seq, emoji, kMaxMarkers)) who.insert(std::move(user));
+  }
+  return static_cast<std::uint32_t>(std::min(who.size(), kMaxMarkers));
+}
+
 kb::Author KnowledgePages::author(const std::string& id, const std::string& name,
                                   protocol::Role role) const {
   if (auto u = hub_.store().get_user(id); u && u->kb_anonymous) return kb::Author{"Community member"};
@@ -139,9 +157,17 @@ void KnowledgePages::handle(const HttpRequest& req, const std::string& path, Res
 }
 
 HttpResponse KnowledgePages::home(const kb::Site& s) {
-  auto listing = hub_.search()->solved_questions(published_channels(), 0, kHomeItems);
+  auto listing = hub_.search()->solved_questions(published_channels(), 0, kHomeItems,
+                                                hub_.search_service().hidden_threads());
   std::vector<kb::Item> items;
-  for (auto& h : listing.hits) items.push_back(kb::Item{h.channel, h.seq, h.ts, std::move(h.text)});
+  for (auto& h : listing.hits) {
+    kb::Item it;
+    it.channel = h.channel;
+    it.seq = h.seq;
+    it.ts = h.ts;
+    it.text = std::move(h.text);
+    items.push_back(std::move(it));
+  }
   return html(kb::home_page(s, items, listing.total));
 }
 
@@ -150,6 +176,7 @@ HttpResponse KnowledgePages::search(const kb::Site& s, const std::string& query)
   search::Access access;
   access.channels = published_channels();
   access.solved_only = true;
+  access.hidden = hub_.search_service().hidden_threads();
   search::SearchRequest req;
   req.query = query;
   req.limit = kSearchItems;
@@ -176,6 +203,7 @@ HttpResponse KnowledgePages::thread(const kb::Site& s, const std::string& channe
   auto q = hub_.store().get_message(channel, seq);
   if (!q) return missing(false);
   if (q->deleted) return missing(true);
+  if (hub_.search_service().hidden(channel, seq)) return missing(false);  // unpublished by staff
   if (q->solved_seq == 0 || q->reply_to != 0) return missing(false);
   auto a = hub_.store().get_message(channel, q->solved_seq);
   if (!a || a->deleted) return missing(false);
@@ -186,11 +214,14 @@ HttpResponse KnowledgePages::thread(const kb::Site& s, const std::string& channe
   t.question = post_of(*q, author(q->from_id, q->from_name, q->from_role));
   t.accepted = post_of(*a, author(a->from_id, a->from_name, a->from_role));
   protocol::TimestampMs modified = std::max({q->ts, q->edited_at, a->ts, a->edited_at});
+  t.accepted.helpful = helpful_marks(channel, a->seq);
   for (auto& h : hub_.search()->replies(channel, seq, kThreadReplies)) {
     if (h.seq == a->seq) continue;
+    const std::uint32_t marks = helpful_marks(channel, h.seq);
+    if (marks == 0) continue;  // the page shows the replies people found helpful
     modified = std::max(modified, h.ts);
     t.others.push_back(kb::Post{h.seq, h.ts, 0, author(h.from_id, h.from_name, h.from_role),
-                                std::move(h.text)});
+                                std::move(h.text), marks});
   }
   auto r = html(kb::thread_page(s, t));
   r.headers.emplace_back("Last-Modified", http_date(modified / 1000));
@@ -206,10 +237,15 @@ HttpResponse KnowledgePages::feed(const kb::Site& s, const std::string& channel)
   } else {
     return html(kb::missing_page(s, false), 404);
   }
-  auto listing = hub_.search()->solved_questions(channels, 0, kFeedItems);
+  auto listing = hub_.search()->solved_questions(channels, 0, kFeedItems,
+                                                hub_.search_service().hidden_threads());
   std::vector<kb::Item> items;
   for (auto& h : listing.hits) {
-    kb::Item it{h.channel, h.seq, h.ts, std::move(h.text)};
+    kb::Item it;
+    it.channel = h.channel;
+    it.seq = h.seq;
+    it.ts = h.ts;
+    it.text = std::move(h.text);
     it.author = author(h.from_id, h.from_name, h.from_role);
     items.push_back(std::move(it));
   }
@@ -222,7 +258,8 @@ HttpResponse KnowledgePages::sitemap(const kb::Site& s, std::uint64_t part) {
   const std::uint64_t per_file = hub_.config().knowledge.sitemap_max_urls;
   const auto channels = published_channels();
   auto index = hub_.search();
-  const std::uint64_t threads = index->solved_questions(channels, 0, 1).total;
+  const auto hidden = hub_.search_service().hidden_threads();
+  const std::uint64_t threads = index->solved_questions(channels, 0, 1, hidden).total;
   const std::uint64_t urls = threads + 1;  // and /kb
   const std::uint64_t files = (urls + per_file - 1) / per_file;
   if (part == 0 && files > 1) {
@@ -239,7 +276,7 @@ HttpResponse KnowledgePages::sitemap(const kb::Site& s, std::uint64_t part) {
   const std::uint64_t from = first == 0 ? 0 : first - 1;
   const std::uint64_t count = last - first - (first == 0 ? 1 : 0);
   auto listing = index->solved_questions(channels, static_cast<std::uint32_t>(from),
-                                         static_cast<std::uint32_t>(count));
+                                         static_cast<std::uint32_t>(count), hidden);
   protocol::TimestampMs newest = 0;
   for (const auto& h : listing.hits) {
     out.push_back({kb::thread_path(h.channel, h.seq), h.ts});

@@ -4,8 +4,8 @@
 //
 // Published: a solved question (one with an accepted answer that is not deleted) in a support
 // channel that is not archived and whose `publish` setting is on ([knowledge] publish_default
-// when the channel has none). A deleted question answers 410 Gone; anything else unpublished
-// 404. Authors who chose kb_anonymous (set_preferences) are shown as "Community member".
+// when the channel has none), unless staff took the thread off (publish_thread). A deleted
+// question answers 410 Gone; anything else unpublished 404. Authors who chose kb_anonymous (set_preferences) are shown as "Community member".
 //
 // Thread-safety: handle() may be called from any shard thread; the work runs on the reader pool.
 #pragma once
@@ -35,6 +35,8 @@ class KnowledgePages {
   // Support channels whose solved threads are published now.
   std::vector<std::string> published_channels() const;
   bool published(const std::string& channel) const;
+  // How many people marked message `seq` helpful (an explicit mark or a thanks reaction).
+  std::uint32_t helpful_marks(const std::string& channel, std::uint64_t seq) const;
   // How an author appears: name and badges, or "Community member".
   kb::Author author(const std::string& id, const std::string& name, protocol::Role role) const;
 

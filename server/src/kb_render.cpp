@@ -126,6 +126,10 @@ void post_html(std::string& out, const Post& p, const char* cls, const char* lab
   author_html(out, p.author);
   out += " · <time datetime=\"" + iso_time(p.ts) + "\">" + human_date(p.ts) + "</time>";
   if (p.edited_at) out += " · edited";
+  if (p.helpful > 0) {
+    out += " · <span class=\"helpful\">Marked helpful by " + std::to_string(p.helpful) +
+           (p.helpful == 1 ? " person" : " people") + "</span>";
+  }
   out += "</div>";
   out += paragraphs(p.text);
   out += "</article>\n";
@@ -230,7 +234,7 @@ std::string qa_json_ld(const Site& site, const Thread& t) {
   protocol::JsonWriter w(json);
   auto answer = [&](const Post& p) {
     w.begin_object().field("@type", "Answer").field("text", p.text);
-    w.field("dateCreated", iso_time(p.ts));
+    w.field("dateCreated", iso_time(p.ts)).field("upvoteCount", static_cast<std::uint64_t>(p.helpful));
     w.field("url", url(site, thread_path(t.channel, t.question.seq)) + "#m" + std::to_string(p.seq));
     w.key("author");
     person(w, p.author);
@@ -281,7 +285,7 @@ std::string thread_page(const Site& site, const Thread& t) {
   out += "<h2>Accepted answer</h2>\n";
   post_html(out, t.accepted, "accepted", "\u2713 Accepted answer");
   if (!t.others.empty()) {
-    out += "<h2>Other replies</h2>\n";
+    out += "<h2>Also marked helpful</h2>\n";
     for (const auto& p : t.others) post_html(out, p, nullptr, nullptr);
   }
   tail(out);

@@ -31,6 +31,7 @@ struct Post {
   protocol::TimestampMs edited_at = 0;
   Author author;
   std::string text;
+  std::uint32_t helpful = 0;  // people who marked it helpful (helpful, or a thanks reaction)
 };
 
 struct Thread {
@@ -38,7 +39,7 @@ struct Thread {
   std::string channel_title;
   Post question;
   Post accepted;
-  std::vector<Post> others;  // other replies in the thread, oldest first
+  std::vector<Post> others;  // other replies marked helpful (helpful > 0), oldest first
 };
 
 // A solved question in a listing (home page, feeds, search results).

@@ -18,7 +18,8 @@ enum class Action {
   delete_message,   // delete: the author, or staff
   react,            // react / unreact
   moderate,         // resolve_report, mute, unmute, ban, unban, kick, slow_mode, lock
-  manage_channels,  // create_channel, archive_channel, update_channel, add/remove_member
+  manage_channels,  // create_channel, archive_channel, update_channel, add/remove_member,
+                    // publish_thread
   mark_answer,      // helpful, solve: the asker, or staff
   set_advocate,     // staff
 };

@@ -1,6 +1,7 @@
 #include "search_service.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
@@ -78,6 +79,8 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
   access.channels = std::move(scope.channels);
   if (scope.own_dms && who) access.dm_user = who->id;
   access.solved_only = scope.solved_only;
+  // Anonymous readers see the knowledge pages' threads only: not those staff unpublished.
+  if (!who) access.hidden = hidden_threads();
   search::SearchRequest req;
   req.query = c.query;
   req.channel = c.channel;
@@ -92,6 +95,119 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
                                    r.error));
     }
     done(Outcome::success(results_fields(r)));
+  });
+}
+
+namespace {
+
+const std::string kHiddenPrefix("k\0", 2);
+
+std::string hidden_key(const std::string& channel, std::uint64_t seq) {
+  return kHiddenPrefix + channel + '\0' + std::to_string(seq);
+}
+
+}  // namespace
+
+void SearchService::load() {
+  std::set<search::ThreadRef> loaded;
+  for (const auto& [key, value] : hub_.store().kv_scan(kHiddenPrefix)) {
+    const auto sep = key.find('\0', kHiddenPrefix.size());
+    if (sep == std::string::npos) continue;
+    search::ThreadRef t{key.substr(kHiddenPrefix.size(), sep - kHiddenPrefix.size()), 0};
+    const char* b = key.data() + sep + 1;
+    const char* e = key.data() + key.size();
+    if (auto [p, ec] = std::from_chars(b, e, t.seq); ec != std::errc() || p != e) continue;
+    loaded.insert(std::move(t));
+  }
+  std::lock_guard lock(hidden_mu_);
+  hidden_ = std::move(loaded);
+}
+
+std::vector<search::ThreadRef> SearchService::hidden_threads() const {
+  std::lock_guard lock(hidden_mu_);
+  return {hidden_.begin(), hidden_.end()};
+}
+
+bool SearchService::hidden(const std::string& channel, std::uint64_t seq) const {
+  std::lock_guard lock(hidden_mu_);
+  return hidden_.contains(search::ThreadRef{channel, seq});
+}
+
+void SearchService::publish_thread(const Identity& who, const protocol::PublishThreadCmd& c,
+                                   Done done) {
+  if (auto d = check(Action::manage_channels, Subject{who.role, who.guest}, nullptr)) {
+    return done(Outcome::failure(d->code, d->message));
+  }
+  auto info = hub_.store().get_channel(c.channel);
+  if (!info) return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
+  if (info->kind != protocol::ChannelKind::support) {
+    return done(Outcome::failure(ErrorCode::bad_request, "knowledge pages come from support channels only"));
+  }
+  hub_.read_async([this, c, done = std::move(done)] {
+    auto m = hub_.store().get_message(c.channel, c.seq);
+    if (!m || m->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
+    if (m->reply_to != 0) {
+      return done(Outcome::failure(ErrorCode::bad_request, "not a question: a reply (publish its question)"));
+    }
+    storage::WriteRequest req;
+    storage::KvWrite kv;
+    kv.entries.push_back({hidden_key(c.channel, c.seq),
+                          c.publish ? std::nullopt : std::optional<std::string>("1")});
+    req.op = std::move(kv);
+    std::string fields;
+    JsonWriter w(fields);
+    w.begin_object().field("channel", c.channel).field("seq", c.seq).field("publish", c.publish);
+    w.end_object();
+    fields = fields.substr(1, fields.size() - 2);
+    const bool queued = hub_.submit_with(std::move(req), [this, c, done, fields](storage::Committed& r) {
+      if (r.status != storage::WriteStatus::ok) {
+        return done(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+      }
+      {
+        std::lock_guard lock(hidden_mu_);
+        if (c.publish) {
+          hidden_.erase(search::ThreadRef{c.channel, c.seq});
+        } else {
+          hidden_.insert(search::ThreadRef{c.channel, c.seq});
+        }
+      }
+      done(Outcome::success(fields));
+    });
+    if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry"));
+  });
+}
+
+void SearchService::knowledge(std::uint32_t offset, std::uint32_t limit,
+                              std::function<void(std::string)> respond) {
+  search::SearchIndex* index = hub_.search();
+  hub_.read_async([this, index, offset, limit, respond = std::move(respond)] {
+    std::vector<std::string> channels;
+    std::set<std::string> published_channels;
+    for (const auto& ch : hub_.store().list_channels()) {
+      if (ch.kind != protocol::ChannelKind::support) continue;
+      channels.push_back(ch.name);
+      if (!ch.archived && ch.publish.value_or(hub_.config().knowledge.publish_default)) {
+        published_channels.insert(ch.name);
+      }
+    }
+    auto listing = index->solved_questions(channels, offset, limit);
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().field("total", listing.total).field("offset", static_cast<std::uint64_t>(offset));
+    w.key("threads").begin_array();
+    for (const auto& h : listing.hits) {
+      const bool thread_on = !hidden(h.channel, h.seq);
+      const bool channel_on = published_channels.contains(h.channel);
+      w.begin_object().field("channel", h.channel).field("seq", h.seq).field("ts", h.ts);
+      w.key("from").begin_object().field("id", h.from_id).field("name", h.from_name);
+      w.field("role", protocol::to_string(h.from_role)).end_object();
+      w.field("text", h.text).field("solved_seq", h.solved_seq);
+      w.field("publish", thread_on).field("channel_publish", channel_on);
+      w.field("published", thread_on && channel_on);
+      w.end_object();
+    }
+    w.end_array().end_object();
+    respond(std::move(body));
   });
 }
 

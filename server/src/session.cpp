@@ -606,6 +606,10 @@ void Session::handle(const std::string& id_json, protocol::DeflectedCmd& c) {
   });
 }
 
+void Session::handle(const std::string& id_json, protocol::PublishThreadCmd& c) {
+  hub_.search_service().publish_thread(*identity_, c, reply_later(id_json));
+}
+
 void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c) {
   const bool anonymous = c.kb_anonymous.value_or(false);
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(

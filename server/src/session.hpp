@@ -168,6 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::SearchCmd& c);
   void handle(const std::string& id_json, protocol::SetPreferencesCmd& c);
   void handle(const std::string& id_json, protocol::DeflectedCmd& c);
+  void handle(const std::string& id_json, protocol::PublishThreadCmd& c);
   // A Done that posts the outcome back to this session's thread as the reply to id_json.
   std::function<void(Outcome)> reply_later(const std::string& id_json);
   // Everything Actions implements (edit, delete, react, report, moderation, channels).

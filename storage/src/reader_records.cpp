@@ -233,6 +233,23 @@ std::vector<std::string> Store::message_channels() const {
   return out;
 }
 
+std::vector<std::string> Store::reactors(std::string_view channel, std::uint64_t seq,
+                                        std::string_view emoji, std::size_t limit) const {
+  std::vector<std::string> out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr || limit == 0) return out;
+  std::string prefix = codec::reaction_prefix(channel, seq);
+  prefix.append(emoji);
+  prefix.push_back(codec::io::kSeparator);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_reactions));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix) && out.size() < limit;
+       it->Next()) {
+    out.emplace_back(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> Store::kv_scan(std::string_view prefix) const {
   std::vector<std::pair<std::string, std::string>> out;
   std::shared_lock db_lock(impl_->db_mu);

@@ -289,6 +289,10 @@ void check_command(const Frame& f, const T& cmd) {
   } else if constexpr (std::is_same_v<T, DeflectedCmd>) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);
+  } else if constexpr (std::is_same_v<T, PublishThreadCmd>) {
+    f.channel(cmd.channel);
+    f.seq("seq", cmd.seq);
+    FUZZ_CHECK(cmd.publish == f.boolean("publish"));
   } else if constexpr (std::is_same_v<T, SetPreferencesCmd>) {
     FUZZ_CHECK(cmd.kb_anonymous.has_value() && *cmd.kb_anonymous == f.boolean("kb_anonymous"));
   } else if constexpr (std::is_same_v<T, SearchCmd>) {

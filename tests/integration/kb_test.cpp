@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "harness.hpp"
@@ -99,7 +100,9 @@ TEST_F(KbTest, AThreadPageIsServerRenderedWithJsonLdAndAFeed) {
   EXPECT_NE(home.body.find("How do I reset my &lt;Arc&gt; &amp; lamp?"), std::string::npos);
   EXPECT_EQ(home.body.find("Nobody answered"), std::string::npos) << "unsolved is not listed";
 
-  auto page = get(path);
+  // Cid's reply shows once someone marks it helpful (the mark is stored asynchronously).
+  ok(*ann, {{"op", "helpful"}, {"channel", "help"}, {"seq", s.other}});
+  auto page = wait_page(path, "Marked helpful by 1 person");
   ASSERT_EQ(page.status, 200);
   const auto& b = page.body;
   EXPECT_NE(b.find("<link rel=\"canonical\" href=\"http://127.0.0.1/kb/help/"), std::string::npos) << b;
@@ -257,9 +260,14 @@ TEST_F(KbTest, PublishSettingPerChannelAndDefault) {
   EXPECT_FALSE(created.at("publish").as_bool());
   auto list = json::parse(http(server_->port(), "GET", "/api/channels").body);
   for (const auto& ch : list.at("channels").as_array()) {
-    if (str(ch.at("channel")) == "help") EXPECT_TRUE(ch.at("publish").as_bool());
-    if (str(ch.at("channel")) == "internal-help") EXPECT_FALSE(ch.at("publish").as_bool());
-    if (str(ch.at("channel")) == "general") EXPECT_FALSE(ch.as_object().contains("publish"));
+    const std::string name = str(ch.at("channel"));
+    if (name == "help") {
+      EXPECT_TRUE(ch.at("publish").as_bool());
+    } else if (name == "internal-help") {
+      EXPECT_FALSE(ch.at("publish").as_bool());
+    } else if (name == "general") {
+      EXPECT_FALSE(ch.as_object().contains("publish"));
+    }
   }
   // With publish_default = false, a channel without a setting of its own is not published.
   ann.reset();
@@ -277,6 +285,118 @@ TEST_F(KbTest, PublishSettingPerChannelAndDefault) {
   auto a = post(*faq_bob, "faq", "On the website.", q);
   ok(*faq_ann, {{"op", "solve"}, {"channel", "faq"}, {"seq", a}});
   EXPECT_EQ(get("/kb/faq/" + std::to_string(q)).status, 404);
+}
+
+TEST_F(KbTest, OnlyHelpfulRepliesShowAndEachPersonCountsOnce) {
+  auto ann = connect("ann", "customer", "Ann");
+  auto bob = connect("bob", "customer", "Bob");
+  auto cid = connect("cid", "customer", "Cid");
+  auto dan = connect("dan", "customer", "Dan");
+  auto s = solved_thread(*ann, *bob, *cid, "tilt");
+  post(*dan, "help", "Same here, following", s.q);
+  const std::string path = "/kb/help/" + std::to_string(s.q);
+  auto page = wait_page("/kb", path);
+  page = get(path);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body.find("firmware"), std::string::npos) << "not marked helpful: not shown";
+  EXPECT_EQ(page.body.find("following"), std::string::npos);
+  EXPECT_EQ(page.body.find("Also marked helpful"), std::string::npos);
+
+  // A thanks reaction is a mark; an explicit mark by the same person is not a second one.
+  const std::string pray = "\xF0\x9F\x99\x8F";
+  ok(*dan, {{"op", "react"}, {"channel", "help"}, {"seq", s.other}, {"emoji", pray}});
+  wait_page(path, "Marked helpful by 1 person");
+  ok(*ann, {{"op", "react"}, {"channel", "help"}, {"seq", s.other}, {"emoji", pray}});
+  ok(*ann, {{"op", "helpful"}, {"channel", "help"}, {"seq", s.other}});
+  page = wait_page(path, "Marked helpful by 2 people");
+  EXPECT_NE(page.body.find("<h2>Also marked helpful</h2>"), std::string::npos);
+  EXPECT_NE(page.body.find("Also check the &quot;firmware&quot;"), std::string::npos);
+  EXPECT_EQ(page.body.find("following"), std::string::npos) << "Dan's own reply is still unmarked";
+  auto start = page.body.find("<script type=\"application/ld+json\">") + 35;
+  auto ld = json::parse(page.body.substr(start, page.body.find("</script>", start) - start));
+  const auto& suggested = ld.at("mainEntity").at("suggestedAnswer").as_array();
+  ASSERT_EQ(suggested.size(), 1u);
+  EXPECT_EQ(num(suggested[0].at("upvoteCount")), 2);
+  // Any other reaction is not a mark.
+  ok(*bob, {{"op", "react"}, {"channel", "help"}, {"seq", s.other}, {"emoji", "+1"}});
+  EXPECT_NE(get(path).body.find("Marked helpful by 2 people"), std::string::npos);
+}
+
+TEST_F(KbTest, StaffUnpublishAndRepublishOneThread) {
+  auto staff = connect("sam", "staff", "Sam");
+  auto ann = connect("ann", "customer", "Ann");
+  auto bob = connect("bob", "customer", "Bob");
+  auto cid = connect("cid", "customer", "Cid");
+  auto s = solved_thread(*ann, *bob, *cid, "calibrate");
+  auto kept = solved_thread(*ann, *bob, *cid, "rename");
+  const std::string path = "/kb/help/" + std::to_string(s.q);
+  const std::string kept_path = "/kb/help/" + std::to_string(kept.q);
+  wait_page("/kb", path);
+  wait_page("/kb", kept_path);
+  const std::string token = server_->token("sam", "staff");
+
+  // Who may, and what: staff only; a question of a support channel.
+  auto denied = ann->request({{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", false}});
+  EXPECT_EQ(str(denied.at("code")), "forbidden");
+  auto reply = staff->request({{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.a}, {"publish", false}});
+  EXPECT_EQ(str(reply.at("code")), "bad_request");
+  auto general = post(*ann, "general", "hello");
+  auto chat = staff->request({{"op", "publish_thread"}, {"channel", "general"}, {"seq", general}, {"publish", false}});
+  EXPECT_EQ(str(chat.at("code")), "bad_request");
+  auto missing = staff->request({{"op", "publish_thread"}, {"channel", "help"}, {"seq", 999}, {"publish", false}});
+  EXPECT_EQ(str(missing.at("code")), "not_found");
+  auto nochannel = staff->request({{"op", "publish_thread"}, {"channel", "nope"}, {"seq", 1}, {"publish", false}});
+  EXPECT_EQ(str(nochannel.at("code")), "not_found");
+
+  auto off = ok(*staff, {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", false}});
+  EXPECT_FALSE(off.at("publish").as_bool());
+  EXPECT_EQ(num(off.at("seq")), s.q);
+  // Gone from every public surface at once; the other thread stays.
+  auto check_hidden = [&](bool hidden) {
+    EXPECT_EQ(get(path).status, hidden ? 404 : 200);
+    EXPECT_EQ(get("/kb").body.find(path) == std::string::npos, hidden);
+    EXPECT_EQ(get("/kb/feed.atom").body.find(path) == std::string::npos, hidden);
+    EXPECT_EQ(get("/kb/help/feed.atom").body.find(path) == std::string::npos, hidden);
+    EXPECT_EQ(get("/sitemap.xml").body.find(path) == std::string::npos, hidden);
+    EXPECT_EQ(get("/kb/search?q=calibrate").body.find(path) == std::string::npos, hidden);
+    auto anon = json::parse(get("/api/search?q=calibrate").body).at("results").as_array();
+    EXPECT_EQ(anon.empty(), hidden);
+    EXPECT_EQ(get(kept_path).status, 200);
+    EXPECT_NE(get("/kb").body.find(kept_path), std::string::npos);
+  };
+  check_hidden(true);
+  // Readers of the channel still find it: it is only off the public pages.
+  auto found = ok(*cid, {{"op", "search"}, {"query", "calibrate"}});
+  EXPECT_EQ(found.at("results").as_array().size(), 3u);
+
+  // The console's list: every solved thread with its state; staff only.
+  EXPECT_EQ(http(server_->port(), "GET", "/api/knowledge", "", server_->token("ann", "customer")).status, 403);
+  EXPECT_EQ(http(server_->port(), "GET", "/api/knowledge?limit=0", "", token).status, 400);
+  auto list = http(server_->port(), "GET", "/api/knowledge", "", token);
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto body = json::parse(list.body);
+  EXPECT_EQ(num(body.at("total")), 2);
+  std::map<std::int64_t, bool> state;
+  for (const auto& t : body.at("threads").as_array()) {
+    EXPECT_EQ(str(t.at("channel")), "help");
+    EXPECT_TRUE(t.at("channel_publish").as_bool());
+    EXPECT_EQ(t.at("publish").as_bool(), t.at("published").as_bool());
+    state[num(t.at("seq"))] = t.at("publish").as_bool();
+  }
+  EXPECT_EQ(state, (std::map<std::int64_t, bool>{{s.q, false}, {kept.q, true}}));
+
+  // Kept across a restart.
+  ann.reset();
+  bob.reset();
+  cid.reset();
+  staff.reset();
+  server_->terminate();
+  ASSERT_TRUE(server_->start()) << server_->log();
+  check_hidden(true);
+  staff = connect("sam", "staff", "Sam");
+  auto on = ok(*staff, {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", true}});
+  EXPECT_TRUE(on.at("publish").as_bool());
+  check_hidden(false);
 }
 
 TEST_F(KbTest, TheSitemapIsSplitPastItsLimit) {

@@ -400,6 +400,7 @@ TEST(ParseFurtherOps, EveryOpNameRoundTrips) {
       {"search", R"("query":"q")"},
       {"set_preferences", R"("kb_anonymous":true)"},
       {"deflected", R"("channel":"a","seq":1)"},
+      {"publish_thread", R"("channel":"a","seq":1,"publish":false)"},
   };
   for (const auto& [op, members] : frames) {
     const ParseResult r =
@@ -451,6 +452,25 @@ TEST(ParseFurtherOps, OpNamesOfCommands) {
   EXPECT_EQ(op_name(SearchCmd{}), "search");
   EXPECT_EQ(op_name(SetPreferencesCmd{}), "set_preferences");
   EXPECT_EQ(op_name(DeflectedCmd{}), "deflected");
+  EXPECT_EQ(op_name(PublishThreadCmd{}), "publish_thread");
+}
+
+TEST(ParseFurtherOps, PublishThread) {
+  const auto off = command<PublishThreadCmd>(
+      parse(R"({"op":"publish_thread","channel":"help","seq":7,"publish":false})"));
+  EXPECT_EQ(off.channel, "help");
+  EXPECT_EQ(off.seq, 7u);
+  EXPECT_FALSE(off.publish);
+  EXPECT_TRUE(command<PublishThreadCmd>(
+                  parse(R"({"op":"publish_thread","channel":"help","seq":7,"publish":true})"))
+                  .publish);
+  EXPECT_TRUE(failed_with(parse(R"({"op":"publish_thread","id":1,"channel":"help","seq":7})"),
+                          kBad, R"("publish" is required)", "1"));
+  EXPECT_TRUE(failed_with(
+      parse(R"({"op":"publish_thread","id":1,"channel":"help","seq":7,"publish":"no"})"), kBad,
+      R"("publish" must be true or false)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"publish_thread","id":1,"channel":"help","publish":true})"),
+                          kBad, R"("seq")", "1"));
 }
 
 TEST(ParseFurtherOps, DeflectedAndSearchMatch) {

@@ -193,6 +193,40 @@ TEST_F(IndexTest, AccessDecidesWhatIsFound) {
   EXPECT_EQ(find("router from:bob", all()).hits.size(), 1u);
 }
 
+TEST_F(IndexTest, HiddenThreadsAreLeftOut) {
+  // Two solved threads in one channel, one in another with the same question seq.
+  auto q1 = post("help", "ann", "Charger gets hot");
+  auto a1 = post("help", "bob", "Use the charger from the box", q1);
+  post("help", "cid", "Same charger problem here", q1);
+  auto q2 = post("help", "ann", "Charger cable frayed");
+  auto a2 = post("help", "bob", "Order a new charger cable", q2);
+  write(storage::SetSolved{"help", q1, a1, {}});
+  write(storage::SetSolved{"help", q2, a2, {}});
+  auto q3 = post("general", "dan", "Charger colours");
+  auto a3 = post("general", "bob", "The charger comes in white", q3);
+  write(storage::SetSolved{"general", q3, a3, {}});
+  wait_hits("charger is:solved", 6);
+  ASSERT_EQ(q1, q3);  // the same seq in another channel: only (channel, seq) names a thread
+
+  Access a = all();
+  a.hidden = {ThreadRef{"help", q1}};
+  std::set<std::pair<std::string, std::uint64_t>> found;
+  for (const auto& h : find("charger", a).hits) found.insert({h.channel, h.seq});
+  EXPECT_EQ(found, (std::set<std::pair<std::string, std::uint64_t>>{
+                       {"help", q2}, {"help", a2}, {"general", q3}, {"general", a3}}));
+
+  auto listed = [&](const std::vector<ThreadRef>& hidden) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    auto l = index_->solved_questions({"help", "general"}, 0, 10, hidden);
+    for (const auto& h : l.hits) out.emplace_back(h.channel, h.seq);
+    EXPECT_EQ(l.total, out.size());
+    return out;
+  };
+  EXPECT_EQ(listed({}).size(), 3u);
+  EXPECT_EQ(listed({ThreadRef{"help", q2}, ThreadRef{"general", q3}}),
+            (std::vector<std::pair<std::string, std::uint64_t>>{{"help", q1}}));
+}
+
 TEST_F(IndexTest, PagesWithCursors) {
   for (int i = 0; i < 5; ++i) post("help", "ann", "paging test number " + std::to_string(i));
   wait_hits("paging", 5);

@@ -15,7 +15,7 @@ Thread hostile() {
   t.question = Post{7, 1796590060291, 0, Author{"Eve</script><script>x()</script>", false, false},
                     "Why <b>bold</b> & \"quotes\"?\nSecond line\n\nNew paragraph"};
   t.accepted = Post{9, 1796590070000, 0, Author{"Bob", true, false}, "Because </script> & <!--"};
-  t.others.push_back(Post{8, 1796590065000, 0, Author{"Sam", false, true}, "Try again"});
+  t.others.push_back(Post{8, 1796590065000, 0, Author{"Sam", false, true}, "Try again", 2});
   return t;
 }
 
@@ -66,6 +66,22 @@ TEST(KbRender, JsonLdHasNoMarkupCharacters) {
       << ld;
   EXPECT_NE(ld.find("\"url\":\"https://help.example.com/kb/help/7#m9\""), std::string::npos);
   EXPECT_NE(ld.find("\"answerCount\":2"), std::string::npos);
+  // The helpful replies are suggested answers with their marks as votes.
+  EXPECT_NE(ld.find("\"suggestedAnswer\":[{\"@type\":\"Answer\",\"text\":\"Try again\",\"dateCreated\":"
+                    "\"2026-12-06T20:47:45Z\",\"upvoteCount\":2,"),
+            std::string::npos)
+      << ld;
+}
+
+TEST(KbRender, HelpfulRepliesShowTheirMarks) {
+  const std::string page = thread_page(kSite, hostile());
+  EXPECT_NE(page.find("<h2>Also marked helpful</h2>"), std::string::npos);
+  EXPECT_NE(page.find("Marked helpful by 2 people"), std::string::npos);
+  Thread t = hostile();
+  t.others.clear();
+  const std::string bare = thread_page(kSite, t);
+  EXPECT_EQ(bare.find("Also marked helpful"), std::string::npos);
+  EXPECT_EQ(bare.find("Marked helpful by"), std::string::npos);
 }
 
 TEST(KbRender, FeedAndSitemapEscapeXml) {

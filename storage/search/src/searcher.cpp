@@ -22,6 +22,18 @@ Xapian::Query any_of(char prefix, const std::vector<std::string>& values) {
   return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
+// Every document of the threads in `hidden`: each question and the replies to it.
+Xapian::Query thread_docs(const std::vector<ThreadRef>& hidden) {
+  std::vector<Xapian::Query> docs;
+  docs.reserve(hidden.size() * 2);
+  for (const auto& t : hidden) {
+    docs.emplace_back(unique_term(t.channel, t.seq));
+    docs.emplace_back(Xapian::Query::OP_FILTER, Xapian::Query(kReplyTo + std::to_string(t.seq)),
+                      Xapian::Query(kChannel + t.channel));
+  }
+  return Xapian::Query(Xapian::Query::OP_OR, docs.begin(), docs.end());
+}
+
 // The words a snippet marks: every query word as typed (lower case) and its stem, stop words
 // left out.
 std::unordered_set<std::string> snippet_keys(const ParsedQuery& q, const Xapian::Stem& stem,
@@ -140,6 +152,9 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
       if (query.empty()) query = Xapian::Query(std::string());  // only stop words: filters decide
     }
     for (auto& f : filters) query = Xapian::Query(Xapian::Query::OP_FILTER, query, f);
+    if (!access.hidden.empty()) {
+      query = Xapian::Query(Xapian::Query::OP_AND_NOT, query, thread_docs(access.hidden));
+    }
 
     Xapian::MSet mset;
     for (int attempt = 0;; ++attempt) {
@@ -226,12 +241,19 @@ Listing list(SearchIndex::Impl& s, const Xapian::Query& query, bool newest_first
 }  // namespace
 
 Listing SearchIndex::solved_questions(const std::vector<std::string>& channels,
-                                      std::uint32_t offset, std::uint32_t limit) {
+                                      std::uint32_t offset, std::uint32_t limit,
+                                      const std::vector<ThreadRef>& hidden) {
   if (channels.empty() || limit == 0) return {};
   std::vector<Xapian::Query> in;
   for (const auto& ch : channels) in.emplace_back(kChannel + ch);
   Xapian::Query q(Xapian::Query::OP_FILTER, Xapian::Query(std::string(kSolvedQuestion)),
                   Xapian::Query(Xapian::Query::OP_OR, in.begin(), in.end()));
+  if (!hidden.empty()) {
+    std::vector<Xapian::Query> questions;
+    for (const auto& t : hidden) questions.emplace_back(unique_term(t.channel, t.seq));
+    q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
+                      Xapian::Query(Xapian::Query::OP_OR, questions.begin(), questions.end()));
+  }
   try {
     return list(*impl_, q, true, offset, limit);
   } catch (const Xapian::Error&) {

@@ -166,13 +166,20 @@ struct DeflectedCmd {
   std::string channel;
   std::uint64_t seq = 0;
 };
+// Staff: takes one solved thread (question `seq`) off the knowledge pages (publish = false) or
+// puts it back (true). The channel's own `publish` setting still applies.
+struct PublishThreadCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+  bool publish = true;
+};
 
 using Command =
     std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd,
                  EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
                  UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
-                 SetPreferencesCmd, DeflectedCmd>;
+                 SetPreferencesCmd, DeflectedCmd, PublishThreadCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

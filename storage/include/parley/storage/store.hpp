@@ -378,6 +378,10 @@ class Store {
   // Audit entries, newest first, with id < before_id (0 = no bound), at most `limit`.
   std::vector<AuditEntry> list_audit(std::uint64_t before_id, std::size_t limit) const;
   std::optional<UserRecord> get_user(std::string_view id) const;
+  // The users who reacted to message `seq` of `channel` with `emoji`, in user id order, at
+  // most `limit`.
+  std::vector<std::string> reactors(std::string_view channel, std::uint64_t seq,
+                                    std::string_view emoji, std::size_t limit) const;
   // Every advocacy record whose key starts with `prefix` (all of them for ""), in key order.
   std::vector<std::pair<std::string, std::string>> kv_scan(std::string_view prefix) const;
 

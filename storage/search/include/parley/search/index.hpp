@@ -44,12 +44,23 @@ std::vector<std::string> languages();
 // code ("en", "de", "fr", …), as Xapian::Stem does.
 bool valid_language(const std::string& language);
 
+// A thread: a question and the replies to it.
+struct ThreadRef {
+  std::string channel;
+  std::uint64_t seq = 0;  // the question
+  bool operator==(const ThreadRef&) const = default;
+  auto operator<=>(const ThreadRef&) const = default;
+};
+
 // What a caller may see: computed by the server from its permission rules.
 struct Access {
   bool everything = false;            // every channel: DMs, private and archived ones too
   std::vector<std::string> channels;  // non-DM channels readable by the caller
   std::string dm_user;                // also the DMs of this user (empty: none)
   bool solved_only = false;           // only solved threads (anonymous readers)
+  // Threads left out: (channel, question seq) pairs; the question and every reply to it.
+  // (Staff took them off the knowledge pages: publish_thread.)
+  std::vector<ThreadRef> hidden;
 };
 
 struct SearchRequest {
@@ -132,9 +143,10 @@ class SearchIndex {
   SearchResult search(const SearchRequest& request, const Access& access);
 
   // Solved questions (questions with an accepted answer) in `channels`, newest first: `limit`
-  // of them after skipping `offset`. For the knowledge pages, feeds and sitemap. Blocks.
+  // of them after skipping `offset`, those of `hidden` left out. For the knowledge pages,
+  // feeds and sitemap. Blocks.
   Listing solved_questions(const std::vector<std::string>& channels, std::uint32_t offset,
-                           std::uint32_t limit);
+                           std::uint32_t limit, const std::vector<ThreadRef>& hidden = {});
   // The live replies to message `seq` of `channel` (reply_to == seq), oldest first, at most
   // `limit`. Blocks.
   std::vector<Hit> replies(const std::string& channel, std::uint64_t seq, std::uint32_t limit);
