@@ -4,9 +4,11 @@
  *                 Revoke and Clear override send `set_advocate` over the console's WebSocket,
  *                 and every `advocate` push (ours or anyone's) refreshes the table
  *   #/at-risk     GET /api/at-risk: moderation signals per user (staff only, like the API)
- *   #/insights    GET /api/insights?window=&channel=: headline figures, three Chart.js charts over
+ *   #/insights    GET /api/insights?window=&channel=: headline figures, four Chart.js charts over
  *                 the per-day `days`, and the unanswered questions
- * (protocol/PROTOCOL.md §3.5 set_advocate, §4 advocate, §9.5.)
+ *   #/knowledge   GET /api/knowledge: the solved threads the knowledge pages (/kb) are made of,
+ *                 each live or not and why; Unpublish and Republish send `publish_thread`
+ * (protocol/PROTOCOL.md §3.5 set_advocate, §3.6 publish_thread, §4 advocate, §9.5, §9.7.)
  *
  * Chart.js is the UMD build from npm (clients/web/package.json), copied into /vendor/ by
  * scripts/build-web.sh and loaded by console.html as a plain script: the global `Chart`.
@@ -52,6 +54,7 @@
       adv: { data: null, error: null, seq: 0 },
       risk: { data: null, error: null, seq: 0 },
       ins: { window: 30, channel: '', data: null, error: null, seq: 0 },
+      kb: { offset: 0, data: null, error: null, seq: 0 },
       texts: new Map(),     // "channel#seq" → question text ('' when gone), null while it is read
       mine: new Set(),      // users whose flag this console is changing right now (no toast)
       flash: new Set(),     // rows to highlight after the next advocates render
@@ -509,11 +512,105 @@
       await Promise.all([worker(), worker(), worker()]);
     }
 
+    // ---- knowledge: the threads behind the public pages -------------------------------------
+    const KB_PAGE = 50;
+    function renderKnowledgeView() {
+      V = {};
+      V.body = h('div', { class: 'cm-body' }, spinner('Loading the knowledge threads'));
+      V.root = h('div', { class: 'cm-view', 'data-view': 'knowledge' },
+        head('Knowledge', h('span', null, 'Solved questions of the support channels: each is a public page under ',
+          h('a', { href: '/kb', target: '_blank', rel: 'noopener', text: '/kb' }),
+          ' while its channel publishes. Unpublish a thread whose answer is outdated or that should not be public; republish it later.'),
+        refreshBtn('Refresh the threads', loadKnowledge)),
+        h('div', { class: 'scroll-area' }, V.body));
+      ctx.main().replaceChildren(V.root);
+      if (C.kb.data) renderKnowledge();
+      loadKnowledge();
+    }
+    const loadKnowledge = () => load(C.kb, `/api/knowledge?offset=${C.kb.offset}&limit=${KB_PAGE}`, 'knowledge', renderKnowledge);
+
+    function kbTitle(text) {
+      const line = (text || '').split('\n')[0].trim();
+      return line.length > 120 ? line.slice(0, 119) + '…' : line || '(no text)';
+    }
+
+    function renderKnowledge() {
+      const K = C.kb;
+      if (K.error) { V.body.replaceChildren(errorPanel('the knowledge threads', K.error, loadKnowledge)); return; }
+      const d = K.data;
+      if (!d.threads.length && d.offset === 0) {
+        V.body.replaceChildren(empty('help', 'No solved questions yet',
+          'When an asker (or staff) accepts an answer in a support channel, the thread shows up here and on the public pages.'));
+        return;
+      }
+      const had = document.activeElement && V.body.contains(document.activeElement) ? document.activeElement.getAttribute('data-focus') : null;
+      const live = d.threads.filter((t) => t.published).length;
+      const pager = h('div', { class: 'more kb-pager' },
+        h('span', { class: 'muted', text: `${d.offset + 1}–${d.offset + d.threads.length} of ${num.format(d.total)} solved threads · ${live} on this page are public` }),
+        d.offset > 0 ? h('button', { class: 'btn small', type: 'button', onclick: () => { C.kb.offset = Math.max(0, d.offset - KB_PAGE); loadKnowledge(); } }, 'Newer') : null,
+        d.offset + d.threads.length < d.total ? h('button', { class: 'btn small', type: 'button', onclick: () => { C.kb.offset = d.offset + KB_PAGE; loadKnowledge(); } }, 'Older') : null);
+      V.body.replaceChildren(
+        h('div', { class: 'card table-card' }, h('table', { class: 'cm-table knowledge' },
+          h('caption', { class: 'sr-only', text: `Solved threads, newest first, ${d.threads.length} shown of ${d.total}` }),
+          h('thead', null, h('tr', null, ['Question', 'Channel', 'Asked by', 'Asked', 'Public page', 'Actions'].map((t) => h('th', { scope: 'col', text: t })))),
+          h('tbody', null, d.threads.map(knowledgeRow)))),
+        pager);
+      if (had) { const el = V.body.querySelector(`[data-focus="${CSS.escape(had)}"]`); if (el) el.focus(); }
+    }
+
+    function knowledgeRow(t) {
+      ctx.learn(t.from.id, t.from.name, t.from.role);
+      const title = kbTitle(t.text);
+      const path = `/kb/${encodeURIComponent(t.channel)}/${t.seq}`;
+      const state = t.published
+        ? h('span', { class: 'badge ok', text: 'Published' })
+        : !t.publish
+          ? h('span', { class: 'badge muted', text: 'Unpublished by staff' })
+          : h('span', { class: 'badge archived', title: `#${t.channel} does not publish (its publish setting, or it is archived)`, text: 'Channel not published' });
+      const action = t.publish
+        ? h('button', { class: 'btn small subtle-danger', type: 'button', 'data-focus': `unpublish:${t.channel}:${t.seq}`, 'aria-label': `Unpublish “${title}”`,
+          onclick: (e) => unpublishDialog(t, title, e.currentTarget) }, 'Unpublish…')
+        : h('button', { class: 'btn small', type: 'button', 'data-focus': `republish:${t.channel}:${t.seq}`, 'aria-label': `Republish “${title}”`,
+          onclick: (e) => setPublished(t, title, true, e.currentTarget).catch(() => {}) }, icon('check', 14), 'Republish');
+      return h('tr', { 'data-channel': t.channel, 'data-seq': String(t.seq), 'data-published': String(t.published) },
+        h('td', { class: 'kb-q' },
+          t.published ? h('a', { href: path, target: '_blank', rel: 'noopener', text: title }) : h('span', { text: title }),
+          h('button', { class: 'linkish kb-open', type: 'button', title: 'Show the thread in its channel', onclick: () => ctx.openMessage(t.channel, t.seq) }, 'in channel')),
+        h('td', { text: '#' + t.channel }),
+        h('td', null, h('span', { text: t.from.name || t.from.id })),
+        h('td', { class: 'when' }, relTime(t.ts)),
+        h('td', { class: 'kb-state' }, state),
+        h('td', { class: 'actions' }, action));
+    }
+
+    async function setPublished(t, title, publish, btn) {
+      if (btn) { btn.disabled = true; btn.classList.add('busy'); }
+      try {
+        await act(`Could not ${publish ? 'republish' : 'unpublish'} “${title}”`,
+          () => ctx.op({ op: 'publish_thread', channel: t.channel, seq: t.seq, publish }),
+          publish ? `“${title}” is published again` : `“${title}” is off the public pages`);
+      } catch (e) {
+        if (btn && btn.isConnected) { btn.disabled = false; btn.classList.remove('busy'); }
+        throw e;
+      }
+      await loadKnowledge();
+    }
+
+    function unpublishDialog(t, title, btn) {
+      dialog({
+        title: 'Unpublish this thread?',
+        description: `“${title}” leaves the public pages at once: its page answers 404, and it is left out of /kb, the feeds, the sitemap and public search. People in #${t.channel} still see and find it. You can republish it at any time.`,
+        confirm: 'Unpublish', danger: true,
+        onConfirm: () => setPublished(t, title, false, btn),
+      });
+    }
+
     return {
       views: [
         { id: 'advocates', label: 'Advocates', icon: 'award', group: 'Community', render: renderAdvocatesView },
         { id: 'at-risk', label: 'At-risk users', icon: 'alert', group: 'Community', render: renderRiskView },
         { id: 'insights', label: 'Insights', icon: 'chart', group: 'Community', render: renderInsightsView, leave: destroyCharts },
+        { id: 'knowledge', label: 'Knowledge', icon: 'help', group: 'Community', render: renderKnowledgeView },
       ],
       onAdvocate,
       onChannels: fillChannels,
@@ -524,6 +621,7 @@
         C.adv = { data: null, error: null, seq: C.adv.seq + 1 };
         C.risk = { data: null, error: null, seq: C.risk.seq + 1 };
         Object.assign(C.ins, { data: null, error: null, seq: C.ins.seq + 1 });
+        C.kb = { offset: 0, data: null, error: null, seq: C.kb.seq + 1 };
         C.texts.clear();
       },
     };

@@ -1394,6 +1394,7 @@
     create_channel: ['Created channel', 'blue'], archive_channel: ['Archived', ''], unarchive_channel: ['Unarchived', 'green'],
     update_channel: ['Renamed channel', 'blue'], add_member: ['Added member', 'blue'], remove_member: ['Removed member', ''],
     filter_block: ['Filter blocked', 'red'], filter_mask: ['Filter masked', 'amber'], set_advocate: ['Advocate flag', 'blue'],
+    publish_thread: ['Published thread', 'green'], unpublish_thread: ['Unpublished thread', 'amber'],
   };
 
   // ---- search (staff: every channel, archived and private ones and DMs included) ----------

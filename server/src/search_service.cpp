@@ -143,7 +143,7 @@ void SearchService::publish_thread(const Identity& who, const protocol::PublishT
   if (info->kind != protocol::ChannelKind::support) {
     return done(Outcome::failure(ErrorCode::bad_request, "knowledge pages come from support channels only"));
   }
-  hub_.read_async([this, c, done = std::move(done)] {
+  hub_.read_async([this, c, actor = who.id, done = std::move(done)] {
     auto m = hub_.store().get_message(c.channel, c.seq);
     if (!m || m->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
     if (m->reply_to != 0) {
@@ -154,6 +154,13 @@ void SearchService::publish_thread(const Identity& who, const protocol::PublishT
     kv.entries.push_back({hidden_key(c.channel, c.seq),
                           c.publish ? std::nullopt : std::optional<std::string>("1")});
     req.op = std::move(kv);
+    storage::AuditEntry audit;
+    audit.actor = actor;
+    audit.action = c.publish ? "publish_thread" : "unpublish_thread";
+    audit.target_user = m->from_id;
+    audit.channel = c.channel;
+    audit.seq = c.seq;
+    req.audit = std::move(audit);
     std::string fields;
     JsonWriter w(fields);
     w.begin_object().field("channel", c.channel).field("seq", c.seq).field("publish", c.publish);

@@ -351,6 +351,12 @@ TEST_F(KbTest, StaffUnpublishAndRepublishOneThread) {
   auto off = ok(*staff, {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", false}});
   EXPECT_FALSE(off.at("publish").as_bool());
   EXPECT_EQ(num(off.at("seq")), s.q);
+  // Audited like the other staff actions.
+  auto audit = json::parse(http(server_->port(), "GET", "/api/audit?limit=1", "", token).body);
+  const auto& entry = audit.at("entries").as_array().at(0);
+  EXPECT_EQ(str(entry.at("action")), "unpublish_thread");
+  EXPECT_EQ(str(entry.at("actor")), "sam");
+  EXPECT_EQ(num(entry.at("seq")), s.q);
   // Gone from every public surface at once; the other thread stays.
   auto check_hidden = [&](bool hidden) {
     EXPECT_EQ(get(path).status, hidden ? 404 : 200);

@@ -61,9 +61,12 @@ test('a solved question is a page that reads without JavaScript', async () => {
     text: 'How do I pair the Arc with the Halo dimmer?\nThe light just blinks amber.' });
   const a = await bob.req({ op: 'send', channel: 'help', client_msg_id: 'a1', reply_to: q.seq,
     text: 'Hold both buttons for five seconds until the ring turns white, then release.' });
-  await ann.req({ op: 'send', channel: 'help', client_msg_id: 'a2', reply_to: q.seq,
-    text: 'That did it, thank you!' });
+  const cid = await connect(server.token('cid', { name: 'Cid' }));
+  const tip = await cid.req({ op: 'send', channel: 'help', client_msg_id: 'a2', reply_to: q.seq,
+    text: 'Also make sure the dimmer firmware is 2.1 or newer.' });
+  await ann.req({ op: 'send', channel: 'help', client_msg_id: 'a3', reply_to: q.seq, text: 'Trying now' });
   await ann.req({ op: 'solve', channel: 'help', seq: a.seq });
+  await ann.req({ op: 'helpful', channel: 'help', seq: tip.seq });
 
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1100, height: 900 } });
   const page = await context.newPage();
@@ -91,7 +94,13 @@ test('a solved question is a page that reads without JavaScript', async () => {
   const accepted = page.locator('article.accepted');
   assert.match(await accepted.textContent(), /Hold both buttons for five seconds/);
   assert.match(await accepted.textContent(), /Accepted answer/);
-  assert.match(await page.locator('article').last().textContent(), /That did it/);
+  // The reply marked helpful is shown with its mark; the unmarked one is not.
+  await waitFor(async () => {
+    await page.reload();
+    return /Marked helpful by 1 person/.test(await page.locator('article').last().textContent());
+  }, { timeout: 15000, what: 'the helpful reply on the thread page' });
+  assert.match(await page.locator('article').last().textContent(), /firmware is 2\.1 or newer/);
+  assert.doesNotMatch(await page.locator('main, body').first().textContent(), /Trying now/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'kb-02-thread.png'), fullPage: true });
 
   // The search form is a plain GET form.
@@ -121,8 +130,8 @@ test('the widget shows a solved answer while a question is typed; "This answered
 
   const v = await visitor(browser, 'kb-widget');
   const w = await joinAsGuest(v, server, 'Cleo');
-  // The channel's five messages so far (both tests' threads) are on screen before counting.
-  await waitFor(async () => (await w.messages.count()) === 5, { what: 'the history in the widget' });
+  // The channel's six messages so far (both tests' threads) are on screen before counting.
+  await waitFor(async () => (await w.messages.count()) === 6, { what: 'the history in the widget' });
   const before = await w.messages.count();
   const suggestion = v.page.locator('section.suggest');
   // Typing a question like it: the suggestion appears (debounced, after indexing).
@@ -198,6 +207,43 @@ test('the console searches every channel for staff, DMs included; a customer can
   await box.fill('to:bob');
   await box.press('Enter');
   await v.page.getByRole('status').filter({ hasText: 'unknown filter to:' }).waitFor();
+  v.check();
+  await v.context.close();
+});
+
+test('staff unpublish a thread from the console Knowledge view and publish it again', async () => {
+  const ann = await connect(server.token('ann5', { name: 'Ann' }));
+  const bob = await connect(server.token('bob5', { name: 'Bob' }));
+  const q = await ann.req({ op: 'send', channel: 'help', client_msg_id: 'k1', text: 'Can I mount the Arc on a ceiling?' });
+  const a = await bob.req({ op: 'send', channel: 'help', client_msg_id: 'k2', reply_to: q.seq, text: 'Yes, with the ceiling bracket.' });
+  await ann.req({ op: 'solve', channel: 'help', seq: a.seq });
+  const pagePath = `/kb/help/${q.seq}`;
+  const status = async () => (await fetch(server.origin + pagePath)).status;
+
+  const v = await visitor(browser, 'console-knowledge');
+  await v.page.goto(`${server.origin}/console?token=${server.token('sam5', { role: 'staff', name: 'Sam' })}`);
+  await v.page.getByRole('link', { name: 'Knowledge' }).click();
+  const row = v.page.locator(`table.knowledge tr[data-channel="help"][data-seq="${q.seq}"]`);
+  await waitFor(async () => {
+    if ((await row.count()) === 1) return true;
+    await v.page.getByRole('button', { name: 'Refresh the threads' }).click();
+    return false;
+  }, { timeout: 15000, what: 'the solved thread in the Knowledge view' });
+  assert.equal(await row.getAttribute('data-published'), 'true');
+  assert.equal(await row.getByRole('link', { name: 'Can I mount the Arc on a ceiling?' }).getAttribute('href'), pagePath);
+  assert.equal(await status(), 200);
+
+  await row.getByRole('button', { name: 'Unpublish “Can I mount the Arc on a ceiling?”' }).click();
+  const dlg = v.page.getByRole('dialog', { name: 'Unpublish this thread?' });
+  await dlg.getByRole('button', { name: 'Unpublish' }).click();
+  await row.getByText('Unpublished by staff').waitFor();
+  assert.equal(await row.getAttribute('data-published'), 'false');
+  assert.equal(await status(), 404);
+  await v.shot('knowledge-unpublished');
+
+  await row.getByRole('button', { name: 'Republish “Can I mount the Arc on a ceiling?”' }).click();
+  await row.getByText('Published', { exact: true }).waitFor();
+  assert.equal(await status(), 200);
   v.check();
   await v.context.close();
 });
