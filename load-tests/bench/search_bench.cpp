@@ -137,7 +137,11 @@ Fixture& fixture() {
   return f;
 }
 
-parley::search::Access everything() { return parley::search::Access{true, {}, "", false}; }
+parley::search::Access everything() {
+  parley::search::Access a;
+  a.everything = true;
+  return a;
+}
 
 void BM_Search(benchmark::State& state) {
   auto& f = fixture();

@@ -87,7 +87,16 @@ class IndexTest : public ::testing::Test {
     return std::get<storage::AppendMessage>(c.req.op).msg.seq;
   }
 
-  static Access all() { return Access{true, {}, "", false}; }
+  static Access all() { return access(true, {}, "", false); }
+  static Access access(bool everything, std::vector<std::string> channels, std::string dm_user,
+                       bool solved_only) {
+    Access a;
+    a.everything = everything;
+    a.channels = std::move(channels);
+    a.dm_user = std::move(dm_user);
+    a.solved_only = solved_only;
+    return a;
+  }
 
   SearchResult find(const std::string& q, const Access& access = all(), std::uint32_t limit = 20,
                     const std::string& cursor = "") {
@@ -180,16 +189,16 @@ TEST_F(IndexTest, AccessDecidesWhatIsFound) {
     }
     return out;
   };
-  EXPECT_EQ(hits_for(Access{false, {"help"}, "", false}), (std::set<std::string>{"help"}));
-  EXPECT_EQ(hits_for(Access{false, {"help"}, "ann", false}),
+  EXPECT_EQ(hits_for(access(false, {"help"}, "", false)), (std::set<std::string>{"help"}));
+  EXPECT_EQ(hits_for(access(false, {"help"}, "ann", false)),
             (std::set<std::string>{"help", "dm:ann:bob"}));
-  EXPECT_EQ(hits_for(Access{false, {}, "cid", false}), (std::set<std::string>{"dm:bob:cid"}));
-  EXPECT_EQ(hits_for(Access{false, {}, "", false}), (std::set<std::string>{}));
+  EXPECT_EQ(hits_for(access(false, {}, "cid", false)), (std::set<std::string>{"dm:bob:cid"}));
+  EXPECT_EQ(hits_for(access(false, {}, "", false)), (std::set<std::string>{}));
   EXPECT_EQ(hits_for(all()), (std::set<std::string>{"help", "dm:ann:bob", "dm:bob:cid"}));
   // Solved only (anonymous readers): nothing here is solved.
-  EXPECT_TRUE(find("router", Access{false, {"help"}, "", true}).hits.empty());
+  EXPECT_TRUE(find("router", access(false, {"help"}, "", true)).hits.empty());
   // in: and from: narrow further, never widen.
-  EXPECT_EQ(find("router in:dm:ann:bob", Access{false, {"help"}, "", false}).hits.size(), 0u);
+  EXPECT_EQ(find("router in:dm:ann:bob", access(false, {"help"}, "", false)).hits.size(), 0u);
   EXPECT_EQ(find("router from:bob", all()).hits.size(), 1u);
 }
 
@@ -225,6 +234,41 @@ TEST_F(IndexTest, HiddenThreadsAreLeftOut) {
   EXPECT_EQ(listed({}).size(), 3u);
   EXPECT_EQ(listed({ThreadRef{"help", q2}, ThreadRef{"general", q3}}),
             (std::vector<std::pair<std::string, std::uint64_t>>{{"help", q1}}));
+}
+
+TEST_F(IndexTest, DroppedMessagesCountAsLagUntilCaughtUp) {
+  close_index();
+  // Five committed messages reach an indexer whose live queue holds two (its thread not yet
+  // running, so nothing is taken off the queue meanwhile): three are dropped at the overflow,
+  // two more after it. All five count as lag until a catch-up from the Store has committed.
+  std::vector<Committed> batch;
+  for (int i = 0; i < 5; ++i) {
+    storage::AppendMessage a;
+    a.channel = "help";
+    a.client_msg_id = "d" + std::to_string(i);
+    a.msg.from_id = "ann";
+    a.msg.from_name = "Ann";
+    a.msg.text = "overflowing queue message " + std::to_string(i);
+    batch.push_back(write(std::move(a)));
+  }
+  IndexOptions o = options();
+  o.max_queue = 2;
+  std::string error;
+  index_ = SearchIndex::open(o, *store_, &error);
+  ASSERT_TRUE(index_) << error;
+  index_->notify(batch);
+  auto st = index_->stats();
+  EXPECT_EQ(st.lag_messages, 5u);
+  EXPECT_GE(st.lag_seconds, 0.0);
+  index_->start();
+  wait_hits("overflowing", 5);
+  for (int i = 0; i < 500 && index_->stats().lag_messages > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  st = index_->stats();
+  EXPECT_EQ(st.lag_messages, 0u);
+  EXPECT_EQ(st.lag_seconds, 0.0);
+  EXPECT_GE(st.catch_ups, 1u);
 }
 
 TEST_F(IndexTest, PagesWithCursors) {

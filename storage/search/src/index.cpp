@@ -112,37 +112,35 @@ std::string unique_term(std::string_view channel, std::uint64_t seq) {
   return t;
 }
 
-std::string encode_doc(std::string_view channel, const storage::StoredMessage& m) {
+std::string encode_doc(std::string_view channel, std::uint64_t seq) {
   std::string out;
-  out.reserve(32 + channel.size() + m.from_id.size() + m.from_name.size() + m.text.size());
-  out += '\1';  // format version
+  out.reserve(12 + channel.size());
+  out += '\2';  // format version
   put_str(out, channel);
-  put_varint(out, m.seq);
-  put_varint(out, static_cast<std::uint64_t>(m.ts));
-  put_str(out, m.from_id);
-  put_str(out, m.from_name);
-  put_str(out, protocol::to_string(m.from_role));
-  put_varint(out, m.from_advocate ? 1 : 0);
-  put_varint(out, m.reply_to);
-  put_varint(out, m.solved_seq);
-  put_str(out, m.text);
+  put_varint(out, seq);
   return out;
 }
 
-bool decode_doc(const std::string& data, Hit* hit, std::string* text) {
+bool decode_doc(const std::string& data, std::string* channel, std::uint64_t* seq) {
   std::string_view in(data);
-  if (in.empty() || in.front() != '\1') return false;
+  if (in.empty() || in.front() != '\2') return false;
   in.remove_prefix(1);
-  std::uint64_t ts = 0, advocate = 0;
-  std::string role;
-  bool ok = get_str(in, &hit->channel) && get_varint(in, &hit->seq) && get_varint(in, &ts) &&
-            get_str(in, &hit->from_id) && get_str(in, &hit->from_name) && get_str(in, &role) &&
-            get_varint(in, &advocate) && get_varint(in, &hit->question_seq) &&
-            get_varint(in, &hit->solved_seq) && get_str(in, text);
-  if (!ok) return false;
-  hit->ts = static_cast<protocol::TimestampMs>(ts);
-  hit->from_advocate = advocate != 0;
-  hit->from_role = protocol::parse_role(role).value_or(protocol::Role::customer);
+  return get_str(in, channel) && get_varint(in, seq);
+}
+
+bool hit_of(const storage::Store& store, const std::string& data, Hit* hit, std::string* text) {
+  if (!decode_doc(data, &hit->channel, &hit->seq)) return false;
+  auto m = store.get_message(hit->channel, hit->seq);
+  // Deleted since it was indexed (the index lags): not a hit any more.
+  if (!m || m->deleted) return false;
+  hit->ts = m->ts;
+  hit->from_id = std::move(m->from_id);
+  hit->from_name = std::move(m->from_name);
+  hit->from_role = m->from_role;
+  hit->from_advocate = m->from_advocate;
+  hit->question_seq = m->reply_to;
+  hit->solved_seq = m->solved_seq;
+  *text = std::move(m->text);
   return true;
 }
 
@@ -162,7 +160,7 @@ Xapian::Document make_document(std::string_view channel, const storage::StoredMe
     doc.add_boolean_term(kDmMember + std::string(members->second));
   }
   doc.add_value(kTsSlot, Xapian::sortable_serialise(static_cast<double>(m.ts)));
-  doc.set_data(encode_doc(channel, m));
+  doc.set_data(encode_doc(channel, m.seq));
   return doc;
 }
 
@@ -198,7 +196,9 @@ std::unique_ptr<SearchIndex> SearchIndex::open(const IndexOptions& options, stor
       impl->wdb.commit();
     }
     impl->gen.set_stemmer(impl->stemmer);
-    impl->gen.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    // Stemmed words only (with positions, for phrases): half the terms of STEM_SOME, which
+    // also indexes every word as written; a search for "resetting" finds "reset" either way.
+    impl->gen.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
     impl->gen.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
     impl->documents = impl->wdb.get_doccount();
   } catch (const Xapian::Error& e) {
@@ -288,9 +288,14 @@ void SearchIndex::notify(const std::vector<storage::Committed>& batch) {
   for (const auto& c : batch) {
     if (c.status != storage::WriteStatus::ok) continue;
     if (const auto* a = std::get_if<storage::AppendMessage>(&c.req.op)) {
-      if (s.overflow) continue;  // the catch-up will read it
+      if (s.overflow) {  // the catch-up will read it
+        ++s.behind;
+        continue;
+      }
       if (s.queue.size() >= s.options.max_queue) {
         s.overflow = true;
+        s.behind += s.queue.size() + 1;
+        if (s.behind_since_ms == 0) s.behind_since_ms = s.queue.empty() ? now : s.queue.front().received_ms;
         s.queue.clear();
       } else {
         s.queue.push_back(Impl::Pending{a->channel, a->msg, now});
@@ -316,10 +321,11 @@ IndexStats SearchIndex::stats() const {
   std::int64_t oldest = s.oldest_uncommitted_ms.load();
   {
     std::lock_guard lock(s.mu);
-    out.lag_messages = s.queue.size() + s.uncommitted_count.load();
+    out.lag_messages = s.queue.size() + s.uncommitted_count.load() + s.behind;
     if (!s.queue.empty() && (oldest == 0 || s.queue.front().received_ms < oldest)) {
       oldest = s.queue.front().received_ms;
     }
+    if (s.behind_since_ms != 0 && (oldest == 0 || s.behind_since_ms < oldest)) oldest = s.behind_since_ms;
   }
   if (out.lag_messages > 0 && oldest > 0) {
     out.lag_seconds = std::max<std::int64_t>(0, wall_ms() - oldest) / 1000.0;

@@ -37,12 +37,16 @@ inline constexpr const char* kSeqKeyPrefix = "s:";       // + channel -> highest
 inline constexpr const char* kRewriteKey = "p:rewrite";  // last rewrite id applied
 // The document layout's version: an index written with another one is rebuilt at open.
 inline constexpr const char* kFormatKey = "format";
-inline constexpr const char* kFormat = "2";
+inline constexpr const char* kFormat = "3";
 
 std::string unique_term(std::string_view channel, std::uint64_t seq);
-std::string encode_doc(std::string_view channel, const storage::StoredMessage& m);
-// False when `data` does not decode (the hit is skipped).
-bool decode_doc(const std::string& data, Hit* hit, std::string* text);
+// A document's data names its message; everything shown of a hit (text, author, thread) is
+// read from the Store, as it is now.
+std::string encode_doc(std::string_view channel, std::uint64_t seq);
+bool decode_doc(const std::string& data, std::string* channel, std::uint64_t* seq);
+// The hit for a document's data, from the Store; false when the data does not decode or the
+// message is gone or deleted (the index lags the Store): the hit is skipped.
+bool hit_of(const storage::Store& store, const std::string& data, Hit* hit, std::string* text);
 // The document for a live message (terms, value, data). Requires !m.deleted. `accepted`: the
 // message is its question's accepted answer.
 Xapian::Document make_document(std::string_view channel, const storage::StoredMessage& m,
@@ -81,6 +85,11 @@ struct SearchIndex::Impl {
   std::condition_variable cv;
   std::deque<Pending> queue;  // guarded by mu
   bool overflow = false;      // guarded by mu: messages were dropped, catch up from the Store
+  // Guarded by mu: messages dropped from the live feed and not yet committed by a catch-up
+  // (for the lag figures), and when the oldest of them was committed to the Store.
+  std::uint64_t behind = 0;
+  std::int64_t behind_since_ms = 0;
+  std::uint64_t recovered = 0;  // the indexer thread's: dropped messages its catch-up read
   bool rewrites = false;      // guarded by mu: the rewrites log grew
   bool stopping = false;      // guarded by mu
   std::thread thread;
@@ -121,6 +130,8 @@ struct SearchIndex::Impl {
   void index_message(std::string_view channel, const storage::StoredMessage& m,
                      std::int64_t since_ms, bool fresh);
   void commit();
+  // Once the catch-up that read them is committed, the dropped messages are no longer lag.
+  void settle_recovered();
   // After a failed write: closes and reopens the database, back to its last commit.
   void reopen_writer();
 };

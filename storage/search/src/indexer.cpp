@@ -10,6 +10,7 @@
 // them, so the indexer repeats at most some work.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -142,6 +143,7 @@ void SearchIndex::Impl::commit() {
   }
   wdb.set_metadata(kRewriteKey, std::to_string(rewrite_pos));
   wdb.commit();  // documents and positions together, or neither
+  settle_recovered();
   dirty_channels.clear();
   dirty = false;
   uncommitted = 0;
@@ -152,6 +154,14 @@ void SearchIndex::Impl::commit() {
   // The log entries up to the position are applied and committed: keep only the last one,
   // whose id the Store needs to continue the numbering after a restart.
   store.trim_rewrites(rewrite_pos);
+}
+
+void SearchIndex::Impl::settle_recovered() {
+  if (recovered == 0) return;
+  std::lock_guard lock(mu);
+  behind -= std::min(behind, recovered);
+  if (behind == 0) behind_since_ms = 0;
+  recovered = 0;
 }
 
 void SearchIndex::Impl::reopen_writer() {
@@ -181,6 +191,7 @@ void SearchIndex::Impl::run() {
   std::deque<Pending> work;
   for (;;) {
     bool stop = false, lost = false, rewritten = false;
+    std::uint64_t dropped = 0;
     {
       std::unique_lock lock(mu);
       // With uncommitted work, wake up when it is due; else sleep until there is some.
@@ -193,12 +204,18 @@ void SearchIndex::Impl::run() {
       work.swap(queue);
       stop = stopping;
       lost = std::exchange(overflow, false);
+      // Everything dropped so far is in the Store, so the catch-up below reads it.
+      if (lost) dropped = behind;
       rewritten = std::exchange(rewrites, false);
     }
     try {
       for (auto& p : work) apply_append(p.channel, p.msg, p.received_ms);
       work.clear();
-      if (lost) catch_up_all();
+      if (lost) {
+        catch_up_all();
+        recovered = dropped;  // no longer behind once this is committed
+        if (!dirty) settle_recovered();  // the catch-up found them indexed already
+      }
       if (rewritten) apply_rewrites();
       if (dirty && (stop || std::chrono::steady_clock::now() >= last_commit + interval)) commit();
     } catch (const Xapian::Error& e) {

@@ -144,7 +144,7 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
     if (!parsed->text.empty()) {
       Xapian::QueryParser qp;
       qp.set_stemmer(reader.r->stemmer);
-      qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+      qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);  // as indexed
       if (reader.r->stopper) qp.set_stopper(reader.r->stopper.get());
       qp.set_default_op(request.any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
       query = qp.parse_query(parsed->text, Xapian::QueryParser::FLAG_PHRASE |
@@ -164,7 +164,7 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
         if (parsed->text.empty()) {
           enquire.set_sort_by_value(kTsSlot, true);  // newest first
         } else {
-          enquire.set_sort_by_relevance_then_value(kTsSlot, true);
+          enquire.set_docid_order(Xapian::Enquire::DESCENDING);  // ties: the newer first
         }
         // One more than asked: tells whether there is a next page.
         mset = enquire.get_mset(static_cast<Xapian::doccount>(offset), request.limit + 1);
@@ -184,7 +184,7 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
     for (auto it = mset.begin(); it != mset.end() && n < request.limit; ++it, ++n) {
       Hit hit;
       std::string text;
-      if (!decode_doc(it.get_document().get_data(), &hit, &text)) continue;
+      if (!hit_of(s.store, it.get_document().get_data(), &hit, &text)) continue;
       hit.snippet = make_snippet(text, matches);
       out.hits.push_back(std::move(hit));
     }
@@ -227,7 +227,7 @@ Listing list(SearchIndex::Impl& s, const Xapian::Query& query, bool newest_first
       out.total = mset.get_matches_estimated();
       for (auto it = mset.begin(); it != mset.end(); ++it) {
         Hit hit;
-        if (decode_doc(it.get_document().get_data(), &hit, &hit.text)) out.hits.push_back(std::move(hit));
+        if (hit_of(s.store, it.get_document().get_data(), &hit, &hit.text)) out.hits.push_back(std::move(hit));
       }
       return out;
     } catch (const Xapian::DatabaseModifiedError&) {
