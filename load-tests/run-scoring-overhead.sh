@@ -5,11 +5,17 @@
 # reaches the advocacy engine as a new question.
 #
 # FEATURE=search measures the search indexer the same way ([search] enabled on and off; every
-# message is then also indexed), FEATURE=advocacy (the default) the advocacy scoring.
+# message is then also indexed), FEATURE=advocacy (the default) the advocacy scoring. With
+# search on, the indexing lag (parley_search_lag_seconds on /metrics) is sampled every 100 ms
+# during the load, and after it the time until the index has caught up is measured.
+#
+# SCENARIO=fanout runs the fan-out scenario instead (MEMBERS members of `general`, one sender,
+# FANOUT_WINDOW sends in flight): its rate is deliveries/s.
 #
 # Usage: load-tests/run-scoring-overhead.sh     (from the repository root, after building)
 # Environment: BUILD_DIR (build), SENDERS (500), WINDOW (4), DURATION (8), WARMUP (2),
-#   ROUNDS (3), DURABILITY (fsync), FEATURE (advocacy | search).
+#   ROUNDS (3), DURABILITY (fsync), FEATURE (advocacy | search), SCENARIO (throughput |
+#   fanout), MEMBERS (100), FANOUT_WINDOW (512), SUMMARY_JSON (write the summary there too).
 set -u
 . "$(dirname "$0")/lib.sh"
 bench_env
@@ -20,11 +26,31 @@ WARMUP=${WARMUP:-2}
 ROUNDS=${ROUNDS:-3}
 DURABILITY=${DURABILITY:-fsync}
 FEATURE=${FEATURE:-advocacy}
+SCENARIO=${SCENARIO:-throughput}
+MEMBERS=${MEMBERS:-100}
+FANOUT_WINDOW=${FANOUT_WINDOW:-512}
+SUMMARY_JSON=${SUMMARY_JSON:-}
 [[ $FEATURE == advocacy || $FEATURE == search ]] || { echo "FEATURE must be advocacy or search"; exit 2; }
+[[ $SCENARIO == throughput || $SCENARIO == fanout ]] || { echo "SCENARIO must be throughput or fanout"; exit 2; }
+if [[ $SCENARIO == throughput ]]; then
+  RATE_KEY=acked_msgs
+  SCENARIO_ARGS=(throughput --connections "$SENDERS" --window "$WINDOW" --channels help)
+else
+  RATE_KEY=deliveries
+  SCENARIO_ARGS=(fanout --members "$MEMBERS" --senders 1 --window "$FANOUT_WINDOW" --channel general)
+fi
+# Samples parley_search_lag_seconds from /metrics every 100 ms until killed: "<lag>" lines.
+sample_lag() {
+  while :; do
+    curl -s --max-time 1 "http://127.0.0.1:$1/metrics" | awk '$1 == "parley_search_lag_seconds" {print $2}'
+    sleep 0.1
+  done
+}
 temp_dir parley_scoring
 
 status=0
 declare -A RATES CPU
+LAGS=""
 for round in $(seq "$ROUNDS"); do
   for scoring in on off; do
     enabled=$([[ $scoring == on ]] && echo true || echo false)
@@ -37,33 +63,58 @@ for round in $(seq "$ROUNDS"); do
     for _ in $(seq 100); do [[ -s "$TMP/port" ]] && break; sleep 0.1; done
     [[ -s "$TMP/port" ]] || { echo "parleyd did not start"; cat "$TMP/server.log"; exit 1; }
     json="$TMP/r-$scoring-$round.json"
-    "$LOAD" throughput --port "$(cat "$TMP/port")" --data-dir "$data" --connections "$SENDERS" \
-      --window "$WINDOW" --duration "$DURATION" --warmup "$WARMUP" --channels help --quiet \
-      --server-pid "$SERVER_PID" \
+    port=$(cat "$TMP/port")
+    sampler=""
+    if [[ $FEATURE == search && $scoring == on ]]; then
+      sample_lag "$port" >"$TMP/lag-$round.txt" &
+      sampler=$!
+    fi
+    "$LOAD" "${SCENARIO_ARGS[@]}" --port "$port" --data-dir "$data" \
+      --duration "$DURATION" --warmup "$WARMUP" --quiet --server-pid "$SERVER_PID" \
       --json "$json" >"$TMP/load.log" 2>&1 || { status=1; tail -20 "$TMP/load.log"; }
+    if [[ -n $sampler ]]; then
+      kill "$sampler" 2>/dev/null
+      wait "$sampler" 2>/dev/null
+      # How long the index takes to catch up once the load stops (bounded at 60 s).
+      t0=$(date +%s%N)
+      caught=""
+      for _ in $(seq 600); do
+        lag=$(curl -s --max-time 1 "http://127.0.0.1:$port/metrics" |
+          awk '$1 == "parley_search_lag_messages" {print $2}')
+        if [[ $lag == 0 ]]; then
+          ms=$((($(date +%s%N) - t0) / 1000000))
+          caught=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
+          break
+        fi
+        sleep 0.1
+      done
+      LAGS+="$TMP/lag-$round.txt:${caught:-60+} "
+    fi
     stop_server
-    read -r rate cpu_us < <(python3 - "$json" <<'PY' 2>/dev/null || echo "0 0"
+    read -r rate cpu_us < <(python3 - "$json" "$RATE_KEY" <<'PY' 2>/dev/null || echo "0 0"
 import json, sys
 r = json.load(open(sys.argv[1]))
-rate = r["rates_per_s"]["acked_msgs"]
+rate = r["rates_per_s"][sys.argv[2]]
 cores = r["info"]["server_cpu_cores"]
 print(round(rate), round(cores * 1e6 / rate, 2) if rate else 0)
 PY
 )
     RATES[$scoring]+="$rate "
     CPU[$scoring]+="$cpu_us "
-    echo "round $round  $FEATURE $scoring  acked msgs/s $rate  server CPU us/msg $cpu_us"
+    echo "round $round  $FEATURE $scoring  $RATE_KEY/s $rate  server CPU us/$RATE_KEY $cpu_us"
   done
 done
 
-python3 - "${RATES[on]}" "${RATES[off]}" "${CPU[on]}" "${CPU[off]}" <<'PY'
-import statistics, sys
+python3 - "${RATES[on]}" "${RATES[off]}" "${CPU[on]}" "${CPU[off]}" "$RATE_KEY" "$LAGS" \
+  "$FEATURE" "$SCENARIO" "$SUMMARY_JSON" <<'PY'
+import json, statistics, sys
 on, off = ([int(x) for x in a.split()] for a in sys.argv[1:3])
 con, coff = ([float(x) for x in a.split()] for a in sys.argv[3:5])
+unit, lags, feature, scenario, summary_json = sys.argv[5:10]
 m_on, m_off = statistics.median(on), statistics.median(off)
 c_on, c_off = statistics.median(con), statistics.median(coff)
-print(f"\nscoring on : {on}  median {m_on:.0f} acked msgs/s, server CPU {c_on:.1f} us/msg")
-print(f"scoring off: {off}  median {m_off:.0f} acked msgs/s, server CPU {c_off:.1f} us/msg")
+print(f"\nscoring on : {on}  median {m_on:.0f} {unit}/s, server CPU {c_on:.1f} us per {unit}")
+print(f"scoring off: {off}  median {m_off:.0f} {unit}/s, server CPU {c_off:.1f} us per {unit}")
 print(f"throughput ratio on/off (medians): {m_on / m_off:.3f}")
 print(f"server CPU per message ratio on/off (medians): {c_on / c_off:.3f}")
 # Each round runs on and off back to back, so a round's ratio cancels slow drifts of the
@@ -71,5 +122,23 @@ print(f"server CPU per message ratio on/off (medians): {c_on / c_off:.3f}")
 pairs = sorted(a / b for a, b in zip(on, off) if b)
 print(f"throughput ratio on/off, median of the rounds' ratios: {statistics.median(pairs):.3f}"
       f"  (rounds: {' '.join(f'{x:.3f}' for x in pairs)})")
+summary = {"feature": feature, "scenario": scenario, "unit": unit, "on": on, "off": off,
+           "ratio_of_medians": m_on / m_off, "median_round_ratio": statistics.median(pairs),
+           "cpu_us_on": c_on, "cpu_us_off": c_off}
+if lags.strip():
+    samples, caught = [], []
+    for item in lags.split():
+        path, _, secs = item.rpartition(":")
+        samples += [float(x) for x in open(path).read().split()]
+        caught.append(secs)
+    samples.sort()
+    pct = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))] if samples else float("nan")
+    print(f"indexing lag while loaded ({len(samples)} samples, every 100 ms): p50 {pct(0.5):.2f} s, "
+          f"p99 {pct(0.99):.2f} s, max {samples[-1] if samples else float('nan'):.2f} s; "
+          f"caught up after the load in: {' '.join(caught)} s")
+    summary.update(lag_samples=len(samples), lag_p50_s=pct(0.5), lag_p99_s=pct(0.99),
+                   lag_max_s=samples[-1] if samples else None, caught_up_s=caught)
+if summary_json:
+    json.dump(summary, open(summary_json, "w"), indent=1)
 PY
 exit $status
