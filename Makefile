@@ -80,8 +80,10 @@ asan: test-deps
 
 # Every load scenario against parleyd, the Node peers (load-tests/peers, npm) and the loopback
 # limit, side by side, in at most 10 minutes; rewrites docs/PERFORMANCE.md's generated section.
+# The side-by-side load table, then the knowledge numbers (search, indexing cost and lag, /kb
+# pages); each rewrites its own generated section of docs/PERFORMANCE.md.
 bench: build node
-	scripts/bench.sh
+	@status=0; scripts/bench.sh || status=1; load-tests/run-knowledge.sh || status=1; exit $$status
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang in build-fuzz/, FUZZ_SECONDS each.
 # Fails if any target crashes. `make test` replays the committed inputs without clang.

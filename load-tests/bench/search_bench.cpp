@@ -1,11 +1,15 @@
-// search_bench: the search index over a synthetic community (run by hand, not a ctest).
+// search_bench: the search index over a synthetic community (make bench runs it through
+// load-tests/run-knowledge.sh; not a ctest).
 //
 // Writes PARLEY_SEARCH_BENCH_MESSAGES messages (default 1,000,000; 8-20 words each from a
 // 20,000-word Zipf-distributed vocabulary, 100 channels, 1 in 10 a reply) into a temporary
 // RocksDB store, rebuilds the index from it (SearchIndex::rebuild: documents per second, index
-// bytes per message), then measures queries through SearchIndex::search (1-3 words, a filter in
-// one of four) with Google Benchmark, and prints the latency distribution of a paced run at half
-// the unpaced rate. The store and the index live in a temporary directory removed at the end.
+// bytes per message), then measures queries through SearchIndex::search (1-3 of the 2,000 most
+// frequent content words, an in: filter in one of four) with Google Benchmark, and the latency
+// distribution of a paced run at half the unpaced rate. PARLEY_SEARCH_BENCH_CORPUS: "english"
+// (default: the vocabulary's most frequent ranks are the English stop words, as in real text)
+// or "flat" (every rank a content word: the most common ones are in most messages, the worst
+// case for a query). The store and the index live in a temporary directory removed at the end.
 //
 //   build/bin/search_bench --benchmark_min_time=5
 #include <benchmark/benchmark.h>
@@ -32,6 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kVocabulary = 20000;
 constexpr int kChannels = 100;
+constexpr std::size_t kQueryWords = 2000;
 
 std::string word(std::size_t i) {
   // Pronounceable, distinct, stems to itself: consonant-vowel pairs from the index.
@@ -52,7 +57,9 @@ struct Fixture {
   std::unique_ptr<parley::storage::Store> store;
   std::unique_ptr<parley::search::SearchIndex> index;
   std::vector<std::string> words;
-  std::discrete_distribution<std::size_t> zipf;
+  std::discrete_distribution<std::size_t> zipf, query_zipf;
+  std::string corpus;
+  std::size_t first_content = 0;  // words[first_content]: the most frequent content word
   std::uint64_t messages = 0;
   double build_s = 0, docs_per_s = 0, bytes_per_message = 0;
 
@@ -61,10 +68,27 @@ struct Fixture {
     messages = env ? std::strtoull(env, nullptr, 10) : 1000000;
     dir = fs::temp_directory_path() / ("parley_search_bench_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    for (std::size_t i = 0; i < kVocabulary; ++i) words.push_back(word(i));
+    const char* c = std::getenv("PARLEY_SEARCH_BENCH_CORPUS");
+    corpus = c ? c : "english";
+    if (corpus != "english" && corpus != "flat") {
+      std::fprintf(stderr, "search_bench: PARLEY_SEARCH_BENCH_CORPUS must be english or flat\n");
+      std::exit(2);
+    }
+    // english: the most frequent ranks are the English stop words, as in real text (where
+    // "the", "a", "to", ... make up a large share of all words); flat: every rank a content
+    // word, so the most common ones are in most messages (the worst case for a query).
+    if (corpus == "english") words = parley::search::stop_words("en");
+    first_content = words.size();
+    for (std::size_t i = 0; words.size() < kVocabulary; ++i) words.push_back(word(i));
     std::vector<double> weights(kVocabulary);
     for (std::size_t i = 0; i < kVocabulary; ++i) weights[i] = 1.0 / static_cast<double>(i + 1);
     zipf = std::discrete_distribution<std::size_t>(weights.begin(), weights.end());
+    // Queries: the 2,000 most frequent content words, by the same law.
+    std::vector<double> qweights(kQueryWords);
+    for (std::size_t i = 0; i < kQueryWords; ++i) {
+      qweights[i] = 1.0 / static_cast<double>(first_content + i + 1);
+    }
+    query_zipf = std::discrete_distribution<std::size_t>(qweights.begin(), qweights.end());
 
     parley::storage::Options o;
     o.path = (dir / "db").string();
@@ -112,8 +136,8 @@ struct Fixture {
     docs_per_s = static_cast<double>(*docs) / build_s;
     index = parley::search::SearchIndex::open(io, *store, &error);
     bytes_per_message = static_cast<double>(index->stats().bytes) / static_cast<double>(*docs);
-    std::printf("search_bench: %llu messages, index built in %.1f s (%.0f documents/s), %.0f bytes per message\n",
-                static_cast<unsigned long long>(*docs), build_s, docs_per_s, bytes_per_message);
+    std::printf("search_bench: %s corpus, %llu messages, index built in %.1f s (%.0f documents/s), %.0f bytes per message\n",
+                corpus.c_str(), static_cast<unsigned long long>(*docs), build_s, docs_per_s, bytes_per_message);
   }
   ~Fixture() {
     index.reset();
@@ -126,7 +150,7 @@ struct Fixture {
   std::string query(std::mt19937_64& rng) {
     std::uniform_int_distribution<int> n(1, 3), kind(0, 3), chan(0, kChannels - 1);
     std::string q;
-    for (int k = n(rng); k > 0; --k) q += words[zipf(rng) % 2000] + " ";
+    for (int k = n(rng); k > 0; --k) q += words[first_content + query_zipf(rng)] + " ";
     if (kind(rng) == 0) q += "in:c" + std::to_string(chan(rng));
     return q;
   }

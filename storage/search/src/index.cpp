@@ -89,10 +89,15 @@ Xapian::Stem make_stemmer(const std::string& language) {
   return language == "none" ? Xapian::Stem() : Xapian::Stem(language);
 }
 
+std::vector<std::string> stop_words(const std::string& language) {
+  if (language != "en" && language != "english") return {};
+  return {std::begin(kEnglishStopWords), std::end(kEnglishStopWords)};
+}
+
 std::unique_ptr<Xapian::SimpleStopper> make_stopper(const std::string& language) {
-  if (language != "en" && language != "english") return nullptr;
-  return std::make_unique<Xapian::SimpleStopper>(std::begin(kEnglishStopWords),
-                                                 std::end(kEnglishStopWords));
+  const auto words = stop_words(language);
+  if (words.empty()) return nullptr;
+  return std::make_unique<Xapian::SimpleStopper>(words.begin(), words.end());
 }
 
 std::uint64_t dir_bytes(const std::string& dir) {

@@ -40,6 +40,9 @@ struct IndexOptions {
 
 // The stemmer names Xapian has, and "none" (for messages).
 std::vector<std::string> languages();
+// The words left out of queries for `language` (outside phrases): English ("en", "english")
+// has a list; other languages none.
+std::vector<std::string> stop_words(const std::string& language);
 // Whether IndexOptions::language accepts `language`: a name of languages() or its ISO 639
 // code ("en", "de", "fr", …), as Xapian::Stem does.
 bool valid_language(const std::string& language);
