@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "clock.hpp"
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -15,11 +16,6 @@ using protocol::JsonWriter;
 using storage::WriteStatus;
 
 namespace {
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Builds "k":v,… (an object's members without the braces).
 template <class F>

@@ -9,6 +9,7 @@
 #include <future>
 #include <spdlog/spdlog.h>
 
+#include "clock.hpp"
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -20,11 +21,6 @@ using protocol::ErrorCode;
 using protocol::JsonWriter;
 
 namespace {
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 constexpr auto kTickEvery = std::chrono::minutes(10);
 

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "actions.hpp"
+#include "clock.hpp"
 #include "http_api.hpp"
 #include "hub.hpp"
 #include "parley/protocol/jwt.hpp"
@@ -332,9 +333,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     std::string user = percent_decode(path.substr(11));
     if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));
     return hub_.read_async([this, user, respond] {
-      auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+      auto now = now_ms();
       auto rec = hub_.store().get_user(user);
       auto upheld = hub_.store().reports_against(user, 50);
       auto ban = hub_.moderation().ban_for(user, now);

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "clock.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 #include "records_json.hpp"
@@ -13,11 +14,6 @@
 namespace parley::server {
 
 namespace {
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 unsigned thread_count(const Config& cfg) {
   if (cfg.server.threads > 0) return cfg.server.threads;
   unsigned n = std::thread::hardware_concurrency();

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "actions.hpp"
+#include "clock.hpp"
 #include "hub.hpp"
 #include "permissions.hpp"
 #include "records_json.hpp"
@@ -32,11 +33,6 @@ constexpr std::size_t kReplayChunk = 256;        // stored messages per replay r
 constexpr std::size_t kMaxReplayBuffer = 4096;   // live messages buffered during a replay
 constexpr std::size_t kOnlineListMax = 200;       // users listed in a join reply
 constexpr std::string_view kServerName = "parley/0.1.0";
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -612,9 +608,7 @@ void Session::handle(const std::string& id_json, protocol::PublishThreadCmd& c) 
 
 void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c) {
   const bool anonymous = c.kb_anonymous.value_or(false);
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = now_ms();
   storage::WriteRequest req;
   req.op = storage::PutUser{
       storage::UserRecord{identity_->id, identity_->name, identity_->role, identity_->guest, now, now},

@@ -97,7 +97,6 @@ class Session : public std::enable_shared_from_this<Session> {
   Shard& shard() { return shard_; }
   const std::optional<Identity>& identity() const { return identity_; }
   bool authenticated() const { return identity_.has_value(); }
-  std::chrono::steady_clock::time_point opened_at() const { return opened_at_; }
   const std::string& remote_ip() const { return remote_ip_; }
 
   // --- Transport side (called by the derived transport). ---

@@ -149,12 +149,6 @@ void Shard::dispatch_transient(const std::string& channel, const Payload& p,
   }
 }
 
-void Shard::dispatch_to_user(const std::string& user, const Payload& p) {
-  auto it = users_.find(user);
-  if (it == users_.end()) return;
-  for (Session* s : it->second) s->deliver_direct(p);
-}
-
 void Shard::for_each_session(const std::function<void(Session&)>& f) {
   // Copy: f may close sessions, and closing may eventually unregister them.
   std::vector<Session*> all;

@@ -57,11 +57,6 @@ struct WriteAck {
   std::int64_t ts = 0;
 };
 
-// Posted to every shard by Hub::on_commit.
-struct ShardWork {
-  std::shared_ptr<const std::vector<Delivery>> deliveries;
-};
-
 class Shard {
  public:
   Shard(unsigned index, unsigned shard_count, Hub& hub);
@@ -94,8 +89,6 @@ class Shard {
                 const std::vector<WriteAck>& acks);
   // Transient frames (typing, presence) to a channel's local subscribers except one session.
   void dispatch_transient(const std::string& channel, const Payload& p, std::uint64_t except);
-  // A frame to every local session of a user.
-  void dispatch_to_user(const std::string& user, const Payload& p);
   // Applies f to every session (e.g. shutdown).
   void for_each_session(const std::function<void(Session&)>& f);
 
