@@ -151,6 +151,24 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     r.body = R"({"status":"ok"})";
     return respond(std::move(r));
   }
+  if (path == "/readyz") {
+    if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
+    // Liveness is /healthz; this says whether writes would succeed now (DESIGN §12).
+    const auto rd = hub_.store().readiness();
+    HttpResponse r;
+    r.status = rd.problems.empty() ? 200 : 503;
+    JsonWriter w(r.body);
+    w.begin_object().field("status", rd.problems.empty() ? "ready" : "not_ready");
+    w.key("problems").begin_array();
+    for (const auto& p : rd.problems) w.value(p);
+    w.end_array();
+    w.key("storage").begin_object().field("free_bytes", rd.free_bytes);
+    w.field("min_free_bytes", rd.min_free_bytes);
+    w.field("queue_depth", static_cast<std::uint64_t>(rd.queue_depth));
+    w.field("max_queue", static_cast<std::uint64_t>(rd.max_queue)).end_object();
+    w.end_object();
+    return respond(std::move(r));
+  }
   if (path == "/metrics") {
     if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
     HttpResponse r;

@@ -1,4 +1,5 @@
 // Store lifecycle (open, close), the in-memory channel directory and the submit queue.
+#include <sys/statvfs.h>
 #include <pthread.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -442,6 +443,40 @@ std::vector<std::pair<std::string, std::uint64_t>> Store::engine_stats() const {
     if (impl_->db->GetIntProperty(prop, &v)) out.emplace_back(name, v);
   }
   return out;
+}
+
+Store::Readiness Store::readiness() const {
+  Readiness r;
+  r.min_free_bytes = impl_->options.min_free_bytes;
+  r.max_queue = impl_->options.max_queue;
+  {
+    std::lock_guard lock(impl_->queue_mu);
+    r.queue_depth = impl_->queue.size();
+    if (impl_->closing) r.problems.push_back("the store is closing");
+  }
+  // Not ready from 90% of the queue on: submit() refuses at 100%.
+  if (r.queue_depth * 10 >= r.max_queue * 9) {
+    r.problems.push_back("the storage queue is " + std::to_string(r.queue_depth) + " of " +
+                         std::to_string(r.max_queue) + " requests");
+  }
+  struct statvfs st {};
+  if (::statvfs(impl_->options.path.c_str(), &st) == 0) {
+    r.free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    if (r.min_free_bytes > 0 && r.free_bytes < r.min_free_bytes) {
+      r.problems.push_back("disk full: " + std::to_string(r.free_bytes) +
+                           " bytes free, below min_free_bytes " + std::to_string(r.min_free_bytes));
+    }
+  } else {
+    r.problems.push_back("cannot measure the free space of " + impl_->options.path);
+  }
+  std::shared_lock lock(impl_->db_mu);
+  if (impl_->db == nullptr) {
+    r.problems.push_back("the database is closed");
+  } else if (std::uint64_t stopped = 0;
+             impl_->db->GetIntProperty("rocksdb.is-write-stopped", &stopped) && stopped != 0) {
+    r.problems.push_back("RocksDB has stopped writes (compaction is behind)");
+  }
+  return r;
 }
 
 std::size_t Store::queue_depth() const {

@@ -1,11 +1,15 @@
 // Crash and shutdown safety: what was acknowledged survives kill -9 and SIGTERM, exactly once,
 // in order, with per-channel seqs that have no holes.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <map>
 #include <thread>
 
 #include "harness.hpp"
+#include "http_client.hpp"
 
 using namespace parley::test;
 namespace json = boost::json;
@@ -137,6 +141,49 @@ TEST(Durability, SigtermUnderLoadLosesNothingAckedAndClosesWith1012) {
   verify(c, "general", acked["general"]);
 }
 
+// /readyz follows the disk floor: ready while the data directory's file system has more than
+// storage.min_free_bytes free, 503 naming the problem once a file takes the space below it,
+// ready again once the file is gone. (/healthz, liveness, stays 200 throughout.) The floor is
+// set 256 MiB under the free space measured at the start, and the file takes 768 MiB, so other
+// tests writing meanwhile neither cross it early nor undo the crossing.
+TEST(Durability, ReadyzFollowsTheDiskFloor) {
+  TempDir dir;
+  struct statvfs st {};
+  ASSERT_EQ(::statvfs(dir.path.c_str(), &st), 0);
+  const std::uint64_t free_bytes = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+  constexpr std::uint64_t kMiB = 1 << 20;
+  ASSERT_GT(free_bytes, 2048 * kMiB) << "this test needs 2 GiB free under " << dir.path;
+  const std::uint64_t floor = free_bytes - 256 * kMiB;
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        fast_config(dir.path, "[storage]\nmin_free_bytes = " + std::to_string(floor) + "\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  auto ready = http(server.port(), "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  auto body = json::parse(ready.body).as_object();
+  EXPECT_EQ(str(body.at("status")), "ready");
+  EXPECT_TRUE(body.at("problems").as_array().empty());
+  EXPECT_EQ(num(body.at("storage").at("min_free_bytes")), static_cast<std::int64_t>(floor));
+
+  const std::string ballast = dir.path + "/ballast";
+  const int fd = ::open(ballast.c_str(), O_CREAT | O_WRONLY, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::posix_fallocate(fd, 0, static_cast<off_t>(768 * kMiB)), 0);
+  ::close(fd);
+  auto full = http(server.port(), "GET", "/readyz");
+  EXPECT_EQ(full.status, 503) << full.body;
+  auto fbody = json::parse(full.body).as_object();
+  EXPECT_EQ(str(fbody.at("status")), "not_ready");
+  ASSERT_EQ(fbody.at("problems").as_array().size(), 1u) << full.body;
+  EXPECT_NE(str(fbody.at("problems").as_array()[0]).find("disk full"), std::string::npos);
+  EXPECT_EQ(http(server.port(), "GET", "/healthz").status, 200);
+
+  ::unlink(ballast.c_str());
+  auto back = http(server.port(), "GET", "/readyz");
+  EXPECT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(http(server.port(), "POST", "/readyz").status, 405);
+}
+
 // A data directory below storage.min_free_bytes (here: a floor above any disk's size) refuses
 // writes with `internal` "storage full" instead of letting RocksDB hit a full disk; reads,
 // auth and the HTTP side keep working, and nothing is stored.
@@ -157,6 +204,8 @@ TEST(Durability, LowDiskSpaceRefusesWritesAndKeepsServing) {
     EXPECT_EQ(str(r.at("code")), "internal");
     EXPECT_EQ(str(r.at("message")), "storage full; the message was not stored");
   }
+  EXPECT_EQ(http(server.port(), "GET", "/readyz").status, 503) << "not ready for writes";
+  EXPECT_EQ(http(server.port(), "GET", "/healthz").status, 200) << "but alive";
   auto staff = std::make_unique<Client>(server.port());
   ASSERT_TRUE(staff->auth(server.token("sam", "staff")));
   auto cc = staff->request({{"op", "create_channel"}, {"channel", "new-one"}});

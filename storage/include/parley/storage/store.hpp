@@ -313,6 +313,17 @@ class Store {
   // Requests waiting for the writer right now (for metrics).
   std::size_t queue_depth() const;
 
+  // Whether the store can take writes now (for /readyz): each reason it cannot, as a short
+  // sentence, in `problems` (empty: ready). Measures the free space itself (one statvfs).
+  struct Readiness {
+    std::vector<std::string> problems;
+    std::uint64_t free_bytes = 0;     // for unprivileged users, as df shows it
+    std::uint64_t min_free_bytes = 0;
+    std::size_t queue_depth = 0;
+    std::size_t max_queue = 0;
+  };
+  Readiness readiness() const;
+
   // Commit latency (the RocksDB Write of one group commit, fsync included in fsync mode) as a
   // histogram for metrics: counts[i] = commits that took at most kCommitBucketsUs[i] µs (not
   // cumulative; the last bucket is +Inf), plus their number and total µs.
