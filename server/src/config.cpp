@@ -1,24 +1,33 @@
-// TOML loading for Config. Unknown sections and keys are errors: a typo in a limit must not
-// silently leave the default in force.
+// TOML loading for Config. Unknown sections and keys are errors (with the nearest valid name):
+// a typo in a limit must not silently leave the default in force. Every problem of a file is
+// reported, each with its line (`parleyd check-config`, and `serve` before it starts).
 #include "parley/server/config.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
-
-#include "parley/search/index.hpp"
-
+#include <cstdint>
 #include <functional>
 #include <map>
-#include <toml++/toml.h>
+#include <sstream>
+
+#include "parley/search/index.hpp"
 
 namespace parley::server {
 namespace {
 
-// One setter per key: takes the TOML node, writes the field, returns an error text or "".
+// One binding per key: `set` takes the TOML node, writes the field and returns an error text
+// or ""; `get` puts the field's value into a table under the key (for --print).
 using Setter = std::function<std::string(const toml::node&)>;
+using Getter = std::function<void(toml::table&, const std::string&)>;
+struct Binding {
+  Setter set;
+  Getter get;
+};
 
 template <class T>
-Setter integer(T& field, long long min, long long max) {
-  return [&field, min, max](const toml::node& n) -> std::string {
+Binding integer(T& field, long long min, long long max) {
+  return {[&field, min, max](const toml::node& n) -> std::string {
     auto v = n.value<long long>();
     if (!v || !n.is_integer()) return "must be an integer";
     if (*v < min || *v > max) {
@@ -26,39 +35,39 @@ Setter integer(T& field, long long min, long long max) {
     }
     field = static_cast<T>(*v);
     return "";
-  };
+  }, [&field](toml::table& t, const std::string& k) { t.insert(k, static_cast<std::int64_t>(field)); }};
 }
 
-Setter number(double& field, double min, double max) {
-  return [&field, min, max](const toml::node& n) -> std::string {
+Binding number(double& field, double min, double max) {
+  return {[&field, min, max](const toml::node& n) -> std::string {
     auto v = n.value<double>();
     if (!v || !(n.is_integer() || n.is_floating_point())) return "must be a number";
     if (*v < min || *v > max) return "is out of range";
     field = *v;
     return "";
-  };
+  }, [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
 }
 
-Setter string(std::string& field) {
-  return [&field](const toml::node& n) -> std::string {
+Binding string(std::string& field) {
+  return {[&field](const toml::node& n) -> std::string {
     auto v = n.value<std::string>();
     if (!v || !n.is_string()) return "must be a string";
     field = *v;
     return "";
-  };
+  }, [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
 }
 
-Setter boolean(bool& field) {
-  return [&field](const toml::node& n) -> std::string {
+Binding boolean(bool& field) {
+  return {[&field](const toml::node& n) -> std::string {
     auto v = n.value<bool>();
     if (!v || !n.is_boolean()) return "must be true or false";
     field = *v;
     return "";
-  };
+  }, [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
 }
 
-Setter string_list(std::vector<std::string>& field) {
-  return [&field](const toml::node& n) -> std::string {
+Binding string_list(std::vector<std::string>& field) {
+  return {[&field](const toml::node& n) -> std::string {
     const toml::array* arr = n.as_array();
     if (!arr) return "must be an array of strings";
     std::vector<std::string> out;
@@ -69,10 +78,14 @@ Setter string_list(std::vector<std::string>& field) {
     }
     field = std::move(out);
     return "";
-  };
+  }, [&field](toml::table& t, const std::string& k) {
+    toml::array a;
+    for (const auto& v : field) a.push_back(v);
+    t.insert(k, std::move(a));
+  }};
 }
 
-std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
+std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
   constexpr long long kBig = 1LL << 40;
   return {
       {"server",
@@ -147,93 +160,174 @@ std::map<std::string, std::map<std::string, Setter>> bindings(Config& c) {
   };
 }
 
+// The valid key of `keys` closest to `key` (by edit distance, at most 3), or "".
+template <class Map>
+std::string closest(const std::string& key, const Map& keys) {
+  std::string best;
+  std::size_t best_d = 4;
+  for (const auto& [k, unused] : keys) {
+    std::vector<std::size_t> row(k.size() + 1);
+    for (std::size_t j = 0; j <= k.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= key.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= k.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (key[i - 1] == k[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    if (row[k.size()] < best_d) {
+      best_d = row[k.size()];
+      best = k;
+    }
+  }
+  return best;
+}
+
+int line_of(const toml::node& n) {
+  return n.source().begin ? static_cast<int>(n.source().begin.line) : 0;
+}
+
 }  // namespace
 
-bool load_config_file(const std::string& path, Config& cfg, std::string* error) {
+std::string format_problem(const ConfigProblem& p) {
+  std::string out = p.file;
+  if (p.line > 0) out += ":" + std::to_string(p.line);
+  if (!out.empty()) out += ": ";
+  return out + p.message;
+}
+
+std::vector<ConfigProblem> check_config_file(const std::string& path, Config& cfg) {
+  std::vector<ConfigProblem> problems;
+  auto problem = [&](int line, std::string key, std::string message) {
+    problems.push_back({path, line, std::move(key), std::move(message)});
+  };
   toml::table root;
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    *error = path + ": " + std::string(e.description());
-    if (e.source().begin) *error += " (line " + std::to_string(e.source().begin.line) + ")";
-    return false;
+    // A syntax error ends the reading: there is no table to check further.
+    problem(e.source().begin ? static_cast<int>(e.source().begin.line) : 0, "",
+            std::string(e.description()));
+    return problems;
   }
   auto binds = bindings(cfg);
   for (const auto& [section, node] : root) {
-    auto sec = binds.find(std::string(section.str()));
+    const std::string name(section.str());
+    auto sec = binds.find(name);
     if (sec == binds.end()) {
-      *error = path + ": unknown section [" + std::string(section.str()) + "]";
-      return false;
+      std::string hint = closest(name, binds);
+      problem(line_of(node), name,
+              "unknown section [" + name + "]" + (hint.empty() ? "" : " (did you mean [" + hint + "]?)"));
+      continue;
     }
     const toml::table* tbl = node.as_table();
     if (!tbl) {
-      *error = path + ": [" + sec->first + "] must be a table";
-      return false;
+      problem(line_of(node), name, "[" + name + "] must be a table");
+      continue;
     }
     for (const auto& [key, value] : *tbl) {
-      auto it = sec->second.find(std::string(key.str()));
+      const std::string k(key.str());
+      auto it = sec->second.find(k);
       if (it == sec->second.end()) {
-        *error = path + ": unknown key " + sec->first + "." + std::string(key.str());
-        return false;
+        std::string hint = closest(k, sec->second);
+        problem(line_of(value), name + "." + k,
+                "unknown key " + name + "." + k + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+        continue;
       }
-      if (std::string why = it->second(value); !why.empty()) {
-        *error = path + ": " + sec->first + "." + it->first + " " + why;
-        return false;
+      if (std::string why = it->second.set(value); !why.empty()) {
+        problem(line_of(value), name + "." + k, name + "." + k + " " + why);
       }
     }
   }
-  return validate_config(cfg, error);
+  // Rules across keys, each at the line of its key when the file has it.
+  for (auto& [key, message] : config_rule_violations(cfg)) {
+    int line = 0;
+    const auto dot = key.find('.');
+    if (auto* n = root.at_path(key).node(); n != nullptr && dot != std::string::npos) line = line_of(*n);
+    problem(line, key, std::move(message));
+  }
+  // In file order; rules across keys the file does not hold (line 0) last.
+  std::stable_sort(problems.begin(), problems.end(), [](const ConfigProblem& a, const ConfigProblem& b) {
+    return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
+  });
+  return problems;
 }
 
-bool validate_config(const Config& cfg, std::string* error) {
+bool load_config_file(const std::string& path, Config& cfg, std::string* error) {
+  auto problems = check_config_file(path, cfg);
+  if (problems.empty()) return true;
+  *error = format_problem(problems.front());
+  if (problems.size() > 1) *error += " (and " + std::to_string(problems.size() - 1) + " more)";
+  return false;
+}
+
+std::string config_toml(const Config& cfg) {
+  Config copy = cfg;  // the bindings take non-const references
+  toml::table root;
+  for (const auto& [section, keys] : bindings(copy)) {
+    toml::table t;
+    for (const auto& [key, b] : keys) b.get(t, key);
+    root.insert(section, std::move(t));
+  }
+  // The secret is never printed: a non-empty one shows as "<redacted>".
+  if (!cfg.auth.secret.empty()) root["auth"].as_table()->insert_or_assign("secret", "<redacted>");
+  std::ostringstream out;
+  out << toml::toml_formatter(root, toml::toml_formatter::default_flags |
+                                        toml::format_flags::relaxed_float_precision)
+      << "\n";
+  return out.str();
+}
+
+std::vector<std::pair<std::string, std::string>> config_rule_violations(const Config& cfg) {
+  std::vector<std::pair<std::string, std::string>> out;
   if (cfg.storage.durability != "fsync" && cfg.storage.durability != "fast") {
-    *error = "storage.durability must be \"fsync\" or \"fast\"";
-    return false;
+    out.emplace_back("storage.durability", "storage.durability must be \"fsync\" or \"fast\"");
   }
   if (cfg.limits.hard_frame_bytes < cfg.limits.max_frame_bytes) {
-    *error = "limits.hard_frame_bytes must be >= limits.max_frame_bytes";
-    return false;
+    out.emplace_back("limits.hard_frame_bytes", "limits.hard_frame_bytes must be >= limits.max_frame_bytes");
   }
   if (cfg.moderation.filter_mode != "block" && cfg.moderation.filter_mode != "mask") {
-    *error = "moderation.filter_mode must be \"block\" or \"mask\"";
-    return false;
+    out.emplace_back("moderation.filter_mode", "moderation.filter_mode must be \"block\" or \"mask\"");
   }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || cfg.log.level == l;
   if (!level_ok) {
-    *error = "log.level must be one of trace, debug, info, warn, error, off";
-    return false;
+    out.emplace_back("log.level", "log.level must be one of trace, debug, info, warn, error, off");
   }
   if (!search::valid_language(cfg.search.language)) {
     std::string list;
     for (const auto& l : search::languages()) list += (list.empty() ? "" : ", ") + l;
-    *error = "search.language must be an ISO 639 code such as en, or one of " + list;
-    return false;
+    out.emplace_back("search.language", "search.language must be an ISO 639 code such as en, or one of " + list);
   }
   if (cfg.knowledge.title.empty() || cfg.knowledge.title.size() > 100) {
-    *error = "knowledge.title must be 1-100 bytes";
-    return false;
+    out.emplace_back("knowledge.title", "knowledge.title must be 1-100 bytes");
   }
   if (const auto& b = cfg.knowledge.base_url;
       !b.empty() && ((!b.starts_with("http://") && !b.starts_with("https://")) || b.back() == '/' ||
                      b.find_first_of(" \"<>'") != std::string::npos)) {
-    *error = "knowledge.base_url must be an http:// or https:// URL without a trailing slash";
-    return false;
+    out.emplace_back("knowledge.base_url", "knowledge.base_url must be an http:// or https:// URL without a trailing slash");
   }
   if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {
-    *error = "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)";
-    return false;
+    out.emplace_back("auth.secret", "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)");
   }
   if (cfg.server.tls_cert.empty() != cfg.server.tls_key.empty()) {
-    *error = "server.tls_cert and server.tls_key must be set together";
-    return false;
+    out.emplace_back(cfg.server.tls_cert.empty() ? "server.tls_key" : "server.tls_cert",
+                     "server.tls_cert and server.tls_key must be set together");
   }
   if (cfg.server.data_dir.empty()) {
-    *error = "server.data_dir must not be empty";
-    return false;
+    out.emplace_back("server.data_dir", "server.data_dir must not be empty");
   }
-  return true;
+  return out;
+}
+
+bool validate_config(const Config& cfg, std::string* error) {
+  auto v = config_rule_violations(cfg);
+  if (v.empty()) return true;
+  *error = v.front().second;
+  return false;
 }
 
 }  // namespace parley::server

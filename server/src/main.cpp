@@ -151,7 +151,32 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   reindex_cmd->add_option("--data-dir", reindex_data_dir, "Data directory (default ./var/data)");
 
+  std::string check_file;
+  bool check_print = false;
+  auto* check_cmd = app.add_subcommand(
+      "check-config", "Check a configuration file: every problem with its line; exit 2 if any");
+  // Not CLI::ExistingFile: a file that cannot be read is one more problem, reported the same way.
+  check_cmd->add_option("file", check_file, "TOML configuration file")->required();
+  check_cmd->add_flag("--print", check_print, "Print the effective configuration (defaults included) as TOML");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*check_cmd) {
+    cfg.server.web_root = PARLEY_DEFAULT_WEB_ROOT;  // as serve has it
+    auto problems = parley::server::check_config_file(check_file, cfg);
+    for (const auto& p : problems) std::cerr << parley::server::format_problem(p) << "\n";
+    if (!problems.empty()) {
+      std::cerr << "parleyd check-config: " << problems.size()
+                << (problems.size() == 1 ? " problem" : " problems") << " in " << check_file << "\n";
+      return 2;
+    }
+    if (check_print) {
+      std::cout << parley::server::config_toml(cfg);
+    } else {
+      std::cout << "parleyd check-config: " << check_file << " is valid\n";
+    }
+    return 0;
+  }
 
   if (*reindex_cmd) {
     std::string error;
@@ -166,9 +191,13 @@ int main(int argc, char** argv) {
   if (*serve_cmd) {
     std::string error;
     cfg.server.web_root = PARLEY_DEFAULT_WEB_ROOT;
-    if (!config_file.empty() && !parley::server::load_config_file(config_file, cfg, &error)) {
-      spdlog::error("event=config_error error=\"{}\"", error);
-      return 2;
+    if (!config_file.empty()) {
+      // The same check as `parleyd check-config`: every problem, one line each.
+      auto problems = parley::server::check_config_file(config_file, cfg);
+      for (const auto& p : problems) {
+        spdlog::error("event=config_error error=\"{}\"", parley::server::format_problem(p));
+      }
+      if (!problems.empty()) return 2;
     }
     if (!listen.empty()) cfg.server.listen = listen;
     if (!data_dir.empty()) cfg.server.data_dir = data_dir;

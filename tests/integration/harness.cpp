@@ -294,4 +294,17 @@ std::int64_t send_text(Client& c, const std::string& channel, const std::string&
   return r.contains("seq") ? num(r.at("seq")) : -1;
 }
 
+CommandResult run_command(const std::string& cmd, int timeout_s) {
+  CommandResult r;
+  std::string full = "timeout " + std::to_string(timeout_s) + " " + cmd + " </dev/null 2>&1";
+  FILE* p = ::popen(full.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
 }  // namespace parley::test

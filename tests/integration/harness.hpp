@@ -114,4 +114,13 @@ std::int64_t send_text(Client& c, const std::string& channel, const std::string&
 std::string str(const json::value& v);        // v as std::string (must be a string)
 std::int64_t num(const json::value& v);       // v as integer
 
+// A command run through the shell: its exit status (124 when `timeout` ended it) and its
+// stdout and stderr together.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+// Runs `cmd` with `sh -c`, bounded by `timeout` (coreutils), stdin from /dev/null.
+CommandResult run_command(const std::string& cmd, int timeout_s = 20);
+
 }  // namespace parley::test

@@ -23,24 +23,8 @@ namespace json = boost::json;
 
 namespace {
 
-struct RunResult {
-  int status = -1;  // exit status; 124 = killed by `timeout`
-  std::string output;  // stdout and stderr
-};
-
-// Runs `cmd` through the shell, bounded by `timeout`, with stdin from /dev/null.
-RunResult run(const std::string& cmd, int timeout_s = 20) {
-  RunResult r;
-  std::string full = "timeout " + std::to_string(timeout_s) + " " + cmd + " </dev/null 2>&1";
-  FILE* p = ::popen(full.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
-}
+using RunResult = CommandResult;
+RunResult run(const std::string& cmd, int timeout_s = 20) { return run_command(cmd, timeout_s); }
 
 bool have_tool(const std::string& name) {
   return run("sh -c 'command -v " + name + "'", 5).status == 0;

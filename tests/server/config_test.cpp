@@ -69,7 +69,7 @@ TEST(Config, RejectsUnknownKeysSectionsAndBadValues) {
       {"[limits]\nmax_frame_bytes = \"big\"\n", "must be an integer"},
       {"[limits]\nmax_text_chars = 0\n", "between"},
       {"[storage]\ndurability = \"sometimes\"\n", "durability"},
-      {"[server\nlisten=1", "line"},
+      {"[server\nlisten=1", ":1: "},
       {"[auth]\nsecret = \"short\"\n", "at least 32"},
       {"[moderation]\nfilter_mode = \"shout\"\n", "filter_mode"},
       {"[moderation]\nfilter_words = [\"ok\", 3]\n", "array of non-empty strings"},
@@ -85,4 +85,45 @@ TEST(Config, RejectsUnknownKeysSectionsAndBadValues) {
     EXPECT_NE(err.find(tc.needle), std::string::npos) << "error was: " << err;
     fs::remove(path);
   }
+}
+
+TEST(Config, CheckReportsEveryProblemInFileOrder) {
+  Config c;
+  auto path = write_temp(
+      "[storage]\ndurability = \"sometimes\"\n[limits]\nmax_frame_bytes = 1000\nhard_frame_bytes = 500\n"
+      "max_text_char = 5\n[serverr]\nthreads = 1\n");
+  auto problems = parley::server::check_config_file(path, c);
+  ASSERT_EQ(problems.size(), 4u);
+  // In file order; the rules across keys at their key's line.
+  const std::vector<std::pair<int, std::string>> expected = {
+      {2, "storage.durability must be \"fsync\" or \"fast\""},
+      {5, "limits.hard_frame_bytes must be >= limits.max_frame_bytes"},
+      {6, "unknown key limits.max_text_char (did you mean max_text_chars?)"},
+      {7, "unknown section [serverr] (did you mean [server]?)"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(problems[i].line, expected[i].first) << i;
+    EXPECT_EQ(problems[i].message, expected[i].second) << i;
+    EXPECT_EQ(problems[i].file, path);
+  }
+  EXPECT_EQ(problems[0].key, "storage.durability");
+  EXPECT_EQ(parley::server::format_problem(problems[2]), path + ":6: " + expected[2].second);
+  // The valid values were read all the same.
+  EXPECT_EQ(c.limits.max_frame_bytes, 1000u);
+  fs::remove(path);
+}
+
+TEST(Config, EffectiveConfigurationReadsBackTheSame) {
+  Config c;
+  c.limits.max_frame_bytes = 1234;
+  c.advocacy.low_water = 0.9;
+  c.moderation.filter_words = {"heck", "darn"};
+  const std::string text = parley::server::config_toml(c);
+  EXPECT_NE(text.find("low_water = 0.9\n"), std::string::npos) << text;
+  auto path = write_temp(text);
+  Config d;
+  EXPECT_TRUE(parley::server::check_config_file(path, d).empty()) << text;
+  EXPECT_EQ(parley::server::config_toml(d), text);
+  EXPECT_EQ(d.limits.max_frame_bytes, 1234u);
+  EXPECT_EQ(d.moderation.filter_words, (std::vector<std::string>{"heck", "darn"}));
+  fs::remove(path);
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace parley::server {
@@ -173,11 +174,32 @@ struct Config {
   } log;
 };
 
-// Reads a TOML file into `cfg` (keys absent from the file keep their current values).
-// Returns false and sets *error on a parse error, an unknown section or key, or a bad value.
+// One thing wrong with a configuration file.
+struct ConfigProblem {
+  std::string file;
+  int line = 0;         // 1-based; 0 when the file does not hold the key (a rule across keys)
+  std::string key;      // "section.key", "section", or "" (a TOML syntax error)
+  std::string message;  // a sentence naming the key and what is wrong
+};
+// "FILE:LINE: message" (without ":LINE" when line is 0).
+std::string format_problem(const ConfigProblem& p);
+
+// Reads a TOML file into `cfg` (keys absent from the file keep their current values) and
+// returns every problem: a TOML syntax error (then only it: the rest cannot be read), unknown
+// sections and keys (with the nearest valid name), bad values, and the rules across keys of
+// config_rule_violations(). Empty: the file is good. `cfg` holds every valid value either way.
+std::vector<ConfigProblem> check_config_file(const std::string& path, Config& cfg);
+// check_config_file for callers that stop at the first problem: false with *error set to it
+// (formatted, and how many more there are).
 bool load_config_file(const std::string& path, Config& cfg, std::string* error);
 
-// Checks cross-field consistency (e.g. durability spelling, non-zero limits).
+// The rules across keys (durability spelling, frame limits in order, TLS files in pairs, ...):
+// (key, message) for each one broken.
+std::vector<std::pair<std::string, std::string>> config_rule_violations(const Config& cfg);
+// The first of config_rule_violations(), as false with *error.
 bool validate_config(const Config& cfg, std::string* error);
+
+// The effective configuration as TOML: every section and key with its value.
+std::string config_toml(const Config& cfg);
 
 }  // namespace parley::server
