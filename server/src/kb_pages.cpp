@@ -41,6 +41,16 @@ std::optional<std::uint64_t> parse_seq(std::string_view s) {
   return v;
 }
 
+// A listed solved question (home page, feeds).
+kb::Item item_of(search::Hit&& h) {
+  kb::Item it;
+  it.channel = std::move(h.channel);
+  it.seq = h.seq;
+  it.ts = h.ts;
+  it.text = std::move(h.text);
+  return it;
+}
+
 kb::Post post_of(const storage::StoredMessage& m, kb::Author a) {
   return kb::Post{m.seq, m.ts, m.edited_at, std::move(a), m.text};
 }
@@ -160,14 +170,7 @@ HttpResponse KnowledgePages::home(const kb::Site& s) {
   auto listing = hub_.search()->solved_questions(published_channels(), 0, kHomeItems,
                                                 hub_.search_service().hidden_threads());
   std::vector<kb::Item> items;
-  for (auto& h : listing.hits) {
-    kb::Item it;
-    it.channel = h.channel;
-    it.seq = h.seq;
-    it.ts = h.ts;
-    it.text = std::move(h.text);
-    items.push_back(std::move(it));
-  }
+  for (auto& h : listing.hits) items.push_back(item_of(std::move(h)));
   return html(kb::home_page(s, items, listing.total));
 }
 
@@ -241,13 +244,9 @@ HttpResponse KnowledgePages::feed(const kb::Site& s, const std::string& channel)
                                                 hub_.search_service().hidden_threads());
   std::vector<kb::Item> items;
   for (auto& h : listing.hits) {
-    kb::Item it;
-    it.channel = h.channel;
-    it.seq = h.seq;
-    it.ts = h.ts;
-    it.text = std::move(h.text);
-    it.author = author(h.from_id, h.from_name, h.from_role);
-    items.push_back(std::move(it));
+    kb::Author a = author(h.from_id, h.from_name, h.from_role);
+    items.push_back(item_of(std::move(h)));
+    items.back().author = std::move(a);
   }
   const std::string self = channel.empty() ? "/kb/feed.atom" : "/kb/" + channel + "/feed.atom";
   const std::string title = channel.empty() ? s.title : s.title + " · #" + channel;
