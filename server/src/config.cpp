@@ -120,7 +120,9 @@ std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
         {"max_queue", integer(c.storage.max_queue, 1, 1 << 24)},
         {"block_cache_bytes", integer(c.storage.block_cache_bytes, 1 << 20, kBig)},
         {"reader_threads", integer(c.storage.reader_threads, 1, 64)},
-        {"min_free_bytes", integer(c.storage.min_free_bytes, 0, kBig)}}},
+        {"min_free_bytes", integer(c.storage.min_free_bytes, 0, kBig)},
+        {"backup_dir", string(c.storage.backup_dir)},
+        {"backup_keep", integer(c.storage.backup_keep, 0, 100000)}}},
       {"auth",
        {{"secret", string(c.auth.secret)},
         {"guest_ttl_s", integer(c.auth.guest_ttl_s, 60, 365LL * 86400)}}},
@@ -319,6 +321,9 @@ std::vector<std::pair<std::string, std::string>> config_rule_violations(const Co
   }
   if (cfg.server.data_dir.empty()) {
     out.emplace_back("server.data_dir", "server.data_dir must not be empty");
+  }
+  if (cfg.storage.backup_dir.empty()) {
+    out.emplace_back("storage.backup_dir", "storage.backup_dir must not be empty");
   }
   return out;
 }

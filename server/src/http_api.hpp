@@ -7,6 +7,7 @@
 // Thread-safety: handle() may be called from any shard thread concurrently.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <cstdint>
@@ -87,6 +88,9 @@ class HttpApi {
   // Staff endpoints (http_staff.cpp). `path` has no query string.
   void staff(const HttpRequest& req, const std::string& path, Respond respond);
   HttpResponse serve_static(const std::string& path);
+  // Admin endpoints (http_admin.cpp): /api/admin/…, for `admin` tokens only.
+  void admin(const HttpRequest& req, const std::string& path, const std::string& actor,
+             Respond respond);
   // GET /api/search: any reader, anonymous ones limited per IP (search_service.hpp).
   void search(const HttpRequest& req, Respond respond);
 
@@ -98,6 +102,7 @@ class HttpApi {
   KeyedLimiter guest_limiter_;         // guest tokens per IP
   KeyedLimiter search_ip_limiter_;     // anonymous searches per IP
   KeyedLimiter search_user_limiter_;   // searches with a token, per user
+  std::atomic<bool> backup_running_{false};  // one backup at a time
 };
 
 // The raw value of query parameter `name` in `target` ("" when absent), its %XX-decoding, and

@@ -165,6 +165,10 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     return respond(std::move(r));
   }
   if (!protocol::is_staff(who->role)) return respond(json_error(403, "forbidden", "staff only"));
+  if (path.rfind("/api/admin/", 0) == 0) {
+    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    return admin(req, path, who->id, std::move(respond));
+  }
   const std::string& m = req.method;
   auto done = [respond](Outcome o) { respond(outcome_response(o)); };
   auto& actions = hub_.actions();

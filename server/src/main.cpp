@@ -16,6 +16,7 @@
 
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/validate.hpp"
+#include "parley/server/admin.hpp"
 #include "parley/server/config.hpp"
 #include "parley/search/index.hpp"
 #include "parley/server/server.hpp"
@@ -151,6 +152,26 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   reindex_cmd->add_option("--data-dir", reindex_data_dir, "Data directory (default ./var/data)");
 
+  std::string backup_url, backup_token, backup_name;
+  bool backup_secret = false;
+  auto* backup_cmd = app.add_subcommand(
+      "backup", "Ask a running server for a backup into its storage.backup_dir (admin token)");
+  backup_cmd->add_option("--url", backup_url, "The server: http://HOST:PORT")->required();
+  backup_cmd->add_option("--token", backup_token, "An admin JWT")->required();
+  backup_cmd->add_option("--name", backup_name, "A subdirectory of storage.backup_dir");
+  backup_cmd->add_flag("--with-secret", backup_secret, "Also save the JWT secret with the backup");
+
+  std::string restore_from, restore_data_dir;
+  std::uint32_t restore_id = 0;
+  bool restore_force = false, restore_secret = false;
+  auto* restore_cmd = app.add_subcommand(
+      "restore", "Restore a backup into a data directory; server stopped");
+  restore_cmd->add_option("--from", restore_from, "A backup directory")->required();
+  restore_cmd->add_option("--backup-id", restore_id, "Which backup (default: the newest)");
+  restore_cmd->add_option("--data-dir", restore_data_dir, "The data directory to restore into")->required();
+  restore_cmd->add_flag("--force", restore_force, "Replace the database of a data dir that is not empty");
+  restore_cmd->add_flag("--with-secret", restore_secret, "Also restore the JWT secret saved with the backup");
+
   std::string check_file;
   bool check_print = false;
   auto* check_cmd = app.add_subcommand(
@@ -160,6 +181,14 @@ int main(int argc, char** argv) {
   check_cmd->add_flag("--print", check_print, "Print the effective configuration (defaults included) as TOML");
 
   CLI11_PARSE(app, argc, argv);
+
+  if (*backup_cmd) {
+    return parley::server::backup_command(backup_url, backup_token, backup_name, backup_secret);
+  }
+  if (*restore_cmd) {
+    return parley::server::restore_command(restore_from, restore_id, restore_data_dir,
+                                           restore_force, restore_secret);
+  }
 
   if (*check_cmd) {
     cfg.server.web_root = PARLEY_DEFAULT_WEB_ROOT;  // as serve has it

@@ -146,18 +146,7 @@ TEST(CrashSafety, RepeatedKillDashNineUnderLoadLosesNothingAcked) {
   std::size_t total_acked = 0;
   for (const auto& ch : kChannels) {
     // Walk history back to seq 1.
-    std::map<std::int64_t, std::string> stored;
-    std::optional<std::int64_t> before;
-    for (int guard = 0; guard < 10000; ++guard) {
-      json::object f{{"op", "history"}, {"channel", ch}, {"limit", 100}};
-      if (before) f["before"] = *before;
-      auto page = c.request(f);
-      ASSERT_EQ(str(page.at("op")), "ok");
-      auto& msgs = page.at("messages").as_array();
-      for (auto& m : msgs) stored[num(m.as_object().at("seq"))] = str(m.as_object().at("text"));
-      if (msgs.empty() || !page.at("has_more").as_bool()) break;
-      before = num(msgs[0].as_object().at("seq"));
-    }
+    std::map<std::int64_t, std::string> stored = read_channel(c, std::string(ch));
     // No holes: seqs are exactly 1..N.
     ASSERT_FALSE(stored.empty());
     EXPECT_EQ(stored.begin()->first, 1);

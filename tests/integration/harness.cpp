@@ -294,6 +294,25 @@ std::int64_t send_text(Client& c, const std::string& channel, const std::string&
   return r.contains("seq") ? num(r.at("seq")) : -1;
 }
 
+std::map<std::int64_t, std::string> read_channel(Client& c, const std::string& channel) {
+  std::map<std::int64_t, std::string> stored;
+  std::optional<std::int64_t> before;
+  for (int guard = 0; guard < 10000; ++guard) {
+    json::object f{{"op", "history"}, {"channel", channel}, {"limit", 100}};
+    if (before) f["before"] = *before;
+    auto page = c.request(f);
+    if (str(page.at("op")) != "ok") {
+      ADD_FAILURE() << "history of " << channel << ": " << json::serialize(page);
+      break;
+    }
+    auto& msgs = page.at("messages").as_array();
+    for (auto& m : msgs) stored[num(m.as_object().at("seq"))] = str(m.as_object().at("text"));
+    if (msgs.empty() || !page.at("has_more").as_bool()) break;
+    before = num(msgs[0].as_object().at("seq"));
+  }
+  return stored;
+}
+
 CommandResult run_command(const std::string& cmd, int timeout_s) {
   CommandResult r;
   std::string full = "timeout " + std::to_string(timeout_s) + " " + cmd + " </dev/null 2>&1";

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,6 +114,10 @@ std::int64_t send_text(Client& c, const std::string& channel, const std::string&
 
 std::string str(const json::value& v);        // v as std::string (must be a string)
 std::int64_t num(const json::value& v);       // v as integer
+
+// Every stored message of `channel` (tombstones included) as seq -> text, read with `history`
+// pages from the newest back to seq 1 (bounded: 10,000 pages). A failed page is a test failure.
+std::map<std::int64_t, std::string> read_channel(Client& c, const std::string& channel);
 
 // A command run through the shell: its exit status (124 when `timeout` ended it) and its
 // stdout and stderr together.

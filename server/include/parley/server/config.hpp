@@ -91,6 +91,12 @@ struct Config {
     // Writes are refused (`internal`, "storage full") while the data directory's file system
     // has less free space than this; 0 = no check. Default: 64 MiB.
     std::uint64_t min_free_bytes = 64u << 20;
+    // Where POST /api/admin/backup writes backups (RocksDB BackupEngine); a request may name a
+    // subdirectory, never a path outside it. Default: var/backups.
+    std::string backup_dir = "var/backups";
+    // Backups kept per directory; older ones are deleted after each new one. 0 = all.
+    // Default: 7.
+    std::uint32_t backup_keep = 7;
   } storage;
 
   struct Auth {

@@ -313,6 +313,29 @@ class Store {
   // Requests waiting for the writer right now (for metrics).
   std::size_t queue_depth() const;
 
+  // --- Backups: RocksDB's BackupEngine (incremental: files already backed up are shared;
+  // every file checksummed) ---
+  struct BackupInfo {
+    std::uint32_t id = 0;
+    std::int64_t created_s = 0;   // Unix seconds
+    std::uint64_t size_bytes = 0; // the files of this backup (shared ones included)
+    std::uint32_t files = 0;
+    std::string metadata;         // as given to create_backup
+  };
+  // Backs the open store up into `dir` (created if missing), with `metadata` kept beside it,
+  // then deletes all but the newest `keep` backups there (0: keeps all). Safe while writes go
+  // on: the backup holds at least everything committed before the call (memtables are flushed
+  // first). One at a time per directory: the caller serialises calls. Blocks on disk I/O.
+  std::optional<BackupInfo> create_backup(const std::string& dir, const std::string& metadata,
+                                          std::uint32_t keep, std::string* error);
+  // The good backups in `dir`, oldest first (an empty list for a directory without any).
+  static std::optional<std::vector<BackupInfo>> list_backups(const std::string& dir,
+                                                             std::string* error);
+  // Restores backup `id` (0: the newest) of `dir` into `db_path` (an Options::path), which
+  // must not be open. The backup's files are verified against their checksums on the way.
+  static bool restore_backup(const std::string& dir, std::uint32_t id, const std::string& db_path,
+                             std::string* error);
+
   // Whether the store can take writes now (for /readyz): each reason it cannot, as a short
   // sentence, in `problems` (empty: ready). Measures the free space itself (one statvfs).
   struct Readiness {
