@@ -38,6 +38,20 @@ constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 // make the server buffer everything its client sends until the timeout (tests/fuzz/README.md).
 constexpr std::size_t kBufferLimit = kHeaderLimit + 64 * 1024;
 
+// The origin form of a request target: "http://host:port/a?b" -> "/a?b" ("/" when the
+// absolute form has no path); any other target unchanged.
+std::string origin_form(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      const auto rest = target.substr(scheme.size());
+      const auto slash = rest.find_first_of("/?");
+      if (slash == std::string_view::npos) return "/";
+      return rest[slash] == '/' ? std::string(rest.substr(slash)) : "/" + std::string(rest.substr(slash));
+    }
+  }
+  return std::string(target);
+}
+
 // One class for both listeners: Stream is beast::tcp_stream (plain) or MaybeTlsStream (always
 // TLS here; its TLS operations are compiled in tls_stream.cpp, not here). The differences are
 // the TLS handshake before the first read, the close_notify at the end, and what the WebSocket
@@ -133,8 +147,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       return;
     }
     auto req = parser_->release();
+    // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
+    const auto hosts = req.count(http::field::host);
+    if (hosts > 1) return send_error(400, "bad_request", "more than one Host header");
+    if (hosts == 0 && req.version() >= 11) return send_error(400, "bad_request", "missing Host header");
+    // The absolute form (`GET http://host:port/ws`), which proxies send, names the same
+    // resource as its path (RFC 9112 §3.2.2).
+    const std::string target = origin_form(req.target());
     if (beast::websocket::is_upgrade(req)) {
-      if (req.target() != "/ws") return send_error(404, "not_found", "WebSocket endpoint is /ws");
+      if (target != "/ws") return send_error(404, "not_found", "WebSocket endpoint is /ws");
       // Browsers always send Origin on a WebSocket upgrade and let any page open one, so this
       // is what keeps other sites from embedding the community (server.allowed_origins).
       auto origin = req[http::field::origin];
@@ -163,18 +184,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       }
       m.connections_accepted.fetch_add(1, std::memory_order_relaxed);
       tcp_layer().expires_never();
+      // Bytes the client sent right after its request (frames pipelined before it read the
+      // 101) are already in our buffer: the WebSocket session reads them first.
+      std::string early(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       if constexpr (kTls) {
         start_websocket(shard_, std::move(stream_), std::move(*accept), std::move(bearer),
-                        remote_ip_);
+                        remote_ip_, std::move(early));
       } else {
         start_websocket(shard_, MaybeTlsStream(stream_.release_socket()), std::move(*accept),
-                        std::move(bearer), remote_ip_);
+                        std::move(bearer), remote_ip_, std::move(early));
       }
       return;
     }
     HttpRequest hr;
     hr.method = std::string(req.method_string());
-    hr.target = std::string(req.target());
+    hr.target = target;
     hr.body = std::move(req.body());
     hr.authorization = std::string(req[http::field::authorization]);
     hr.content_type = std::string(req[http::field::content_type]);

@@ -99,7 +99,7 @@ class WsSession final : public Session {
         parser_(shard.hub().config().limits.hard_frame_bytes),
         last_rx_(Clock::now()) {}
 
-  void start(const std::string& accept, std::optional<std::string> bearer) {
+  void start(const std::string& accept, std::optional<std::string> bearer, std::string early) {
     if (!stream_.is_tls()) {
       error_code ec;
       stream_.socket().non_blocking(true, ec);  // reads and the first try of a write
@@ -114,6 +114,7 @@ class WsSession final : public Session {
     ctrl_.append(accept).append("\r\n\r\n");
     on_open(std::move(bearer));  // may queue frames (a Bearer auth): they follow the 101
     schedule_write();
+    if (!early.empty() && !consume(early.data(), early.size())) return;
     start_read();
   }
 
@@ -458,9 +459,9 @@ class WsSession final : public Session {
 }  // namespace
 
 void start_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
-                     std::optional<std::string> bearer, std::string remote_ip) {
+                     std::optional<std::string> bearer, std::string remote_ip, std::string early) {
   auto s = std::make_shared<WsSession>(shard, std::move(stream), std::move(remote_ip));
-  s->start(accept, std::move(bearer));
+  s->start(accept, std::move(bearer), std::move(early));
 }
 
 }  // namespace parley::server

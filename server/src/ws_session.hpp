@@ -20,8 +20,10 @@ std::optional<std::string> websocket_accept(std::string_view key);
 // 101 response (with `accept` from websocket_accept) and runs the session until it closes.
 // `bearer` is a token from the upgrade's Authorization header, if any. Must be called on
 // `shard`'s thread, with a stream (plain socket, or TLS after its handshake) bound to the
-// shard's io_context, no operation pending on it and nothing read past the request.
+// shard's io_context and no operation pending on it. `early`: bytes already read past the
+// upgrade request (frames the client pipelined), handled before anything read later.
 void start_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
-                     std::optional<std::string> bearer, std::string remote_ip);
+                     std::optional<std::string> bearer, std::string remote_ip,
+                     std::string early = {});
 
 }  // namespace parley::server

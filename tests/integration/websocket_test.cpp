@@ -54,8 +54,17 @@ class RawWs {
   // returns the response head.
   std::string upgrade(const std::string& headers = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                                    "Sec-WebSocket-Version: 13\r\n") {
-    send_bytes("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
-               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + headers + "\r\n");
+    send_bytes(upgrade_request(headers));
+    return read_head();
+  }
+  std::string upgrade_request(const std::string& headers = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                                           "Sec-WebSocket-Version: 13\r\n",
+                              const std::string& target = "/ws") const {
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + headers + "\r\n";
+  }
+  // The response head (through the blank line), read byte by byte: frames may follow it.
+  std::string read_head() {
     std::string head;
     while (head.find("\r\n\r\n") == std::string::npos) {
       char c;
@@ -177,6 +186,57 @@ TEST_F(WebSocketTest, HandshakeAnswersTheRfcExampleKey) {
   EXPECT_NE(head.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), std::string::npos)
       << head;
   EXPECT_NE(head.find("Upgrade: websocket\r\n"), std::string::npos) << head;
+}
+
+TEST_F(WebSocketTest, FramesPipelinedWithTheUpgradeRequestAreRead) {
+  start();
+  RawWs ws(server_->port());
+  ASSERT_TRUE(ws.ok());
+  // The request, the auth frame and a ping in one write, before reading the 101.
+  ws.send_bytes(ws.upgrade_request() + RawWs::text(auth_frame("pia")) +
+                RawWs::text(R"({"op":"ping","id":7})"));
+  EXPECT_EQ(ws.read_head().rfind("HTTP/1.1 101 ", 0), 0u);
+  // The replies, in order (the server may pack several JSON lines into one frame).
+  std::string text;
+  for (int i = 0; i < 10 && text.find(R"("op":"pong")") == std::string::npos; ++i) {
+    auto f = ws.next_of(0x1);
+    if (!f) break;
+    text += f->payload + "\n";
+  }
+  const auto welcome = text.find(R"("op":"welcome")");
+  const auto pong = text.find(R"({"op":"pong","id":7,)");
+  ASSERT_NE(welcome, std::string::npos) << text;
+  ASSERT_NE(pong, std::string::npos) << text;
+  EXPECT_LT(welcome, pong) << text;
+}
+
+TEST_F(WebSocketTest, AbsoluteFormTargetsAndHostHeaders) {
+  start();
+  const std::string authority = "127.0.0.1:" + std::to_string(server_->port());
+  {  // GET http://host:port/ws upgrades like GET /ws.
+    RawWs ws(server_->port());
+    ws.send_bytes(ws.upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+                                     "http://" + authority + "/ws"));
+    EXPECT_EQ(ws.read_head().rfind("HTTP/1.1 101 ", 0), 0u);
+  }
+  auto head_of = [&](const std::string& request) {
+    RawWs ws(server_->port());
+    ws.send_bytes(request);
+    return ws.read_head();
+  };
+  EXPECT_EQ(head_of("GET http://" + authority + "/healthz HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+                .rfind("HTTP/1.1 200 ", 0),
+            0u);
+  // HTTP/1.1 needs exactly one Host; HTTP/1.0 may do without.
+  auto none = head_of("GET /healthz HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(none.rfind("HTTP/1.1 400 ", 0), 0u) << none;
+  auto two = head_of("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  EXPECT_EQ(two.rfind("HTTP/1.1 400 ", 0), 0u) << two;
+  auto old = head_of("GET /healthz HTTP/1.0\r\n\r\n");
+  EXPECT_NE(old.find(" 200 "), std::string::npos) << old;
+  auto upgrade_without_host = head_of("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  EXPECT_EQ(upgrade_without_host.rfind("HTTP/1.1 400 ", 0), 0u) << upgrade_without_host;
 }
 
 TEST_F(WebSocketTest, BadHandshakesGetAnHttpErrorWithAJsonBody) {
