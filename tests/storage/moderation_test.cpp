@@ -159,13 +159,13 @@ TEST(StoreUsers, PutKeepsFirstSeen) {
     ASSERT_NE(store, nullptr);
     WriterStall::ReleaseGuard guard{stall};
     ASSERT_TRUE(
-        store->submit(op_req(PutUser{{"alice", "Alice", Role::customer, true, 100, 100}}, 1)));
+        store->submit(op_req(PutUser{{"alice", "Alice", Role::customer, true, 100, 100}, std::nullopt}, 1)));
     stall.wait_entered();
     // One batch: the second put must see the first.
-    ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Bob", Role::staff, false, 200, 200}}, 2)));
-    ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Robert", Role::admin, false, 300, 300}}, 3)));
+    ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Bob", Role::staff, false, 200, 200}, std::nullopt}, 2)));
+    ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Robert", Role::admin, false, 300, 300}, std::nullopt}, 3)));
     ASSERT_TRUE(
-        store->submit(op_req(PutUser{{"alice", "Al", Role::customer, false, 400, 400}}, 4)));
+        store->submit(op_req(PutUser{{"alice", "Al", Role::customer, false, 400, 400}, std::nullopt}, 4)));
     stall.release();
     ASSERT_TRUE(c.wait_count(4));
     for (const auto& r : c.results()) EXPECT_EQ(r.status, WriteStatus::ok) << r.error;
@@ -175,7 +175,7 @@ TEST(StoreUsers, PutKeepsFirstSeen) {
     EXPECT_EQ(op_of<PutUser>(c.wait_cookie(4)).user.first_seen, 100);
 
     EXPECT_EQ(
-        submit_wait(*store, c, op_req(PutUser{{"", "x", Role::customer, false, 1, 1}}, 5)).status,
+        submit_wait(*store, c, op_req(PutUser{{"", "x", Role::customer, false, 1, 1}, std::nullopt}, 5)).status,
         WriteStatus::error);
   }
   Collector c2;
@@ -198,7 +198,7 @@ TEST(StoreUsers, PutKeepsFirstSeen) {
 
   // Across a reopen too.
   auto r = submit_wait(*store, c2,
-                       op_req(PutUser{{"alice", "Alice", Role::staff, false, 999, 500}}, 10));
+                       op_req(PutUser{{"alice", "Alice", Role::staff, false, 999, 500}, std::nullopt}, 10));
   ASSERT_EQ(r.status, WriteStatus::ok);
   EXPECT_EQ(store->get_user("alice")->first_seen, 100);
   EXPECT_EQ(store->get_user("alice")->role, Role::staff);

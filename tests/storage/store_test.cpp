@@ -243,7 +243,7 @@ TEST(StoreChannels, ArchivedChannelRefusesAppends) {
     auto first = open_or_fail(options_for(dir), c);
     ASSERT_NE(first, nullptr);
   }
-  ChannelInfo old{"old", ChannelKind::chat, "Old", 1, 77, true};
+  ChannelInfo old{"old", ChannelKind::chat, "Old", 1, 77, true, 0, false, std::nullopt};
   raw_put(dir.db(), "channels", old.name, codec::encode_channel(old));
 
   auto store = open_or_fail(options_for(dir), c);
