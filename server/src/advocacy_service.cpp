@@ -315,6 +315,11 @@ std::optional<Outcome> check_mark(Hub& hub, const Identity& who, const std::stri
   if (auto d = check(Action::mark_answer, Subject{who.role, who.guest}, &f)) {
     return Outcome::failure(d->code, d->message);
   }
+  // A mark is a post-like act: refused while muted, as react is.
+  const auto now = now_ms();
+  if (auto m = hub.moderation().mute_for(who.id, channel, now)) {
+    return Outcome::failure(ErrorCode::muted, "you are muted", m->until ? m->until - now : -1);
+  }
   return std::nullopt;
 }
 }  // namespace

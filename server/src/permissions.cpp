@@ -71,6 +71,7 @@ std::optional<Denial> check(Action a, const Subject& s, const ChannelFacts* f) {
       return std::nullopt;
     case Action::mark_answer:
       if (auto d = can_read(s, facts)) return d;
+      if (facts.archived) return deny("channel is archived");
       if (facts.kind != ChannelKind::support) {
         return Denial{ErrorCode::bad_request, "only answers in support channels can be marked"};
       }

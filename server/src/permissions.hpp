@@ -20,7 +20,7 @@ enum class Action {
   moderate,         // resolve_report, mute, unmute, ban, unban, kick, slow_mode, lock
   manage_channels,  // create_channel, archive_channel, update_channel, add/remove_member,
                     // publish_thread
-  mark_answer,      // helpful, solve: the asker, or staff
+  mark_answer,      // helpful, solve: the asker, or staff; not in archived channels
   set_advocate,     // staff
 };
 

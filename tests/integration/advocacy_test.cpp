@@ -134,6 +134,30 @@ TEST_F(AdvocacyTest, MarksAreCheckedAndSelfAndStaffAnswersEarnNothing) {
   EXPECT_NEAR(users[0].as_object().at("score").to_number<double>(), 6, 0.01);  // answer 2 + helpful 4
 }
 
+TEST_F(AdvocacyTest, MarksAreRefusedWhileMutedAndInArchivedChannels) {
+  auto staff = connect("sam", "staff");
+  auto ann = connect("ann");
+  auto bo = connect("bo");
+  auto q = post(*ann, "help", "a question");
+  auto a = post(*bo, "help", "an answer", q);
+  // Muted in help: like react, no marks.
+  ok(*staff, {{"op", "mute"}, {"user", "ann"}, {"channel", "help"}, {"duration_s", 600}});
+  auto muted = ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", a}});
+  EXPECT_EQ(str(muted.at("code")), "muted") << json::serialize(muted);
+  EXPECT_GT(num(muted.at("retry_after_ms")), 0);
+  EXPECT_EQ(str(ann->request({{"op", "solve"}, {"channel", "help"}, {"seq", a}}).at("code")), "muted");
+  ok(*staff, {{"op", "unmute"}, {"user", "ann"}, {"channel", "help"}});
+  // Archived: nobody marks, staff included.
+  ok(*staff, {{"op", "archive_channel"}, {"channel", "help"}, {"archived", true}});
+  for (auto* c : {ann.get(), staff.get()}) {
+    auto r = c->request({{"op", "solve"}, {"channel", "help"}, {"seq", a}});
+    EXPECT_EQ(str(r.at("code")), "forbidden") << json::serialize(r);
+    EXPECT_EQ(str(r.at("message")), "channel is archived");
+  }
+  ok(*staff, {{"op", "archive_channel"}, {"channel", "help"}, {"archived", false}});
+  ok(*ann, {{"op", "solve"}, {"channel", "help"}, {"seq", a}});
+}
+
 TEST_F(AdvocacyTest, CreditsFromTheLastWritesBeforeSigtermSurvive) {
   {
     auto ann = connect("ann");
