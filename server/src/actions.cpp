@@ -229,7 +229,7 @@ void Actions::react(const Identity& who, const protocol::ReactCmd& c, Done done)
     return done(Outcome::failure(ErrorCode::muted, "you are muted", m->until ? m->until - now : -1));
   }
   storage::WriteRequest req;
-  req.op = storage::React{c.channel, c.seq, who.id, c.emoji, c.add, 0, {}};
+  req.op = storage::React{c.channel, c.seq, who.id, c.emoji, c.add, 0, {}, false};
   write(std::move(req), [](storage::Committed& r) {
     auto& op = std::get<storage::React>(r.req.op);
     switch (r.status) {

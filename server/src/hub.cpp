@@ -310,7 +310,7 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
             w.field("by", op.by);
           })));
         } else if constexpr (std::is_same_v<T, storage::React>) {
-          if (c.status != WriteStatus::ok) return;
+          if (c.status != WriteStatus::ok || !op.changed) return;  // a no-op announces nothing
           out.push_back(to_channel(op.channel, channel_event("reaction", op.channel, op.seq, [&](auto& w) {
             w.field("emoji", op.emoji).field("count", static_cast<std::uint64_t>(op.count));
           })));

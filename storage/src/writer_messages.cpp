@@ -201,6 +201,7 @@ void BatchBuilder::apply(React& op, Committed& out) {
   *cur = std::move(next);
   op.count = count;
   op.result = *cur;
+  op.changed = true;
   out.status = WriteStatus::ok;
 }
 

@@ -262,6 +262,30 @@ TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
   for (const auto& ch : channels) EXPECT_EQ(reports[ch], readers[ch]) << ch;
 }
 
+TEST_F(ModerationTest, ANoOpReactOrUnreactAnnouncesNothing) {
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  ok(*alice, {{"op", "join"}, {"channel", "general"}});
+  auto s1 = post(*bob, "general", "react to me");
+  const std::string up = "\U0001F44D";
+  auto react = [&](bool add, const std::string& emoji) {
+    return ok(*bob, {{"op", add ? "react" : "unreact"}, {"channel", "general"}, {"seq", s1}, {"emoji", emoji}});
+  };
+  EXPECT_EQ(num(react(true, up).at("count")), 1);
+  EXPECT_EQ(num(react(true, up).at("count")), 1);       // already there: ok, nothing changes
+  EXPECT_EQ(num(react(false, "heart").at("count")), 0);  // never there: ok, nothing changes
+  EXPECT_EQ(num(react(false, up).at("count")), 0);
+  EXPECT_EQ(num(react(false, up).at("count")), 0);      // gone already
+  // Alice saw exactly the two changes. (Her ping's reply comes after every event queued for
+  // her before it: the events of a commit reach her before the actor's ok.)
+  EXPECT_EQ(str(alice->request({{"op", "ping"}}).at("op")), "pong");
+  std::vector<std::int64_t> counts;
+  for (const auto& o : alice->seen()) {
+    if (str(o.at("op")) == "reaction") counts.push_back(num(o.at("count")));
+  }
+  EXPECT_EQ(counts, (std::vector<std::int64_t>{1, 0}));
+}
+
 TEST_F(ModerationTest, EditDeleteReactWithEventsAndTombstones) {
   auto alice = connect("alice");
   auto bob = connect("bob");

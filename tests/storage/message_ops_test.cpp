@@ -48,6 +48,10 @@ class Driver {
     EXPECT_EQ(r.status, WriteStatus::ok) << r.error;
     return as_append(r).msg.seq;
   }
+  // React and return whether it changed anything.
+  bool react_changed(std::uint64_t seq, const std::string& user, const std::string& emoji, bool add) {
+    return op_of<React>(run(react_req("general", seq, user, emoji, add, 0))).changed;
+  }
   // React and return (status, count afterwards).
   std::pair<WriteStatus, std::uint32_t> react(std::uint64_t seq, const std::string& user,
                                               const std::string& emoji, bool add) {
@@ -193,6 +197,12 @@ TEST(StoreMessageOps, ReactionsAreIdempotentPerUserAndCounted) {
     auto last = d.run(react_req("general", seq, "carol", kParty, false, 0));
     EXPECT_EQ(last.status, ok);
     EXPECT_EQ(reactions_of(op_of<React>(last).result), (Counts{{kThumbs, 2}}));
+    EXPECT_FALSE(op_of<React>(last).changed) << "a removal of what is gone changes nothing";
+    // `changed` says which calls did something (the server announces only those).
+    EXPECT_TRUE(d.react_changed(seq, "erin", kParty, true));
+    EXPECT_FALSE(d.react_changed(seq, "erin", kParty, true));
+    EXPECT_TRUE(d.react_changed(seq, "erin", kParty, false));
+    EXPECT_FALSE(d.react_changed(seq, "erin", kParty, false));
 
     EXPECT_EQ(d.react(seq + 1, "alice", kThumbs, true).first, WriteStatus::not_found);
     EXPECT_EQ(d.run(react_req("nope", seq, "alice", kThumbs, true, 0)).status,

@@ -171,6 +171,9 @@ struct React {
   bool add = true;
   std::uint32_t count = 0;
   StoredMessage result;
+  // Set by the writer: false when nothing changed (the reaction was there already, or absent
+  // for a removal), so there is nothing to announce.
+  bool changed = false;
 };
 
 // Record the accepted answer of a question (answer_seq 0 clears it). not_found if the
