@@ -7,6 +7,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -17,6 +18,18 @@ namespace parley::server {
 
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
+
+bool valid_backup_name(std::string_view n) {
+  if (n.empty() || n.size() > 64 || n.front() == '.' || n.front() == '-') return false;
+  for (char c : n) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+std::string backup_secret_path(const std::string& dir, std::uint32_t id) {
+  return (fs::path(dir) / "secrets" / (std::to_string(id) + ".key")).string();
+}
 
 int backup_command(const std::string& url, const std::string& token, const std::string& name,
                    bool with_secret) {
@@ -36,8 +49,12 @@ int backup_command(const std::string& url, const std::string& token, const std::
   std::string host = hostport.substr(0, colon);
   const std::string port = hostport.substr(colon + 1);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (!name.empty() && !valid_backup_name(name)) {
+    std::cerr << "parleyd backup: --name: " << kBadBackupName << "\n";
+    return 2;
+  }
   std::string body = "{";
-  if (!name.empty()) body += "\"name\":\"" + name + "\"";  // checked by the server
+  if (!name.empty()) body += "\"name\":\"" + name + "\"";  // a plain name: nothing to escape
   if (with_secret) body += std::string(name.empty() ? "" : ",") + "\"with_secret\":true";
   body += "}";
   try {
@@ -96,7 +113,7 @@ int restore_command(const std::string& from, std::uint32_t id, const std::string
     return 1;
   }
   const std::uint32_t which = id == 0 ? backups->back().id : id;
-  const fs::path secret_copy = fs::path(from) / "secrets" / (std::to_string(which) + ".key");
+  const fs::path secret_copy = backup_secret_path(from, which);
   if (with_secret && !fs::exists(secret_copy, ec)) {
     std::cerr << "parleyd restore: backup " << which
               << " was made without the secret (POST /api/admin/backup with \"with_secret\":true)\n";

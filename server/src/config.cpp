@@ -246,8 +246,7 @@ std::vector<ConfigProblem> check_config_file(const std::string& path, Config& cf
   // Rules across keys, each at the line of its key when the file has it.
   for (auto& [key, message] : config_rule_violations(cfg)) {
     int line = 0;
-    const auto dot = key.find('.');
-    if (auto* n = root.at_path(key).node(); n != nullptr && dot != std::string::npos) line = line_of(*n);
+    if (const auto* n = root.at_path(key).node(); n != nullptr) line = line_of(*n);
     problem(line, key, std::move(message));
   }
   // In file order; rules across keys the file does not hold (line 0) last.

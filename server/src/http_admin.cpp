@@ -13,6 +13,7 @@
 #include "http_api.hpp"
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
+#include "parley/server/admin.hpp"
 
 namespace parley::server {
 
@@ -21,24 +22,6 @@ using protocol::JsonWriter;
 namespace {
 
 namespace fs = std::filesystem;
-
-// A subdirectory of storage.backup_dir: a plain name, never a path.
-bool valid_backup_name(std::string_view n) {
-  if (n.empty() || n.size() > 64 || n.front() == '.' || n.front() == '-') return false;
-  for (char c : n) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
-constexpr const char* kBadName =
-    "\"name\" must be a plain directory name inside storage.backup_dir (1-64 of A-Z a-z 0-9 . _ -, "
-    "not starting with . or -)";
-
-// The secret beside backup `id`: <dir>/secrets/<id>.key.
-fs::path secret_copy(const std::string& dir, std::uint32_t id) {
-  return fs::path(dir) / "secrets" / (std::to_string(id) + ".key");
-}
 
 // One backup as JSON members: backup_id, created, size_bytes, files, and the metadata written
 // with it (channels, secret_included).
@@ -68,7 +51,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
   if (path == "/api/admin/backups") {
     if (req.method != "GET" && req.method != "HEAD") return respond(json_error(405, "bad_request", "use GET"));
     std::string name = percent_decode(query_param(req.target, "name"));
-    if (!name.empty() && !valid_backup_name(name)) return respond(json_error(400, "bad_request", kBadName));
+    if (!name.empty() && !valid_backup_name(name)) return respond(json_error(400, "bad_request", kBadBackupName));
     const std::string dir = name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
     return hub_.read_async([dir, respond] {
       std::string error;
@@ -98,7 +81,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
       if (key == "name") {
         std::string_view v;
         if (value.get(v) != simdjson::SUCCESS || !valid_backup_name(v)) {
-          return respond(json_error(400, "bad_request", kBadName));
+          return respond(json_error(400, "bad_request", kBadBackupName));
         }
         name.assign(v);
       } else if (key == "with_secret") {
@@ -141,7 +124,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
     }
     if (secret_included) {
       std::error_code ec;
-      const fs::path copy = secret_copy(dir, info->id);
+      const fs::path copy = backup_secret_path(dir, info->id);
       fs::create_directories(copy.parent_path(), ec);
       fs::copy_file(secret, copy, fs::copy_options::overwrite_existing, ec);
       if (!ec) ::chmod(copy.c_str(), 0600);

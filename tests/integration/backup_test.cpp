@@ -171,9 +171,18 @@ TEST(Backup, WithTheSecretTokensKeepWorking) {
     ASSERT_EQ(b.status, 200) << b.body;
     EXPECT_TRUE(json::parse(b.body).at("backup").at("secret_included").as_bool());
   }
-  auto named = http(server.port(), "POST", "/api/admin/backup", R"({"name":"nightly"})", admin);
-  ASSERT_EQ(named.status, 200) << named.body;
-  EXPECT_EQ(str(json::parse(named.body).at("dir")), backups + "/nightly");
+  // The named one through the CLI, which checks the name itself before asking.
+  const std::string url = " --url http://127.0.0.1:" + std::to_string(server.port()) + " --token " + admin;
+  auto bad = run_command(kParleyd + " backup" + url + " --name ../x");
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("plain directory name"), std::string::npos) << bad.output;
+  auto named = run_command(kParleyd + " backup" + url + " --name nightly", 60);
+  ASSERT_EQ(named.status, 0) << named.output;
+  EXPECT_EQ(str(json::parse(named.output).at("dir")), backups + "/nightly");
+  auto refused = run_command(kParleyd + " backup --url http://127.0.0.1:" + std::to_string(server.port()) +
+                             " --token " + server.token("sam", "staff"));
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("HTTP 403"), std::string::npos) << refused.output;
   auto list = json::parse(http(server.port(), "GET", "/api/admin/backups", "", admin).body);
   std::vector<std::int64_t> ids;
   for (const auto& b : list.at("backups").as_array()) ids.push_back(num(b.at("backup_id")));
