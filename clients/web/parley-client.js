@@ -609,6 +609,18 @@
       return this._request({ op: 'search', query, ...(opts || {}) });
     }
 
+    /** The user's conversation list (PROTOCOL.md §3.7): resolves with the ok frame
+     *  ({channels:[{name, kind, title?, last_seq, last_read, unread, mentions, with?, last_message?}]}). */
+    listChannels() {
+      return this._request({ op: 'channels' });
+    }
+
+    /** Marks `channel` read up to `seq` (never backwards); the user's other connections get a
+     *  `read` event. Resolves with {channel, last_read}. */
+    read(channel, seq) {
+      return this._request({ op: 'read', channel, seq });
+    }
+
     /** "This answered my question": the user read solved question `seq` instead of asking. */
     deflected(channel, seq) {
       return this._request({ op: 'deflected', channel, seq });

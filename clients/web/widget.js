@@ -114,7 +114,6 @@
   const KEY = {
     guest: 'parley:guest:' + ORIGIN,
     outbox: (sub) => `parley:outbox:${ORIGIN}:${sub}`,
-    dms: (sub) => `parley:dms:${ORIGIN}:${sub}`,
     mine: (sub) => `parley:mine:${ORIGIN}:${sub}`, // own reactions and helpful marks: the server tells counts only
   };
 
@@ -196,6 +195,7 @@ time{font-size:11.5px}
 .msg.mine .content{align-items:flex-end}
 .msg.mine .meta{flex-direction:row-reverse}
 .msg.mine .bubble{background:var(--brand);color:#fff;border-radius:16px 4px 16px 16px}
+.msg.mentioned .bubble{background:#fff6dd;box-shadow:inset 3px 0 0 #d08a00}
 .msg.mine.grouped .bubble{border-radius:16px}
 .msg.pending .bubble{opacity:.65}
 .msg.failed .bubble{background:#fdecec;color:#a1262b;opacity:1}
@@ -476,6 +476,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       c.on('advocate', (ev) => this.onAdvocate(ev));
       c.on('channel_updated', (ev) => this.onChannelUpdated(ev));
       c.on('kicked', (ev) => this.onKicked(ev));
+      c.on('read', (ev) => this.onRead(ev));
       c.on('hold', () => this.updateComposer());
       c.on('fatal', (f) => this.onFatal(f));
       this.mine = store.get(KEY.mine(this.sub)) || {};
@@ -571,21 +572,72 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       let c = this.convs.get(key);
       if (!c) {
         c = { key, kind, peer: peer || null, msgs: new Map(), pending: new Map(), oldest: null, hasMore: true, loaded: false, loading: false, unread: 0, last: null, info: null, parents: new Map(),
-          marks: new this.lib.Marks(), fetching: new Map(), missing: new Set(), kicked: null };
+          marks: new this.lib.Marks(), fetching: new Map(), missing: new Set(), kicked: null, lastRead: 0, mentions: 0, readTimer: null };
         this.convs.set(key, c);
-        if (kind === 'dm') this.saveDms();
       } else if (peer && (!c.peer || c.peer.name === c.peer.id)) {
         c.peer = peer;
-        this.saveDms();
       }
       return c;
     }
 
-    saveDms() {
-      if (!this.me) return;
-      const list = [...this.convs.values()].filter((c) => c.kind === 'dm' && (c.last || c.msgs.size))
-        .map((c) => ({ channel: c.key, peer: c.peer, last: c.last }));
-      store.set(KEY.dms(this.me.id), list);
+    // The server's conversation list (PROTOCOL.md §3.7 `channels`): unread counts, mentions and
+    // the private conversations, the same on every device and after a reload.
+    async syncChannels() {
+      let ok;
+      try { ok = await this.client.listChannels(); } catch (e) { return; }
+      const dms = [];
+      for (const e of ok.channels) {
+        const isDm = e.kind === 'dm';
+        if (!isDm && e.name !== this.channel) continue;
+        const lm = e.last_message;
+        const peer = isDm ? { id: e.with, name: lm && lm.from.id === e.with ? lm.from.name : e.with } : null;
+        const c = this.conv(e.name, isDm ? 'dm' : 'channel', peer);
+        c.lastRead = Math.max(c.lastRead, e.last_read);
+        if (lm && (!c.last || c.last.ts <= lm.ts)) c.last = { text: lm.deleted ? '' : lm.text, ts: lm.ts, from: lm.from.name };
+        if (this.seen(c)) this.noteRead(c, e.last_seq);
+        else { c.unread = e.unread; c.mentions = e.mentions; }
+        if (isDm) dms.push(c);
+      }
+      // Live messages of a DM reach us without a join; joining the recent ones makes a
+      // reconnect replay what was missed (§8).
+      for (const c of dms.slice(0, 20)) this.client.join(c.key).catch(() => {});
+      this.updateCount();
+      this.updateInboxDot();
+      if (this.view === 'inbox') this.renderInbox();
+    }
+
+    // Whether conversation `c` is on screen right now.
+    seen(c) { return this.isOpen && this.active === c.key && this.view === 'conv' && document.visibilityState !== 'hidden'; }
+
+    // Tells the server that `c` is read up to `seq` (or its newest message), at most twice a
+    // second per conversation; the marker never moves backwards, so a late one is harmless.
+    noteRead(c, seq) {
+      let top = seq || 0;
+      for (const k of c.msgs.keys()) if (k > top) top = k;
+      if (c.info && c.info.last_seq > top) top = c.info.last_seq;
+      c.unread = 0;
+      c.mentions = 0;
+      if (top <= c.lastRead || !this.client) return;
+      c.lastRead = top;
+      if (c.readTimer) return;
+      c.readTimer = setTimeout(() => {
+        c.readTimer = null;
+        this.client.read(c.key, c.lastRead).catch(() => {});
+      }, 500);
+    }
+
+    // Another tab or device of ours read up to `seq`.
+    onRead({ channel, seq }) {
+      const c = this.convs.get(channel);
+      if (!c) return;
+      c.lastRead = Math.max(c.lastRead, seq);
+      let n = 0;
+      for (const m of c.msgs.values()) if (m.seq > c.lastRead && (!this.me || m.from.id !== this.me.id)) n++;
+      c.unread = Math.min(c.unread, n);
+      if (c.unread === 0) c.mentions = 0;
+      this.updateCount();
+      this.updateInboxDot();
+      if (this.view === 'inbox') this.renderInbox();
     }
 
     dmWith(peer) {
@@ -597,12 +649,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     onWelcome(u) {
       const first = !this.me;
       this.me = u;
+      this.syncChannels();
       if (first) {
-        for (const d of store.get(KEY.dms(u.id)) || []) {
-          const c = this.conv(d.channel, 'dm', d.peer);
-          c.last = c.last || d.last;
-          this.client.join(d.channel).catch(() => {});
-        }
         // pending sends restored from storage belong in their conversations
         for (const e of this.client.outbox) {
           const key = e.channel || this.lib.dmChannel(u.id, e.to);
@@ -700,9 +748,11 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       }
       if (known || m.replace || mine) return;
       this.clearTyping(m.channel, m.from.id);
-      const visible = this.isOpen && this.active === c.key && this.view === 'conv' && document.visibilityState !== 'hidden';
-      if (!visible) {
+      const visible = this.seen(c);
+      if (visible) this.noteRead(c, m.seq);
+      else if (m.seq > c.lastRead) {
         c.unread++;
+        if (this.me && (m.mentions || []).includes(this.me.id)) c.mentions++;
         this.updateCount();
         this.updateInboxDot();
         if (!this.isOpen && (isDm || (m.reply_to && this.mineSeq(c, m.reply_to)))) this.showPreview(c, m);
@@ -711,7 +761,6 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         if (this.active === c.key) this.say(`${m.from.name}: ${m.text}`);
         else if (isDm) this.say(`New private message from ${m.from.name}.`);
       }
-      if (isDm) this.saveDms();
       if (this.view === 'inbox') this.renderInbox();
     }
 
@@ -921,7 +970,10 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
 
     markRead(key) {
       const c = this.convs.get(key);
-      if (c && c.unread) { c.unread = 0; this.updateCount(); this.updateInboxDot(); }
+      if (!c) return;
+      const had = c.unread;
+      this.noteRead(c);
+      if (had) { this.updateCount(); this.updateInboxDot(); }
     }
 
     showPreview(c, m) {
@@ -1328,9 +1380,10 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         if (c.kind !== 'dm') acts.push(h('button', { class: 'act', type: 'button', tabindex: '-1', title: 'Reply', 'aria-label': `Reply to ${m.from.name}`, html: ICON.reply, onclick: () => this.setReply(m) }));
         acts.push(h('button', { class: 'act', type: 'button', tabindex: '-1', title: 'More', 'aria-label': `More actions for ${mine ? 'your' : m.from.name + '’s'} message`, 'aria-haspopup': 'menu', html: ICON.more, onclick: (e) => this.openMenu(e.currentTarget, c, m) }));
       }
-      const li = h('li', { class: 'msg' + (mine ? ' mine' : '') + (m.deleted ? ' deleted' : '') + (accepted ? ' accepted' : '') + (editing ? ' editing' : ''), tabindex: '-1', 'data-seq': String(m.seq), 'data-from': m.from.id, 'data-adv': m.from.advocate ? '1' : null, 'data-ts': String(m.ts), 'data-reply': m.reply_to ? '1' : null, 'data-parent': m.reply_to ? String(m.reply_to) : null },
+      const mentioned = !mine && !!this.me && !m.deleted && (m.mentions || []).includes(this.me.id);
+      const li = h('li', { class: 'msg' + (mine ? ' mine' : '') + (mentioned ? ' mentioned' : '') + (m.deleted ? ' deleted' : '') + (accepted ? ' accepted' : '') + (editing ? ' editing' : ''), tabindex: '-1', 'data-seq': String(m.seq), 'data-from': m.from.id, 'data-adv': m.from.advocate ? '1' : null, 'data-ts': String(m.ts), 'data-reply': m.reply_to ? '1' : null, 'data-parent': m.reply_to ? String(m.reply_to) : null },
         this.avatar(m.from.id, m.from.name),
-        h('div', { class: 'content' }, meta, m.reply_to ? this.quoteNode(c, m.reply_to) : null,
+        h('div', { class: 'content' }, meta, mentioned ? h('span', { class: 'sr', text: 'Mentions you.' }) : null, m.reply_to ? this.quoteNode(c, m.reply_to) : null,
           accepted ? h('div', { class: 'tag-accepted' }, h('span', { html: ICON.check, 'aria-hidden': 'true' }), 'Accepted answer') : null,
           body,
           live ? this.reactionsNode(c, m) : null,

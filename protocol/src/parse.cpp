@@ -36,7 +36,8 @@ constexpr std::string_view kOpNames[] = {
     "react",          "report",     "resolve_report", "mute",           "ban",
     "kick",           "slow_mode",  "lock",           "create_channel", "archive_channel",
     "update_channel", "add_member", "helpful",        "solve",          "set_advocate",
-    "search",         "set_preferences", "deflected", "publish_thread"};
+    "search",         "set_preferences", "deflected", "publish_thread", "read",
+    "channels"};
 static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
 
 template <class T>
@@ -56,7 +57,8 @@ static_assert(named<AuthCmd>("auth") && named<JoinCmd>("join") && named<LeaveCmd
               named<HelpfulCmd>("helpful") && named<SolveCmd>("solve") &&
               named<SetAdvocateCmd>("set_advocate") && named<SearchCmd>("search") &&
               named<SetPreferencesCmd>("set_preferences") && named<DeflectedCmd>("deflected") &&
-              named<PublishThreadCmd>("publish_thread"));
+              named<PublishThreadCmd>("publish_thread") && named<ReadCmd>("read") &&
+              named<ChannelsCmd>("channels"));
 
 // Four commands serve two ops each; the second op ("unreact", ...) sets the command's flag to
 // false. Indexed like kOpNames; empty for the other commands.

@@ -138,6 +138,8 @@ Failure build(const Fields& f, const ParseLimits& limits, SetAdvocateCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SearchCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SetPreferencesCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, DeflectedCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, ReadCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, ChannelsCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, PublishThreadCmd& cmd);
 
 }  // namespace parley::protocol::detail

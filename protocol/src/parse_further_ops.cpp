@@ -226,6 +226,12 @@ Failure build(const Fields& f, const ParseLimits&, DeflectedCmd& cmd) {
   return read_message_ref(f, cmd.channel, cmd.seq);
 }
 
+Failure build(const Fields& f, const ParseLimits&, ReadCmd& cmd) {
+  return read_message_ref(f, cmd.channel, cmd.seq);
+}
+
+Failure build(const Fields&, const ParseLimits&, ChannelsCmd&) { return std::nullopt; }
+
 Failure build(const Fields& f, const ParseLimits&, PublishThreadCmd& cmd) {
   if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
   return read_bool(f, Key::publish, cmd.publish);

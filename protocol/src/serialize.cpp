@@ -283,7 +283,8 @@ std::size_t fields_bound(const MessageView& m) {
   // Keys, punctuation, role, booleans and up to six numbers of 20 characters: under 400.
   std::size_t n = 400 + json_string_bound(m.channel.size()) +
                   json_string_bound(m.from_id.size()) + json_string_bound(m.from_name.size()) +
-                  json_string_bound(m.text.size()) + json_string_bound(m.deleted_by.size());
+                  json_string_bound(m.text.size()) + json_string_bound(m.deleted_by.size()) +
+                  2 * json_string_bound(m.mentions.size());
   for (const auto& r : m.reactions) n += 40 + json_string_bound(r.emoji.size());
   return n;
 }
@@ -312,6 +313,17 @@ char* put_fields(char* p, const MessageView& m) {
       if (i != 0) *p++ = ',';
       p = write_json_string(put(p, "{\"emoji\":"), m.reactions[i].emoji);
       p = put(put_int(put(p, ",\"count\":"), m.reactions[i].count), "}");
+    }
+    p = put(p, "]");
+  }
+  if (!m.mentions.empty()) {
+    p = put(p, ",\"mentions\":[");
+    std::string_view rest = m.mentions;
+    for (bool first = true; !rest.empty(); first = false) {
+      const std::size_t sp = rest.find(' ');
+      if (!first) *p++ = ',';
+      p = write_json_string(p, rest.substr(0, sp));
+      rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
     }
     p = put(p, "]");
   }

@@ -1,5 +1,6 @@
 #include "parley/protocol/validate.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -231,4 +232,28 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept
 }
 
 }  // namespace detail
+TextMentions find_mentions(std::string_view text, std::size_t max_users) {
+  TextMentions out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '@' || (i > 0 && is_user_id_char(text[i - 1]))) continue;
+    std::size_t end = i + 1;
+    while (end < text.size() && is_user_id_char(text[end])) ++end;
+    std::string_view id = text.substr(i + 1, end - i - 1);
+    while (!id.empty() && id.back() == '.') id.remove_suffix(1);
+    i = end - 1;  // the run is consumed: an '@' inside it starts no mention
+    // A run that goes on with a non-ASCII character is part of a longer word ("@josé" does
+    // not mention "jos"): no mention, rather than the wrong one.
+    if (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80) continue;
+    if (id == "here") {
+      out.here = true;
+      continue;
+    }
+    if (!is_valid_user_id(id) || out.users.size() >= max_users) continue;
+    if (std::find(out.users.begin(), out.users.end(), id) == out.users.end()) {
+      out.users.emplace_back(id);
+    }
+  }
+  return out;
+}
+
 }  // namespace parley::protocol

@@ -536,6 +536,11 @@ void Actions::member(const Identity& who, const protocol::MemberCmd& c, Done don
   }
   storage::WriteRequest req;
   if (c.add) {
+    // The channel joins the new member's list (DESIGN §10) with its past counted as read; a
+    // marker left by a failed add is harmless (the list shows only channels one may read).
+    storage::WriteRequest mark;
+    mark.op = storage::MarkRead{c.user, c.channel, UINT64_MAX, true};  // lowered to the last seq
+    (void)hub_.store().submit(std::move(mark));
     req.op = storage::PutMember{c.channel, c.user};
   } else {
     req.op = storage::RemoveMember{c.channel, c.user};

@@ -180,6 +180,21 @@ std::vector<std::pair<std::string, std::string>> Hub::online(const std::string& 
   return out;
 }
 
+std::int64_t Hub::take_here(const std::string& channel, std::int64_t now_ms) {
+  const std::int64_t interval = static_cast<std::int64_t>(cfg_.limits.here_interval_s) * 1000;
+  std::lock_guard lock(here_mu_);
+  // Bounded: entries whose interval has passed say nothing, so drop them all now and then.
+  if (here_at_.size() >= 10000) {
+    std::erase_if(here_at_, [&](const auto& e) { return now_ms - e.second >= interval; });
+  }
+  auto [it, fresh] = here_at_.try_emplace(channel, now_ms);
+  if (!fresh) {
+    if (now_ms - it->second < interval) return interval - (now_ms - it->second);
+    it->second = now_ms;
+  }
+  return 0;
+}
+
 bool Hub::acquire_ip(const std::string& ip) {
   std::lock_guard lock(ips_mu_);
   auto& n = ips_[ip];

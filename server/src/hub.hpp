@@ -88,6 +88,10 @@ class Hub {
   // Every session of `user` leaves `channel` and receives `payload` (kick / remove_member).
   void kick_user(const std::string& user, const std::string& channel, Payload payload);
 
+  // `@here` in `channel` (DESIGN §10): 0 when it may go now (and the time is recorded), else
+  // the milliseconds until it may ([limits] here_interval_s per channel).
+  std::int64_t take_here(const std::string& channel, std::int64_t now_ms);
+
   // Per-IP connection accounting: acquire returns false (and counts nothing) at the limit.
   bool acquire_ip(const std::string& ip);
   void release_ip(const std::string& ip);
@@ -132,6 +136,9 @@ class Hub {
   std::mutex users_mu_;
   std::unordered_map<std::string, std::int64_t> user_noted_at_;   // user -> ms
   std::unordered_map<std::string, std::int64_t> ban_audited_at_;  // user -> ms
+
+  std::mutex here_mu_;
+  std::unordered_map<std::string, std::int64_t> here_at_;  // channel -> ms of the last @here
 
   std::mutex ips_mu_;
   std::unordered_map<std::string, std::size_t> ips_;

@@ -13,6 +13,7 @@
 
 #include "actions.hpp"
 #include "clock.hpp"
+#include "conversations.hpp"
 #include "hub.hpp"
 #include "permissions.hpp"
 #include "records_json.hpp"
@@ -33,6 +34,8 @@ constexpr std::size_t kReplayChunk = 256;        // stored messages per replay r
 constexpr std::size_t kMaxReplayBuffer = 4096;   // live messages buffered during a replay
 constexpr std::size_t kOnlineListMax = 200;       // users listed in a join reply
 constexpr std::string_view kServerName = "parley/0.1.0";
+// Frames a client may send between its auth and the welcome (more get rate_limited).
+constexpr std::size_t kMaxEarlyFrames = 64;
 
 }  // namespace
 
@@ -109,6 +112,18 @@ void Session::on_sweep(std::chrono::steady_clock::time_point now) {
 
 void Session::on_frame(std::string_view data, bool binary) {
   if (closed_ || draining_) return;
+  if (welcome_pending_) {
+    if (early_frames_.size() >= kMaxEarlyFrames) {
+      return reply_error("", ErrorCode::rate_limited, "wait for the welcome before sending more",
+                         100);
+    }
+    early_frames_.emplace_back(std::string(data), binary);
+    return;
+  }
+  handle_frame(data, binary);
+}
+
+void Session::handle_frame(std::string_view data, bool binary) {
   auto& m = hub_.metrics();
   m.frames_in.fetch_add(1, std::memory_order_relaxed);
   m.bytes_in.fetch_add(data.size(), std::memory_order_relaxed);
@@ -176,6 +191,17 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
   hub_.note_user(*identity_);
   shard_.bind_user(c.sub, this);
 
+  // The unread total needs storage reads, which never run on this thread.
+  welcome_pending_ = true;
+  hub_.read_async([self = shared_from_this(), who = *identity_, id = std::string(id_json)] {
+    std::uint64_t total = unread_total(self->hub_, who);
+    boost::asio::post(self->shard_.ioc(), [self, id, total] { self->send_welcome(id, total); });
+  });
+}
+
+void Session::send_welcome(const std::string& id_json, std::uint64_t unread_total) {
+  welcome_pending_ = false;
+  if (closed_) return;
   std::string out;
   JsonWriter w(out);
   w.begin_object().field("op", "welcome");
@@ -185,8 +211,15 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
   w.field("role", protocol::to_string(identity_->role)).field("guest", identity_->guest);
   w.end_object();
   w.field("protocol", 1).field("server", kServerName).field("session", id_);
+  w.field("unread_total", unread_total);
   w.end_object();
   push(std::move(out));
+  auto early = std::move(early_frames_);
+  early_frames_.clear();
+  for (auto& [data, binary] : early) {
+    if (closed_ || draining_) break;
+    handle_frame(data, binary);
+  }
 }
 
 void Session::handle(const std::string& id_json, protocol::AuthCmd&) {
@@ -245,10 +278,18 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     hub_.publish_transient(c.channel, make_payload(std::move(out)), id_);
   }
 
-  hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since, id_json, gen] {
+  hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since, id_json, gen,
+                   user = identity_->id] {
     auto& store = self->hub_.store();
     std::uint64_t last = store.last_seq(ch);
     auto info = store.get_channel(ch);
+    // The channel joins the user's list (DESIGN §10) with what came before counted as read.
+    // Best effort: when the queue is full it happens at the next join.
+    if (!store.last_read(user, ch)) {
+      storage::WriteRequest mark;
+      mark.op = storage::MarkRead{user, ch, last, true};
+      (void)store.submit(std::move(mark));
+    }
     std::string out;
     JsonWriter w(out);
     protocol::begin_ok(w, id_json).field("channel", ch).field("last_seq", last);
@@ -412,8 +453,13 @@ void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   if (auto refused = hub_.actions().check_post(*identity_, c.channel, c.text, true)) {
     return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
   }
+  auto mentions = mentions_for(hub_, *identity_, c.channel, info->kind, c.text);
+  if (mentions.refused) {
+    return reply_error(id_json, mentions.refused->code, mentions.refused->message,
+                       mentions.retry_after_ms);
+  }
   submit_message(id_json, c.channel, std::move(c.text), std::move(c.client_msg_id),
-                 c.reply_to.value_or(0));
+                 c.reply_to.value_or(0), std::move(mentions.mentions));
 }
 
 void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
@@ -424,11 +470,14 @@ void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
   if (auto refused = hub_.actions().check_post(*identity_, channel, c.text, false)) {
     return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
   }
-  submit_message(id_json, std::move(channel), std::move(c.text), std::move(c.client_msg_id), 0);
+  auto mentions = mentions_for(hub_, *identity_, channel, protocol::ChannelKind::dm, c.text);
+  submit_message(id_json, std::move(channel), std::move(c.text), std::move(c.client_msg_id), 0,
+                 std::move(mentions.mentions));
 }
 
 void Session::submit_message(const std::string& id_json, std::string channel, std::string text,
-                             std::string client_msg_id, std::uint64_t reply_to) {
+                             std::string client_msg_id, std::uint64_t reply_to,
+                             std::string mentions) {
   if (pending_writes_.size() >= hub_.config().limits.max_inflight_sends) {
     return reply_error(id_json, ErrorCode::rate_limited, "too many sends awaiting storage", 100);
   }
@@ -442,6 +491,7 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
   am.msg.from_advocate = hub_.advocacy().is_advocate(identity_->id);
   am.msg.text = std::move(text);
   am.msg.reply_to = reply_to;
+  am.msg.mentions = std::move(mentions);
   req.op = std::move(am);
   req.origin = id_;
   req.cookie = next_cookie_++;
@@ -604,6 +654,53 @@ void Session::handle(const std::string& id_json, protocol::DeflectedCmd& c) {
 
 void Session::handle(const std::string& id_json, protocol::PublishThreadCmd& c) {
   hub_.search_service().publish_thread(*identity_, c, reply_later(id_json));
+}
+
+void Session::handle(const std::string& id_json, protocol::ReadCmd& c) {
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  storage::WriteRequest req;
+  req.op = storage::MarkRead{identity_->id, c.channel, c.seq, false};
+  auto reply = reply_later(id_json);
+  const bool queued = hub_.submit_with(
+      std::move(req), [reply, hub = &hub_, user = identity_->id, session = id_](storage::Committed& r) {
+        const auto& m = std::get<storage::MarkRead>(r.req.op);
+        if (r.status == storage::WriteStatus::conflict) {
+          return reply(Outcome::failure(
+              ErrorCode::bad_request, "seq " + std::to_string(m.seq) +
+                                          " is beyond the channel's last message (" +
+                                          std::to_string(m.last_read) + ")"));
+        }
+        if (r.status != storage::WriteStatus::ok) {
+          return reply(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+        }
+        if (m.changed) {
+          // Every other tab and device of the user agrees at once.
+          std::string out;
+          JsonWriter w(out);
+          w.begin_object().field("op", "read").field("channel", m.channel);
+          w.field("seq", m.last_read).end_object();
+          Delivery d;
+          d.kind = Delivery::Kind::user_event;
+          d.user = user;
+          d.except_session = session;
+          d.payload = make_payload(std::move(out));
+          std::vector<Delivery> ds;
+          ds.push_back(std::move(d));
+          hub->publish(std::move(ds));
+        }
+        std::string fields;
+        JsonWriter w(fields);
+        w.begin_object().field("channel", m.channel).field("last_read", m.last_read).end_object();
+        reply(Outcome::success(fields.substr(1, fields.size() - 2)));
+      });
+  if (!queued) reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
+}
+
+void Session::handle(const std::string& id_json, protocol::ChannelsCmd&) {
+  hub_.read_async([self = shared_from_this(), who = *identity_, id_json] {
+    auto p = make_payload(channels_reply(id_json, conversations(self->hub_, who, true)));
+    boost::asio::post(self->shard_.ioc(), [self, p = std::move(p)] { self->push(p); });
+  });
 }
 
 void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c) {

@@ -168,6 +168,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::SetPreferencesCmd& c);
   void handle(const std::string& id_json, protocol::DeflectedCmd& c);
   void handle(const std::string& id_json, protocol::PublishThreadCmd& c);
+  void handle(const std::string& id_json, protocol::ReadCmd& c);
+  void handle(const std::string& id_json, protocol::ChannelsCmd& c);
+  // After auth: the welcome, once its unread total is read; then the frames that came meanwhile.
+  void send_welcome(const std::string& id_json, std::uint64_t unread_total);
+  void handle_frame(std::string_view data, bool binary);
   // A Done that posts the outcome back to this session's thread as the reply to id_json.
   std::function<void(Outcome)> reply_later(const std::string& id_json);
   // Everything Actions implements (edit, delete, react, report, moderation, channels).
@@ -178,7 +183,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Access check for reading/joining a channel: empty optional = allowed.
   std::optional<std::pair<protocol::ErrorCode, std::string>> check_read(const std::string& ch);
   void submit_message(const std::string& id_json, std::string channel, std::string text,
-                      std::string client_msg_id, std::uint64_t reply_to);
+                      std::string client_msg_id, std::uint64_t reply_to, std::string mentions);
   void replay_step(const std::string& channel, std::uint64_t generation);
   void replay_done(const std::string& channel, Subscription& sub);
   void drop_subscription(const std::string& channel);
@@ -199,6 +204,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::uint64_t next_cookie_ = 1;
   std::unordered_map<std::uint64_t, std::string> pending_writes_;  // cookie -> id_json
+
+  // Between a good auth and its welcome (the unread total is being read): frames that arrive
+  // meanwhile wait here, in order, and run right after the welcome. Bounded.
+  bool welcome_pending_ = false;
+  std::vector<std::pair<std::string, bool>> early_frames_;  // (data, binary)
 
   double tokens_;
   std::chrono::steady_clock::time_point tokens_at_;

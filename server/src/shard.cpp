@@ -97,7 +97,9 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
         break;
       case Delivery::Kind::user_event:
         if (auto it = users_.find(d.user); it != users_.end()) {
-          for (Session* s : it->second) s->deliver_direct(d.payload);
+          for (Session* s : it->second) {
+            if (s->id() != d.except_session) s->deliver_direct(d.payload);
+          }
         }
         break;
       case Delivery::Kind::ban:

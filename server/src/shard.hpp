@@ -32,7 +32,7 @@ struct Delivery {
     channel_event,  // edited / deleted / reaction / channel_updated: to the channel's readers
     staff_event,    // report / report_resolved / advocate: to every staff and admin session
                     // (except sessions of `user`, when set: they get a user_event already)
-    user_event,     // advocate: to every session of `user`
+    user_event,     // advocate, read: to every session of `user` (but except_session)
     ban,            // close every session of `user` with 4403 after sending `payload`
     kick,           // every session of `user` leaves `channel` and gets `payload`
   };
@@ -43,6 +43,7 @@ struct Delivery {
   // For DMs: the two members, who receive it on every session even without a join.
   std::string dm_a, dm_b;
   std::string user;  // ban, kick
+  std::uint64_t except_session = 0;  // user_event: not to this session (0: to all of them)
 };
 
 // The result of one storage write, routed back to the session that asked for it.

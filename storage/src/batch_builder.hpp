@@ -7,6 +7,7 @@
 //   writer.cpp             dispatch, audit, commit; AppendMessage, CreateChannel, UpdateChannel
 //   writer_messages.cpp    EditMessage, DeleteMessage, React
 //   writer_moderation.cpp  mutes, bans, members, reports, users
+//   writer_reads.cpp       read markers and mentions
 //
 // Every handler follows the same rules, so that add() can make a request all-or-nothing:
 //   - decide the status first; add to `batch_` only on the way to ok;
@@ -73,6 +74,19 @@ class BatchBuilder {
   // Whether the reaction key is set as of this point of the batch; nullopt on a failed lookup.
   std::optional<bool> has_reaction(const std::string& key, Committed& out);
 
+  // writer_reads.cpp
+  void apply(MarkRead& op, Committed& out);
+  // The read markers and mentions of a message being appended (store.hpp, AppendMessage);
+  // false after fail(): the request must end there.
+  bool append_reads(AppendMessage& op, Committed& out);
+  // Removes the mention index entries of message `m` (being deleted); false after fail().
+  bool delete_mentions(std::string_view channel, const StoredMessage& m, Committed& out);
+  // The read marker `key` as of this point of the batch (inner nullopt: none), or nullopt
+  // after fail().
+  std::optional<std::optional<std::uint64_t>> marker(const std::string& key, Committed& out);
+  // Whether a user record exists (or was written in this batch); nullopt after fail().
+  std::optional<bool> user_known(const std::string& id, Committed& out);
+
   // writer_moderation.cpp
   void apply(PutMute& op, Committed& out);
   void apply(RemoveMute& op, Committed& out);
@@ -112,6 +126,8 @@ class BatchBuilder {
   std::map<std::uint64_t, Report> reports_;
   StringMap<std::uint64_t> report_refs_;  // report_dup_key -> id, for reports created here
   StringMap<UserRecord> users_;           // users written in this batch
+  // Read marker keys looked up or written in this batch -> marker (nullopt: none).
+  StringMap<std::optional<std::uint64_t>> markers_;
   std::uint64_t next_audit_id_;
   std::uint64_t next_report_id_;
   // Ids of a request rolled back after log_rewrite() are not reused: the log may have holes.

@@ -82,6 +82,7 @@ std::string encode_message(const StoredMessage& msg) {
     e.varint(r.count);
   }
   e.varint(msg.solved_seq);  // appended later still: absent = 0
+  e.str(msg.mentions);       // and later again: absent = none
   return std::move(e).take();
 }
 
@@ -108,6 +109,7 @@ bool decode_message_view(std::uint64_t seq, std::string_view value, protocol::Me
   reactions.clear();
   m.reactions = {};
   m.solved_seq = 0;
+  m.mentions = {};
   if (d.done()) return true;
 
   m.edited_at = d.svarint();
@@ -128,6 +130,8 @@ bool decode_message_view(std::uint64_t seq, std::string_view value, protocol::Me
   m.reactions = reactions;
   if (d.done()) return true;  // written before solved_seq existed
   m.solved_seq = d.varint();
+  if (d.ok() && d.done()) return true;  // written before mentions existed
+  m.mentions = d.str_view();
   return d.ok();
 }
 
@@ -148,6 +152,7 @@ StoredMessage to_stored(const protocol::MessageView& v) {
   m.reactions.reserve(v.reactions.size());
   for (const auto& r : v.reactions) m.reactions.push_back({std::string(r.emoji), r.count});
   m.solved_seq = v.solved_seq;
+  m.mentions = v.mentions;
   return m;
 }
 

@@ -17,6 +17,8 @@
 //                                                          reporter and message)
 //   audit        be64(id)                 -> AuditEntry (without the id)
 //   users        id                       -> UserRecord (without the id)
+//   reads        "r\0" user '\0' channel  -> read marker: the highest seq the user has read
+//                "n\0" user '\0' channel '\0' be64(seq) -> (empty): message seq mentions user
 // Channel names, user ids and emoji never contain '\0' (the protocol forbids it; the writer
 // refuses them), so the separator keeps one name's key range apart from every other's.
 // Ids and seqs are big-endian, so a group's keys ascend numerically and a backward scan
@@ -180,5 +182,18 @@ std::optional<AuditEntry> decode_audit(std::uint64_t id, std::string_view value)
 // The id is the key, so the value leaves it out.
 std::string encode_user(const UserRecord& user);
 std::optional<UserRecord> decode_user(std::string_view id, std::string_view value);
+
+// --- reads: read markers and mentions (DESIGN §10) ---------------------------------------------
+
+// "r\0" user '\0' channel
+std::string read_marker_key(std::string_view user, std::string_view channel);
+// "r\0" user '\0': every marker of the user starts with it.
+std::string read_marker_prefix(std::string_view user);
+std::string encode_read_marker(std::uint64_t seq);
+std::optional<std::uint64_t> decode_read_marker(std::string_view value);
+// "n\0" user '\0' channel '\0' be64(seq)
+std::string mention_key(std::string_view user, std::string_view channel, std::uint64_t seq);
+// "n\0" user '\0' channel '\0': the user's mentions in the channel, ascending by seq.
+std::string mention_prefix(std::string_view user, std::string_view channel);
 
 }  // namespace parley::storage::codec

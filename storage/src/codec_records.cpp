@@ -313,4 +313,43 @@ std::optional<UserRecord> decode_user(std::string_view id, std::string_view valu
   return u;
 }
 
+// --- reads ------------------------------------------------------------------------------------
+
+namespace {
+constexpr std::string_view kReadTag = std::string_view("r\0", 2);
+constexpr std::string_view kMentionTag = std::string_view("n\0", 2);
+}  // namespace
+
+std::string read_marker_key(std::string_view user, std::string_view channel) {
+  return pair_key(kReadTag, user, channel);
+}
+
+std::string read_marker_prefix(std::string_view user) { return pair_key(kReadTag, user, {}); }
+
+std::string encode_read_marker(std::uint64_t seq) {
+  Encoder e(kFormatVersion);
+  e.varint(seq);
+  return std::move(e).take();
+}
+
+std::optional<std::uint64_t> decode_read_marker(std::string_view value) {
+  Decoder d(value);
+  if (!d.version(kFormatVersion)) return std::nullopt;
+  std::uint64_t seq = d.varint();
+  if (!d.ok()) return std::nullopt;
+  return seq;
+}
+
+std::string mention_prefix(std::string_view user, std::string_view channel) {
+  std::string key = pair_key(kMentionTag, user, channel);
+  key.push_back(kSeparator);
+  return key;
+}
+
+std::string mention_key(std::string_view user, std::string_view channel, std::uint64_t seq) {
+  std::string key = mention_prefix(user, channel);
+  put_be64(key, seq);
+  return key;
+}
+
 }  // namespace parley::storage::codec

@@ -153,6 +153,7 @@ protocol::MessageView message_view(std::string_view channel, const StoredMessage
   v.deleted_by = m.deleted_by;
   v.deleted_at = m.deleted_at;
   v.reactions = reactions;
+  v.mentions = m.mentions;
   return v;
 }
 

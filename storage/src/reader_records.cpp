@@ -264,4 +264,52 @@ std::vector<std::pair<std::string, std::string>> Store::kv_scan(std::string_view
   return out;
 }
 
+std::vector<Store::ReadMarker> Store::read_markers(std::string_view user,
+                                                   std::size_t limit) const {
+  std::vector<ReadMarker> out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr || !key_safe(user)) return out;
+  const std::string prefix = codec::read_marker_prefix(user);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_reads));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix) && out.size() < limit;
+       it->Next()) {
+    auto seq = codec::decode_read_marker(std::string_view(it->value().data(), it->value().size()));
+    if (!seq) {
+      impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    out.push_back({it->key().ToString().substr(prefix.size()), *seq});
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> Store::last_read(std::string_view user,
+                                              std::string_view channel) const {
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr || !key_safe(user) || !key_safe(channel)) return std::nullopt;
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf_reads,
+                                     codec::read_marker_key(user, channel), &value);
+  if (!s.ok()) return std::nullopt;
+  auto seq = codec::decode_read_marker(value);
+  if (!seq) impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
+  return seq;
+}
+
+std::size_t Store::count_mentions(std::string_view user, std::string_view channel,
+                                  std::uint64_t after_seq, std::size_t cap) const {
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr || !key_safe(user) || !key_safe(channel)) return 0;
+  const std::string prefix = codec::mention_prefix(user, channel);
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_reads));
+  std::size_t n = 0;
+  for (it->Seek(codec::mention_key(user, channel, after_seq + 1));
+       n < cap && it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace parley::storage

@@ -34,6 +34,7 @@ constexpr std::string_view kCfUsers = "users";
 constexpr std::string_view kCfReactions = "reactions";
 constexpr std::string_view kCfAdvocacy = "advocacy";
 constexpr std::string_view kCfRewrites = "rewrites";
+constexpr std::string_view kCfReads = "reads";
 
 constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
 
@@ -155,6 +156,7 @@ bool Store::Impl::open_db(std::string* error) {
       {std::string(kCfReactions), cf_options(options, block_cache, true)},
       {std::string(kCfAdvocacy), cf_options(options, block_cache, false)},  // scanned at start
       {std::string(kCfRewrites), cf_options(options, block_cache, false)},  // tailed in order
+      {std::string(kCfReads), cf_options(options, block_cache, true)},  // markers read by key
   };
   // RocksDB refuses to open a database without naming all of its column families, so ones
   // added by a newer version are opened with default options and left alone. A missing
@@ -187,6 +189,7 @@ bool Store::Impl::open_db(std::string* error) {
   cf_reactions = handles[9];
   cf_advocacy = handles[10];
   cf_rewrites = handles[11];
+  cf_reads = handles[12];
   return true;
 }
 

@@ -70,6 +70,7 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* cf_reactions = nullptr;
   rocksdb::ColumnFamilyHandle* cf_advocacy = nullptr;
   rocksdb::ColumnFamilyHandle* cf_rewrites = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_reads = nullptr;
 
   // --- Channel directory: non-DM channels, served from memory ---
   mutable std::shared_mutex channels_mu;

@@ -112,9 +112,10 @@ void BatchBuilder::apply(AppendMessage& op, Committed& out) {
   std::string mkey = codec::message_key(op.channel, op.msg.seq);
   rocksdb::Status st = batch_.Put(s_.cf_messages, mkey, codec::encode_message(op.msg));
   if (st.ok()) st = batch_.Put(s_.cf_idempotency, ikey, codec::encode_idempotency(ack));
-  if (!st.ok()) {
+  if (!st.ok() || !append_reads(op, out)) {
     op.msg.seq = 0;
     op.msg.ts = 0;
+    if (out.status == WriteStatus::error) return;
     return fail(out, "cannot add message to batch: " + st.ToString());
   }
 

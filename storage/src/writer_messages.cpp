@@ -129,6 +129,7 @@ void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
   StoredMessage next = *cur;  // seq, ts, author and reply_to stay
   next.text.clear();
   next.reactions.clear();
+  next.mentions.clear();
   next.deleted = true;
   next.deleted_by = op.by;
   next.deleted_at = std::max(s_.now(), cur->ts);
@@ -142,6 +143,7 @@ void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
                             codec::reaction_prefix_end(op.channel, op.seq));
   }
   if (!st.ok()) return fail(out, "cannot add delete to batch: " + st.ToString());
+  if (!delete_mentions(op.channel, *cur, out)) return;
   if (!log_rewrite(op.channel, op.seq, out)) return;
   // A deleted question's accepted answer is no longer part of a solved thread.
   if (cur->solved_seq != 0 && !log_rewrite(op.channel, cur->solved_seq, out)) return;

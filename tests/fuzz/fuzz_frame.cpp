@@ -286,9 +286,11 @@ void check_command(const Frame& f, const T& cmd) {
     FUZZ_CHECK(f.member("advocate", e));
     FUZZ_CHECK(cmd.advocate.has_value() == !e.is_null());
     if (cmd.advocate) FUZZ_CHECK(f.boolean("advocate") == *cmd.advocate);
-  } else if constexpr (std::is_same_v<T, DeflectedCmd>) {
+  } else if constexpr (std::is_same_v<T, DeflectedCmd> || std::is_same_v<T, ReadCmd>) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);
+  } else if constexpr (std::is_same_v<T, ChannelsCmd>) {
+    // No fields.
   } else if constexpr (std::is_same_v<T, PublishThreadCmd>) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);

@@ -453,6 +453,21 @@ TEST(ParseFurtherOps, OpNamesOfCommands) {
   EXPECT_EQ(op_name(SetPreferencesCmd{}), "set_preferences");
   EXPECT_EQ(op_name(DeflectedCmd{}), "deflected");
   EXPECT_EQ(op_name(PublishThreadCmd{}), "publish_thread");
+  EXPECT_EQ(op_name(ReadCmd{}), "read");
+  EXPECT_EQ(op_name(ChannelsCmd{}), "channels");
+}
+
+TEST(ParseFurtherOps, ReadAndChannels) {
+  const auto r = command<ReadCmd>(parse(R"({"op":"read","channel":"dm:a:b","seq":12})"));
+  EXPECT_EQ(r.channel, "dm:a:b");
+  EXPECT_EQ(r.seq, 12u);
+  EXPECT_TRUE(failed_with(parse(R"({"op":"read","id":1,"channel":"help","seq":0})"), kBad,
+                          R"("seq")", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"read","id":2,"channel":"help"})"), kBad,
+                          R"("seq" is required)", "2"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"read","id":3,"channel":"Help","seq":1})"), kBad,
+                          "invalid channel name", "3"));
+  (void)command<ChannelsCmd>(parse(R"({"op":"channels","id":4})"));
 }
 
 TEST(ParseFurtherOps, PublishThread) {

@@ -286,6 +286,35 @@ TEST(WriteMessage, LifecycleFieldsAndReactionsRoundTrip) {
   EXPECT_LT(at("deleted_at"), at("reactions"));
 }
 
+TEST(WriteMessage, MentionsAreAnArrayAfterReactionsAndOnlyWhenSet) {
+  MessageView m = sample_message();
+  std::string out;
+  write_message_event(out, m);
+  EXPECT_EQ(out.find("mentions"), std::string::npos);
+  const ReactionView reactions[] = {{"x", 1}};
+  m.reactions = reactions;
+  m.mentions = "carol bob@example.com a";
+  out.clear();
+  write_message_event(out, m);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS) << out;
+  simdjson::dom::array a = doc["mentions"];
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(std::string_view(a.at(0)), "carol");
+  EXPECT_EQ(std::string_view(a.at(1)), "bob@example.com");
+  EXPECT_EQ(std::string_view(a.at(2)), "a");
+  EXPECT_LT(out.find("\"reactions\":"), out.find("\"mentions\":"));
+  // The 20 longest ids fit the bound (a stack buffer overflow would show under ASan).
+  std::string many;
+  for (int i = 0; i < 220; ++i) many += (i ? " " : "") + std::string(64, 'a' + i % 26);
+  m.mentions = many;
+  out.clear();
+  write_message_event(out, m);
+  ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS);
+  EXPECT_EQ(simdjson::dom::array(doc["mentions"]).size(), 220u);
+}
+
 TEST(WriteMessage, TrickyTextRoundTripsThroughAStrictParser) {
   const std::string tricky =
       "quote \" backslash \\ slash / nl \n cr \r tab \t nul " + std::string(1, '\0') +

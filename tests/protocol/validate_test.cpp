@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace parley::protocol {
 namespace {
@@ -32,6 +33,25 @@ TEST(UserId, ValidAndInvalid) {
     EXPECT_FALSE(is_valid_user_id(id)) << id;
   }
   EXPECT_FALSE(is_valid_user_id(std::string(65, 'Z')));
+}
+
+TEST(Mentions, WhatNamesAUser) {
+  auto m = find_mentions("thanks @carol and @bob. and @bob again, @x:y (@dee) @", 20);
+  EXPECT_EQ(m.users, (std::vector<std::string>{"carol", "bob", "x", "dee"}));
+  EXPECT_FALSE(m.here);
+  // An address inside a word is no mention; an id may hold '@' itself.
+  m = find_mentions("mail alice@example.com or ping @bob@example.com.", 20);
+  EXPECT_EQ(m.users, (std::vector<std::string>{"bob@example.com"}));
+  // @here is the channel-wide mention, never the user "here"; "@here2" is a user; a run
+  // followed by a non-ASCII letter is part of a longer word.
+  m = find_mentions("@here @here2 @heré @josé", 20);
+  EXPECT_TRUE(m.here);
+  EXPECT_EQ(m.users, (std::vector<std::string>{"here2"}));
+  // A run that is not a valid id (too long) names nobody; at most max_users are kept.
+  m = find_mentions("@" + std::string(65, 'a') + " @a @b @c @d", 2);
+  EXPECT_EQ(m.users, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(find_mentions("no at sign", 20).users.empty());
+  EXPECT_TRUE(find_mentions("...@.", 20).users.empty());
 }
 
 TEST(DmChannel, NameIsOrderIndependent) {

@@ -66,6 +66,7 @@ void expect_same(const StoredMessage& a, const StoredMessage& b) {
   EXPECT_EQ(a.deleted_by, b.deleted_by);
   EXPECT_EQ(a.deleted_at, b.deleted_at);
   EXPECT_EQ(a.solved_seq, b.solved_seq);
+  EXPECT_EQ(a.mentions, b.mentions);
   ASSERT_EQ(a.reactions.size(), b.reactions.size());
   for (std::size_t i = 0; i < a.reactions.size(); ++i) {
     EXPECT_EQ(a.reactions[i].emoji, b.reactions[i].emoji) << i;
@@ -183,14 +184,15 @@ TEST(CodecMessage, OldLayoutIsAPrefixAndStillDecodes) {
 
 TEST(CodecMessage, EveryTruncationIsRejected) {
   // Except those that end exactly where an older layout ended: those are old values (the
-  // original layout, and the lifecycle layout before solved_seq, a 1-byte varint 0 here).
+  // original layout, the lifecycle layout before solved_seq, a 1-byte varint 0 here, and the
+  // layout before mentions, an empty string here: 1 byte).
   for (const StoredMessage& m : {sample_lifecycle_message(), sample_deleted_message()}) {
     ASSERT_EQ(m.solved_seq, 0u);
     const std::string v = encode_message(m);
     const std::size_t legacy_size = legacy_message_value(m).size();
     for (std::size_t n = 0; n < v.size(); ++n) {
       auto back = decode_message(1, v.substr(0, n));
-      EXPECT_EQ(back.has_value(), n == legacy_size || n == v.size() - 1)
+      EXPECT_EQ(back.has_value(), n == legacy_size || n == v.size() - 2 || n == v.size() - 1)
           << "prefix of " << n << " bytes";
     }
   }
@@ -274,6 +276,8 @@ TEST(CodecMessage, TrailingBytesAreToleratedForFutureFields) {
 TEST(CodecMessage, CorruptReactionsAreRejected) {
   StoredMessage m;  // empty strings: the lifecycle part is edited_at, deleted_by, deleted_at, n
   std::string base = encode_message(m);
+  ASSERT_EQ(base.back(), 0);  // no mentions
+  base.pop_back();
   ASSERT_EQ(base.back(), 0);  // solved_seq 0
   base.pop_back();
   ASSERT_EQ(base.back(), 0);  // no reactions
@@ -289,6 +293,25 @@ TEST(CodecMessage, CorruptReactionsAreRejected) {
   ASSERT_EQ(ok->reactions.size(), 1u);
   EXPECT_EQ(ok->reactions[0].emoji, "x");
   EXPECT_EQ(ok->reactions[0].count, 2u);
+}
+
+TEST(CodecMessage, MentionsRoundTripAndOlderValuesHaveNone) {
+  StoredMessage m = sample_lifecycle_message();
+  m.mentions = "carol bob@example.com";
+  const std::string v = encode_message(m);
+  auto back = decode_message(m.seq, v);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->mentions, "carol bob@example.com");
+  expect_same(*back, m);
+  // A value written before mentions existed (it ends after solved_seq) decodes with none.
+  m.mentions.clear();
+  std::string old = encode_message(m);
+  old.pop_back();
+  back = decode_message(m.seq, old);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->mentions, "");
+  // A mentions length beyond the value is corrupt.
+  EXPECT_EQ(decode_message(m.seq, old + "\x09ab"), std::nullopt);
 }
 
 TEST(CodecMessage, UnknownVersionAndBadRoleAreRejected) {

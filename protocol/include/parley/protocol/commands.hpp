@@ -174,12 +174,21 @@ struct PublishThreadCmd {
   bool publish = true;
 };
 
+// --- Bringing people back (DESIGN §10) ---
+// The caller has read `channel` up to message `seq` (>= 1); the marker never moves backwards.
+struct ReadCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+};
+// The caller's conversation list: every channel they belong to or have joined, DMs included.
+struct ChannelsCmd {};
+
 using Command =
     std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd,
                  EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
                  UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
-                 SetPreferencesCmd, DeflectedCmd, PublishThreadCmd>;
+                 SetPreferencesCmd, DeflectedCmd, PublishThreadCmd, ReadCmd, ChannelsCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

@@ -54,6 +54,9 @@ struct MessageView {
   std::string_view deleted_by;
   TimestampMs deleted_at = 0;
   std::span<const ReactionView> reactions;  // first use first; written when not empty
+  // The users the text mentions (DESIGN §10), as their ids separated by single spaces (ids hold
+  // no spaces); written as the array `mentions` when not empty.
+  std::string_view mentions;
 };
 
 }  // namespace parley::protocol

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace parley::protocol {
 
@@ -28,5 +29,18 @@ std::optional<std::size_t> utf8_length(std::string_view s) noexcept;
 
 // Display names: 1-64 code points of valid UTF-8, no control characters.
 bool is_valid_display_name(std::string_view name) noexcept;
+
+// Mentions in a message text (DESIGN §10). An `@` at the start of the text or after a character
+// that cannot be part of a user id, followed by the longest run of user-id characters, names
+// that user; trailing '.' characters are dropped from the run (the end of a sentence). A run
+// that is not a valid user id, or that goes on with a non-ASCII character ("@josé"), names
+// nobody. `@here` is the channel-wide mention, never the
+// user "here". Users are kept in order of first appearance, each once, at most `max_users`
+// (later ones are not mentions).
+struct TextMentions {
+  std::vector<std::string> users;
+  bool here = false;
+};
+TextMentions find_mentions(std::string_view text, std::size_t max_users);
 
 }  // namespace parley::protocol

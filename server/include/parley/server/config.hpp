@@ -75,6 +75,9 @@ struct Config {
     std::size_t max_connections_per_ip = 1000;
     // Open connections, all clients together. Default: 100000.
     std::size_t max_connections = 100000;
+    // Seconds between two `@here` mentions in one channel (staff only); a sooner one is
+    // refused with rate_limited. Default: 60.
+    unsigned here_interval_s = 60;
   } limits;
 
   struct Storage {

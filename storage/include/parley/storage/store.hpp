@@ -12,6 +12,8 @@
 //                                                 and by (reporter, channel, seq)
 //   audit        be64(id)                      -> AuditEntry
 //   users        id                            -> UserRecord
+//   reads        "r\0" user '\0' channel       -> read marker (last seq read)
+//                "n\0" user '\0' channel '\0' be64(seq) -> (empty): a mention of user
 //   meta         "schema"                      -> schema version
 //
 // Writes go through one group-commit writer thread: submit() queues a request, the writer takes
@@ -115,11 +117,20 @@ struct StoredMessage {
   std::vector<Reaction> reactions;  // in order of first use; entries with count 0 are removed
   // On a question (a top-level message in a support channel): the accepted answer (0 = none).
   std::uint64_t solved_seq = 0;
+  // The users the text mentions, as ids separated by single spaces (DESIGN §10; empty: none).
+  // Set when the message is appended (see AppendMessage) and cleared when it is deleted.
+  std::string mentions;
 };
 
 // Append a message to `channel`. DM channels ("dm:a:b") are created implicitly on first use;
 // any other channel must exist (else WriteStatus::not_found). A nonzero msg.reply_to must name
 // an earlier message of the channel (else not_found with error "reply_to").
+// Read state (DESIGN §10) moves with it, in the same batch: the sender's read marker goes to the
+// new message; in a DM the other member gets a marker of 0 (everything unread) if they have
+// none, so the conversation is in their list. msg.mentions holds the caller's candidates (ids
+// separated by spaces, already limited to users who may read the channel); the writer keeps
+// those with a user record other than the sender, indexes them for count_mentions(), and leaves
+// msg.mentions as stored.
 struct AppendMessage {
   std::string channel;
   std::string client_msg_id;  // idempotency key, scoped to msg.from_id
@@ -215,6 +226,21 @@ struct PutUser {
   std::optional<bool> kb_anonymous;
 };
 
+// Moves `user`'s read marker in `channel` to `seq`. A marker never moves backwards: a lower seq
+// changes nothing. With if_absent the marker is set only when the user has none for the channel
+// (a first join, or being added to a private channel: what came before counts as read). On ok,
+// `last_read` is the marker afterwards and `changed` whether this request moved or created it.
+// A seq beyond the channel's newest message is WriteStatus::conflict (with `last_read` set to
+// that newest seq, nothing stored), except with if_absent, where it is lowered to it.
+struct MarkRead {
+  std::string user;
+  std::string channel;
+  std::uint64_t seq = 0;
+  bool if_absent = false;
+  std::uint64_t last_read = 0;
+  bool changed = false;
+};
+
 // A write whose only effect is its audit entry (e.g. an automatic filter hit).
 struct AuditOnly {};
 
@@ -232,7 +258,7 @@ struct KvWrite {
 using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
                              DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
                              PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
-                             AuditOnly, KvWrite, SetSolved>;
+                             AuditOnly, KvWrite, SetSolved, MarkRead>;
 
 struct WriteRequest {
   WriteOp op;
@@ -419,6 +445,20 @@ class Store {
   // most `limit`.
   std::vector<std::string> reactors(std::string_view channel, std::uint64_t seq,
                                     std::string_view emoji, std::size_t limit) const;
+  // --- Read state (DESIGN §10) ---
+  struct ReadMarker {
+    std::string channel;
+    std::uint64_t last_read = 0;
+  };
+  // The user's read markers (one per channel they joined, were added to, or had a DM in), by
+  // channel name, at most `limit`.
+  std::vector<ReadMarker> read_markers(std::string_view user, std::size_t limit) const;
+  // The user's marker in `channel`, or nullopt when they have none.
+  std::optional<std::uint64_t> last_read(std::string_view user, std::string_view channel) const;
+  // How many messages of `channel` with seq > after_seq mention `user`, counting at most `cap`.
+  std::size_t count_mentions(std::string_view user, std::string_view channel,
+                             std::uint64_t after_seq, std::size_t cap) const;
+
   // Every advocacy record whose key starts with `prefix` (all of them for ""), in key order.
   std::vector<std::pair<std::string, std::string>> kv_scan(std::string_view prefix) const;
 
