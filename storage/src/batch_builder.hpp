@@ -37,6 +37,7 @@ class BatchBuilder {
       : s_(store),
         next_audit_id_(store.next_audit_id),
         next_report_id_(store.next_report_id),
+        next_outbox_id_(store.next_outbox_id),
         next_rewrite_id_(store.last_rewrite.load() + 1) {}
 
   // Adds one request (and its audit entry) to the batch, or nothing of it. `c` must stay at the
@@ -53,6 +54,9 @@ class BatchBuilder {
   void apply(UpdateChannel& op, Committed& out);
   void apply(AuditOnly& op, Committed& out);
   void apply(KvWrite& op, Committed& out);
+  void apply(OutboxWrite& op, Committed& out);
+  // The request's outbox rows (WriteRequest::outbox), after its op ended ok; fail() on error.
+  void add_outbox(Committed& c);
   bool channel_open(std::string_view name) const;
   // The channel's settings as of this point of the batch (non-DM channels only).
   std::optional<ChannelInfo> channel(std::string_view name) const;
@@ -79,6 +83,10 @@ class BatchBuilder {
   // The read markers and mentions of a message being appended (store.hpp, AppendMessage);
   // false after fail(): the request must end there.
   bool append_reads(AppendMessage& op, Committed& out);
+  // After an AppendMessage ended ok: its sender's read marker moves to it (at commit).
+  void note_sent(const AppendMessage& op);
+  // Adds the senders' markers to the batch (commit(), before the write).
+  rocksdb::Status write_sent_markers();
   // Removes the mention index entries of message `m` (being deleted); false after fail().
   bool delete_mentions(std::string_view channel, const StoredMessage& m, Committed& out);
   // The read marker `key` as of this point of the batch (inner nullopt: none), or nullopt
@@ -128,8 +136,13 @@ class BatchBuilder {
   StringMap<UserRecord> users_;           // users written in this batch
   // Read marker keys looked up or written in this batch -> marker (nullopt: none).
   StringMap<std::optional<std::uint64_t>> markers_;
+  // Senders' read markers moved by messages of this batch: key -> the newest seq. Written once
+  // per key at commit (write_sent_markers()), not once per message: a busy sender's messages
+  // of one batch cost one marker write.
+  StringMap<std::uint64_t> sent_markers_;
   std::uint64_t next_audit_id_;
   std::uint64_t next_report_id_;
+  std::uint64_t next_outbox_id_;
   // Ids of a request rolled back after log_rewrite() are not reused: the log may have holes.
   std::uint64_t next_rewrite_id_;
 };

@@ -46,6 +46,8 @@ inline constexpr std::uint8_t kFormatVersion = 1;
 // Version of the database as a whole (column families and key layout), kept in meta.
 inline constexpr std::uint8_t kSchemaVersion = 1;
 inline constexpr std::string_view kSchemaKey = "schema";
+// meta "outbox_id" -> be64: the last outbox row id assigned.
+inline constexpr std::string_view kOutboxIdKey = "outbox_id";
 
 // --- messages ---------------------------------------------------------------------------------
 

@@ -312,4 +312,37 @@ std::size_t Store::count_mentions(std::string_view user, std::string_view channe
   return n;
 }
 
+std::string OutboxRow::key() const {
+  std::string k = prefix;
+  codec::io::put_be64(k, id);
+  return k;
+}
+
+std::vector<std::pair<std::string, std::string>> Store::outbox_scan(std::string_view prefix,
+                                                                    std::string_view from,
+                                                                    std::size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_outbox));
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  const std::string_view start = from > prefix ? from : prefix;
+  for (it->Seek(rocksdb::Slice(start.data(), start.size()));
+       it->Valid() && it->key().starts_with(p) && out.size() < limit; it->Next()) {
+    out.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  return out;
+}
+
+std::optional<std::string> Store::outbox_get(std::string_view key) const {
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return std::nullopt;
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf_outbox,
+                                     rocksdb::Slice(key.data(), key.size()), &value);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
+
 }  // namespace parley::storage

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "codec.hpp"
+#include "codec_io.hpp"
 #include "parley/protocol/validate.hpp"
 #include "store_impl.hpp"
 
@@ -35,6 +36,7 @@ constexpr std::string_view kCfReactions = "reactions";
 constexpr std::string_view kCfAdvocacy = "advocacy";
 constexpr std::string_view kCfRewrites = "rewrites";
 constexpr std::string_view kCfReads = "reads";
+constexpr std::string_view kCfOutbox = "outbox";
 
 constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
 
@@ -115,6 +117,29 @@ rocksdb::ColumnFamilyOptions idempotency_cf_options(const Options& o,
   return cf;
 }
 
+// Read state keys (codec.hpp): a read marker "r\0" user '\0' channel is rewritten with every
+// message its user sends, and a mention "n\0" user '\0' channel '\0' be64(seq) follows that
+// user's previous one. With the marker itself (a mention: all but its seq) as the insert hint
+// prefix, an insert starts next to the key's previous version instead of searching the skip
+// list from the top: that search was +25% of the writer's time in the durable throughput run
+// (perf, A/B against the build before read markers).
+class ReadStateKeyPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "parley.ReadStateKeyPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    if (key[0] == 'n' && key.size() > 10) return {key.data(), key.size() - 8};
+    return key;
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return !key.empty(); }
+};
+
+rocksdb::ColumnFamilyOptions reads_cf_options(const Options& o,
+                                              const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf = cf_options(o, cache, true);
+  cf.memtable_insert_with_hint_prefix_extractor = std::make_shared<ReadStateKeyPrefix>();
+  return cf;
+}
+
 std::string describe(std::string_view what, const rocksdb::Status& s) {
   std::string out(what);
   out += ": ";
@@ -156,7 +181,8 @@ bool Store::Impl::open_db(std::string* error) {
       {std::string(kCfReactions), cf_options(options, block_cache, true)},
       {std::string(kCfAdvocacy), cf_options(options, block_cache, false)},  // scanned at start
       {std::string(kCfRewrites), cf_options(options, block_cache, false)},  // tailed in order
-      {std::string(kCfReads), cf_options(options, block_cache, true)},  // markers read by key
+      {std::string(kCfReads), reads_cf_options(options, block_cache)},  // markers read by key
+      {std::string(kCfOutbox), cf_options(options, block_cache, false)},  // scanned in order
   };
   // RocksDB refuses to open a database without naming all of its column families, so ones
   // added by a newer version are opened with default options and left alone. A missing
@@ -190,6 +216,7 @@ bool Store::Impl::open_db(std::string* error) {
   cf_advocacy = handles[10];
   cf_rewrites = handles[11];
   cf_reads = handles[12];
+  cf_outbox = handles[13];
   return true;
 }
 
@@ -292,6 +319,13 @@ bool Store::Impl::load_counters(std::string* error) {
   std::uint64_t next_rewrite = 1;
   if (s.ok()) s = highest(cf_rewrites, {}, &next_rewrite);
   last_rewrite.store(next_rewrite - 1);
+  if (s.ok()) {
+    // The last outbox id is kept in meta (rows live under several prefixes and are deleted).
+    std::string value;
+    rocksdb::Status g = db->Get(rocksdb::ReadOptions(), cf_meta, codec::kOutboxIdKey, &value);
+    if (g.ok() && value.size() == 8) next_outbox_id = codec::io::get_be64(value) + 1;
+    if (!g.ok() && !g.IsNotFound()) s = g;
+  }
   if (!s.ok()) {
     *error = describe("cannot recover ids", s);
     return false;

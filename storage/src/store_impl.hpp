@@ -71,6 +71,7 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* cf_advocacy = nullptr;
   rocksdb::ColumnFamilyHandle* cf_rewrites = nullptr;
   rocksdb::ColumnFamilyHandle* cf_reads = nullptr;
+  rocksdb::ColumnFamilyHandle* cf_outbox = nullptr;
 
   // --- Channel directory: non-DM channels, served from memory ---
   mutable std::shared_mutex channels_mu;
@@ -107,6 +108,7 @@ struct Store::Impl {
   // Next ids to assign; recovered at open from the highest key on disk.
   std::uint64_t next_audit_id = 1;
   std::uint64_t next_report_id = 1;
+  std::uint64_t next_outbox_id = 1;
   // Highest rewrite id committed (read by last_rewrite_id() from any thread).
   std::atomic<std::uint64_t> last_rewrite{0};
 

@@ -13,6 +13,7 @@
 
 #include "batch_builder.hpp"
 #include "codec.hpp"
+#include "codec_io.hpp"
 #include "parley/protocol/validate.hpp"
 #include "store_impl.hpp"
 
@@ -44,11 +45,14 @@ void BatchBuilder::add(Committed& c) {
         batch_.Put(s_.cf_audit, codec::audit_key(audit->id), codec::encode_audit(*audit));
     if (!st.ok()) fail(c, "cannot add audit entry to batch: " + st.ToString());
   }
+  if (c.req.outbox && c.status == WriteStatus::ok) add_outbox(c);
   if (c.status == WriteStatus::ok) {
     (void)batch_.PopSavePoint();  // only fails when no save point is set, and one is
     if (audit != nullptr) ++next_audit_id_;
+    if (const auto* am = std::get_if<AppendMessage>(&c.req.op)) note_sent(*am);
   } else {
     (void)batch_.RollbackToSavePoint();  // restores the state before SetSavePoint
+    c.req.outbox_rows.clear();
     if (audit != nullptr) {
       audit->id = 0;  // not stored
       audit->ts = 0;
@@ -175,6 +179,32 @@ void BatchBuilder::apply(KvWrite& op, Committed& out) {
   out.status = WriteStatus::ok;
 }
 
+void BatchBuilder::apply(OutboxWrite& op, Committed& out) {
+  for (const auto& e : op.entries) {
+    rocksdb::Status st = e.value ? batch_.Put(s_.cf_outbox, e.key, *e.value)
+                                 : batch_.Delete(s_.cf_outbox, e.key);
+    if (!st.ok()) return fail(out, "cannot add outbox record to batch: " + st.ToString());
+  }
+  out.status = WriteStatus::ok;
+}
+
+void BatchBuilder::add_outbox(Committed& c) {
+  std::vector<OutboxRow> rows = c.req.outbox(c.req.op);
+  if (rows.empty()) return;
+  std::uint64_t id = next_outbox_id_;
+  for (auto& row : rows) {
+    row.id = id++;
+    rocksdb::Status st = batch_.Put(s_.cf_outbox, row.key(), row.value);
+    if (!st.ok()) return fail(c, "cannot add outbox row to batch: " + st.ToString());
+  }
+  std::string last;
+  codec::io::put_be64(last, id - 1);
+  rocksdb::Status st = batch_.Put(s_.cf_meta, codec::kOutboxIdKey, last);
+  if (!st.ok()) return fail(c, "cannot add outbox id to batch: " + st.ToString());
+  next_outbox_id_ = id;
+  c.req.outbox_rows = std::move(rows);
+}
+
 void BatchBuilder::apply(AuditOnly&, Committed& out) {
   // Nothing but the audit entry, which add() has already written.
   out.status = WriteStatus::ok;
@@ -209,8 +239,8 @@ Store::Impl::ChannelCursor* BatchBuilder::cursor(std::string_view channel, std::
 }
 
 void BatchBuilder::commit(std::vector<Committed>& results) {
-  rocksdb::Status st;
-  if (batch_.Count() > 0) {
+  rocksdb::Status st = write_sent_markers();
+  if (st.ok() && batch_.Count() > 0) {
     rocksdb::WriteOptions wo;
     wo.sync = s_.options.durability == Durability::fsync;
     const auto t0 = std::chrono::steady_clock::now();
@@ -227,12 +257,14 @@ void BatchBuilder::commit(std::vector<Committed>& results) {
     for (auto& c : results) {
       fail(c, message);
       if (c.req.audit) c.req.audit->id = 0;  // not stored (as in add())
+      c.req.outbox_rows.clear();
     }
     for (const auto& [channel, seq] : appended_) s_.cursors.erase(channel);
     return;
   }
   s_.next_audit_id = next_audit_id_;
   s_.next_report_id = next_report_id_;
+  s_.next_outbox_id = next_outbox_id_;
   s_.last_rewrite.store(next_rewrite_id_ - 1, std::memory_order_release);
   if (!channels_.empty()) {
     std::unique_lock lock(s_.channels_mu);

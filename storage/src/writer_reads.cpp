@@ -16,7 +16,15 @@ namespace parley::storage {
 
 std::optional<std::optional<std::uint64_t>> BatchBuilder::marker(const std::string& key,
                                                                   Committed& out) {
-  if (auto it = markers_.find(key); it != markers_.end()) return it->second;
+  // A sender's marker moved by a message of this batch (written at commit, see
+  // write_sent_markers()) is at least what the map or the disk says.
+  std::optional<std::uint64_t> sent;
+  if (auto it = sent_markers_.find(key); it != sent_markers_.end()) sent = it->second;
+  if (auto it = markers_.find(key); it != markers_.end()) {
+    if (sent && (!it->second || *it->second < *sent)) return sent;
+    return it->second;
+  }
+  if (sent) return sent;
   std::string value;
   rocksdb::Status st = s_.db->Get(rocksdb::ReadOptions(), s_.cf_reads, key, &value);
   std::optional<std::uint64_t> seq;
@@ -74,15 +82,8 @@ void BatchBuilder::apply(MarkRead& op, Committed& out) {
 
 bool BatchBuilder::append_reads(AppendMessage& op, Committed& out) {
   const StoredMessage& m = op.msg;
-  // The sender has read their own message (a marker never exceeds the channel's newest seq, so
-  // this never moves one backwards).
-  const std::string own = codec::read_marker_key(m.from_id, op.channel);
-  rocksdb::Status st = batch_.Put(s_.cf_reads, own, codec::encode_read_marker(m.seq));
-  if (!st.ok()) {
-    fail(out, "cannot add read marker to batch: " + st.ToString());
-    return false;
-  }
-  std::vector<std::pair<std::string, std::optional<std::uint64_t>>> changed = {{own, m.seq}};
+  rocksdb::Status st;
+  std::optional<std::string> other_created;  // a DM's other member, given a marker of 0
   if (auto members = protocol::dm_members(op.channel)) {
     const std::string_view other = members->first == m.from_id ? members->second : members->first;
     const std::string key = codec::read_marker_key(other, op.channel);
@@ -94,7 +95,7 @@ bool BatchBuilder::append_reads(AppendMessage& op, Committed& out) {
         fail(out, "cannot add read marker to batch: " + st.ToString());
         return false;
       }
-      changed.emplace_back(key, 0);
+      other_created = key;
     }
   }
   // Mentions: the candidates that are known users other than the sender, each indexed.
@@ -125,8 +126,26 @@ bool BatchBuilder::append_reads(AppendMessage& op, Committed& out) {
       return false;
     }
   }
-  for (auto& [key, seq] : changed) markers_.insert_or_assign(std::move(key), seq);
+  if (other_created) markers_.insert_or_assign(std::move(*other_created), std::uint64_t{0});
   return true;
+}
+
+void BatchBuilder::note_sent(const AppendMessage& op) {
+  // The sender has read their own message. A marker never exceeds the channel's newest seq, so
+  // this never moves one backwards; later messages of the batch only raise it.
+  sent_markers_.insert_or_assign(codec::read_marker_key(op.msg.from_id, op.channel), op.msg.seq);
+}
+
+rocksdb::Status BatchBuilder::write_sent_markers() {
+  for (const auto& [key, seq] : sent_markers_) {
+    // A MarkRead of this batch may have written more already (it saw this value: marker()).
+    if (auto it = markers_.find(key); it != markers_.end() && it->second && *it->second >= seq) {
+      continue;
+    }
+    rocksdb::Status st = batch_.Put(s_.cf_reads, key, codec::encode_read_marker(seq));
+    if (!st.ok()) return st;
+  }
+  return rocksdb::Status::OK();
 }
 
 bool BatchBuilder::delete_mentions(std::string_view channel, const StoredMessage& m,

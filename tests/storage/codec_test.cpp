@@ -311,7 +311,7 @@ TEST(CodecMessage, MentionsRoundTripAndOlderValuesHaveNone) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->mentions, "");
   // A mentions length beyond the value is corrupt.
-  EXPECT_EQ(decode_message(m.seq, old + "\x09ab"), std::nullopt);
+  EXPECT_EQ(decode_message(m.seq, old + "\x09" "ab"), std::nullopt);
 }
 
 TEST(CodecMessage, UnknownVersionAndBadRoleAreRejected) {

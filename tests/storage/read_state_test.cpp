@@ -23,6 +23,7 @@ using testing::op_req;
 using testing::options_for;
 using testing::submit_wait;
 using testing::TempDir;
+using testing::WriterStall;
 
 class ReadStateStore : public ::testing::Test {
  protected:
@@ -126,6 +127,46 @@ TEST_F(ReadStateStore, MentionsOfKnownUsersAreIndexedAndADeleteDropsThem) {
   reopen();
   EXPECT_EQ(store_->count_mentions("carol", "general", 0, 100), 1u);
   EXPECT_EQ(store_->get_message("general", s1)->mentions, "carol dave");
+}
+
+// In one batch: messages move their senders' markers, and a MarkRead after them still never
+// moves one backwards (it sees the batch, not only the disk); a DM's new marker is seen too.
+TEST(ReadStateBatch, MarkReadSeesTheMarkersOfTheSameBatch) {
+  TempDir dir;
+  Collector c;
+  WriterStall stall;
+  stall.install(c);
+  auto store = open_or_fail(options_for(dir), c);
+  ASSERT_NE(store, nullptr);
+  WriterStall::ReleaseGuard guard{stall};
+  ASSERT_TRUE(store->submit(append_req("help", "zed", "warmup", "w", 1)));
+  stall.wait_entered();  // everything below is one batch
+  std::vector<WriteRequest> reqs;
+  reqs.push_back(append_req("general", "bob", "b1", "one", 2));
+  reqs.push_back(append_req("general", "alice", "a1", "two", 3));
+  reqs.push_back(append_req("general", "alice", "a2", "three", 4));
+  reqs.push_back(op_req(MarkRead{"alice", "general", 1, false}, 5));   // behind her own: no
+  reqs.push_back(append_req("general", "alice", "a3", "four", 6));      // moves it again
+  reqs.push_back(op_req(MarkRead{"alice", "general", 4, false}, 7));   // at it: no change
+  reqs.push_back(append_req("dm:alice:carol", "alice", "d1", "hi", 8));
+  reqs.push_back(op_req(MarkRead{"carol", "dm:alice:carol", 5, true}, 9));  // has one (0)
+  const std::size_t n = reqs.size();
+  for (auto& r : reqs) ASSERT_TRUE(store->submit(std::move(r)));
+  stall.release();
+  ASSERT_TRUE(c.wait_count(n + 1));
+  EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, n}));
+  auto m5 = op_of<MarkRead>(c.wait_cookie(5));
+  EXPECT_FALSE(m5.changed);
+  EXPECT_EQ(m5.last_read, 3u);
+  auto m7 = op_of<MarkRead>(c.wait_cookie(7));
+  EXPECT_FALSE(m7.changed);
+  EXPECT_EQ(m7.last_read, 4u);
+  auto m9 = op_of<MarkRead>(c.wait_cookie(9));
+  EXPECT_FALSE(m9.changed);
+  EXPECT_EQ(m9.last_read, 0u);
+  EXPECT_EQ(store->last_read("alice", "general"), 4u);
+  EXPECT_EQ(store->last_read("bob", "general"), 1u);
+  EXPECT_EQ(store->last_read("carol", "dm:alice:carol"), 0u);
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 //   users        id                            -> UserRecord
 //   reads        "r\0" user '\0' channel       -> read marker (last seq read)
 //                "n\0" user '\0' channel '\0' be64(seq) -> (empty): a mention of user
+//   outbox       the server's operational records (webhooks, their deliveries; opaque here):
+//                rows written with a request (WriteRequest::outbox) are prefix be64(id)
 //   meta         "schema"                      -> schema version
 //
 // Writes go through one group-commit writer thread: submit() queues a request, the writer takes
@@ -254,11 +256,23 @@ struct KvEntry {
 struct KvWrite {
   std::vector<KvEntry> entries;
 };
+// The same for the `outbox` column family (the server's webhooks and their deliveries).
+struct OutboxWrite {
+  std::vector<KvEntry> entries;
+};
+
+// One row of an outbox (DESIGN §10), made for a request by WriteRequest::outbox.
+struct OutboxRow {
+  std::string prefix;   // the row's key is prefix followed by be64(id)
+  std::string value;
+  std::uint64_t id = 0;  // assigned by the writer: 1, 2, 3, … across every prefix, never reused
+  std::string key() const;
+};
 
 using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
                              DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
                              PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
-                             AuditOnly, KvWrite, SetSolved, MarkRead>;
+                             AuditOnly, KvWrite, SetSolved, MarkRead, OutboxWrite>;
 
 struct WriteRequest {
   WriteOp op;
@@ -268,6 +282,12 @@ struct WriteRequest {
   // Opaque to the store; handed back in Committed so the caller can route the result.
   std::uint64_t origin = 0;
   std::uint64_t cookie = 0;
+  // When set, called on the writer thread once `op` ended ok (its results filled in, e.g. the
+  // message's seq), to make the outbox rows that go with it: they are written in the same
+  // atomic batch, each with the next outbox id, and handed back in `outbox_rows`. Must not
+  // block. A request that does not end ok writes none.
+  std::function<std::vector<OutboxRow>(const WriteOp& op)> outbox;
+  std::vector<OutboxRow> outbox_rows;
 };
 
 enum class WriteStatus : std::uint8_t {
@@ -461,6 +481,11 @@ class Store {
 
   // Every advocacy record whose key starts with `prefix` (all of them for ""), in key order.
   std::vector<std::pair<std::string, std::string>> kv_scan(std::string_view prefix) const;
+  // Up to `limit` outbox records with keys >= `from` that start with `prefix`, in key order.
+  std::vector<std::pair<std::string, std::string>> outbox_scan(std::string_view prefix,
+                                                               std::string_view from,
+                                                               std::size_t limit) const;
+  std::optional<std::string> outbox_get(std::string_view key) const;
 
   // --- For derived indexes (search) that follow the messages ---
   // New messages are followed by seq (read_after); the rewrites log names the older messages
