@@ -9,13 +9,18 @@
 # search on, the indexing lag (parley_search_lag_seconds on /metrics) is sampled every 100 ms
 # during the load, and after it the time until the index has caught up is measured.
 #
+# FEATURE=baseline compares two builds instead of a setting: "on" runs this build's parleyd,
+# "off" the one named by BASELINE_PARLEYD (e.g. a worktree of the commit before a change on
+# the message path), with the same default config, alternating as above.
+#
 # SCENARIO=fanout runs the fan-out scenario instead (MEMBERS members of `general`, one sender,
 # FANOUT_WINDOW sends in flight): its rate is deliveries/s.
 #
 # Usage: load-tests/run-scoring-overhead.sh     (from the repository root, after building)
 # Environment: BUILD_DIR (build), SENDERS (500), WINDOW (4), DURATION (8), WARMUP (2),
 #   ROUNDS (3), DURABILITY (fsync), FEATURE (advocacy | search), SCENARIO (throughput |
-#   fanout), MEMBERS (100), FANOUT_WINDOW (512), SUMMARY_JSON (write the summary there too).
+#   fanout), MEMBERS (100), FANOUT_WINDOW (512), SUMMARY_JSON (write the summary there too),
+#   BASELINE_PARLEYD (FEATURE=baseline: the other parleyd).
 set -u
 . "$(dirname "$0")/lib.sh"
 bench_env
@@ -30,7 +35,11 @@ SCENARIO=${SCENARIO:-throughput}
 MEMBERS=${MEMBERS:-100}
 FANOUT_WINDOW=${FANOUT_WINDOW:-512}
 SUMMARY_JSON=${SUMMARY_JSON:-}
-[[ $FEATURE == advocacy || $FEATURE == search ]] || { echo "FEATURE must be advocacy or search"; exit 2; }
+[[ $FEATURE == advocacy || $FEATURE == search || $FEATURE == baseline ]] ||
+  { echo "FEATURE must be advocacy, search or baseline"; exit 2; }
+if [[ $FEATURE == baseline ]]; then
+  [[ -x ${BASELINE_PARLEYD:-} ]] || { echo "FEATURE=baseline needs BASELINE_PARLEYD, an executable parleyd"; exit 2; }
+fi
 [[ $SCENARIO == throughput || $SCENARIO == fanout ]] || { echo "SCENARIO must be throughput or fanout"; exit 2; }
 if [[ $SCENARIO == throughput ]]; then
   RATE_KEY=acked_msgs
@@ -54,10 +63,16 @@ LAGS=""
 for round in $(seq "$ROUNDS"); do
   for scoring in on off; do
     enabled=$([[ $scoring == on ]] && echo true || echo false)
-    { limits_toml; printf '[%s]\nenabled = %s\n' "$FEATURE" "$enabled"; } >"$TMP/parley-$scoring.toml"
+    server=$PARLEYD
+    if [[ $FEATURE == baseline ]]; then
+      limits_toml >"$TMP/parley-$scoring.toml"
+      [[ $scoring == off ]] && server=$BASELINE_PARLEYD
+    else
+      { limits_toml; printf '[%s]\nenabled = %s\n' "$FEATURE" "$enabled"; } >"$TMP/parley-$scoring.toml"
+    fi
     data="$TMP/data-$scoring-$round"
     rm -f "$TMP/port"
-    "$PARLEYD" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$data" \
+    "$server" serve --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$data" \
       --config "$TMP/parley-$scoring.toml" --durability "$DURABILITY" >"$TMP/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 100); do [[ -s "$TMP/port" ]] && break; sleep 0.1; done

@@ -299,6 +299,7 @@
     for (const d of document.querySelectorAll('dialog')) d.remove();
     for (const k of Object.keys(E)) delete E[k];
     if (community) community.reset();
+    if (webhooks) webhooks.reset();
     Object.assign(S, {
       welcomed: false, me: null, channels: new Map(), channelsLoaded: false, selected: null, reports: new Map(),
       reportsMore: false, reportsLoaded: false, resolved: { upheld: null, dismissed: null },
@@ -324,17 +325,26 @@
     openMessage: (channel, seq) => openInChannel({ channel, seq }),
   }) : null;
 
-  /** Navigation. Each view registers here, in groups; `leave` runs when another view replaces it. */
-  const VIEWS = [
+  /** The "Admin" group (webhooks; DESIGN §10): console-webhooks.js. */
+  const webhooks = window.ParleyConsoleWebhooks ? window.ParleyConsoleWebhooks({
+    api, main: () => E.main, current: () => E.viewId,
+  }) : null;
+
+  /** Navigation. Each view registers here, in groups; `leave` runs when another view replaces it;
+   *  `admin` views are shown to admins only (their API answers nobody else). */
+  const ALL_VIEWS = [
     { id: 'channels', label: 'Channels', icon: 'hash', group: 'Moderation', render: renderChannelsView },
     { id: 'reports', label: 'Reports', icon: 'flag', group: 'Moderation', render: renderReportsView, count: () => S.reports.size, more: () => S.reportsMore },
     { id: 'audit', label: 'Audit log', icon: 'list', group: 'Moderation', render: renderAuditView },
     { id: 'search', label: 'Search', icon: 'search', group: 'Moderation', render: renderSearchView },
     ...(community ? community.views : []),
+    ...(webhooks ? webhooks.views : []),
   ];
+  let VIEWS = ALL_VIEWS;
 
   function enterApp(user) {
     S.me = user;
+    VIEWS = ALL_VIEWS.filter((v) => !v.admin || user.role === 'admin');
     S.server = '';
     learn(user.id, user.name, user.role);
     app.setAttribute('aria-busy', 'false');

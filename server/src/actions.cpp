@@ -273,6 +273,7 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
     rep.text = m->text;
     storage::WriteRequest req;
     req.op = storage::CreateReport{std::move(rep)};
+    hub_.webhooks().attach(req);
     write(std::move(req), [](storage::Committed& r) {
       auto& op = std::get<storage::CreateReport>(r.req.op);
       if (r.status != WriteStatus::ok && r.status != WriteStatus::duplicate) {

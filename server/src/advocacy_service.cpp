@@ -261,13 +261,26 @@ void AdvocacyService::announce_helpful(const std::string& channel, std::uint64_t
 }
 
 void AdvocacyService::flush() {
-  // Everything the engine changed since the last flush goes out as one atomic write.
-  if (auto mutations = engine_.take_mutations(); !mutations.empty()) {
+  auto changes = engine_.take_flag_changes();
+  // Everything the engine changed since the last flush goes out as one atomic write, with the
+  // advocate.changed webhook deliveries of its flag changes.
+  auto mutations = engine_.take_mutations();
+  if (!mutations.empty() || (!changes.empty() && hub_.webhooks().active())) {
     storage::KvWrite kv;
     kv.entries.reserve(mutations.size());
     for (auto& m : mutations) kv.entries.push_back({std::move(m.key), std::move(m.value)});
     storage::WriteRequest req;
     req.op = std::move(kv);
+    if (!changes.empty() && hub_.webhooks().active()) {
+      std::vector<WebhookEvent> events;
+      for (const auto& ch : changes) {
+        std::string data;
+        JsonWriter w(data);
+        w.begin_object().field("user", ch.user).field("advocate", ch.advocate).end_object();
+        events.push_back({"advocate.changed", "", std::move(data)});
+      }
+      hub_.webhooks().attach_events(req, std::move(events));
+    }
     unsent_.push_back(std::move(req));
   }
   while (!unsent_.empty()) {
@@ -277,7 +290,6 @@ void AdvocacyService::flush() {
     }
     unsent_.pop_front();
   }
-  auto changes = engine_.take_flag_changes();
   if (changes.empty()) return;
   std::vector<Delivery> out;
   for (const auto& ch : changes) {
@@ -352,6 +364,7 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
     // The question records its accepted answer (shown in history); the hub announces it.
     storage::WriteRequest req;
     req.op = storage::SetSolved{c.channel, question, c.seq, {}};
+    hub_.webhooks().attach(req);
     bool queued = hub_.submit_with(std::move(req), [c, question, done](storage::Committed& r) {
       if (r.status != storage::WriteStatus::ok) {
         return done(Outcome::failure(ErrorCode::not_found, "question not found"));

@@ -159,6 +159,13 @@ std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
         {"title", string(c.knowledge.title)},
         {"base_url", string(c.knowledge.base_url)},
         {"sitemap_max_urls", integer(c.knowledge.sitemap_max_urls, 2, 50000)}}},
+      {"webhooks",
+       {{"allow_hosts", string_list(c.webhooks.allow_hosts)},
+        {"rotation_overlap_s", integer(c.webhooks.rotation_overlap_s, 0, 31'536'000)},
+        {"unanswered_after_s", integer(c.webhooks.unanswered_after_s, 1, 31'536'000)},
+        {"timeout_s", integer(c.webhooks.timeout_s, 1, 300)},
+        {"max_pending", integer(c.webhooks.max_pending, 1, 100'000'000)},
+        {"workers", integer(c.webhooks.workers, 1, 64)}}},
       {"log", {{"level", string(c.log.level)}}},
   };
 }

@@ -154,7 +154,8 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
   if (path == "/readyz") {
     if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
     // Liveness is /healthz; this says whether writes would succeed now (DESIGN §12).
-    const auto rd = hub_.store().readiness();
+    auto rd = hub_.store().readiness();
+    if (auto p = hub_.webhooks().problem()) rd.problems.push_back(*p);
     HttpResponse r;
     r.status = rd.problems.empty() ? 200 : 503;
     JsonWriter w(r.body);
@@ -175,6 +176,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = hub_.metrics().render(hub_.store());
     if (auto* index = hub_.search()) Metrics::render_search(index->stats(), r.body);
+    Metrics::render_webhooks(hub_.webhooks().stats(), r.body);
     return respond(std::move(r));
   }
   if (path == "/api/guest") {

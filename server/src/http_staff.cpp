@@ -169,6 +169,10 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
     return admin(req, path, who->id, std::move(respond));
   }
+  if (path == "/api/webhooks" || path.rfind("/api/webhooks/", 0) == 0) {
+    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    return hub_.webhooks().http(req, path, who->id, std::move(respond));
+  }
   const std::string& m = req.method;
   auto done = [respond](Outcome o) { respond(outcome_response(o)); };
   auto& actions = hub_.actions();

@@ -45,6 +45,7 @@ Hub::Hub(const Config& cfg, std::string secret)
   ac.risk_muted = a.risk_muted;
   ac.risk_threshold = a.risk_threshold;
   advocacy_ = std::make_unique<AdvocacyService>(*this, std::move(ac), a.enabled);
+  webhooks_ = std::make_unique<WebhookService>(*this);
   unsigned n = thread_count(cfg);
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i, n, *this));
 }
@@ -83,6 +84,7 @@ bool Hub::start(std::string* error) {
     search_->start();
   }
   advocacy_->start();
+  webhooks_->start();
   for (auto& s : shards_) s->start();
   return true;
 }
@@ -106,6 +108,8 @@ void Hub::shutdown() {
     barrier.get_future().wait_for(std::chrono::seconds(10));
   }
   advocacy_->stop();
+  // Deliveries in flight finish (or time out); what is pending stays in the outbox.
+  webhooks_->stop();
   // The indexer reads the store: it stops (committing what it indexed) before the store closes.
   // The object stays until the reader pool, where searches run, has finished.
   if (search_) search_->stop();
@@ -404,6 +408,7 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
   std::vector<std::vector<WriteAck>> acks(shards_.size());
   std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;
   advocacy_->on_committed(batch);
+  webhooks_->on_committed(batch);
   if (auto* index = search()) index->notify(batch);
   for (auto& c : batch) {
     if (c.req.origin == kCallbackOrigin) {

@@ -28,6 +28,7 @@
 #include "parley/storage/store.hpp"
 #include "search_service.hpp"
 #include "shard.hpp"
+#include "webhooks.hpp"
 
 namespace parley::server {
 
@@ -53,6 +54,7 @@ class Hub {
   // The search index, or nullptr when [search] enabled is off (or before start()).
   search::SearchIndex* search() { return search_ptr_.load(std::memory_order_acquire); }
   SearchService& search_service() { return search_service_; }
+  WebhookService& webhooks() { return *webhooks_; }
 
   // Fans deliveries out to every shard (events that do not come from a storage commit).
   void publish(std::vector<Delivery> deliveries) { post_all(std::move(deliveries)); }
@@ -128,6 +130,7 @@ class Hub {
   // search_.get() once the index is open: on_commit() reads it on the writer thread.
   std::atomic<search::SearchIndex*> search_ptr_{nullptr};
   std::unique_ptr<AdvocacyService> advocacy_;
+  std::unique_ptr<WebhookService> webhooks_;
 
   std::mutex callbacks_mu_;
   std::unordered_map<std::uint64_t, std::function<void(storage::Committed&)>> callbacks_;

@@ -109,6 +109,20 @@ std::string Metrics::render(const storage::Store& store) const {
   return out;
 }
 
+void Metrics::render_webhooks(const WebhookService::Stats& s, std::string& out) {
+  counter(out, "parley_webhooks", "Webhooks registered.", s.hooks, "gauge");
+  counter(out, "parley_webhooks_disabled", "Webhooks disabled (410 Gone).", s.disabled, "gauge");
+  counter(out, "parley_webhook_deliveries_pending", "Deliveries waiting in the outbox.", s.pending,
+          "gauge");
+  counter(out, "parley_webhook_deliveries_delivered_total", "Deliveries answered with 2xx.",
+          s.delivered);
+  counter(out, "parley_webhook_deliveries_failed_total",
+          "Deliveries given up (attempts spent, 410, webhook gone).", s.failed);
+  counter(out, "parley_webhook_deliveries_dropped_total",
+          "Deliveries not queued because the outbox was full.", s.dropped);
+  counter(out, "parley_webhook_attempts_total", "HTTP attempts made.", s.attempts);
+}
+
 void Metrics::render_search(const search::IndexStats& s, std::string& out) {
   counter(out, "parley_search_documents", "Messages in the search index.", s.documents, "gauge");
   counter(out, "parley_search_index_bytes", "Size of the search index's files.", s.bytes, "gauge");

@@ -13,6 +13,7 @@
 
 #include "parley/search/index.hpp"
 #include "parley/storage/store.hpp"
+#include "webhooks.hpp"
 
 namespace parley::server {
 
@@ -43,6 +44,7 @@ struct Metrics {
   std::string render(const storage::Store& store) const;
   // The search index's figures (lag, size, query latency), appended after render()'s.
   static void render_search(const search::IndexStats& s, std::string& out);
+  static void render_webhooks(const WebhookService::Stats& s, std::string& out);
 };
 
 }  // namespace parley::server

@@ -493,6 +493,7 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
   am.msg.reply_to = reply_to;
   am.msg.mentions = std::move(mentions);
   req.op = std::move(am);
+  hub_.webhooks().attach(req);
   req.origin = id_;
   req.cookie = next_cookie_++;
   pending_writes_.emplace(req.cookie, id_json);

@@ -3,6 +3,7 @@
 #   run.sh setup        npm ci, unless node_modules already matches package-lock.json
 #   run.sh unit         Node unit tests of clients/web/parley-client.js (no browser, no server)
 #   run.sh e2e FILE...  Playwright tests: Debian's Chromium against a real parleyd
+#   run.sh node FILE... Node tests against a real parleyd, no browser (webhook receivers)
 # A missing tool is a failure with a message, never a skip: `make test` installs them.
 set -eu
 cd "$(dirname "$0")"
@@ -32,7 +33,11 @@ case "$mode" in
     [ -d node_modules/playwright-core ] || fail "playwright-core missing; run 'npm ci' in tests/browser"
     exec node --test --test-reporter=tap --test-concurrency=1 "$@"
     ;;
+  node)
+    [ -d node_modules/standardwebhooks ] || fail "standardwebhooks missing; run 'npm ci' in tests/browser"
+    exec node --test --test-reporter=tap --test-concurrency=1 "$@"
+    ;;
   *)
-    fail "usage: run.sh setup | unit | e2e FILE..."
+    fail "usage: run.sh setup | unit | e2e FILE... | node FILE..."
     ;;
 esac

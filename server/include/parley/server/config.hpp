@@ -177,6 +177,26 @@ struct Config {
     unsigned sitemap_max_urls = 50000;
   } knowledge;
 
+  // DESIGN §10. Webhooks (Standard Webhooks 1.0), managed with /api/webhooks by admins.
+  struct Webhooks {
+    // Hosts a webhook may target although they resolve to loopback, private or link-local
+    // addresses (exact host names or IP literals, as in the URL). Default: none.
+    std::vector<std::string> allow_hosts;
+    // Seconds the previous secret keeps signing (beside the new one) after a rotation.
+    // Default: 86400.
+    unsigned rotation_overlap_s = 86400;
+    // A question in a support channel with no reply from anyone else after this many seconds
+    // sends question.unanswered (once). Default: 3600.
+    unsigned unanswered_after_s = 3600;
+    // Seconds one delivery attempt may take (connect, send, answer). Default: 15.
+    unsigned timeout_s = 15;
+    // Deliveries waiting to be sent, all webhooks together; at the limit new events are not
+    // queued (counted as dropped) and /readyz reports the outbox full. Default: 100000.
+    std::size_t max_pending = 100000;
+    // Threads that send deliveries (never an I/O thread). Default: 4.
+    unsigned workers = 4;
+  } webhooks;
+
   struct Log {
     // trace, debug, info, warn, error. Default: info.
     std::string level = "info";
