@@ -83,7 +83,8 @@ asan: test-deps
 # The side-by-side load table, then the knowledge numbers (search, indexing cost and lag, /kb
 # pages); each rewrites its own generated section of docs/PERFORMANCE.md.
 bench: build node
-	@status=0; scripts/bench.sh || status=1; load-tests/run-knowledge.sh || status=1; exit $$status
+	@status=0; scripts/bench.sh || status=1; load-tests/run-knowledge.sh || status=1; \
+	  FEATURE=webhooks SCENARIO=fanout load-tests/run-scoring-overhead.sh || status=1; exit $$status
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang in build-fuzz/, FUZZ_SECONDS each.
 # Fails if any target crashes. `make test` replays the committed inputs without clang.

@@ -13,6 +13,10 @@
 # "off" the one named by BASELINE_PARLEYD (e.g. a worktree of the commit before a change on
 # the message path), with the same default config, alternating as above.
 #
+# FEATURE=webhooks measures webhooks: "on" registers WEBHOOKS (5) webhooks subscribed to
+# message.created, all pointing at a local sink (peers/webhook-sink.js, answering 204 at once),
+# "off" none; after each "on" round the deliveries made and dropped are read from /metrics.
+#
 # SCENARIO=fanout runs the fan-out scenario instead (MEMBERS members of `general`, one sender,
 # FANOUT_WINDOW sends in flight): its rate is deliveries/s.
 #
@@ -35,8 +39,14 @@ SCENARIO=${SCENARIO:-throughput}
 MEMBERS=${MEMBERS:-100}
 FANOUT_WINDOW=${FANOUT_WINDOW:-512}
 SUMMARY_JSON=${SUMMARY_JSON:-}
-[[ $FEATURE == advocacy || $FEATURE == search || $FEATURE == baseline ]] ||
-  { echo "FEATURE must be advocacy, search or baseline"; exit 2; }
+[[ $FEATURE == advocacy || $FEATURE == search || $FEATURE == baseline || $FEATURE == webhooks ]] ||
+  { echo "FEATURE must be advocacy, search, baseline or webhooks"; exit 2; }
+WEBHOOKS=${WEBHOOKS:-5}
+if [[ $FEATURE == webhooks ]]; then
+  # The sink runs on the project's pinned Node.js (scripts/node-setup.sh).
+  PARLEY_ROOT=$ROOT
+  . "$ROOT/scripts/node-env.sh"
+fi
 if [[ $FEATURE == baseline ]]; then
   [[ -x ${BASELINE_PARLEYD:-} ]] || { echo "FEATURE=baseline needs BASELINE_PARLEYD, an executable parleyd"; exit 2; }
 fi
@@ -67,6 +77,8 @@ for round in $(seq "$ROUNDS"); do
     if [[ $FEATURE == baseline ]]; then
       limits_toml >"$TMP/parley-$scoring.toml"
       [[ $scoring == off ]] && server=$BASELINE_PARLEYD
+    elif [[ $FEATURE == webhooks ]]; then
+      { limits_toml; printf '[webhooks]\nallow_hosts = ["127.0.0.1"]\n'; } >"$TMP/parley-$scoring.toml"
     else
       { limits_toml; printf '[%s]\nenabled = %s\n' "$FEATURE" "$enabled"; } >"$TMP/parley-$scoring.toml"
     fi
@@ -79,6 +91,19 @@ for round in $(seq "$ROUNDS"); do
     [[ -s "$TMP/port" ]] || { echo "parleyd did not start"; cat "$TMP/server.log"; exit 1; }
     json="$TMP/r-$scoring-$round.json"
     port=$(cat "$TMP/port")
+    sink=""
+    if [[ $FEATURE == webhooks && $scoring == on ]]; then
+      rm -f "$TMP/sink-port" "$TMP/sink-count"
+      node "$ROOT/load-tests/peers/webhook-sink.js" "$TMP/sink-port" "$TMP/sink-count" &
+      sink=$!
+      for _ in $(seq 100); do [[ -s "$TMP/sink-port" ]] && break; sleep 0.1; done
+      admin=$("$PARLEYD" token --data-dir "$data" --user bench-admin --role admin)
+      for i in $(seq "$WEBHOOKS"); do
+        curl -s -o /dev/null -w '' -X POST -H "Authorization: Bearer $admin" \
+          -d "{\"url\":\"http://127.0.0.1:$(cat "$TMP/sink-port")/hook$i\",\"events\":[\"message.created\"]}" \
+          "http://127.0.0.1:$port/api/webhooks"
+      done
+    fi
     sampler=""
     if [[ $FEATURE == search && $scoring == on ]]; then
       sample_lag "$port" >"$TMP/lag-$round.txt" &
@@ -104,6 +129,16 @@ for round in $(seq "$ROUNDS"); do
         sleep 0.1
       done
       LAGS+="$TMP/lag-$round.txt:${caught:-60+} "
+    fi
+    if [[ -n $sink ]]; then
+      wh=$(curl -s --max-time 2 "http://127.0.0.1:$port/metrics" | awk '
+        $1 == "parley_webhook_deliveries_delivered_total" {d=$2}
+        $1 == "parley_webhook_deliveries_dropped_total" {x=$2}
+        $1 == "parley_webhook_deliveries_pending" {p=$2}
+        END {printf "delivered %d, dropped %d, pending %d", d, x, p}')
+      kill "$sink" 2>/dev/null
+      wait "$sink" 2>/dev/null
+      echo "round $round  webhooks: $wh at the end of the run (sink received $(cat "$TMP/sink-count" 2>/dev/null))"
     fi
     stop_server
     read -r rate cpu_us < <(python3 - "$json" "$RATE_KEY" <<'PY' 2>/dev/null || echo "0 0"

@@ -345,6 +345,7 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
       }
       // The stored record says pending again (a restart resumes it) and its schedule starts
       // over. Queued before the delivery threads can see it, so their result is written after.
+      flush_writes();  // a result still buffered must not land after this
       auto value = rearm_record(*v, now);
       if (!value) return respond(json_error(500, "internal", "the delivery record is unreadable"));
       storage::WriteRequest req;

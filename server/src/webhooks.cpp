@@ -290,11 +290,16 @@ void WebhookService::start() {
   threads_.emplace_back([this] {
     pthread_setname_np(pthread_self(), "parley-wh-clock");
     std::unique_lock lock(mu_);
+    std::int64_t checked = 0;
     while (!stopping_) {
-      cv_.wait_for(lock, std::chrono::seconds(2));
+      clock_cv_.wait_for(lock, std::chrono::milliseconds(100));
       if (stopping_) break;
       lock.unlock();
-      check_unanswered(now_ms());
+      flush_writes();
+      if (const auto now = now_ms(); now - checked >= 2000) {
+        check_unanswered(now);
+        checked = now;
+      }
       lock.lock();
     }
   });
@@ -307,8 +312,10 @@ void WebhookService::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  clock_cv_.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  flush_writes();  // the results of the last deliveries, before the store closes
 }
 
 storage::OutboxRow WebhookService::delivery_row(const Hook& h, std::string_view event,
@@ -415,7 +422,7 @@ bool WebhookService::reserve(std::size_t max_pending) {
 
 void WebhookService::on_committed(const std::vector<storage::Committed>& batch) {
   batch_reserved_ = 0;  // the batch's rows are pending now (or were not written at all)
-  bool added = false;
+  std::size_t added = 0;
   for (const auto& c : batch) {
     // Questions to watch for question.unanswered (only while someone may want them).
     if (c.status == storage::WriteStatus::ok && active()) {
@@ -451,13 +458,34 @@ void WebhookService::on_committed(const std::vector<storage::Committed>& batch) 
       pending_.emplace(row.id, Pending{d->hook, d->next_at});
       due_.emplace(d->next_at, row.id);
       pending_count_.fetch_add(1, std::memory_order_relaxed);
-      added = true;
+      ++added;
     }
   }
-  if (added) cv_.notify_all();
+  // As many workers as there is work for (waking all of them for one row makes them fight
+  // over the lock: perf, fan-out with 5 webhooks).
+  for (std::size_t i = 0; i < std::min<std::size_t>(added, threads_.size()); ++i) cv_.notify_one();
 }
 
 void WebhookService::write(std::vector<storage::KvEntry> entries) {
+  if (entries.empty()) return;
+  // Delivery results are batched: one write per 64 records or per 100 ms (the clock thread
+  // flushes), not one per delivery. A crash may lose the last results: those deliveries are
+  // sent again, with their ids (at least once).
+  bool full = false;
+  {
+    std::lock_guard lock(writes_mu_);
+    for (auto& e : entries) writes_.push_back(std::move(e));
+    full = writes_.size() >= 64;
+  }
+  if (full) flush_writes();
+}
+
+void WebhookService::flush_writes() {
+  std::vector<storage::KvEntry> entries;
+  {
+    std::lock_guard lock(writes_mu_);
+    entries.swap(writes_);
+  }
   if (entries.empty()) return;
   storage::WriteRequest req;
   req.op = storage::OutboxWrite{std::move(entries)};
@@ -517,7 +545,7 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
     return write(std::move(writes));
   }
   const Hook& hook = h->second;
-  const auto target = webhook::check_target(hook.url, hub_.config().webhooks.allow_hosts);
+  const auto target = checked_target(hook.url);
   long status = 0;
   std::string error, retry_after;
   const auto t0 = std::chrono::steady_clock::now();
@@ -628,6 +656,25 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
     p->second.next_at = d->next_at;
     due_.emplace(d->next_at, id);
   }
+}
+
+webhook::Target WebhookService::checked_target(const std::string& url) {
+  // A check resolves the host; its result (and the address it pinned) is reused for a few
+  // seconds, so a busy webhook is not one DNS lookup per delivery. Still checked again after
+  // that, and a new webhook's URL is checked when it is made.
+  constexpr std::int64_t kReuseMs = 10'000;
+  const auto now = now_ms();
+  {
+    std::lock_guard lock(targets_mu_);
+    if (auto it = targets_.find(url); it != targets_.end() && now - it->second.first < kReuseMs) {
+      return it->second.second;
+    }
+  }
+  auto t = webhook::check_target(url, hub_.config().webhooks.allow_hosts);
+  std::lock_guard lock(targets_mu_);
+  if (targets_.size() > 1000) targets_.clear();
+  targets_.insert_or_assign(url, std::pair{now, t});
+  return t;
 }
 
 void WebhookService::finish(std::uint64_t id, const std::string& hook,

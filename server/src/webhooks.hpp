@@ -155,17 +155,24 @@ class WebhookService {
   // Counts it for this batch, or counts it dropped.
   bool reserve(std::size_t max_pending);
   void worker();
+  // webhook::check_target for a delivery, its result reused for 10 s.
+  webhook::Target checked_target(const std::string& url);
   void deliver(std::uint64_t id, const std::string& hook);
   void finish(std::uint64_t id, const std::string& hook, std::vector<storage::KvEntry>& writes);
   void check_unanswered(std::int64_t now);
   void load_questions(std::int64_t now);
+  // Records to store: buffered, written in batches (flush_writes()).
   void write(std::vector<storage::KvEntry> entries);
+  void flush_writes();
   void save_hook(const Hook& h, const std::string& actor, const std::string& action,
                  std::function<void(bool)> done);
 
   Hub& hub_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // delivery workers
+  std::condition_variable clock_cv_;  // the clock thread (flushes, question.unanswered)
+  std::mutex writes_mu_;
+  std::vector<storage::KvEntry> writes_;  // guarded by writes_mu_
   std::shared_ptr<const Hooks> hooks_;              // copy on write, guarded by mu_
   std::atomic<int> active_{0};                      // enabled hooks
   std::map<std::uint64_t, Pending> pending_;        // by row id, guarded by mu_
@@ -185,6 +192,9 @@ class WebhookService {
   std::mutex questions_mu_;
   std::map<std::pair<std::string, std::uint64_t>, Question> questions_;
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> thread_of_;  // reply -> question
+
+  std::mutex targets_mu_;
+  std::map<std::string, std::pair<std::int64_t, webhook::Target>> targets_;  // url -> (ms, check)
 
   bool stopping_ = false;  // guarded by mu_
   std::vector<std::thread> threads_;
