@@ -102,6 +102,7 @@
       name: info.channel || info.name, kind: info.kind, title: info.title || '', archived: !!info.archived,
       locked: !!info.locked, slow_mode_s: info.slow_mode_s || 0,
       joined: false, joining: false, watchError: null, lastSeq: 0, lastTs: null, lastFrom: null, unseen: 0, freshUntil: 0,
+      lastRead: 0, readTimer: null,
       msgs: new Map(), oldest: null, hasMore: true, loaded: false, loading: false, online: new Map(),
     };
   }
@@ -286,6 +287,7 @@
     c.on('report', onReport);
     c.on('report_resolved', onReportResolved);
     c.on('advocate', (a) => { if (community) community.onAdvocate(a); });
+    c.on('read', onRead);
     c.connect();
   }
 
@@ -458,12 +460,54 @@
     for (const name of [...S.channels.keys()]) if (!seen.has(name)) S.channels.delete(name);
     S.channelsLoaded = true;
     watchChannels();
+    syncUnread();
     if (community) community.onChannels();
     if (E.viewId === 'channels') {
       renderChanList();
       if (!S.selected && S.route.view === 'channels') selectChannel(S.route.arg);
       else if (S.selected) renderPaneHead();
     }
+  }
+
+  /** The unread counts of the channels this staff member has joined, from their read markers
+   *  (PROTOCOL.md §3.7 `channels`): the same after a reload and in every tab. */
+  async function syncUnread() {
+    if (!S.client || !S.client.connected) return;
+    let ok;
+    try { ok = await S.client.listChannels(); } catch (e) { return; }
+    for (const e of ok.channels) {
+      const ch = S.channels.get(e.name);
+      if (!ch) continue;
+      ch.lastRead = Math.max(ch.lastRead, e.last_read);
+      if (e.last_seq > ch.lastSeq) ch.lastSeq = e.last_seq;
+      if (viewing(ch.name)) noteRead(ch);
+      else ch.unseen = e.unread;
+      updateChanItem(ch);
+    }
+  }
+
+  /** `ch` is on screen: nothing in it is unread; the server hears of it (at most twice a
+   *  second per channel; a marker never moves backwards, so a late one is harmless). */
+  function noteRead(ch) {
+    ch.unseen = 0;
+    if (!ch.lastSeq || ch.lastSeq <= ch.lastRead || !S.client) return;
+    ch.lastRead = ch.lastSeq;
+    if (ch.readTimer) return;
+    ch.readTimer = setTimeout(() => {
+      ch.readTimer = null;
+      S.client.read(ch.name, ch.lastRead).catch(() => {});
+    }, 500);
+  }
+
+  /** Another tab of ours read `channel` up to `seq`. */
+  function onRead({ channel, seq }) {
+    const ch = S.channels.get(channel);
+    if (!ch) return;
+    ch.lastRead = Math.max(ch.lastRead, seq);
+    let n = 0;
+    for (const m of ch.msgs.values()) if (m.seq > ch.lastRead && m.from.id !== (S.me && S.me.id)) n++;
+    ch.unseen = Math.min(ch.unseen, n);
+    updateChanItem(ch);
   }
 
   /** Joins channels for live activity: every non-archived one (up to MAX_WATCHED), plus the
@@ -661,7 +705,7 @@
     S.selected = name;
     S.lastChannel = name;
     const ch = S.channels.get(name);
-    ch.unseen = 0;
+    noteRead(ch);
     E.channelsView.classList.add('has-selection');
     renderChanList();
     E.head = h('header', { class: 'pane-head' });
@@ -764,7 +808,8 @@
     if (m.seq > ch.lastSeq) ch.lastSeq = m.seq;
     if (!known) {
       if (ch.lastTs == null || m.ts >= ch.lastTs) { ch.lastTs = m.ts; ch.lastFrom = m.from.name; }
-      if (!viewing(ch.name)) ch.unseen++;
+      if (viewing(ch.name)) noteRead(ch);
+      else if (m.seq > ch.lastRead && !(S.me && m.from.id === S.me.id)) ch.unseen++;
       ch.freshUntil = Date.now() + 60000;
       updateChanItem(ch);
     }
@@ -1653,7 +1698,11 @@
   // ---- go -------------------------------------------------------------------------------------
   document.addEventListener('visibilitychange', () => {
     const ch = S.selected && S.channels.get(S.selected);
-    if (document.visibilityState === 'visible' && ch && E.viewId === 'channels' && ch.unseen) { ch.unseen = 0; updateChanItem(ch); }
+    if (document.visibilityState === 'visible' && ch && E.viewId === 'channels') {
+      const had = ch.unseen;
+      noteRead(ch);
+      if (had) updateChanItem(ch);
+    }
   });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
   else boot();

@@ -90,6 +90,13 @@ void WebhookService::save_hook(const Hook& h, const std::string& actor, const st
   }
 }
 
+void WebhookService::put_hook(const Hook& h) {
+  std::lock_guard lock(mu_);
+  auto next = std::make_shared<Hooks>(*hooks_);
+  next->insert_or_assign(h.id, h);
+  set_hooks(next);
+}
+
 void WebhookService::http(const HttpRequest& req, const std::string& path,
                           const std::string& actor, Respond respond) {
   const std::string& m = req.method;
@@ -202,12 +209,7 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
       h.created = now_ms();
       save_hook(h, actor, "webhook_create", [this, h, respond](bool ok) {
         if (!ok) return (void)respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
-        {
-          std::lock_guard lock(mu_);
-          auto next = std::make_shared<Hooks>(*hooks_);
-          next->insert_or_assign(h.id, h);
-          set_hooks(next);
-        }
+        put_hook(h);
         std::string out;
         JsonWriter w(out);
         write_hook(w, h);
@@ -262,12 +264,7 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
     h.secret = webhook::new_secret();
     return save_hook(h, actor, "webhook_rotate", [this, h, respond, busy](bool ok) {
       if (!busy(ok)) return;
-      {
-        std::lock_guard lock(mu_);
-        auto next = std::make_shared<Hooks>(*hooks_);
-        next->insert_or_assign(h.id, h);
-        set_hooks(next);
-      }
+      put_hook(h);
       std::string out;
       JsonWriter w(out);
       w.begin_object().field("id", h.id).field("secret", h.secret);
@@ -286,6 +283,7 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
     }
     std::sort(ids.rbegin(), ids.rend());
     if (ids.size() > 200) ids.resize(200);
+    flush_writes();  // results still buffered go to the writer first (the log lags less)
     return hub_.read_async([this, ids, respond] {
       std::string out;
       JsonWriter w(out);

@@ -202,6 +202,12 @@ struct CurlEasy {
 
 std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
+// Ends an attempt in flight when the server stops (a graceful stop does not wait for a slow
+// receiver's timeout; the delivery stays pending and is sent after the restart).
+int abort_when_stopping(void* stopping, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<std::atomic<bool>*>(stopping)->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
 std::size_t read_header(char* data, std::size_t size, std::size_t n, void* user) {
   std::string_view line(data, size * n);
   auto* retry_after = static_cast<std::string*>(user);
@@ -311,6 +317,7 @@ void WebhookService::stop() {
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
+  stop_flag_.store(true, std::memory_order_relaxed);
   cv_.notify_all();
   clock_cv_.notify_all();
   for (auto& t : threads_) t.join();
@@ -585,6 +592,9 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &discard_body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &read_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &retry_after);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &abort_when_stopping);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &stop_flag_);
     const CURLcode rc = curl_easy_perform(c);
     if (rc == CURLE_OK) {
       curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -596,6 +606,7 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - t0).count();
+  if (stop_flag_.load(std::memory_order_relaxed) && status == 0) return;  // stopped: still pending
   attempts_.fetch_add(1, std::memory_order_relaxed);
   last_progress_ms_.store(now_ms(), std::memory_order_relaxed);
   if (error.empty() && (status < 200 || status > 299)) error = "HTTP " + std::to_string(status);

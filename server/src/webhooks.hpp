@@ -149,6 +149,7 @@ class WebhookService {
 
   std::shared_ptr<const Hooks> snapshot() const;
   void set_hooks(std::shared_ptr<const Hooks> hooks);  // mu_ held
+  void put_hook(const Hook& h);  // adds or replaces h in memory (stored already)
   storage::OutboxRow delivery_row(const Hook& h, std::string_view event, std::string_view data,
                                   std::int64_t now) const;
   // In a render function (writer thread): room for one more delivery under max_pending?
@@ -197,6 +198,7 @@ class WebhookService {
   std::map<std::string, std::pair<std::int64_t, webhook::Target>> targets_;  // url -> (ms, check)
 
   bool stopping_ = false;  // guarded by mu_
+  std::atomic<bool> stop_flag_{false};  // the same, for curl's progress callback
   std::vector<std::thread> threads_;
 };
 

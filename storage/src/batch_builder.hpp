@@ -55,6 +55,9 @@ class BatchBuilder {
   void apply(AuditOnly& op, Committed& out);
   void apply(KvWrite& op, Committed& out);
   void apply(OutboxWrite& op, Committed& out);
+  // KvWrite and OutboxWrite: each entry a Put (value set) or a Delete in `cf`, in order.
+  void put_entries(rocksdb::ColumnFamilyHandle* cf, const std::vector<KvEntry>& entries,
+                   std::string_view what, Committed& out);
   // The request's outbox rows (WriteRequest::outbox), after its op ended ok; fail() on error.
   void add_outbox(Committed& c);
   bool channel_open(std::string_view name) const;

@@ -170,22 +170,23 @@ void BatchBuilder::apply(UpdateChannel& op, Committed& out) {
   out.status = WriteStatus::ok;
 }
 
-void BatchBuilder::apply(KvWrite& op, Committed& out) {
-  for (const auto& e : op.entries) {
-    rocksdb::Status st = e.value ? batch_.Put(s_.cf_advocacy, e.key, *e.value)
-                                 : batch_.Delete(s_.cf_advocacy, e.key);
-    if (!st.ok()) return fail(out, "cannot add advocacy record to batch: " + st.ToString());
+void BatchBuilder::put_entries(rocksdb::ColumnFamilyHandle* cf, const std::vector<KvEntry>& entries,
+                               std::string_view what, Committed& out) {
+  for (const auto& e : entries) {
+    rocksdb::Status st = e.value ? batch_.Put(cf, e.key, *e.value) : batch_.Delete(cf, e.key);
+    if (!st.ok()) {
+      return fail(out, "cannot add " + std::string(what) + " record to batch: " + st.ToString());
+    }
   }
   out.status = WriteStatus::ok;
 }
 
+void BatchBuilder::apply(KvWrite& op, Committed& out) {
+  put_entries(s_.cf_advocacy, op.entries, "advocacy", out);
+}
+
 void BatchBuilder::apply(OutboxWrite& op, Committed& out) {
-  for (const auto& e : op.entries) {
-    rocksdb::Status st = e.value ? batch_.Put(s_.cf_outbox, e.key, *e.value)
-                                 : batch_.Delete(s_.cf_outbox, e.key);
-    if (!st.ok()) return fail(out, "cannot add outbox record to batch: " + st.ToString());
-  }
-  out.status = WriteStatus::ok;
+  put_entries(s_.cf_outbox, op.entries, "outbox", out);
 }
 
 void BatchBuilder::add_outbox(Committed& c) {

@@ -2,10 +2,9 @@
 // global CSS, embeds the widget with a token its backend minted (data-token), or calls
 // Parley.init({token, channel}) itself.
 'use strict';
-const http = require('node:http');
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, nodeClient, launch, visitor, widget, send, waitFor } = require('./helpers');
+const { Server, nodeClient, launch, visitor, widget, hostSite, send, waitFor } = require('./helpers');
 
 let server, browser, host, hostOrigin, pages = {}, watcher;
 
@@ -16,15 +15,8 @@ button { display: none; background: yellow !important; } div { border: 3px dashe
 before(async () => {
   server = await new Server('embed').start();
   browser = await launch();
-  host = http.createServer((req, res) => {
-    const body = pages[req.url.split('?')[0]];
-    if (!body) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(body);
-  });
-  await new Promise((r) => host.listen(0, '127.0.0.1', r));
-  hostOrigin = `http://127.0.0.1:${host.address().port}`;
-  pages['/favicon.ico'] = '';
+  host = await hostSite(pages);
+  hostOrigin = host.origin;
 });
 
 after(async () => {

@@ -213,9 +213,24 @@ async function joinAsGuest(v, server, name) {
   return w;
 }
 
+/** A web site of another origin on 127.0.0.1 serving `pages` (path -> HTML, kept live: add
+ *  pages later), 404 for anything else; for embedding the widget the way a company's site does. */
+async function hostSite(pages = {}) {
+  const http = require('node:http');
+  pages['/favicon.ico'] = pages['/favicon.ico'] || '';
+  const server = http.createServer((req, res) => {
+    const body = pages[req.url.split('?')[0]];
+    if (body == null) { res.writeHead(404); return res.end(); }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(body);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, pages, origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
 async function send(w, text) {
   await w.composer.fill(text);
   await w.composer.press('Enter');
 }
 
-module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, send, waitFor, sleep, requireTools };
+module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, hostSite, send, waitFor, sleep, requireTools };

@@ -2,10 +2,9 @@
 // conversation list come from the server, so they survive a reload and agree across devices;
 // a message that mentions the user is highlighted; reading on one device clears the other.
 'use strict';
-const http = require('node:http');
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, nodeClient, launch, visitor, widget, waitFor } = require('./helpers');
+const { Server, nodeClient, launch, visitor, widget, hostSite, waitFor } = require('./helpers');
 
 let server, browser, host, hostOrigin, bob, phone, laptop;
 const pages = {};
@@ -13,15 +12,8 @@ const pages = {};
 before(async () => {
   server = await new Server('unread').start();
   browser = await launch();
-  host = http.createServer((req, res) => {
-    const body = pages[req.url.split('?')[0]];
-    if (!body) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(body);
-  });
-  await new Promise((r) => host.listen(0, '127.0.0.1', r));
-  hostOrigin = `http://127.0.0.1:${host.address().port}`;
-  pages['/favicon.ico'] = '';
+  host = await hostSite(pages);
+  hostOrigin = host.origin;
   const token = server.token('alice', { name: 'Alice' });
   pages['/shop'] = `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,"></head>
 <body><h1>Shop</h1><script src="${server.origin}/widget.js" data-channel="help" data-token="${token}"></script></body></html>`;
