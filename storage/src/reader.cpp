@@ -1,4 +1,4 @@
-// Read paths of messages: last_seq, read_after, read_before, get_message. Every scan is bounded
+// Read paths of messages: last_seq, read_after, visit_before, get_message. Every scan is bounded
 // to one channel's key range with iterate_lower_bound / iterate_upper_bound, so RocksDB never
 // walks into a neighbouring channel (and can stop early inside SST files).
 #include <rocksdb/iterator.h>
@@ -123,16 +123,6 @@ std::vector<StoredMessage> Store::read_after(std::string_view channel, std::uint
   return out;
 }
 
-Page Store::read_before(std::string_view channel, std::uint64_t before_seq,
-                        std::size_t limit) const {
-  return *read_page(channel, before_seq, limit, false);
-}
-
-std::optional<Page> Store::read_before_cached(std::string_view channel, std::uint64_t before_seq,
-                                              std::size_t limit) const {
-  return read_page(channel, before_seq, limit, true);
-}
-
 protocol::MessageView message_view(std::string_view channel, const StoredMessage& m,
                                    std::vector<protocol::ReactionView>& reactions) {
   reactions.clear();
@@ -155,19 +145,6 @@ protocol::MessageView message_view(std::string_view channel, const StoredMessage
   v.reactions = reactions;
   v.mentions = m.mentions;
   return v;
-}
-
-std::optional<Page> Store::read_page(std::string_view channel, std::uint64_t before_seq,
-                                     std::size_t limit, bool memory_only) const {
-  Page page;
-  page.messages.reserve(std::min(limit, kMaxReserve));
-  auto info = visit_before(channel, before_seq, limit, memory_only,
-                           [&page](const protocol::MessageView& m) {
-                             page.messages.push_back(codec::to_stored(m));
-                           });
-  if (!info) return std::nullopt;
-  page.has_more = info->has_more;
-  return page;
 }
 
 std::optional<PageInfo> Store::visit_before(

@@ -27,6 +27,9 @@ using testing::raw_keys;
 using testing::react_req;
 using testing::reactions_of;
 using testing::submit_wait;
+using testing::Page;
+using testing::read_before;
+using testing::read_before_cached;
 using testing::TempDir;
 using testing::WriterStall;
 
@@ -154,7 +157,7 @@ TEST(StoreMessageOps, DeleteLeavesATombstone) {
   Collector c2;
   auto store = open_or_fail(o, c2);
   ASSERT_NE(store, nullptr);
-  auto page = store->read_before("general", 0, 10);
+  auto page = read_before(*store, "general", 0, 10);
   ASSERT_EQ(page.messages.size(), 3u);  // tombstones are part of history
   EXPECT_TRUE(page.messages[0].deleted);
   EXPECT_EQ(page.messages[0].deleted_by, "bob");

@@ -20,6 +20,9 @@ using testing::create_req;
 using testing::open_or_fail;
 using testing::options_for;
 using testing::submit_wait;
+using testing::Page;
+using testing::read_before;
+using testing::read_before_cached;
 using testing::TempDir;
 
 constexpr std::uint64_t kMessages = 250;
@@ -74,7 +77,7 @@ TEST(StoreRead, ReadBeforeCachedAnswersFromMemoryOnly) {
     }
     ASSERT_TRUE(c.wait_count(kCold));
     for (const auto& r : c.results()) ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
-    auto hot = store->read_before_cached("general", 0, 100);
+    auto hot = read_before_cached(*store, "general", 0, 100);
     ASSERT_TRUE(hot.has_value());
     EXPECT_EQ(seqs_of(hot->messages), range(kCold - 99, kCold));
     EXPECT_TRUE(hot->has_more);
@@ -82,10 +85,10 @@ TEST(StoreRead, ReadBeforeCachedAnswersFromMemoryOnly) {
   Collector c;
   auto store = open_or_fail(options_for(dir), c);
   ASSERT_NE(store, nullptr);
-  EXPECT_FALSE(store->read_before_cached("general", 101, 100).has_value());
-  Page cold = store->read_before("general", 101, 100);
+  EXPECT_FALSE(read_before_cached(*store, "general", 101, 100).has_value());
+  Page cold = read_before(*store, "general", 101, 100);
   EXPECT_EQ(seqs_of(cold.messages), range(1, 100));
-  auto warmed = store->read_before_cached("general", 101, 100);
+  auto warmed = read_before_cached(*store, "general", 101, 100);
   ASSERT_TRUE(warmed.has_value());
   EXPECT_EQ(seqs_of(warmed->messages), range(1, 100));
   EXPECT_FALSE(warmed->has_more);
@@ -106,7 +109,7 @@ TEST(StoreRead, VisitBeforeSeesExactlyReadBeforesPage) {
   };
   for (const Case& k : {Case{0, 100}, Case{151, 100}, Case{101, 100}, Case{2, 50}, Case{1, 10},
                         Case{0, 0}, Case{1000, 7}}) {
-    const Page page = store->read_before("general", k.before, k.limit);
+    const Page page = read_before(*store, "general", k.before, k.limit);
     std::vector<StoredMessage> seen;
     auto info = store->visit_before("general", k.before, k.limit, false,
                                     [&seen](const protocol::MessageView& m) {
@@ -144,7 +147,7 @@ TEST(StoreRead, ReadBeforeWalksBackPageByPage) {
   std::vector<bool> more;
   std::uint64_t before = 0;  // newest first
   for (int guard = 0; guard < 10; ++guard) {
-    Page p = store->read_before("general", before, 100);
+    Page p = read_before(*store, "general", before, 100);
     pages.push_back(seqs_of(p.messages));
     more.push_back(p.has_more);
     for (const auto& m : p.messages) EXPECT_EQ(m.text, "m" + std::to_string(m.seq));
@@ -158,27 +161,27 @@ TEST(StoreRead, ReadBeforeWalksBackPageByPage) {
   EXPECT_EQ(more, (std::vector<bool>{true, true, false}));
 
   // Edges of before_seq.
-  EXPECT_EQ(seqs_of(store->read_before("general", 251, 100).messages), range(151, 250));
-  Page beyond = store->read_before("general", 1000, 10);
+  EXPECT_EQ(seqs_of(read_before(*store, "general", 251, 100).messages), range(151, 250));
+  Page beyond = read_before(*store, "general", 1000, 10);
   EXPECT_EQ(seqs_of(beyond.messages), range(241, 250));
   EXPECT_TRUE(beyond.has_more);
-  Page exact = store->read_before("general", 101, 100);  // exactly 100 older messages
+  Page exact = read_before(*store, "general", 101, 100);  // exactly 100 older messages
   EXPECT_EQ(seqs_of(exact.messages), range(1, 100));
   EXPECT_FALSE(exact.has_more);
-  Page first = store->read_before("general", 2, 100);
+  Page first = read_before(*store, "general", 2, 100);
   EXPECT_EQ(seqs_of(first.messages), range(1, 1));
   EXPECT_FALSE(first.has_more);
-  Page none = store->read_before("general", 1, 100);
+  Page none = read_before(*store, "general", 1, 100);
   EXPECT_TRUE(none.messages.empty());
   EXPECT_FALSE(none.has_more);
-  Page zero = store->read_before("general", 0, 0);
+  Page zero = read_before(*store, "general", 0, 0);
   EXPECT_TRUE(zero.messages.empty());
   EXPECT_TRUE(zero.has_more);
 
   // Neighbouring channels stay apart.
-  EXPECT_EQ(seqs_of(store->read_before("gen", 0, 100).messages), range(1, 2));
-  EXPECT_TRUE(store->read_before("gene", 0, 100).messages.empty());
-  EXPECT_TRUE(store->read_before("nope", 0, 100).messages.empty());
+  EXPECT_EQ(seqs_of(read_before(*store, "gen", 0, 100).messages), range(1, 2));
+  EXPECT_TRUE(read_before(*store, "gene", 0, 100).messages.empty());
+  EXPECT_TRUE(read_before(*store, "nope", 0, 100).messages.empty());
 }
 
 TEST(StoreRead, ReadAfterPagesForward) {
@@ -251,7 +254,7 @@ TEST(StoreRead, ReopenContinuesAtNextSeq) {
   ASSERT_EQ(r.status, WriteStatus::ok) << r.error;
   EXPECT_EQ(as_append(r).msg.seq, kMessages + 1);
   EXPECT_EQ(store->last_seq("general"), kMessages + 1);
-  Page newest = store->read_before("general", 0, 1);
+  Page newest = read_before(*store, "general", 0, 1);
   ASSERT_EQ(newest.messages.size(), 1u);
   EXPECT_EQ(newest.messages[0].seq, kMessages + 1);
   EXPECT_EQ(newest.messages[0].text, "after restart");

@@ -28,6 +28,9 @@ using testing::open_or_fail;
 using testing::options_for;
 using testing::raw_put;
 using testing::submit_wait;
+using testing::Page;
+using testing::read_before;
+using testing::read_before_cached;
 using testing::TempDir;
 
 TEST(StoreOpen, FreshStoreHasHelpAndGeneral) {
@@ -278,7 +281,7 @@ TEST(StoreCorruption, UndecodableValuesAreSkipped) {
   ASSERT_EQ(msgs.size(), 2u);
   EXPECT_EQ(msgs[0].seq, 1u);
   EXPECT_EQ(msgs[1].seq, 3u);
-  auto page = store->read_before("general", 0, 10);
+  auto page = read_before(*store, "general", 0, 10);
   ASSERT_EQ(page.messages.size(), 2u);
   EXPECT_EQ(page.messages[0].seq, 1u);
   // The seq counter follows the keys, so a bad value never causes a seq to be reused.

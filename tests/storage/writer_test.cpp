@@ -24,6 +24,9 @@ using testing::ManualClock;
 using testing::open_or_fail;
 using testing::options_for;
 using testing::submit_wait;
+using testing::Page;
+using testing::read_before;
+using testing::read_before_cached;
 using testing::TempDir;
 using testing::WriterStall;
 
@@ -284,7 +287,7 @@ TEST(StoreWriter, CloseDrainsEverythingQueued) {
   EXPECT_FALSE(store->submit(append_req("general", "u", "late", "t", kPending + 1)));
   store->close();
   EXPECT_TRUE(store->read_after("general", 0, 10).empty());
-  EXPECT_FALSE(store->read_before("general", 0, 10).has_more);
+  EXPECT_FALSE(read_before(*store, "general", 0, 10).has_more);
   EXPECT_EQ(c.results().size(), kPending + 1);
 
   Collector c2;

@@ -313,11 +313,6 @@ struct Committed {
 // batch in submission order. May move out of the vector's elements.
 using CommitHandler = std::function<void(std::vector<Committed>& batch)>;
 
-struct Page {
-  std::vector<StoredMessage> messages;  // ascending by seq
-  bool has_more = false;                // older messages exist before messages.front()
-};
-
 // `m`, a message of `channel`, as the protocol's view (what the server writes as JSON). The
 // view's strings point into `m` and its reactions into `reactions`: keep both while using it.
 protocol::MessageView message_view(std::string_view channel, const StoredMessage& m,
@@ -334,7 +329,7 @@ struct Rewrite {
 };
 
 // What visit_before read: how many messages it passed to the visitor, and whether older ones
-// exist (Page::has_more).
+// exist before the first of them.
 struct PageInfo {
   std::size_t messages = 0;
   bool has_more = false;
@@ -429,19 +424,14 @@ class Store {
   std::vector<StoredMessage> read_after(std::string_view channel, std::uint64_t after_seq,
                                         std::size_t limit) const;
   // Up to `limit` newest messages with seq < before_seq (before_seq == 0: no upper bound),
-  // returned ascending, with has_more when older ones exist. Reads the seq range forwards
-  // (seqs have no holes); a record that fails to decode is skipped, not replaced by an older one.
-  Page read_before(std::string_view channel, std::uint64_t before_seq, std::size_t limit) const;
-  // The same page if it can be read from memory alone (memtables and the block cache), or
-  // nullopt when a block would have to come from disk: lets a caller on an I/O thread serve a
-  // hot page at once and send only cold ones to a thread that may block.
-  std::optional<Page> read_before_cached(std::string_view channel, std::uint64_t before_seq,
-                                         std::size_t limit) const;
-  // The page read_before returns, passed to `visit` one message at a time (ascending) without
-  // copying it: as the protocol's MessageView, whose strings point into RocksDB's memory and
-  // are valid only during the call (the server writes its JSON reply straight from them). With
-  // memory_only, as read_before_cached: nullopt when a block would have to come from disk, in
-  // which case `visit` may already have seen some of the page's messages.
+  // passed to `visit` one at a time, ascending, without copying them: as the protocol's
+  // MessageView, whose strings point into RocksDB's memory and are valid only during the call
+  // (the server writes its JSON reply straight from them). Reads the seq range forwards (seqs
+  // have no holes); a record that fails to decode is skipped, not replaced by an older one.
+  // With memory_only, nullopt when a block would have to come from disk (memtables and the
+  // block cache only: lets a caller on an I/O thread serve a hot page at once and send only
+  // cold ones to a thread that may block), in which case `visit` may already have seen some
+  // of the page's messages.
   std::optional<PageInfo> visit_before(
       std::string_view channel, std::uint64_t before_seq, std::size_t limit, bool memory_only,
       const std::function<void(const protocol::MessageView&)>& visit) const;
@@ -508,9 +498,6 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
-  // read_before; with memory_only, nullopt when the page is not all in memory.
-  std::optional<Page> read_page(std::string_view channel, std::uint64_t before_seq,
-                                std::size_t limit, bool memory_only) const;
   std::unique_ptr<Impl> impl_;
 };
 
