@@ -283,13 +283,6 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     auto& store = self->hub_.store();
     std::uint64_t last = store.last_seq(ch);
     auto info = store.get_channel(ch);
-    // The channel joins the user's list (DESIGN §10) with what came before counted as read.
-    // Best effort: when the queue is full it happens at the next join.
-    if (!store.last_read(user, ch)) {
-      storage::WriteRequest mark;
-      mark.op = storage::MarkRead{user, ch, last, true};
-      (void)store.submit(std::move(mark));
-    }
     std::string out;
     JsonWriter w(out);
     protocol::begin_ok(w, id_json).field("channel", ch).field("last_seq", last);
@@ -308,18 +301,28 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     w.end_object();
     // A `since` beyond the end (e.g. a reset store) replays from what exists now.
     std::uint64_t start = since ? std::min(*since, last) : last;
-    boost::asio::post(self->shard_.ioc(), [self, ch, gen, start, last,
-                                           ok = make_payload(std::move(out))] {
-      auto it = self->subs_.find(ch);
-      if (it == self->subs_.end() || it->second.generation != gen) return;
-      self->push(ok);
-      it->second.delivered = start;
-      if (start < last) {
-        self->replay_step(ch, gen);
-      } else {
-        self->replay_done(ch, it->second);
-      }
-    });
+    auto reply = [self, ch, gen, start, last, ok = make_payload(std::move(out))] {
+      boost::asio::post(self->shard_.ioc(), [self, ch, gen, start, last, ok] {
+        auto it = self->subs_.find(ch);
+        if (it == self->subs_.end() || it->second.generation != gen) return;
+        self->push(ok);
+        it->second.delivered = start;
+        if (start < last) {
+          self->replay_step(ch, gen);
+        } else {
+          self->replay_done(ch, it->second);
+        }
+      });
+    };
+    // A first join puts the channel in the user's list (DESIGN §10), with what came before
+    // counted as read, before the ok: a `channels` after it lists the channel. (When the
+    // storage queue is full, the ok goes without it; the next join tries again.)
+    if (!store.last_read(user, ch)) {
+      storage::WriteRequest mark;
+      mark.op = storage::MarkRead{user, ch, last, true};
+      if (self->hub_.submit_with(std::move(mark), [reply](storage::Committed&) { reply(); })) return;
+    }
+    reply();
   });
 }
 
