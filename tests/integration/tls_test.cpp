@@ -75,7 +75,7 @@ std::string raw_exchange(std::uint16_t port, const std::string& request, bool* c
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!have_tool("openssl")) GTEST_SKIP() << "the openssl command-line tool is not installed";
+    ASSERT_TRUE(have_tool("openssl")) << "the openssl command-line tool is not installed (make test-deps installs it)";
     std::string log;
     ASSERT_TRUE(make_cert(dir_.path, &log)) << log;
     cert_ = dir_.path + "/c.pem";
@@ -179,7 +179,7 @@ TEST_F(TlsTest, TlsAndPlainClientsShareChannels) {
 }
 
 TEST_F(TlsTest, HttpsServesTheSameRoutesAsPlain) {
-  if (!have_tool("curl")) GTEST_SKIP() << "curl is not installed";
+  ASSERT_TRUE(have_tool("curl")) << "curl is not installed (make test-deps installs it)";
   std::string port = std::to_string(server_->port());
   // --resolve pins localhost to 127.0.0.1; the certificate is verified against c.pem.
   auto r = run("curl -sS --max-time 10 --cacert " + cert_ + " --resolve localhost:" + port +
@@ -311,7 +311,7 @@ class TlsStartupTest : public ::testing::Test {
 };
 
 TEST_F(TlsStartupTest, BadCertificateOrKeyStopsStartup) {
-  if (!have_tool("openssl")) GTEST_SKIP() << "the openssl command-line tool is not installed";
+  ASSERT_TRUE(have_tool("openssl")) << "the openssl command-line tool is not installed (make test-deps installs it)";
   std::string log;
   ASSERT_TRUE(make_cert(dir_.path, &log)) << log;
   std::string cert = dir_.path + "/c.pem", key = dir_.path + "/k.pem";
