@@ -495,6 +495,50 @@ void Actions::update_channel(const Identity& who, const protocol::UpdateChannelC
          [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
 
+void Actions::patch_channel(const Identity& who, const std::string& channel,
+                            const std::vector<protocol::Command>& changes, Done done) {
+  if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
+  std::string details;
+  protocol::JsonWriter w(details);
+  w.begin_object();
+  for (const auto& change : changes) {
+    std::visit([&](const auto& c) {
+      using T = std::decay_t<decltype(c)>;
+      if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) {
+        if (!c.title.empty()) w.field("title", c.title);
+        if (c.publish) w.field("publish", *c.publish);
+      } else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) {
+        w.field("archived", c.archived);
+      } else if constexpr (std::is_same_v<T, protocol::LockCmd>) {
+        w.field("locked", c.locked);
+      } else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) {
+        w.field("slow_mode_s", static_cast<std::uint64_t>(c.interval_s));
+      }
+    }, change);
+  }
+  w.end_object();
+  update(hub_, *this, who, channel, "update_channel", details,
+         [&](storage::ChannelInfo& i) {
+           for (const auto& change : changes) {
+             std::visit([&](const auto& c) {
+               using T = std::decay_t<decltype(c)>;
+               if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) {
+                 if (!c.title.empty()) i.title = c.title;
+                 if (c.publish) i.publish = c.publish;
+               } else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) {
+                 i.archived = c.archived;
+               } else if constexpr (std::is_same_v<T, protocol::LockCmd>) {
+                 i.locked = c.locked;
+               } else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) {
+                 i.slow_mode_s = c.interval_s;
+               }
+             }, change);
+           }
+         },
+         std::move(done),
+         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+}
+
 void Actions::write_channel(storage::WriteRequest req, Done done) {
   write(std::move(req), [publish_default = hub_.config().knowledge.publish_default](
                             storage::Committed& r) {

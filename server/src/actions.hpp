@@ -54,6 +54,12 @@ class Actions {
   void create_channel(const Identity& who, const protocol::CreateChannelCmd& c, Done done);
   void archive_channel(const Identity& who, const protocol::ArchiveChannelCmd& c, Done done);
   void update_channel(const Identity& who, const protocol::UpdateChannelCmd& c, Done done);
+  // Several settings of one channel at once (PATCH /api/channels/NAME): `changes` holds
+  // update_channel, archive_channel, lock and slow_mode commands for `channel`, all applied in
+  // one write (all or nothing), with one audit entry `update_channel` naming every field and
+  // one channel_updated event.
+  void patch_channel(const Identity& who, const std::string& channel,
+                     const std::vector<protocol::Command>& changes, Done done);
   void member(const Identity& who, const protocol::MemberCmd& c, Done done);
 
   // Checks a post (send, dm, edit) against mutes, slow mode and the word filter. May rewrite

@@ -99,10 +99,16 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
   }
   const std::string dir = name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
   hub_.read_async([this, dir, with_secret, actor, respond] {
+    // The next backup may start once this one has answered: the flag is released before the
+    // response goes out (a client that asks again at once must not get 409), and on any exit.
     struct Done {
       std::atomic<bool>& flag;
       ~Done() { flag = false; }
     } done{backup_running_};
+    auto reply = [&done, &respond](HttpResponse r) {
+      done.flag = false;
+      respond(std::move(r));
+    };
     auto& store = hub_.store();
     const auto& cfg = hub_.config();
     // Every channel's last seq before the backup starts: the backup holds at least these.
@@ -120,7 +126,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
     auto info = store.create_backup(dir, metadata, cfg.storage.backup_keep, &error);
     if (!info) {
       spdlog::error("event=backup_failed dir=\"{}\" by={} error=\"{}\"", dir, actor, error);
-      return respond(json_error(500, "internal", error));
+      return reply(json_error(500, "internal", error));
     }
     if (secret_included) {
       std::error_code ec;
@@ -129,7 +135,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
       fs::copy_file(secret, copy, fs::copy_options::overwrite_existing, ec);
       if (!ec) ::chmod(copy.c_str(), 0600);
       if (ec) {
-        return respond(json_error(500, "internal", "backup " + std::to_string(info->id) +
+        return reply(json_error(500, "internal", "backup " + std::to_string(info->id) +
                                                        " was made, but copying the secret failed: " + ec.message()));
       }
     }
@@ -156,7 +162,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
     w.begin_object().field("dir", dir).key("backup");
     write_backup(w, *info);
     w.end_object();
-    respond(std::move(r));
+    reply(std::move(r));
   });
 }
 

@@ -221,24 +221,17 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       return respond(json_error(400, "bad_request",
                                 "body needs one of \"title\", \"archived\", \"locked\", \"slow_mode_s\", \"publish\""));
     }
-    // Apply in order; stop at the first failure; answer with the final state.
-    auto run = std::make_shared<std::function<void(std::size_t, Outcome)>>();
-    *run = [this, who = *who, changes, respond, run](std::size_t i, Outcome last) {
-      if (!last.ok || i == changes.size()) {
-        respond(outcome_response(last));
-        return;
-      }
-      auto next = [run, i](Outcome o) { (*run)(i + 1, std::move(o)); };
-      std::visit([&](auto& c) {
-        using T = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) hub_.actions().update_channel(who, c, next);
-        else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) hub_.actions().archive_channel(who, c, next);
-        else if constexpr (std::is_same_v<T, protocol::LockCmd>) hub_.actions().lock(who, c, next);
-        else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) hub_.actions().slow_mode(who, c, next);
-      }, changes[i]);
-    };
-    Outcome start = Outcome::success("");
-    return (*run)(0, start);
+    // One field: the op itself (its own audit action: lock, archive_channel, …). Several: one
+    // write, all or nothing (Actions::patch_channel).
+    auto done_http = [respond](Outcome o) { respond(outcome_response(o)); };
+    if (changes.size() > 1) return hub_.actions().patch_channel(*who, name, changes, done_http);
+    return std::visit([&](auto& c) {
+      using T = std::decay_t<decltype(c)>;
+      if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) hub_.actions().update_channel(*who, c, done_http);
+      else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) hub_.actions().archive_channel(*who, c, done_http);
+      else if constexpr (std::is_same_v<T, protocol::LockCmd>) hub_.actions().lock(*who, c, done_http);
+      else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) hub_.actions().slow_mode(*who, c, done_http);
+    }, changes[0]);
   }
   if (path == "/api/reports" && (m == "GET" || m == "HEAD")) {
     std::string st = query_param(req.target, "status");

@@ -563,6 +563,11 @@ TEST_F(ModerationTest, StaffHttpApi) {
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(str(json::parse(created.body).as_object().at("kind")), "support");
   EXPECT_EQ(http(server_->port(), "POST", "/api/channels", R"({"channel":"billing"})", staff_token).status, 409);
+  // Several fields: one write (all or nothing), one audit entry, one channel_updated.
+  auto watcher = connect("walt");
+  ok(*watcher, {{"op", "join"}, {"channel", "billing"}});
+  auto audit_before = http(server_->port(), "GET", "/api/audit?limit=200", "", server_->token("boss", "admin"));
+  const auto entries_before = json::parse(audit_before.body).as_object().at("entries").as_array().size();
   auto patched = http(server_->port(), "PATCH", "/api/channels/billing",
                       R"({"title":"Billing & plans","locked":true,"slow_mode_s":30})", staff_token);
   ASSERT_EQ(patched.status, 200) << patched.body;
@@ -570,6 +575,19 @@ TEST_F(ModerationTest, StaffHttpApi) {
   EXPECT_EQ(str(p.at("title")), "Billing & plans");
   EXPECT_TRUE(p.at("locked").as_bool());
   EXPECT_EQ(num(p.at("slow_mode_s")), 30);
+  auto audit_after = http(server_->port(), "GET", "/api/audit?limit=200", "", server_->token("boss", "admin"));
+  EXPECT_EQ(json::parse(audit_after.body).as_object().at("entries").as_array().size(), entries_before + 1);
+  auto entry = last_audit();
+  EXPECT_EQ(str(entry.at("action")), "update_channel");
+  EXPECT_EQ(json::serialize(entry.at("details")), R"({"title":"Billing & plans","locked":true,"slow_mode_s":30})");
+  auto update = watcher->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; });
+  ASSERT_TRUE(update.has_value());
+  EXPECT_TRUE(update->at("locked").as_bool());
+  EXPECT_EQ(num(update->at("slow_mode_s")), 30);
+  EXPECT_FALSE(watcher->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; },
+                                 std::chrono::milliseconds(300))
+                   .has_value())
+      << "one channel_updated for the whole PATCH";
   auto bad_patch = http(server_->port(), "PATCH", "/api/channels/billing", R"({"locked":"yes"})", staff_token);
   EXPECT_EQ(bad_patch.status, 400);
   EXPECT_NE(bad_patch.body.find("locked"), std::string::npos) << bad_patch.body;

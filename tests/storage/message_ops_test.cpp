@@ -9,6 +9,7 @@
 #include "codec.hpp"
 #include "parley/storage/store.hpp"
 #include "raw_db.hpp"
+#include "page_util.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {

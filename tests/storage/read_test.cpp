@@ -8,6 +8,7 @@
 
 #include "codec.hpp"
 #include "parley/storage/store.hpp"
+#include "page_util.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {

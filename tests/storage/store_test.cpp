@@ -14,6 +14,7 @@
 
 #include "codec.hpp"
 #include "raw_db.hpp"
+#include "page_util.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {

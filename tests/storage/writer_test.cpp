@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "parley/storage/store.hpp"
+#include "page_util.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {
