@@ -543,9 +543,18 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
     return;
   }
   const auto now = now_ms();
-  if (h == snap->end() || h->second.disabled) {
+  if (h == snap->end()) {
+    // Deleted while this delivery was on its way here: it goes with its webhook.
+    writes.push_back({key, std::nullopt});
+    {
+      std::lock_guard lock(mu_);
+      if (pending_.erase(id)) pending_count_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    return write(std::move(writes));
+  }
+  if (h->second.disabled) {
     d->status = "failed";
-    add_attempt(*d, now, 0, h == snap->end() ? "webhook deleted" : "webhook disabled", 0);
+    add_attempt(*d, now, 0, "webhook disabled", 0);
     writes.push_back({key, encode(*d)});
     failed_.fetch_add(1, std::memory_order_relaxed);
     finish(id, hook_id, writes);
@@ -623,13 +632,15 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
   }
   if (status == 410) {
     // Gone: the receiver asks us to stop. The webhook is disabled, its deliveries end.
-    auto next = std::make_shared<Hooks>(*snapshot());
-    if (auto it = next->find(hook_id); it != next->end()) {
-      it->second.disabled = true;
-      it->second.disabled_reason = "the endpoint answered 410 Gone";
-      writes.push_back({"H" + hook_id, encode_hook(it->second)});
-      std::lock_guard lock(mu_);
-      set_hooks(next);
+    {
+      std::lock_guard lock(mu_);  // copy, change and publish under one lock: no change is lost
+      auto next = std::make_shared<Hooks>(*hooks_);
+      if (auto it = next->find(hook_id); it != next->end()) {
+        it->second.disabled = true;
+        it->second.disabled_reason = "the endpoint answered 410 Gone";
+        writes.push_back({"H" + hook_id, encode_hook(it->second)});
+        set_hooks(next);
+      }
     }
     spdlog::warn("event=webhook_disabled hook={} reason=410", hook_id);
     d->status = "failed";
