@@ -48,6 +48,8 @@ inline constexpr std::uint8_t kSchemaVersion = 1;
 inline constexpr std::string_view kSchemaKey = "schema";
 // meta "outbox_id" -> be64: the last outbox row id assigned.
 inline constexpr std::string_view kOutboxIdKey = "outbox_id";
+// meta "dm_epoch" -> be64: the epoch of every DM channel of this store.
+inline constexpr std::string_view kDmEpochKey = "dm_epoch";
 
 // --- messages ---------------------------------------------------------------------------------
 

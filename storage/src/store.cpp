@@ -296,6 +296,33 @@ bool Store::Impl::load_channels(std::string* error) {
   return true;
 }
 
+bool Store::Impl::load_dm_epoch(std::string* error) {
+  // One epoch for every DM of this store (they have no records of their own): drawn once, when
+  // the store is made (or first opened by a version that has it), and kept in meta. A reset
+  // store draws a new one, so resuming clients see it (PROTOCOL.md §8).
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf_meta, codec::kDmEpochKey, &value);
+  if (s.ok() && value.size() == 8) {
+    dm_epoch = codec::io::get_be64(value);
+    if (dm_epoch != 0) return true;
+  }
+  if (!s.ok() && !s.IsNotFound()) {
+    *error = describe("cannot read the DM epoch", s);
+    return false;
+  }
+  dm_epoch = new_epoch();
+  value.clear();
+  codec::io::put_be64(value, dm_epoch);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db->Put(wo, cf_meta, codec::kDmEpochKey, value);
+  if (!s.ok()) {
+    *error = describe("cannot store the DM epoch", s);
+    return false;
+  }
+  return true;
+}
+
 bool Store::Impl::load_counters(std::string* error) {
   // Ids are never reused: continue after the highest one stored. A key that is not an id key
   // (it cannot be written by us) is skipped rather than trusted.
@@ -359,7 +386,7 @@ std::unique_ptr<Store> Store::open(const Options& options, CommitHandler on_comm
 
   // ~Impl closes whatever was opened when a later step fails.
   if (!impl->open_db(error) || !impl->init_schema(error) || !impl->load_channels(error) ||
-      !impl->load_counters(error)) {
+      !impl->load_counters(error) || !impl->load_dm_epoch(error)) {
     return nullptr;
   }
   Impl* raw = impl.get();
@@ -528,7 +555,7 @@ std::optional<ChannelInfo> Store::get_channel(std::string_view name) const {
     ChannelInfo dm;
     dm.name = std::string(name);
     dm.kind = ChannelKind::dm;
-    dm.epoch = 1;  // DMs have no stored metadata; a fixed epoch is documented in store.hpp
+    dm.epoch = impl_->dm_epoch;  // DMs have no records: one epoch for all of this store's
     return dm;
   }
   std::shared_lock lock(impl_->channels_mu);

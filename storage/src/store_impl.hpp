@@ -109,6 +109,8 @@ struct Store::Impl {
   std::uint64_t next_audit_id = 1;
   std::uint64_t next_report_id = 1;
   std::uint64_t next_outbox_id = 1;
+  // The epoch every DM channel reports (set at open; meta "dm_epoch").
+  std::uint64_t dm_epoch = 1;
   // Highest rewrite id committed (read by last_rewrite_id() from any thread).
   std::atomic<std::uint64_t> last_rewrite{0};
 
@@ -122,6 +124,7 @@ struct Store::Impl {
   bool init_schema(std::string* error);
   bool load_channels(std::string* error);
   bool load_counters(std::string* error);
+  bool load_dm_epoch(std::string* error);
   void close_db();
   std::uint64_t new_epoch();
   TimestampMs now() const { return options.clock(); }

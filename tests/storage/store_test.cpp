@@ -181,15 +181,30 @@ TEST(StoreOpen, NewerSchemaIsRefused) {
 TEST(StoreChannels, DmNamesResolveImplicitly) {
   TempDir dir;
   Collector c;
-  auto store = open_or_fail(options_for(dir), c);
-  ASSERT_NE(store, nullptr);
-  auto dm = store->get_channel("dm:alice:bob");
-  ASSERT_TRUE(dm.has_value());
-  EXPECT_EQ(dm->kind, ChannelKind::dm);
-  EXPECT_EQ(dm->epoch, 1u);
-  EXPECT_EQ(store->get_channel("dm:bob:alice"), std::nullopt);  // not canonical
-  EXPECT_EQ(store->get_channel("dm:alice:alice"), std::nullopt);
-  EXPECT_EQ(store->list_channels().size(), 2u);  // DMs are never listed
+  std::uint64_t epoch = 0;
+  {
+    auto store = open_or_fail(options_for(dir), c);
+    ASSERT_NE(store, nullptr);
+    auto dm = store->get_channel("dm:alice:bob");
+    ASSERT_TRUE(dm.has_value());
+    EXPECT_EQ(dm->kind, ChannelKind::dm);
+    epoch = dm->epoch;
+    EXPECT_GT(epoch, 1u);  // drawn, not a constant: a reset store is seen by resuming clients
+    EXPECT_LT(epoch, 1ull << 53);
+    EXPECT_EQ(store->get_channel("dm:carol:dave")->epoch, epoch);  // one for all DMs
+    EXPECT_EQ(store->get_channel("dm:bob:alice"), std::nullopt);  // not canonical
+    EXPECT_EQ(store->get_channel("dm:alice:alice"), std::nullopt);
+    EXPECT_EQ(store->list_channels().size(), 2u);  // DMs are never listed
+  }
+  // Kept across a reopen; a new store draws another.
+  auto again = open_or_fail(options_for(dir), c);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->get_channel("dm:alice:bob")->epoch, epoch);
+  again.reset();
+  TempDir other;
+  auto fresh = open_or_fail(options_for(other), c);
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_NE(fresh->get_channel("dm:alice:bob")->epoch, epoch);
 }
 
 TEST(StoreChannels, CreateConflictAndSurviveReopen) {

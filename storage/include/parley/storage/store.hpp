@@ -406,8 +406,9 @@ class Store {
   // {name, value} with names like "live_data_bytes" (see store.cpp). Empty after close().
   std::vector<std::pair<std::string, std::uint64_t>> engine_stats() const;
 
-  // Memory only. DM names ("dm:a:b" with valid ids) always resolve (kind dm, epoch 1),
-  // whether or not a message was ever stored there.
+  // Memory only. DM names ("dm:a:b" with valid ids) always resolve (kind dm), whether or not
+  // a message was ever stored there, with one epoch for every DM of this store (drawn when the
+  // store was made, below 2^53).
   std::optional<ChannelInfo> get_channel(std::string_view name) const;
   // The kind alone, without copying the record (same resolution as get_channel).
   std::optional<ChannelKind> channel_kind(std::string_view name) const;
