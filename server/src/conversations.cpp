@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include <boost/asio/post.hpp>
+
+#include "actions.hpp"
 #include "clock.hpp"
 #include "hub.hpp"
 #include "permissions.hpp"
@@ -11,6 +14,7 @@
 namespace parley::server {
 
 using protocol::ChannelKind;
+using protocol::ErrorCode;
 using protocol::JsonWriter;
 
 namespace {
@@ -136,6 +140,55 @@ MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& cha
     r.mentions.append(u);
   }
   return r;
+}
+
+// --- The session's ops of this file (session.hpp declares them) ----------------------------
+
+void Session::handle(const std::string& id_json, protocol::ReadCmd& c) {
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  storage::WriteRequest req;
+  req.op = storage::MarkRead{identity_->id, c.channel, c.seq, false};
+  auto reply = reply_later(id_json);
+  const bool queued = hub_.submit_with(
+      std::move(req), [reply, hub = &hub_, user = identity_->id, session = id_](storage::Committed& r) {
+        const auto& m = std::get<storage::MarkRead>(r.req.op);
+        if (r.status == storage::WriteStatus::conflict) {
+          return reply(Outcome::failure(
+              ErrorCode::bad_request, "seq " + std::to_string(m.seq) +
+                                          " is beyond the channel's last message (" +
+                                          std::to_string(m.last_read) + ")"));
+        }
+        if (r.status != storage::WriteStatus::ok) {
+          return reply(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+        }
+        if (m.changed) {
+          // Every other tab and device of the user agrees at once.
+          std::string out;
+          JsonWriter w(out);
+          w.begin_object().field("op", "read").field("channel", m.channel);
+          w.field("seq", m.last_read).end_object();
+          Delivery d;
+          d.kind = Delivery::Kind::user_event;
+          d.user = user;
+          d.except_session = session;
+          d.payload = make_payload(std::move(out));
+          std::vector<Delivery> ds;
+          ds.push_back(std::move(d));
+          hub->publish(std::move(ds));
+        }
+        std::string fields;
+        JsonWriter w(fields);
+        w.begin_object().field("channel", m.channel).field("last_read", m.last_read).end_object();
+        reply(Outcome::success(fields.substr(1, fields.size() - 2)));
+      });
+  if (!queued) reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
+}
+
+void Session::handle(const std::string& id_json, protocol::ChannelsCmd&) {
+  hub_.read_async([self = shared_from_this(), who = *identity_, id_json] {
+    auto p = make_payload(channels_reply(id_json, conversations(self->hub_, who, true)));
+    boost::asio::post(self->shard_.ioc(), [self, p = std::move(p)] { self->push(p); });
+  });
 }
 
 }  // namespace parley::server

@@ -1,4 +1,5 @@
-// Bringing people back (DESIGN §10): the caller's conversation list (`channels`), the unread
+// Bringing people back (DESIGN §10): the session's `read` and `channels` ops (defined in
+// conversations.cpp), the caller's conversation list, the unread
 // total of `welcome`, and which users a new message mentions.
 //
 // Thread-safety: conversations() and unread_total() block on storage reads (reader pool only);

@@ -12,6 +12,10 @@
 //   "D" be64(row id)   a delivery: hook, event, body, status, next attempt, attempts
 //   "U" channel '\0' be64(seq)   question.unanswered was sent for this question
 //
+// Files: webhooks.cpp (this class's core), webhook_records.cpp (the stored form),
+// webhook_delivery.cpp (delivery threads), webhook_questions.cpp (question.unanswered),
+// webhook_http.cpp (admin API), webhook_signing.cpp (namespace webhook below).
+//
 // Thread-safety: every public method may be called from any thread; render functions run on
 // the storage writer thread and take no lock of this class beyond a short one.
 #pragma once
@@ -161,6 +165,9 @@ class WebhookService {
   void deliver(std::uint64_t id, const std::string& hook);
   void finish(std::uint64_t id, const std::string& hook, std::vector<storage::KvEntry>& writes);
   void check_unanswered(std::int64_t now);
+  // Follows a stored message of a support channel: a question, or a reply in a followed
+  // thread (questions_mu_ held).
+  void note_question(const std::string& channel, const storage::StoredMessage& m);
   void load_questions(std::int64_t now);
   // Records to store: buffered, written in batches (flush_writes()).
   void write(std::vector<storage::KvEntry> entries);
