@@ -14,8 +14,10 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
 # Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
 # from npm, which never downloads a browser of its own), the openssl tool for the TLS tests'
 # throwaway certificates and client handshakes, a colour emoji font for the screenshots, and
-# the knowledge pages' checkers: a real feed parser (python3-feedparser) and xmllint.
-TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3 python3-feedparser libxml2-utils
+# the knowledge pages' checkers: a real feed parser (python3-feedparser) and xmllint, and a
+# real SMTP server on loopback for the email tests (python3-aiosmtpd).
+TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3 python3-feedparser libxml2-utils \
+  python3-aiosmtpd
 # Extra packages `make fuzz` needs: clang and its libFuzzer/sanitizer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 

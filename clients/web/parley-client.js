@@ -7,7 +7,8 @@
  *
  * Wire protocol: protocol/PROTOCOL.md (DESIGN.md §2). Events it emits (client.on(type, fn)):
  *   state      {state, attempt?, delay?, code?}  idle|connecting|authenticating|open|waiting|closed|failed
- *   welcome    user                    after every successful auth (first connect and reconnects)
+ *   welcome    user                    after every successful auth (first connect and reconnects);
+ *                                      the frame's preferences are in client.preferences
  *   joined     {channel, info, resumed}
  *   reset      {channel}               the channel's epoch changed (storage reset): drop what you show
  *   message    message object          new messages only, deduplicated by (channel, seq); carries
@@ -455,6 +456,7 @@
 
     _onWelcome(m) {
       this.user = m.user;
+      this.preferences = m.preferences || {};
       this.attempt = 0;
       this._setState('open');
       this._startPing();

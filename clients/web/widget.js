@@ -6,6 +6,9 @@
  * subtitle, color, open}), Parley.open(), Parley.close(), Parley.destroy().
  * The protocol logic lives in parley-client.js (loaded from the same server); this file is the
  * UI, rendered in a shadow root so the host page's styles and ours never mix.
+ * Deep links (the links in notification emails): a page opened at #parley=<channel> or
+ * #parley=<channel>/<seq> (channel encodeURIComponent-encoded: the widget's channel or one of the
+ * user's DMs) opens the widget there and highlights message <seq>; see followDeepLink().
  */
 (function () {
   'use strict';
@@ -16,6 +19,7 @@
   const WS_URL = ORIGIN.replace(/^http/, 'ws') + '/ws';
   const DATA = (script && script.dataset) || {};
   const PAGE = 30; // messages per history page
+  const LINK_PAGES = 5; // older pages a deep link may load to find its message
   const GROUP_MS = 5 * 60 * 1000;
 
   // ---- small helpers ------------------------------------------------------------------
@@ -69,9 +73,11 @@
     pause: svg('<circle cx="12" cy="12" r="9"/><path d="M10 9v6M14 9v6"/>', ' width="16" height="16"'),
     hourglass: svg('<path d="M6 3h12M6 21h12M7 3c0 5 10 5 10 9s-10 4-10 9M17 3c0 5-10 5-10 9"/>', ' width="16" height="16"'),
     leave: svg('<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10"/>', ' width="30" height="30"'),
+    bell: svg('<path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/>'),
     ban: svg('<circle cx="12" cy="12" r="9"/><path d="m5.6 5.6 12.8 12.8"/>', ' width="30" height="30"'),
   };
   const REACTIONS = [['👍', 'thumbs up'], ['❤️', 'heart'], ['🙏', 'thank you'], ['🎉', 'celebrate'], ['😂', 'laughing']];
+  const EMAIL_CHOICES = [['off', 'Off'], ['batched', 'Every few minutes'], ['digest', 'Daily digest']];
   const REPORT_REASONS = ['Spam or advertising', 'Rude, abusive or harassing', 'Off-topic', 'Something else'];
   const cap = (t) => String(t || '').replace(/^./, (ch) => ch.toUpperCase()).replace(/([^.!?])$/, '$1.');
   const initials = (name) => (String(name || '?').trim().split(/\s+/).slice(0, 2).map((p) => p[0]).join('') || '?').toUpperCase();
@@ -177,6 +183,7 @@ ol.msgs{list-style:none;margin:0;padding:0 14px}
 .msg.grouped .av,.msg.grouped .meta{visibility:hidden;height:0}
 .msg.grouped .av{height:0}
 .msg.flash{background:color-mix(in srgb,var(--brand) 10%,#fff);transition:background .6s}
+.msg.parley-linked{background:#fff6dd;box-shadow:0 0 0 2px #f0c36d}
 .av{width:32px;height:32px;border-radius:50%;flex:none;display:grid;place-items:center;color:#fff;font-size:12px;font-weight:650;background:hsl(var(--h,220) 48% 46%)}
 .content{min-width:0;flex:1;display:flex;flex-direction:column;align-items:flex-start}
 .meta{display:flex;align-items:center;gap:6px;font-size:12.5px;color:var(--muted);margin-bottom:2px;flex-wrap:wrap}
@@ -246,6 +253,8 @@ time{font-size:11.5px}
 .btn.danger{background:#d92d20}
 .btn:disabled{opacity:.6;cursor:default}
 .ferr{color:#a1262b;font-size:12px;margin:0}
+.pstat{color:var(--muted);font-size:12px;margin:0;min-height:1.45em}
+.pstat.bad{color:#a1262b}
 .pop{position:absolute;z-index:20;background:#fff;border-radius:12px;box-shadow:0 10px 30px rgba(16,24,40,.2),0 0 0 1px rgba(16,24,40,.06);padding:4px;animation:pop .12s ease}
 .pop.picker{display:flex;gap:2px}
 .pop.picker button{width:38px;height:38px;border-radius:9px;font-size:21px;display:grid;place-items:center;transition:transform .1s}
@@ -383,12 +392,13 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.inboxDot = h('span', { class: 'dot', hidden: true });
       this.inboxBtn = h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Private messages', title: 'Private messages', html: ICON.inbox, onclick: () => this.showInbox() }, this.inboxDot);
       this.searchBtn = h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Search the community', title: 'Search', html: ICON.search, hidden: true, onclick: () => this.showSearch() });
+      this.settingsBtn = h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Email notifications', title: 'Email notifications', 'aria-haspopup': 'dialog', html: ICON.bell, hidden: true, onclick: () => this.openSettings() });
       const closeBtn = h('button', { class: 'ibtn', type: 'button', 'aria-label': 'Close chat', title: 'Close', html: ICON.close, onclick: () => this.close() });
       this.banner = h('div', { class: 'banner', role: 'status', hidden: true });
       this.body = h('div', { class: 'view' });
       this.panel = h('section', { class: 'panel', id: 'p-panel', role: 'dialog', 'aria-labelledby': 'p-title', 'aria-describedby': 'p-sub', hidden: true,
         onkeydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); this.close(); } } },
-      h('header', { class: 'head' }, this.backBtn, this.stack, h('div', { class: 'titles' }, this.titleEl, this.subEl), this.searchBtn, this.inboxBtn, closeBtn),
+      h('header', { class: 'head' }, this.backBtn, this.stack, h('div', { class: 'titles' }, this.titleEl, this.subEl), this.searchBtn, this.inboxBtn, this.settingsBtn, closeBtn),
       this.banner, this.body);
       this.count = h('span', { class: 'count', hidden: true, 'aria-hidden': 'true' });
       this.launcher = h('button', { class: 'launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'p-panel', 'aria-label': 'Open chat', html: ICON.chat, onclick: () => (this.isOpen ? this.close() : this.open()) }, this.count);
@@ -486,6 +496,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         if (document.visibilityState === 'visible' && this.isOpen && this.view === 'conv') this.markRead(this.active);
       };
       document.addEventListener('visibilitychange', this.visibilityHandler);
+      this.hashHandler = () => this.followDeepLink();
+      window.addEventListener('hashchange', this.hashHandler);
       this.conv(this.channel, 'channel');
       this.active = this.active || this.channel;
       if (this.view !== 'inbox') this.renderConv();
@@ -499,6 +511,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       if (this.client) this.client.close();
       if (this.onlineHandler) window.removeEventListener('online', this.onlineHandler);
       if (this.visibilityHandler) document.removeEventListener('visibilitychange', this.visibilityHandler);
+      if (this.hashHandler) window.removeEventListener('hashchange', this.hashHandler);
+      clearTimeout(this.linkTimer);
       this.host.remove();
     }
 
@@ -649,8 +663,11 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     onWelcome(u) {
       const first = !this.me;
       this.me = u;
-      this.syncChannels();
+      this.prefs = this.client.preferences;
+      this.settingsBtn.hidden = !u.email || !!this.fatal;
+      const synced = this.syncChannels();
       if (first) {
+        synced.then(() => this.followDeepLink()); // DMs are known once the list is in
         // pending sends restored from storage belong in their conversations
         for (const e of this.client.outbox) {
           const key = e.channel || this.lib.dmChannel(u.id, e.to);
@@ -883,6 +900,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
 
     onFatal(f) {
       this.fatal = { message: f.message || '', until: f.retry_after_ms != null ? Date.now() + f.retry_after_ms : null };
+      this.settingsBtn.hidden = true;
       this.closePop();
       if (this.sheet) this.sheet.close();
       this.setBanner(null);
@@ -1076,6 +1094,58 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         await new Promise((r) => setTimeout(r, 150));
       }
     }
+
+    // ---- deep links: #parley=<channel>[/<seq>] (the links in notification emails) --------
+    /** The link in the page's hash: {channel, seq} (seq 0 when none), or null. */
+    deepLink() {
+      const m = /^#parley=([^/]{1,600})(?:\/([1-9][0-9]{0,14}))?$/.exec(location.hash);
+      if (!m) return null;
+      try { return { channel: decodeURIComponent(m[1]), seq: Number(m[2] || 0) }; } catch (e) { return null; } // bad %-escape
+    }
+
+    /** Once authenticated, and on every hashchange: opens the linked conversation and shows the
+     *  message. Only the widget's channel and the user's own DMs (from the conversation list)
+     *  are followed; anything else (malformed, unknown, not readable) is ignored quietly. */
+    followDeepLink() {
+      const link = this.deepLink();
+      if (!link || !this.me || !this.client || this.fatal) return;
+      const c = this.convs.get(link.channel);
+      if (!c || (c.key !== this.channel && c.kind !== 'dm')) return; // convs holds only those two kinds
+      if (!c.info) this.client.join(c.key).catch(() => {}); // a DM beyond the ones joined at start
+      this.open(c.key);
+      const ticket = this.linkTicket = (this.linkTicket || 0) + 1;
+      if (link.seq) this.revealLinked(c, link.seq, ticket);
+    }
+
+    /** Waits for the conversation's history, loads at most LINK_PAGES older pages to find
+     *  message `seq`, then scrolls to it, focuses it and highlights it for a few seconds. */
+    async revealLinked(c, seq, ticket) {
+      const current = () => ticket === this.linkTicket && this.active === c.key && this.view === 'conv';
+      for (let i = 0, pages = 0; i < 100 && current(); i++) {
+        if (this.list && this.list.querySelector(`li[data-seq="${seq}"]`)) break;
+        if (!c.loaded || c.loading) { await new Promise((r) => setTimeout(r, 100)); continue; }
+        if (!c.hasMore || c.oldest == null || c.oldest <= seq || pages++ >= LINK_PAGES) return; // not there
+        await this.loadOlder(c);
+      }
+      const li = current() && this.list && this.list.querySelector(`li[data-seq="${seq}"]`);
+      if (!li) return;
+      clearTimeout(this.linkTimer);
+      this.linked = { key: c.key, seq }; // messageNode keeps the class through re-renders
+      li.classList.add('parley-linked');
+      this.focusMsg(seq); // focus reads the message out
+      this.say('Showing the linked message.');
+      // after the scroll to the end that opening the panel queued for the next frame
+      requestAnimationFrame(() => {
+        const el = this.list && this.list.querySelector(`li[data-seq="${seq}"]`);
+        if (el) el.scrollIntoView({ block: 'center' });
+      });
+      this.linkTimer = setTimeout(() => {
+        this.linked = null;
+        for (const el of this.list ? this.list.querySelectorAll('li.parley-linked') : []) el.classList.remove('parley-linked');
+      }, 4000);
+    }
+
+    isLinked(m) { return !!this.linked && this.linked.key === m.channel && this.linked.seq === m.seq; }
 
     renderInbox() {
       this.backBtn.hidden = false;
@@ -1381,7 +1451,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         acts.push(h('button', { class: 'act', type: 'button', tabindex: '-1', title: 'More', 'aria-label': `More actions for ${mine ? 'your' : m.from.name + '’s'} message`, 'aria-haspopup': 'menu', html: ICON.more, onclick: (e) => this.openMenu(e.currentTarget, c, m) }));
       }
       const mentioned = !mine && !!this.me && !m.deleted && (m.mentions || []).includes(this.me.id);
-      const li = h('li', { class: 'msg' + (mine ? ' mine' : '') + (mentioned ? ' mentioned' : '') + (m.deleted ? ' deleted' : '') + (accepted ? ' accepted' : '') + (editing ? ' editing' : ''), tabindex: '-1', 'data-seq': String(m.seq), 'data-from': m.from.id, 'data-adv': m.from.advocate ? '1' : null, 'data-ts': String(m.ts), 'data-reply': m.reply_to ? '1' : null, 'data-parent': m.reply_to ? String(m.reply_to) : null },
+      const li = h('li', { class: 'msg' + (mine ? ' mine' : '') + (mentioned ? ' mentioned' : '') + (m.deleted ? ' deleted' : '') + (accepted ? ' accepted' : '') + (editing ? ' editing' : '') + (this.isLinked(m) ? ' parley-linked' : ''), tabindex: '-1', 'data-seq': String(m.seq), 'data-from': m.from.id, 'data-adv': m.from.advocate ? '1' : null, 'data-ts': String(m.ts), 'data-reply': m.reply_to ? '1' : null, 'data-parent': m.reply_to ? String(m.reply_to) : null },
         this.avatar(m.from.id, m.from.name),
         h('div', { class: 'content' }, meta, mentioned ? h('span', { class: 'sr', text: 'Mentions you.' }) : null, m.reply_to ? this.quoteNode(c, m.reply_to) : null,
           accepted ? h('div', { class: 'tag-accepted' }, h('span', { html: ICON.check, 'aria-hidden': 'true' }), 'Accepted answer') : null,
@@ -1703,6 +1773,40 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const sheet = this.openSheet('Report this message', [
         h('p', { text: `The team will take a look. ${m.from.name} is not told who reported it.` }),
         h('div', { class: 'q', text: snippet(m.text, 200) }), form], 'input:checked');
+    }
+
+    // ---- settings: email while away (set_preferences, PROTOCOL.md §3.6) ------------------
+    // Offered only when the token carries an `email` claim (welcome user.email).
+    openSettings() {
+      if (!this.me || !this.me.email) return;
+      const stored = () => (this.prefs && this.prefs.email) || 'off';
+      const status = h('p', { class: 'pstat', id: 'p-email-status', 'aria-live': 'polite' });
+      const radios = EMAIL_CHOICES.map(([value]) => h('input', { type: 'radio', name: 'p-email', value, checked: value === stored() }));
+      const show = (text, bad) => {
+        for (const r of radios) r.checked = r.value === stored();
+        status.className = 'pstat' + (bad ? ' bad' : '');
+        status.textContent = text;
+      };
+      let ticket = 0;
+      const choose = async (value) => {
+        const mine = ++ticket;
+        show('Saving…');
+        for (const r of radios) r.checked = r.value === value;
+        try {
+          const ok = await this.client.request({ op: 'set_preferences', email: value });
+          if (mine !== ticket) return;
+          this.prefs = { ...this.prefs, kb_anonymous: ok.kb_anonymous, email: typeof ok.email === 'string' ? ok.email : stored() };
+          show('Saved.');
+        } catch (e) {
+          if (mine === ticket) show(this.errorText(e, 'Could not save'), true);
+        }
+      };
+      for (const r of radios) r.addEventListener('change', () => { if (r.checked) choose(r.value); });
+      const sheet = this.openSheet('Email notifications', [
+        h('fieldset', { 'aria-describedby': 'p-email-status' }, h('legend', { text: "Email me when I'm away" }),
+          radios.map((r, i) => h('label', { class: 'opt' }, r, EMAIL_CHOICES[i][1]))),
+        h('p', { text: `Emails go to ${this.me.email}.` }), status,
+        h('div', { class: 'btns' }, h('button', { class: 'btn', type: 'button', text: 'Done', onclick: () => sheet.close() }))], 'input:checked');
     }
 
     toast(text, kind, sub) {

@@ -116,12 +116,12 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
     return fail(JwtError::malformed);
   }
   Claims c;
-  std::optional<std::string_view> sub, name, role;
+  std::optional<std::string_view> sub, name, role, email;
   bool has_exp = false, has_iat = false, has_guest = false;
   for (const simdjson::dom::key_value_pair kv : payload) {
     std::string_view s;
-    if (kv.key == "sub" || kv.key == "name" || kv.key == "role") {
-      auto& slot = kv.key == "sub" ? sub : kv.key == "name" ? name : role;
+    if (kv.key == "sub" || kv.key == "name" || kv.key == "role" || kv.key == "email") {
+      auto& slot = kv.key == "sub" ? sub : kv.key == "name" ? name : kv.key == "role" ? role : email;
       if (slot || kv.value.get_string().get(s)) return fail(JwtError::malformed);
       slot = s;
     } else if (kv.key == "exp") {
@@ -138,6 +138,7 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
   if (!sub || !is_valid_user_id(*sub)) return fail(JwtError::invalid_claims);
   if (!has_exp) return fail(JwtError::invalid_claims);
   if (name && !is_valid_display_name(*name)) return fail(JwtError::invalid_claims);
+  if (email && !is_valid_email(*email)) return fail(JwtError::invalid_claims);
   if (role) {
     const std::optional<Role> r = parse_role(*role);
     if (!r) return fail(JwtError::invalid_claims);
@@ -146,6 +147,7 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
   if (c.exp <= now_s) return fail(JwtError::expired);
   c.sub.assign(*sub);
   c.name.assign(name ? *name : *sub);
+  if (email) c.email.assign(*email);
   return JwtResult{std::move(c), JwtError::malformed};
 }
 
@@ -207,6 +209,7 @@ std::string jwt_sign(const Claims& claims, std::string_view secret) {
       .field("exp", claims.exp);
   if (claims.iat != 0) w.field("iat", claims.iat);
   if (claims.guest) w.field("guest", true);
+  if (!claims.email.empty()) w.field("email", claims.email);
   w.end_object();
 
   std::string token = kHeader;

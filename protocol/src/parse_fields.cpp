@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
     "reply_to",  "to",     "before", "limit",    "seq",     "emoji",      "reason",
     "report_id", "action", "remove", "mute_s",   "user",    "duration_s", "interval_s",
     "locked",    "kind",   "title",  "archived", "query",   "solved",     "cursor",
-    "publish",   "kb_anonymous", "match", "advocate"};
+    "publish",   "kb_anonymous", "match", "email", "advocate"};
 // A short initializer list would leave trailing names empty; the enum and the list must agree.
 static_assert(kKeyNames[kKeyCount - 1] == "advocate" && kKeyNames[11] == "seq");
 
@@ -162,7 +162,7 @@ std::optional<Key> find_key(std::string_view name) noexcept {
 std::string_view key_name(Key k) noexcept { return kKeyNames[index(k)]; }
 
 bool Fields::set(Key k, simdjson::dom::element value) noexcept {
-  const std::uint32_t bit = 1u << index(k);
+  const std::uint64_t bit = std::uint64_t{1} << index(k);
   if (present_ & bit) return false;
   present_ |= bit;
   values_[index(k)] = value;
@@ -170,7 +170,7 @@ bool Fields::set(Key k, simdjson::dom::element value) noexcept {
 }
 
 const simdjson::dom::element* Fields::raw(Key k) const noexcept {
-  return (present_ & (1u << index(k))) ? &values_[index(k)] : nullptr;
+  return (present_ & (std::uint64_t{1} << index(k))) ? &values_[index(k)] : nullptr;
 }
 
 const simdjson::dom::element* Fields::get(Key k) const noexcept {

@@ -47,10 +47,11 @@ enum class Key : std::uint8_t {
   publish,
   kb_anonymous,
   match,
+  email,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;
-static_assert(kKeyCount <= 32, "Fields tracks presence in a 32-bit mask");
+static_assert(kKeyCount <= 64, "Fields tracks presence in a 64-bit mask");
 
 std::optional<Key> find_key(std::string_view name) noexcept;
 std::string_view key_name(Key k) noexcept;
@@ -68,7 +69,7 @@ class Fields {
 
  private:
   std::array<simdjson::dom::element, kKeyCount> values_{};
-  std::uint32_t present_ = 0;
+  std::uint64_t present_ = 0;
 };
 
 // An expected failure, or nothing on success.

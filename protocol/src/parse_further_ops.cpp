@@ -238,9 +238,20 @@ Failure build(const Fields& f, const ParseLimits&, PublishThreadCmd& cmd) {
 }
 
 Failure build(const Fields& f, const ParseLimits&, SetPreferencesCmd& cmd) {
-  bool v = false;
-  if (auto err = read_bool(f, Key::kb_anonymous, v)) return err;
-  cmd.kb_anonymous = v;
+  if (f.get(Key::kb_anonymous) == nullptr && f.get(Key::email) == nullptr) {
+    return Error{ErrorCode::bad_request, R"("kb_anonymous" or "email" is required)"};
+  }
+  if (f.get(Key::kb_anonymous) != nullptr) {
+    bool v = false;
+    if (auto err = read_bool(f, Key::kb_anonymous, v)) return err;
+    cmd.kb_anonymous = v;
+  }
+  if (f.get(Key::email) != nullptr) {
+    std::string_view s;
+    if (auto err = read_string(f, Key::email, s)) return err;
+    cmd.email = parse_email_pref(s);
+    if (!cmd.email) return field_error(Key::email, R"(must be "off", "batched" or "digest")");
+  }
   return std::nullopt;
 }
 

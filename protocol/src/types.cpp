@@ -52,6 +52,25 @@ std::optional<ChannelKind> parse_channel_kind(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+std::string_view to_string(EmailPref p) noexcept {
+  switch (p) {
+    case EmailPref::off:
+      return "off";
+    case EmailPref::batched:
+      return "batched";
+    case EmailPref::digest:
+      return "digest";
+  }
+  return "off";
+}
+
+std::optional<EmailPref> parse_email_pref(std::string_view s) noexcept {
+  if (s == "off") return EmailPref::off;
+  if (s == "batched") return EmailPref::batched;
+  if (s == "digest") return EmailPref::digest;
+  return std::nullopt;
+}
+
 // The one place where error codes get their wire names (STYLE practice 8).
 std::string_view to_wire(ErrorCode c) noexcept {
   switch (c) {

@@ -169,6 +169,36 @@ bool is_valid_display_name(std::string_view name) noexcept {
   return count >= 1 && count <= kMaxDisplayNameChars && !detail::is_blank(name);
 }
 
+bool is_valid_email(std::string_view email) noexcept {
+  const std::size_t at = email.rfind('@');
+  if (email.size() > 254 || at == std::string_view::npos) return false;
+  const std::string_view local = email.substr(0, at), domain = email.substr(at + 1);
+  if (local.empty() || local.size() > 64) return false;
+  for (char c : local) {
+    if (c <= 0x20 || c >= 0x7F || std::string_view(R"("(),:;<>@[\])").find(c) != std::string_view::npos) {
+      return false;
+    }
+  }
+  std::size_t labels = 0;
+  std::string_view rest = domain;
+  for (;;) {
+    const std::size_t dot = rest.find('.');
+    const std::string_view label = rest.substr(0, dot);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '-';
+      if (!ok) return false;
+    }
+    ++labels;
+    if (dot == std::string_view::npos) break;
+    rest = rest.substr(dot + 1);
+  }
+  return labels >= 2;
+}
+
 namespace detail {
 
 bool is_blank(std::string_view s) noexcept {

@@ -223,6 +223,7 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
                                            [this](auto& c2, auto s2) { return lookup(c2, s2); },
                                            now)) {
               announce_helpful(ch, seq, user, false);
+              hub_.email().helpful(ch, seq, user);
             } else if (!add && engine_.on_unreaction(ch, seq, user, emoji, now)) {
               announce_helpful(ch, seq, user, true);
             }
@@ -345,6 +346,7 @@ void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c
     flush();
     if (err != advocacy::MarkError::none) return done(mark_outcome(err));
     announce_helpful(c.channel, c.seq, who.id, false);
+    hub_.email().helpful(c.channel, c.seq, who.id);
     std::string fields;
     JsonWriter f(fields);
     f.begin_object().field("channel", c.channel).field("seq", c.seq).end_object();
@@ -365,6 +367,7 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
     storage::WriteRequest req;
     req.op = storage::SetSolved{c.channel, question, c.seq, {}};
     hub_.webhooks().attach(req);
+    hub_.email().attach(req, who.id);
     bool queued = hub_.submit_with(std::move(req), [c, question, done](storage::Committed& r) {
       if (r.status != storage::WriteStatus::ok) {
         return done(Outcome::failure(ErrorCode::not_found, "question not found"));

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "parley/protocol/validate.hpp"
 #include "parley/search/index.hpp"
 
 namespace parley::server {
@@ -166,6 +167,17 @@ std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
         {"timeout_s", integer(c.webhooks.timeout_s, 1, 300)},
         {"max_pending", integer(c.webhooks.max_pending, 1, 100'000'000)},
         {"workers", integer(c.webhooks.workers, 1, 64)}}},
+      {"email",
+       {{"smtp_url", string(c.email.smtp_url)},
+        {"from", string(c.email.from)},
+        {"batch_s", integer(c.email.batch_s, 1, 86400)},
+        {"digest_s", integer(c.email.digest_s, 1, 31'536'000)},
+        {"server_url", string(c.email.server_url)},
+        {"widget_url", string(c.email.widget_url)},
+        {"require_tls", boolean(c.email.require_tls)},
+        {"ca_file", string(c.email.ca_file)},
+        {"timeout_s", integer(c.email.timeout_s, 1, 300)},
+        {"max_pending", integer(c.email.max_pending, 1, 100'000'000)}}},
       {"log", {{"level", string(c.log.level)}}},
   };
 }
@@ -195,11 +207,55 @@ std::string closest(const std::string& key, const Map& keys) {
   return best;
 }
 
+bool is_http_url(const std::string& u) {
+  return (u.starts_with("http://") || u.starts_with("https://")) &&
+         u.find_first_of(" \"<>'\r\n\t") == std::string::npos;
+}
+
+void email_rule_violations(const Config& cfg, std::vector<std::pair<std::string, std::string>>& out) {
+  const auto& e = cfg.email;
+  if (!e.smtp_url.empty() &&
+      ((!e.smtp_url.starts_with("smtp://") && !e.smtp_url.starts_with("smtps://")) ||
+       e.smtp_url.find_first_of(" \r\n\t") != std::string::npos)) {
+    out.emplace_back("email.smtp_url", "email.smtp_url must be an smtp:// or smtps:// URL");
+  }
+  if (!e.from.empty() && !email_address_of(e.from)) {
+    out.emplace_back("email.from", R"(email.from must be "name@example.com" or "Name <name@example.com>")");
+  }
+  if (!e.server_url.empty() && (!is_http_url(e.server_url) || e.server_url.back() == '/')) {
+    out.emplace_back("email.server_url", "email.server_url must be an http:// or https:// URL without a trailing slash");
+  }
+  if (!e.widget_url.empty() && (!is_http_url(e.widget_url) || e.widget_url.find('#') != std::string::npos)) {
+    out.emplace_back("email.widget_url", "email.widget_url must be an http:// or https:// URL without a #fragment");
+  }
+  if (e.smtp_url.empty()) return;
+  if (e.from.empty()) out.emplace_back("email.from", "email.from is required with email.smtp_url");
+  if (e.server_url.empty() && cfg.knowledge.base_url.empty()) {
+    out.emplace_back("email.server_url", "email.server_url (or knowledge.base_url) is required with email.smtp_url: mails link back to the server");
+  }
+}
+
 int line_of(const toml::node& n) {
   return n.source().begin ? static_cast<int>(n.source().begin.line) : 0;
 }
 
 }  // namespace
+
+std::optional<std::string> email_address_of(std::string_view from) {
+  std::string_view addr = from;
+  if (from.ends_with('>')) {
+    const std::size_t lt = from.rfind('<');
+    if (lt == std::string_view::npos) return std::nullopt;
+    const std::string_view name = from.substr(0, lt);
+    if (name.find_first_of("\"<>\r\n") != std::string_view::npos ||
+        !protocol::is_valid_display_name(name.empty() ? std::string_view("x") : name)) {
+      return std::nullopt;
+    }
+    addr = from.substr(lt + 1, from.size() - lt - 2);
+  }
+  if (!protocol::is_valid_email(addr)) return std::nullopt;
+  return std::string(addr);
+}
 
 std::string format_problem(const ConfigProblem& p) {
   std::string out = p.file;
@@ -319,6 +375,7 @@ std::vector<std::pair<std::string, std::string>> config_rule_violations(const Co
                      b.find_first_of(" \"<>'") != std::string::npos)) {
     out.emplace_back("knowledge.base_url", "knowledge.base_url must be an http:// or https:// URL without a trailing slash");
   }
+  email_rule_violations(cfg, out);
   if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {
     out.emplace_back("auth.secret", "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)");
   }

@@ -156,6 +156,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     // Liveness is /healthz; this says whether writes would succeed now (DESIGN §12).
     auto rd = hub_.store().readiness();
     if (auto p = hub_.webhooks().problem()) rd.problems.push_back(*p);
+    if (auto p = hub_.email().problem()) rd.problems.push_back(*p);
     HttpResponse r;
     r.status = rd.problems.empty() ? 200 : 503;
     JsonWriter w(r.body);
@@ -177,8 +178,10 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     r.body = hub_.metrics().render(hub_.store());
     if (auto* index = hub_.search()) Metrics::render_search(index->stats(), r.body);
     Metrics::render_webhooks(hub_.webhooks().stats(), r.body);
+    Metrics::render_email(hub_.email().stats(), r.body);
     return respond(std::move(r));
   }
+  if (path == "/unsubscribe") return hub_.email().http_unsubscribe(req, std::move(respond));
   if (path == "/api/guest") {
     if (req.method != "POST") return respond(json_error(405, "bad_request", "use POST"));
     return respond(guest_token(req));

@@ -82,7 +82,8 @@ std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) 
                  .count();
   auto res = protocol::jwt_verify(h.substr(7), hub.secret(), now);
   if (!res.claims) return std::nullopt;
-  return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest};
+  return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest,
+                  res.claims->email};
 }
 
 // Parses an unsigned query parameter; absent = `def`; malformed = nullopt.

@@ -46,6 +46,7 @@ Hub::Hub(const Config& cfg, std::string secret)
   ac.risk_threshold = a.risk_threshold;
   advocacy_ = std::make_unique<AdvocacyService>(*this, std::move(ac), a.enabled);
   webhooks_ = std::make_unique<WebhookService>(*this);
+  email_ = std::make_unique<EmailService>(*this);
   unsigned n = thread_count(cfg);
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i, n, *this));
 }
@@ -85,6 +86,7 @@ bool Hub::start(std::string* error) {
   }
   advocacy_->start();
   webhooks_->start();
+  email_->start();
   for (auto& s : shards_) s->start();
   return true;
 }
@@ -110,6 +112,8 @@ void Hub::shutdown() {
   advocacy_->stop();
   // Deliveries in flight finish (or time out); what is pending stays in the outbox.
   webhooks_->stop();
+  // A mail being sent finishes (or is cut off); what is waiting stays in the outbox.
+  email_->stop();
   // The indexer reads the store: it stops (committing what it indexed) before the store closes.
   // The object stays until the reader pool, where searches run, has finished.
   if (search_) search_->stop();
@@ -241,20 +245,60 @@ void Hub::kick_user(const std::string& user, const std::string& channel, Payload
   post_all(std::move(d));
 }
 
+storage::UserRecord user_record(const Identity& who, std::int64_t now) {
+  storage::UserRecord u;
+  u.id = who.id;
+  u.name = who.name;
+  u.role = who.role;
+  u.guest = who.guest;
+  u.first_seen = now;
+  u.last_seen = now;
+  u.email = who.email;
+  return u;
+}
+
 void Hub::note_user(const Identity& who) {
   moderation_.note_role(who.id, who.role);
   auto now = now_ms();
   {
+    // A changed name, role or email is recorded at once; the same again at most every 5 min.
+    std::string seen = who.name + '\n' + std::string(protocol::to_string(who.role)) + '\n' +
+                       who.email + (who.guest ? "\ng" : "");
     std::lock_guard lock(users_mu_);
-    auto& at = user_noted_at_[who.id];
-    if (at != 0 && now - at < 5 * 60 * 1000) return;
-    at = now;
-    if (user_noted_at_.size() > 200000) user_noted_at_.clear();  // bounded; only throttling
+    auto& noted = user_noted_[who.id];
+    if (noted.first != 0 && now - noted.first < 5 * 60 * 1000 && noted.second == seen) return;
+    noted = {now, std::move(seen)};
+    if (user_noted_.size() > 200000) user_noted_.clear();  // bounded; only throttling
   }
   storage::WriteRequest req;
-  req.op = storage::PutUser{storage::UserRecord{who.id, who.name, who.role, who.guest, now, now},
-                            std::nullopt};  // kb_anonymous: unchanged
+  const storage::UserRecord u = user_record(who, now);
+  req.op = storage::PutUser{u, std::nullopt, std::nullopt};  // preferences unchanged
   store_->submit(std::move(req));  // best effort: a full queue only delays the record
+}
+
+void Hub::user_connected(const std::string& user) {
+  const auto now = now_ms();
+  std::lock_guard lock(sessions_mu_);
+  ++user_sessions_[user];
+  if (connected_at_.size() > 500000) connected_at_.clear();  // bounded; email only
+  connected_at_[user] = now;
+}
+
+std::int64_t Hub::last_connected(const std::string& user) {
+  std::lock_guard lock(sessions_mu_);
+  auto it = connected_at_.find(user);
+  return it == connected_at_.end() ? 0 : it->second;
+}
+
+void Hub::user_disconnected(const std::string& user) {
+  std::lock_guard lock(sessions_mu_);
+  auto it = user_sessions_.find(user);
+  if (it != user_sessions_.end() && --it->second == 0) user_sessions_.erase(it);
+}
+
+bool Hub::has_session(const std::string& user) {
+  std::lock_guard lock(sessions_mu_);
+  return user_sessions_.contains(user);
 }
 
 void Hub::audit_ban_enforced(const std::string& user) {
@@ -409,6 +453,7 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
   std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;
   advocacy_->on_committed(batch);
   webhooks_->on_committed(batch);
+  email_->on_committed(batch);
   if (auto* index = search()) index->notify(batch);
   for (auto& c : batch) {
     if (c.req.origin == kCallbackOrigin) {

@@ -19,6 +19,7 @@
 
 #include "actions.hpp"
 #include "advocacy_service.hpp"
+#include "email.hpp"
 #include "metrics.hpp"
 #include "moderation.hpp"
 #include "word_filter.hpp"
@@ -31,6 +32,10 @@
 #include "webhooks.hpp"
 
 namespace parley::server {
+
+// What the server records of an identity at `now` (first and last seen; the store keeps the
+// first first_seen and the preferences).
+storage::UserRecord user_record(const Identity& who, std::int64_t now);
 
 class Hub {
  public:
@@ -55,6 +60,7 @@ class Hub {
   search::SearchIndex* search() { return search_ptr_.load(std::memory_order_acquire); }
   SearchService& search_service() { return search_service_; }
   WebhookService& webhooks() { return *webhooks_; }
+  EmailService& email() { return *email_; }
 
   // Fans deliveries out to every shard (events that do not come from a storage commit).
   void publish(std::vector<Delivery> deliveries) { post_all(std::move(deliveries)); }
@@ -100,6 +106,13 @@ class Hub {
 
   // At auth: remembers the user's role and records the user (at most every few minutes).
   void note_user(const Identity& who);
+  // Authenticated sessions per user, across shards (email goes only to users with none), and
+  // when each last authenticated (ms; 0 = not since the start, or forgotten: bounded).
+  void user_connected(const std::string& user);
+  void user_disconnected(const std::string& user);
+  bool has_session(const std::string& user);
+  std::int64_t last_connected(const std::string& user);
+
   // At a refused auth: audits the ban enforcement (at most once a minute per user).
   void audit_ban_enforced(const std::string& user);
 
@@ -131,14 +144,19 @@ class Hub {
   std::atomic<search::SearchIndex*> search_ptr_{nullptr};
   std::unique_ptr<AdvocacyService> advocacy_;
   std::unique_ptr<WebhookService> webhooks_;
+  std::unique_ptr<EmailService> email_;
 
   std::mutex callbacks_mu_;
   std::unordered_map<std::uint64_t, std::function<void(storage::Committed&)>> callbacks_;
   std::uint64_t next_callback_ = 1;  // guarded by callbacks_mu_
 
   std::mutex users_mu_;
-  std::unordered_map<std::string, std::int64_t> user_noted_at_;   // user -> ms
+  std::unordered_map<std::string, std::pair<std::int64_t, std::string>> user_noted_;  // ms, what
   std::unordered_map<std::string, std::int64_t> ban_audited_at_;  // user -> ms
+
+  std::mutex sessions_mu_;
+  std::unordered_map<std::string, unsigned> user_sessions_;  // user -> authenticated sessions
+  std::unordered_map<std::string, std::int64_t> connected_at_;  // user -> ms of the last auth
 
   std::mutex here_mu_;
   std::unordered_map<std::string, std::int64_t> here_at_;  // channel -> ms of the last @here

@@ -3,6 +3,7 @@
 //                 [--durability fsync|fast] [--web-root DIR] [--port-file FILE]
 //                 [--tls-cert FILE --tls-key FILE] [--plain-listen HOST:PORT]
 //   parleyd token --data-dir DIR --user ID [--name NAME] [--role ROLE] [--ttl SECONDS]
+//                 [--guest] [--email ADDRESS]
 //   parleyd reindex --data-dir DIR [--config FILE]
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   std::string user, name, role = "customer", token_config;
   std::int64_t ttl = 3600;
   bool guest = false;
+  std::string email;
   std::string token_data_dir;
   auto* token_cmd = app.add_subcommand("token", "Print an HS256 JWT signed with the server's secret");
   token_cmd->add_option("--config", token_config, "TOML configuration file")->check(CLI::ExistingFile);
@@ -144,6 +146,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"customer", "staff", "bot", "admin"}));
   token_cmd->add_option("--ttl", ttl, "Lifetime in seconds (default 3600)")->check(CLI::Range(1LL, 10LL * 365 * 86400));
   token_cmd->add_flag("--guest", guest, "Mark the token as a guest's");
+  token_cmd->add_option("--email", email, "The user's email address (the email claim: mail while away)");
 
   std::string reindex_config, reindex_data_dir;
   auto* reindex_cmd = app.add_subcommand(
@@ -259,6 +262,10 @@ int main(int argc, char** argv) {
     std::cerr << "parleyd token: --name must be 1-64 characters without control characters\n";
     return 2;
   }
+  if (!email.empty() && !parley::protocol::is_valid_email(email)) {
+    std::cerr << "parleyd token: --email must be an address like name@example.com\n";
+    return 2;
+  }
   std::string secret = cfg.auth.secret;
   if (secret.empty() && !parley::server::load_or_create_secret(cfg.server.data_dir, &secret, &error)) {
     std::cerr << "parleyd token: " << error << "\n";
@@ -269,6 +276,7 @@ int main(int argc, char** argv) {
   c.name = name;
   c.role = *parley::protocol::parse_role(role);
   c.guest = guest;
+  c.email = email;
   c.iat = std::chrono::duration_cast<std::chrono::seconds>(
               std::chrono::system_clock::now().time_since_epoch())
               .count();

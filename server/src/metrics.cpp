@@ -123,6 +123,20 @@ void Metrics::render_webhooks(const WebhookService::Stats& s, std::string& out) 
   counter(out, "parley_webhook_attempts_total", "HTTP attempts made.", s.attempts);
 }
 
+void Metrics::render_email(const EmailService::Stats& s, std::string& out) {
+  counter(out, "parley_email_notifications_pending", "Notifications waiting for their mail.",
+          s.pending, "gauge");
+  counter(out, "parley_email_sent_total", "Mails the SMTP server accepted.", s.sent);
+  counter(out, "parley_email_failed_total",
+          "Mails given up after their attempts failed (their notifications dropped).", s.failed);
+  counter(out, "parley_email_cancelled_total",
+          "Notifications not mailed: read meanwhile, message deleted, or email turned off.",
+          s.cancelled);
+  counter(out, "parley_email_dropped_total",
+          "Notifications not queued because the outbox (or the user's share) was full.", s.dropped);
+  counter(out, "parley_email_unsubscribed_total", "One-click unsubscribes.", s.unsubscribed);
+}
+
 void Metrics::render_search(const search::IndexStats& s, std::string& out) {
   counter(out, "parley_search_documents", "Messages in the search index.", s.documents, "gauge");
   counter(out, "parley_search_index_bytes", "Size of the search index's files.", s.bytes, "gauge");

@@ -14,6 +14,7 @@
 #include "parley/search/index.hpp"
 #include "parley/storage/store.hpp"
 #include "webhooks.hpp"
+#include "email.hpp"
 
 namespace parley::server {
 
@@ -45,6 +46,7 @@ struct Metrics {
   // The search index's figures (lag, size, query latency), appended after render()'s.
   static void render_search(const search::IndexStats& s, std::string& out);
   static void render_webhooks(const WebhookService::Stats& s, std::string& out);
+  static void render_email(const EmailService::Stats& s, std::string& out);
 };
 
 }  // namespace parley::server

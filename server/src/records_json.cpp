@@ -64,4 +64,12 @@ void append_message_event(std::string& out, const std::string& channel,
   protocol::write_message_event(out, storage::message_view(channel, m, reactions));
 }
 
+std::string preferences_fields(const storage::UserRecord& u) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  w.begin_object().field("kb_anonymous", u.kb_anonymous);
+  w.field("email", protocol::to_string(u.email_pref)).end_object();
+  return out.substr(1, out.size() - 2);
+}
+
 }  // namespace parley::server

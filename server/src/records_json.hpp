@@ -22,6 +22,8 @@ void write_ban(protocol::JsonWriter& w, const storage::Ban& b);
 // deleted_at and reactions ([{"emoji","count"}], first use first) when present.
 void write_stored_message(protocol::JsonWriter& w, const std::string& channel,
                           const storage::StoredMessage& m);
+// A user's preferences as fields (no braces): "kb_anonymous":…,"email":"off|batched|digest".
+std::string preferences_fields(const storage::UserRecord& u);
 // Appends a full {"op":"message",…} event for a stored message.
 void append_message_event(std::string& out, const std::string& channel,
                           const storage::StoredMessage& m);

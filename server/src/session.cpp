@@ -72,6 +72,7 @@ void Session::on_closed() {
   for (auto& ch : joined) drop_subscription(ch);
   paused_replays_.clear();
   shard_.remove_session(this);
+  if (identity_) hub_.user_disconnected(identity_->id);
   if (ip_counted_) hub_.release_ip(remote_ip_);
   hub_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -187,19 +188,24 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
     hub_.audit_ban_enforced(c.sub);
     return;
   }
-  identity_ = Identity{c.sub, c.name, c.role, c.guest};
+  identity_ = Identity{c.sub, c.name, c.role, c.guest, c.email};
   hub_.note_user(*identity_);
+  hub_.user_connected(c.sub);
   shard_.bind_user(c.sub, this);
 
   // The unread total needs storage reads, which never run on this thread.
   welcome_pending_ = true;
   hub_.read_async([self = shared_from_this(), who = *identity_, id = std::string(id_json)] {
     std::uint64_t total = unread_total(self->hub_, who);
-    boost::asio::post(self->shard_.ioc(), [self, id, total] { self->send_welcome(id, total); });
+    storage::UserRecord prefs = self->hub_.store().get_user(who.id).value_or(storage::UserRecord{});
+    boost::asio::post(self->shard_.ioc(), [self, id, total, p = preferences_fields(prefs)] {
+      self->send_welcome(id, total, p);
+    });
   });
 }
 
-void Session::send_welcome(const std::string& id_json, std::uint64_t unread_total) {
+void Session::send_welcome(const std::string& id_json, std::uint64_t unread_total,
+                           const std::string& preferences) {
   welcome_pending_ = false;
   if (closed_) return;
   std::string out;
@@ -209,9 +215,11 @@ void Session::send_welcome(const std::string& id_json, std::uint64_t unread_tota
   w.key("user").begin_object();
   w.field("id", identity_->id).field("name", identity_->name);
   w.field("role", protocol::to_string(identity_->role)).field("guest", identity_->guest);
+  if (!identity_->email.empty()) w.field("email", identity_->email);
   w.end_object();
   w.field("protocol", 1).field("server", kServerName).field("session", id_);
   w.field("unread_total", unread_total);
+  w.key("preferences").raw("{" + preferences + "}");
   w.end_object();
   push(std::move(out));
   auto early = std::move(early_frames_);
@@ -497,6 +505,7 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
   am.msg.mentions = std::move(mentions);
   req.op = std::move(am);
   hub_.webhooks().attach(req);
+  hub_.email().attach(req);
   req.origin = id_;
   req.cookie = next_cookie_++;
   pending_writes_.emplace(req.cookie, id_json);
@@ -661,18 +670,16 @@ void Session::handle(const std::string& id_json, protocol::PublishThreadCmd& c) 
 }
 
 void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c) {
-  const bool anonymous = c.kb_anonymous.value_or(false);
   const auto now = now_ms();
   storage::WriteRequest req;
-  req.op = storage::PutUser{
-      storage::UserRecord{identity_->id, identity_->name, identity_->role, identity_->guest, now, now},
-      c.kb_anonymous};
+  req.op = storage::PutUser{user_record(*identity_, now), c.kb_anonymous, c.email};
   auto reply = reply_later(id_json);
-  const bool queued = hub_.submit_with(std::move(req), [reply, anonymous](storage::Committed& r) {
+  const bool queued = hub_.submit_with(std::move(req), [reply](storage::Committed& r) {
     if (r.status != storage::WriteStatus::ok) {
       return reply(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
     }
-    reply(Outcome::success(std::string("\"kb_anonymous\":") + (anonymous ? "true" : "false")));
+    const auto& stored = std::get<storage::PutUser>(r.req.op).user;
+    reply(Outcome::success(preferences_fields(stored)));
   });
   if (!queued) reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
 }

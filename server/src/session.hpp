@@ -36,6 +36,7 @@ struct Identity {
   std::string name;
   protocol::Role role = protocol::Role::customer;
   bool guest = false;
+  std::string email;  // the token's email claim; "" = none
 };
 
 // WebSocket close codes used by Parley (RFC 6455 and the 4xxx private range).
@@ -171,7 +172,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::ReadCmd& c);
   void handle(const std::string& id_json, protocol::ChannelsCmd& c);
   // After auth: the welcome, once its unread total is read; then the frames that came meanwhile.
-  void send_welcome(const std::string& id_json, std::uint64_t unread_total);
+  void send_welcome(const std::string& id_json, std::uint64_t unread_total,
+                    const std::string& preferences);
   void handle_frame(std::string_view data, bool binary);
   // A Done that posts the outcome back to this session's thread as the reply to id_json.
   std::function<void(Outcome)> reply_later(const std::string& id_json);

@@ -293,6 +293,8 @@ std::string encode_user(const UserRecord& u) {
   e.byte((u.guest ? kFlagGuest : 0) | (u.kb_anonymous ? kFlagKbAnonymous : 0));
   e.svarint(u.first_seen);
   e.svarint(u.last_seen);
+  e.str(u.email);  // added later: absent = none, batched
+  e.byte(static_cast<std::uint8_t>(u.email_pref));
   return std::move(e).take();
 }
 
@@ -310,6 +312,11 @@ std::optional<UserRecord> decode_user(std::string_view id, std::string_view valu
   u.role = static_cast<Role>(role);
   u.guest = (flags & kFlagGuest) != 0;
   u.kb_anonymous = (flags & kFlagKbAnonymous) != 0;
+  if (d.done()) return u;  // written before email existed
+  u.email = d.str();
+  const std::uint8_t pref = d.byte();
+  if (!d.ok() || pref > static_cast<std::uint8_t>(EmailPref::digest)) return std::nullopt;
+  u.email_pref = static_cast<EmailPref>(pref);
   return u;
 }
 

@@ -195,9 +195,11 @@ void BatchBuilder::apply(PutUser& op, Committed& out) {
   if (!key_safe(u.id)) return fail(out, "invalid user id for PutUser");
   std::optional<TimestampMs> first_seen;
   bool kb_anonymous = false;
+  EmailPref email_pref = EmailPref::batched;
   if (auto it = users_.find(u.id); it != users_.end()) {
     first_seen = it->second.first_seen;
     kb_anonymous = it->second.kb_anonymous;
+    email_pref = it->second.email_pref;
   } else {
     std::string value;
     rocksdb::Status st = s_.db->Get(rocksdb::ReadOptions(), s_.cf_users, u.id, &value);
@@ -207,6 +209,7 @@ void BatchBuilder::apply(PutUser& op, Committed& out) {
       if (existing) {
         first_seen = existing->first_seen;
         kb_anonymous = existing->kb_anonymous;
+        email_pref = existing->email_pref;
       } else {
         s_.decode_failures.fetch_add(1, std::memory_order_relaxed);
       }
@@ -218,6 +221,7 @@ void BatchBuilder::apply(PutUser& op, Committed& out) {
   UserRecord next = u;
   if (first_seen) next.first_seen = *first_seen;
   next.kb_anonymous = op.kb_anonymous.value_or(kb_anonymous);
+  next.email_pref = op.email_pref.value_or(email_pref);
   rocksdb::Status st = batch_.Put(s_.cf_users, next.id, codec::encode_user(next));
   if (!st.ok()) return fail(out, "cannot add user to batch: " + st.ToString());
   u = next;  // the caller gets the record as stored

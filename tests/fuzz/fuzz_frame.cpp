@@ -296,7 +296,12 @@ void check_command(const Frame& f, const T& cmd) {
     f.seq("seq", cmd.seq);
     FUZZ_CHECK(cmd.publish == f.boolean("publish"));
   } else if constexpr (std::is_same_v<T, SetPreferencesCmd>) {
-    FUZZ_CHECK(cmd.kb_anonymous.has_value() && *cmd.kb_anonymous == f.boolean("kb_anonymous"));
+    // At least one field; each present one as sent.
+    FUZZ_CHECK(f.present("kb_anonymous") || f.present("email"));
+    FUZZ_CHECK(cmd.kb_anonymous.has_value() == f.present("kb_anonymous"));
+    if (cmd.kb_anonymous) FUZZ_CHECK(*cmd.kb_anonymous == f.boolean("kb_anonymous"));
+    FUZZ_CHECK(cmd.email.has_value() == f.present("email"));
+    if (cmd.email) FUZZ_CHECK(pp::to_string(*cmd.email) == f.string("email"));
   } else if constexpr (std::is_same_v<T, SearchCmd>) {
     f.same("query", cmd.query);
     if (f.present("channel")) {

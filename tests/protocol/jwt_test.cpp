@@ -85,6 +85,37 @@ TEST(Jwt, GuestFlagRoundTrips) {
   EXPECT_EQ(r.claims->role, Role::customer);
 }
 
+TEST(Jwt, EmailClaimRoundTripsAndIsChecked) {
+  Claims c = sample_claims();
+  c.email = "ana.lima+help@shop.example.com";
+  const std::string token = jwt_sign(c, kSecret);
+  const std::size_t dot1 = token.find('.'), dot2 = token.find('.', dot1 + 1);
+  EXPECT_NE(base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1))->find(
+                R"("email":"ana.lima+help@shop.example.com")"),
+            std::string::npos);
+  JwtResult r = jwt_verify(token, kSecret, kNow);
+  ASSERT_TRUE(r.claims.has_value()) << to_string(r.error);
+  EXPECT_EQ(r.claims->email, "ana.lima+help@shop.example.com");
+  // Absent: empty. Not an address (or one that could break a mail header): invalid_claims.
+  r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob")")), kSecret, kNow);
+  ASSERT_TRUE(r.claims.has_value());
+  EXPECT_EQ(r.claims->email, "");
+  for (std::string_view bad : {R"("email":"bob")", R"("email":"bob@localhost")",
+                               R"("email":"bob@example.com\r\nBcc: x@evil.example")",
+                               R"("email":"<bob@example.com>")", R"("email":"")"}) {
+    r = jwt_verify(make_token(kHs256, payload_with(std::string(R"("sub":"bob",)") + std::string(bad))),
+                   kSecret, kNow);
+    EXPECT_FALSE(r.claims.has_value()) << bad;
+    EXPECT_EQ(r.error, JwtError::invalid_claims) << bad;
+  }
+  // The wrong type, or twice: malformed.
+  r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob","email":true)")), kSecret, kNow);
+  EXPECT_EQ(r.error, JwtError::malformed);
+  r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob","email":"a@b.co","email":"c@d.co")")),
+                 kSecret, kNow);
+  EXPECT_EQ(r.error, JwtError::malformed);
+}
+
 TEST(Jwt, DefaultsWhenOptionalClaimsAreAbsent) {
   const JwtResult r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob")")), kSecret, kNow);
   ASSERT_TRUE(r.claims.has_value()) << to_string(r.error);

@@ -508,9 +508,29 @@ TEST(ParseFurtherOps, SetPreferences) {
                 .kb_anonymous,
             false);
   EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1})"), kBad,
-                          R"("kb_anonymous" is required)", "1"));
+                          R"("kb_anonymous" or "email" is required)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"kb_anonymous":null,"email":null})"),
+                          kBad, R"("kb_anonymous" or "email" is required)", "1"));
   EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"kb_anonymous":1})"), kBad,
                           R"("kb_anonymous" must be true or false)", "1"));
+  // email: off, batched or digest; kb_anonymous left out stays unset (kept as stored).
+  for (auto [text, pref] : {std::pair{"off", EmailPref::off}, std::pair{"batched", EmailPref::batched},
+                            std::pair{"digest", EmailPref::digest}}) {
+    auto c = command<SetPreferencesCmd>(
+        parse(std::string(R"({"op":"set_preferences","email":")") + text + R"("})"));
+    EXPECT_EQ(c.email, pref) << text;
+    EXPECT_FALSE(c.kb_anonymous.has_value());
+  }
+  auto both = command<SetPreferencesCmd>(
+      parse(R"({"op":"set_preferences","kb_anonymous":true,"email":"off"})"));
+  EXPECT_EQ(both.kb_anonymous, true);
+  EXPECT_EQ(both.email, EmailPref::off);
+  EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"email":"weekly"})"), kBad,
+                          R"("email" must be "off", "batched" or "digest")", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"email":"Digest"})"), kBad,
+                          R"("email" must be "off", "batched" or "digest")", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"email":true})"), kBad,
+                          R"("email" must be a string)", "1"));
 }
 
 TEST(ParseFurtherOps, ChannelPublishSetting) {

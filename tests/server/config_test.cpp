@@ -127,3 +127,40 @@ TEST(Config, EffectiveConfigurationReadsBackTheSame) {
   EXPECT_EQ(d.moderation.filter_words, (std::vector<std::string>{"heck", "darn"}));
   fs::remove(path);
 }
+
+TEST(Config, EmailNeedsASenderAndAServerUrlAndChecksThem) {
+  using parley::server::config_rule_violations;
+  auto keys = [](const Config& c) {
+    std::vector<std::string> out;
+    for (const auto& [key, message] : config_rule_violations(c)) out.push_back(key);
+    return out;
+  };
+  Config c;  // email off: nothing required
+  EXPECT_TRUE(keys(c).empty());
+  c.email.smtp_url = "smtp://127.0.0.1:2525";
+  EXPECT_EQ(keys(c), (std::vector<std::string>{"email.from", "email.server_url"}));
+  c.email.from = "Lamp Help <help@example.com>";
+  c.knowledge.base_url = "https://help.example.com";  // the server_url by default
+  EXPECT_TRUE(keys(c).empty());
+  for (const char* from : {"help@example.com", "\"Lamp\" <x@y.z>", "Zoë <zoe@example.com>"}) {
+    c.email.from = from;
+    EXPECT_EQ(parley::server::email_address_of(from).has_value(), keys(c).empty()) << from;
+  }
+  EXPECT_EQ(parley::server::email_address_of("Lamp Help <help@example.com>"), "help@example.com");
+  EXPECT_EQ(parley::server::email_address_of("help@example.com"), "help@example.com");
+  for (const char* from : {"help", "Lamp <help>", "<help@example.com", "Lamp\r\n <a@b.co>", "a@b.co>"}) {
+    c.email.from = from;
+    EXPECT_EQ(keys(c), std::vector<std::string>{"email.from"}) << from;
+  }
+  c.email.from = "help@example.com";
+  c.email.smtp_url = "http://mail.example.com";
+  EXPECT_EQ(keys(c), std::vector<std::string>{"email.smtp_url"});
+  c.email.smtp_url = "smtps://mail.example.com";
+  c.email.server_url = "https://chat.example.com/";
+  EXPECT_EQ(keys(c), std::vector<std::string>{"email.server_url"});
+  c.email.server_url = "https://chat.example.com";
+  c.email.widget_url = "https://shop.example/#x";
+  EXPECT_EQ(keys(c), std::vector<std::string>{"email.widget_url"});
+  c.email.widget_url = "https://shop.example/support";
+  EXPECT_TRUE(keys(c).empty());
+}

@@ -44,7 +44,10 @@ AuditEntry sample_audit() {
 }
 
 UserRecord sample_user() {
-  return UserRecord{"guest-9", "Gäst", Role::bot, true, 1'600'000'000'000, 1'700'000'000'000};
+  UserRecord u{"guest-9", "Gäst", Role::bot, true, 1'600'000'000'000, 1'700'000'000'000};
+  u.email = "gast@example.com";
+  u.email_pref = EmailPref::digest;
+  return u;
 }
 
 void expect_same(const Report& a, const Report& b) {
@@ -225,7 +228,25 @@ TEST(CodecUsers, RoundTripAndTruncation) {
   EXPECT_TRUE(back->guest);
   EXPECT_EQ(back->first_seen, u.first_seen);
   EXPECT_EQ(back->last_seen, u.last_seen);
-  expect_strict_prefixes(encode_user(u), [](std::string_view v) { return decode_user("x", v); });
+  EXPECT_EQ(back->email, "gast@example.com");
+  EXPECT_EQ(back->email_pref, EmailPref::digest);
+  // A value written before email existed ends after last_seen: it decodes with no address and
+  // the default preference. Every other strict prefix is refused.
+  const std::string full = encode_user(u);
+  const std::size_t old_size = full.size() - 1 - u.email.size() - 1;  // len, address, pref
+  auto old = decode_user("x", full.substr(0, old_size));
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->email, "");
+  EXPECT_EQ(old->email_pref, EmailPref::batched);
+  EXPECT_EQ(old->last_seen, u.last_seen);
+  for (std::size_t n = 0; n < full.size(); ++n) {
+    if (n == old_size) continue;
+    EXPECT_FALSE(decode_user("x", full.substr(0, n)).has_value()) << "prefix of " << n << " bytes";
+  }
+  EXPECT_TRUE(decode_user("x", full + "\x03" + "new").has_value());
+  std::string bad_pref = full;
+  bad_pref.back() = 3;  // not an EmailPref
+  EXPECT_FALSE(decode_user("x", bad_pref).has_value());
 
   UserRecord plain;
   plain.role = Role::admin;

@@ -101,9 +101,10 @@ class Server {
     await gone;
   }
 
-  token(user, { role = 'customer', name = user } = {}) {
-    return execFileSync(PARLEYD, ['token', '--data-dir', this.dataDir, '--user', user, '--role', role, '--name', name],
-      { encoding: 'utf8' }).trim();
+  token(user, { role = 'customer', name = user, email } = {}) {
+    const args = ['token', '--data-dir', this.dataDir, '--user', user, '--role', role, '--name', name];
+    if (email) args.push('--email', email);
+    return execFileSync(PARLEYD, args, { encoding: 'utf8' }).trim();
   }
 
   async cleanup() {

@@ -150,6 +150,7 @@ struct SetAdvocateCmd {
 // The caller's own preferences; at least one field is required.
 struct SetPreferencesCmd {
   std::optional<bool> kb_anonymous;  // shown as "Community member" on knowledge pages
+  std::optional<EmailPref> email;    // email while away (DESIGN §10)
 };
 // The query's own syntax (words, "phrases", from:, in:, is:solved) is checked by the search
 // index, which answers bad_request with what is wrong; here only the field types and ranges.

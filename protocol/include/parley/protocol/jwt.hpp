@@ -1,7 +1,8 @@
 // HS256 JSON Web Tokens (RFC 7519) for Parley identities (DESIGN §3).
 //
 // Only HS256 is accepted: `alg: none`, any other algorithm, a bad signature, a malformed
-// token, a missing/invalid claim or an expired token are all rejected.
+// token, a missing/invalid claim or an expired token are all rejected. An `email` claim, when
+// present, must be a string that is_valid_email() accepts.
 //
 // Thread-safety: pure functions; safe from any thread.
 #pragma once
@@ -22,6 +23,7 @@ struct Claims {
   std::int64_t exp = 0;  // seconds since the epoch; required
   std::int64_t iat = 0;  // seconds since the epoch; optional (0 = absent)
   bool guest = false;
+  std::string email{};  // where to send email while away (DESIGN §10); "" = none
 };
 
 // Signs claims as a compact HS256 JWT.

@@ -26,6 +26,13 @@ enum class ChannelKind : std::uint8_t { support = 0, chat = 1, announce = 2, pri
 std::string_view to_string(ChannelKind k) noexcept;
 std::optional<ChannelKind> parse_channel_kind(std::string_view s) noexcept;
 
+// How a user wants email while away (DESIGN §10, set_preferences): none, one mail per
+// `[email] batch_s`, or at most one a day.
+enum class EmailPref : std::uint8_t { off = 0, batched = 1, digest = 2 };
+
+std::string_view to_string(EmailPref p) noexcept;
+std::optional<EmailPref> parse_email_pref(std::string_view s) noexcept;
+
 // Milliseconds since the Unix epoch (UTC). Every timestamp on the wire is one of these.
 using TimestampMs = std::int64_t;
 

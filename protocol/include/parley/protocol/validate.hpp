@@ -30,6 +30,12 @@ std::optional<std::size_t> utf8_length(std::string_view s) noexcept;
 // Display names: 1-64 code points of valid UTF-8, no control characters.
 bool is_valid_display_name(std::string_view name) noexcept;
 
+// An email address as the `email` claim carries it: `local@domain`, at most 254 bytes; the
+// local part 1-64 bytes of printable ASCII other than space and `"(),:;<>@[\]`; the domain at
+// least two dot-separated labels of ASCII letters, digits and inner hyphens (1-63 bytes each).
+// Nothing that could break out of a mail header passes.
+bool is_valid_email(std::string_view email) noexcept;
+
 // Mentions in a message text (DESIGN §10). An `@` at the start of the text or after a character
 // that cannot be part of a user id, followed by the longest run of user-id characters, names
 // that user; trailing '.' characters are dropped from the run (the end of a sentence). A run

@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -197,11 +199,45 @@ struct Config {
     unsigned workers = 4;
   } webhooks;
 
+  // DESIGN §10. Email while away: one mail per user per batch for DMs, mentions, replies,
+  // helpful marks and solutions that arrived while they had no session (docs/CONFIG.md).
+  struct Email {
+    // smtp://host[:port] (STARTTLS) or smtps://host[:port] (TLS from the start), with optional
+    // user:password@ (percent-encoded). "" = no email. Default: "".
+    std::string smtp_url;
+    // The sender: "name@example.com" or "Name <name@example.com>". Required with smtp_url.
+    std::string from;
+    // Seconds between the first notification of a batch and its mail. Default: 120.
+    unsigned batch_s = 120;
+    // A "digest" user gets at most one mail per this many seconds. Default: 86400.
+    unsigned digest_s = 86400;
+    // Where parleyd is reached from outside (for /unsubscribe links), without a trailing
+    // slash. "" = knowledge.base_url; one of the two is required with smtp_url. Default: "".
+    std::string server_url;
+    // The page that embeds the widget; links to a conversation are this URL plus
+    // "#parley=<channel>/<seq>". "" = server_url + "/" (the demo page). Default: "".
+    std::string widget_url;
+    // smtp:// only: refuse to send unless the server offers STARTTLS. false = use STARTTLS
+    // when offered, else send in the clear (for a relay on loopback). Default: true.
+    bool require_tls = true;
+    // PEM file of the CAs that sign the SMTP server's certificate. "" = the system's. Default: "".
+    std::string ca_file;
+    // Seconds one SMTP conversation may take. Default: 30.
+    unsigned timeout_s = 30;
+    // Notifications waiting to be mailed, all users together; past it new ones are dropped
+    // (counted) and /readyz reports the outbox full. Default: 100000.
+    std::size_t max_pending = 100000;
+  } email;
+
   struct Log {
     // trace, debug, info, warn, error. Default: info.
     std::string level = "info";
   } log;
 };
+
+// The address of an `[email] from` value ("a@b.example" or "Name <a@b.example>"), or nullopt
+// when it is neither.
+std::optional<std::string> email_address_of(std::string_view from);
 
 // One thing wrong with a configuration file.
 struct ConfigProblem {

@@ -12,6 +12,7 @@
 namespace parley::storage {
 
 using protocol::Role;
+using protocol::EmailPref;
 using protocol::TimestampMs;
 
 // A user may not post (send, dm, edit, react) in `channel`, or anywhere when channel is empty.
@@ -75,6 +76,10 @@ struct UserRecord {
   TimestampMs last_seen = 0;
   // Shown as "Community member" on knowledge pages (set_preferences).
   bool kb_anonymous = false;
+  // The email claim of the user's latest token ("" = none) and how they want email while
+  // away (set_preferences; DESIGN §10).
+  std::string email{};
+  EmailPref email_pref = EmailPref::batched;
 };
 
 // Everything the server keeps in memory about moderation, loaded once at start-up.

@@ -222,10 +222,12 @@ struct ResolveReport {
 };
 
 // Record what the server knows of a user; first_seen is kept from an existing record, and so
-// is kb_anonymous unless `kb_anonymous` is set.
+// are kb_anonymous and email_pref unless `kb_anonymous` / `email_pref` is set. On ok, `user`
+// is the record as stored.
 struct PutUser {
   UserRecord user;
   std::optional<bool> kb_anonymous;
+  std::optional<EmailPref> email_pref{};
 };
 
 // Moves `user`'s read marker in `channel` to `seq`. A marker never moves backwards: a lower seq
