@@ -1779,7 +1779,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     // Offered only when the token carries an `email` claim (welcome user.email).
     openSettings() {
       if (!this.me || !this.me.email) return;
-      const stored = () => (this.prefs && this.prefs.email) || 'off';
+      const stored = () => (this.prefs && this.prefs.email) || 'batched';
       const status = h('p', { class: 'pstat', id: 'p-email-status', 'aria-live': 'polite' });
       const radios = EMAIL_CHOICES.map(([value]) => h('input', { type: 'radio', name: 'p-email', value, checked: value === stored() }));
       const show = (text, bad) => {

@@ -5,6 +5,8 @@
 #include <curl/curl.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
@@ -128,6 +130,7 @@ void EmailService::start() {
   spdlog::info("event=email_loaded events={} notifications={} users={}", events, items, first.size());
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "parley-mailer");
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);  // background work, as webhooks
     run();
   });
 }

@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,6 +26,9 @@ using protocol::JsonWriter;
 using namespace webhook_records;
 
 namespace {
+// The delivery threads' nice value (the rest of the process runs at 0): under a load that
+// takes every core, deliveries get what chat leaves (docs/PERFORMANCE.md, webhooks).
+constexpr int kDeliveryNice = 19;
 constexpr std::int64_t kOverdueMs = 5 * 60 * 1000;  // a due delivery this late: /readyz says so
 }  // namespace
 
@@ -89,6 +94,9 @@ void WebhookService::start() {
   for (unsigned i = 0; i < workers; ++i) {
     threads_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "parley-webhook");
+      // Below the I/O and storage threads: deliveries lag (bounded by max_pending) instead of
+      // slowing the message path.
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kDeliveryNice);
       worker();
     });
   }
