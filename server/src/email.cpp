@@ -103,7 +103,7 @@ void EmailService::start() {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   auto& store = hub_.store();
   std::size_t events = 0, items = 0;
-  std::map<std::string, std::int64_t> first;  // user -> oldest notification
+  std::map<std::string, std::pair<std::int64_t, std::size_t>> first;  // user -> oldest, count
   for (std::string from = "Q";;) {
     auto page = store.outbox_scan("Q", from, 4096);
     for (const auto& [key, value] : page) {
@@ -118,15 +118,19 @@ void EmailService::start() {
       const std::string user = user_of_item(key);
       auto item = mail::decode_item(value);
       if (user.empty() || !item) continue;
-      auto [it, fresh] = first.emplace(user, item->created);
-      if (!fresh) it->second = std::min(it->second, item->created);
+      auto [it, fresh] = first.emplace(user, std::pair{item->created, std::size_t{0}});
+      it->second.first = std::min(it->second.first, item->created);
+      ++it->second.second;
       ++items;
     }
     if (page.size() < 4096) break;
     from = page.back().first + std::string(1, '\0');
   }
   pending_.store(items);
-  for (const auto& [user, at] : first) schedule(user, at);
+  for (const auto& [user, oldest] : first) {
+    schedule(user, oldest.first);
+    due_[user].count = oldest.second;
+  }
   spdlog::info("event=email_loaded events={} notifications={} users={}", events, items, first.size());
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "parley-mailer");
@@ -275,7 +279,10 @@ void EmailService::resolve_events() {
     return;
   }
   pending_.fetch_add(added, std::memory_order_relaxed);
-  for (const auto& [user, n] : touched) schedule(user, now_ms());
+  for (const auto& [user, n] : touched) {
+    schedule(user, now_ms());
+    due_[user].count += static_cast<std::size_t>(n);
+  }
 }
 
 void EmailService::resolve(std::uint64_t id, const std::string& value,
@@ -367,7 +374,8 @@ void EmailService::resolve(std::uint64_t id, const std::string& value,
     auto u = store.get_user(user);
     if (!u || u->email.empty() || u->email_pref == storage::EmailPref::off) continue;
     auto& n = touched[user];
-    const auto waiting = store.outbox_scan(items_prefix(user), "", kMaxPerUser).size();
+    const auto d = due_.find(user);
+    const std::size_t waiting = d == due_.end() ? 0 : d->second.count;
     if (pending_.load(std::memory_order_relaxed) >= hub_.config().email.max_pending ||
         waiting + static_cast<std::size_t>(n) >= kMaxPerUser) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -411,10 +419,8 @@ void EmailService::send_due(std::int64_t now) {
     auto it = due_.find(user);
     if (it == due_.end()) continue;
     if (ok) {
+      // Everything waiting went (or was cancelled): only this thread adds notifications.
       due_.erase(it);
-      // Notifications that came while this mail was being made start a batch of their own.
-      auto rest = hub_.store().outbox_scan(items_prefix(user), "", 1);
-      if (!rest.empty()) schedule(user, now_ms());
       continue;
     }
     if (++it->second.failures >= kMaxFailures) {

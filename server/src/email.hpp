@@ -142,6 +142,7 @@ class EmailService {
     std::int64_t at = 0;        // when the user's mail is due (ms): the next attempt
     std::int64_t first_at = 0;  // when it was due before any attempt failed (ms)
     unsigned failures = 0;      // failed attempts in a row
+    std::size_t count = 0;      // notifications waiting
   };
 
   void run();

@@ -230,6 +230,34 @@ test('an answer, a helpful mark and a solution reach the people away', async () 
   await away(server, back);
 });
 
+test('staff accept an answer: the asker, away, hears of it', async () => {
+  const paul = client(server, 'paul');
+  await paul.ready;
+  await paul.join('help');
+  await sendAll(paul, 'help', ['How do I reset the lamp?']);
+  const q = paul.messages.find((m) => m.text === 'How do I reset the lamp?').seq;
+  await away(server, paul);
+  const quinn = client(server, 'quinn');
+  await quinn.ready;
+  await quinn.join('help');
+  quinn.send('help', 'Hold the button for ten seconds.', { reply_to: q });
+  await waitFor(() => quinn.messages.some((m) => m.text === 'Hold the button for ten seconds.' && m.seq), { what: 'the answer' });
+  const answer = quinn.messages.find((m) => m.text === 'Hold the button for ten seconds.').seq;
+  // The answer's mail goes first (batch_s = 2); the acceptance comes in the next batch.
+  await waitFor(() => sink.to(addr('paul')).length === 1, { timeout: 20000, what: 'the answer mail' });
+  const staff = client(server, 'sam', { role: 'staff' });
+  await staff.ready;
+  await staff.join('help');
+  await staff.request({ op: 'solve', channel: 'help', seq: answer });
+  await waitFor(() => sink.to(addr('paul')).length === 2, { timeout: 20000, what: 'the solution mail' });
+  const m = sink.to(addr('paul'))[1];
+  assert.equal(m.headers.subject[0], 'Sam accepted an answer to your question in #help (Lamp Help)');
+  assert.ok(textPart(m).body.includes('"Hold the button for ten seconds."'));
+  assert.ok(textPart(m).body.includes(`${WIDGET}#parley=help/${answer}`));
+  await away(server, quinn);
+  await away(server, staff);
+});
+
 test('digest: at most one mail per digest_s', async () => {
   await visit(server, 'gina');
   const g = client(server, 'gina');
