@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cmath>
@@ -116,12 +117,17 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
     return fail(JwtError::malformed);
   }
   Claims c;
-  std::optional<std::string_view> sub, name, role, email;
+  std::optional<std::string_view> sub, name, role, email, jti;
   bool has_exp = false, has_iat = false, has_guest = false;
   for (const simdjson::dom::key_value_pair kv : payload) {
     std::string_view s;
-    if (kv.key == "sub" || kv.key == "name" || kv.key == "role" || kv.key == "email") {
-      auto& slot = kv.key == "sub" ? sub : kv.key == "name" ? name : kv.key == "role" ? role : email;
+    if (kv.key == "sub" || kv.key == "name" || kv.key == "role" || kv.key == "email" ||
+        kv.key == "jti") {
+      auto& slot = kv.key == "sub"    ? sub
+                   : kv.key == "name" ? name
+                   : kv.key == "role" ? role
+                   : kv.key == "jti"  ? jti
+                                      : email;
       if (slot || kv.value.get_string().get(s)) return fail(JwtError::malformed);
       slot = s;
     } else if (kv.key == "exp") {
@@ -139,6 +145,10 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
   if (!has_exp) return fail(JwtError::invalid_claims);
   if (name && !is_valid_display_name(*name)) return fail(JwtError::invalid_claims);
   if (email && !is_valid_email(*email)) return fail(JwtError::invalid_claims);
+  if (jti && (jti->empty() || jti->size() > 128 ||
+              !std::all_of(jti->begin(), jti->end(), [](char ch) { return ch > 0x20 && ch < 0x7F; }))) {
+    return fail(JwtError::invalid_claims);
+  }
   if (role) {
     const std::optional<Role> r = parse_role(*role);
     if (!r) return fail(JwtError::invalid_claims);
@@ -148,6 +158,7 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
   c.sub.assign(*sub);
   c.name.assign(name ? *name : *sub);
   if (email) c.email.assign(*email);
+  if (jti) c.jti.assign(*jti);
   return JwtResult{std::move(c), JwtError::malformed};
 }
 
@@ -210,6 +221,7 @@ std::string jwt_sign(const Claims& claims, std::string_view secret) {
   if (claims.iat != 0) w.field("iat", claims.iat);
   if (claims.guest) w.field("guest", true);
   if (!claims.email.empty()) w.field("email", claims.email);
+  if (!claims.jti.empty()) w.field("jti", claims.jti);
   w.end_object();
 
   std::string token = kHeader;

@@ -106,6 +106,8 @@ std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
         {"outbound_queue_bytes", integer(c.limits.outbound_queue_bytes, 4096, kBig)},
         {"rate_per_s", number(c.limits.rate_per_s, 0.01, 1e9)},
         {"rate_burst", number(c.limits.rate_burst, 1, 1e9)},
+        {"bot_rate_per_s", number(c.limits.bot_rate_per_s, 0.01, 1e9)},
+        {"bot_rate_burst", number(c.limits.bot_rate_burst, 1, 1e9)},
         {"max_inflight_sends", integer(c.limits.max_inflight_sends, 1, 1 << 20)},
         {"max_joined_channels", integer(c.limits.max_joined_channels, 1, 1 << 20)},
         {"auth_timeout_s", integer(c.limits.auth_timeout_s, 1, 3600)},

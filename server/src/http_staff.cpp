@@ -81,7 +81,7 @@ std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) 
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
   auto res = protocol::jwt_verify(h.substr(7), hub.secret(), now);
-  if (!res.claims) return std::nullopt;
+  if (!res.claims || hub.bots().refuses(*res.claims)) return std::nullopt;
   return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest,
                   res.claims->email};
 }
@@ -169,6 +169,10 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
   if (path.rfind("/api/admin/", 0) == 0) {
     if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
     return admin(req, path, who->id, std::move(respond));
+  }
+  if (path == "/api/bots" || path.rfind("/api/bots/", 0) == 0) {
+    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    return hub_.bots().http(req, path, who->id, std::move(respond));
   }
   if (path == "/api/webhooks" || path.rfind("/api/webhooks/", 0) == 0) {
     if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));

@@ -87,6 +87,7 @@ bool Hub::start(std::string* error) {
   advocacy_->start();
   webhooks_->start();
   email_->start();
+  bots_.start();
   for (auto& s : shards_) s->start();
   return true;
 }
@@ -390,8 +391,10 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
           if (c.status != WriteStatus::ok) return;
           moderation_.put_ban(op.ban);
           Delivery d;
-          d.kind = Delivery::Kind::ban;
+          d.kind = Delivery::Kind::close_user;
           d.user = op.ban.user;
+          d.close = close_code::banned;
+          d.close_reason = "banned";
           std::string msg = "you are banned";
           if (!op.ban.reason.empty()) msg += ": " + op.ban.reason;
           std::string frame;

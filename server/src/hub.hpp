@@ -19,6 +19,7 @@
 
 #include "actions.hpp"
 #include "advocacy_service.hpp"
+#include "bots.hpp"
 #include "email.hpp"
 #include "metrics.hpp"
 #include "moderation.hpp"
@@ -61,6 +62,8 @@ class Hub {
   SearchService& search_service() { return search_service_; }
   WebhookService& webhooks() { return *webhooks_; }
   EmailService& email() { return *email_; }
+  const BotService& bots() const { return bots_; }
+  BotService& bots() { return bots_; }
 
   // Fans deliveries out to every shard (events that do not come from a storage commit).
   void publish(std::vector<Delivery> deliveries) { post_all(std::move(deliveries)); }
@@ -145,6 +148,7 @@ class Hub {
   std::unique_ptr<AdvocacyService> advocacy_;
   std::unique_ptr<WebhookService> webhooks_;
   std::unique_ptr<EmailService> email_;
+  BotService bots_{*this};
 
   std::mutex callbacks_mu_;
   std::unordered_map<std::uint64_t, std::function<void(storage::Committed&)>> callbacks_;

@@ -95,10 +95,12 @@ void Session::reply_error(std::string_view id_json, ErrorCode code, std::string_
 
 bool Session::take_token() {
   const auto& lim = hub_.config().limits;
+  const bool bot = identity_ && identity_->role == protocol::Role::bot;
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - tokens_at_).count();
   tokens_at_ = now;
-  tokens_ = std::min(lim.rate_burst, tokens_ + elapsed * lim.rate_per_s);
+  tokens_ = std::min(bot ? lim.bot_rate_burst : lim.rate_burst,
+                     tokens_ + elapsed * (bot ? lim.bot_rate_per_s : lim.rate_per_s));
   if (tokens_ < 1.0) return false;
   tokens_ -= 1.0;
   return true;
@@ -142,7 +144,9 @@ void Session::handle_frame(std::string_view data, bool binary) {
   if (!take_token()) {
     // Parsed first so the error can echo the request id; the frame is otherwise dropped.
     const auto& lim = hub_.config().limits;
-    auto wait_ms = static_cast<std::int64_t>(std::ceil((1.0 - tokens_) / lim.rate_per_s * 1000));
+    const bool bot = identity_ && identity_->role == protocol::Role::bot;
+    auto wait_ms = static_cast<std::int64_t>(
+        std::ceil((1.0 - tokens_) / (bot ? lim.bot_rate_per_s : lim.rate_per_s) * 1000));
     reply_error(parsed.ok() ? parsed.request->id_json : parsed.failure->id_json,
                 ErrorCode::rate_limited, "too many frames; slow down",
                 std::max<std::int64_t>(wait_ms, 1));
@@ -180,6 +184,11 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
     return;
   }
   auto& c = *res.claims;
+  if (auto why = hub_.bots().refuses(c)) {
+    reply_error(id_json, ErrorCode::unauthorized, "invalid token: " + *why);
+    close(close_code::unauthorized, "unauthorized");
+    return;
+  }
   if (auto ban = hub_.moderation().ban_for(c.sub, now_ms())) {
     std::string msg = "you are banned";
     if (!ban->reason.empty()) msg += ": " + ban->reason;
@@ -189,6 +198,8 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
     return;
   }
   identity_ = Identity{c.sub, c.name, c.role, c.guest, c.email};
+  // A bot's bucket is its own size from here on (docs/CONFIG.md bot_rate_burst).
+  if (c.role == protocol::Role::bot) tokens_ = hub_.config().limits.bot_rate_burst;
   hub_.note_user(*identity_);
   hub_.user_connected(c.sub);
   shard_.bind_user(c.sub, this);

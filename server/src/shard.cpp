@@ -102,11 +102,13 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
           }
         }
         break;
-      case Delivery::Kind::ban:
+      case Delivery::Kind::close_user:
         if (auto it = users_.find(d.user); it != users_.end()) {
-          for (Session* s : it->second) {
+          // close() may unbind the session from users_: walk a copy.
+          const std::vector<Session*> sessions(it->second.begin(), it->second.end());
+          for (Session* s : sessions) {
             s->deliver_direct(d.payload);
-            s->close(close_code::banned, "banned");
+            s->close(d.close, d.close_reason);
           }
         }
         break;

@@ -33,7 +33,8 @@ struct Delivery {
     staff_event,    // report / report_resolved / advocate: to every staff and admin session
                     // (except sessions of `user`, when set: they get a user_event already)
     user_event,     // advocate, read: to every session of `user` (but except_session)
-    ban,            // close every session of `user` with 4403 after sending `payload`
+    close_user,     // close every session of `user` with `close` after sending `payload`
+                    // (a ban: 4403; a revoked bot: 4401)
     kick,           // every session of `user` leaves `channel` and gets `payload`
   };
   Kind kind = Kind::message;
@@ -42,7 +43,9 @@ struct Delivery {
   Payload payload;
   // For DMs: the two members, who receive it on every session even without a join.
   std::string dm_a, dm_b;
-  std::string user;  // ban, kick
+  std::string user;  // close_user, kick
+  std::uint16_t close = 0;   // close_user: the close code
+  std::string close_reason;  // close_user: the close frame's reason
   std::uint64_t except_session = 0;  // user_event: not to this session (0: to all of them)
 };
 

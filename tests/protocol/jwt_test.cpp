@@ -116,6 +116,26 @@ TEST(Jwt, EmailClaimRoundTripsAndIsChecked) {
   EXPECT_EQ(r.error, JwtError::malformed);
 }
 
+TEST(Jwt, JtiClaimRoundTripsAndIsChecked) {
+  Claims c = sample_claims();
+  c.jti = "0123456789abcdef0123456789abcdef";
+  JwtResult r = jwt_verify(jwt_sign(c, kSecret), kSecret, kNow);
+  ASSERT_TRUE(r.claims.has_value()) << to_string(r.error);
+  EXPECT_EQ(r.claims->jti, c.jti);
+  r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob","jti":"~!x.y")")), kSecret, kNow);
+  ASSERT_TRUE(r.claims.has_value());
+  EXPECT_EQ(r.claims->jti, "~!x.y");
+  for (std::string bad : {std::string(R"("jti":"")"), std::string(R"("jti":"a b")"),
+                          std::string(R"("jti":"é")"), R"("jti":")" + std::string(129, 'x') + "\""}) {
+    r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob",)" + bad)), kSecret, kNow);
+    EXPECT_EQ(r.error, JwtError::invalid_claims) << bad;
+  }
+  r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob","jti":5)")), kSecret, kNow);
+  EXPECT_EQ(r.error, JwtError::malformed);
+  c.jti = std::string(128, 'x');
+  EXPECT_TRUE(jwt_verify(jwt_sign(c, kSecret), kSecret, kNow).claims.has_value());
+}
+
 TEST(Jwt, DefaultsWhenOptionalClaimsAreAbsent) {
   const JwtResult r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob")")), kSecret, kNow);
   ASSERT_TRUE(r.claims.has_value()) << to_string(r.error);

@@ -2,7 +2,8 @@
 //
 // Only HS256 is accepted: `alg: none`, any other algorithm, a bad signature, a malformed
 // token, a missing/invalid claim or an expired token are all rejected. An `email` claim, when
-// present, must be a string that is_valid_email() accepts.
+// present, must be a string that is_valid_email() accepts; a `jti` 1-128 bytes of printable
+// ASCII (no space).
 //
 // Thread-safety: pure functions; safe from any thread.
 #pragma once
@@ -24,6 +25,7 @@ struct Claims {
   std::int64_t iat = 0;  // seconds since the epoch; optional (0 = absent)
   bool guest = false;
   std::string email{};  // where to send email while away (DESIGN §10); "" = none
+  std::string jti{};    // the token's id (bot tokens, revocable: DESIGN §11); "" = none
 };
 
 // Signs claims as a compact HS256 JWT.

@@ -55,6 +55,9 @@ struct Config {
     double rate_per_s = 50;
     // Token bucket burst. Default: 200.
     double rate_burst = 200;
+    // The same two for connections with a bot token (bots answer many users). Defaults: 200, 1000.
+    double bot_rate_per_s = 200;
+    double bot_rate_burst = 1000;
     // Sends waiting for durability per connection; more get `rate_limited`. Default: 1024.
     std::size_t max_inflight_sends = 1024;
     // Channels one connection may have joined at once. Default: 100.
