@@ -37,7 +37,7 @@ constexpr std::string_view kOpNames[] = {
     "kick",           "slow_mode",  "lock",           "create_channel", "archive_channel",
     "update_channel", "add_member", "helpful",        "solve",          "set_advocate",
     "search",         "set_preferences", "deflected", "publish_thread", "read",
-    "channels"};
+    "channels",       "register_commands", "commands", "command", "reply_command"};
 static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
 
 template <class T>
@@ -58,7 +58,9 @@ static_assert(named<AuthCmd>("auth") && named<JoinCmd>("join") && named<LeaveCmd
               named<SetAdvocateCmd>("set_advocate") && named<SearchCmd>("search") &&
               named<SetPreferencesCmd>("set_preferences") && named<DeflectedCmd>("deflected") &&
               named<PublishThreadCmd>("publish_thread") && named<ReadCmd>("read") &&
-              named<ChannelsCmd>("channels"));
+              named<ChannelsCmd>("channels") &&
+              named<RegisterCommandsCmd>("register_commands") && named<CommandsCmd>("commands") &&
+              named<CommandCmd>("command") && named<ReplyCommandCmd>("reply_command"));
 
 // Four commands serve two ops each; the second op ("unreact", ...) sets the command's flag to
 // false. Indexed like kOpNames; empty for the other commands.

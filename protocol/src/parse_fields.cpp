@@ -14,7 +14,8 @@ constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
     "reply_to",  "to",     "before", "limit",    "seq",     "emoji",      "reason",
     "report_id", "action", "remove", "mute_s",   "user",    "duration_s", "interval_s",
     "locked",    "kind",   "title",  "archived", "query",   "solved",     "cursor",
-    "publish",   "kb_anonymous", "match", "email", "advocate"};
+    "publish",   "kb_anonymous", "match", "email", "commands", "name", "args", "command_id",
+    "advocate"};
 // A short initializer list would leave trailing names empty; the enum and the list must agree.
 static_assert(kKeyNames[kKeyCount - 1] == "advocate" && kKeyNames[11] == "seq");
 

@@ -48,6 +48,10 @@ enum class Key : std::uint8_t {
   kb_anonymous,
   match,
   email,
+  commands,
+  name,
+  args,
+  command_id,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;
@@ -141,6 +145,10 @@ Failure build(const Fields& f, const ParseLimits& limits, SetPreferencesCmd& cmd
 Failure build(const Fields& f, const ParseLimits& limits, DeflectedCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, ReadCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, ChannelsCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, RegisterCommandsCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, CommandsCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, CommandCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, ReplyCommandCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, PublishThreadCmd& cmd);
 
 }  // namespace parley::protocol::detail

@@ -1,6 +1,7 @@
 // Builders for the further operations of DESIGN §2: message lifecycle, reports and moderation,
 // channel administration, advocacy. Who may do what is the server's business; this checks
 // only shape and ranges.
+#include <algorithm>
 #include <string>
 
 #include "parley/protocol/types.hpp"
@@ -231,6 +232,107 @@ Failure build(const Fields& f, const ParseLimits&, ReadCmd& cmd) {
 }
 
 Failure build(const Fields&, const ParseLimits&, ChannelsCmd&) { return std::nullopt; }
+
+// --- Bots ---
+
+namespace {
+
+bool is_command_name(std::string_view s) {
+  return !s.empty() && s.size() <= kMaxCommandNameBytes &&
+         std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+         });
+}
+
+// At most kMaxCommandTextChars code points of valid UTF-8 on one line: no control characters
+// (C0, DEL, C1); "" only when not required.
+bool is_command_text(std::string_view s, bool required) {
+  if (s.empty()) return !required;
+  const auto n = utf8_length(s);
+  if (!n || *n > kMaxCommandTextChars) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F) return false;
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) return false;
+  }
+  return true;
+}
+
+constexpr std::string_view kCommandNameRule = "must be 1-32 characters of a-z 0-9 _ -";
+
+}  // namespace
+
+Failure build(const Fields& f, const ParseLimits&, RegisterCommandsCmd& cmd) {
+  const simdjson::dom::element* e = f.get(Key::commands);
+  if (e == nullptr) return field_error(Key::commands, "is required");
+  simdjson::dom::array a;
+  if (e->get_array().get(a)) {
+    return field_error(Key::commands, "must be an array of {name, description, usage?}");
+  }
+  if (a.size() > kMaxBotCommands) return field_error(Key::commands, "holds more than 20 commands");
+  for (simdjson::dom::element el : a) {
+    simdjson::dom::object o;
+    if (el.get_object().get(o)) {
+      return field_error(Key::commands, "must be an array of {name, description, usage?}");
+    }
+    BotCommand c;
+    std::string_view s;
+    if (o["name"].get_string().get(s) || !is_command_name(s)) {
+      return Error{ErrorCode::bad_request, std::string("a command's \"name\" ") + std::string(kCommandNameRule)};
+    }
+    c.name.assign(s);
+    if (o["description"].get_string().get(s) || !is_command_text(s, true)) {
+      return Error{ErrorCode::bad_request,
+                   "command \"" + c.name + "\": \"description\" must be 1-100 characters on one line"};
+    }
+    c.description.assign(s);
+    if (auto u = o["usage"]; u.error() != simdjson::NO_SUCH_FIELD && !u.is_null()) {
+      if (u.get_string().get(s) || !is_command_text(s, false)) {
+        return Error{ErrorCode::bad_request,
+                     "command \"" + c.name + "\": \"usage\" must be 0-100 characters on one line"};
+      }
+      c.usage.assign(s);
+    }
+    for (const auto& other : cmd.commands) {
+      if (other.name == c.name) {
+        return Error{ErrorCode::bad_request, "command \"" + c.name + "\" is given twice"};
+      }
+    }
+    cmd.commands.push_back(std::move(c));
+  }
+  return std::nullopt;
+}
+
+Failure build(const Fields&, const ParseLimits&, CommandsCmd&) { return std::nullopt; }
+
+Failure build(const Fields& f, const ParseLimits&, CommandCmd& cmd) {
+  if (auto err = read_channel(f, cmd.channel)) return err;
+  std::string_view s;
+  if (auto err = read_string(f, Key::name, s)) return err;
+  if (!is_command_name(s)) return field_error(Key::name, kCommandNameRule);
+  cmd.name.assign(s);
+  if (f.get(Key::args) != nullptr) {
+    if (auto err = read_string(f, Key::args, s)) return err;
+    const auto n = utf8_length(s);
+    if (!n || *n > kMaxCommandArgsChars) {
+      return field_error(Key::args, "is longer than 1000 characters", ErrorCode::too_large);
+    }
+    cmd.args.assign(s);
+  }
+  return std::nullopt;
+}
+
+Failure build(const Fields& f, const ParseLimits& limits, ReplyCommandCmd& cmd) {
+  std::string_view s;
+  if (auto err = read_string(f, Key::command_id, s)) return err;
+  const bool printable =
+      std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
+  if (s.empty() || s.size() > 64 || !printable) {
+    return field_error(Key::command_id, "must be the command_id of a command event");
+  }
+  cmd.command_id.assign(s);
+  return read_text(f, limits, cmd.text);
+}
 
 Failure build(const Fields& f, const ParseLimits&, PublishThreadCmd& cmd) {
   if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;

@@ -96,6 +96,8 @@ std::string_view to_wire(ErrorCode c) noexcept {
       return "conflict";
     case ErrorCode::internal:
       return "internal";
+    case ErrorCode::unavailable:
+      return "unavailable";
   }
   return "internal";
 }

@@ -223,6 +223,7 @@ void BotService::revoke(const std::string& id, const std::string& actor, Respond
   save(b, actor, "revoke_bot", [this, b, reply, respond](bool ok) {
     if (!ok) return respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
     put(b);
+    hub_.commands().forget(b.id);
     // Its open sessions end now: the error, then close 4401 (a reconnect is refused).
     std::string frame;
     protocol::write_error(frame, "", protocol::ErrorCode::unauthorized, "token revoked");

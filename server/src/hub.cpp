@@ -88,6 +88,7 @@ bool Hub::start(std::string* error) {
   webhooks_->start();
   email_->start();
   bots_.start();
+  commands_.start();
   for (auto& s : shards_) s->start();
   return true;
 }

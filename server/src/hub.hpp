@@ -19,6 +19,7 @@
 
 #include "actions.hpp"
 #include "advocacy_service.hpp"
+#include "bot_commands.hpp"
 #include "bots.hpp"
 #include "email.hpp"
 #include "metrics.hpp"
@@ -64,6 +65,7 @@ class Hub {
   EmailService& email() { return *email_; }
   const BotService& bots() const { return bots_; }
   BotService& bots() { return bots_; }
+  CommandRegistry& commands() { return commands_; }
 
   // Fans deliveries out to every shard (events that do not come from a storage commit).
   void publish(std::vector<Delivery> deliveries) { post_all(std::move(deliveries)); }
@@ -149,6 +151,7 @@ class Hub {
   std::unique_ptr<WebhookService> webhooks_;
   std::unique_ptr<EmailService> email_;
   BotService bots_{*this};
+  CommandRegistry commands_{*this};
 
   std::mutex callbacks_mu_;
   std::unordered_map<std::uint64_t, std::function<void(storage::Committed&)>> callbacks_;

@@ -171,6 +171,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::PublishThreadCmd& c);
   void handle(const std::string& id_json, protocol::ReadCmd& c);
   void handle(const std::string& id_json, protocol::ChannelsCmd& c);
+  // Slash commands (bot_commands.cpp).
+  void handle(const std::string& id_json, protocol::RegisterCommandsCmd& c);
+  void handle(const std::string& id_json, protocol::CommandsCmd& c);
+  void handle(const std::string& id_json, protocol::CommandCmd& c);
+  void handle(const std::string& id_json, protocol::ReplyCommandCmd& c);
   // After auth: the welcome, once its unread total is read; then the frames that came meanwhile.
   void send_welcome(const std::string& id_json, std::uint64_t unread_total,
                     const std::string& preferences);

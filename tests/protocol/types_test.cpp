@@ -54,6 +54,7 @@ TEST(ErrorCodeTest, WireNamesMatchTheEnumerators) {
   EXPECT_EQ(to_wire(ErrorCode::slow_mode), "slow_mode");
   EXPECT_EQ(to_wire(ErrorCode::conflict), "conflict");
   EXPECT_EQ(to_wire(ErrorCode::internal), "internal");
+  EXPECT_EQ(to_wire(ErrorCode::unavailable), "unavailable");
 }
 
 }  // namespace

@@ -184,12 +184,42 @@ struct ReadCmd {
 // The caller's conversation list: every channel they belong to or have joined, DMs included.
 struct ChannelsCmd {};
 
+// --- Bots (DESIGN §11) ---
+inline constexpr std::size_t kMaxBotCommands = 20;      // per bot
+inline constexpr std::size_t kMaxCommandNameBytes = 32;  // [a-z0-9_-]
+inline constexpr std::size_t kMaxCommandTextChars = 100;  // description, usage
+inline constexpr std::size_t kMaxCommandArgsChars = 1000;
+// One slash command a bot offers: `/name usage` — description.
+struct BotCommand {
+  std::string name;         // 1-32 bytes of [a-z0-9_-]
+  std::string description;  // 1-100 code points, no control characters
+  std::string usage;        // 0-100 code points ("" = none)
+};
+// A bot replaces its commands (all of them; [] removes them).
+struct RegisterCommandsCmd {
+  std::vector<BotCommand> commands;  // at most kMaxBotCommands, names distinct
+};
+// The commands of every bot, for the `/` menu.
+struct CommandsCmd {};
+// A user runs /name in `channel`; `args` is the rest of the line.
+struct CommandCmd {
+  std::string channel;
+  std::string name;
+  std::string args;  // at most kMaxCommandArgsChars code points; "" when absent
+};
+// The bot answers one command, to its invoker only (never stored).
+struct ReplyCommandCmd {
+  std::string command_id;  // 1-64 printable ASCII bytes, as the `command` event carried it
+  std::string text;        // the message text rules (max_text_chars)
+};
+
 using Command =
     std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd,
                  EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
                  UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
-                 SetPreferencesCmd, DeflectedCmd, PublishThreadCmd, ReadCmd, ChannelsCmd>;
+                 SetPreferencesCmd, DeflectedCmd, PublishThreadCmd, ReadCmd, ChannelsCmd,
+                 RegisterCommandsCmd, CommandsCmd, CommandCmd, ReplyCommandCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

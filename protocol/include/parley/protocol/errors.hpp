@@ -19,6 +19,7 @@ enum class ErrorCode : std::uint8_t {
   slow_mode,     // channel slow mode; carries retry_after_ms
   conflict,      // the request clashes with current state (e.g. channel already exists)
   internal,      // the server failed; nothing was stored
+  unavailable,   // the one who would handle it is not connected (a bot offline)
 };
 
 // The wire name, e.g. "bad_request".

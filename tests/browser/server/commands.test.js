@@ -1,0 +1,164 @@
+// Slash commands (DESIGN §11, PROTOCOL.md §3.8) against the real parleyd: a bot registers
+// commands, users list and run them, the bot gets the `command` event and answers the invoker
+// alone (`command_reply` on every tab of that user, never stored, never seen by others); bad
+// input, a non-bot registering, a command of a bot that is offline, someone else's command_id.
+// Every wait is a bounded poll.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { Server, waitFor, sleep } = require('../e2e/helpers');
+
+let server, admin, botToken;
+const open = [];
+
+/** A raw connection (the `ws` package) with every object the server sent and a request helper. */
+async function connect(token) {
+  const WebSocket = require('ws');
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+  const got = [];
+  let n = 0;
+  const conn = {
+    ws, got,
+    request(frame) {
+      const id = `r${++n}`;
+      ws.send(JSON.stringify({ ...frame, id }));
+      return waitFor(() => got.find((m) => m.id === id), { what: `the reply to ${frame.op}` });
+    },
+    close() { ws.close(); },
+  };
+  ws.on('message', (data) => { for (const line of String(data).split('\n')) got.push(JSON.parse(line)); });
+  await new Promise((r) => ws.on('open', r));
+  ws.send(JSON.stringify({ op: 'auth', token, id: 'auth' }));
+  await waitFor(() => got.find((m) => m.op === 'welcome'), { what: 'welcome' });
+  open.push(conn);
+  return conn;
+}
+
+before(async () => {
+  server = await new Server('commands').start();
+  admin = server.token('root', { role: 'admin' });
+  const res = await fetch(`${server.origin}/api/bots`, {
+    method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: JSON.stringify({ id: 'helper', name: 'Helper' }),
+  });
+  botToken = (await res.json()).token;
+});
+
+after(async () => {
+  for (const c of open) c.close();
+  if (server) await server.cleanup();
+});
+
+test('register, list, run and answer a command: only the invoker sees the reply, on every tab', async () => {
+  const bot = await connect(botToken);
+  const reg = await bot.request({ op: 'register_commands', commands: [
+    { name: 'faq', description: 'Find an answer in solved threads', usage: '<question>' },
+    { name: 'status', description: 'Is the service up?' },
+  ] });
+  assert.deepEqual(reg, { op: 'ok', id: reg.id, registered: 2 });
+
+  const ann = await connect(server.token('ann', { name: 'Ann' }));
+  const annPhone = await connect(server.token('ann', { name: 'Ann' }));
+  const ben = await connect(server.token('ben', { name: 'Ben' }));
+  for (const c of [ann, ben]) await c.request({ op: 'join', channel: 'help' });
+  const list = await ann.request({ op: 'commands' });
+  assert.deepEqual(list.commands, [
+    { name: 'faq', description: 'Find an answer in solved threads', usage: '<question>', bot: { id: 'helper', name: 'Helper' }, online: true },
+    { name: 'status', description: 'Is the service up?', bot: { id: 'helper', name: 'Helper' }, online: true },
+  ]);
+
+  const ran = await ann.request({ op: 'command', channel: 'help', name: 'faq', args: 'lamp blinks red' });
+  assert.equal(ran.op, 'ok', JSON.stringify(ran));
+  assert.match(ran.command_id, /^cmd_[0-9a-f]{8}_\d+$/);
+  const ev = await waitFor(() => bot.got.find((m) => m.op === 'command'), { what: 'the command event' });
+  assert.deepEqual(ev, { op: 'command', command_id: ran.command_id, channel: 'help', name: 'faq', args: 'lamp blinks red',
+    from: { id: 'ann', name: 'Ann', role: 'customer' } });
+
+  const answered = await bot.request({ op: 'reply_command', command_id: ev.command_id, text: 'Two red blinks: low battery.' });
+  assert.deepEqual(answered, { op: 'ok', id: answered.id, command_id: ev.command_id });
+  const expected = { op: 'command_reply', command_id: ev.command_id, channel: 'help', text: 'Two red blinks: low battery.',
+    from: { id: 'helper', name: 'Helper', role: 'bot' } };
+  for (const tab of [ann, annPhone]) {
+    assert.deepEqual(await waitFor(() => tab.got.find((m) => m.op === 'command_reply'), { what: 'the reply on each tab' }), expected);
+  }
+  await sleep(300);
+  assert.ok(!ben.got.some((m) => m.op === 'command_reply' || m.op === 'command'), 'Ben sees nothing');
+  // Never stored: the channel's history has no trace of it.
+  const hist = await ben.request({ op: 'history', channel: 'help' });
+  assert.ok(!JSON.stringify(hist).includes('low battery'));
+  assert.ok(!ben.got.some((m) => m.op === 'message' && /low battery/.test(m.text)));
+
+  // args may be left out; a second reply to the same command is fine within the window.
+  const bare = await ben.request({ op: 'command', channel: 'help', name: 'status' });
+  const ev2 = await waitFor(() => bot.got.find((m) => m.op === 'command' && m.command_id === bare.command_id), { what: 'the second event' });
+  assert.equal(ev2.args, '');
+  // A command_id of another bot's (or a made-up one) is refused.
+  const other = await fetch(`${server.origin}/api/bots`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: JSON.stringify({ id: 'other' }) });
+  const otherBot = await connect((await other.json()).token);
+  const stolen = await otherBot.request({ op: 'reply_command', command_id: bare.command_id, text: 'mine' });
+  assert.deepEqual([stolen.code, stolen.message], ['not_found', 'unknown command_id (or older than 15 minutes)']);
+  const clash = await otherBot.request({ op: 'register_commands', commands: [{ name: 'faq', description: 'x' }] });
+  assert.deepEqual([clash.code, clash.message], ['conflict', 'command "/faq" belongs to bot "helper"']);
+  otherBot.close();
+  await bot.request({ op: 'reply_command', command_id: bare.command_id, text: 'All systems go.' });
+  await waitFor(() => ben.got.find((m) => m.op === 'command_reply' && m.text === 'All systems go.'), { what: "Ben's reply" });
+
+  // Registering again replaces the set; [] removes them.
+  assert.equal((await bot.request({ op: 'register_commands', commands: [{ name: 'faq', description: 'FAQ' }] })).registered, 1);
+  assert.deepEqual((await ann.request({ op: 'commands' })).commands.map((c) => c.name), ['faq']);
+
+  // The bot goes away: its commands are listed as offline, and running one is `unavailable`.
+  bot.close();
+  await waitFor(async () => (await ann.request({ op: 'commands' })).commands[0].online === false, { what: 'offline' });
+  const offline = await ann.request({ op: 'command', channel: 'help', name: 'faq', args: 'x' });
+  assert.deepEqual([offline.code, offline.message], ['unavailable', 'bot offline']);
+
+  // After a restart the commands are still known (offline until the bot is back).
+  for (const c of open.splice(0)) c.close();
+  await server.stop('SIGTERM');
+  await server.start();
+  const cara = await connect(server.token('cara'));
+  assert.deepEqual((await cara.request({ op: 'commands' })).commands.map((c) => [c.name, c.online]), [['faq', false]]);
+  const back = await connect(botToken);
+  assert.equal((await cara.request({ op: 'commands' })).commands[0].online, true);
+  assert.equal((await back.request({ op: 'register_commands', commands: [] })).registered, 0);
+  assert.deepEqual((await cara.request({ op: 'commands' })).commands, []);
+});
+
+test('bad input: each a clear error, nothing registered', async () => {
+  const bot = await connect(botToken);
+  const user = await connect(server.token('dan'));
+  const cases = [
+    [bot, { op: 'register_commands' }, 'bad_request', '"commands" is required'],
+    [bot, { op: 'register_commands', commands: 'faq' }, 'bad_request', '"commands" must be an array of {name, description, usage?}'],
+    [bot, { op: 'register_commands', commands: [{ name: 'Faq', description: 'x' }] }, 'bad_request', 'a command\'s "name" must be 1-32 characters of a-z 0-9 _ -'],
+    [bot, { op: 'register_commands', commands: [{ name: 'faq' }] }, 'bad_request', 'command "faq": "description" must be 1-100 characters on one line'],
+    [bot, { op: 'register_commands', commands: [{ name: 'faq', description: 'a\nb' }] }, 'bad_request', 'command "faq": "description" must be 1-100 characters on one line'],
+    [bot, { op: 'register_commands', commands: [{ name: 'faq', description: 'x', usage: 'u'.repeat(101) }] }, 'bad_request', 'command "faq": "usage" must be 0-100 characters on one line'],
+    [bot, { op: 'register_commands', commands: [{ name: 'a', description: 'x' }, { name: 'a', description: 'y' }] }, 'bad_request', 'command "a" is given twice'],
+    [bot, { op: 'register_commands', commands: Array.from({ length: 21 }, (_, i) => ({ name: `c${i}`, description: 'x' })) }, 'bad_request', '"commands" holds more than 20 commands'],
+    [user, { op: 'register_commands', commands: [{ name: 'mine', description: 'x' }] }, 'forbidden', 'only bots register commands'],
+    [user, { op: 'command', channel: 'help', name: 'nope' }, 'not_found', 'unknown command "/nope"'],
+    [user, { op: 'command', channel: 'help', name: 'Bad Name' }, 'bad_request', '"name" must be 1-32 characters of a-z 0-9 _ -'],
+    [user, { op: 'command', channel: 'help' }, 'bad_request', '"name" is required'],
+    [user, { op: 'command', channel: 'help', name: 'x', args: 'a'.repeat(1001) }, 'too_large', '"args" is longer than 1000 characters'],
+    [user, { op: 'command', channel: 'nosuch', name: 'x' }, 'not_found', 'unknown channel "nosuch"'],
+    [user, { op: 'reply_command', command_id: 'cmd_1', text: 'hi' }, 'forbidden', 'only bots reply to commands'],
+    [bot, { op: 'reply_command', command_id: 'cmd_nope', text: 'hi' }, 'not_found', 'unknown command_id (or older than 15 minutes)'],
+    [bot, { op: 'reply_command', command_id: 'x y', text: 'hi' }, 'bad_request', '"command_id" must be the command_id of a command event'],
+    [bot, { op: 'reply_command', command_id: 'cmd_1' }, 'bad_request', '"text" is required'],
+  ];
+  for (const [conn, frame, code, message] of cases) {
+    const r = await conn.request(frame);
+    assert.deepEqual([r.op, r.code, r.message], ['error', code, message], JSON.stringify(frame));
+  }
+  assert.deepEqual((await user.request({ op: 'commands' })).commands, []);
+});
+
+test('a revoked bot takes its commands with it', async () => {
+  const bot = await connect(botToken);
+  await bot.request({ op: 'register_commands', commands: [{ name: 'bye', description: 'x' }] });
+  const user = await connect(server.token('eve'));
+  assert.equal((await user.request({ op: 'commands' })).commands.length, 1);
+  await fetch(`${server.origin}/api/bots/helper`, { method: 'DELETE', headers: { Authorization: `Bearer ${admin}` } });
+  await waitFor(async () => (await user.request({ op: 'commands' })).commands.length === 0, { what: 'the commands gone' });
+});
