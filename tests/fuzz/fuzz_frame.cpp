@@ -320,6 +320,33 @@ void check_command(const Frame& f, const T& cmd) {
     } else {
       FUZZ_CHECK(cmd.cursor.empty());
     }
+  } else if constexpr (std::is_same_v<T, RegisterCommandsCmd>) {
+    // As many as sent, each name valid and distinct, texts within their bounds.
+    element e;
+    simdjson::dom::array a;
+    FUZZ_CHECK(f.member("commands", e) && !e.get_array().get(a));
+    FUZZ_CHECK(cmd.commands.size() == a.size() && cmd.commands.size() <= pp::kMaxBotCommands);
+    for (std::size_t i = 0; i < cmd.commands.size(); ++i) {
+      const auto& c = cmd.commands[i];
+      FUZZ_CHECK(!c.name.empty() && c.name.size() <= pp::kMaxCommandNameBytes);
+      FUZZ_CHECK(!c.description.empty());
+      for (std::size_t j = 0; j < i; ++j) FUZZ_CHECK(cmd.commands[j].name != c.name);
+    }
+  } else if constexpr (std::is_same_v<T, CommandsCmd>) {
+    // No fields.
+  } else if constexpr (std::is_same_v<T, CommandCmd>) {
+    f.channel(cmd.channel);
+    f.same("name", cmd.name);
+    FUZZ_CHECK(!cmd.name.empty() && cmd.name.size() <= pp::kMaxCommandNameBytes);
+    if (f.present("args")) {
+      f.same("args", cmd.args);
+    } else {
+      FUZZ_CHECK(cmd.args.empty());
+    }
+  } else if constexpr (std::is_same_v<T, ReplyCommandCmd>) {
+    f.same("command_id", cmd.command_id);
+    FUZZ_CHECK(!cmd.command_id.empty() && cmd.command_id.size() <= 64);
+    f.same("text", cmd.text);
   } else {
     static_assert(!sizeof(T), "every command needs its checks");
   }

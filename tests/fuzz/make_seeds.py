@@ -38,6 +38,9 @@ def frame_seeds():
     per_op = {}
     decoder = json.JSONDecoder()
     for line in (ROOT / "protocol" / "PROTOCOL.md").read_text().splitlines():
+        # "> {…}", or "[who] > {…}" in transcripts with several connections
+        if line.startswith("[") and "] " in line:
+            line = line[line.index("] ") + 2:].lstrip()
         if not line.startswith("> {"):
             continue
         text = line[2:]

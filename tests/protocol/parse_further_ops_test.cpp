@@ -401,6 +401,9 @@ TEST(ParseFurtherOps, EveryOpNameRoundTrips) {
       {"set_preferences", R"("kb_anonymous":true)"},
       {"deflected", R"("channel":"a","seq":1)"},
       {"publish_thread", R"("channel":"a","seq":1,"publish":false)"},
+      {"register_commands", R"("commands":[])"},
+      {"command", R"("channel":"a","name":"faq")"},
+      {"reply_command", R"("command_id":"cmd_1","text":"t")"},
   };
   for (const auto& [op, members] : frames) {
     const ParseResult r =
@@ -531,6 +534,59 @@ TEST(ParseFurtherOps, SetPreferences) {
                           R"("email" must be "off", "batched" or "digest")", "1"));
   EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"email":true})"), kBad,
                           R"("email" must be a string)", "1"));
+}
+
+TEST(ParseFurtherOps, SlashCommands) {
+  auto reg = command<RegisterCommandsCmd>(parse(
+      R"({"op":"register_commands","commands":[{"name":"faq","description":"Find answers","usage":"<q>"},{"name":"a-b_9","description":"x","usage":null}]})"));
+  ASSERT_EQ(reg.commands.size(), 2u);
+  EXPECT_EQ(reg.commands[0].name, "faq");
+  EXPECT_EQ(reg.commands[0].description, "Find answers");
+  EXPECT_EQ(reg.commands[0].usage, "<q>");
+  EXPECT_EQ(reg.commands[1].usage, "");
+  EXPECT_TRUE(command<RegisterCommandsCmd>(parse(R"({"op":"register_commands","commands":[]})")).commands.empty());
+  const std::string long_desc(100, 'x');
+  EXPECT_EQ(command<RegisterCommandsCmd>(parse(R"({"op":"register_commands","commands":[{"name":"x","description":")" +
+                                               long_desc + R"("}]})"))
+                .commands.size(),
+            1u);
+  const std::pair<std::string, std::string> bad[] = {
+      {R"("commands":{})", R"("commands" must be an array of {name, description, usage?})"},
+      {R"("commands":[1])", R"("commands" must be an array of {name, description, usage?})"},
+      {R"("commands":[{"name":"FAQ","description":"x"}])", R"(a command's "name" must be 1-32 characters of a-z 0-9 _ -)"},
+      {R"("commands":[{"name":"","description":"x"}])", R"(a command's "name" must be 1-32 characters of a-z 0-9 _ -)"},
+      {R"("commands":[{"name":")" + std::string(33, 'a') + R"(","description":"x"}])",
+       R"(a command's "name" must be 1-32 characters of a-z 0-9 _ -)"},
+      {R"("commands":[{"name":"x","description":""}])", R"(command "x": "description" must be 1-100 characters on one line)"},
+      {R"("commands":[{"name":"x","description":")" + long_desc + R"(y"}])",
+       R"(command "x": "description" must be 1-100 characters on one line)"},
+      {R"("commands":[{"name":"x","description":"ab"}])", R"(command "x": "description" must be 1-100 characters on one line)"},
+      {R"("commands":[{"name":"x","description":"d","usage":5}])", R"(command "x": "usage" must be 0-100 characters on one line)"},
+      {R"("commands":[{"name":"x","description":"d"},{"name":"x","description":"e"}])", R"(command "x" is given twice)"},
+  };
+  for (const auto& [members, message] : bad) {
+    EXPECT_TRUE(failed_with(parse(R"({"op":"register_commands","id":1,)" + members + "}"), kBad, message, "1"))
+        << members;
+  }
+
+  auto run = command<CommandCmd>(parse(R"({"op":"command","channel":"help","name":"faq","args":"lamp blinks"})"));
+  EXPECT_EQ(run.channel, "help");
+  EXPECT_EQ(run.name, "faq");
+  EXPECT_EQ(run.args, "lamp blinks");
+  EXPECT_EQ(command<CommandCmd>(parse(R"({"op":"command","channel":"help","name":"faq"})")).args, "");
+  EXPECT_TRUE(failed_with(parse(R"({"op":"command","id":1,"channel":"help","name":"a b"})"), kBad,
+                          R"("name" must be 1-32 characters of a-z 0-9 _ -)", "1"));
+  EXPECT_TRUE(failed_with(
+      parse(R"({"op":"command","id":1,"channel":"help","name":"x","args":")" + std::string(1001, 'a') + R"("})"),
+      ErrorCode::too_large, R"("args" is longer than 1000 characters)", "1"));
+
+  auto rep = command<ReplyCommandCmd>(parse(R"({"op":"reply_command","command_id":"cmd_ab_1","text":"hi"})"));
+  EXPECT_EQ(rep.command_id, "cmd_ab_1");
+  EXPECT_EQ(rep.text, "hi");
+  EXPECT_TRUE(failed_with(parse(R"({"op":"reply_command","id":1,"command_id":"a b","text":"hi"})"), kBad,
+                          R"("command_id" must be the command_id of a command event)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"reply_command","id":1,"command_id":"c","text":"  "})"), kBad,
+                          "", "1"));
 }
 
 TEST(ParseFurtherOps, ChannelPublishSetting) {
