@@ -22,6 +22,11 @@
  *   kicked     {channel, by}           staff removed us from a channel: it is no longer rejoined
  *   advocate   {user, advocate}        a user's advocate flag changed: ours (then client.user.advocate
  *                                      follows), or anyone's on a staff connection
+ *   command_reply {command_id, channel, text, from}  a bot's answer to a slash command of ours
+ *                                      (runCommand): pushed to this user's connections only, on
+ *                                      every tab, never stored (not in history)
+ *   action     {channel, seq, action_id, from}  someone clicked button `action_id` on message
+ *                                      `seq` of ours (bots only: see send()'s opts.actions)
  *   edited / deleted / reaction / helpful / solved / channel_updated, typing / presence /
  *   <any other server push op>         the event object as received
  *   error      {code, message}         server errors without a request id, transport trouble
@@ -394,7 +399,9 @@
       if (!this._raw({ ...frame, id })) {
         return onErr(Object.assign(new Error('not connected'), { code: 'disconnected' }));
       }
-      const r = { kind: frame.op, resolve: onOk, reject: onErr, timer: null };
+      // kind 'request' (not the op): an outbox send is kind 'send', and a request({op:'send'})
+      // must resolve like any other request.
+      const r = { kind: 'request', op: frame.op, resolve: onOk, reject: onErr, timer: null };
       r.timer = this._setTimeout(() => {
         this._requests.delete(id);
         onErr(Object.assign(new Error(frame.op + ' timed out'), { code: 'timeout' }));
@@ -598,10 +605,13 @@
 
     // ---- sending ----------------------------------------------------------------------
     /** Optimistic send: returns the outbox entry at once; `message` + `ack` (or
-     *  `send-failed`) follow. Kept across reconnects and retried with the same client_msg_id. */
+     *  `send-failed`) follow. Kept across reconnects and retried with the same client_msg_id.
+     *  opts.reply_to: the message answered; opts.actions (bots only): up to 5 buttons
+     *  [{id, label}] under the message, clicks come back as `action` events. */
     send(channel, text, opts) {
       const e = { client_msg_id: newMessageId(), kind: 'send', channel, text, created: this._now(), state: 'pending', reqId: null };
       if (opts && opts.reply_to) e.reply_to = opts.reply_to;
+      if (opts && opts.actions) e.actions = opts.actions;
       return this._enqueue(e);
     }
 
@@ -615,6 +625,29 @@
      *  ({channels:[{name, kind, title?, last_seq, last_read, unread, mentions, with?, last_message?}]}). */
     listChannels() {
       return this._request({ op: 'channels' });
+    }
+
+    /** The slash commands bots registered (PROTOCOL.md §3.8; anyone may ask): resolves with
+     *  the ok frame ({commands:[{name, description, usage?, bot:{id, name}, online}]}, by name). */
+    listCommands() {
+      return this._request({ op: 'commands' });
+    }
+
+    /** Runs slash command `name` in `channel` with `args` (the rest of the line). Resolves with
+     *  {command_id}; the bot's answer comes as a `command_reply` event to this user alone.
+     *  Rejects with the error: `unavailable` (the bot is offline), `not_found` (no such command). */
+    runCommand(channel, name, args) {
+      const frame = { op: 'command', channel, name };
+      if (args) frame.args = String(args);
+      return this._request(frame);
+    }
+
+    /** Clicks button `actionId` of a bot's message `seq` in `channel` (its `actions`). Resolves
+     *  with {channel, seq, action_id} once it is on its way to the bot (an `action` event);
+     *  rejects with the error: `unavailable` (the bot is offline), `bad_request` (no such
+     *  button on this message), `not_found` (message not found). */
+    action(channel, seq, actionId) {
+      return this._request({ op: 'action', channel, seq, action_id: actionId });
     }
 
     /** Marks `channel` read up to `seq` (never backwards); the user's other connections get a
@@ -665,6 +698,7 @@
         ? { op: 'dm', to: e.to, text: e.text, client_msg_id: e.client_msg_id, id }
         : { op: 'send', channel: e.channel, text: e.text, client_msg_id: e.client_msg_id, id };
       if (e.reply_to) frame.reply_to = e.reply_to;
+      if (e.actions) frame.actions = e.actions;
       if (!this._raw(frame)) return; // still pending; sent after the next welcome
       e.state = 'sending';
       e.reqId = id;
@@ -685,6 +719,7 @@
         const u = this.user || {};
         const m = { op: 'message', channel: ok.channel, seq: ok.seq, ts: ok.ts, from: { id: u.id, name: u.name, role: u.role, advocate: !!u.advocate }, text: e.text, client_msg_id: e.client_msg_id, synthetic: true };
         if (e.reply_to) m.reply_to = e.reply_to;
+        if (e.actions) m.actions = e.actions;
         ch.seen.add(ok.seq);
         ch.synthetic.add(ok.seq);
         this.emit('message', m);

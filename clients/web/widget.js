@@ -21,6 +21,9 @@
   const PAGE = 30; // messages per history page
   const LINK_PAGES = 5; // older pages a deep link may load to find its message
   const GROUP_MS = 5 * 60 * 1000;
+  const CMD_TTL_MS = 30 * 1000; // the slash-command list is asked for again when older
+  const EPH_MAX = 50; // ephemeral lines (command replies) kept per conversation, in memory only
+  const ACTIONS_MAX = 200; // buttons clicked on bot messages, remembered per user (newest kept)
 
   // ---- small helpers ------------------------------------------------------------------
   function h(tag, attrs, ...kids) {
@@ -74,6 +77,8 @@
     hourglass: svg('<path d="M6 3h12M6 21h12M7 3c0 5 10 5 10 9s-10 4-10 9M17 3c0 5-10 5-10 9"/>', ' width="16" height="16"'),
     leave: svg('<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h10"/>', ' width="30" height="30"'),
     bell: svg('<path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/>'),
+    eye: svg('<path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z"/><circle cx="12" cy="12" r="3"/>', ' width="12" height="12"'),
+    alert: svg('<circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5h.01"/>', ' width="14" height="14"'),
     ban: svg('<circle cx="12" cy="12" r="9"/><path d="m5.6 5.6 12.8 12.8"/>', ' width="30" height="30"'),
   };
   const REACTIONS = [['👍', 'thumbs up'], ['❤️', 'heart'], ['🙏', 'thank you'], ['🎉', 'celebrate'], ['😂', 'laughing']];
@@ -121,6 +126,7 @@
     guest: 'parley:guest:' + ORIGIN,
     outbox: (sub) => `parley:outbox:${ORIGIN}:${sub}`,
     mine: (sub) => `parley:mine:${ORIGIN}:${sub}`, // own reactions and helpful marks: the server tells counts only
+    actions: (sub) => `parley:actions:${ORIGIN}:${sub}`, // the button we clicked on each bot message
   };
 
   let clientLib = null;
@@ -308,7 +314,40 @@ form.compose.closed .row{opacity:.55}
 .dots i:nth-child(2){animation-delay:.2s}.dots i:nth-child(3){animation-delay:.4s}
 @keyframes blink{0%,80%,100%{opacity:.25}40%{opacity:1}}
 .jump{position:sticky;bottom:6px;left:50%;transform:translateX(-50%);display:block;margin:0 auto;background:var(--ink);color:#fff;font-size:12.5px;padding:5px 12px;border-radius:999px;box-shadow:0 4px 12px rgba(0,0,0,.18)}
-form.compose{flex:none;border-top:1px solid var(--line);padding:8px 10px 6px 14px;background:#fff}
+form.compose{flex:none;border-top:1px solid var(--line);padding:8px 10px 6px 14px;background:#fff;position:relative}
+.cmdmenu{position:absolute;left:8px;right:8px;bottom:calc(100% + 6px);z-index:15;background:#fff;border-radius:12px;box-shadow:0 10px 30px rgba(16,24,40,.2),0 0 0 1px rgba(16,24,40,.06);padding:4px;max-height:min(264px,50vh);overflow-y:auto;animation:pop .12s ease}
+.cmdhead{margin:4px 8px 4px;font-size:11px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;color:var(--muted)}
+.cmdmenu ul{list-style:none;margin:0;padding:0}
+.cmd{display:grid;grid-template-columns:minmax(0,1fr) auto;gap:1px 10px;padding:7px 10px;border-radius:8px;cursor:pointer}
+.cmd:hover{background:var(--soft)}
+.cmd[aria-selected="true"]{background:color-mix(in srgb,var(--brand) 11%,#fff);box-shadow:inset 3px 0 0 var(--brand)}
+.cmd .cn{font:600 13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.cmd .cu{color:var(--muted);font-weight:400}
+.cmd .cd{grid-column:1;color:var(--muted);font-size:12.5px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.cmd .cb{grid-column:2;grid-row:1/span 2;align-self:center;display:flex;flex-direction:column;align-items:flex-end;gap:2px;font-size:11.5px;color:var(--muted)}
+.cmd.off .cn,.cmd.off .cd{opacity:.55}
+.cmd .offtag{font-size:10px;font-weight:700;letter-spacing:.03em;text-transform:uppercase;background:#eaecf0;color:#475467;border-radius:999px;padding:0 6px}
+.msg.eph .bubble{background:#fff;border:1px dashed #c4cad4;border-radius:4px 16px 16px 16px}
+.only{display:inline-flex;align-items:center;gap:3px;font-size:11px;font-style:italic;color:var(--muted)}
+.ephline{display:flex;align-items:center;gap:6px;font-size:12px;color:var(--muted);max-width:100%}
+.ephline code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);color:var(--ink);border-radius:5px;padding:1px 5px;overflow-wrap:anywhere}
+.msg.eph.ran,.msg.eph.err{justify-content:flex-end;padding:2px 4px}
+.msg.eph.err .ephline{color:#a1262b}
+.msg.eph .act.dismiss{margin-top:2px;font-size:11.5px}
+.botacts{display:flex;flex-direction:column;align-items:flex-start;gap:4px;margin-top:6px;max-width:100%}
+.btnrow{display:flex;flex-wrap:wrap;gap:6px}
+.choice{display:inline-flex;align-items:center;gap:5px;font-size:12.5px;font-weight:600;line-height:1.3;border:1px solid color-mix(in srgb,var(--brand) 50%,#fff);border-radius:999px;padding:4px 12px;background:#fff;color:color-mix(in srgb,var(--brand) 85%,#000);max-width:100%;overflow-wrap:anywhere;text-align:left}
+.choice:hover{background:color-mix(in srgb,var(--brand) 8%,#fff);border-color:var(--brand)}
+.choice:focus-visible{outline:2px solid var(--brand);outline-offset:2px;box-shadow:0 0 0 4px color-mix(in srgb,var(--brand) 18%,#fff)}
+.choice[aria-disabled="true"]{cursor:default;background:var(--soft);border-color:#d0d5dd;color:#8a93a3}
+.choice[aria-disabled="true"]:hover{background:var(--soft);border-color:#d0d5dd}
+.choice[aria-busy="true"]{color:color-mix(in srgb,var(--brand) 85%,#000);border-style:dashed}
+.choice[aria-pressed="true"],.choice[aria-pressed="true"]:hover{background:#ecf8f1;border-color:#5cb88a;color:#146c43}
+.choice .spin{width:11px;height:11px}
+.btnnote{display:flex;gap:5px;align-items:center;margin:0;font-size:12px;line-height:1.35}
+.btnnote svg{flex:none}
+.btnnote.warn{color:#8a5a00}
+.btnnote.bad{color:#a1262b}
 .wsearchview{padding:12px}
 .wsearch{display:flex;gap:6px;margin-bottom:10px}
 .wsearch input{flex:1;min-width:0;font:inherit;border:1px solid #d0d5dd;border-radius:10px;padding:8px 10px}
@@ -374,6 +413,13 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.online = new Map(); // user id → name, from presence events
       this.typers = new Map(); // channel → Map(user id → {name, until})
       this.replyTo = null;
+      this.cmds = { list: null, at: 0, loading: null, failedAt: 0 }; // slash commands, per page
+      this.cmdMenu = null; // {items, index} while the command menu is open
+      this.cmdDismissed = null; // the composer text the menu was closed on with Escape
+      this.ephSeq = 0;
+      this.chosen = new Map(); // bot-message buttons we clicked: "channel#seq" → {id, ts} (localStorage)
+      this.actionBusy = new Map(); // "channel#seq" → the button id whose click is on its way
+      this.actionNotes = new Map(); // "channel#seq" → {kind, text}: why the last click failed
       this.mount();
     }
 
@@ -487,9 +533,11 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       c.on('channel_updated', (ev) => this.onChannelUpdated(ev));
       c.on('kicked', (ev) => this.onKicked(ev));
       c.on('read', (ev) => this.onRead(ev));
+      c.on('command_reply', (ev) => this.onCommandReply(ev));
       c.on('hold', () => this.updateComposer());
       c.on('fatal', (f) => this.onFatal(f));
       this.mine = store.get(KEY.mine(this.sub)) || {};
+      this.loadChosen();
       this.onlineHandler = () => c.reconnectNow();
       window.addEventListener('online', this.onlineHandler);
       this.visibilityHandler = () => {
@@ -586,7 +634,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       let c = this.convs.get(key);
       if (!c) {
         c = { key, kind, peer: peer || null, msgs: new Map(), pending: new Map(), oldest: null, hasMore: true, loaded: false, loading: false, unread: 0, last: null, info: null, parents: new Map(),
-          marks: new this.lib.Marks(), fetching: new Map(), missing: new Set(), kicked: null, lastRead: 0, mentions: 0, readTimer: null };
+          marks: new this.lib.Marks(), fetching: new Map(), missing: new Set(), kicked: null, lastRead: 0, mentions: 0, readTimer: null, eph: [] };
         this.convs.set(key, c);
       } else if (peer && (!c.peer || c.peer.name === c.peer.id)) {
         c.peer = peer;
@@ -731,6 +779,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       c.parents.clear();
       c.missing.clear();
       c.msgs.clear();
+      c.eph = []; // placed after messages that are gone
       c.loaded = false;
       c.oldest = null;
       c.hasMore = true;
@@ -775,7 +824,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         if (!this.isOpen && (isDm || (m.reply_to && this.mineSeq(c, m.reply_to)))) this.showPreview(c, m);
       }
       if (this.isOpen) {
-        if (this.active === c.key) this.say(`${m.from.name}: ${m.text}`);
+        if (this.active === c.key) this.say(`${m.from.name}: ${m.text}${this.hasActions(m) ? ` (buttons: ${m.actions.map((a) => a.label).join(', ')})` : ''}`);
         else if (isDm) this.say(`New private message from ${m.from.name}.`);
       }
       if (this.view === 'inbox') this.renderInbox();
@@ -1192,6 +1241,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.body.replaceChildren(this.scroller, this.typingEl, this.renderComposer(c), h('p', { class: 'foot', text: 'Powered by Parley' }));
       for (const seq of [...c.msgs.keys()].sort((a, b) => a - b)) this.insertNode(c.msgs.get(seq), false);
       for (const e of c.pending.values()) this.list.append(this.pendingNode(e));
+      for (const x of c.eph) this.placeEphemeral(x);
       this.updatePaging();
       this.renderTyping();
       this.updateSub();
@@ -1230,16 +1280,30 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
 
     renderComposer(c) {
       const isDm = c.kind === 'dm';
-      const ta = h('textarea', { rows: '1', 'aria-label': isDm ? `Message ${c.peer.name} privately` : `Message ${this.titleEl.textContent}`, placeholder: isDm ? `Write to ${c.peer.name}…` : 'Write a message…', maxlength: '4000' });
+      // Typing "/" first offers the bots' commands: the textarea drives the listbox (p-cmds).
+      const ta = h('textarea', { rows: '1', 'aria-label': isDm ? `Message ${c.peer.name} privately` : `Message ${this.titleEl.textContent}`, placeholder: isDm ? `Write to ${c.peer.name}…` : 'Write a message…', maxlength: '4000',
+        'aria-autocomplete': 'list', 'aria-haspopup': 'listbox', 'aria-controls': 'p-cmds', 'aria-expanded': 'false' });
       const send = h('button', { class: 'sendb', type: 'submit', 'aria-label': 'Send', title: 'Send (Enter)', html: ICON.send, disabled: true });
       this.replyEl = h('div', { class: 'replying', hidden: true });
       this.noticeEl = h('div', { class: 'notice', hidden: true, id: 'p-notice' });
       this.hintEl = h('div', { class: 'hint', hidden: true });
       this.suggestEl = h('section', { class: 'suggest', hidden: true, 'aria-label': 'Similar questions already answered' });
       this.noticeKey = null;
+      this.cmdMenu = null;
+      this.cmdListEl = h('ul', { role: 'listbox', id: 'p-cmds', 'aria-label': 'Commands' });
+      this.cmdMenuEl = h('div', { class: 'cmdmenu', hidden: true }, h('p', { class: 'cmdhead', 'aria-hidden': 'true', text: 'Commands' }), this.cmdListEl);
       const grow = () => { ta.style.height = 'auto'; ta.style.height = Math.min(ta.scrollHeight, 120) + 'px'; send.disabled = !ta.value.trim() || this.sendBlocked(c); };
-      ta.addEventListener('input', () => { grow(); if (ta.value.trim() && this.client) this.client.typing(c.key); this.suggestSoon(c, ta.value); });
+      ta.addEventListener('input', () => {
+        grow();
+        const slash = ta.value.startsWith('/'); // a command is nobody else's business
+        if (ta.value.trim() && this.client && !slash) this.client.typing(c.key);
+        this.suggestSoon(c, slash ? '' : ta.value);
+        this.updateCommandMenu();
+      });
+      ta.addEventListener('focus', () => this.updateCommandMenu());
+      ta.addEventListener('blur', () => this.closeCommandMenu());
       ta.addEventListener('keydown', (e) => {
+        if (this.onCommandMenuKey(e)) return;
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
         if (e.key === 'Escape' && this.replyTo) { e.stopPropagation(); this.setReply(null); }
         if (e.key === 'ArrowUp' && !ta.value && !this.replyTo) { // edit your last message, as in most chat apps
@@ -1252,12 +1316,15 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         const text = ta.value;
         if (!text.trim() || !this.client) return;
         if (this.sendBlocked(c)) { this.nudgeNotice(); return; } // the text stays where it is
-        this.sendText(c, text);
+        const cmd = this.parseCommand(text);
+        if (cmd) this.runSlash(c, text, cmd);
+        else this.sendText(c, text);
+        this.closeCommandMenu();
         this.showSuggestions(c, null);
         ta.value = '';
         grow();
         ta.focus();
-      } }, this.noticeEl, this.replyEl, this.suggestEl, h('div', { class: 'row' }, ta, send), this.hintEl);
+      } }, this.cmdMenuEl, this.noticeEl, this.replyEl, this.suggestEl, h('div', { class: 'row' }, ta, send), this.hintEl);
       this.textarea = ta;
       this.sendBtn = send;
       this.composeForm = form;
@@ -1417,6 +1484,328 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       if (m && this.textarea && !this.textarea.disabled) this.textarea.focus();
     }
 
+    // ---- slash commands (PROTOCOL.md §3.8): the command menu, running commands, ephemeral lines
+    // Bots register commands. "/" typed first in the composer opens a menu of them (a listbox
+    // the textarea drives with aria-controls / aria-activedescendant; focus stays in the
+    // textarea). Sending "/name args" for a known command runs it (`command`) instead of
+    // posting; the user's invocation, errors and the bot's `command_reply` (to this user alone)
+    // show as ephemeral lines: kept in memory (c.eph) only, gone after a reload.
+
+    /** The commands, asked for again when older than CMD_TTL_MS; resolves with the list,
+     *  rejects when it could not be fetched. One request at a time. */
+    loadCommands() {
+      const S = this.cmds;
+      if (S.loading) return S.loading;
+      if (S.list && Date.now() - S.at < CMD_TTL_MS) return Promise.resolve(S.list);
+      if (!this.client) return Promise.reject(new Error('not connected'));
+      S.loading = this.client.listCommands().then((ok) => {
+        S.list = Array.isArray(ok.commands) ? ok.commands : [];
+        S.at = Date.now();
+        return S.list;
+      }, (e) => { S.failedAt = Date.now(); throw e; }).finally(() => { S.loading = null; });
+      return S.loading;
+    }
+
+    /** The command called `name`: the entry, null when the (known) list has none, undefined
+     *  while the list is not known. */
+    commandNamed(name) {
+      const list = this.cmds.list;
+      return list ? list.find((x) => x.name === name) || null : undefined;
+    }
+
+    /** "/name args" as {name, args} when it may be a command; null for text to post as it is
+     *  ("/shrug" when no bot offers /shrug, "/ hello", "/Faq"). */
+    parseCommand(text) {
+      const m = /^\/([a-z0-9_-]{1,32})(?:\s+([\s\S]*))?$/.exec(text.trim());
+      if (!m || this.commandNamed(m[1]) === null) return null;
+      return { name: m[1], args: (m[2] || '').trim() };
+    }
+
+    /** Opens, filters or closes the menu after the composer's text changed. */
+    updateCommandMenu() {
+      const ta = this.textarea;
+      if (!ta || !this.cmdMenuEl) return;
+      const m = !ta.disabled && ta === this.shadow.activeElement && /^\/(\S{0,32})$/.exec(ta.value);
+      if (this.cmdDismissed != null && this.cmdDismissed !== ta.value) this.cmdDismissed = null;
+      if (!m || this.cmdDismissed != null) { this.closeCommandMenu(); return; }
+      const S = this.cmds;
+      const stale = !S.list || Date.now() - S.at >= CMD_TTL_MS;
+      if (stale && !S.loading && Date.now() - S.failedAt > 5000) {
+        this.loadCommands().then(() => this.updateCommandMenu(), () => {}); // shown when in
+      }
+      const q = m[1].toLowerCase(), list = S.list || [];
+      const items = [...list.filter((x) => x.name.startsWith(q)), ...list.filter((x) => !x.name.startsWith(q) && x.name.includes(q))];
+      if (!items.length) { this.closeCommandMenu(); return; }
+      const prev = this.cmdMenu;
+      const was = prev && prev.items[prev.index];
+      const index = Math.max(0, was ? items.findIndex((x) => x.name === was.name) : 0);
+      this.cmdMenu = { items, index };
+      this.renderCommandMenu();
+      if (!prev || prev.items.length !== items.length) {
+        this.say(`${items.length} ${items.length === 1 ? 'command' : 'commands'}: ${items.length > 1 ? 'up and down arrows to choose, ' : ''}Enter to pick, Escape to close.`);
+      }
+    }
+
+    renderCommandMenu() {
+      const { items, index } = this.cmdMenu;
+      this.cmdListEl.replaceChildren(...items.map((x, i) => {
+        const off = x.online === false, bot = x.bot ? x.bot.name || x.bot.id : '';
+        const call = `/${x.name}${x.usage ? ' ' + x.usage : ''}`;
+        return h('li', { class: 'cmd' + (off ? ' off' : ''), role: 'option', id: 'p-cmd-' + x.name, 'aria-selected': i === index ? 'true' : 'false',
+          'aria-label': `${call}: ${x.description}${bot ? ` (${bot}${off ? ', offline' : ''})` : off ? ' (offline)' : ''}`,
+          onmousedown: (e) => e.preventDefault(), // the focus stays in the composer
+          onclick: () => this.pickCommand(x) },
+        h('span', { class: 'cn' }, '/' + x.name, x.usage ? h('span', { class: 'cu', text: ' ' + x.usage }) : null),
+        h('span', { class: 'cd', text: x.description }),
+        h('span', { class: 'cb' }, bot ? h('span', { text: bot }) : null, off ? h('span', { class: 'offtag', text: 'offline' }) : null));
+      }));
+      this.cmdMenuEl.hidden = false;
+      this.textarea.setAttribute('aria-expanded', 'true');
+      this.showCommand(index);
+    }
+
+    /** Makes option `i` the active one (aria-selected, aria-activedescendant) and shows it. */
+    showCommand(i) {
+      const M = this.cmdMenu;
+      M.index = i;
+      this.cmdListEl.querySelectorAll('[role="option"]').forEach((li, k) => li.setAttribute('aria-selected', k === i ? 'true' : 'false'));
+      const li = this.cmdListEl.children[i];
+      this.textarea.setAttribute('aria-activedescendant', li.id);
+      li.scrollIntoView({ block: 'nearest' });
+    }
+
+    closeCommandMenu() {
+      this.cmdMenu = null;
+      if (this.cmdMenuEl) { this.cmdMenuEl.hidden = true; this.cmdListEl.replaceChildren(); }
+      if (this.textarea) {
+        this.textarea.setAttribute('aria-expanded', 'false');
+        this.textarea.removeAttribute('aria-activedescendant');
+      }
+    }
+
+    /** The composer's keys while the menu is open; true when the key was the menu's. */
+    onCommandMenuKey(e) {
+      const M = this.cmdMenu;
+      if (!M || e.isComposing || e.altKey || e.ctrlKey || e.metaKey) return false;
+      const n = M.items.length;
+      if (e.key === 'ArrowDown') this.showCommand((M.index + 1) % n);
+      else if (e.key === 'ArrowUp') this.showCommand((M.index - 1 + n) % n);
+      else if ((e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey) this.pickCommand(M.items[M.index]);
+      else if (e.key === 'Escape') { this.cmdDismissed = this.textarea.value; this.closeCommandMenu(); } // not the panel
+      else return false;
+      e.preventDefault();
+      e.stopPropagation();
+      return true;
+    }
+
+    /** Fills "/name " into the composer, ready for the arguments. */
+    pickCommand(x) {
+      const ta = this.textarea;
+      if (!ta) return;
+      ta.value = `/${x.name} `;
+      ta.dispatchEvent(new Event('input')); // resizes; the space closes the menu
+      ta.focus();
+      ta.setSelectionRange(ta.value.length, ta.value.length);
+      this.say(`/${x.name}${x.usage ? `: type ${x.usage}` : ''}${x.online === false ? '. Its bot is offline right now' : ''}.`);
+    }
+
+    /** Sends `command` for "/name args" in conversation `c` instead of posting `text`. When the
+     *  command list could not be fetched, an unknown command turns out to be a message. */
+    async runSlash(c, text, { name, args }) {
+      let cmd = this.commandNamed(name);
+      if (cmd === undefined) { try { await this.loadCommands(); } catch { /* tried below */ } cmd = this.commandNamed(name); }
+      if (cmd === null) { this.sendText(c, text); return; }
+      const ran = () => this.addEphemeral(c, { kind: 'ran', text: `/${name}${args ? ' ' + args : ''}` });
+      if (cmd) ran();
+      try {
+        await this.client.runCommand(c.key, name, args);
+        if (!cmd) ran();
+      } catch (e) {
+        if (!cmd && e.code === 'not_found' && /unknown command/.test(e.message || '')) { this.sendText(c, text); return; }
+        if (!cmd) ran();
+        this.addEphemeral(c, { kind: 'err', text: this.commandError(e, name, cmd) });
+        const ta = this.textarea;
+        if (e.code === 'disconnected' && ta && !ta.value.trim() && this.active === c.key) { // to send again later
+          ta.value = text;
+          ta.dispatchEvent(new Event('input'));
+        }
+      }
+    }
+
+    commandError(e, name, cmd) {
+      if (e.code === 'unavailable') {
+        if (cmd) cmd.online = false; // the menu says so until the next refresh
+        return `${(cmd && cmd.bot && cmd.bot.name) || 'Its bot'} is offline right now. Try /${name} again later.`;
+      }
+      if (e.code === 'not_found' && /unknown command/.test(e.message || '')) {
+        this.cmds.at = 0; // gone meanwhile: ask again next time
+        return `There is no /${name} command (any more).`;
+      }
+      return this.errorText(e, `Could not run /${name}`);
+    }
+
+    /** A bot's answer to one of our commands (on every tab of ours): shown in its conversation. */
+    onCommandReply(ev) {
+      const c = this.convs.get(ev.channel);
+      if (!c || typeof ev.text !== 'string') return;
+      const from = ev.from && ev.from.id ? ev.from : { id: 'bot', name: 'Bot', role: 'bot' };
+      this.addEphemeral(c, { kind: 'reply', text: ev.text, from, command_id: ev.command_id });
+    }
+
+    /** Adds an ephemeral line to `c` (after the newest message it holds) and shows it. */
+    addEphemeral(c, x) {
+      let after = 0;
+      for (const k of c.msgs.keys()) if (k > after) after = k;
+      Object.assign(x, { id: ++this.ephSeq, channel: c.key, ts: Date.now(), after });
+      c.eph.push(x);
+      if (c.eph.length > EPH_MAX) this.dropEphemeral(c, c.eph[0]);
+      const here = this.active === c.key && this.view === 'conv' && !!this.list;
+      if (here) {
+        const nearEnd = this.nearEnd();
+        this.placeEphemeral(x);
+        if (x.kind !== 'reply' || nearEnd) this.scrollToEnd(true);
+        else this.showJump();
+      }
+      if (this.isOpen && here && x.kind !== 'ran') {
+        this.say(x.kind === 'reply' ? `${x.from.name}, only you can see this: ${x.text}` : x.text);
+      }
+    }
+
+    placeEphemeral(x) {
+      const node = this.ephemeralNode(x);
+      this.insertOrdered(node, x.after + 0.5);
+      if (!this.list.querySelector('li[tabindex="0"]')) this.setActiveItem(node);
+    }
+
+    dropEphemeral(c, x) {
+      c.eph = c.eph.filter((y) => y !== x);
+      const li = this.list && this.active === c.key && this.list.querySelector(`li[data-eph="${x.id}"]`);
+      if (!li) return;
+      const focused = li.contains(this.shadow.activeElement);
+      const next = li.nextElementSibling || li.previousElementSibling;
+      li.remove();
+      if (focused) {
+        if (next) { this.setActiveItem(next); next.focus(); } else if (this.textarea) this.textarea.focus();
+      }
+    }
+
+    ephemeralNode(x) {
+      const attrs = { class: `msg eph ${x.kind}`, tabindex: '-1', 'data-eph': String(x.id), 'data-after': String(x.after) };
+      const only = h('span', { class: 'only' }, h('span', { html: ICON.eye, 'aria-hidden': 'true' }), 'Only you can see this');
+      if (x.kind === 'ran') {
+        return h('li', attrs, h('div', { class: 'ephline', title: 'Only you can see this' }, h('span', { html: ICON.eye, 'aria-hidden': 'true' }),
+          h('span', null, 'You ran ', h('code', { text: x.text })), h('span', { class: 'sr', text: '. Only you can see this.' })));
+      }
+      if (x.kind === 'err') {
+        return h('li', attrs, h('div', { class: 'ephline' }, h('span', { html: ICON.alert, 'aria-hidden': 'true' }),
+          h('span', { text: x.text })));
+      }
+      const d = new Date(x.ts);
+      return h('li', attrs, this.avatar(x.from.id, x.from.name),
+        h('div', { class: 'content' },
+          h('div', { class: 'meta' }, h('span', { class: 'name', text: x.from.name }), h('span', { class: 'badge bot', text: 'Bot' }),
+            h('time', { datetime: d.toISOString(), title: fmtFull.format(d), text: when(x.ts) }), only),
+          h('div', { class: 'bubble', dir: 'auto' }, linkify(x.text)),
+          h('button', { class: 'act dismiss', type: 'button', tabindex: '-1', 'aria-label': `Dismiss ${x.from.name}’s reply`, text: 'Dismiss',
+            onclick: () => this.dropEphemeral(this.convs.get(x.channel), x) })));
+    }
+
+    // ---- buttons on bot messages (`actions` on a bot's send; the `action` op) ---------------
+    // A bot may put up to five buttons under a message (m.actions: [{id, label}]). They show as
+    // a group of real <button>s ("Actions from <bot>") under the bubble, in the message's
+    // roving tab stop. A click sends `action` (the bot gets an `action` event); while it is on
+    // its way the button is busy and the group inert. On ok the clicked button is marked chosen
+    // (aria-pressed) and the whole group greyed (aria-disabled: still focusable, so focus is
+    // not lost); the choice is remembered per user in localStorage (ACTIONS_MAX entries, the
+    // newest kept) and stays after a reload. A refusal (the bot offline, a button gone) shows a
+    // short note under the buttons, announced politely, and leaves them usable.
+
+    /** Whether `m` carries buttons to show: a live bot message with a non-empty `actions`. */
+    hasActions(m) {
+      return !!m && !m.deleted && !!m.from && m.from.role === 'bot' && Array.isArray(m.actions) && m.actions.length > 0;
+    }
+
+    actionKey(c, m) { return `${c.key}#${m.seq}`; }
+
+    loadChosen() {
+      const raw = store.get(KEY.actions(this.sub));
+      const ok = (e) => Array.isArray(e) && typeof e[0] === 'string' && e[1] && typeof e[1].id === 'string';
+      this.chosen = new Map(Array.isArray(raw) ? raw.filter(ok).slice(-ACTIONS_MAX) : []);
+    }
+
+    /** The id of the button we clicked on `m`, or null. An entry counts only for the message it
+     *  was made on (same ts, the button still there): a seq reused after a storage reset starts
+     *  afresh. */
+    chosenAction(c, m) {
+      const e = this.chosen.get(this.actionKey(c, m));
+      return e && e.ts === m.ts && m.actions.some((a) => a.id === e.id) ? e.id : null;
+    }
+
+    rememberAction(c, m, id) {
+      const key = this.actionKey(c, m);
+      this.chosen.delete(key); // re-inserted last: the newest
+      this.chosen.set(key, { id, ts: m.ts });
+      for (const k of this.chosen.keys()) { if (this.chosen.size <= ACTIONS_MAX) break; this.chosen.delete(k); }
+      store.set(KEY.actions(this.sub), [...this.chosen]);
+    }
+
+    actionsNode(c, m) {
+      const key = this.actionKey(c, m);
+      const chosen = this.chosenAction(c, m), busy = this.actionBusy.get(key) || null;
+      const note = this.actionNotes.get(key);
+      const noteId = note ? 'p-actnote-' + encodeURIComponent(key) : null;
+      const inert = !!(chosen || busy);
+      const buttons = m.actions.map((a) => {
+        const on = chosen === a.id, wait = busy === a.id;
+        return h('button', { class: 'choice', type: 'button', tabindex: '-1', 'data-action': a.id,
+          'aria-pressed': on ? 'true' : null, 'aria-disabled': inert ? 'true' : null, 'aria-busy': wait ? 'true' : null,
+          title: on ? 'Your choice' : chosen ? 'You already answered' : wait ? 'Sending…' : null,
+          onclick: () => this.clickAction(c, m, a) },
+        wait ? h('span', { class: 'spin', 'aria-hidden': 'true' }) : on ? h('span', { html: ICON.check, 'aria-hidden': 'true' }) : null,
+        h('span', { text: String(a.label) }));
+      });
+      return h('div', { class: 'botacts' },
+        h('div', { class: 'btnrow', role: 'group', 'aria-label': `Actions from ${m.from.name}`, 'aria-describedby': noteId }, buttons),
+        note ? h('p', { class: 'btnnote ' + note.kind, id: noteId }, h('span', { html: ICON.alert, 'aria-hidden': 'true' }), h('span', { text: note.text })) : null);
+    }
+
+    /** Re-renders the buttons of message `seq` in place, keeping the focus on the same button. */
+    updateActions(c, seq) {
+      if (!c || this.active !== c.key || this.view !== 'conv' || !this.list) return;
+      const m = c.msgs.get(seq);
+      const li = this.list.querySelector(`li[data-seq="${seq}"]`);
+      const old = li && li.querySelector('.botacts');
+      if (!m || !old || !this.hasActions(m)) return;
+      const active = this.shadow.activeElement;
+      const focused = active && old.contains(active) ? active.dataset.action : null;
+      const node = this.actionsNode(c, m);
+      for (const b of node.querySelectorAll('button')) b.tabIndex = li.tabIndex === 0 ? 0 : -1;
+      old.replaceWith(node);
+      const again = focused != null && [...node.querySelectorAll('button')].find((b) => b.dataset.action === focused);
+      if (again) again.focus({ preventScroll: true });
+    }
+
+    async clickAction(c, m, a) {
+      const key = this.actionKey(c, m);
+      if (!this.client || this.actionBusy.has(key) || this.chosenAction(c, m)) return;
+      this.actionBusy.set(key, a.id);
+      this.actionNotes.delete(key);
+      this.updateActions(c, m.seq);
+      let note = null;
+      try {
+        await this.client.action(c.key, m.seq, a.id);
+        this.rememberAction(c, m, a.id);
+      } catch (e) {
+        note = e.code === 'unavailable'
+          ? { kind: 'warn', text: `${m.from.name} is offline right now; try again later.` }
+          : { kind: 'bad', text: this.errorText(e, `Could not send “${a.label}”`) };
+        this.actionNotes.set(key, note);
+      }
+      this.actionBusy.delete(key);
+      this.updateActions(c, m.seq);
+      this.say(note ? note.text : `You chose “${a.label}”. ${m.from.name} got it.`);
+    }
+
     // -- message nodes --
     messageNode(m) {
       const mine = this.me && m.from.id === this.me.id;
@@ -1456,6 +1845,7 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
         h('div', { class: 'content' }, meta, mentioned ? h('span', { class: 'sr', text: 'Mentions you.' }) : null, m.reply_to ? this.quoteNode(c, m.reply_to) : null,
           accepted ? h('div', { class: 'tag-accepted' }, h('span', { html: ICON.check, 'aria-hidden': 'true' }), 'Accepted answer') : null,
           body,
+          live && this.hasActions(m) ? this.actionsNode(c, m) : null,
           live ? this.reactionsNode(c, m) : null,
           live ? this.answerNode(c, m, info, accepted) : null,
           live && !m.reply_to ? this.solutionNode(c, m) : null),
@@ -1946,19 +2336,24 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       const node = this.messageNode(m);
       const old = this.list.querySelector(`li[data-seq="${m.seq}"]`);
       if (old) { old.replaceWith(node); if (old.tabIndex === 0) this.setActiveItem(node); }
-      else {
-        let before = null;
-        for (let el = this.list.lastElementChild; el; el = el.previousElementSibling) {
-          if (el.dataset.cmid) { before = el; continue; }
-          if (Number(el.dataset.seq) > m.seq) { before = el; continue; }
-          break;
-        }
-        this.list.insertBefore(node, before);
-      }
+      else this.insertOrdered(node, m.seq);
       this.regroup(node);
       if (node.nextElementSibling) this.regroup(node.nextElementSibling);
       if (!this.list.querySelector('li[tabindex="0"]')) this.setActiveItem(node);
       else if (!this.list.contains(this.shadow.activeElement) && !node.nextElementSibling) this.setActiveItem(node);
+    }
+
+    /** Puts `node` in the list in order of `key`: a message's seq, or for an ephemeral line the
+     *  seq of the message it followed + 0.5; pending sends stay last. */
+    insertOrdered(node, key) {
+      let before = null;
+      for (let el = this.list.lastElementChild; el; el = el.previousElementSibling) {
+        if (el.dataset.cmid) { before = el; continue; }
+        const at = el.dataset.eph ? Number(el.dataset.after) + 0.5 : Number(el.dataset.seq);
+        if (at > key) { before = el; continue; }
+        break;
+      }
+      this.list.insertBefore(node, before);
     }
 
     regroup(li) {

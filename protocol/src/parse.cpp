@@ -37,7 +37,8 @@ constexpr std::string_view kOpNames[] = {
     "kick",           "slow_mode",  "lock",           "create_channel", "archive_channel",
     "update_channel", "add_member", "helpful",        "solve",          "set_advocate",
     "search",         "set_preferences", "deflected", "publish_thread", "read",
-    "channels",       "register_commands", "commands", "command", "reply_command"};
+    "channels",       "register_commands", "commands", "command", "reply_command",
+    "action"};
 static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
 
 template <class T>
@@ -60,7 +61,8 @@ static_assert(named<AuthCmd>("auth") && named<JoinCmd>("join") && named<LeaveCmd
               named<PublishThreadCmd>("publish_thread") && named<ReadCmd>("read") &&
               named<ChannelsCmd>("channels") &&
               named<RegisterCommandsCmd>("register_commands") && named<CommandsCmd>("commands") &&
-              named<CommandCmd>("command") && named<ReplyCommandCmd>("reply_command"));
+              named<CommandCmd>("command") && named<ReplyCommandCmd>("reply_command") &&
+              named<ActionCmd>("action"));
 
 // Four commands serve two ops each; the second op ("unreact", ...) sets the command's flag to
 // false. Indexed like kOpNames; empty for the other commands.
@@ -153,6 +155,26 @@ void emplace_by_index(Command& cmd, std::size_t index, std::index_sequence<I...>
 }
 
 }  // namespace
+
+std::string pack_actions(const std::vector<MessageAction>& actions) {
+  std::string out;
+  for (const auto& a : actions) {
+    if (!out.empty()) out.push_back(kActionSep);
+    out.append(a.id).push_back(kActionFieldSep);
+    out.append(a.label);
+  }
+  return out;
+}
+
+bool has_action(std::string_view packed, std::string_view id) {
+  while (!packed.empty()) {
+    const std::size_t end = packed.find(kActionSep);
+    const std::string_view one = packed.substr(0, end);
+    if (one.substr(0, one.find(kActionFieldSep)) == id) return true;
+    packed = end == std::string_view::npos ? std::string_view{} : packed.substr(end + 1);
+  }
+  return false;
+}
 
 std::string_view op_name(const Command& c) noexcept {
   if (c.index() >= std::size(kOpNames)) return {};  // valueless_by_exception

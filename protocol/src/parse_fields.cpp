@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
     "report_id", "action", "remove", "mute_s",   "user",    "duration_s", "interval_s",
     "locked",    "kind",   "title",  "archived", "query",   "solved",     "cursor",
     "publish",   "kb_anonymous", "match", "email", "commands", "name", "args", "command_id",
-    "advocate"};
+    "actions",   "action_id", "advocate"};
 // A short initializer list would leave trailing names empty; the enum and the list must agree.
 static_assert(kKeyNames[kKeyCount - 1] == "advocate" && kKeyNames[11] == "seq");
 
@@ -196,10 +196,47 @@ Failure build(const Fields& f, const ParseLimits&, LeaveCmd& cmd) {
   return read_channel(f, cmd.channel);
 }
 
+bool is_action_id(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  });
+}
+
+// `actions`: absent, null or [] for none; else 1-5 objects {id, label}.
+Failure read_actions(const Fields& f, std::vector<MessageAction>& out) {
+  const simdjson::dom::element* e = f.get(Key::actions);
+  if (e == nullptr) return std::nullopt;
+  simdjson::dom::array a;
+  if (e->get_array().get(a)) return field_error(Key::actions, "must be an array of {id, label}");
+  if (a.size() > kMaxMessageActions) return field_error(Key::actions, "holds more than 5 buttons");
+  for (simdjson::dom::element el : a) {
+    simdjson::dom::object o;
+    std::string_view id, label;
+    if (el.get_object().get(o)) return field_error(Key::actions, "must be an array of {id, label}");
+    if (o["id"].get_string().get(id) || !is_action_id(id)) {
+      return bad_request(R"(an action's "id" must be 1-64 characters of A-Z a-z 0-9 _ -)");
+    }
+    const auto n = o["label"].get_string().get(label) ? std::nullopt : utf8_length(label);
+    const bool one_line = std::none_of(label.begin(), label.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+    });
+    if (!n || *n == 0 || *n > 40 || !one_line || detail::is_blank(label)) {
+      return bad_request("action \"" + std::string(id) + "\": \"label\" must be 1-40 characters on one line");
+    }
+    for (const auto& other : out) {
+      if (other.id == id) return bad_request("action \"" + std::string(id) + "\" is given twice");
+    }
+    out.push_back({std::string(id), std::string(label)});
+  }
+  return std::nullopt;
+}
+
 Failure build(const Fields& f, const ParseLimits& limits, SendCmd& cmd) {
   if (auto err = read_channel(f, cmd.channel)) return err;
   if (auto err = read_text(f, limits, cmd.text)) return err;
   if (auto err = read_client_msg_id(f, limits, cmd.client_msg_id)) return err;
+  if (auto err = read_actions(f, cmd.actions)) return err;
   return read_optional_uint(f, Key::reply_to, 1, cmd.reply_to);
 }
 

@@ -52,6 +52,8 @@ enum class Key : std::uint8_t {
   name,
   args,
   command_id,
+  actions,
+  action_id,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;
@@ -108,6 +110,9 @@ Failure read_bool(const Fields& f, Key k, bool& out);
 // An optional JSON boolean: `out` is left alone when the field is absent or null.
 Failure read_optional_bool(const Fields& f, Key k, bool& out);
 
+// A button id of a message action (`actions`, `action`): 1-64 bytes of [A-Za-z0-9_-].
+bool is_action_id(std::string_view s);
+
 // --- Builders: fill one command from the fields, validating all that needs no server state.
 // For the commands shared by two ops (ReactCmd, MuteCmd, BanCmd, MemberCmd) the caller sets
 // the add/on flag before building; builders never touch it. ---
@@ -149,6 +154,7 @@ Failure build(const Fields& f, const ParseLimits& limits, RegisterCommandsCmd& c
 Failure build(const Fields& f, const ParseLimits& limits, CommandsCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, CommandCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, ReplyCommandCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, ActionCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, PublishThreadCmd& cmd);
 
 }  // namespace parley::protocol::detail

@@ -322,6 +322,15 @@ Failure build(const Fields& f, const ParseLimits&, CommandCmd& cmd) {
   return std::nullopt;
 }
 
+Failure build(const Fields& f, const ParseLimits&, ActionCmd& cmd) {
+  if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
+  std::string_view s;
+  if (auto err = read_string(f, Key::action_id, s)) return err;
+  if (!is_action_id(s)) return field_error(Key::action_id, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+  cmd.action_id.assign(s);
+  return std::nullopt;
+}
+
 Failure build(const Fields& f, const ParseLimits& limits, ReplyCommandCmd& cmd) {
   std::string_view s;
   if (auto err = read_string(f, Key::command_id, s)) return err;

@@ -284,7 +284,10 @@ std::size_t fields_bound(const MessageView& m) {
   std::size_t n = 400 + json_string_bound(m.channel.size()) +
                   json_string_bound(m.from_id.size()) + json_string_bound(m.from_name.size()) +
                   json_string_bound(m.text.size()) + json_string_bound(m.deleted_by.size()) +
-                  2 * json_string_bound(m.mentions.size());
+                  2 * json_string_bound(m.mentions.size()) +
+                  // actions: every id and label escaped, and per part (at most one per byte,
+                  // whatever a stored value holds) its quotes, keys and punctuation
+                  json_string_bound(m.actions.size()) + 24 * (m.actions.size() + 1);
   for (const auto& r : m.reactions) n += 40 + json_string_bound(r.emoji.size());
   return n;
 }
@@ -324,6 +327,22 @@ char* put_fields(char* p, const MessageView& m) {
       if (!first) *p++ = ',';
       p = write_json_string(p, rest.substr(0, sp));
       rest = sp == std::string_view::npos ? std::string_view{} : rest.substr(sp + 1);
+    }
+    p = put(p, "]");
+  }
+  if (!m.actions.empty()) {
+    p = put(p, ",\"actions\":[");
+    std::string_view rest = m.actions;
+    for (bool first = true; !rest.empty(); first = false) {
+      const std::size_t end = rest.find(kActionSep);
+      const std::string_view one = rest.substr(0, end);
+      const std::size_t mid = one.find(kActionFieldSep);
+      if (!first) *p++ = ',';
+      p = write_json_string(put(p, "{\"id\":"), one.substr(0, mid));
+      p = put(write_json_string(put(p, ",\"label\":"),
+                                mid == std::string_view::npos ? std::string_view{} : one.substr(mid + 1)),
+              "}");
+      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
     }
     p = put(p, "]");
   }

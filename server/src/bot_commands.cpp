@@ -236,4 +236,33 @@ void Session::handle(const std::string& id_json, protocol::ReplyCommandCmd& c) {
   reply_outcome(id_json, hub_.commands().reply(*identity_, c));
 }
 
+// A button click: the message (read off the I/O thread) must be a bot's with that button; the
+// bot's connections get the `action` event.
+void Session::handle(const std::string& id_json, protocol::ActionCmd& c) {
+  if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  auto reply = reply_later(id_json);
+  hub_.read_async([hub = &hub_, who = *identity_, c, reply] {
+    auto m = hub->store().get_message(c.channel, c.seq);
+    if (!m || m->deleted) return reply(Outcome::failure(ErrorCode::not_found, "message not found"));
+    if (m->from_role != protocol::Role::bot || !protocol::has_action(m->actions, c.action_id)) {
+      return reply(Outcome::failure(ErrorCode::bad_request, "no such button on this message"));
+    }
+    if (!hub->has_session(m->from_id)) return reply(Outcome::failure(ErrorCode::unavailable, "bot offline"));
+    std::string frame;
+    JsonWriter w(frame);
+    w.begin_object().field("op", "action").field("channel", c.channel).field("seq", c.seq);
+    w.field("action_id", c.action_id).key("from");
+    write_user(w, who);
+    w.end_object();
+    std::vector<Delivery> out;
+    out.push_back(to_user(m->from_id, std::move(frame)));
+    hub->publish(std::move(out));
+    std::string fields;
+    JsonWriter f(fields);
+    f.begin_object().field("channel", c.channel).field("seq", c.seq).field("action_id", c.action_id);
+    f.end_object();
+    reply(Outcome::success(fields.substr(1, fields.size() - 2)));
+  });
+}
+
 }  // namespace parley::server

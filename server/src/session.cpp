@@ -475,13 +475,17 @@ void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   if (auto refused = hub_.actions().check_post(*identity_, c.channel, c.text, true)) {
     return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
   }
+  if (!c.actions.empty() && identity_->role != protocol::Role::bot) {
+    return reply_error(id_json, ErrorCode::forbidden, "only bots add buttons");
+  }
   auto mentions = mentions_for(hub_, *identity_, c.channel, info->kind, c.text);
   if (mentions.refused) {
     return reply_error(id_json, mentions.refused->code, mentions.refused->message,
                        mentions.retry_after_ms);
   }
   submit_message(id_json, c.channel, std::move(c.text), std::move(c.client_msg_id),
-                 c.reply_to.value_or(0), std::move(mentions.mentions));
+                 c.reply_to.value_or(0), std::move(mentions.mentions),
+                 protocol::pack_actions(c.actions));
 }
 
 void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
@@ -499,7 +503,7 @@ void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
 
 void Session::submit_message(const std::string& id_json, std::string channel, std::string text,
                              std::string client_msg_id, std::uint64_t reply_to,
-                             std::string mentions) {
+                             std::string mentions, std::string actions) {
   if (pending_writes_.size() >= hub_.config().limits.max_inflight_sends) {
     return reply_error(id_json, ErrorCode::rate_limited, "too many sends awaiting storage", 100);
   }
@@ -514,6 +518,7 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
   am.msg.text = std::move(text);
   am.msg.reply_to = reply_to;
   am.msg.mentions = std::move(mentions);
+  am.msg.actions = std::move(actions);
   req.op = std::move(am);
   hub_.webhooks().attach(req);
   hub_.email().attach(req);

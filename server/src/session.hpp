@@ -176,6 +176,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::CommandsCmd& c);
   void handle(const std::string& id_json, protocol::CommandCmd& c);
   void handle(const std::string& id_json, protocol::ReplyCommandCmd& c);
+  void handle(const std::string& id_json, protocol::ActionCmd& c);
   // After auth: the welcome, once its unread total is read; then the frames that came meanwhile.
   void send_welcome(const std::string& id_json, std::uint64_t unread_total,
                     const std::string& preferences);
@@ -190,7 +191,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Access check for reading/joining a channel: empty optional = allowed.
   std::optional<std::pair<protocol::ErrorCode, std::string>> check_read(const std::string& ch);
   void submit_message(const std::string& id_json, std::string channel, std::string text,
-                      std::string client_msg_id, std::uint64_t reply_to, std::string mentions);
+                      std::string client_msg_id, std::uint64_t reply_to, std::string mentions,
+                      std::string actions = {});
   void replay_step(const std::string& channel, std::uint64_t generation);
   void replay_done(const std::string& channel, Subscription& sub);
   void drop_subscription(const std::string& channel);

@@ -83,6 +83,7 @@ std::string encode_message(const StoredMessage& msg) {
   }
   e.varint(msg.solved_seq);  // appended later still: absent = 0
   e.str(msg.mentions);       // and later again: absent = none
+  e.str(msg.actions);        // and again: absent = none
   return std::move(e).take();
 }
 
@@ -110,6 +111,7 @@ bool decode_message_view(std::uint64_t seq, std::string_view value, protocol::Me
   m.reactions = {};
   m.solved_seq = 0;
   m.mentions = {};
+  m.actions = {};
   if (d.done()) return true;
 
   m.edited_at = d.svarint();
@@ -132,6 +134,8 @@ bool decode_message_view(std::uint64_t seq, std::string_view value, protocol::Me
   m.solved_seq = d.varint();
   if (d.ok() && d.done()) return true;  // written before mentions existed
   m.mentions = d.str_view();
+  if (d.ok() && d.done()) return true;  // written before actions existed
+  m.actions = d.str_view();
   return d.ok();
 }
 
@@ -153,6 +157,7 @@ StoredMessage to_stored(const protocol::MessageView& v) {
   for (const auto& r : v.reactions) m.reactions.push_back({std::string(r.emoji), r.count});
   m.solved_seq = v.solved_seq;
   m.mentions = v.mentions;
+  m.actions = v.actions;
   return m;
 }
 

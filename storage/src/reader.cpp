@@ -144,6 +144,7 @@ protocol::MessageView message_view(std::string_view channel, const StoredMessage
   v.deleted_at = m.deleted_at;
   v.reactions = reactions;
   v.mentions = m.mentions;
+  v.actions = m.actions;
   return v;
 }
 

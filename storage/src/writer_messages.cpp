@@ -130,6 +130,7 @@ void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
   next.text.clear();
   next.reactions.clear();
   next.mentions.clear();
+  next.actions.clear();
   next.deleted = true;
   next.deleted_by = op.by;
   next.deleted_at = std::max(s_.now(), cur->ts);

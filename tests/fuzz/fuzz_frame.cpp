@@ -178,6 +178,14 @@ void check_command(const Frame& f, const T& cmd) {
     f.client_msg_id(cmd.client_msg_id);
     FUZZ_CHECK(cmd.reply_to.has_value() == f.present("reply_to"));
     if (cmd.reply_to) f.seq("reply_to", *cmd.reply_to);
+    // Buttons: at most 5, ids valid and distinct, and what pack_actions makes reads back.
+    FUZZ_CHECK(cmd.actions.size() <= pp::kMaxMessageActions);
+    const std::string packed = pp::pack_actions(cmd.actions);
+    for (std::size_t i = 0; i < cmd.actions.size(); ++i) {
+      FUZZ_CHECK(pp::has_action(packed, cmd.actions[i].id));
+      FUZZ_CHECK(!cmd.actions[i].label.empty());
+      for (std::size_t j = 0; j < i; ++j) FUZZ_CHECK(cmd.actions[j].id != cmd.actions[i].id);
+    }
   } else if constexpr (std::is_same_v<T, DmCmd>) {
     f.user("to", cmd.to);
     f.text("text", cmd.text, f.limits.max_text_chars);
@@ -332,6 +340,11 @@ void check_command(const Frame& f, const T& cmd) {
       FUZZ_CHECK(!c.description.empty());
       for (std::size_t j = 0; j < i; ++j) FUZZ_CHECK(cmd.commands[j].name != c.name);
     }
+  } else if constexpr (std::is_same_v<T, ActionCmd>) {
+    f.channel(cmd.channel);
+    f.seq("seq", cmd.seq);
+    f.same("action_id", cmd.action_id);
+    FUZZ_CHECK(!cmd.action_id.empty() && cmd.action_id.size() <= 64);
   } else if constexpr (std::is_same_v<T, CommandsCmd>) {
     // No fields.
   } else if constexpr (std::is_same_v<T, CommandCmd>) {

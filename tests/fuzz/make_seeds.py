@@ -54,6 +54,7 @@ def frame_seeds():
         per_op[op] += 1
         write("fuzz_frame", f"doc-{op}", text[:end])
     tricky = {
+        "send-actions": '{"op":"send","channel":"help","text":"t","client_msg_id":"b1","actions":[{"id":"solved","label":"This solved it"},{"id":"not-it","label":"Not \\u00e9"}]}',
         "utf8-line-separators": '{"op":"send","channel":"general","text":"a\u2028b\u2029c\\u2028","client_msg_id":"u1"}',
         "utf8-emoji-zwj": '{"op":"react","channel":"general","seq":1,"emoji":"👩‍👩‍👧‍👦"}',
         "utf8-surrogate-pair": '{"op":"send","channel":"general","text":"\\ud83d\\ude00 ok","client_msg_id":"u2"}',

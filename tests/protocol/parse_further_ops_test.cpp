@@ -404,6 +404,7 @@ TEST(ParseFurtherOps, EveryOpNameRoundTrips) {
       {"register_commands", R"("commands":[])"},
       {"command", R"("channel":"a","name":"faq")"},
       {"reply_command", R"("command_id":"cmd_1","text":"t")"},
+      {"action", R"("channel":"a","seq":1,"action_id":"x")"},
   };
   for (const auto& [op, members] : frames) {
     const ParseResult r =
@@ -587,6 +588,47 @@ TEST(ParseFurtherOps, SlashCommands) {
                           R"("command_id" must be the command_id of a command event)", "1"));
   EXPECT_TRUE(failed_with(parse(R"({"op":"reply_command","id":1,"command_id":"c","text":"  "})"), kBad,
                           "", "1"));
+}
+
+TEST(ParseFurtherOps, ButtonsOnSendAndTheActionOp) {
+  auto send = command<SendCmd>(parse(
+      R"({"op":"send","channel":"help","text":"t","client_msg_id":"c","actions":[{"id":"yes","label":"This solved it"},{"id":"No_2","label":"Not \u00e9"}]})"));
+  ASSERT_EQ(send.actions.size(), 2u);
+  EXPECT_EQ(send.actions[1].id, "No_2");
+  EXPECT_EQ(send.actions[1].label, "Not \xC3\xA9");
+  EXPECT_EQ(pack_actions(send.actions), "yes\x1fThis solved it\x1eNo_2\x1fNot \xC3\xA9");
+  EXPECT_TRUE(has_action(pack_actions(send.actions), "No_2"));
+  EXPECT_FALSE(has_action(pack_actions(send.actions), "No"));
+  EXPECT_FALSE(has_action("", "yes"));
+  EXPECT_TRUE(command<SendCmd>(parse(R"({"op":"send","channel":"a","text":"t","client_msg_id":"c","actions":null})")).actions.empty());
+  EXPECT_TRUE(command<SendCmd>(parse(R"({"op":"send","channel":"a","text":"t","client_msg_id":"c","actions":[]})")).actions.empty());
+  const std::string six = R"([{"id":"a","label":"x"},{"id":"b","label":"x"},{"id":"c","label":"x"},{"id":"d","label":"x"},{"id":"e","label":"x"},{"id":"f","label":"x"}])";
+  const std::pair<std::string, std::string> bad[] = {
+      {six, R"("actions" holds more than 5 buttons)"},
+      {R"("x")", R"("actions" must be an array of {id, label})"},
+      {R"([1])", R"("actions" must be an array of {id, label})"},
+      {R"([{"id":"a b","label":"x"}])", R"(an action's "id" must be 1-64 characters of A-Z a-z 0-9 _ -)"},
+      {R"([{"label":"x"}])", R"(an action's "id" must be 1-64 characters of A-Z a-z 0-9 _ -)"},
+      {R"([{"id":"a"}])", R"(action "a": "label" must be 1-40 characters on one line)"},
+      {R"([{"id":"a","label":"  "}])", R"(action "a": "label" must be 1-40 characters on one line)"},
+      {R"([{"id":"a","label":"x\ny"}])", R"(action "a": "label" must be 1-40 characters on one line)"},
+      {R"([{"id":"a","label":")" + std::string(41, 'x') + R"("}])", R"(action "a": "label" must be 1-40 characters on one line)"},
+      {R"([{"id":"a","label":"x"},{"id":"a","label":"y"}])", R"(action "a" is given twice)"},
+  };
+  for (const auto& [actions, message] : bad) {
+    EXPECT_TRUE(failed_with(parse(R"({"op":"send","id":1,"channel":"a","text":"t","client_msg_id":"c","actions":)" +
+                                  actions + "}"),
+                            kBad, message, "1"))
+        << actions;
+  }
+  auto click = command<ActionCmd>(parse(R"({"op":"action","channel":"help","seq":3,"action_id":"not-it"})"));
+  EXPECT_EQ(click.channel, "help");
+  EXPECT_EQ(click.seq, 3u);
+  EXPECT_EQ(click.action_id, "not-it");
+  EXPECT_TRUE(failed_with(parse(R"({"op":"action","id":1,"channel":"help","seq":3,"action_id":"a b"})"), kBad,
+                          R"("action_id" must be 1-64 characters of A-Z a-z 0-9 _ -)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"action","id":1,"channel":"help","seq":3})"), kBad,
+                          R"("action_id" is required)", "1"));
 }
 
 TEST(ParseFurtherOps, ChannelPublishSetting) {

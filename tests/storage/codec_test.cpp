@@ -1,5 +1,6 @@
 // Unit tests of the private key/value codec (storage/src/codec.hpp).
 #include "codec.hpp"
+#include "parley/protocol/commands.hpp"
 
 #include <gtest/gtest.h>
 
@@ -67,6 +68,7 @@ void expect_same(const StoredMessage& a, const StoredMessage& b) {
   EXPECT_EQ(a.deleted_at, b.deleted_at);
   EXPECT_EQ(a.solved_seq, b.solved_seq);
   EXPECT_EQ(a.mentions, b.mentions);
+  EXPECT_EQ(a.actions, b.actions);
   ASSERT_EQ(a.reactions.size(), b.reactions.size());
   for (std::size_t i = 0; i < a.reactions.size(); ++i) {
     EXPECT_EQ(a.reactions[i].emoji, b.reactions[i].emoji) << i;
@@ -185,14 +187,16 @@ TEST(CodecMessage, OldLayoutIsAPrefixAndStillDecodes) {
 TEST(CodecMessage, EveryTruncationIsRejected) {
   // Except those that end exactly where an older layout ended: those are old values (the
   // original layout, the lifecycle layout before solved_seq, a 1-byte varint 0 here, and the
-  // layout before mentions, an empty string here: 1 byte).
+  // layout before mentions, an empty string here: 1 byte, and the layout before actions, another
+  // empty string).
   for (const StoredMessage& m : {sample_lifecycle_message(), sample_deleted_message()}) {
     ASSERT_EQ(m.solved_seq, 0u);
     const std::string v = encode_message(m);
     const std::size_t legacy_size = legacy_message_value(m).size();
     for (std::size_t n = 0; n < v.size(); ++n) {
       auto back = decode_message(1, v.substr(0, n));
-      EXPECT_EQ(back.has_value(), n == legacy_size || n == v.size() - 2 || n == v.size() - 1)
+      EXPECT_EQ(back.has_value(),
+                n == legacy_size || n == v.size() - 3 || n == v.size() - 2 || n == v.size() - 1)
           << "prefix of " << n << " bytes";
     }
   }
@@ -276,6 +280,8 @@ TEST(CodecMessage, TrailingBytesAreToleratedForFutureFields) {
 TEST(CodecMessage, CorruptReactionsAreRejected) {
   StoredMessage m;  // empty strings: the lifecycle part is edited_at, deleted_by, deleted_at, n
   std::string base = encode_message(m);
+  ASSERT_EQ(base.back(), 0);  // no actions
+  base.pop_back();
   ASSERT_EQ(base.back(), 0);  // no mentions
   base.pop_back();
   ASSERT_EQ(base.back(), 0);  // solved_seq 0
@@ -312,6 +318,26 @@ TEST(CodecMessage, MentionsRoundTripAndOlderValuesHaveNone) {
   EXPECT_EQ(back->mentions, "");
   // A mentions length beyond the value is corrupt.
   EXPECT_EQ(decode_message(m.seq, old + "\x09" "ab"), std::nullopt);
+}
+
+TEST(CodecMessage, ActionsRoundTripAndOlderValuesHaveNone) {
+  StoredMessage m = sample_lifecycle_message();
+  m.mentions = "carol";
+  m.actions = protocol::pack_actions({{"yes", "This solved it"}, {"no", "Not it"}});
+  auto back = decode_message(m.seq, encode_message(m));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->actions, m.actions);
+  EXPECT_TRUE(protocol::has_action(back->actions, "no"));
+  EXPECT_FALSE(protocol::has_action(back->actions, "maybe"));
+  EXPECT_FALSE(protocol::has_action(back->actions, "This solved it"));
+  // A value written before actions existed (it ends after mentions) decodes with none.
+  m.actions.clear();
+  std::string old = encode_message(m);
+  old.pop_back();
+  back = decode_message(m.seq, old);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->mentions, "carol");
+  EXPECT_EQ(back->actions, "");
 }
 
 TEST(CodecMessage, UnknownVersionAndBadRoleAreRejected) {

@@ -51,7 +51,25 @@ async function waitFor(fn, { timeout = 10000, interval = 50, what = 'condition' 
   }
 }
 
-/** A parleyd process. start() picks an ephemeral port the first time and reuses it after. */
+/** A free port on 127.0.0.1 below the kernel's ephemeral range (32768-60999 on Linux), so that
+ *  no outgoing connection of another test can take it as its source port while a test restarts
+ *  its server on it. */
+async function freePort() {
+  const net = require('node:net');
+  for (let i = 0; i < 50; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const ok = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port in 20000-32000');
+}
+
+/** A parleyd process. start() picks a free port the first time (freePort()) and reuses it
+ *  after, so a restarted server keeps its origin (pages embed it). */
 class Server {
   constructor(name, { config } = {}) {
     this.name = name;
@@ -71,6 +89,22 @@ class Server {
   get origin() { return `http://127.0.0.1:${this.port}`; }
 
   async start() {
+    if (this.port === 0) {
+      // The first start: another process may take the port between the check and the bind
+      // (then parleyd exits at once); try again with another.
+      for (let attempt = 1; ; attempt++) {
+        this.port = await freePort();
+        try {
+          return await this.launch();
+        } catch (e) {
+          if (attempt >= 5 || !/exited/.test(e.message)) throw e;
+        }
+      }
+    }
+    return this.launch();
+  }
+
+  async launch() {
     const portFile = path.join(this.dir, 'port');
     fs.rmSync(portFile, { force: true });
     const args = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir,

@@ -162,3 +162,51 @@ test('a revoked bot takes its commands with it', async () => {
   await fetch(`${server.origin}/api/bots/helper`, { method: 'DELETE', headers: { Authorization: `Bearer ${admin}` } });
   await waitFor(async () => (await user.request({ op: 'commands' })).commands.length === 0, { what: 'the commands gone' });
 });
+
+test('buttons on a bot message: a click reaches the bot; a forged id, a person\'s buttons and a bot offline are refused', async () => {
+  const made = await fetch(`${server.origin}/api/bots`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: JSON.stringify({ id: 'faqbot', name: 'FAQ Bot' }) });
+  const bot = await connect((await made.json()).token);
+  const fay = await connect(server.token('fay', { name: 'Fay' }));
+  await fay.request({ op: 'join', channel: 'help' });
+  await bot.request({ op: 'join', channel: 'help' });
+  const actions = [{ id: 'solved', label: 'This solved it' }, { id: 'not-it', label: 'Not it' }];
+  const sent = await bot.request({ op: 'send', channel: 'help', text: 'Does /kb/help/12 answer it?', client_msg_id: 'b1', actions });
+  assert.equal(sent.op, 'ok', JSON.stringify(sent));
+  const pushed = await waitFor(() => fay.got.find((m) => m.op === 'message' && m.seq === sent.seq), { what: 'the message' });
+  assert.deepEqual(pushed.actions, actions);
+  assert.equal(pushed.from.role, 'bot');
+  const hist = await fay.request({ op: 'history', channel: 'help', limit: 1 });
+  assert.deepEqual(hist.messages.at(-1).actions, actions);
+
+  const click = await fay.request({ op: 'action', channel: 'help', seq: sent.seq, action_id: 'solved' });
+  assert.deepEqual(click, { op: 'ok', id: click.id, channel: 'help', seq: sent.seq, action_id: 'solved' });
+  const ev = await waitFor(() => bot.got.find((m) => m.op === 'action'), { what: 'the action event' });
+  assert.deepEqual(ev, { op: 'action', channel: 'help', seq: sent.seq, action_id: 'solved', from: { id: 'fay', name: 'Fay', role: 'customer' } });
+
+  const forged = await fay.request({ op: 'action', channel: 'help', seq: sent.seq, action_id: 'admin' });
+  assert.deepEqual([forged.code, forged.message], ['bad_request', 'no such button on this message']);
+  const mine = await fay.request({ op: 'send', channel: 'help', text: 'press me', client_msg_id: 'f1', actions: [{ id: 'x', label: 'X' }] });
+  assert.deepEqual([mine.code, mine.message], ['forbidden', 'only bots add buttons']);
+  const plain = await fay.request({ op: 'send', channel: 'help', text: 'no buttons here', client_msg_id: 'f2' });
+  const onPlain = await fay.request({ op: 'action', channel: 'help', seq: plain.seq, action_id: 'solved' });
+  assert.equal(onPlain.message, 'no such button on this message');
+  const tooMany = await bot.request({ op: 'send', channel: 'help', text: 't', client_msg_id: 'b2',
+    actions: Array.from({ length: 6 }, (_, i) => ({ id: `a${i}`, label: 'x' })) });
+  assert.deepEqual([tooMany.code, tooMany.message], ['bad_request', '"actions" holds more than 5 buttons']);
+  for (const [bad, message] of [
+    [[{ id: 'a b', label: 'x' }], 'an action\'s "id" must be 1-64 characters of A-Z a-z 0-9 _ -'],
+    [[{ id: 'a', label: '' }], 'action "a": "label" must be 1-40 characters on one line'],
+    [[{ id: 'a', label: 'x'.repeat(41) }], 'action "a": "label" must be 1-40 characters on one line'],
+    [[{ id: 'a', label: 'x' }, { id: 'a', label: 'y' }], 'action "a" is given twice'],
+    ['yes', '"actions" must be an array of {id, label}'],
+  ]) {
+    const r = await bot.request({ op: 'send', channel: 'help', text: 't', client_msg_id: `b-${message.length}`, actions: bad });
+    assert.deepEqual([r.code, r.message], ['bad_request', message], JSON.stringify(bad));
+  }
+  bot.close();
+  await waitFor(async () => (await fay.request({ op: 'action', channel: 'help', seq: sent.seq, action_id: 'not-it' })).code === 'unavailable', { what: 'bot offline' });
+  const bad = await fay.request({ op: 'action', channel: 'help', seq: sent.seq, action_id: 'x y' });
+  assert.deepEqual([bad.code, bad.message], ['bad_request', '"action_id" must be 1-64 characters of A-Z a-z 0-9 _ -']);
+  const none = await fay.request({ op: 'action', channel: 'help', seq: 999, action_id: 'solved' });
+  assert.deepEqual([none.code, none.message], ['not_found', 'message not found']);
+});

@@ -249,6 +249,19 @@ test('acks match their send by request id, in any order; own messages are not do
   assert.equal(c.stats.duplicates, 1);
 });
 
+test('request() of any op resolves with its ok or rejects with its error, send and dm included', async () => {
+  const { c, of } = makeClient();
+  const ws = await online(c);
+  const sent = c.request({ op: 'send', channel: 'help', text: 'raw', client_msg_id: 'r1' });
+  const dm = c.request({ op: 'dm', to: 'u-bob', text: 'raw', client_msg_id: 'r2' });
+  const [s1, s2] = ws.sent.filter((f) => f.client_msg_id === 'r1' || f.client_msg_id === 'r2');
+  ws.push({ op: 'ok', id: s1.id, channel: 'help', seq: 4, ts: 10 });
+  ws.push({ op: 'error', id: s2.id, code: 'forbidden', message: 'no' });
+  assert.equal((await sent).seq, 4);
+  await assert.rejects(dm, (e) => e.code === 'forbidden');
+  assert.deepEqual(of('ack'), [], 'not taken for an outbox send');
+});
+
 test('an ack for a message already seen in the replay adds no second copy', async () => {
   const { c, clock, of } = makeClient();
   let ws = await online(c);

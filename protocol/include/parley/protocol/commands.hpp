@@ -29,11 +29,21 @@ struct JoinCmd {
 struct LeaveCmd {
   std::string channel;
 };
+// A button on a bot's message (DESIGN §11): `action` sends its id back to the bot.
+struct MessageAction {
+  std::string id;     // 1-64 bytes of [A-Za-z0-9_-], distinct on one message
+  std::string label;  // 1-40 code points on one line
+};
+inline constexpr std::size_t kMaxMessageActions = 5;
+// The packed form of MessageView::actions, and whether `packed` has a button `id`.
+std::string pack_actions(const std::vector<MessageAction>& actions);
+bool has_action(std::string_view packed, std::string_view id);
 struct SendCmd {
   std::string channel;
   std::string text;
   std::string client_msg_id;
   std::optional<std::uint64_t> reply_to;
+  std::vector<MessageAction> actions;  // bots only (checked by the server); at most 5
 };
 struct DmCmd {
   std::string to;  // user id
@@ -207,6 +217,12 @@ struct CommandCmd {
   std::string name;
   std::string args;  // at most kMaxCommandArgsChars code points; "" when absent
 };
+// A click on button `action_id` of bot message `seq` in `channel`.
+struct ActionCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+  std::string action_id;
+};
 // The bot answers one command, to its invoker only (never stored).
 struct ReplyCommandCmd {
   std::string command_id;  // 1-64 printable ASCII bytes, as the `command` event carried it
@@ -219,7 +235,7 @@ using Command =
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
                  UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
                  SetPreferencesCmd, DeflectedCmd, PublishThreadCmd, ReadCmd, ChannelsCmd,
-                 RegisterCommandsCmd, CommandsCmd, CommandCmd, ReplyCommandCmd>;
+                 RegisterCommandsCmd, CommandsCmd, CommandCmd, ReplyCommandCmd, ActionCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

@@ -64,6 +64,14 @@ struct MessageView {
   // The users the text mentions (DESIGN §10), as their ids separated by single spaces (ids hold
   // no spaces); written as the array `mentions` when not empty.
   std::string_view mentions;
+  // A bot message's buttons (DESIGN §11), packed by pack_actions(); written as the array
+  // `actions` of {id, label} when not empty.
+  std::string_view actions;
 };
+
+// Buttons packed into one string, as messages store them: id US label, joined by RS (ids and
+// labels hold no control characters).
+inline constexpr char kActionFieldSep = '\x1f';
+inline constexpr char kActionSep = '\x1e';
 
 }  // namespace parley::protocol

@@ -122,6 +122,8 @@ struct StoredMessage {
   // The users the text mentions, as ids separated by single spaces (DESIGN §10; empty: none).
   // Set when the message is appended (see AppendMessage) and cleared when it is deleted.
   std::string mentions;
+  // A bot message's buttons, packed (protocol::pack_actions; DESIGN §11); cleared when deleted.
+  std::string actions{};
 };
 
 // Append a message to `channel`. DM channels ("dm:a:b") are created implicitly on first use;
