@@ -1,7 +1,6 @@
 // Slash commands (bot_commands.hpp).
 #include "bot_commands.hpp"
 
-#include <openssl/rand.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
@@ -19,16 +18,7 @@ namespace {
 
 // A prefix drawn per process, so a command_id from before a restart never names a new command.
 const std::string& id_prefix() {
-  static const std::string prefix = [] {
-    unsigned char b[4];
-    RAND_bytes(b, sizeof b);
-    std::string out = "cmd_";
-    for (unsigned char c : b) {
-      out.push_back("0123456789abcdef"[c >> 4]);
-      out.push_back("0123456789abcdef"[c & 15]);
-    }
-    return out + "_";
-  }();
+  static const std::string prefix = "cmd_" + random_hex(4) + "_";
   return prefix;
 }
 

@@ -1,7 +1,6 @@
 // Bot accounts (bots.hpp): the records, the admin API and the check at auth.
 #include "bots.hpp"
 
-#include <openssl/rand.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
@@ -19,24 +18,6 @@ namespace {
 // Bot tokens live long: deleting the bot is how they end.
 constexpr std::int64_t kTokenLifetimeS = 10LL * 365 * 86400;
 constexpr std::size_t kMaxBots = 1000;
-
-HttpResponse json_ok(std::string body, unsigned status = 200) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-std::string new_jti() {
-  unsigned char b[16];
-  RAND_bytes(b, sizeof b);
-  std::string out;
-  for (unsigned char c : b) {
-    out.push_back("0123456789abcdef"[c >> 4]);
-    out.push_back("0123456789abcdef"[c & 15]);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -184,7 +165,7 @@ void BotService::create(const HttpRequest& req, const std::string& actor, Respon
       return respond(json_error(409, "conflict", "\"" + b.id + "\" is a user who is not a bot"));
     }
     const auto now = now_ms();
-    b.jti = new_jti();
+    b.jti = random_hex(16);
     b.created_at = now;
     b.created_by = actor;
     save(b, actor, "create_bot", [this, b, respond](bool ok) {

@@ -3,7 +3,6 @@
 #include "email.hpp"
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -502,11 +501,7 @@ std::optional<std::string> EmailService::send(const std::string& to, const mail:
     const std::string words = mail::header_words(name);
     from_header = (words == name ? "\"" + name + "\"" : words) + " <" + from_addr + ">";
   }
-  unsigned char rnd[12];
-  RAND_bytes(rnd, sizeof rnd);
-  std::string message_id = "<parley.";
-  for (unsigned char b : rnd) message_id += "0123456789abcdef"[b >> 4], message_id += "0123456789abcdef"[b & 15];
-  message_id += from_addr.substr(from_addr.rfind('@')) + ">";
+  const std::string message_id = "<parley." + random_hex(12) + from_addr.substr(from_addr.rfind('@')) + ">";
 
   CURL* curl = curl_easy_init();
   if (!curl) return "curl_easy_init failed";

@@ -36,6 +36,8 @@ std::string content_type_for(const fs::path& p) {
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
 
+}  // namespace
+
 std::string random_hex(std::size_t bytes) {
   std::string raw(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
@@ -50,7 +52,12 @@ std::string random_hex(std::size_t bytes) {
   return out;
 }
 
-}  // namespace
+HttpResponse json_ok(std::string body, unsigned status) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
 
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message) {
   HttpResponse r;

@@ -113,6 +113,10 @@ std::string form_value(const std::string& target, std::string_view name);
 
 // {"error":{"code":…,"message":…}}
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+// A JSON body with `status` (application/json).
+HttpResponse json_ok(std::string body, unsigned status = 200);
+// `bytes` random bytes (OpenSSL's RAND_bytes) as lowercase hex; throws if none are to be had.
+std::string random_hex(std::size_t bytes);
 // HTTP status for a protocol error code (bad_request 400, unauthorized 401, forbidden 403, …).
 unsigned http_status(std::string_view code);
 

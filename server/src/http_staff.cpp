@@ -97,12 +97,6 @@ std::optional<std::uint64_t> query_uint(const std::string& target, std::string_v
   return out;
 }
 
-HttpResponse ok_json(std::string body) {
-  HttpResponse r;
-  r.body = std::move(body);
-  return r;
-}
-
 HttpResponse outcome_response(const Outcome& o) {
   if (!o.ok) {
     auto code = protocol::to_wire(o.code);
@@ -112,7 +106,7 @@ HttpResponse outcome_response(const Outcome& o) {
     }
     return r;
   }
-  return ok_json("{" + o.fields + "}");
+  return json_ok("{" + o.fields + "}");
 }
 
 // Turns a JSON object body into a protocol frame for `op` (plus fixed leading fields) and
@@ -302,7 +296,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       return respond(json_error(400, "bad_request", "\"limit\" must be an integer 1-1000"));
     }
     if (!hub_.advocacy().enabled()) return respond(json_error(404, "not_found", "advocacy is disabled"));
-    auto send = [respond](std::string body) { respond(ok_json(std::move(body))); };
+    auto send = [respond](std::string body) { respond(json_ok(std::move(body))); };
     if (path == "/api/advocates") return hub_.advocacy().advocates(*limit, send);
     return hub_.advocacy().at_risk(*limit, send);
   }
@@ -317,7 +311,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     }
     if (!hub_.advocacy().enabled()) return respond(json_error(404, "not_found", "advocacy is disabled"));
     return hub_.advocacy().insights(static_cast<int>(*days), channel,
-                                    [respond](std::string body) { respond(ok_json(std::move(body))); });
+                                    [respond](std::string body) { respond(json_ok(std::move(body))); });
   }
   if (path == "/api/knowledge" && (m == "GET" || m == "HEAD")) {
     auto offset = query_uint(req.target, "offset", 0);
@@ -333,7 +327,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     }
     return hub_.search_service().knowledge(
         static_cast<std::uint32_t>(*offset), static_cast<std::uint32_t>(*limit),
-        [respond](std::string body) { respond(ok_json(std::move(body))); });
+        [respond](std::string body) { respond(json_ok(std::move(body))); });
   }
   if (path.rfind("/api/users/", 0) == 0 && (m == "GET" || m == "HEAD")) {
     std::string user = percent_decode(path.substr(11));

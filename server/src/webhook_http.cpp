@@ -6,7 +6,6 @@
 //   GET    /api/webhooks/ID/deliveries                -> {deliveries:[…]} newest first
 //   POST   /api/webhooks/ID/deliveries/DID/retry      -> 202 {id, status}
 // Every change is audited and logged as one structured line.
-#include <openssl/rand.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
@@ -28,24 +27,7 @@ namespace {
 constexpr std::size_t kMaxHooks = 100;
 constexpr std::size_t kMaxChannels = 100;
 
-HttpResponse json_ok(std::string body, unsigned status = 200) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-std::string new_hook_id() {
-  unsigned char b[8];
-  RAND_bytes(b, sizeof b);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "wh_";
-  for (unsigned char c : b) {
-    id.push_back(kHex[c >> 4]);
-    id.push_back(kHex[c & 15]);
-  }
-  return id;
-}
+std::string new_hook_id() { return "wh_" + random_hex(8); }
 
 // "msg_<n>" -> n (0 when not one).
 std::uint64_t parse_delivery_id(std::string_view s) {

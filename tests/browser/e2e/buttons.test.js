@@ -7,7 +7,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, nodeClient, launch, visitor, widget, hostSite, waitFor, sleep } = require('./helpers');
+const { Server, nodeClient, launch, visitor, widget, hostSite, waitFor, sleep, shopPage } = require('./helpers');
 
 let server, browser, host, bot, obs;
 const pages = {};
@@ -18,19 +18,13 @@ before(async () => {
   server = await new Server('buttons').start();
   browser = await launch();
   host = await hostSite(pages);
-  const page = (token) => `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,"></head>
-<body><h1>Shop</h1><script src="${server.origin}/widget.js" data-channel="help" data-token="${token}"></script></body></html>`;
+  const page = (token) => shopPage(server, token);
   pages['/cara'] = page(server.token('cara', { name: 'Cara' }));
   pages['/ben'] = page(server.token('ben', { name: 'Ben' }));
 
   // The bot: created with the admin API, over the widget's own protocol client in Node. Its one
   // command is only there so that `commands` tells when the server sees it offline.
-  const res = await fetch(`${server.origin}/api/bots`, {
-    method: 'POST', headers: { Authorization: `Bearer ${server.token('root', { role: 'admin' })}` },
-    body: JSON.stringify({ id: 'faqbot', name: 'FAQ Bot' }),
-  });
-  assert.equal(res.status, 201);
-  bot = nodeClient(server, (await res.json()).token);
+  bot = nodeClient(server, await server.createBot('faqbot', 'FAQ Bot'));
   await bot.ready;
   bot.actions = [];
   bot.on('action', (ev) => bot.actions.push(ev));

@@ -8,7 +8,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, nodeClient, launch, visitor, widget, hostSite, waitFor, sleep } = require('./helpers');
+const { Server, nodeClient, launch, visitor, widget, hostSite, waitFor, sleep, shopPage, wsFrames } = require('./helpers');
 
 let server, browser, host, bot, obs;
 const pages = {};
@@ -21,18 +21,12 @@ before(async () => {
   server = await new Server('commands').start();
   browser = await launch();
   host = await hostSite(pages);
-  const page = (token) => `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,"></head>
-<body><h1>Shop</h1><script src="${server.origin}/widget.js" data-channel="help" data-token="${token}"></script></body></html>`;
+  const page = (token) => shopPage(server, token);
   pages['/cara'] = page(server.token('cara', { name: 'Cara' }));
   pages['/ben'] = page(server.token('ben', { name: 'Ben' }));
 
   // The bot: created with the admin API, registers two commands, answers every command event.
-  const res = await fetch(`${server.origin}/api/bots`, {
-    method: 'POST', headers: { Authorization: `Bearer ${server.token('root', { role: 'admin' })}` },
-    body: JSON.stringify({ id: 'helper', name: 'Helper' }),
-  });
-  assert.equal(res.status, 201);
-  bot = nodeClient(server, (await res.json()).token);
+  bot = nodeClient(server, await server.createBot('helper', 'Helper'));
   await bot.ready;
   bot.events = [];
   bot.on('command', (ev) => {
@@ -57,16 +51,6 @@ after(async () => {
   if (server) await server.cleanup();
 });
 
-/** Every JSON frame the page's WebSockets send and receive, in order. */
-function frames(page) {
-  const sent = [], received = [];
-  const parse = (into) => (f) => {
-    for (const line of String(f.payload).split('\n')) { try { into.push(JSON.parse(line)); } catch (e) { /* not JSON */ } }
-  };
-  page.on('websocket', (ws) => { ws.on('framesent', parse(sent)); ws.on('framereceived', parse(received)); });
-  return { sent, received };
-}
-
 async function openWidget(v, path) {
   const w = widget(v.page);
   await v.page.goto(host.origin + path);
@@ -80,12 +64,12 @@ const eph = (page, kind, text) => page.locator(`ol.msgs > li.msg.eph.${kind}`, t
 
 test('the command menu, running /faq, the reply only the invoker sees, gone after a reload, the bot offline', async () => {
   const v = await visitor(browser, 'commands');
-  const f = frames(v.page);
+  const f = wsFrames(v.page);
   const w = await openWidget(v, '/cara');
   const tab2 = await visitor(browser, 'commands-tab2'); // Cara again, in another tab
   await openWidget(tab2, '/cara');
   const ben = await visitor(browser, 'commands-ben');
-  const fb = frames(ben.page);
+  const fb = wsFrames(ben.page);
   await openWidget(ben, '/ben');
   const kb = v.page.keyboard;
   const listbox = v.page.getByRole('listbox', { name: 'Commands' });

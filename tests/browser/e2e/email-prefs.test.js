@@ -6,7 +6,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, launch, visitor, widget, hostSite, waitFor } = require('./helpers');
+const { Server, launch, visitor, widget, hostSite, waitFor, shopPage, wsFrames } = require('./helpers');
 
 let server, browser, host;
 const pages = {};
@@ -16,8 +16,7 @@ before(async () => {
   server = await new Server('email-prefs').start();
   browser = await launch();
   host = await hostSite(pages);
-  const page = (token) => `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,"></head>
-<body><h1>Shop</h1><script src="${server.origin}/widget.js" data-channel="help" data-token="${token}"></script></body></html>`;
+  const page = (token) => shopPage(server, token);
   pages['/with-email'] = page(server.token('erin', { name: 'Erin', email: 'erin@example.com' }));
   pages['/no-email'] = page(server.token('nora', { name: 'Nora' }));
 });
@@ -28,22 +27,12 @@ after(async () => {
   if (server) await server.cleanup();
 });
 
-/** Every JSON frame the page's WebSockets send and receive, in order. */
-function frames(page) {
-  const sent = [], received = [];
-  const parse = (into) => (f) => {
-    for (const line of String(f.payload).split('\n')) { try { into.push(JSON.parse(line)); } catch (e) { /* not JSON */ } }
-  };
-  page.on('websocket', (ws) => { ws.on('framesent', parse(sent)); ws.on('framereceived', parse(received)); });
-  return { sent, received, welcome: () => received.filter((m) => m.op === 'welcome').pop() };
-}
-
 const checked = (p) => p.locator('input[name="p-email"]:checked').evaluate((r) => r.value);
 
 test('with an email claim: the setting starts from the welcome, saves Daily digest and keeps it', async () => {
   const v = await visitor(browser, 'email-prefs');
   const w = widget(v.page);
-  const f = frames(v.page);
+  const f = wsFrames(v.page);
   await v.page.goto(host.origin + '/with-email');
   const welcome = await waitFor(f.welcome, { what: 'the welcome' });
   assert.equal(welcome.user.email, 'erin@example.com', 'the welcome carries user.email (server support needed)');
@@ -96,7 +85,7 @@ test('with an email claim: the setting starts from the welcome, saves Daily dige
 test('without an email claim the setting is not offered', async () => {
   const v = await visitor(browser, 'email-prefs-none');
   const w = widget(v.page);
-  const f = frames(v.page);
+  const f = wsFrames(v.page);
   await v.page.goto(host.origin + '/no-email');
   const welcome = await waitFor(f.welcome, { what: 'the welcome' });
   assert.equal(welcome.user.email, undefined);

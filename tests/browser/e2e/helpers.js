@@ -141,6 +141,16 @@ class Server {
     return execFileSync(PARLEYD, args, { encoding: 'utf8' }).trim();
   }
 
+  /** Creates bot `id` with the admin API (POST /api/bots) and returns its token. */
+  async createBot(id, name = id) {
+    const res = await fetch(`${this.origin}/api/bots`, {
+      method: 'POST', headers: { Authorization: `Bearer ${this.token('root', { role: 'admin' })}` },
+      body: JSON.stringify({ id, name }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api/bots ${id}: ${res.status} ${await res.text()}`);
+    return (await res.json()).token;
+  }
+
   async cleanup() {
     await this.stop('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
@@ -250,6 +260,22 @@ async function joinAsGuest(v, server, name) {
 
 /** A web site of another origin on 127.0.0.1 serving `pages` (path -> HTML, kept live: add
  *  pages later), 404 for anything else; for embedding the widget the way a company's site does. */
+/** A company's page that embeds the widget of `server` on `channel`, signed in with `token`. */
+function shopPage(server, token, channel = 'help') {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,"></head>
+<body><h1>Shop</h1><script src="${server.origin}/widget.js" data-channel="${channel}" data-token="${token}"></script></body></html>`;
+}
+
+/** Every JSON object the page's WebSockets send and receive, in order. */
+function wsFrames(page) {
+  const sent = [], received = [];
+  const parse = (into) => (f) => {
+    for (const line of String(f.payload).split('\n')) { try { into.push(JSON.parse(line)); } catch (e) { /* not JSON */ } }
+  };
+  page.on('websocket', (ws) => { ws.on('framesent', parse(sent)); ws.on('framereceived', parse(received)); });
+  return { sent, received, welcome: () => received.filter((m) => m.op === 'welcome').pop() };
+}
+
 async function hostSite(pages = {}) {
   const http = require('node:http');
   pages['/favicon.ico'] = pages['/favicon.ico'] || '';
@@ -268,4 +294,4 @@ async function send(w, text) {
   await w.composer.press('Enter');
 }
 
-module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, hostSite, send, waitFor, sleep, requireTools };
+module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, hostSite, shopPage, wsFrames, send, waitFor, sleep, requireTools };

@@ -37,10 +37,7 @@ async function connect(token) {
 before(async () => {
   server = await new Server('commands').start();
   admin = server.token('root', { role: 'admin' });
-  const res = await fetch(`${server.origin}/api/bots`, {
-    method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: JSON.stringify({ id: 'helper', name: 'Helper' }),
-  });
-  botToken = (await res.json()).token;
+  botToken = await server.createBot('helper', 'Helper');
 });
 
 after(async () => {
@@ -92,8 +89,7 @@ test('register, list, run and answer a command: only the invoker sees the reply,
   const ev2 = await waitFor(() => bot.got.find((m) => m.op === 'command' && m.command_id === bare.command_id), { what: 'the second event' });
   assert.equal(ev2.args, '');
   // A command_id of another bot's (or a made-up one) is refused.
-  const other = await fetch(`${server.origin}/api/bots`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: JSON.stringify({ id: 'other' }) });
-  const otherBot = await connect((await other.json()).token);
+  const otherBot = await connect(await server.createBot('other'));
   const stolen = await otherBot.request({ op: 'reply_command', command_id: bare.command_id, text: 'mine' });
   assert.deepEqual([stolen.code, stolen.message], ['not_found', 'unknown command_id (or older than 15 minutes)']);
   const clash = await otherBot.request({ op: 'register_commands', commands: [{ name: 'faq', description: 'x' }] });
@@ -164,8 +160,7 @@ test('a revoked bot takes its commands with it', async () => {
 });
 
 test('buttons on a bot message: a click reaches the bot; a forged id, a person\'s buttons and a bot offline are refused', async () => {
-  const made = await fetch(`${server.origin}/api/bots`, { method: 'POST', headers: { Authorization: `Bearer ${admin}` }, body: JSON.stringify({ id: 'faqbot', name: 'FAQ Bot' }) });
-  const bot = await connect((await made.json()).token);
+  const bot = await connect(await server.createBot('faqbot', 'FAQ Bot'));
   const fay = await connect(server.token('fay', { name: 'Fay' }));
   await fay.request({ op: 'join', channel: 'help' });
   await bot.request({ op: 'join', channel: 'help' });
