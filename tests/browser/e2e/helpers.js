@@ -260,6 +260,30 @@ async function joinAsGuest(v, server, name) {
 
 /** A web site of another origin on 127.0.0.1 serving `pages` (path -> HTML, kept live: add
  *  pages later), 404 for anything else; for embedding the widget the way a company's site does. */
+/** A raw authenticated connection (the `ws` package): `got` holds every object the server
+ *  sent; `request(frame)` sends it with a fresh id and resolves with the reply (bounded wait). */
+async function rawClient(server, token) {
+  const WebSocket = require('ws');
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+  const got = [];
+  let n = 0;
+  const conn = {
+    ws, got,
+    request(frame) {
+      const id = `r${++n}`;
+      ws.send(JSON.stringify({ ...frame, id }));
+      return waitFor(() => got.find((m) => m.id === id), { what: `the reply to ${frame.op}` });
+    },
+    close() { ws.close(); },
+  };
+  ws.on('message', (data) => { for (const line of String(data).split('\n')) got.push(JSON.parse(line)); });
+  ws.on('error', () => { /* the server went away: a test that restarts it reconnects */ });
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  ws.send(JSON.stringify({ op: 'auth', token, id: 'auth' }));
+  await waitFor(() => got.find((m) => m.op === 'welcome'), { what: 'welcome' });
+  return conn;
+}
+
 /** A company's page that embeds the widget of `server` on `channel`, signed in with `token`. */
 function shopPage(server, token, channel = 'help') {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="icon" href="data:,"></head>
@@ -294,4 +318,4 @@ async function send(w, text) {
   await w.composer.press('Enter');
 }
 
-module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, hostSite, shopPage, wsFrames, send, waitFor, sleep, requireTools };
+module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, hostSite, shopPage, wsFrames, rawClient, send, waitFor, sleep, requireTools };

@@ -10,7 +10,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { REPO, Server, waitFor, sleep } = require('../e2e/helpers');
+const { REPO, Server, rawClient, waitFor, sleep } = require('../e2e/helpers');
 
 const SDK = path.join(REPO, 'clients/bot-js/index.js');
 
@@ -21,26 +21,9 @@ const bots = [];
 const conns = [];
 const logs = [];
 
-/** A raw customer connection (the `ws` package): every object the server sent, and request(). */
+/** A raw customer connection (helpers' rawClient), closed after the tests. */
 async function connect(srv, token) {
-  const WebSocket = require('ws');
-  const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/ws`);
-  const got = [];
-  let n = 0;
-  const conn = {
-    ws, got,
-    request(frame) {
-      const id = `r${++n}`;
-      ws.send(JSON.stringify({ ...frame, id }));
-      return waitFor(() => got.find((m) => m.id === id), { what: `the reply to ${frame.op}` });
-    },
-    close() { ws.close(); },
-  };
-  ws.on('message', (data) => { for (const line of String(data).split('\n')) got.push(JSON.parse(line)); });
-  ws.on('error', () => { /* the server went away: the test reconnects */ });
-  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
-  ws.send(JSON.stringify({ op: 'auth', token, id: 'auth' }));
-  await waitFor(() => got.find((m) => m.op === 'welcome'), { what: 'welcome' });
+  const conn = await rawClient(srv, token);
   conns.push(conn);
   return conn;
 }

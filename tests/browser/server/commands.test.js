@@ -6,30 +6,13 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, waitFor, sleep } = require('../e2e/helpers');
+const { Server, rawClient, waitFor, sleep } = require('../e2e/helpers');
 
 let server, admin, botToken;
 const open = [];
 
-/** A raw connection (the `ws` package) with every object the server sent and a request helper. */
 async function connect(token) {
-  const WebSocket = require('ws');
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
-  const got = [];
-  let n = 0;
-  const conn = {
-    ws, got,
-    request(frame) {
-      const id = `r${++n}`;
-      ws.send(JSON.stringify({ ...frame, id }));
-      return waitFor(() => got.find((m) => m.id === id), { what: `the reply to ${frame.op}` });
-    },
-    close() { ws.close(); },
-  };
-  ws.on('message', (data) => { for (const line of String(data).split('\n')) got.push(JSON.parse(line)); });
-  await new Promise((r) => ws.on('open', r));
-  ws.send(JSON.stringify({ op: 'auth', token, id: 'auth' }));
-  await waitFor(() => got.find((m) => m.op === 'welcome'), { what: 'welcome' });
+  const conn = await rawClient(server, token);
   open.push(conn);
   return conn;
 }
