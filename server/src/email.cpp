@@ -1,5 +1,6 @@
-// The email service (email.hpp): events into notifications, the mailer thread, SMTP with
-// libcurl, and /unsubscribe. The mail itself is written in email_compose.cpp.
+// The email service (email.hpp): events into notifications and the mailer thread. Also:
+// email_compose.cpp (the mail itself), email_smtp.cpp (sending it), email_http.cpp
+// (/unsubscribe).
 #include "email.hpp"
 
 #include <curl/curl.h>
@@ -17,7 +18,6 @@
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
-#include "parley/search/snippet.hpp"
 
 namespace parley::server {
 
@@ -69,20 +69,6 @@ std::string event_json(std::string_view type, const std::string& channel, std::u
   if (answer_seq != 0) w.field("answer_seq", answer_seq);
   if (!by.empty()) w.field("by", by);
   w.end_object();
-  return out;
-}
-
-int on_progress(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<std::atomic<bool>*>(flag)->load(std::memory_order_relaxed) ? 1 : 0;
-}
-
-std::string html_page(const std::string& title, const std::string& body_html) {
-  std::string out = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>";
-  search::append_html_escaped(out, title);
-  out += "</title></head><body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto\"><h1>";
-  search::append_html_escaped(out, title);
-  out += "</h1>" + body_html + "</body></html>";
   return out;
 }
 
@@ -488,116 +474,6 @@ bool EmailService::mail_user(const std::string& user, std::int64_t now) {
   }
   spdlog::info("event=email_sent user={} notifications={}", user, items.size());
   return finish(rows.size() - items.size(), true);
-}
-
-std::optional<std::string> EmailService::send(const std::string& to, const mail::Mail& m,
-                                              const std::string& unsubscribe_url) {
-  const auto& cfg = hub_.config().email;
-  const std::string from_addr = email_address_of(cfg.from).value_or("");
-  std::string from_header = "<" + from_addr + ">";
-  if (const auto lt = cfg.from.rfind('<'); cfg.from.ends_with('>') && lt != std::string::npos) {
-    std::string name = cfg.from.substr(0, lt);
-    while (!name.empty() && name.back() == ' ') name.pop_back();
-    const std::string words = mail::header_words(name);
-    from_header = (words == name ? "\"" + name + "\"" : words) + " <" + from_addr + ">";
-  }
-  const std::string message_id = "<parley." + random_hex(12) + from_addr.substr(from_addr.rfind('@')) + ">";
-
-  CURL* curl = curl_easy_init();
-  if (!curl) return "curl_easy_init failed";
-  curl_slist* rcpt = curl_slist_append(nullptr, ("<" + to + ">").c_str());
-  curl_slist* headers = nullptr;
-  for (const std::string& h :
-       {"Date: " + mail::rfc5322_date(now_ms()), "From: " + from_header, "To: <" + to + ">",
-        "Subject: " + mail::header_words(m.subject), "Message-ID: " + message_id,
-        "List-Unsubscribe: <" + unsubscribe_url + ">",
-        std::string("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
-        std::string("Auto-Submitted: auto-generated")}) {
-    headers = curl_slist_append(headers, h.c_str());
-  }
-  // multipart/alternative: the text part first, the HTML part last (the preferred one).
-  curl_mime* mime = curl_mime_init(curl);
-  curl_mime* alt = curl_mime_init(curl);
-  curl_mimepart* part = curl_mime_addpart(alt);
-  curl_mime_data(part, m.text.data(), m.text.size());
-  curl_mime_type(part, "text/plain; charset=utf-8");
-  curl_mime_encoder(part, "quoted-printable");
-  part = curl_mime_addpart(alt);
-  curl_mime_data(part, m.html.data(), m.html.size());
-  curl_mime_type(part, "text/html; charset=utf-8");
-  curl_mime_encoder(part, "quoted-printable");
-  part = curl_mime_addpart(mime);
-  curl_mime_subparts(part, alt);
-  curl_mime_type(part, "multipart/alternative");
-  curl_slist* inline_header = curl_slist_append(nullptr, "Content-Disposition: inline");
-  curl_mime_headers(part, inline_header, 1);
-
-  curl_easy_setopt(curl, CURLOPT_URL, cfg.smtp_url.c_str());
-  curl_easy_setopt(curl, CURLOPT_USE_SSL,
-                   cfg.require_tls || cfg.smtp_url.starts_with("smtps://") ? CURLUSESSL_ALL
-                                                                           : CURLUSESSL_TRY);
-  if (!cfg.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, cfg.ca_file.c_str());
-  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ("<" + from_addr + ">").c_str());
-  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(cfg.timeout_s));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stop_flag_);
-  char error[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  const CURLcode rc = curl_easy_perform(curl);
-  curl_mime_free(mime);
-  curl_slist_free_all(headers);
-  curl_slist_free_all(rcpt);
-  curl_easy_cleanup(curl);
-  if (rc == CURLE_OK) return std::nullopt;
-  return std::string(curl_easy_strerror(rc)) + (error[0] ? std::string(": ") + error : "");
-}
-
-// --- /unsubscribe -------------------------------------------------------------------------------
-
-void EmailService::http_unsubscribe(const HttpRequest& req, Respond respond) {
-  const bool is_get = req.method == "GET" || req.method == "HEAD";
-  if (!is_get && req.method != "POST") return respond(json_error(405, "bad_request", "use GET or POST"));
-  const std::string token = query_param(req.target, "token");
-  auto user = mail::verify_unsubscribe_token(hub_.secret(), token);
-  if (!user) return respond(json_error(400, "bad_request", "invalid unsubscribe token"));
-  HttpResponse page;
-  page.content_type = "text/html; charset=utf-8";
-  page.headers.emplace_back("Cache-Control", "no-store");
-  page.headers.emplace_back("Referrer-Policy", "no-referrer");
-  const std::string site = hub_.config().knowledge.title;
-  if (is_get) {
-    // A GET changes nothing (mail scanners follow links): the page asks for the POST.
-    std::string html = "<p>Stop email notifications from ";
-    search::append_html_escaped(html, site);
-    html += "? You can turn them on again in the chat's settings.</p><form method=\"post\" action=\"/unsubscribe?token=";
-    search::append_html_escaped(html, token);
-    html += "\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
-            "<button type=\"submit\">Unsubscribe</button></form>";
-    page.body = html_page("Unsubscribe", html);
-    return respond(std::move(page));
-  }
-  hub_.read_async([this, user = *user, page = std::move(page), respond = std::move(respond)]() mutable {
-    auto u = hub_.store().get_user(user);
-    if (!u) return respond(json_error(404, "not_found", "unknown user"));
-    storage::WriteRequest w;
-    w.op = storage::PutUser{*u, std::nullopt, storage::EmailPref::off};
-    auto queued = hub_.submit_with(std::move(w), [this, page, respond](storage::Committed& c) mutable {
-      if (c.status != storage::WriteStatus::ok) {
-        return respond(json_error(500, "internal", "storage failure; nothing was changed"));
-      }
-      unsubscribed_.fetch_add(1, std::memory_order_relaxed);
-      page.body = html_page("Unsubscribed",
-                            "<p>You will get no more email notifications. You can turn them on "
-                            "again in the chat's settings.</p>");
-      respond(std::move(page));
-    });
-    if (!queued) respond(json_error(503, "rate_limited", "server busy; retry"));
-  });
 }
 
 // --- health -------------------------------------------------------------------------------------

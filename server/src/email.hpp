@@ -14,8 +14,9 @@
 // deletes the event, and sends each user's mail once it is due, with libcurl's SMTP client and
 // MIME builder.
 //
-// Files: email.cpp (the service), email_compose.cpp (namespace mail: the mail's text, HTML,
-// headers and unsubscribe tokens; pure).
+// Files: email.cpp (the service: events, the mailer thread), email_compose.cpp (namespace mail:
+// the mail's text, HTML, headers and unsubscribe tokens; pure), email_smtp.cpp (sending a mail
+// with libcurl), email_http.cpp (/unsubscribe).
 //
 // Thread-safety: every public method may be called from any thread; render functions run on
 // the storage writer thread and take no lock.

@@ -141,6 +141,17 @@ class Server {
     return execFileSync(PARLEYD, args, { encoding: 'utf8' }).trim();
   }
 
+  /** An HTTP JSON request with `token` as Bearer: {status, body} (body parsed, null when empty). */
+  async api(method, path, body, token) {
+    const res = await fetch(`${this.origin}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
   /** Creates bot `id` with the admin API (POST /api/bots) and returns its token. */
   async createBot(id, name = id) {
     const res = await fetch(`${this.origin}/api/bots`, {

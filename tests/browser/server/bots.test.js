@@ -18,15 +18,7 @@ bot_rate_burst = 40
 let server, admin;
 const clients = [];
 
-async function api(method, path, body, token = admin) {
-  const res = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = (method, path, body, token = admin) => server.api(method, path, body, token);
 
 /** A raw WebSocket (Node 20's global WebSocket is behind a flag: the `ws` package) that records
  *  every object the server sends and how it closed. */

@@ -43,15 +43,7 @@ async function startReceiver(reply) {
   return { srv, got, url: (p) => `http://127.0.0.1:${srv.address().port}${p}`, port: srv.address().port };
 }
 
-async function api(method, path, body, token = admin) {
-  const res = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = (method, path, body, token = admin) => server.api(method, path, body, token);
 
 function verified(secret, d) {
   return new Webhook(secret).verify(d.body, {
