@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
     "report_id", "action", "remove", "mute_s",   "user",    "duration_s", "interval_s",
     "locked",    "kind",   "title",  "archived", "query",   "solved",     "cursor",
     "publish",   "kb_anonymous", "match", "email", "commands", "name", "args", "command_id",
-    "actions",   "action_id", "advocate"};
+    "actions",   "action_id", "credit",    "advocate"};
 // A short initializer list would leave trailing names empty; the enum and the list must agree.
 static_assert(kKeyNames[kKeyCount - 1] == "advocate" && kKeyNames[11] == "seq");
 

@@ -54,6 +54,7 @@ enum class Key : std::uint8_t {
   command_id,
   actions,
   action_id,
+  credit,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;

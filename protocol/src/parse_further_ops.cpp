@@ -205,7 +205,20 @@ Failure build(const Fields& f, const ParseLimits&, HelpfulCmd& cmd) {
 }
 
 Failure build(const Fields& f, const ParseLimits&, SolveCmd& cmd) {
-  return read_message_ref(f, cmd.channel, cmd.seq);
+  if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
+  const simdjson::dom::element* e = f.get(Key::credit);
+  if (e == nullptr) return std::nullopt;
+  simdjson::dom::object o;
+  std::string_view channel;
+  std::uint64_t seq = 0;
+  if (e->get_object().get(o) || o["channel"].get_string().get(channel) ||
+      o["seq"].get_uint64().get(seq)) {
+    return field_error(Key::credit, "must be {channel, seq}");
+  }
+  if (!is_valid_channel_name(channel)) return field_error(Key::credit, "names an invalid channel");
+  if (seq == 0) return field_error(Key::credit, "needs a positive seq");
+  cmd.credit = SolveCredit{std::string(channel), seq};
+  return std::nullopt;
 }
 
 Failure build(const Fields& f, const ParseLimits&, SetAdvocateCmd& cmd) {

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "clock.hpp"
+#include "bot_commands.hpp"
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -37,6 +38,8 @@ Outcome mark_outcome(advocacy::MarkError e) {
       return Outcome::failure(ErrorCode::forbidden, "only the asker or staff may mark answers");
     case advocacy::MarkError::self:
       return Outcome::failure(ErrorCode::bad_request, "the asker's own replies cannot be marked");
+    case advocacy::MarkError::self_credit:
+      return Outcome::failure(ErrorCode::bad_request, "the asker's own answers cannot be credited");
   }
   return Outcome::failure(ErrorCode::internal, "unknown result");
 }
@@ -358,8 +361,26 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
   if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
   if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
   run([this, who, c, done = std::move(done)]() mutable {
-    auto err = engine_.mark_solved(c.channel, c.seq, who.id, who.role,
-                                   [this](auto& ch, auto s) { return lookup(ch, s); }, now_ms());
+    const auto now = now_ms();
+    auto look = [this](auto& ch, auto s) { return lookup(ch, s); };
+    // The engine's marker: the caller, or for a bot the asker it acts for.
+    std::string marker = who.id;
+    protocol::Role marker_role = who.role;
+    if (who.role == protocol::Role::bot) {
+      auto asker = bot_solve_asker(who, c, now);
+      if (auto* e = std::get_if<Outcome>(&asker)) return done(std::move(*e));
+      marker = std::get<std::string>(asker);
+      marker_role = protocol::Role::customer;
+    }
+    std::optional<advocacy::MessageFact> credit;
+    if (c.credit) {
+      credit = accepted_answer(c.credit->channel, c.credit->seq);
+      if (!credit) {
+        return done(Outcome::failure(ErrorCode::bad_request, "credit must name an accepted answer"));
+      }
+    }
+    auto err = engine_.mark_solved(c.channel, c.seq, marker, marker_role, look, now,
+                                   credit ? &*credit : nullptr);
     flush();
     if (err != advocacy::MarkError::none) return done(mark_outcome(err));
     std::uint64_t question = question_of(c.channel, c.seq);
@@ -367,19 +388,59 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
     storage::WriteRequest req;
     req.op = storage::SetSolved{c.channel, question, c.seq, {}};
     hub_.webhooks().attach(req);
-    hub_.email().attach(req, who.id);
-    bool queued = hub_.submit_with(std::move(req), [c, question, done](storage::Committed& r) {
-      if (r.status != storage::WriteStatus::ok) {
-        return done(Outcome::failure(ErrorCode::not_found, "question not found"));
-      }
-      std::string fields;
-      JsonWriter f(fields);
-      f.begin_object().field("channel", c.channel).field("question_seq", question);
-      f.field("seq", c.seq).end_object();
-      done(Outcome::success(fields.substr(1, fields.size() - 2)));
-    });
+    hub_.email().attach(req, marker);
+    std::string fields;
+    JsonWriter f(fields);
+    f.begin_object().field("channel", c.channel).field("question_seq", question);
+    f.field("seq", c.seq);
+    if (credit) {
+      f.key("credit").begin_object().field("channel", credit->channel).field("seq", credit->seq);
+      f.field("user", credit->author).end_object();
+    }
+    f.end_object();
+    bool queued = hub_.submit_with(
+        std::move(req), [fields = fields.substr(1, fields.size() - 2), done](storage::Committed& r) {
+          if (r.status != storage::WriteStatus::ok) {
+            return done(Outcome::failure(ErrorCode::not_found, "question not found"));
+          }
+          done(Outcome::success(fields));
+        });
     if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   });
+}
+
+// A bot solves with its own message in a question's thread, for the asker, and only after the
+// asker clicked one of that message's buttons (CommandRegistry::note_click): the asker's id, or
+// the refusal.
+std::variant<Outcome, std::string> AdvocacyService::bot_solve_asker(
+    const Identity& bot, const protocol::SolveCmd& c, std::int64_t now) {
+  auto own = lookup(c.channel, c.seq);
+  if (!own) return Outcome::failure(ErrorCode::not_found, "message not found");
+  if (own->author != bot.id) {
+    return Outcome::failure(ErrorCode::forbidden, "a bot may only accept its own message");
+  }
+  const std::uint64_t question = question_of(c.channel, c.seq);
+  auto q = question ? lookup(c.channel, question) : std::nullopt;
+  if (!q) {
+    return mark_outcome(advocacy::MarkError::not_an_answer);
+  }
+  if (!hub_.commands().clicked(c.channel, c.seq, q->author, now)) {
+    return Outcome::failure(ErrorCode::forbidden,
+                            "the asker has not clicked a button on this message");
+  }
+  return q->author;
+}
+
+// An accepted answer (its question's solved_seq, neither deleted) in a support channel.
+std::optional<advocacy::MessageFact> AdvocacyService::accepted_answer(const std::string& channel,
+                                                                      std::uint64_t seq) {
+  auto answer = lookup(channel, seq);
+  if (!answer || !answer->support) return std::nullopt;
+  const std::uint64_t question = question_of(channel, seq);
+  if (question == 0) return std::nullopt;
+  auto q = hub_.store().get_message(channel, question);
+  if (!q || q->deleted || q->solved_seq != seq) return std::nullopt;
+  return answer;
 }
 
 void AdvocacyService::set_advocate(const Identity& who, const protocol::SetAdvocateCmd& c,

@@ -65,6 +65,12 @@ class AdvocacyService {
   std::optional<advocacy::MessageFact> lookup(const std::string& channel, std::uint64_t seq);
   // The thread root (question seq) of `seq`, following reply_to; 0 if there is none.
   std::uint64_t question_of(const std::string& channel, std::uint64_t seq);
+  // solve by a bot: the asker it acts for, or why not (see the definition).
+  std::variant<Outcome, std::string> bot_solve_asker(const Identity& bot,
+                                                     const protocol::SolveCmd& c, std::int64_t now);
+  // `seq` if it is the accepted answer of its question in a support channel, else nullopt.
+  std::optional<advocacy::MessageFact> accepted_answer(const std::string& channel,
+                                                       std::uint64_t seq);
   // If `seq` (deleted, a reply to `reply_to`) was its question's accepted answer, the
   // question no longer has one.
   void clear_solution_if_accepted(const std::string& channel, std::uint64_t seq,

@@ -124,6 +124,36 @@ void CommandRegistry::forget(const std::string& bot) {
   hub_.store().submit(std::move(req));
 }
 
+namespace {
+std::string click_key(const std::string& channel, std::uint64_t seq, const std::string& user) {
+  std::string k = channel;
+  k.append(1, '\0').append(std::to_string(seq)).append(1, '\0').append(user);
+  return k;
+}
+}  // namespace
+
+void CommandRegistry::note_click(const std::string& channel, std::uint64_t seq,
+                                 const std::string& user, std::int64_t now) {
+  auto key = click_key(channel, seq, user);
+  std::lock_guard lock(mu_);
+  while (!click_order_.empty() && (click_order_.size() >= kMaxClicks ||
+                                   now - click_order_.front().second > kReplyWindowMs)) {
+    auto& [old, at] = click_order_.front();
+    // A later click of the same key has its own entry further on: keep the key for it.
+    if (auto it = clicks_.find(old); it != clicks_.end() && it->second == at) clicks_.erase(it);
+    click_order_.pop_front();
+  }
+  clicks_[key] = now;
+  click_order_.emplace_back(std::move(key), now);
+}
+
+bool CommandRegistry::clicked(const std::string& channel, std::uint64_t seq,
+                              const std::string& user, std::int64_t now) {
+  std::lock_guard lock(mu_);
+  auto it = clicks_.find(click_key(channel, seq, user));
+  return it != clicks_.end() && now - it->second <= kReplyWindowMs;
+}
+
 std::string CommandRegistry::list_fields() {
   std::vector<Entry> entries;
   {
@@ -244,6 +274,8 @@ void Session::handle(const std::string& id_json, protocol::ActionCmd& c) {
     w.field("action_id", c.action_id).key("from");
     write_user(w, who);
     w.end_object();
+    // Remembered before the bot can hear of it: its `solve` may follow at once.
+    hub->commands().note_click(c.channel, c.seq, who.id, now_ms());
     std::vector<Delivery> out;
     out.push_back(to_user(m->from_id, std::move(frame)));
     hub->publish(std::move(out));

@@ -47,8 +47,17 @@ class CommandRegistry {
   // A revoked bot's commands go (best effort: a full storage queue leaves the record).
   void forget(const std::string& bot);
 
+  // Button clicks, remembered for kReplyWindowMs (at most kMaxClicks, the oldest forgotten
+  // first; in memory only): a bot may `solve` with its own message only after the asker
+  // clicked one of that message's buttons (PROTOCOL.md §3.5).
+  void note_click(const std::string& channel, std::uint64_t seq, const std::string& user,
+                  std::int64_t now);
+  bool clicked(const std::string& channel, std::uint64_t seq, const std::string& user,
+               std::int64_t now);
+
   static constexpr std::int64_t kReplyWindowMs = 15 * 60 * 1000;
   static constexpr std::size_t kMaxOpen = 10000;
+  static constexpr std::size_t kMaxClicks = 100000;
 
  private:
   struct Entry {
@@ -67,6 +76,8 @@ class CommandRegistry {
   std::map<std::string, Entry> by_name_;  // command name -> its bot's entry
   std::map<std::string, Open> open_;      // command_id -> who ran it
   std::deque<std::string> open_order_;    // command_ids, oldest first
+  std::map<std::string, std::int64_t> clicks_;  // channel \0 seq \0 user -> last click
+  std::deque<std::pair<std::string, std::int64_t>> click_order_;  // (key, at), oldest first
   std::uint64_t next_id_ = 1;
 };
 

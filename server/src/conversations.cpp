@@ -129,7 +129,7 @@ MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& cha
       r.retry_after_ms = wait;
       return r;
     }
-    for (auto& [id, name] : hub.online(channel, kMaxHereUsers)) {
+    for (auto& [id, name, role] : hub.online(channel, kMaxHereUsers)) {
       if (id != who.id && std::find(users.begin(), users.end(), id) == users.end()) {
         users.push_back(id);
       }

@@ -158,10 +158,11 @@ void Hub::publish_transient(const std::string& channel, Payload p, std::uint64_t
 }
 
 bool Hub::presence_join(const std::string& channel, const std::string& user,
-                        const std::string& name) {
+                        const std::string& name, protocol::Role role) {
   std::lock_guard lock(presence_mu_);
   auto& p = presence_[{channel, user}];
   p.name = name;
+  p.role = role;
   if (++p.sessions != 1) return false;
   p.announced = ++channel_users_[channel] <= cfg_.limits.presence_max_users;
   return p.announced;
@@ -179,13 +180,12 @@ bool Hub::presence_leave(const std::string& channel, const std::string& user) {
   return announce;
 }
 
-std::vector<std::pair<std::string, std::string>> Hub::online(const std::string& channel,
-                                                             std::size_t limit) {
-  std::vector<std::pair<std::string, std::string>> out;
+std::vector<Hub::OnlineUser> Hub::online(const std::string& channel, std::size_t limit) {
+  std::vector<OnlineUser> out;
   std::lock_guard lock(presence_mu_);
   for (auto it = presence_.lower_bound({channel, ""});
        it != presence_.end() && it->first.first == channel && out.size() < limit; ++it) {
-    out.emplace_back(it->first.second, it->second.name);
+    out.push_back({it->first.second, it->second.name, it->second.role});
   }
   return out;
 }

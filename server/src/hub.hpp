@@ -87,11 +87,15 @@ class Hub {
   // Presence: counts sessions per (channel, user) across shards. join returns true when this
   // is the user's first session in the channel and the channel is small enough to announce it
   // (limits.presence_max_users); leave likewise for the user's last session.
-  bool presence_join(const std::string& channel, const std::string& user, const std::string& name);
+  bool presence_join(const std::string& channel, const std::string& user, const std::string& name,
+                     protocol::Role role);
   bool presence_leave(const std::string& channel, const std::string& user);
-  // Who is online in `channel` now (at most `limit`, by user id): (id, name) pairs.
-  std::vector<std::pair<std::string, std::string>> online(const std::string& channel,
-                                                          std::size_t limit);
+  struct OnlineUser {
+    std::string id, name;
+    protocol::Role role = protocol::Role::customer;
+  };
+  // Who is online in `channel` now (at most `limit`, by user id).
+  std::vector<OnlineUser> online(const std::string& channel, std::size_t limit);
 
   // Submits a write whose result goes to `done` (on the writer thread, after the batch commits
   // and its effects — events, moderation state — are applied). Returns false when the store
@@ -175,6 +179,7 @@ class Hub {
   struct Presence {
     unsigned sessions = 0;
     std::string name;
+    protocol::Role role = protocol::Role::customer;
     bool announced = false;  // its `online` was sent, so its `offline` will be too
   };
   std::map<std::pair<std::string, std::string>, Presence> presence_;  // (channel, user)

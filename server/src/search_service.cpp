@@ -26,7 +26,7 @@ std::string results_fields(const search::SearchResult& r) {
     w.key("from").begin_object().field("id", h.from_id).field("name", h.from_name);
     w.field("role", protocol::to_string(h.from_role)).field("advocate", h.from_advocate);
     w.end_object();
-    w.field("snippet", h.snippet);
+    w.field("snippet", h.snippet).field("score", static_cast<std::uint64_t>(h.score));
     if (h.question_seq != 0) w.field("question_seq", h.question_seq);
     if (h.solved_seq != 0) w.field("solved_seq", h.solved_seq);
     w.end_object();

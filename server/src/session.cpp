@@ -288,13 +288,8 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
   sub.generation = gen;
   shard_.subscribe(c.channel, this);  // before the read: see the comment at the top
 
-  if (!rejoin && hub_.presence_join(c.channel, identity_->id, identity_->name)) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object().field("op", "presence").field("channel", c.channel);
-    w.field("user", identity_->id).field("name", identity_->name).field("state", "online");
-    w.end_object();
-    hub_.publish_transient(c.channel, make_payload(std::move(out)), id_);
+  if (!rejoin && hub_.presence_join(c.channel, identity_->id, identity_->name, identity_->role)) {
+    hub_.publish_transient(c.channel, presence_event(c.channel, "online"), id_);
   }
 
   hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since, id_json, gen,
@@ -313,8 +308,10 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     }
     // Who is here now (presence events then report changes); capped, by user id.
     w.key("online").begin_array();
-    for (auto& [uid, uname] : self->hub_.online(ch, kOnlineListMax)) {
-      w.begin_object().field("id", uid).field("name", uname).end_object();
+    for (auto& u : self->hub_.online(ch, kOnlineListMax)) {
+      w.begin_object().field("id", u.id).field("name", u.name);
+      w.field("role", protocol::to_string(u.role));
+      w.field("advocate", self->hub_.advocacy().is_advocate(u.id)).end_object();
     }
     w.end_array();
     w.end_object();
@@ -439,13 +436,20 @@ void Session::drop_subscription(const std::string& channel) {
   if (subs_.erase(channel) == 0) return;
   shard_.unsubscribe(channel, this);
   if (identity_ && hub_.presence_leave(channel, identity_->id)) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object().field("op", "presence").field("channel", channel);
-    w.field("user", identity_->id).field("name", identity_->name).field("state", "offline");
-    w.end_object();
-    hub_.publish_transient(channel, make_payload(std::move(out)), id_);
+    hub_.publish_transient(channel, presence_event(channel, "offline"), id_);
   }
+}
+
+// {"op":"presence","channel","user","name","role","advocate","state"} for this session's user.
+Payload Session::presence_event(const std::string& channel, std::string_view state) const {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("op", "presence").field("channel", channel);
+  w.field("user", identity_->id).field("name", identity_->name);
+  w.field("role", protocol::to_string(identity_->role));
+  w.field("advocate", hub_.advocacy().is_advocate(identity_->id)).field("state", state);
+  w.end_object();
+  return make_payload(std::move(out));
 }
 
 void Session::handle(const std::string& id_json, protocol::LeaveCmd& c) {

@@ -196,6 +196,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void replay_step(const std::string& channel, std::uint64_t generation);
   void replay_done(const std::string& channel, Subscription& sub);
   void drop_subscription(const std::string& channel);
+  Payload presence_event(const std::string& channel, std::string_view state) const;
 
   Shard& shard_;
   Hub& hub_;

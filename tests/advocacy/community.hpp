@@ -64,9 +64,15 @@ class Community {
     sync();
     return e;
   }
+  // `credit`: another accepted answer (channel, seq) whose author earns instead (as the server
+  // checks it: it must exist).
   MarkError solve(const std::string& marker, std::uint64_t seq,
-                  const std::string& channel = "help") {
-    auto e = engine.mark_solved(channel, seq, marker, role_of(marker), lookup(), now);
+                  const std::string& channel = "help",
+                  std::optional<std::pair<std::string, std::uint64_t>> credit = std::nullopt) {
+    std::optional<MessageFact> fact;
+    if (credit) fact = messages.at(*credit);
+    auto e = engine.mark_solved(channel, seq, marker, role_of(marker), lookup(), now,
+                                fact ? &*fact : nullptr);
     sync();
     // The question records its accepted answer in storage (as the server does).
     if (e == MarkError::none) solved[{channel, root_of(channel, seq)}] = seq;

@@ -157,6 +157,54 @@ TEST_F(Scoring, SolveMovesTheCreditAndRepeatsAreNoOps) {
   EXPECT_EQ(c2.engine.insights(kDay, "", c2.now).solved, 1u);
 }
 
+// A solve with `credit` (the FAQ bot's "This solved it", acting for the asker): the question's
+// accepted answer is the bot's message, the points go to the author of the credited answer of an
+// older thread; the same again credits nobody twice; the asker is never credited.
+TEST_F(Scoring, SolveWithCreditEarnsForTheCreditedAuthorOnce) {
+  Config cfg;
+  cfg.pair_cap = 100;
+  Community c2(cfg);
+  c2.role("faqbot", Role::bot);
+  c2.role("sam", Role::staff);
+  c2.at(0, 9);
+  auto old_q = c2.ask("ann");
+  auto old_a = c2.answer("bob", old_q);
+  ASSERT_EQ(c2.solve("ann", old_a), MarkError::none);
+  EXPECT_DOUBLE_EQ(c2.score("bob"), 17);
+
+  auto q = c2.ask("cid");
+  auto by_bot = c2.answer("faqbot", q);
+  const std::pair<std::string, std::uint64_t> credit{"help", old_a};
+  EXPECT_EQ(c2.solve("cid", by_bot, "help", credit), MarkError::none);
+  EXPECT_DOUBLE_EQ(c2.score("bob"), 32);  // + 15 for an accepted answer (his reply earned the 2)
+  EXPECT_EQ(c2.engine.breakdown("bob", c2.now).solved, 2u);
+  EXPECT_DOUBLE_EQ(c2.score("faqbot"), 0);
+  c2.mutations();
+  EXPECT_EQ(c2.solve("cid", by_bot, "help", credit), MarkError::none);  // again: nothing
+  EXPECT_TRUE(c2.mutations().empty());
+  EXPECT_EQ(c2.engine.breakdown("bob", c2.now).solved, 2u);
+  // Without the credit the bot's own message is the answer: the credit leaves bob.
+  EXPECT_EQ(c2.solve("cid", by_bot), MarkError::none);
+  EXPECT_EQ(c2.engine.breakdown("bob", c2.now).solved, 1u);
+  EXPECT_EQ(c2.solve("cid", by_bot, "help", credit), MarkError::none);
+  EXPECT_EQ(c2.engine.breakdown("bob", c2.now).solved, 2u);
+  EXPECT_EQ(c2.engine.insights(kDay, "", c2.now).solved, 2u);
+
+  // The asker's own old answer cannot be credited to them; staff answers earn nothing.
+  auto q2 = c2.ask("ann");
+  auto by_bot2 = c2.answer("faqbot", q2);
+  auto q3 = c2.ask("dee");
+  auto by_ann = c2.answer("ann", q3);
+  ASSERT_EQ(c2.solve("dee", by_ann), MarkError::none);
+  EXPECT_EQ(c2.solve("ann", by_bot2, "help", std::pair<std::string, std::uint64_t>{"help", by_ann}),
+            MarkError::self_credit);
+  auto by_sam = c2.answer("sam", q3);
+  ASSERT_EQ(c2.solve("dee", by_sam), MarkError::none);
+  EXPECT_EQ(c2.solve("ann", by_bot2, "help", std::pair<std::string, std::uint64_t>{"help", by_sam}),
+            MarkError::none);
+  EXPECT_DOUBLE_EQ(c2.score("sam"), 0);
+}
+
 TEST_F(Scoring, ThanksReactionByTheAskerCountsAsHelpful) {
   auto q = c.ask("amy");
   auto b = c.answer("bob", q);

@@ -203,10 +203,23 @@ void check_command(const Frame& f, const T& cmd) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);
     f.text("text", cmd.text, f.limits.max_text_chars);
-  } else if constexpr (std::is_same_v<T, DeleteCmd> || std::is_same_v<T, HelpfulCmd> ||
-                       std::is_same_v<T, SolveCmd>) {
+  } else if constexpr (std::is_same_v<T, DeleteCmd> || std::is_same_v<T, HelpfulCmd>) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);
+  } else if constexpr (std::is_same_v<T, SolveCmd>) {
+    f.channel(cmd.channel);
+    f.seq("seq", cmd.seq);
+    FUZZ_CHECK(cmd.credit.has_value() == f.present("credit"));
+    if (cmd.credit) {
+      element e;
+      simdjson::dom::object o;
+      std::string_view ch;
+      std::uint64_t seq = 0;
+      FUZZ_CHECK(f.member("credit", e) && !e.get_object().get(o));
+      FUZZ_CHECK(!o["channel"].get_string().get(ch) && ch == cmd.credit->channel);
+      FUZZ_CHECK(pp::is_valid_channel_name(ch));
+      FUZZ_CHECK(!o["seq"].get_uint64().get(seq) && seq == cmd.credit->seq && seq >= 1);
+    }
   } else if constexpr (std::is_same_v<T, ReactCmd>) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -242,20 +244,39 @@ TEST_F(ChatTest, JoinSinceZeroReplaysEverythingThenLive) {
 TEST_F(ChatTest, TypingPresenceAndPing) {
   auto alice = connect("alice");
   ASSERT_EQ(str(alice->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
+  // Sam (staff) makes Alice an advocate before Bob arrives.
+  auto sam = connect("sam", "staff");
+  ASSERT_EQ(str(sam->request({{"op", "set_advocate"}, {"user", "alice"}, {"advocate", true}}).at("op")),
+            "ok");
+  ASSERT_EQ(str(sam->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
   auto bob = connect("bob");
   auto joined = bob->request({{"op", "join"}, {"channel", "general"}});
   ASSERT_EQ(str(joined.at("op")), "ok");
-  // The join reply lists who is already here.
+  // The join reply lists who is already here, with their role and advocate flag.
   auto& here = joined.at("online").as_array();
-  ASSERT_EQ(here.size(), 2u);  // alice, and bob himself
-  EXPECT_EQ(str(here[0].as_object().at("id")), "alice");
-  EXPECT_EQ(str(here[1].as_object().at("id")), "bob");
+  ASSERT_EQ(here.size(), 3u);  // alice, bob himself, sam
+  const std::vector<std::tuple<std::string, std::string, bool>> want{
+      {"alice", "customer", true}, {"bob", "customer", false}, {"sam", "staff", false}};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const auto& u = here[i].as_object();
+    EXPECT_EQ(str(u.at("id")), std::get<0>(want[i]));
+    EXPECT_EQ(str(u.at("role")), std::get<1>(want[i]));
+    EXPECT_EQ(u.at("advocate").as_bool(), std::get<2>(want[i]));
+  }
   auto online = alice->wait_for([](const json::object& o) {
     return str(o.at("op")) == "presence" && str(o.at("user")) == "bob";
   });
   ASSERT_TRUE(online);
   EXPECT_EQ(str(online->at("state")), "online");
   EXPECT_EQ(str(online->at("channel")), "general");
+  EXPECT_EQ(str(online->at("role")), "customer");
+  EXPECT_FALSE(online->at("advocate").as_bool());
+  auto staff_arrival = alice->wait_for([](const json::object& o) {
+    return str(o.at("op")) == "presence" && str(o.at("user")) == "sam";
+  });
+  ASSERT_TRUE(staff_arrival);
+  EXPECT_EQ(str(staff_arrival->at("role")), "staff");
+  EXPECT_FALSE(staff_arrival->at("advocate").as_bool());
 
   EXPECT_EQ(str(bob->request({{"op", "typing"}, {"channel", "general"}}).at("op")), "ok");
   auto typing = alice->wait_for([](const json::object& o) { return str(o.at("op")) == "typing"; });

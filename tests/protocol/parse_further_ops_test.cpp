@@ -356,6 +356,31 @@ TEST(ParseFurtherOps, HelpfulAndSolve) {
   const auto s = command<SolveCmd>(parse(R"({"op":"solve","channel":"help","seq":4})"));
   EXPECT_EQ(s.channel, "help");
   EXPECT_EQ(s.seq, 4u);
+  EXPECT_FALSE(s.credit);
+  EXPECT_FALSE(command<SolveCmd>(parse(R"({"op":"solve","channel":"help","seq":4,"credit":null})")).credit);
+}
+
+TEST(ParseFurtherOps, SolveWithCredit) {
+  const auto s = command<SolveCmd>(
+      parse(R"({"op":"solve","channel":"help","seq":9,"credit":{"channel":"faq","seq":2}})"));
+  ASSERT_TRUE(s.credit);
+  EXPECT_EQ(s.credit->channel, "faq");
+  EXPECT_EQ(s.credit->seq, 2u);
+  for (const char* credit : {R"(5)", R"("help:2")", R"([])", R"({"channel":"help"})",
+                             R"({"seq":2})", R"({"channel":"help","seq":"2"})",
+                             R"({"channel":"help","seq":-2})", R"({"channel":"help","seq":2.5})",
+                             R"({"channel":7,"seq":2})"}) {
+    EXPECT_TRUE(failed_with(
+        parse(std::string(R"({"op":"solve","channel":"help","seq":9,"credit":)") + credit + "}"),
+        kBad, R"("credit" must be {channel, seq})"))
+        << credit;
+  }
+  EXPECT_TRUE(failed_with(
+      parse(R"({"op":"solve","channel":"help","seq":9,"credit":{"channel":"dm:a:b","seq":2}})"),
+      kBad, R"("credit" names an invalid channel)"));
+  EXPECT_TRUE(failed_with(
+      parse(R"({"op":"solve","channel":"help","seq":9,"credit":{"channel":"help","seq":0}})"),
+      kBad, R"("credit" needs a positive seq)"));
 }
 
 TEST(ParseFurtherOps, SetAdvocateTrueFalseNull) {

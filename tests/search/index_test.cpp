@@ -144,6 +144,40 @@ TEST_F(IndexTest, CommittedMessagesBecomeSearchableWithStemming) {
   EXPECT_TRUE(find("nothing-like-this").hits.empty());
 }
 
+// `score`: 100 for a result holding every word; with match "any", a result holding fewer of the
+// words scores less (the share of the words the top one holds, the rest by weight); filters
+// alone rank nothing, so every result is 100.
+TEST_F(IndexTest, ScoresSayHowWellAResultMatches) {
+  post("help", "ann", "My Arc lamp blinks amber after the firmware update");
+  post("help", "bob", "The lamp is too bright at night");
+  post("general", "cid", "Firmware notes for the speaker");
+  wait_hits("lamp", 2);
+  auto all_words = find("arc lamp blinks amber");
+  ASSERT_EQ(all_words.hits.size(), 1u);
+  EXPECT_EQ(all_words.hits[0].score, 100u);
+
+  SearchRequest any;
+  any.query = "arc lamp blinking amber firmware";
+  any.any = true;
+  auto r = index_->search(any, all());
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.hits.size(), 3u);
+  EXPECT_EQ(r.hits[0].seq, 1u);  // all five words
+  EXPECT_EQ(r.hits[0].score, 100u);
+  for (std::size_t i = 1; i < r.hits.size(); ++i) {
+    EXPECT_LT(r.hits[i].score, 50u) << r.hits[i].seq;  // one word of five
+    EXPECT_GT(r.hits[i].score, 0u) << r.hits[i].seq;
+  }
+  any.query = "lamp fridge";  // the best holds one word of two
+  r = index_->search(any, all());
+  ASSERT_EQ(r.hits.size(), 2u);
+  EXPECT_LE(r.hits[0].score, 50u);
+  EXPECT_GT(r.hits[0].score, 0u);
+
+  for (const auto& h : find("from:ann").hits) EXPECT_EQ(h.score, 100u);
+  for (const auto& h : find("the how").hits) EXPECT_EQ(h.score, 100u);  // only common words
+}
+
 TEST_F(IndexTest, EditsReplaceDeletesRemoveSolvesMark) {
   auto q = post("help", "ann", "The hub shows a red light");
   auto a = post("help", "bob", "Unplug the hub for ten seconds", q);

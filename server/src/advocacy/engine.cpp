@@ -92,21 +92,25 @@ MarkError Engine::mark_helpful_from(const std::string& channel, std::uint64_t se
 
 MarkError Engine::mark_solved(const std::string& channel, std::uint64_t seq,
                               const std::string& marker, Role marker_role,
-                              const MessageLookup& lookup, std::int64_t now) {
+                              const MessageLookup& lookup, std::int64_t now,
+                              const MessageFact* credit) {
   Ledger L(*st_, cfg_);
   L.advance(now);
   auto checked = detail::check_mark(*st_, channel, seq, marker, marker_role, lookup);
   if (auto* e = std::get_if<MarkError>(&checked)) return *e;
   auto& t = std::get<detail::Target>(checked);
+  // Who earns: the answer's author, or the credited one (never the asker: no self-credit).
+  const MessageFact& earner = credit != nullptr ? *credit : t.answer;
+  if (credit != nullptr && credit->author == t.root.asker) return MarkError::self_credit;
 
   const std::string key = codec::solution_key(channel, t.root.seq);
   if (auto it = st_->solutions.find(key); it != st_->solutions.end()) {
-    if (it->second.seq == seq) return MarkError::none;
+    if (it->second.seq == seq && it->second.author == earner.author) return MarkError::none;
     L.remove_solution(key);  // the credit moves to the new answer
   }
   // The giver is the asker even when staff accepts the answer.
-  L.add_solution({channel, t.root.seq, seq, t.answer.author, t.root.asker,
-                  t.answer.role == Role::customer, now});
+  L.add_solution({channel, t.root.seq, seq, earner.author, t.root.asker,
+                  earner.role == Role::customer, now});
   if (auto ch = st_->questions.channel_id(channel)) {
     if (auto* q = st_->questions.find(*ch, t.root.seq)) {
       const std::uint64_t old = q->solved;

@@ -78,7 +78,8 @@ struct StoredPost {
 using MessageLookup =
     std::function<std::optional<MessageFact>(const std::string& channel, std::uint64_t seq)>;
 
-enum class MarkError { none, not_found, not_an_answer, forbidden, self };
+// self_credit: a solve's credit names an answer by the asker.
+enum class MarkError { none, not_found, not_an_answer, forbidden, self, self_credit };
 
 struct FlagChange {
   std::string user;
@@ -159,8 +160,11 @@ class Engine {
   // question moves the credit). Returns why it is refused, or none.
   MarkError mark_helpful(const std::string& channel, std::uint64_t seq, const std::string& marker,
                          Role marker_role, const MessageLookup& lookup, std::int64_t now);
+  // `credit` (optional): another accepted answer, whose author is credited instead of the
+  // answer's own (the caller checked that it is one).
   MarkError mark_solved(const std::string& channel, std::uint64_t seq, const std::string& marker,
-                        Role marker_role, const MessageLookup& lookup, std::int64_t now);
+                        Role marker_role, const MessageLookup& lookup, std::int64_t now,
+                        const MessageFact* credit = nullptr);
   // mark_helpful, remembering whether the mark came from a thanks reaction; `created` (if
   // given) says whether a new mark was made.
   MarkError mark_helpful_from(const std::string& channel, std::uint64_t seq,

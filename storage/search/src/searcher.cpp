@@ -2,6 +2,7 @@
 // filter, and each hit's snippet.
 #include <xapian.h>
 
+#include <algorithm>
 #include <chrono>
 #include <charconv>
 #include <unordered_set>
@@ -141,6 +142,7 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
     // Query(""): match all, built here: the shared Query::MatchAll constant is reference-counted
     // without atomics, so threads must not copy it.
     Xapian::Query query{std::string()};
+    bool ranked = false;  // the query has words (else every result matches fully)
     if (!parsed->text.empty()) {
       Xapian::QueryParser qp;
       qp.set_stemmer(reader.r->stemmer);
@@ -149,7 +151,11 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
       qp.set_default_op(request.any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
       query = qp.parse_query(parsed->text, Xapian::QueryParser::FLAG_PHRASE |
                                                Xapian::QueryParser::FLAG_CJK_NGRAM);
-      if (query.empty()) query = Xapian::Query(std::string());  // only stop words: filters decide
+      if (query.empty()) {
+        query = Xapian::Query(std::string());  // only stop words: filters decide
+      } else {
+        ranked = true;
+      }
     }
     for (auto& f : filters) query = Xapian::Query(Xapian::Query::OP_FILTER, query, f);
     if (!access.hidden.empty()) {
@@ -186,6 +192,7 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
       std::string text;
       if (!hit_of(s.store, it.get_document().get_data(), &hit, &text)) continue;
       hit.snippet = make_snippet(text, matches);
+      hit.score = ranked ? static_cast<unsigned>(std::clamp(it.get_percent(), 0, 100)) : 100;
       out.hits.push_back(std::move(hit));
     }
     if (mset.size() > request.limit && offset + request.limit <= kMaxOffset) {

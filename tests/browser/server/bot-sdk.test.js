@@ -109,8 +109,10 @@ test('a bot answers a customer in the thread (reply_to), a slash command (reply_
   // The other ops resolve with the server's ok, or reject with its error.
   assert.deepEqual(await bot.react('help', q.seq, '👍'), { channel: 'help', seq: q.seq, emoji: '👍', count: 1 });
   await waitFor(() => ann.got.find((m) => m.op === 'reaction' && m.seq === q.seq), { what: 'the reaction event' });
-  await assert.rejects(bot.markSolved('help', answer.seq), (e) => e instanceof sdk.ParleyError && e.code === 'forbidden'
-    && e.message === 'only the asker or staff may mark answers' && e.op === 'solve');
+  // A bot may solve with its own message only after the asker clicked one of its buttons.
+  await assert.rejects(bot.markSolved('help', clicked.seq), (e) => e instanceof sdk.ParleyError && e.code === 'forbidden'
+    && e.message === 'the asker has not clicked a button on this message' && e.op === 'solve');
+  assert.deepEqual(await bot.markSolved('help', answer.seq), { channel: 'help', question_seq: q.seq, seq: answer.seq });
   await assert.rejects(bot.send('nope', 'x'), (e) => e.code === 'not_found' && e.message === 'unknown channel "nope"');
   const found = await waitFor(async () => {
     const r = await bot.search('hello', { channel: 'help' });

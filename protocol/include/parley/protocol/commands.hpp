@@ -147,9 +147,15 @@ struct HelpfulCmd {
   std::string channel;
   std::uint64_t seq = 0;
 };
+// An accepted answer elsewhere whose author is credited instead of the accepted answer's own.
+struct SolveCredit {
+  std::string channel;  // a public channel name
+  std::uint64_t seq = 0;
+};
 struct SolveCmd {
   std::string channel;
   std::uint64_t seq = 0;
+  std::optional<SolveCredit> credit;
 };
 struct SetAdvocateCmd {
   std::string user;

@@ -86,6 +86,10 @@ struct Hit {
   std::string snippet;            // HTML-escaped, matches in <mark>…</mark>
   std::uint64_t question_seq = 0; // a reply: the message it answers (0 = none)
   std::uint64_t solved_seq = 0;   // a solved question: its accepted answer (0 = none)
+  // How well it matches the query's words, 0-100 (Xapian's percentage: the top result gets the
+  // share of the words it contains, the others in proportion to their weight); 100 when the
+  // query has no words to rank by (filters alone, or only common words).
+  unsigned score = 0;
   std::string text;               // the whole text (listings only; empty in search results)
 };
 
