@@ -279,7 +279,13 @@
       this._stopped = true;
       this._clearTimer();
       const ws = this._ws;
-      if (ws) { this._detach(ws); try { ws.close(1000, 'bye'); } catch (e) { /* already closed */ } }
+      if (ws) {
+        this._detach(ws);
+        // Closing a socket that is still connecting reports an error (Node's `ws` throws it
+        // when nobody listens): expected here, so swallowed.
+        ws.onerror = () => {};
+        try { ws.close(1000, 'bye'); } catch (e) { /* already closed */ }
+      }
       this._onClosed(1000, 'closed by client');
     }
 

@@ -410,6 +410,27 @@ test('typing is throttled; typing and presence events pass through', async () =>
   assert.equal(of('presence')[0].state, 'online');
 });
 
+// Node's `ws` reports closing a socket that is still connecting as an error event, and throws
+// it when nobody listens: close() must leave a listener behind.
+test('close() while the socket is still connecting throws nothing', async () => {
+  const unheard = [];
+  class ErrorOnCloseWS extends FakeWS {
+    close() {
+      super.close();
+      // As `ws` does: the error event comes a tick later; with no listener it is thrown.
+      process.nextTick(() => (this.onerror ? this.onerror({}) : unheard.push('error with no listener')));
+    }
+  }
+  const { c } = makeClient({ WebSocket: ErrorOnCloseWS });
+  c.connect();
+  await flush();
+  assert.equal(FakeWS.all.length, 1);
+  c.close();
+  await flush();
+  assert.deepEqual(unheard, []);
+  assert.equal(c.state, 'closed');
+});
+
 test('close() stops for good', async () => {
   const { c, clock } = makeClient();
   await online(c);
