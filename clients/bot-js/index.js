@@ -322,8 +322,11 @@ export class ParleyBot {
    * Events: `connected` {user, session, resumed}, `disconnected` {code, reason},
    * `reconnecting` {attempt, delay}, `error` (a ParleyError), `fatal` (a ParleyError: the token
    * was refused or the bot banned; no reconnect follows), `reset` {channel, epoch,
-   * previousEpoch} (the channel's store was reset: it starts over from seq 1), `kicked`, and
-   * every other push by its op (`reaction`, `edited`, `deleted`, `presence`, `solved`, …).
+   * previousEpoch} (the channel's store was reset: it starts over from seq 1), `joined` (the
+   * join ok without `op` and `id`: `{channel, last_seq, kind, epoch, online, …}`, after every
+   * join and rejoin, before the messages that follow it: the place to (re)build who is online
+   * from `online`, then follow `presence`), `kicked`, and every other push by its op
+   * (`reaction`, `edited`, `deleted`, `presence`, `solved`, …).
    * Without an `error` listener, errors go to the logger.
    * @param {string} event
    * @param {(...args: any[]) => void} fn
@@ -439,14 +442,27 @@ export class ParleyBot {
 
   /**
    * Accepts answer `answerSeq` as the solution of its question (the `solve` op, §3.5). The
-   * server allows it to the asker and to staff only: a bot gets `forbidden` unless its role
-   * allows it.
+   * server allows it to the asker and to staff, and to a bot for **its own message** in a
+   * question's thread, only after that question's asker clicked one of the message's buttons
+   * (within 15 minutes): the question is then solved with the bot's message as accepted answer,
+   * on the asker's behalf; anything else gets `forbidden`. With `credit`, the advocacy credit
+   * goes to the author of that answer instead, which must be an accepted answer (its question's
+   * `solved_seq`; else `bad_request` `credit must name an accepted answer`) written by someone
+   * other than the asker (else `bad_request` `the asker's own answers cannot be credited`: solve
+   * again without credit). Solving the same answer again with the same `credit` changes nothing,
+   * so nobody is credited twice.
    * @param {string} channel
    * @param {number} answerSeq
-   * @returns {Promise<{channel: string, question_seq: number, seq: number}>}
+   * @param {{credit?: {channel: string, seq: number}}} [opts] `credit`: the accepted answer
+   *   (channel, seq) whose author earns the credit (bots, §3.5)
+   * @returns {Promise<{channel: string, question_seq: number, seq: number, credit?: {channel: string, seq: number, user: string}}>}
+   *   `credit` when one was given: the answer and its author, who was credited
    */
-  markSolved(channel, answerSeq) {
-    return this._request({ op: 'solve', channel, seq: answerSeq }, { resend: true }).then(strip);
+  markSolved(channel, answerSeq, opts = {}) {
+    /** @type {Record<string, any>} */
+    const frame = { op: 'solve', channel, seq: answerSeq };
+    if (opts.credit != null) frame.credit = { channel: opts.credit.channel, seq: opts.credit.seq };
+    return this._request(frame, { resend: true }).then(strip);
   }
 
   /**
@@ -932,6 +948,7 @@ export class ParleyBot {
     if (ch.lastSeq == null) ch.lastSeq = ok.last_seq; // a first join: live messages from here on
     ch.joined = true;
     for (const w of ch.waiters.splice(0)) w.resolve(ok);
+    this._emit('joined', strip(ok));
     this._flush(ch);
   }
 
