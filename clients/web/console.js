@@ -568,9 +568,11 @@
     }
   }
 
-  function onJoined({ channel, info }) {
+  function onJoined({ channel, info, changes }) {
     const ch = S.channels.get(channel);
     if (!ch) return;
+    // Changes made while away arrive as events; when the server no longer keeps them, reload.
+    if (changes === 'reset') onReset({ channel });
     ch.joined = true;
     ch.lastSeq = info.last_seq;
     applyChannelFields(ch, info);

@@ -9,7 +9,11 @@
  *   state      {state, attempt?, delay?, code?}  idle|connecting|authenticating|open|waiting|closed|failed
  *   welcome    user                    after every successful auth (first connect and reconnects);
  *                                      the frame's preferences are in client.preferences
- *   joined     {channel, info, resumed}
+ *   joined     {channel, info, resumed, changes}  `changes`: 'replayed' when the join asked for
+ *                                      the changes made since the last one seen (changes_since) and
+ *                                      they follow as edited/deleted/reaction/helpful/solved events;
+ *                                      'reset' when the server no longer keeps them all (reload what
+ *                                      you show); null on a first join
  *   reset      {channel}               the channel's epoch changed (storage reset): drop what you show
  *   message    message object          new messages only, deduplicated by (channel, seq); carries
  *                                      client_msg_id when it is one of ours, `replace: true` when it
@@ -19,7 +23,7 @@
  *   send-failed entry                  a send the server refused for good (entry.error)
  *   hold       {channel, hold}         a send hold began or ended (hold: {code, message, until} or
  *                                      null); see hold()
- *   kicked     {channel, by}           staff removed us from a channel: it is no longer rejoined
+ *   kicked     {channel, by, rejoin_after_ms?}  staff removed us from a channel: it is no longer rejoined
  *   advocate   {user, advocate}        a user's advocate flag changed: ours (then client.user.advocate
  *                                      follows), or anyone's on a staff connection
  *   command_reply {command_id, channel, text, from}  a bot's answer to a slash command of ours
@@ -463,7 +467,12 @@
             this._flagFromEvent = true;
           }
           return this.emit('advocate', m);
-        default: return this.emit(m.op, m);
+        default:
+          if (typeof m.change === 'number' && m.channel) {  // edited, deleted, reaction, helpful, solved
+            const ch = this.channels.get(m.channel);
+            if (ch && (ch.lastChange == null || m.change > ch.lastChange)) ch.lastChange = m.change;
+          }
+          return this.emit(m.op, m);
       }
     }
 
@@ -484,7 +493,7 @@
     _chan(name) {
       let ch = this.channels.get(name);
       if (!ch) {
-        ch = { name, wanted: false, joined: false, resumeFrom: null, epoch: null, info: null, seen: new Set(), synthetic: new Set(), waiters: [] };
+        ch = { name, wanted: false, joined: false, resumeFrom: null, lastChange: null, epoch: null, info: null, seen: new Set(), synthetic: new Set(), waiters: [] };
         this.channels.set(name, ch);
       }
       return ch;
@@ -549,20 +558,27 @@
       const fresh = ch.resumeFrom == null;
       const frame = { op: 'join', channel: ch.name };
       if (!fresh) frame.since = ch.resumeFrom;
+      // The changes made meanwhile (edits, deletions, reactions, marks) come back too.
+      const askedChanges = !fresh && ch.lastChange != null;
+      if (askedChanges) frame.changes_since = ch.lastChange;
       ch.joining = true;
       this._call(frame, (ok) => {
         ch.joining = false;
+        let changes = askedChanges ? (ok.changes_reset ? 'reset' : 'replayed') : null;
         if (ch.epoch != null && ok.epoch != null && ok.epoch !== ch.epoch) {
           ch.seen.clear();
           ch.synthetic.clear();
           ch.resumeFrom = Math.min(ch.resumeFrom ?? 0, ok.last_seq);
+          ch.lastChange = null;
+          changes = null; // everything is reloaded
           this.emit('reset', { channel: ch.name, info: ok });
         }
         ch.epoch = ok.epoch ?? ch.epoch;
         ch.info = ok;
         ch.joined = true;
         if (fresh) ch.resumeFrom = Math.max(ch.resumeFrom ?? 0, ok.last_seq || 0);
-        this.emit('joined', { channel: ch.name, info: ok, resumed: !fresh });
+        if (changes !== 'replayed') ch.lastChange = ok.last_change ?? ch.lastChange;
+        this.emit('joined', { channel: ch.name, info: ok, resumed: !fresh, changes });
         for (const w of ch.waiters.splice(0)) w.resolve(ok);
       }, (err) => {
         ch.joining = false;

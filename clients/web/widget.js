@@ -748,16 +748,16 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
       this.banner.replaceChildren(...(text ? [kind ? '' : h('span', { class: 'spin', 'aria-hidden': 'true' }), text] : []));
     }
 
-    onJoined({ channel, info, resumed }) {
+    onJoined({ channel, info, resumed, changes }) {
       const c = this.convs.get(channel) || this.conv(channel, this.lib.isDm(channel) ? 'dm' : 'channel', this.peerOf(channel));
       c.info = info;
       const wasKicked = !!c.kicked;
       c.kicked = null;
       if (channel === this.channel && this.view === 'conv' && this.active === channel) this.titleEl.textContent = this.channelTitle();
       if (!c.loaded && !c.loading && (channel === this.channel || channel === this.active)) this.loadInitial(c);
-      // Edits, deletions and reactions made while we were away are not replayed: reload what
-      // is on screen (the newest page) so it shows the messages as they are now.
-      else if (resumed && c.loaded && !c.loading && this.active === channel) this.refresh(c);
+      // The changes made while we were away follow as events (changes_since); when the server
+      // no longer keeps them all, reload what is on screen (the newest page) instead.
+      else if (resumed && changes !== 'replayed' && c.loaded && !c.loading && this.active === channel) this.refresh(c);
       if (this.active === channel && this.view === 'conv') {
         if (wasKicked) this.renderConv();
         else this.updateComposer();
@@ -941,7 +941,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
     onKicked(ev) {
       const c = this.convs.get(ev.channel);
       if (!c || c.kicked) return;
-      c.kicked = ev;
+      // A kick may keep us out for a while (rejoin_after_ms): the rejoin button waits for it.
+      c.kicked = { ...ev, until: ev.rejoin_after_ms ? Date.now() + ev.rejoin_after_ms : 0 };
       if (this.editing && this.editing.channel === c.key) this.editing = null;
       if (this.active === c.key && this.view === 'conv') this.renderConv();
       this.say(`You were removed from ${c.kind === 'dm' ? 'this conversation' : this.channelTitle()} by a moderator.`);
@@ -1252,7 +1253,8 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
 
     kickedNode(c) {
       const where = c.kind === 'dm' ? 'this conversation' : this.channelTitle();
-      const btn = h('button', { class: 'primary', type: 'button', text: 'Rejoin the conversation', onclick: async () => {
+      const wait = c.kicked && c.kicked.until ? c.kicked.until - Date.now() : 0;
+      const btn = h('button', { class: 'primary', type: 'button', text: 'Rejoin the conversation', disabled: wait > 0, onclick: async () => {
         btn.disabled = true;
         btn.textContent = 'Rejoining…';
         try {
@@ -1265,9 +1267,13 @@ input:focus{border-color:var(--brand);outline:2px solid color-mix(in srgb,var(--
           this.say(this.errorText(e, 'Could not rejoin'));
         }
       } });
+      if (wait > 0) {
+        setTimeout(() => { if (c.kicked && this.active === c.key && this.view === 'conv') this.renderConv(); }, wait + 100);
+      }
+      const back = wait > 0 ? `You can come back in ${Math.ceil(wait / 1000)} s` : 'You are welcome to come back';
       return h('div', { class: 'gone', role: 'status' }, h('div', { class: 'ico', html: ICON.leave, 'aria-hidden': 'true' }),
         h('h3', { text: 'You were removed from the conversation' }),
-        h('p', { text: `A moderator removed you from ${where}. You are welcome to come back; please keep to the community guidelines.` }), btn);
+        h('p', { text: `A moderator removed you from ${where}. ${back}; please keep to the community guidelines.` }), btn);
     }
 
     finalNode() {

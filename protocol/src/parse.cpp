@@ -38,7 +38,7 @@ constexpr std::string_view kOpNames[] = {
     "update_channel", "add_member", "helpful",        "solve",          "set_advocate",
     "search",         "set_preferences", "deflected", "publish_thread", "read",
     "channels",       "register_commands", "commands", "command", "reply_command",
-    "action"};
+    "action",         "unsolve"};
 static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
 
 template <class T>
@@ -62,7 +62,7 @@ static_assert(named<AuthCmd>("auth") && named<JoinCmd>("join") && named<LeaveCmd
               named<ChannelsCmd>("channels") &&
               named<RegisterCommandsCmd>("register_commands") && named<CommandsCmd>("commands") &&
               named<CommandCmd>("command") && named<ReplyCommandCmd>("reply_command") &&
-              named<ActionCmd>("action"));
+              named<ActionCmd>("action") && named<UnsolveCmd>("unsolve"));
 
 // Four commands serve two ops each; the second op ("unreact", ...) sets the command's flag to
 // false. Indexed like kOpNames; empty for the other commands.

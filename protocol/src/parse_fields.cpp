@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
     "report_id", "action", "remove", "mute_s",   "user",    "duration_s", "interval_s",
     "locked",    "kind",   "title",  "archived", "query",   "solved",     "cursor",
     "publish",   "kb_anonymous", "match", "email", "commands", "name", "args", "command_id",
-    "actions",   "action_id", "credit",    "advocate"};
+    "actions",   "action_id", "credit",    "changes_since", "advocate"};
 // A short initializer list would leave trailing names empty; the enum and the list must agree.
 static_assert(kKeyNames[kKeyCount - 1] == "advocate" && kKeyNames[11] == "seq");
 
@@ -189,7 +189,8 @@ Failure build(const Fields& f, const ParseLimits&, AuthCmd& cmd) {
 
 Failure build(const Fields& f, const ParseLimits&, JoinCmd& cmd) {
   if (auto err = read_channel(f, cmd.channel)) return err;
-  return read_optional_uint(f, Key::since, 0, cmd.since);
+  if (auto err = read_optional_uint(f, Key::since, 0, cmd.since)) return err;
+  return read_optional_uint(f, Key::changes_since, 0, cmd.changes_since);
 }
 
 Failure build(const Fields& f, const ParseLimits&, LeaveCmd& cmd) {
@@ -243,7 +244,8 @@ Failure build(const Fields& f, const ParseLimits& limits, SendCmd& cmd) {
 Failure build(const Fields& f, const ParseLimits& limits, DmCmd& cmd) {
   if (auto err = read_user_id(f, Key::to, cmd.to)) return err;
   if (auto err = read_text(f, limits, cmd.text)) return err;
-  return read_client_msg_id(f, limits, cmd.client_msg_id);
+  if (auto err = read_client_msg_id(f, limits, cmd.client_msg_id)) return err;
+  return read_optional_uint(f, Key::reply_to, 1, cmd.reply_to);
 }
 
 Failure build(const Fields& f, const ParseLimits& limits, HistoryCmd& cmd) {

@@ -55,6 +55,7 @@ enum class Key : std::uint8_t {
   actions,
   action_id,
   credit,
+  changes_since,
   advocate,  // keep last: kKeyCount follows it
 };
 inline constexpr std::size_t kKeyCount = static_cast<std::size_t>(Key::advocate) + 1;
@@ -145,6 +146,7 @@ Failure build(const Fields& f, const ParseLimits& limits, UpdateChannelCmd& cmd)
 Failure build(const Fields& f, const ParseLimits& limits, MemberCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, HelpfulCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SolveCmd& cmd);
+Failure build(const Fields& f, const ParseLimits& limits, UnsolveCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SetAdvocateCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SearchCmd& cmd);
 Failure build(const Fields& f, const ParseLimits& limits, SetPreferencesCmd& cmd);

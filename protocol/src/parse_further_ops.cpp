@@ -221,6 +221,10 @@ Failure build(const Fields& f, const ParseLimits&, SolveCmd& cmd) {
   return std::nullopt;
 }
 
+Failure build(const Fields& f, const ParseLimits&, UnsolveCmd& cmd) {
+  return read_message_ref(f, cmd.channel, cmd.seq);
+}
+
 Failure build(const Fields& f, const ParseLimits&, SetAdvocateCmd& cmd) {
   if (auto err = read_user_id(f, Key::user, cmd.user)) return err;
   // Unlike everywhere else, null is a value here ("back to automatic"), so read the raw member.

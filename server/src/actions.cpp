@@ -113,8 +113,12 @@ std::optional<Outcome> Actions::staff_target_check(const Identity& who, const st
 }
 
 std::optional<Outcome> Actions::check_post(const Identity& who, const std::string& channel,
-                                           std::string& text, bool counts_for_slow_mode) {
+                                           std::string& text, bool counts_for_slow_mode,
+                                           bool* masked) {
   auto now = now_ms();
+  if (auto wait = hub_.moderation().kick_wait(who.id, channel, now)) {
+    return Outcome::failure(ErrorCode::forbidden, "you were kicked from this channel", wait);
+  }
   if (auto m = hub_.moderation().mute_for(who.id, channel, now)) {
     std::string msg = m->channel.empty() ? "you are muted" : "you are muted in this channel";
     if (!m->reason.empty()) msg += ": " + m->reason;
@@ -147,6 +151,7 @@ std::optional<Outcome> Actions::check_post(const Identity& who, const std::strin
       req.audit = std::move(a);
       hub_.store().submit(std::move(req));
       text = filter.mask(text);
+      if (masked != nullptr) *masked = true;
     }
   }
   if (counts_for_slow_mode && who.role == protocol::Role::customer) {
@@ -251,13 +256,19 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
   auto ch = resolve_channel(hub_, who, c.channel, &err);
   if (!ch) return done(err);
   if (auto d = check(Action::read, subject(who), &ch->facts)) return done(from_denial(*d));
-  auto wait = hub_.moderation().report_wait(who.id, hub_.config().moderation.reports_per_hour,
-                                            now_ms());
+  // Counted when asked (so that concurrent reports cannot pass the limit together), given back
+  // below when nothing is filed: only reports that were filed count.
+  const auto at = now_ms();
+  auto wait = hub_.moderation().report_wait(who.id, hub_.config().moderation.reports_per_hour, at);
   if (wait > 0) {
     return done(Outcome::failure(ErrorCode::rate_limited, "too many reports; try later", wait));
   }
+  done = [this, user = who.id, at, done = std::move(done)](Outcome o) {
+    if (!o.ok) hub_.moderation().report_refund(user, at);
+    done(std::move(o));
+  };
   // The report keeps a snapshot of the message, read off the I/O threads.
-  hub_.read_async([this, who, c, done = std::move(done)]() mutable {
+  hub_.read_async([this, who, c, at, done = std::move(done)]() mutable {
     auto m = hub_.store().get_message(c.channel, c.seq);
     if (!m || m->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
     if (m->from_id == who.id) {
@@ -274,11 +285,12 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
     storage::WriteRequest req;
     req.op = storage::CreateReport{std::move(rep)};
     hub_.webhooks().attach(req);
-    write(std::move(req), [](storage::Committed& r) {
+    write(std::move(req), [this, user = who.id, at](storage::Committed& r) {
       auto& op = std::get<storage::CreateReport>(r.req.op);
       if (r.status != WriteStatus::ok && r.status != WriteStatus::duplicate) {
         return Outcome::failure(ErrorCode::not_found, "message not found");
       }
+      if (r.status == WriteStatus::duplicate) hub_.moderation().report_refund(user, at);
       return Outcome::success(fields([&](JsonWriter& w) { w.field("report_id", op.report.id); }));
     }, std::move(done));
   });
@@ -423,12 +435,20 @@ void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
   a.channel = c.channel;
   req.audit = std::move(a);
   write(std::move(req), [this, who, c](storage::Committed&) {
+    // Out for [limits] kick_rejoin_s: join and posting are refused until then.
+    const std::int64_t out_ms = std::int64_t{hub_.config().limits.kick_rejoin_s} * 1000;
+    const std::int64_t now = now_ms();
+    if (out_ms > 0) hub_.moderation().put_kick(c.user, c.channel, now + out_ms, now);
     std::string frame = "{\"op\":\"kicked\",";
-    frame += fields([&](JsonWriter& w) { w.field("channel", c.channel).field("by", who.id); });
+    frame += fields([&](JsonWriter& w) {
+      w.field("channel", c.channel).field("by", who.id);
+      if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
+    });
     frame += "}";
     hub_.kick_user(c.user, c.channel, make_payload(std::move(frame)));
     return Outcome::success(fields([&](JsonWriter& w) {
       w.field("user", c.user).field("channel", c.channel);
+      if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
     }));
   }, std::move(done));
 }

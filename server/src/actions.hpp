@@ -62,10 +62,12 @@ class Actions {
                      const std::vector<protocol::Command>& changes, Done done);
   void member(const Identity& who, const protocol::MemberCmd& c, Done done);
 
-  // Checks a post (send, dm, edit) against mutes, slow mode and the word filter. May rewrite
-  // `text` (mask mode). On refusal returns the error (and audits filter blocks).
+  // Checks a post (send, dm, edit) against mutes, a kick's rejoin delay, slow mode and the word
+  // filter. May rewrite `text` (mask mode; then `*masked`, if given, is set). On refusal returns
+  // the error (and audits filter blocks).
   std::optional<Outcome> check_post(const Identity& who, const std::string& channel,
-                                    std::string& text, bool counts_for_slow_mode);
+                                    std::string& text, bool counts_for_slow_mode,
+                                    bool* masked = nullptr);
 
  private:
   // Submits `req` and turns its storage status into an Outcome with `on_ok` building fields.

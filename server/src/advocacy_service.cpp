@@ -247,14 +247,25 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
       c.req.op);
 }
 
+// The `helpful` event is a change of the channel (join changes_since replays it): written to
+// the channel's change log, announced when that commits, and then `then` runs (the op's ok).
 void AdvocacyService::announce_helpful(const std::string& channel, std::uint64_t seq,
-                                       const std::string& by, bool revoked) {
+                                       const std::string& by, bool revoked,
+                                       std::function<void()> then) {
   std::string frame;
   JsonWriter w(frame);
   w.begin_object().field("op", "helpful").field("channel", channel).field("seq", seq);
   w.field("by", by);
   if (revoked) w.field("revoked", true);
   w.end_object();
+  storage::WriteRequest req;
+  req.op = storage::RecordChange{channel, frame};
+  auto done = [then](storage::Committed&) {
+    if (then) then();
+  };
+  if (hub_.submit_with(std::move(req), done)) return;
+  // The storage queue is full: announced without a change number (a client resuming with
+  // changes_since will not see it again); the mark itself stands.
   Delivery d;
   d.kind = Delivery::Kind::channel_event;
   d.channel = channel;
@@ -262,6 +273,7 @@ void AdvocacyService::announce_helpful(const std::string& channel, std::uint64_t
   std::vector<Delivery> out;
   out.push_back(std::move(d));
   hub_.publish(std::move(out));
+  if (then) then();
 }
 
 void AdvocacyService::flush() {
@@ -348,12 +360,14 @@ void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c
                                     [this](auto& ch, auto s) { return lookup(ch, s); }, now_ms());
     flush();
     if (err != advocacy::MarkError::none) return done(mark_outcome(err));
-    announce_helpful(c.channel, c.seq, who.id, false);
     hub_.email().helpful(c.channel, c.seq, who.id);
     std::string fields;
     JsonWriter f(fields);
     f.begin_object().field("channel", c.channel).field("seq", c.seq).end_object();
-    done(Outcome::success(fields.substr(1, fields.size() - 2)));
+    announce_helpful(c.channel, c.seq, who.id, false,
+                     [fields = fields.substr(1, fields.size() - 2), done] {
+                       done(Outcome::success(fields));
+                     });
   });
 }
 
@@ -405,6 +419,39 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
           }
           done(Outcome::success(fields));
         });
+    if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
+  });
+}
+
+void AdvocacyService::unsolve(const Identity& who, const protocol::UnsolveCmd& c, Done done) {
+  if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
+  if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
+  run([this, who, c, done = std::move(done)]() mutable {
+    auto q = hub_.store().get_message(c.channel, c.seq);
+    if (!q || q->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
+    if (q->reply_to != 0) {
+      return done(Outcome::failure(ErrorCode::bad_request, "only a question can be unsolved"));
+    }
+    if (q->from_id != who.id && !protocol::is_staff(who.role)) {
+      return done(Outcome::failure(ErrorCode::forbidden, "only the asker or staff may unsolve"));
+    }
+    std::string fields;
+    JsonWriter f(fields);
+    f.begin_object().field("channel", c.channel).field("seq", c.seq).end_object();
+    fields = fields.substr(1, fields.size() - 2);
+    engine_.unsolve(c.channel, c.seq, now_ms());
+    flush();
+    if (q->solved_seq == 0) return done(Outcome::success(fields));  // nothing to take back
+    // The question forgets its accepted answer; the hub announces `solved` with seq 0.
+    storage::WriteRequest req;
+    req.op = storage::SetSolved{c.channel, c.seq, 0, {}};
+    hub_.webhooks().attach(req);
+    bool queued = hub_.submit_with(std::move(req), [fields, done](storage::Committed& r) {
+      if (r.status != storage::WriteStatus::ok) {
+        return done(Outcome::failure(ErrorCode::not_found, "question not found"));
+      }
+      done(Outcome::success(fields));
+    });
     if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   });
 }

@@ -48,6 +48,8 @@ class AdvocacyService {
 
   void helpful(const Identity& who, const protocol::HelpfulCmd& c, Done done);
   void solve(const Identity& who, const protocol::SolveCmd& c, Done done);
+  // `unsolve`: the question `c.seq` no longer has an accepted answer (asker or staff).
+  void unsolve(const Identity& who, const protocol::UnsolveCmd& c, Done done);
   void set_advocate(const Identity& who, const protocol::SetAdvocateCmd& c, Done done);
   // `deflected` (DESIGN §9), already checked by the caller: `who` read solved question `seq`
   // of support channel `channel` instead of asking. Counted per channel and UTC day, at most
@@ -82,7 +84,7 @@ class AdvocacyService {
   void flush();
   // The `helpful` event to the channel's readers (`revoked`: a thanks reaction was removed).
   void announce_helpful(const std::string& channel, std::uint64_t seq, const std::string& by,
-                        bool revoked);
+                        bool revoked, std::function<void()> then = {});
   void arm_tick();
   template <class F>
   void run(F&& f);

@@ -129,9 +129,9 @@ MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& cha
       r.retry_after_ms = wait;
       return r;
     }
-    for (auto& [id, name, role] : hub.online(channel, kMaxHereUsers)) {
-      if (id != who.id && std::find(users.begin(), users.end(), id) == users.end()) {
-        users.push_back(id);
+    for (const auto& u : hub.online(channel, kMaxHereUsers)) {  // silent arrivals too
+      if (u.id != who.id && std::find(users.begin(), users.end(), u.id) == users.end()) {
+        users.push_back(u.id);
       }
     }
   }

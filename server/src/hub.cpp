@@ -53,8 +53,56 @@ Hub::Hub(const Config& cfg, std::string secret)
 
 Hub::~Hub() { shutdown(); }
 
+namespace {
+
+std::string event_json(std::string_view op, const std::string& channel, std::uint64_t seq,
+                       const std::function<void(protocol::JsonWriter&)>& extra) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  w.begin_object().field("op", op).field("channel", channel);
+  if (seq) w.field("seq", seq);
+  extra(w);
+  w.end_object();
+  return out;
+}
+
+// The change a committed write made to a channel, as the event its readers get (PROTOCOL.md
+// §4); the store numbers it and keeps it for `join` with `changes_since`. Writer thread.
+std::optional<storage::ChangeEvent> change_event_of(const storage::WriteOp& write) {
+  return std::visit(
+      [](const auto& op) -> std::optional<storage::ChangeEvent> {
+        using T = std::decay_t<decltype(op)>;
+        if constexpr (std::is_same_v<T, storage::EditMessage>) {
+          return storage::ChangeEvent{op.channel, event_json("edited", op.channel, op.seq, [&](auto& w) {
+            w.field("text", op.result.text).field("edited_at", op.result.edited_at);
+          })};
+        } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
+          return storage::ChangeEvent{op.channel, event_json("deleted", op.channel, op.seq, [&](auto& w) {
+            w.field("by", op.by);
+          })};
+        } else if constexpr (std::is_same_v<T, storage::React>) {
+          if (!op.changed) return std::nullopt;  // a no-op announces nothing
+          return storage::ChangeEvent{op.channel, event_json("reaction", op.channel, op.seq, [&](auto& w) {
+            w.field("emoji", op.emoji).field("count", static_cast<std::uint64_t>(op.count));
+          })};
+        } else if constexpr (std::is_same_v<T, storage::SetSolved>) {
+          return storage::ChangeEvent{op.channel, event_json("solved", op.channel, 0, [&](auto& w) {
+            w.field("question_seq", op.question_seq).field("seq", op.answer_seq);
+          })};
+        } else if constexpr (std::is_same_v<T, storage::RecordChange>) {
+          return storage::ChangeEvent{op.channel, op.event};
+        } else {
+          return std::nullopt;
+        }
+      },
+      write);
+}
+
+}  // namespace
+
 bool Hub::start(std::string* error) {
   storage::Options opts;
+  opts.change_event = change_event_of;
   opts.path = cfg_.server.data_dir + "/db";
   opts.durability =
       cfg_.storage.durability == "fast" ? storage::Durability::fast : storage::Durability::fsync;
@@ -164,7 +212,12 @@ bool Hub::presence_join(const std::string& channel, const std::string& user,
   p.name = name;
   p.role = role;
   if (++p.sessions != 1) return false;
-  p.announced = ++channel_users_[channel] <= cfg_.limits.presence_max_users;
+  // Announced while fewer than presence_max_users announced users are here: never more than
+  // the cap at once, and whoever arrived silently stays silent (and out of `online` lists).
+  auto& announced = announced_users_[channel];
+  p.announced = announced < cfg_.limits.presence_max_users;
+  if (p.announced) ++announced;
+  if (announced == 0) announced_users_.erase(channel);
   return p.announced;
 }
 
@@ -175,17 +228,21 @@ bool Hub::presence_leave(const std::string& channel, const std::string& user) {
   if (--it->second.sessions > 0) return false;
   bool announce = it->second.announced;  // an offline only for someone seen arriving
   presence_.erase(it);
-  auto c = channel_users_.find(channel);
-  if (c != channel_users_.end() && --c->second == 0) channel_users_.erase(c);
+  if (announce) {
+    auto c = announced_users_.find(channel);
+    if (c != announced_users_.end() && --c->second == 0) announced_users_.erase(c);
+  }
   return announce;
 }
 
-std::vector<Hub::OnlineUser> Hub::online(const std::string& channel, std::size_t limit) {
+std::vector<Hub::OnlineUser> Hub::online(const std::string& channel, std::size_t limit,
+                                         bool announced_only) {
   std::vector<OnlineUser> out;
   std::lock_guard lock(presence_mu_);
   for (auto it = presence_.lower_bound({channel, ""});
        it != presence_.end() && it->first.first == channel && out.size() < limit; ++it) {
-    out.push_back({it->first.second, it->second.name, it->second.role});
+    if (announced_only && !it->second.announced) continue;
+    out.push_back({it->first.second, it->second.name, it->second.role, it->second.announced});
   }
   return out;
 }
@@ -322,6 +379,24 @@ void Hub::audit_ban_enforced(const std::string& user) {
   store_->submit(std::move(req));
 }
 
+void Hub::trim_changes() {
+  constexpr std::int64_t kEvery = 3600 * 1000;
+  const std::int64_t now = now_ms();
+  std::int64_t last = changes_trimmed_at_.load(std::memory_order_relaxed);
+  if (now - last < kEvery || !changes_trimmed_at_.compare_exchange_strong(last, now)) return;
+  storage::WriteRequest req;
+  req.op = storage::TrimChanges{
+      now - std::int64_t{cfg_.storage.change_retention_days} * 86400 * 1000, 0};
+  submit_with(std::move(req), [](storage::Committed& c) {
+    const auto& op = std::get<storage::TrimChanges>(c.req.op);
+    if (c.status != storage::WriteStatus::ok) {
+      spdlog::warn("event=changes_trim_failed error=\"{}\"", c.error);
+    } else if (op.deleted > 0) {
+      spdlog::info("event=changes_trimmed deleted={}", op.deleted);
+    }
+  });
+}
+
 void Hub::post_all(std::vector<Delivery> deliveries) {
   std::shared_ptr<const std::vector<Delivery>> shared =
       std::make_shared<std::vector<Delivery>>(std::move(deliveries));
@@ -334,13 +409,7 @@ namespace {
 
 Payload channel_event(std::string_view op, const std::string& channel, std::uint64_t seq,
                       const std::function<void(protocol::JsonWriter&)>& extra) {
-  std::string out;
-  protocol::JsonWriter w(out);
-  w.begin_object().field("op", op).field("channel", channel);
-  if (seq) w.field("seq", seq);
-  extra(w);
-  w.end_object();
-  return make_payload(std::move(out));
+  return make_payload(event_json(op, channel, seq, extra));
 }
 
 Delivery to_channel(const std::string& channel, Payload p) {
@@ -361,25 +430,15 @@ Delivery to_channel(const std::string& channel, Payload p) {
 // to readers, moderation state, sessions closed by a ban.
 void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
   using storage::WriteStatus;
+  if (c.change != 0) {  // edited, deleted, reaction, solved, helpful: numbered (change_event_of)
+    Delivery d = to_channel(c.change_channel, make_payload(std::move(c.change_event)));
+    d.change = c.change;
+    out.push_back(std::move(d));
+  }
   std::visit(
       [&](auto& op) {
         using T = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<T, storage::EditMessage>) {
-          if (c.status != WriteStatus::ok) return;
-          out.push_back(to_channel(op.channel, channel_event("edited", op.channel, op.seq, [&](auto& w) {
-            w.field("text", op.result.text).field("edited_at", op.result.edited_at);
-          })));
-        } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
-          if (c.status != WriteStatus::ok) return;
-          out.push_back(to_channel(op.channel, channel_event("deleted", op.channel, op.seq, [&](auto& w) {
-            w.field("by", op.by);
-          })));
-        } else if constexpr (std::is_same_v<T, storage::React>) {
-          if (c.status != WriteStatus::ok || !op.changed) return;  // a no-op announces nothing
-          out.push_back(to_channel(op.channel, channel_event("reaction", op.channel, op.seq, [&](auto& w) {
-            w.field("emoji", op.emoji).field("count", static_cast<std::uint64_t>(op.count));
-          })));
-        } else if constexpr (std::is_same_v<T, storage::UpdateChannel>) {
+        if constexpr (std::is_same_v<T, storage::UpdateChannel>) {
           if (c.status != WriteStatus::ok) return;
           std::string out_json = "{\"op\":\"channel_updated\"," +
                                  channel_fields(op.info, cfg_.knowledge.publish_default) + "}";
@@ -429,11 +488,6 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
           d.kind = Delivery::Kind::staff_event;
           d.payload = make_payload(std::move(frame));
           out.push_back(std::move(d));
-        } else if constexpr (std::is_same_v<T, storage::SetSolved>) {
-          if (c.status != WriteStatus::ok) return;
-          out.push_back(to_channel(op.channel, channel_event("solved", op.channel, 0, [&](auto& w) {
-            w.field("question_seq", op.question_seq).field("seq", op.answer_seq);
-          })));
         } else if constexpr (std::is_same_v<T, storage::ResolveReport>) {
           if (c.status != WriteStatus::ok) return;
           std::string frame;

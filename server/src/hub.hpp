@@ -93,14 +93,20 @@ class Hub {
   struct OnlineUser {
     std::string id, name;
     protocol::Role role = protocol::Role::customer;
+    bool announced = false;  // their arrival was announced (so their departure will be)
   };
-  // Who is online in `channel` now (at most `limit`, by user id).
-  std::vector<OnlineUser> online(const std::string& channel, std::size_t limit);
+  // Who is online in `channel` now (at most `limit`, by user id); with `announced_only`, only
+  // those whose presence events are sent (the join ok's `online` list).
+  std::vector<OnlineUser> online(const std::string& channel, std::size_t limit,
+                                 bool announced_only = false);
 
   // Submits a write whose result goes to `done` (on the writer thread, after the batch commits
   // and its effects — events, moderation state — are applied). Returns false when the store
   // refuses it (queue full or closing); `done` is then not called.
   bool submit_with(storage::WriteRequest req, std::function<void(storage::Committed&)> done);
+  // Drops change records older than [storage] change_retention_days: at most once an hour
+  // (the first time at start-up); called by shard 0's sweep.
+  void trim_changes();
 
   // Every session of `user` leaves `channel` and receives `payload` (kick / remove_member).
   void kick_user(const std::string& user, const std::string& channel, Payload payload);
@@ -175,6 +181,8 @@ class Hub {
   std::mutex ips_mu_;
   std::unordered_map<std::string, std::size_t> ips_;
 
+  std::atomic<std::int64_t> changes_trimmed_at_{0};  // ms; trim_changes()
+
   std::mutex presence_mu_;
   struct Presence {
     unsigned sessions = 0;
@@ -183,7 +191,7 @@ class Hub {
     bool announced = false;  // its `online` was sent, so its `offline` will be too
   };
   std::map<std::pair<std::string, std::string>, Presence> presence_;  // (channel, user)
-  std::unordered_map<std::string, std::size_t> channel_users_;       // users online per channel
+  std::unordered_map<std::string, std::size_t> announced_users_;  // per channel: announced users
 };
 
 }  // namespace parley::server

@@ -1,5 +1,6 @@
 #include "moderation.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace parley::server {
@@ -117,6 +118,34 @@ std::int64_t Moderation::report_wait(const std::string& user, unsigned per_hour,
   if (times.size() >= per_hour) return times.front() + kHour - now;
   times.push_back(now);
   return 0;
+}
+
+void Moderation::report_refund(const std::string& user, std::int64_t at) {
+  std::lock_guard lock(mu_);
+  auto it = reports_.find(user);
+  if (it == reports_.end()) return;
+  auto& times = it->second;
+  if (auto t = std::find(times.begin(), times.end(), at); t != times.end()) times.erase(t);
+  if (times.empty()) reports_.erase(it);
+}
+
+void Moderation::put_kick(const std::string& user, const std::string& channel,
+                          std::int64_t until_ms, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  // Bounded: past kicks say nothing, so they go whenever the map grows large (and, should
+  // 100,000 be in force at once, the first by user id).
+  if (kicks_.size() >= 100000) {
+    std::erase_if(kicks_, [now_ms](const auto& kv) { return kv.second <= now_ms; });
+    if (kicks_.size() >= 100000) kicks_.erase(kicks_.begin());
+  }
+  kicks_[{user, channel}] = until_ms;
+}
+
+std::int64_t Moderation::kick_wait(const std::string& user, const std::string& channel,
+                                   std::int64_t now_ms) const {
+  std::lock_guard lock(mu_);
+  auto it = kicks_.find({user, channel});
+  return it == kicks_.end() || it->second <= now_ms ? 0 : it->second - now_ms;
 }
 
 void Moderation::note_role(const std::string& user, protocol::Role role) {

@@ -48,6 +48,16 @@ class Moderation {
   // Reports: if `user` filed per_hour reports within the last hour, the ms until the oldest
   // of them leaves the window; otherwise records this one and returns 0.
   std::int64_t report_wait(const std::string& user, unsigned per_hour, std::int64_t now_ms);
+  // Gives back the report recorded at `at` by report_wait: it filed nothing (a duplicate, a
+  // missing message, one's own message), so it does not count.
+  void report_refund(const std::string& user, std::int64_t at);
+
+  // Kicks: `user` stays out of `channel` until `until_ms` (in memory: a restart forgets them).
+  void put_kick(const std::string& user, const std::string& channel, std::int64_t until_ms,
+                std::int64_t now_ms);
+  // The milliseconds left of a kick of `user` from `channel`, or 0.
+  std::int64_t kick_wait(const std::string& user, const std::string& channel,
+                         std::int64_t now_ms) const;
 
   // Roles of users seen at auth since start-up (for "staff cannot moderate staff").
   void note_role(const std::string& user, protocol::Role role);
@@ -62,6 +72,7 @@ class Moderation {
   std::int64_t last_post_pruned_ = 0;
   std::unordered_map<std::string, protocol::Role> roles_;
   std::unordered_map<std::string, std::vector<std::int64_t>> reports_;  // user -> times
+  std::map<std::pair<std::string, std::string>, std::int64_t> kicks_;  // (user, channel) -> until
 
 };
 

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "actions.hpp"
+#include "change_replay.hpp"
 #include "clock.hpp"
 #include "conversations.hpp"
 #include "hub.hpp"
@@ -71,6 +72,7 @@ void Session::on_closed() {
   for (auto& [ch, sub] : subs_) joined.push_back(ch);
   for (auto& ch : joined) drop_subscription(ch);
   paused_replays_.clear();
+  paused_changes_.clear();
   shard_.remove_session(this);
   if (identity_) hub_.user_disconnected(identity_->id);
   if (ip_counted_) hub_.release_ip(remote_ip_);
@@ -275,6 +277,9 @@ std::optional<std::pair<ErrorCode, std::string>> Session::check_read(const std::
 
 void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
   if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
+  if (auto wait = hub_.moderation().kick_wait(identity_->id, c.channel, now_ms())) {
+    return reply_error(id_json, ErrorCode::forbidden, "you were kicked from this channel", wait);
+  }
   bool rejoin = subs_.contains(c.channel);
   if (!rejoin && subs_.size() >= hub_.config().limits.max_joined_channels) {
     return reply_error(id_json, ErrorCode::forbidden, "too many joined channels");
@@ -292,14 +297,25 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     hub_.publish_transient(c.channel, presence_event(c.channel, "online"), id_);
   }
 
-  hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since, id_json, gen,
-                   user = identity_->id] {
+  hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since,
+                   changes_since = c.changes_since, id_json, gen, user = identity_->id] {
     auto& store = self->hub_.store();
     std::uint64_t last = store.last_seq(ch);
+    const std::uint64_t last_change = store.last_change(ch);
+    // Changes: replayed from changes_since when the log still holds everything after it; a
+    // client further behind is told to reload (changes_reset) and gets live changes only.
+    const auto plan = plan_change_replay(
+        changes_since, last_change,
+        changes_since && *changes_since < last_change ? store.first_change(ch) : 1);
+    const bool changes_reset = plan.reset;
+    const bool replay_changes = plan.replay;
+    const std::uint64_t change_start = plan.start;
     auto info = store.get_channel(ch);
     std::string out;
     JsonWriter w(out);
     protocol::begin_ok(w, id_json).field("channel", ch).field("last_seq", last);
+    w.field("last_change", last_change);
+    if (changes_reset) w.field("changes_reset", true);
     if (info) {
       w.field("kind", protocol::to_string(info->kind)).field("epoch", info->epoch);
       if (!info->title.empty()) w.field("title", info->title);
@@ -308,7 +324,7 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     }
     // Who is here now (presence events then report changes); capped, by user id.
     w.key("online").begin_array();
-    for (auto& u : self->hub_.online(ch, kOnlineListMax)) {
+    for (auto& u : self->hub_.online(ch, kOnlineListMax, /*announced_only=*/true)) {
       w.begin_object().field("id", u.id).field("name", u.name);
       w.field("role", protocol::to_string(u.role));
       w.field("advocate", self->hub_.advocacy().is_advocate(u.id)).end_object();
@@ -317,12 +333,16 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     w.end_object();
     // A `since` beyond the end (e.g. a reset store) replays from what exists now.
     std::uint64_t start = since ? std::min(*since, last) : last;
-    auto reply = [self, ch, gen, start, last, ok = make_payload(std::move(out))] {
-      boost::asio::post(self->shard_.ioc(), [self, ch, gen, start, last, ok] {
+    auto reply = [self, ch, gen, start, last, change_start, replay_changes,
+                  ok = make_payload(std::move(out))] {
+      boost::asio::post(self->shard_.ioc(), [self, ch, gen, start, last, change_start,
+                                             replay_changes, ok] {
         auto it = self->subs_.find(ch);
         if (it == self->subs_.end() || it->second.generation != gen) return;
         self->push(ok);
         it->second.delivered = start;
+        it->second.changes_delivered = change_start;
+        it->second.replay_changes = replay_changes;
         if (start < last) {
           self->replay_step(ch, gen);
         } else {
@@ -395,14 +415,109 @@ void Session::replay_done(const std::string& channel, Subscription& sub) {
   }
   std::vector<std::pair<std::uint64_t, Payload>>().swap(sub.buffer);
   sub.replaying = false;
+  // The join's changes come after its messages: replayed from the store, or only the live
+  // ones buffered meanwhile.
+  if (sub.changes_pending) {
+    sub.changes_pending = false;
+    if (sub.replay_changes) {
+      changes_step(channel, sub.generation);
+    } else {
+      changes_done(channel, sub);
+    }
+  }
+}
+
+void Session::changes_step(const std::string& channel, std::uint64_t generation) {
+  auto it = subs_.find(channel);
+  if (closed_ || it == subs_.end() || it->second.generation != generation) return;
+  if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) {
+    paused_changes_.emplace_back(channel, generation);
+    return;
+  }
+  std::uint64_t after = it->second.changes_delivered;
+  hub_.read_async([self = shared_from_this(), channel, generation, after] {
+    auto changes = self->hub_.store().read_changes(channel, after, kReplayChunk);
+    std::string out;
+    for (auto& c : changes) {
+      if (!out.empty()) out.push_back('\n');
+      out += c.event;
+    }
+    std::uint64_t last = changes.empty() ? after : changes.back().change;
+    std::size_t n = changes.size();
+    boost::asio::post(self->shard_.ioc(), [self, channel, generation, last, n,
+                                           p = make_payload(std::move(out))] {
+      auto it = self->subs_.find(channel);
+      if (it == self->subs_.end() || it->second.generation != generation) return;
+      auto& sub = it->second;
+      if (n > 0) {
+        self->push(p);
+        sub.changes_delivered = last;
+      }
+      if (n == kReplayChunk) {
+        self->changes_step(channel, generation);
+      } else {
+        self->changes_done(channel, sub);
+      }
+    });
+  });
+}
+
+void Session::changes_done(const std::string& channel, Subscription& sub) {
+  bool gap = !sub.change_buffer.empty() &&
+             sub.change_buffer.front().first > sub.changes_delivered + 1;
+  if (sub.changes_overflowed || gap) {
+    // Live changes were lost from the buffer, or came with a hole: they are stored, read on.
+    sub.changes_overflowed = false;
+    sub.change_buffer.clear();
+    sub.replay_changes = true;
+    changes_step(channel, sub.generation);
+    return;
+  }
+  for (auto& [change, p] : sub.change_buffer) {
+    if (change <= sub.changes_delivered) continue;
+    push(p);
+    sub.changes_delivered = change;
+  }
+  std::vector<std::pair<std::uint64_t, Payload>>().swap(sub.change_buffer);
+  sub.changes_replaying = false;
+}
+
+bool Session::deliver_change(const std::string& channel, std::uint64_t change, const Payload& p) {
+  auto it = subs_.find(channel);
+  if (it == subs_.end()) return false;
+  auto& sub = it->second;
+  if (sub.changes_replaying) {
+    if (sub.change_buffer.size() >= kMaxReplayBuffer) {
+      sub.changes_overflowed = true;
+      sub.change_buffer.clear();
+    } else if (!sub.changes_overflowed) {
+      sub.change_buffer.emplace_back(change, p);
+    }
+    return true;
+  }
+  if (change <= sub.changes_delivered) return true;  // already sent (from the replay)
+  if (change > sub.changes_delivered + 1) {
+    // A hole in the live stream (a change lost from a full buffer): read the missing ones.
+    sub.changes_replaying = true;
+    sub.replay_changes = true;
+    sub.change_buffer.emplace_back(change, p);
+    changes_step(channel, sub.generation);
+    return true;
+  }
+  push(p);
+  sub.changes_delivered = change;
+  return true;
 }
 
 void Session::on_writable() {
-  if (paused_replays_.empty()) return;
+  if (paused_replays_.empty() && paused_changes_.empty()) return;
   if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) return;
   auto paused = std::move(paused_replays_);
   paused_replays_.clear();
   for (auto& [ch, gen] : paused) replay_step(ch, gen);
+  auto paused_changes = std::move(paused_changes_);
+  paused_changes_.clear();
+  for (auto& [ch, gen] : paused_changes) changes_step(ch, gen);
 }
 
 bool Session::deliver(const std::string& channel, std::uint64_t seq, const Payload& p) {
@@ -476,7 +591,8 @@ void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   if (auto d = check(Action::post, Subject{identity_->role, identity_->guest}, &f)) {
     return reply_error(id_json, d->code, d->message);
   }
-  if (auto refused = hub_.actions().check_post(*identity_, c.channel, c.text, true)) {
+  bool masked = false;
+  if (auto refused = hub_.actions().check_post(*identity_, c.channel, c.text, true, &masked)) {
     return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
   }
   if (!c.actions.empty() && identity_->role != protocol::Role::bot) {
@@ -489,7 +605,7 @@ void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   }
   submit_message(id_json, c.channel, std::move(c.text), std::move(c.client_msg_id),
                  c.reply_to.value_or(0), std::move(mentions.mentions),
-                 protocol::pack_actions(c.actions));
+                 protocol::pack_actions(c.actions), masked);
 }
 
 void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
@@ -497,17 +613,18 @@ void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
     return reply_error(id_json, ErrorCode::bad_request, "cannot send a DM to yourself");
   }
   std::string channel = protocol::dm_channel_name(identity_->id, c.to);
-  if (auto refused = hub_.actions().check_post(*identity_, channel, c.text, false)) {
+  bool masked = false;
+  if (auto refused = hub_.actions().check_post(*identity_, channel, c.text, false, &masked)) {
     return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
   }
   auto mentions = mentions_for(hub_, *identity_, channel, protocol::ChannelKind::dm, c.text);
-  submit_message(id_json, std::move(channel), std::move(c.text), std::move(c.client_msg_id), 0,
-                 std::move(mentions.mentions));
+  submit_message(id_json, std::move(channel), std::move(c.text), std::move(c.client_msg_id),
+                 c.reply_to.value_or(0), std::move(mentions.mentions), {}, masked);
 }
 
 void Session::submit_message(const std::string& id_json, std::string channel, std::string text,
                              std::string client_msg_id, std::uint64_t reply_to,
-                             std::string mentions, std::string actions) {
+                             std::string mentions, std::string actions, bool masked) {
   if (pending_writes_.size() >= hub_.config().limits.max_inflight_sends) {
     return reply_error(id_json, ErrorCode::rate_limited, "too many sends awaiting storage", 100);
   }
@@ -519,6 +636,7 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
   am.msg.from_name = identity_->name;
   am.msg.from_role = identity_->role;
   am.msg.from_advocate = hub_.advocacy().is_advocate(identity_->id);
+  std::string masked_text = masked ? text : std::string();
   am.msg.text = std::move(text);
   am.msg.reply_to = reply_to;
   am.msg.mentions = std::move(mentions);
@@ -528,7 +646,7 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
   hub_.email().attach(req);
   req.origin = id_;
   req.cookie = next_cookie_++;
-  pending_writes_.emplace(req.cookie, id_json);
+  pending_writes_.emplace(req.cookie, PendingWrite{id_json, std::move(masked_text)});
   auto cookie = req.cookie;
   if (!hub_.store().submit(std::move(req))) {
     pending_writes_.erase(cookie);
@@ -539,13 +657,15 @@ void Session::submit_message(const std::string& id_json, std::string channel, st
 void Session::complete_write(const WriteAck& ack) {
   auto it = pending_writes_.find(ack.cookie);
   if (it == pending_writes_.end()) return;
-  std::string id_json = std::move(it->second);
+  PendingWrite p = std::move(it->second);
   pending_writes_.erase(it);
-  if (!ack.ok) return reply_error(id_json, ack.error_code, ack.error_message);
+  if (!ack.ok) return reply_error(p.id_json, ack.error_code, ack.error_message);
   std::string out;
   JsonWriter w(out);
-  protocol::begin_ok(w, id_json).field("channel", ack.channel).field("seq", ack.seq);
-  w.field("ts", ack.ts).end_object();
+  protocol::begin_ok(w, p.id_json).field("channel", ack.channel).field("seq", ack.seq);
+  w.field("ts", ack.ts);
+  if (!p.masked_text.empty()) w.field("text", p.masked_text);  // what was stored
+  w.end_object();
   push(std::move(out));
 }
 
@@ -607,7 +727,9 @@ void Session::handle(const std::string& id_json, protocol::TypingCmd& c) {
   push(std::move(ok));
 }
 
+// Only a session that joined (or is joining) the channel hears of the kick.
 void Session::kicked(const std::string& channel, const Payload& p) {
+  if (!subs_.contains(channel)) return;
   drop_subscription(channel);
   push(p);
 }
@@ -663,6 +785,10 @@ void Session::handle(const std::string& id_json, protocol::HelpfulCmd& c) {
 
 void Session::handle(const std::string& id_json, protocol::SolveCmd& c) {
   hub_.advocacy().solve(*identity_, c, reply_later(id_json));
+}
+
+void Session::handle(const std::string& id_json, protocol::UnsolveCmd& c) {
+  hub_.advocacy().unsolve(*identity_, c, reply_later(id_json));
 }
 
 void Session::handle(const std::string& id_json, protocol::SetAdvocateCmd& c) {

@@ -114,6 +114,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // A committed message in `channel` (subscription-aware: buffered during replay, deduplicated
   // by seq). Returns false when the session has no subscription to it.
   bool deliver(const std::string& channel, std::uint64_t seq, const Payload& p);
+  // A committed change in `channel`, numbered `change` (edited, deleted, reaction, solved,
+  // helpful): as deliver(), by change number. False when the session has no subscription.
+  bool deliver_change(const std::string& channel, std::uint64_t change, const Payload& p);
   // A frame that bypasses subscriptions (DMs to a non-joined session, typing, presence).
   void deliver_direct(const Payload& p) { push(p); }
   // Staff removed this user from `channel` (kick, or remove_member): leave it, tell the client.
@@ -145,6 +148,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // joined channel of every idle connection has one of these. Released after each replay.
     std::vector<std::pair<std::uint64_t, Payload>> buffer;
     std::uint64_t generation = 0;  // distinguishes a re-join from stale reads
+    // Changes (edited, deleted, reaction, solved, helpful; join `changes_since`), by the same
+    // rules: buffered until the join's message replay and then its change replay are done.
+    std::uint64_t changes_delivered = 0;  // highest change number sent (or skipped) so far
+    bool changes_replaying = true;
+    bool changes_overflowed = false;
+    bool changes_pending = true;   // the join's change replay starts after its message replay
+    bool replay_changes = false;   // that replay reads stored changes (else it only flushes)
+    std::vector<std::pair<std::uint64_t, Payload>> change_buffer;
   };
 
   void push(const Payload& p);
@@ -164,6 +175,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle(const std::string& id_json, protocol::AuthCmd& c);
   void handle(const std::string& id_json, protocol::HelpfulCmd& c);
   void handle(const std::string& id_json, protocol::SolveCmd& c);
+  void handle(const std::string& id_json, protocol::UnsolveCmd& c);
   void handle(const std::string& id_json, protocol::SetAdvocateCmd& c);
   void handle(const std::string& id_json, protocol::SearchCmd& c);
   void handle(const std::string& id_json, protocol::SetPreferencesCmd& c);
@@ -190,11 +202,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Access check for reading/joining a channel: empty optional = allowed.
   std::optional<std::pair<protocol::ErrorCode, std::string>> check_read(const std::string& ch);
+  // `masked`: the word filter rewrote `text`, so the ack carries it.
   void submit_message(const std::string& id_json, std::string channel, std::string text,
                       std::string client_msg_id, std::uint64_t reply_to, std::string mentions,
-                      std::string actions = {});
+                      std::string actions = {}, bool masked = false);
   void replay_step(const std::string& channel, std::uint64_t generation);
   void replay_done(const std::string& channel, Subscription& sub);
+  void changes_step(const std::string& channel, std::uint64_t generation);
+  void changes_done(const std::string& channel, Subscription& sub);
   void drop_subscription(const std::string& channel);
   Payload presence_event(const std::string& channel, std::string_view state) const;
 
@@ -211,9 +226,14 @@ class Session : public std::enable_shared_from_this<Session> {
   ChannelMap<Subscription> subs_;
   std::uint64_t sub_generation_ = 0;
   std::vector<std::pair<std::string, std::uint64_t>> paused_replays_;
+  std::vector<std::pair<std::string, std::uint64_t>> paused_changes_;
 
   std::uint64_t next_cookie_ = 1;
-  std::unordered_map<std::uint64_t, std::string> pending_writes_;  // cookie -> id_json
+  struct PendingWrite {
+    std::string id_json;
+    std::string masked_text;  // the text as stored, when the word filter masked it (else "")
+  };
+  std::unordered_map<std::uint64_t, PendingWrite> pending_writes_;  // by cookie
 
   // Between a good auth and its welcome (the unread total is being read): frames that arrive
   // meanwhile wait here, in order, and run right after the welcome. Bounded.

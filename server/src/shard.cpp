@@ -128,7 +128,9 @@ void Shard::deliver_to_channel(const Delivery& d) {
       auto it = users_.find(*u);
       if (it == users_.end()) continue;
       for (Session* s : it->second) {
-        if (!message || !s->deliver(d.channel, d.seq, d.payload)) s->deliver_direct(d.payload);
+        bool delivered = message ? s->deliver(d.channel, d.seq, d.payload)
+                                 : d.change != 0 && s->deliver_change(d.channel, d.change, d.payload);
+        if (!delivered) s->deliver_direct(d.payload);
       }
     }
     return;
@@ -138,6 +140,8 @@ void Shard::deliver_to_channel(const Delivery& d) {
   for (Session* s : it->second) {
     if (message) {
       s->deliver(d.channel, d.seq, d.payload);
+    } else if (d.change != 0) {
+      s->deliver_change(d.channel, d.change, d.payload);
     } else {
       s->deliver_direct(d.payload);
     }
@@ -174,6 +178,7 @@ void Shard::arm_sweep() {
 void Shard::sweep() {
   auto now = std::chrono::steady_clock::now();
   for_each_session([&](Session& s) { s.on_sweep(now); });
+  if (index_ == 0) hub_.trim_changes();
 }
 
 }  // namespace parley::server

@@ -47,6 +47,9 @@ struct Delivery {
   std::uint16_t close = 0;   // close_user: the close code
   std::string close_reason;  // close_user: the close frame's reason
   std::uint64_t except_session = 0;  // user_event: not to this session (0: to all of them)
+  // channel_event: its change number (edited, deleted, reaction, solved, helpful), 0 for none:
+  // subscription-aware like messages (buffered during a join's replay, deduplicated).
+  std::uint64_t change = 0;
 };
 
 // The result of one storage write, routed back to the session that asked for it.

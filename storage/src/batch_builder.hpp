@@ -60,6 +60,11 @@ class BatchBuilder {
                    std::string_view what, Committed& out);
   // The request's outbox rows (WriteRequest::outbox), after its op ended ok; fail() on error.
   void add_outbox(Committed& c);
+  // The request's change record (Options::change_event), the last thing a request adds;
+  // fail() on error.
+  void add_change(Committed& c);
+  void apply(RecordChange& op, Committed& out);
+  void apply(TrimChanges& op, Committed& out);
   bool channel_open(std::string_view name) const;
   // The channel's settings as of this point of the batch (non-DM channels only).
   std::optional<ChannelInfo> channel(std::string_view name) const;
@@ -125,6 +130,7 @@ class BatchBuilder {
   rocksdb::WriteBatch batch_;
   StringMap<codec::IdempotencyRecord> acks_;  // idempotency key -> ack given in this batch
   StringMap<std::uint64_t> appended_;         // channel -> highest seq assigned in this batch
+  StringMap<std::uint64_t> changes_;          // channel -> highest change assigned in this batch
   // Channels created or updated in this batch (their settings after it).
   StringMap<ChannelInfo> channels_;
   // Messages appended in this batch, by message key (they live in their requests).

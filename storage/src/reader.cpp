@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "codec.hpp"
+#include "codec_io.hpp"
 #include "store_impl.hpp"
 
 namespace parley::storage {
@@ -79,6 +80,80 @@ std::uint64_t Store::last_seq(std::string_view channel) const {
   // Only channels with messages are cached, so probing arbitrary names cannot grow the map.
   if (last.seq > 0) impl_->note_committed(channel, last.seq);
   return last.seq;
+}
+
+// --- Change logs ---
+
+std::optional<std::uint64_t> Store::Impl::find_last_change(std::string_view channel,
+                                                           std::string* error) const {
+  if (!scannable(channel)) return 0;
+  const std::string lower = codec::message_prefix(channel);
+  const rocksdb::Slice lower_slice(lower);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf_changes));
+  for (it->SeekForPrev(codec::message_key(channel, kMaxSeq)); it->Valid(); it->Prev()) {
+    if (auto n = codec::message_key_seq(it->key().ToStringView(), channel)) return *n;
+    decode_failures.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!it->status().ok()) {
+    *error = "cannot read the change log of " + std::string(channel) + ": " + it->status().ToString();
+    return std::nullopt;
+  }
+  return 0;
+}
+
+void Store::Impl::note_change_committed(std::string_view channel, std::uint64_t change) {
+  std::unique_lock lock(committed_mu);
+  auto it = committed_change.find(channel);
+  if (it == committed_change.end()) {
+    committed_change.emplace(std::string(channel), change);
+  } else {
+    it->second = std::max(it->second, change);
+  }
+}
+
+std::uint64_t Store::last_change(std::string_view channel) const {
+  {
+    std::shared_lock lock(impl_->committed_mu);
+    auto it = impl_->committed_change.find(channel);
+    if (it != impl_->committed_change.end()) return it->second;
+  }
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr || impl_->cf_changes == nullptr) return 0;
+  std::string error;
+  auto last = impl_->find_last_change(channel, &error);
+  if (!last) return 0;
+  if (*last > 0) impl_->note_change_committed(channel, *last);  // only channels with changes
+  return *last;
+}
+
+std::uint64_t Store::first_change(std::string_view channel) const {
+  auto first = read_changes(channel, 0, 1);
+  return first.empty() ? last_change(channel) + 1 : first.front().change;
+}
+
+std::vector<Store::Change> Store::read_changes(std::string_view channel, std::uint64_t after,
+                                               std::size_t limit) const {
+  std::vector<Change> out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr || limit == 0 || !scannable(channel) || after == kMaxSeq) return out;
+  const std::string upper = codec::message_prefix_end(channel);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf_changes));
+  for (it->Seek(codec::message_key(channel, after + 1)); it->Valid() && out.size() < limit;
+       it->Next()) {
+    auto n = codec::message_key_seq(it->key().ToStringView(), channel);
+    const std::string_view value = it->value().ToStringView();
+    if (!n || value.size() < 8) {
+      impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    out.push_back({*n, static_cast<TimestampMs>(codec::io::get_be64(value)), std::string(value.substr(8))});
+  }
+  return out;
 }
 
 std::uint64_t Store::first_seq_since(std::string_view channel, TimestampMs ts) const {

@@ -37,6 +37,7 @@ constexpr std::string_view kCfAdvocacy = "advocacy";
 constexpr std::string_view kCfRewrites = "rewrites";
 constexpr std::string_view kCfReads = "reads";
 constexpr std::string_view kCfOutbox = "outbox";
+constexpr std::string_view kCfChanges = "changes";
 
 constexpr std::uint64_t kMaxId = std::numeric_limits<std::uint64_t>::max();
 
@@ -183,6 +184,7 @@ bool Store::Impl::open_db(std::string* error) {
       {std::string(kCfRewrites), cf_options(options, block_cache, false)},  // tailed in order
       {std::string(kCfReads), reads_cf_options(options, block_cache)},  // markers read by key
       {std::string(kCfOutbox), cf_options(options, block_cache, false)},  // scanned in order
+      {std::string(kCfChanges), cf_options(options, block_cache, false)},  // read in order
   };
   // RocksDB refuses to open a database without naming all of its column families, so ones
   // added by a newer version are opened with default options and left alone. A missing
@@ -217,6 +219,7 @@ bool Store::Impl::open_db(std::string* error) {
   cf_rewrites = handles[11];
   cf_reads = handles[12];
   cf_outbox = handles[13];
+  cf_changes = handles[14];
   return true;
 }
 

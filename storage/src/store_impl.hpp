@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -72,6 +73,8 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* cf_rewrites = nullptr;
   rocksdb::ColumnFamilyHandle* cf_reads = nullptr;
   rocksdb::ColumnFamilyHandle* cf_outbox = nullptr;
+  // Change logs: message_key(channel, change) -> be64(ts) + the event JSON.
+  rocksdb::ColumnFamilyHandle* cf_changes = nullptr;
 
   // --- Channel directory: non-DM channels, served from memory ---
   mutable std::shared_mutex channels_mu;
@@ -80,6 +83,7 @@ struct Store::Impl {
   // --- Highest committed seq per channel, so last_seq() rarely touches disk ---
   mutable std::shared_mutex committed_mu;
   StringMap<std::uint64_t> committed_seq;  // guarded by committed_mu
+  StringMap<std::uint64_t> committed_change;  // highest committed change; guarded by committed_mu
 
   // --- Write queue ---
   mutable std::mutex queue_mu;
@@ -98,6 +102,8 @@ struct Store::Impl {
     TimestampMs last_ts = 0;
   };
   StringMap<ChannelCursor> cursors;
+  // The next change number per channel (loaded from disk at the channel's first change).
+  StringMap<std::uint64_t> change_cursors;
   // Commit latency histogram (Store::commit_latency); written by the writer, read by anyone.
   std::array<std::atomic<std::uint64_t>, Store::kCommitBucketsUs.size()> commit_hist{};
   std::atomic<std::uint64_t> commit_count{0}, commit_sum_us{0};
@@ -132,6 +138,9 @@ struct Store::Impl {
   // reader.cpp. On a RocksDB error returns false and sets *error.
   bool find_last(std::string_view channel, LastMessage* out, std::string* error) const;
   void note_committed(std::string_view channel, std::uint64_t seq);
+  // The highest change number of `channel` on disk (0: none); nullopt on a RocksDB error.
+  std::optional<std::uint64_t> find_last_change(std::string_view channel, std::string* error) const;
+  void note_change_committed(std::string_view channel, std::uint64_t change);
 
   // writer*.cpp
   void run_writer();

@@ -46,6 +46,7 @@ void BatchBuilder::add(Committed& c) {
     if (!st.ok()) fail(c, "cannot add audit entry to batch: " + st.ToString());
   }
   if (c.req.outbox && c.status == WriteStatus::ok) add_outbox(c);
+  if (s_.options.change_event && c.status == WriteStatus::ok) add_change(c);
   if (c.status == WriteStatus::ok) {
     (void)batch_.PopSavePoint();  // only fails when no save point is set, and one is
     if (audit != nullptr) ++next_audit_id_;
@@ -58,6 +59,86 @@ void BatchBuilder::add(Committed& c) {
       audit->ts = 0;
     }
   }
+}
+
+void BatchBuilder::add_change(Committed& c) {
+  auto ev = s_.options.change_event(c.req.op);
+  if (!ev) return;
+  if (ev->event.size() < 2 || ev->event.front() != '{' || ev->event.back() != '}') {
+    return fail(c, "a change event must be a JSON object");
+  }
+  auto it = s_.change_cursors.find(ev->channel);
+  if (it == s_.change_cursors.end()) {
+    // The channel's first change since open (or since a failed batch): go on after the disk's.
+    std::string error;
+    auto last = s_.find_last_change(ev->channel, &error);
+    if (!last) return fail(c, error);
+    it = s_.change_cursors.emplace(ev->channel, *last + 1).first;
+  }
+  const std::uint64_t n = it->second;
+  std::string event = std::move(ev->event);
+  event.pop_back();
+  if (event.size() > 1) event.push_back(',');
+  event.append("\"change\":").append(std::to_string(n)).push_back('}');
+  std::string value;
+  value.reserve(8 + event.size());
+  codec::io::put_be64(value, static_cast<std::uint64_t>(s_.now()));
+  value.append(event);
+  rocksdb::Status st = batch_.Put(s_.cf_changes, codec::message_key(ev->channel, n), value);
+  if (!st.ok()) return fail(c, "cannot add change record to batch: " + st.ToString());
+  // Last step of the request: nothing after it can roll it back, so the cursor may move.
+  ++it->second;
+  changes_[ev->channel] = n;
+  c.change_channel = std::move(ev->channel);
+  c.change = n;
+  c.change_event = std::move(event);
+}
+
+void BatchBuilder::apply(RecordChange&, Committed&) {}  // only its change record (add_change)
+
+void BatchBuilder::apply(TrimChanges& op, Committed& out) {
+  // Keys run by channel, then number. For each channel: delete from its first record up to the
+  // first one at or after the cutoff, but never its newest (it keeps the numbering going).
+  constexpr std::uint64_t kMaxPerRun = 100000;  // bounds the batch; the next run goes on
+  std::unique_ptr<rocksdb::Iterator> it(s_.db->NewIterator(rocksdb::ReadOptions(), s_.cf_changes));
+  std::uint64_t deleted = 0;
+  std::string channel, first_key, end_key;  // the run of records to delete in `channel`
+  auto flush = [&]() -> bool {
+    if (first_key.empty()) return true;
+    rocksdb::Status st = batch_.DeleteRange(s_.cf_changes, first_key, end_key);
+    first_key.clear();
+    if (!st.ok()) fail(out, "cannot trim the change log: " + st.ToString());
+    return st.ok();
+  };
+  it->SeekToFirst();
+  while (it->Valid() && deleted < kMaxPerRun) {
+    const std::string key = it->key().ToString();
+    const std::string_view value = it->value().ToStringView();
+    if (key.size() < 9) {
+      it->Next();
+      continue;
+    }
+    const std::string ch = key.substr(0, key.size() - 9);
+    if (ch != channel) {
+      if (!flush()) return;
+      channel = ch;
+    }
+    const auto ts = value.size() >= 8 ? static_cast<TimestampMs>(codec::io::get_be64(value)) : 0;
+    it->Next();
+    const bool newest = !it->Valid() || !it->key().starts_with(codec::message_prefix(ch));
+    if (ts >= op.before_ms || newest) {
+      if (!flush()) return;
+      // The rest of this channel is newer: skip to the next channel.
+      if (!newest) it->Seek(codec::message_prefix_end(ch));
+      continue;
+    }
+    if (first_key.empty()) first_key = key;
+    end_key = it->key().ToString();  // exclusive: the next record of the channel
+    ++deleted;
+  }
+  if (!flush()) return;
+  if (!it->status().ok()) return fail(out, "cannot read the change log: " + it->status().ToString());
+  op.deleted = deleted;
 }
 
 void BatchBuilder::apply(AppendMessage& op, Committed& out) {
@@ -261,6 +342,11 @@ void BatchBuilder::commit(std::vector<Committed>& results) {
       c.req.outbox_rows.clear();
     }
     for (const auto& [channel, seq] : appended_) s_.cursors.erase(channel);
+    for (const auto& [channel, n] : changes_) s_.change_cursors.erase(channel);
+    for (auto& c : results) {
+      c.change = 0;
+      c.change_event.clear();
+    }
     return;
   }
   s_.next_audit_id = next_audit_id_;
@@ -272,6 +358,7 @@ void BatchBuilder::commit(std::vector<Committed>& results) {
     for (auto& [name, info] : channels_) s_.channels.insert_or_assign(name, std::move(info));
   }
   for (const auto& [channel, seq] : appended_) s_.note_committed(channel, seq);
+  for (const auto& [channel, n] : changes_) s_.note_change_committed(channel, n);
 }
 
 void Store::Impl::run_writer() {
@@ -321,7 +408,11 @@ void Store::Impl::commit_batch(std::vector<WriteRequest>& reqs) {
   // Filled before any add(): the builder keeps pointers into `results`, so it must not grow.
   std::vector<Committed> results;
   results.reserve(reqs.size());
-  for (auto& req : reqs) results.push_back(Committed{std::move(req), WriteStatus::ok, {}});
+  for (auto& req : reqs) {
+    Committed c;
+    c.req = std::move(req);
+    results.push_back(std::move(c));
+  }
   if (std::string why; !enough_space(&why)) {
     // Refused before anything is built: no seq, id or cursor moves, nothing is stored.
     for (auto& c : results) {

@@ -170,6 +170,8 @@ void check_command(const Frame& f, const T& cmd) {
     f.channel(cmd.channel);
     FUZZ_CHECK(cmd.since.has_value() == f.present("since"));
     if (cmd.since) FUZZ_CHECK(f.uint("since") == *cmd.since);
+    FUZZ_CHECK(cmd.changes_since.has_value() == f.present("changes_since"));
+    if (cmd.changes_since) FUZZ_CHECK(f.uint("changes_since") == *cmd.changes_since);
   } else if constexpr (std::is_same_v<T, LeaveCmd> || std::is_same_v<T, TypingCmd>) {
     f.channel(cmd.channel);
   } else if constexpr (std::is_same_v<T, SendCmd>) {
@@ -190,6 +192,8 @@ void check_command(const Frame& f, const T& cmd) {
     f.user("to", cmd.to);
     f.text("text", cmd.text, f.limits.max_text_chars);
     f.client_msg_id(cmd.client_msg_id);
+    FUZZ_CHECK(cmd.reply_to.has_value() == f.present("reply_to"));
+    if (cmd.reply_to) f.seq("reply_to", *cmd.reply_to);
   } else if constexpr (std::is_same_v<T, HistoryCmd>) {
     f.channel(cmd.channel);
     FUZZ_CHECK(cmd.before.has_value() == f.present("before"));
@@ -203,7 +207,8 @@ void check_command(const Frame& f, const T& cmd) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);
     f.text("text", cmd.text, f.limits.max_text_chars);
-  } else if constexpr (std::is_same_v<T, DeleteCmd> || std::is_same_v<T, HelpfulCmd>) {
+  } else if constexpr (std::is_same_v<T, DeleteCmd> || std::is_same_v<T, HelpfulCmd> ||
+                       std::is_same_v<T, UnsolveCmd>) {
     f.channel(cmd.channel);
     f.seq("seq", cmd.seq);
   } else if constexpr (std::is_same_v<T, SolveCmd>) {

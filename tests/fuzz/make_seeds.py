@@ -79,6 +79,8 @@ def frame_seeds():
         "resolve-dismiss-remove": '{"op":"resolve_report","report_id":1,"action":"dismiss","remove":false}',
         "mute-everywhere": '{"op":"mute","user":"bob","duration_s":315360000,"reason":""}',
         "not-object": '["op","ping"]',
+        "join-changes-since": '{"op":"join","channel":"help","since":4,"changes_since":17}',
+        "dm-reply-to": '{"op":"dm","to":"bob","text":"re","client_msg_id":"d9","reply_to":3}',
         "solve-credit": '{"op":"solve","channel":"help","seq":4,"credit":{"channel":"faq","seq":2}}',
         "solve-credit-nested": '{"op":"solve","channel":"help","seq":4,"credit":{"channel":"faq","seq":2,"credit":{}}}',
     }

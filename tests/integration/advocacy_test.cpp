@@ -134,6 +134,62 @@ TEST_F(AdvocacyTest, MarksAreCheckedAndSelfAndStaffAnswersEarnNothing) {
   EXPECT_NEAR(users[0].as_object().at("score").to_number<double>(), 6, 0.01);  // answer 2 + helpful 4
 }
 
+// unsolve: the asker (or staff) takes back the accepted answer: `solved` with seq 0 to the
+// channel, no solved_seq in history, the credit gone from /api/advocates; anyone else, an answer's
+// seq or a missing message is refused; a question with no accepted answer answers ok, no event.
+TEST_F(AdvocacyTest, UnsolveTakesBackTheAcceptedAnswerAndItsCredit) {
+  auto staff = connect("sam", "staff");
+  auto ann = connect("ann");
+  auto bo = connect("bo");
+  ok(*bo, {{"op", "join"}, {"channel", "help"}});
+  auto q = post(*ann, "help", "How do I pair it?");
+  auto a = post(*bo, "help", "Hold both buttons", q);
+  ok(*ann, {{"op", "solve"}, {"channel", "help"}, {"seq", a}});
+  auto solved_count = [&](const std::string& user) -> std::int64_t {
+    const auto list = get("/api/advocates");  // kept alive: the loop reads into it
+    for (auto& u : list.at("users").as_array()) {
+      if (str(u.as_object().at("user")) == user) return num(u.as_object().at("solved"));
+    }
+    return 0;
+  };
+  EXPECT_EQ(solved_count("bo"), 1);
+
+  auto refused = bo->request({{"op", "unsolve"}, {"channel", "help"}, {"seq", q}});
+  EXPECT_EQ(str(refused.at("code")), "forbidden") << json::serialize(refused);
+  EXPECT_EQ(str(refused.at("message")), "only the asker or staff may unsolve");
+  auto answer = ann->request({{"op", "unsolve"}, {"channel", "help"}, {"seq", a}});
+  EXPECT_EQ(str(answer.at("message")), "only a question can be unsolved") << json::serialize(answer);
+  EXPECT_EQ(str(ann->request({{"op", "unsolve"}, {"channel", "help"}, {"seq", 999}}).at("code")),
+            "not_found");
+
+  auto r = ok(*ann, {{"op", "unsolve"}, {"channel", "help"}, {"seq", q}});
+  EXPECT_EQ(num(r.at("seq")), q);
+  auto ev = bo->wait_for([&](const json::object& o) {
+    return str(o.at("op")) == "solved" && num(o.at("question_seq")) == q && num(o.at("seq")) == 0;
+  });
+  EXPECT_TRUE(ev);
+  auto h = ok(*bo, {{"op", "history"}, {"channel", "help"}});
+  for (auto& v : h.at("messages").as_array()) {
+    if (num(v.as_object().at("seq")) == q) {
+      EXPECT_FALSE(v.as_object().contains("solved_seq"));
+    }
+  }
+  EXPECT_EQ(solved_count("bo"), 0);
+  // Again: nothing to take back, ok and no event.
+  ok(*ann, {{"op", "unsolve"}, {"channel", "help"}, {"seq", q}});
+  // Solved again, and staff unsolve it.
+  ok(*ann, {{"op", "solve"}, {"channel", "help"}, {"seq", a}});
+  EXPECT_EQ(solved_count("bo"), 1);
+  ok(*staff, {{"op", "unsolve"}, {"channel", "help"}, {"seq", q}});
+  EXPECT_EQ(solved_count("bo"), 0);
+  bo->request({{"op", "ping"}});
+  int zero_events = 0;
+  for (auto& o : bo->seen()) {
+    if (str(o.at("op")) == "solved" && num(o.at("seq")) == 0) ++zero_events;
+  }
+  EXPECT_EQ(zero_events, 2);  // Ann's and Sam's unsolve; the repeat announced nothing
+}
+
 TEST_F(AdvocacyTest, MarksAreRefusedWhileMutedAndInArchivedChannels) {
   auto staff = connect("sam", "staff");
   auto ann = connect("ann");

@@ -118,6 +118,19 @@ TEST_F(ChatTest, DirectMessagesArePrivate) {
   EXPECT_EQ(str(bob->request({{"op", "history"}, {"channel", ch}}).at("op")), "ok");
   auto reply = send_msg(*bob, ch, "hey", "d2");
   EXPECT_EQ(num(reply.at("seq")), 2);
+  // A dm may answer an earlier message of the conversation; a later one is refused, not stored.
+  auto threaded = alice->request({{"op", "dm"}, {"to", "bob"}, {"text", "re: hey"},
+                                  {"client_msg_id", "d4"}, {"reply_to", 2}});
+  ASSERT_EQ(str(threaded.at("op")), "ok") << json::serialize(threaded);
+  auto echoed = bob->wait_for([](const json::object& o) {
+    return str(o.at("op")) == "message" && str(o.at("text")) == "re: hey";
+  });
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(num(echoed->at("reply_to")), 2);
+  auto bad = alice->request({{"op", "dm"}, {"to", "bob"}, {"text", "x"}, {"client_msg_id", "d5"},
+                             {"reply_to", 99}});
+  EXPECT_EQ(str(bad.at("code")), "not_found") << json::serialize(bad);
+  EXPECT_EQ(str(bad.at("message")), "reply_to names no message in \"dm:alice:bob\"");
   // Carol can do none of it.
   for (auto frame : {json::object{{"op", "join"}, {"channel", ch}},
                      json::object{{"op", "join"}, {"channel", ch}, {"since", 0}},

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <map>
 #include <thread>
 
 #include "harness.hpp"
@@ -39,6 +41,164 @@ TEST(Limits, ConnectionsPerIpAreCappedWith1013) {
     if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(ok);
+}
+
+// A config file of exactly `toml` (fast_config already sets rate_per_s and rate_burst).
+std::string own_config(const TempDir& dir, const std::string& toml) {
+  std::string path = dir.path + "/limits.toml";
+  std::ofstream(path) << toml;
+  return path;
+}
+
+// rate_per_s / rate_burst: past the burst a frame gets rate_limited with retry_after_ms and is
+// dropped; the connection stays; after that wait a frame is served again.
+TEST(Limits, FrameRateIsLimitedPerConnection) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        own_config(dir, "[limits]\nrate_per_s = 2\nrate_burst = 5\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  Client c(server.port());
+  ASSERT_TRUE(c.auth(server.token("fay")));  // the auth frame took one token
+  for (int i = 0; i < 12; ++i) c.send({{"op", "ping"}, {"id", i}});
+  int pongs = 0, limited = 0;
+  std::int64_t wait = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto f = c.next();
+    ASSERT_TRUE(f) << "reply " << i;
+    if (str(f->at("op")) == "pong") {
+      ++pongs;
+    } else {
+      EXPECT_EQ(str(f->at("code")), "rate_limited") << json::serialize(*f);
+      EXPECT_EQ(num(f->at("id")), i) << "the refusal names the frame";
+      wait = num(f->at("retry_after_ms"));
+      EXPECT_GT(wait, 0);
+      EXPECT_LE(wait, 500);  // one token at 2 a second
+      ++limited;
+    }
+  }
+  EXPECT_GE(pongs, 4);  // the burst (less the auth), plus what refilled meanwhile
+  EXPECT_GE(limited, 5);
+  EXPECT_EQ(pongs + limited, 12);
+  std::this_thread::sleep_for(std::chrono::milliseconds(wait + 50));
+  EXPECT_EQ(str(c.request({{"op", "ping"}}).at("op")), "pong");
+}
+
+// max_joined_channels: one more join is refused; leaving frees the slot; a rejoin is no new one.
+TEST(Limits, JoinedChannelsPerConnectionAreCapped) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data", {"--durability", "fast", "--config",
+                                            fast_config(dir.path, "max_joined_channels = 2\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  Client c(server.port());
+  ASSERT_TRUE(c.auth(server.token("gil")));
+  EXPECT_EQ(str(c.request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
+  EXPECT_EQ(str(c.request({{"op", "join"}, {"channel", "help"}}).at("op")), "ok");
+  EXPECT_EQ(str(c.request({{"op", "join"}, {"channel", "help"}}).at("op")), "ok");  // a rejoin
+  auto third = c.request({{"op", "join"}, {"channel", "dm:gil:zed"}});  // a DM counts too
+  EXPECT_EQ(str(third.at("code")), "forbidden") << json::serialize(third);
+  EXPECT_EQ(str(third.at("message")), "too many joined channels");
+  EXPECT_EQ(str(c.request({{"op", "leave"}, {"channel", "general"}}).at("op")), "ok");
+  EXPECT_EQ(str(c.request({{"op", "join"}, {"channel", "dm:gil:zed"}}).at("op")), "ok");
+}
+
+// max_inflight_sends = 1: sends pipelined faster than storage commits them are refused with
+// rate_limited (nothing stored for those); every acked one is stored exactly once.
+TEST(Limits, SendsAwaitingStorageAreCapped) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--config", fast_config(dir.path, "max_inflight_sends = 1\n")});  // fsync
+  ASSERT_TRUE(server.start()) << server.log();
+  Client c(server.port());
+  ASSERT_TRUE(c.auth(server.token("hal")));
+  constexpr int kSends = 40;
+  for (int i = 0; i < kSends; ++i) {
+    c.send({{"op", "send"}, {"channel", "general"}, {"text", "m" + std::to_string(i)},
+            {"client_msg_id", "h" + std::to_string(i)}, {"id", i}});
+  }
+  int acked = 0, refused = 0;
+  for (int i = 0; i < kSends; ++i) {
+    auto f = c.wait_for([](const json::object& o) { return o.contains("id"); });
+    ASSERT_TRUE(f) << "reply " << i;
+    if (str(f->at("op")) == "ok") {
+      ++acked;
+    } else {
+      EXPECT_EQ(str(f->at("code")), "rate_limited") << json::serialize(*f);
+      EXPECT_EQ(str(f->at("message")), "too many sends awaiting storage");
+      EXPECT_EQ(num(f->at("retry_after_ms")), 100);
+      ++refused;
+    }
+  }
+  EXPECT_GE(refused, 1);
+  EXPECT_GE(acked, 1);
+  auto h = c.request({{"op", "history"}, {"channel", "general"}, {"limit", 100}});
+  EXPECT_EQ(h.at("messages").as_array().size(), static_cast<std::size_t>(acked));
+}
+
+// POST /api/guest past guest_tokens_per_ip_per_min: 429 with a JSON body and Retry-After.
+TEST(Limits, GuestTokensPerIpAreLimited) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data", {"--durability", "fast", "--config",
+                                            fast_config(dir.path, "guest_tokens_per_ip_per_min = 2\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  for (int i = 0; i < 2; ++i) {
+    auto r = http(server.port(), "POST", "/api/guest", R"({"name":"Guest"})");
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+  auto r = http(server.port(), "POST", "/api/guest", R"({"name":"Guest"})");
+  EXPECT_EQ(r.status, 429) << r.body;
+  auto body = json::parse(r.body).as_object();
+  EXPECT_EQ(str(body.at("error").as_object().at("code")), "rate_limited");
+  EXPECT_GT(std::stoi(r.header("retry-after")), 0);
+}
+
+// presence_max_users = 2: at most two users' presence is announced at once; a user who arrived
+// silently is in nobody's `online` list and leaves silently; when an announced user leaves, the
+// next arrival takes the slot. Every client's view (the join ok's list, then the events) is
+// exact. Every wait is bounded: `ping` round trips order the events before them.
+TEST(Limits, PresenceCapIsExactAndSilentArrivalsStaySilent) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data", {"--durability", "fast", "--config",
+                                            fast_config(dir.path, "presence_max_users = 2\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  auto join = [&](Client& c) {
+    auto r = c.request({{"op", "join"}, {"channel", "general"}});
+    EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
+    std::vector<std::string> ids;
+    for (auto& u : r.at("online").as_array()) ids.push_back(str(u.as_object().at("id")));
+    return ids;
+  };
+  // The presence events `c` got, as "user:state", after a ping (so all sent before are in).
+  auto events = [](Client& c) {
+    c.request({{"op", "ping"}});
+    std::vector<std::string> out;
+    for (auto& o : c.seen()) {
+      if (str(o.at("op")) == "presence") out.push_back(str(o.at("user")) + ":" + str(o.at("state")));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  std::map<std::string, std::unique_ptr<Client>> c;
+  for (const char* u : {"ann", "ben", "cat", "dan", "eve"}) {
+    c[u] = std::make_unique<Client>(server.port());
+    ASSERT_TRUE(c[u]->auth(server.token(u)));
+  }
+  EXPECT_EQ(join(*c["ann"]), V({"ann"}));
+  EXPECT_EQ(join(*c["ben"]), V({"ann", "ben"}));
+  EXPECT_EQ(join(*c["cat"]), V({"ann", "ben"}));  // silent: not even in her own list
+  EXPECT_EQ(join(*c["dan"]), V({"ann", "ben"}));
+  EXPECT_EQ(events(*c["ann"]), V({"ben:online"}));
+  c["cat"]->request({{"op", "leave"}, {"channel", "general"}});  // silent
+  c["ann"]->request({{"op", "leave"}, {"channel", "general"}});  // announced
+  EXPECT_EQ(events(*c["ben"]), V({"ann:offline"}));
+  EXPECT_EQ(events(*c["dan"]), V({"ann:offline"}));
+  // A slot is free: Eve is announced (Dan, who arrived silently, stays so).
+  EXPECT_EQ(join(*c["eve"]), V({"ben", "eve"}));
+  EXPECT_EQ(events(*c["ben"]), V({"ann:offline", "eve:online"}));
+  EXPECT_EQ(events(*c["dan"]), V({"ann:offline", "eve:online"}));
+  c["dan"]->ws().close();  // silent, also when the connection goes
+  c["eve"]->request({{"op", "leave"}, {"channel", "general"}});
+  EXPECT_EQ(events(*c["ben"]), V({"ann:offline", "eve:online", "eve:offline"}));
 }
 
 // Under heavy machine load this used to end with the fast reader short of 3000 messages,

@@ -411,18 +411,70 @@ TEST_F(ModerationTest, BanClosesSessionsAndRefusesAuthUntilUnban) {
   EXPECT_EQ(actions[2], "ban");
 }
 
-TEST_F(ModerationTest, KickSlowModeAndLock) {
+// A kick: the joined connections leave with `kicked` (the user's others hear nothing), and for
+// kick_rejoin_s the user may neither join nor post there; reading history still works; then
+// they may come back.
+TEST_F(ModerationTest, KickKeepsTheUserOutForTheRejoinDelay) {
+  start("kick_rejoin_s = 1\n");
   auto staff = connect("sam", "staff");
   auto bob = connect("bob");
+  auto bob2 = connect("bob");  // never joins general
+  auto carol = connect("carol");
   ok(*bob, {{"op", "join"}, {"channel", "general"}});
-  ok(*staff, {{"op", "kick"}, {"user", "bob"}, {"channel", "general"}});
+  ok(*carol, {{"op", "join"}, {"channel", "general"}});
+  auto r = ok(*staff, {{"op", "kick"}, {"user", "bob"}, {"channel", "general"}});
+  EXPECT_EQ(num(r.at("rejoin_after_ms")), 1000);
   auto k = bob->wait_for([](const json::object& o) { return str(o.at("op")) == "kicked"; });
   ASSERT_TRUE(k);
   EXPECT_EQ(str(k->at("channel")), "general");
+  EXPECT_EQ(str(k->at("by")), "sam");
+  EXPECT_EQ(num(k->at("rejoin_after_ms")), 1000);
+  auto off = carol->wait_for([](const json::object& o) {
+    return str(o.at("op")) == "presence" && str(o.at("user")) == "bob" && str(o.at("state")) == "offline";
+  });
+  EXPECT_TRUE(off);
+  post(*staff, "general", "after kick");
+  bob2->request({{"op", "ping"}});
+  for (auto& o : bob2->seen()) EXPECT_NE(str(o.at("op")), "kicked") << "bob2 never joined general";
+  bob->request({{"op", "ping"}});
+  for (auto& o : bob->seen()) EXPECT_NE(str(o.at("op")), "message");
+
+  auto again = bob2->request({{"op", "join"}, {"channel", "general"}});
+  EXPECT_EQ(str(again.at("code")), "forbidden") << json::serialize(again);
+  EXPECT_EQ(str(again.at("message")), "you were kicked from this channel");
+  EXPECT_GT(num(again.at("retry_after_ms")), 0);
+  EXPECT_LE(num(again.at("retry_after_ms")), 1000);
+  auto send = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "hi"}, {"client_msg_id", "k1"}});
+  EXPECT_EQ(str(send.at("code")), "forbidden") << json::serialize(send);
+  ok(*bob, {{"op", "history"}, {"channel", "general"}});
+  // Other channels are not affected.
+  ok(*bob, {{"op", "join"}, {"channel", "help"}});
+  // After the delay: back (a bounded poll, no fixed sleep).
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    auto j = bob->request({{"op", "join"}, {"channel", "general"}});
+    back = str(j.at("op")) == "ok";
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(back);
+  post(*bob, "general", "I am back");
+}
+
+TEST_F(ModerationTest, KickWithoutDelayAndSlowModeAndLock) {
+  start("kick_rejoin_s = 0\n");
+  auto staff = connect("sam", "staff");
+  auto bob = connect("bob");
+  ok(*bob, {{"op", "join"}, {"channel", "general"}});
+  auto r = ok(*staff, {{"op", "kick"}, {"user", "bob"}, {"channel", "general"}});
+  EXPECT_FALSE(r.contains("rejoin_after_ms"));
+  auto k = bob->wait_for([](const json::object& o) { return str(o.at("op")) == "kicked"; });
+  ASSERT_TRUE(k);
+  EXPECT_EQ(str(k->at("channel")), "general");
+  EXPECT_FALSE(k->contains("rejoin_after_ms"));
   post(*staff, "general", "after kick");
   bob->request({{"op", "ping"}});
   for (auto& o : bob->seen()) EXPECT_NE(str(o.at("op")), "message");
-  ok(*bob, {{"op", "join"}, {"channel", "general"}});  // may come back
+  ok(*bob, {{"op", "join"}, {"channel", "general"}});  // kick_rejoin_s = 0: may come back at once
 
   auto sm = ok(*staff, {{"op", "slow_mode"}, {"channel", "general"}, {"interval_s", 60}});
   EXPECT_EQ(num(sm.at("slow_mode_s")), 60);
@@ -604,6 +656,47 @@ TEST_F(ModerationTest, StaffHttpApi) {
   EXPECT_NE(bad_action.body.find("action"), std::string::npos);
 }
 
+// moderation.reports_per_hour: only reports that are filed count; past the limit,
+// rate_limited with retry_after_ms, and nothing is filed.
+TEST(ModerationReports, OnlyFiledReportsCountForTheHourlyLimit) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--config", fast_config(dir.path, "[moderation]\nreports_per_hour = 2\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  Client bob(server.port());
+  ASSERT_TRUE(bob.auth(server.token("bob")));
+  Client carol(server.port());
+  ASSERT_TRUE(carol.auth(server.token("carol")));
+  std::vector<std::int64_t> seqs;
+  for (int i = 0; i < 3; ++i) {
+    auto r = bob.request({{"op", "send"}, {"channel", "general"}, {"text", "spam " + std::to_string(i)},
+                          {"client_msg_id", "b" + std::to_string(i)}});
+    ASSERT_EQ(str(r.at("op")), "ok") << json::serialize(r);
+    seqs.push_back(num(r.at("seq")));
+  }
+  auto own = carol.request({{"op", "send"}, {"channel", "general"}, {"text", "mine"}, {"client_msg_id", "c1"}});
+  auto report = [&](std::int64_t seq) {
+    return carol.request({{"op", "report"}, {"channel", "general"}, {"seq", seq}, {"reason", "spam"}});
+  };
+  // None of these files anything, so none counts.
+  EXPECT_EQ(str(report(999).at("code")), "not_found");
+  EXPECT_EQ(str(report(num(own.at("seq"))).at("code")), "bad_request");
+  auto first = report(seqs[0]);
+  ASSERT_EQ(str(first.at("op")), "ok") << json::serialize(first);
+  for (int i = 0; i < 3; ++i) {  // repeats answer the original report and count nothing
+    EXPECT_EQ(num(report(seqs[0]).at("report_id")), num(first.at("report_id")));
+  }
+  auto second = report(seqs[1]);
+  ASSERT_EQ(str(second.at("op")), "ok") << json::serialize(second);
+  auto third = report(seqs[2]);  // the third filed report within the hour
+  EXPECT_EQ(str(third.at("code")), "rate_limited") << json::serialize(third);
+  EXPECT_EQ(str(third.at("message")), "too many reports; try later");
+  EXPECT_GT(num(third.at("retry_after_ms")), 3000000);
+  auto open = http(server.port(), "GET", "/api/reports", "", server.token("sam", "staff"));
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(json::parse(open.body).as_object().at("reports").as_array().size(), 2u);
+}
+
 TEST(ModerationFilter, BlockAndMaskModes) {
   for (std::string mode : {"block", "mask"}) {
     TempDir dir;
@@ -621,8 +714,14 @@ TEST(ModerationFilter, BlockAndMaskModes) {
       EXPECT_EQ(msgs.size(), 0u);
     } else {
       EXPECT_EQ(str(r.at("op")), "ok");
+      EXPECT_EQ(str(r.at("text")), "oh **** it, ****");  // the ack says what was stored
       ASSERT_EQ(msgs.size(), 1u);
       EXPECT_EQ(str(msgs[0].as_object().at("text")), "oh **** it, ****");
+      auto clean = c.request({{"op", "send"}, {"channel", "general"}, {"text", "all fine"},
+                              {"client_msg_id", "f2"}});
+      EXPECT_FALSE(clean.contains("text")) << json::serialize(clean);
+      auto dm = c.request({{"op", "dm"}, {"to", "bob"}, {"text", "darn"}, {"client_msg_id", "f3"}});
+      EXPECT_EQ(str(dm.at("text")), "****") << json::serialize(dm);
     }
     // The filter's audit entry is written next to the reply, not before it: poll (bounded).
     json::object entry;

@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <random>
+#include <thread>
 
 #include "harness.hpp"
 #include "../support/ws_client_frame.hpp"
@@ -258,6 +259,29 @@ TEST_F(WebSocketTest, BadHandshakesGetAnHttpErrorWithAJsonBody) {
   // The server is fine.
   RawWs ws(server_->port());
   EXPECT_NE(open(ws, "amy").find("welcome"), std::string::npos);
+}
+
+// max_connections: past it an upgrade gets 503 with a JSON body; a freed slot serves again.
+TEST_F(WebSocketTest, ConnectionsPastMaxConnectionsGet503) {
+  start("max_connections = 2\n");
+  auto a = std::make_unique<RawWs>(server_->port());
+  EXPECT_NE(open(*a, "amy").find("welcome"), std::string::npos);
+  RawWs b(server_->port());
+  EXPECT_NE(open(b, "bea").find("welcome"), std::string::npos);
+  {
+    RawWs c(server_->port());
+    auto head = c.upgrade();
+    EXPECT_EQ(head.rfind("HTTP/1.1 503 ", 0), 0u) << head;
+    EXPECT_NE(head.find("application/json"), std::string::npos) << head;
+  }
+  a.reset();  // closes its socket: the server counts the slot free once it sees the close
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    RawWs d(server_->port());
+    served = d.upgrade().find(" 101 ") != std::string::npos;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(served);
 }
 
 TEST_F(WebSocketTest, FramesSplitAnywhereAndPackedTogetherAreAllRead) {

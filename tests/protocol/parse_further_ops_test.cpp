@@ -360,6 +360,15 @@ TEST(ParseFurtherOps, HelpfulAndSolve) {
   EXPECT_FALSE(command<SolveCmd>(parse(R"({"op":"solve","channel":"help","seq":4,"credit":null})")).credit);
 }
 
+TEST(ParseFurtherOps, Unsolve) {
+  const auto u = command<UnsolveCmd>(parse(R"({"op":"unsolve","channel":"help","seq":3})"));
+  EXPECT_EQ(u.channel, "help");
+  EXPECT_EQ(u.seq, 3u);
+  EXPECT_TRUE(failed_with(parse(R"({"op":"unsolve","channel":"help"})"), kBad, R"("seq" is required)"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"unsolve","seq":1})"), kBad, R"("channel" is required)"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"unsolve","channel":"help","seq":0})"), kBad, R"("seq")"));
+}
+
 TEST(ParseFurtherOps, SolveWithCredit) {
   const auto s = command<SolveCmd>(
       parse(R"({"op":"solve","channel":"help","seq":9,"credit":{"channel":"faq","seq":2}})"));
@@ -430,6 +439,7 @@ TEST(ParseFurtherOps, EveryOpNameRoundTrips) {
       {"command", R"("channel":"a","name":"faq")"},
       {"reply_command", R"("command_id":"cmd_1","text":"t")"},
       {"action", R"("channel":"a","seq":1,"action_id":"x")"},
+      {"unsolve", R"("channel":"a","seq":1)"},
   };
   for (const auto& [op, members] : frames) {
     const ParseResult r =
@@ -477,6 +487,7 @@ TEST(ParseFurtherOps, OpNamesOfCommands) {
   EXPECT_EQ(op_name(inverse<MemberCmd>()), "remove_member");
   EXPECT_EQ(op_name(HelpfulCmd{}), "helpful");
   EXPECT_EQ(op_name(SolveCmd{}), "solve");
+  EXPECT_EQ(op_name(UnsolveCmd{}), "unsolve");
   EXPECT_EQ(op_name(SetAdvocateCmd{}), "set_advocate");
   EXPECT_EQ(op_name(SearchCmd{}), "search");
   EXPECT_EQ(op_name(SetPreferencesCmd{}), "set_preferences");

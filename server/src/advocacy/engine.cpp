@@ -122,6 +122,27 @@ MarkError Engine::mark_solved(const std::string& channel, std::uint64_t seq,
   return MarkError::none;
 }
 
+bool Engine::unsolve(const std::string& channel, std::uint64_t question, std::int64_t now) {
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  bool changed = false;
+  const std::string key = codec::solution_key(channel, question);
+  if (st_->solutions.contains(key)) {
+    L.remove_solution(key);
+    changed = true;
+  }
+  if (auto ch = st_->questions.channel_id(channel)) {
+    if (auto* q = st_->questions.find(*ch, question); q != nullptr && q->solved != 0) {
+      const std::uint64_t old = q->solved;
+      q->solved = 0;
+      L.track_question(*ch, question, *q, old, 0);
+      changed = true;
+    }
+  }
+  L.settle();
+  return changed;
+}
+
 bool Engine::on_reaction(const std::string& channel, std::uint64_t seq, const std::string& user,
                          const std::string& emoji, const MessageLookup& lookup,
                          std::int64_t now) {

@@ -165,6 +165,9 @@ class Engine {
   MarkError mark_solved(const std::string& channel, std::uint64_t seq, const std::string& marker,
                         Role marker_role, const MessageLookup& lookup, std::int64_t now,
                         const MessageFact* credit = nullptr);
+  // The question has no accepted answer any more: its solution's credit goes. Returns whether
+  // anything changed.
+  bool unsolve(const std::string& channel, std::uint64_t question, std::int64_t now);
   // mark_helpful, remembering whether the mark came from a thanks reaction; `created` (if
   // given) says whether a new mark was made.
   MarkError mark_helpful_from(const std::string& channel, std::uint64_t seq,

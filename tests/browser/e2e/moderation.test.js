@@ -12,7 +12,7 @@ let server, browser, staff, watcher, ann, wa, annId;
 const fromAnn = () => watcher.messages.filter((m) => m.from.id === annId && !m.synthetic).map((m) => m.text);
 
 before(async () => {
-  server = await new Server('moderation').start();
+  server = await new Server('moderation', { config: '[limits]\nkick_rejoin_s = 2\n' }).start();
   browser = await launch();
   staff = nodeClient(server, server.token('sam', { role: 'staff', name: 'Sam from Lumen' }));
   watcher = nodeClient(server, server.token('wes', { name: 'Wes' }));
@@ -135,12 +135,16 @@ test('kicked: the conversation gives way to a notice; rejoining resumes it', asy
   const gone = ann.page.locator('.gone', { hasText: 'You were removed from the conversation' });
   await gone.waitFor();
   assert.equal(await wa.composer.count(), 0, 'no composer');
+  // Out for kick_rejoin_s (2 s here): the button waits, and says so.
+  const rejoin = gone.getByRole('button', { name: 'Rejoin the conversation' });
+  assert.equal(await rejoin.isDisabled(), true, 'rejoin waits for the delay');
+  assert.match(await gone.textContent(), /You can come back in [12] s/);
   await ann.shot('kicked');
   // meanwhile the conversation goes on
   watcher.send('help', 'Did Ann leave?');
   await sleep(500);
   assert.equal(await wa.message('Did Ann leave?').count(), 0);
-  await gone.getByRole('button', { name: 'Rejoin the conversation' }).click();
+  await rejoin.click(); // waits until it is enabled
   await wa.composer.waitFor();
   await wa.message('Did Ann leave?').waitFor();
   await send(wa, 'I am back, sorry about that.');

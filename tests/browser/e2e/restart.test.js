@@ -4,7 +4,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, nodeClient, sendAll, launch, visitor, joinAsGuest, send, waitFor, sleep } = require('./helpers');
+const { Server, nodeClient, sendAll, launch, visitor, joinAsGuest, send, waitFor, sleep, wsFrames } = require('./helpers');
 
 let server, browser, ann, bob, wa, wb, watcher;
 
@@ -110,6 +110,36 @@ test('a graceful restart (close 1012) is survived the same way', async () => {
   await ann.shot('after-graceful-restart');
   ann.check();
   bob.check();
+});
+
+// Edits, deletions and reactions made while the widget is away come back as events on resume
+// (join changes_since): the widget shows them without reading the messages again.
+test('changes made while the widget was away are replayed on resume, without a reload', async () => {
+  await sendAll(watcher, 'help', ['The Halo lamp supports two alarms', 'Ignore my last message']);
+  await wa.message('Ignore my last message').waitFor();
+  const mine = watcher.messages.filter((m) => m.from.id === 'watcher');
+  const [keep, drop] = [mine.find((m) => m.text.startsWith('The Halo')), mine.find((m) => m.text.startsWith('Ignore'))];
+  // Ann's next connections go through a gate that stays shut while the watcher changes things.
+  let gateOpen = false;
+  await ann.page.routeWebSocket(/\/ws$/, (ws) => { if (gateOpen) ws.connectToServer(); else ws.close(); });
+  const frames = wsFrames(ann.page);
+  await server.stop('SIGTERM');
+  await wa.banner.filter({ hasText: 'Reconnecting' }).waitFor();
+  await server.start();
+  await waitFor(() => watcher.state === 'open', { timeout: 30000, what: 'the watcher back' });
+  await watcher.request({ op: 'edit', channel: 'help', seq: keep.seq, text: 'The Halo lamp supports four alarms' });
+  await watcher.request({ op: 'react', channel: 'help', seq: keep.seq, emoji: '👍' });
+  await watcher.request({ op: 'delete', channel: 'help', seq: drop.seq });
+  gateOpen = true;
+  await wa.message('The Halo lamp supports four alarms').locator('.edited').waitFor({ timeout: 30000 });
+  await ann.page.locator(`ol.msgs > li.msg[data-seq="${drop.seq}"] .bubble.tomb`, { hasText: 'Message deleted' }).waitFor();
+  await ann.page.locator(`ol.msgs > li.msg[data-seq="${keep.seq}"] .rx`, { hasText: '👍' }).waitFor();
+  const join = frames.sent.find((f) => f.op === 'join' && f.channel === 'help');
+  assert.ok(join && typeof join.changes_since === 'number', `the resume asked for the changes: ${JSON.stringify(join)}`);
+  assert.deepEqual(frames.received.filter((f) => f.change > join.changes_since).map((f) => f.op), ['edited', 'reaction', 'deleted']);
+  assert.equal(frames.sent.filter((f) => f.op === 'history').length, 0, 'nothing read again');
+  await ann.shot('changes-replayed');
+  ann.check();
 });
 
 test('a message still pending when the page is left is sent once on the next visit', async () => {

@@ -380,6 +380,46 @@ test('an incoming DM joins its conversation so that it resumes too', async () =>
   assert.equal(ws.last('join').since, 3, 'the stand-in from our ack does not move the resume point');
 });
 
+test('resume asks for the changes made meanwhile: changes_since = the last change seen', async () => {
+  const { c, clock, of } = makeClient();
+  let ws = await online(c);
+  c.join('help');
+  let j = ws.last('join');
+  assert.equal(j.changes_since, undefined, 'a first join asks for no changes');
+  ws.push({ op: 'ok', id: j.id, channel: 'help', last_seq: 5, last_change: 4, kind: 'support', epoch: 1 });
+  assert.equal(of('joined')[0].changes, null);
+  ws.push({ op: 'edited', channel: 'help', seq: 5, text: 'x', edited_at: 1, change: 5 },
+    { op: 'reaction', channel: 'help', seq: 5, emoji: 'e', count: 1, change: 6 });
+  const reconnect = async () => {
+    ws.drop(1006);
+    await clock.advance(60000);
+    ws = FakeWS.all[FakeWS.all.length - 1];
+    ws.open();
+    ws.push({ op: 'welcome', user: USER });
+    return ws.last('join');
+  };
+  j = await reconnect();
+  assert.deepEqual([j.since, j.changes_since], [5, 6]);
+  // The replayed changes come as events and move the point on; joined says they were replayed.
+  ws.push({ op: 'ok', id: j.id, channel: 'help', last_seq: 5, last_change: 8, kind: 'support', epoch: 1 },
+    { op: 'deleted', channel: 'help', seq: 4, by: 'sam', change: 7 },
+    { op: 'solved', channel: 'help', question_seq: 3, seq: 0, change: 8 });
+  assert.equal(of('joined')[1].changes, 'replayed');
+  j = await reconnect();
+  assert.equal(j.changes_since, 8);
+  // Too long away: the server no longer keeps them all; the point jumps to last_change.
+  ws.push({ op: 'ok', id: j.id, channel: 'help', last_seq: 5, last_change: 90, changes_reset: true, kind: 'support', epoch: 1 });
+  assert.equal(of('joined')[2].changes, 'reset');
+  j = await reconnect();
+  assert.equal(j.changes_since, 90);
+  // A new epoch starts over: the numbers of the old store mean nothing.
+  ws.push({ op: 'ok', id: j.id, channel: 'help', last_seq: 0, last_change: 0, kind: 'support', epoch: 2 });
+  assert.equal(of('reset').length, 1);
+  assert.equal(of('joined')[3].changes, null);
+  j = await reconnect();
+  assert.equal(j.changes_since, 0);
+});
+
 test('an epoch change resets the channel', async () => {
   const { c, clock, of } = makeClient();
   let ws = await online(c);

@@ -25,6 +25,8 @@ struct AuthCmd {
 struct JoinCmd {
   std::string channel;
   std::optional<std::uint64_t> since;  // replay every stored message with seq > since
+  // replay every change (edited, deleted, reaction, solved, helpful) numbered above it
+  std::optional<std::uint64_t> changes_since;
 };
 struct LeaveCmd {
   std::string channel;
@@ -49,6 +51,7 @@ struct DmCmd {
   std::string to;  // user id
   std::string text;
   std::string client_msg_id;
+  std::optional<std::uint64_t> reply_to;  // an earlier message of the DM channel
 };
 struct HistoryCmd {
   std::string channel;
@@ -157,6 +160,11 @@ struct SolveCmd {
   std::uint64_t seq = 0;
   std::optional<SolveCredit> credit;
 };
+// Takes back a question's accepted answer (`seq` is the question).
+struct UnsolveCmd {
+  std::string channel;
+  std::uint64_t seq = 0;
+};
 struct SetAdvocateCmd {
   std::string user;
   std::optional<bool> advocate;  // JSON true / false / null (null = back to automatic); required
@@ -241,7 +249,8 @@ using Command =
                  KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
                  UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
                  SetPreferencesCmd, DeflectedCmd, PublishThreadCmd, ReadCmd, ChannelsCmd,
-                 RegisterCommandsCmd, CommandsCmd, CommandCmd, ReplyCommandCmd, ActionCmd>;
+                 RegisterCommandsCmd, CommandsCmd, CommandCmd, ReplyCommandCmd, ActionCmd,
+                 UnsolveCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

@@ -83,6 +83,8 @@ struct Config {
     // Seconds between two `@here` mentions in one channel (staff only); a sooner one is
     // refused with rate_limited. Default: 60.
     unsigned here_interval_s = 60;
+    // Seconds a kicked user stays out of the channel (join and post refused). Default: 60.
+    unsigned kick_rejoin_s = 60;
   } limits;
 
   struct Storage {
@@ -105,6 +107,10 @@ struct Config {
     // Backups kept per directory; older ones are deleted after each new one. 0 = all.
     // Default: 7.
     std::uint32_t backup_keep = 7;
+    // Days a channel's change records (edits, deletions, reactions, accepted answers, helpful
+    // marks) are kept for `join` with `changes_since`; an older client gets changes_reset.
+    // Default: 30.
+    std::uint32_t change_retention_days = 30;
   } storage;
 
   struct Auth {

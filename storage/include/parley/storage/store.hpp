@@ -54,31 +54,6 @@ enum class Durability : std::uint8_t {
   fast,   // WAL written but not fsynced: survives a crash of the process, not of the machine
 };
 
-struct Options {
-  // Directory of the RocksDB database; created if missing. Required.
-  std::string path;
-  // Default: fsync.
-  Durability durability = Durability::fsync;
-  // Most write requests committed in one WriteBatch. Default: 4096.
-  std::size_t max_batch = 4096;
-  // Most requests waiting for the writer; submit() refuses more. Default: 65536.
-  std::size_t max_queue = 65536;
-  // RocksDB block cache size. Default: 64 MiB.
-  std::size_t block_cache_bytes = 64u << 20;
-  // RocksDB memtable size per column family. Default: 64 MiB.
-  std::size_t write_buffer_bytes = 64u << 20;
-  // Writes are refused (status error, error "disk full: …") while the file system holding
-  // `path` has less than this many bytes free for unprivileged users, so RocksDB never hits
-  // a full disk mid-write (Debian's build asserts on a failed WAL write and aborts). Checked
-  // by the writer at most once a second, and before every batch once within 4x of the floor.
-  // 0 = no check. Default: 64 MiB.
-  std::uint64_t min_free_bytes = 64u << 20;
-  // Most distinct emoji on one message. Default: 20.
-  std::size_t max_reaction_kinds = 20;
-  // Clock for message timestamps; defaults to the system clock. Tests inject one.
-  std::function<TimestampMs()> clock;
-};
-
 struct ChannelInfo {
   std::string name;
   ChannelKind kind = ChannelKind::chat;
@@ -273,10 +248,30 @@ struct OutboxRow {
   std::string key() const;
 };
 
+// A change with no other effect on the store (a helpful mark, which the advocacy engine keeps):
+// only its change record is written (Options::change_event names it).
+struct RecordChange {
+  std::string channel;
+  std::string event;  // the event JSON object, without its change number
+};
+// Deletes change records older than `before_ms`, except each channel's newest (it keeps the
+// numbering going). On ok, `deleted` is how many went.
+struct TrimChanges {
+  TimestampMs before_ms = 0;
+  std::uint64_t deleted = 0;
+};
+
 using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
                              DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
                              PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
-                             AuditOnly, KvWrite, SetSolved, MarkRead, OutboxWrite>;
+                             AuditOnly, KvWrite, SetSolved, MarkRead, OutboxWrite, RecordChange,
+                             TrimChanges>;
+
+// A change of a channel as Options::change_event names it.
+struct ChangeEvent {
+  std::string channel;
+  std::string event;  // a JSON object, without its change number
+};
 
 struct WriteRequest {
   WriteOp op;
@@ -311,6 +306,11 @@ struct Committed {
   WriteRequest req;
   WriteStatus status = WriteStatus::ok;
   std::string error;  // when status == error
+  // The change this request made (Options::change_event), stored with it: its channel, number
+  // (0: none) and event, `"change":N` included as the event's last member.
+  std::string change_channel;
+  std::uint64_t change = 0;
+  std::string change_event;
 };
 
 // Called on the writer thread after each batch, in commit order, with every request of the
@@ -337,6 +337,37 @@ struct Rewrite {
 struct PageInfo {
   std::size_t messages = 0;
   bool has_more = false;
+};
+
+struct Options {
+  // Directory of the RocksDB database; created if missing. Required.
+  std::string path;
+  // Default: fsync.
+  Durability durability = Durability::fsync;
+  // Most write requests committed in one WriteBatch. Default: 4096.
+  std::size_t max_batch = 4096;
+  // Most requests waiting for the writer; submit() refuses more. Default: 65536.
+  std::size_t max_queue = 65536;
+  // RocksDB block cache size. Default: 64 MiB.
+  std::size_t block_cache_bytes = 64u << 20;
+  // RocksDB memtable size per column family. Default: 64 MiB.
+  std::size_t write_buffer_bytes = 64u << 20;
+  // Writes are refused (status error, error "disk full: …") while the file system holding
+  // `path` has less than this many bytes free for unprivileged users, so RocksDB never hits
+  // a full disk mid-write (Debian's build asserts on a failed WAL write and aborts). Checked
+  // by the writer at most once a second, and before every batch once within 4x of the floor.
+  // 0 = no check. Default: 64 MiB.
+  std::uint64_t min_free_bytes = 64u << 20;
+  // Most distinct emoji on one message. Default: 20.
+  std::size_t max_reaction_kinds = 20;
+  // Clock for message timestamps; defaults to the system clock. Tests inject one.
+  std::function<TimestampMs()> clock;
+  // The channels' change logs (resume without missing changes): called on the writer thread for
+  // every request that ended ok, it names the change the request made, if any, as the event
+  // JSON object the server pushes for it (without its number). The writer gives it the channel's
+  // next change number, stores it in the same batch as the change and hands it back in
+  // Committed. Must not block. Unset: no change log.
+  std::function<std::optional<ChangeEvent>(const WriteOp& op)> change_event;
 };
 
 class Store {
@@ -421,6 +452,20 @@ class Store {
 
   // Highest committed seq of `channel` (0 when empty or unknown).
   std::uint64_t last_seq(std::string_view channel) const;
+
+  // --- Change logs (Options::change_event) ---
+  // Highest committed change number of `channel` (0: none yet).
+  std::uint64_t last_change(std::string_view channel) const;
+  // The oldest change still kept (TrimChanges); last_change() + 1 when there is none.
+  std::uint64_t first_change(std::string_view channel) const;
+  struct Change {
+    std::uint64_t change = 0;
+    TimestampMs ts = 0;
+    std::string event;  // as in Committed::change_event
+  };
+  // Up to `limit` changes numbered above `after`, ascending.
+  std::vector<Change> read_changes(std::string_view channel, std::uint64_t after,
+                                   std::size_t limit) const;
   // The seq of the first message of `channel` dated at or after `ts` (tombstones count), or
   // last_seq + 1 when there is none. A channel's seqs have no holes and its ts never
   // decreases, so this is a bisection: O(log n) point reads.
