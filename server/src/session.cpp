@@ -5,7 +5,9 @@
 // replays, live messages are buffered; after the last stored chunk, buffered ones with a seq
 // beyond what was replayed are sent, and from then on anything at or below `delivered` is a
 // duplicate and dropped. A message committed after the read is posted to the shard after the
-// subscription existed, so it is in the buffer; one committed before it is in the read.
+// subscription existed, so it is in the buffer; one committed before it is in the read. Changes
+// (edited, deleted, reaction, helpful, solved) follow the same rule by change number: a second
+// Stream of the subscription, replayed (join `changes_since`) after the messages.
 #include "session.hpp"
 
 #include <algorithm>
@@ -340,8 +342,8 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
         auto it = self->subs_.find(ch);
         if (it == self->subs_.end() || it->second.generation != gen) return;
         self->push(ok);
-        it->second.delivered = start;
-        it->second.changes_delivered = change_start;
+        it->second.messages.delivered = start;
+        it->second.changes.delivered = change_start;
         it->second.replay_changes = replay_changes;
         if (start < last) {
           self->replay_step(ch, gen);
@@ -370,7 +372,7 @@ void Session::replay_step(const std::string& channel, std::uint64_t generation) 
     paused_replays_.emplace_back(channel, generation);
     return;
   }
-  std::uint64_t after = it->second.delivered;
+  std::uint64_t after = it->second.messages.delivered;
   hub_.read_async([self = shared_from_this(), channel, generation, after] {
     auto msgs = self->hub_.store().read_after(channel, after, kReplayChunk);
     std::string out;
@@ -387,7 +389,7 @@ void Session::replay_step(const std::string& channel, std::uint64_t generation) 
       auto& sub = it->second;
       if (n > 0) {
         self->push(p);
-        sub.delivered = last;
+        sub.messages.delivered = last;
         self->hub_.metrics().deliveries.fetch_add(n, std::memory_order_relaxed);
       }
       if (n == kReplayChunk) {
@@ -400,21 +402,14 @@ void Session::replay_step(const std::string& channel, std::uint64_t generation) 
 }
 
 void Session::replay_done(const std::string& channel, Subscription& sub) {
-  bool gap = !sub.buffer.empty() && sub.buffer.front().first > sub.delivered + 1;
-  if (sub.overflowed || gap) {
+  if (sub.messages.lost()) {
     // Live messages were lost from the buffer (or never seen): they are all stored, so read on.
-    sub.overflowed = false;
-    sub.buffer.clear();
+    sub.messages.overflowed = false;
+    sub.messages.buffer.clear();
     replay_step(channel, sub.generation);
     return;
   }
-  for (auto& [seq, p] : sub.buffer) {
-    if (seq <= sub.delivered) continue;
-    push(p);
-    sub.delivered = seq;
-  }
-  std::vector<std::pair<std::uint64_t, Payload>>().swap(sub.buffer);
-  sub.replaying = false;
+  sub.messages.drain([this](const Payload& p) { push(p); });
   // The join's changes come after its messages: replayed from the store, or only the live
   // ones buffered meanwhile.
   if (sub.changes_pending) {
@@ -434,7 +429,7 @@ void Session::changes_step(const std::string& channel, std::uint64_t generation)
     paused_changes_.emplace_back(channel, generation);
     return;
   }
-  std::uint64_t after = it->second.changes_delivered;
+  std::uint64_t after = it->second.changes.delivered;
   hub_.read_async([self = shared_from_this(), channel, generation, after] {
     auto changes = self->hub_.store().read_changes(channel, after, kReplayChunk);
     std::string out;
@@ -451,7 +446,7 @@ void Session::changes_step(const std::string& channel, std::uint64_t generation)
       auto& sub = it->second;
       if (n > 0) {
         self->push(p);
-        sub.changes_delivered = last;
+        sub.changes.delivered = last;
       }
       if (n == kReplayChunk) {
         self->changes_step(channel, generation);
@@ -463,49 +458,34 @@ void Session::changes_step(const std::string& channel, std::uint64_t generation)
 }
 
 void Session::changes_done(const std::string& channel, Subscription& sub) {
-  bool gap = !sub.change_buffer.empty() &&
-             sub.change_buffer.front().first > sub.changes_delivered + 1;
-  if (sub.changes_overflowed || gap) {
+  if (sub.changes.lost()) {
     // Live changes were lost from the buffer, or came with a hole: they are stored, read on.
-    sub.changes_overflowed = false;
-    sub.change_buffer.clear();
+    sub.changes.overflowed = false;
+    sub.changes.buffer.clear();
     sub.replay_changes = true;
     changes_step(channel, sub.generation);
     return;
   }
-  for (auto& [change, p] : sub.change_buffer) {
-    if (change <= sub.changes_delivered) continue;
-    push(p);
-    sub.changes_delivered = change;
-  }
-  std::vector<std::pair<std::uint64_t, Payload>>().swap(sub.change_buffer);
-  sub.changes_replaying = false;
+  sub.changes.drain([this](const Payload& p) { push(p); });
 }
 
 bool Session::deliver_change(const std::string& channel, std::uint64_t change, const Payload& p) {
   auto it = subs_.find(channel);
   if (it == subs_.end()) return false;
   auto& sub = it->second;
-  if (sub.changes_replaying) {
-    if (sub.change_buffer.size() >= kMaxReplayBuffer) {
-      sub.changes_overflowed = true;
-      sub.change_buffer.clear();
-    } else if (!sub.changes_overflowed) {
-      sub.change_buffer.emplace_back(change, p);
-    }
-    return true;
+  switch (sub.changes.offer(change, p)) {
+    case Stream::Live::held:
+    case Stream::Live::duplicate:
+      break;
+    case Stream::Live::hole:  // a change lost from a full buffer: read the missing ones
+      sub.replay_changes = true;
+      changes_step(channel, sub.generation);
+      break;
+    case Stream::Live::next:
+      push(p);
+      sub.changes.delivered = change;
+      break;
   }
-  if (change <= sub.changes_delivered) return true;  // already sent (from the replay)
-  if (change > sub.changes_delivered + 1) {
-    // A hole in the live stream (a change lost from a full buffer): read the missing ones.
-    sub.changes_replaying = true;
-    sub.replay_changes = true;
-    sub.change_buffer.emplace_back(change, p);
-    changes_step(channel, sub.generation);
-    return true;
-  }
-  push(p);
-  sub.changes_delivered = change;
   return true;
 }
 
@@ -520,30 +500,42 @@ void Session::on_writable() {
   for (auto& [ch, gen] : paused_changes) changes_step(ch, gen);
 }
 
+Session::Stream::Live Session::Stream::offer(std::uint64_t n, const Payload& p) {
+  if (replaying) {
+    if (buffer.size() >= kMaxReplayBuffer) {
+      overflowed = true;
+      buffer.clear();
+    } else if (!overflowed) {
+      buffer.emplace_back(n, p);
+    }
+    return Live::held;
+  }
+  if (n <= delivered) return Live::duplicate;  // already sent (from the replay)
+  if (n > delivered + 1) {
+    replaying = true;
+    buffer.emplace_back(n, p);
+    return Live::hole;
+  }
+  return Live::next;
+}
+
 bool Session::deliver(const std::string& channel, std::uint64_t seq, const Payload& p) {
   auto it = subs_.find(channel);
   if (it == subs_.end()) return false;
   auto& sub = it->second;
-  if (sub.replaying) {
-    if (sub.buffer.size() >= kMaxReplayBuffer) {
-      sub.overflowed = true;
-      sub.buffer.clear();
-    } else if (!sub.overflowed) {
-      sub.buffer.emplace_back(seq, p);
-    }
-    return true;
+  switch (sub.messages.offer(seq, p)) {
+    case Stream::Live::held:
+    case Stream::Live::duplicate:
+      break;
+    case Stream::Live::hole:  // fetch the missing messages from storage, then resume live
+      replay_step(channel, sub.generation);
+      break;
+    case Stream::Live::next:
+      push(p);
+      sub.messages.delivered = seq;
+      hub_.metrics().deliveries.fetch_add(1, std::memory_order_relaxed);
+      break;
   }
-  if (seq <= sub.delivered) return true;  // already sent (from the replay)
-  if (seq > sub.delivered + 1) {
-    // A hole in the live stream: fetch the missing messages from storage, then resume live.
-    sub.replaying = true;
-    sub.buffer.emplace_back(seq, p);
-    replay_step(channel, sub.generation);
-    return true;
-  }
-  push(p);
-  sub.delivered = seq;
-  hub_.metrics().deliveries.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 

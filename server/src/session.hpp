@@ -140,22 +140,44 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_writable();
 
  private:
-  struct Subscription {
-    std::uint64_t delivered = 0;  // highest seq sent to the client
-    bool replaying = true;        // reading stored messages; live ones are buffered
+  // One numbered stream of a subscription (messages by seq, changes by change number): what
+  // was sent, and the live items held back while stored ones are read (see session.cpp).
+  struct Stream {
+    std::uint64_t delivered = 0;  // highest number sent to the client (or skipped)
+    bool replaying = true;        // reading stored items; live ones are buffered
     bool overflowed = false;      // live buffer overflowed during replay: read again
     // A vector, not a deque: libstdc++'s deque allocates ~580 bytes on construction, and every
-    // joined channel of every idle connection has one of these. Released after each replay.
+    // joined channel of every idle connection has two of these. Released after each replay.
     std::vector<std::pair<std::uint64_t, Payload>> buffer;
-    std::uint64_t generation = 0;  // distinguishes a re-join from stale reads
+
+    enum class Live { held, duplicate, hole, next };
+    // A live item numbered `n`: held back (replaying), already sent, the first after a hole
+    // (held back, replaying again: read the missing ones), or the next one (send it).
+    Live offer(std::uint64_t n, const Payload& p);
+    // After the stored items: whether live ones were lost meanwhile (then read on).
+    bool lost() const {
+      return overflowed || (!buffer.empty() && buffer.front().first > delivered + 1);
+    }
+    // Ends the replay: the held-back items after `delivered`, in order, through `send`.
+    template <class F>
+    void drain(F&& send) {
+      for (auto& [n, p] : buffer) {
+        if (n <= delivered) continue;
+        send(p);
+        delivered = n;
+      }
+      std::vector<std::pair<std::uint64_t, Payload>>().swap(buffer);
+      replaying = false;
+    }
+  };
+  struct Subscription {
+    Stream messages;  // by seq
     // Changes (edited, deleted, reaction, solved, helpful; join `changes_since`), by the same
-    // rules: buffered until the join's message replay and then its change replay are done.
-    std::uint64_t changes_delivered = 0;  // highest change number sent (or skipped) so far
-    bool changes_replaying = true;
-    bool changes_overflowed = false;
+    // rules: held back until the join's message replay and then its change replay are done.
+    Stream changes;
     bool changes_pending = true;   // the join's change replay starts after its message replay
-    bool replay_changes = false;   // that replay reads stored changes (else it only flushes)
-    std::vector<std::pair<std::uint64_t, Payload>> change_buffer;
+    bool replay_changes = false;   // that replay reads stored changes (else it only drains)
+    std::uint64_t generation = 0;  // distinguishes a re-join from stale reads
   };
 
   void push(const Payload& p);
