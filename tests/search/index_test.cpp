@@ -152,6 +152,7 @@ TEST_F(IndexTest, ScoresSayHowWellAResultMatches) {
   post("help", "bob", "The lamp is too bright at night");
   post("general", "cid", "Firmware notes for the speaker");
   wait_hits("lamp", 2);
+  wait_hits("speaker", 1);  // all three are searchable
   auto all_words = find("arc lamp blinks amber");
   ASSERT_EQ(all_words.hits.size(), 1u);
   EXPECT_EQ(all_words.hits[0].score, 100u);
