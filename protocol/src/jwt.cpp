@@ -9,8 +9,10 @@
 #include <climits>
 #include <cmath>
 #include <stdexcept>
+#include <variant>
 
 #include "json_dom.hpp"
+#include "jwks_impl.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 
@@ -76,8 +78,14 @@ bool read_numeric_date(const simdjson::dom::element& e, std::int64_t& out) {
 
 JwtResult fail(JwtError e) { return JwtResult{std::nullopt, e}; }
 
-// Checks the JOSE header. Only {"alg":"HS256"} (with optional "typ":"JWT") is acceptable.
-std::optional<JwtError> check_header(std::string_view encoded) {
+struct Header {
+  JwsAlg alg = JwsAlg::hs256;
+  std::optional<std::string> kid;
+};
+
+// Checks the JOSE header: {"alg":"HS256"}, or with `asymmetric` "RS256"/"ES256", with optional
+// "typ":"JWT" and "kid" (a string).
+std::variant<JwtError, Header> check_header(std::string_view encoded, bool asymmetric) {
   const std::optional<std::string> json = base64url_decode(encoded);
   if (!json) return JwtError::malformed;
   simdjson::dom::element root;
@@ -85,30 +93,45 @@ std::optional<JwtError> check_header(std::string_view encoded) {
   if (detail::parse_json(*json, root) || root.get_object().get(header)) {
     return JwtError::malformed;
   }
-  int algs = 0;
-  bool alg_ok = false;
+  int algs = 0, kids = 0;
+  std::optional<JwsAlg> alg;
+  Header h;
   bool other_ok = true;
   for (const simdjson::dom::key_value_pair kv : header) {
     if (kv.key == "alg") {
-      std::string_view alg;
+      std::string_view a;
       ++algs;
-      alg_ok = !kv.value.get_string().get(alg) && alg == "HS256";
+      if (kv.value.get_string().get(a)) continue;
+      if (a == "HS256") alg = JwsAlg::hs256;
+      if (asymmetric && a == "RS256") alg = JwsAlg::rs256;
+      if (asymmetric && a == "ES256") alg = JwsAlg::es256;
     } else if (kv.key == "typ") {
       std::string_view typ;
       if (kv.value.get_string().get(typ) || !iequals(typ, "JWT")) other_ok = false;
+    } else if (kv.key == "kid") {
+      std::string_view kid;
+      ++kids;
+      if (kv.value.get_string().get(kid)) other_ok = false;
+      h.kid.emplace(kid);
     } else if (kv.key == "crit") {
       other_ok = false;  // we implement no extensions, so none can be critical
     }
   }
-  // The algorithm verdict comes first, whatever else is wrong. A duplicated "alg" could be
-  // read differently by another library: refuse it.
-  if (algs != 1 || !alg_ok) return JwtError::bad_algorithm;
-  if (!other_ok) return JwtError::malformed;
-  return std::nullopt;
+  // The algorithm verdict comes first, whatever else is wrong. A duplicated "alg" (or "kid")
+  // could be read differently by another library: refuse it.
+  if (algs != 1 || !alg) return JwtError::bad_algorithm;
+  if (!other_ok || kids > 1) return JwtError::malformed;
+  h.alg = *alg;
+  return h;
 }
 
+// What the claims must say besides Parley's own (RS256/ES256 tokens, when configured).
+struct Expect {
+  std::string_view issuer, audience;
+};
+
 // Reads the claims of an already authenticated payload.
-JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
+JwtResult read_claims(std::string_view encoded, std::int64_t now_s, const Expect& expect = {}) {
   const std::optional<std::string> json = base64url_decode(encoded);
   if (!json) return fail(JwtError::malformed);
   simdjson::dom::element root;
@@ -119,8 +142,27 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
   Claims c;
   std::optional<std::string_view> sub, name, role, email, jti;
   bool has_exp = false, has_iat = false, has_guest = false;
+  bool issuer_ok = expect.issuer.empty(), audience_ok = expect.audience.empty();
+  int iss_seen = 0, aud_seen = 0;
   for (const simdjson::dom::key_value_pair kv : payload) {
     std::string_view s;
+    if (kv.key == "iss") {
+      ++iss_seen;
+      if (!kv.value.get_string().get(s) && s == expect.issuer) issuer_ok = true;
+      continue;
+    }
+    if (kv.key == "aud") {  // a string, or an array of strings (RFC 7519 4.1.3)
+      ++aud_seen;
+      simdjson::dom::array list;
+      if (!kv.value.get_string().get(s)) {
+        if (s == expect.audience) audience_ok = true;
+      } else if (!kv.value.get_array().get(list)) {
+        for (simdjson::dom::element e : list) {
+          if (!e.get_string().get(s) && s == expect.audience) audience_ok = true;
+        }
+      }
+      continue;
+    }
     if (kv.key == "sub" || kv.key == "name" || kv.key == "role" || kv.key == "email" ||
         kv.key == "jti") {
       auto& slot = kv.key == "sub"    ? sub
@@ -141,6 +183,9 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s) {
       has_guest = true;
     }
   }
+  if (iss_seen > 1 || aud_seen > 1) return fail(JwtError::malformed);
+  if (!issuer_ok) return fail(JwtError::bad_issuer);
+  if (!audience_ok) return fail(JwtError::bad_audience);
   if (!sub || !is_valid_user_id(*sub)) return fail(JwtError::invalid_claims);
   if (!has_exp) return fail(JwtError::invalid_claims);
   if (name && !is_valid_display_name(*name)) return fail(JwtError::invalid_claims);
@@ -247,11 +292,23 @@ std::string_view to_string(JwtError e) noexcept {
       return "expired";
     case JwtError::invalid_claims:
       return "invalid_claims";
+    case JwtError::unknown_key:
+      return "unknown_key";
+    case JwtError::bad_issuer:
+      return "bad_issuer";
+    case JwtError::bad_audience:
+      return "bad_audience";
   }
   return "malformed";
 }
 
 JwtResult jwt_verify(std::string_view token, std::string_view secret, std::int64_t now_s) {
+  VerifyOptions o;
+  o.secret = secret;
+  return jwt_verify(token, o, now_s);
+}
+
+JwtResult jwt_verify(std::string_view token, const VerifyOptions& options, std::int64_t now_s) {
   const std::size_t dot1 = token.find('.');
   if (dot1 == std::string_view::npos) return fail(JwtError::malformed);
   const std::size_t dot2 = token.find('.', dot1 + 1);
@@ -262,19 +319,30 @@ JwtResult jwt_verify(std::string_view token, std::string_view secret, std::int64
   const std::string_view payload = token.substr(dot1 + 1, dot2 - dot1 - 1);
   const std::string_view signature = token.substr(dot2 + 1);
 
-  // Order matters: the algorithm is fixed before any signature work (no alg confusion), and
-  // nothing in the payload is looked at before the signature checks out.
-  if (const auto err = check_header(header)) return fail(*err);
+  // Order matters: the algorithm is fixed before any signature work, and it alone chooses the
+  // key (HS256: the secret; RS256/ES256: the key set), so no algorithm confusion; nothing in
+  // the payload is looked at before the signature checks out.
+  const auto checked = check_header(header, options.keys != nullptr);
+  if (const auto* err = std::get_if<JwtError>(&checked)) return fail(*err);
+  const Header& h = std::get<Header>(checked);
   const std::optional<std::string> sig = base64url_decode(signature);
   if (!sig) return fail(JwtError::malformed);
-  // An empty secret would let anyone mint tokens; treat it as a signature that cannot match.
-  Signature expected;
-  if (secret.empty() || sig->size() != kSigBytes ||
-      !hmac_sha256(secret, token.substr(0, dot2), expected) ||
-      CRYPTO_memcmp(expected.data(), sig->data(), kSigBytes) != 0) {
-    return fail(JwtError::bad_signature);
+  const std::string_view signed_part = token.substr(0, dot2);
+  if (h.alg == JwsAlg::hs256) {
+    // An empty secret would let anyone mint tokens; treat it as a signature that cannot match.
+    Signature expected;
+    if (options.secret.empty() || sig->size() != kSigBytes ||
+        !hmac_sha256(options.secret, signed_part, expected) ||
+        CRYPTO_memcmp(expected.data(), sig->data(), kSigBytes) != 0) {
+      return fail(JwtError::bad_signature);
+    }
+    return read_claims(payload, now_s);
   }
-  return read_claims(payload, now_s);
+  JwtError err = JwtError::unknown_key;
+  const auto* key = options.keys->impl().find(h.kid, h.alg, &err);
+  if (key == nullptr) return fail(err);
+  if (!verify_signature(*key, signed_part, *sig)) return fail(JwtError::bad_signature);
+  return read_claims(payload, now_s, Expect{options.issuer, options.audience});
 }
 
 }  // namespace parley::protocol

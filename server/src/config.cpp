@@ -131,7 +131,12 @@ std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
         {"change_retention_days", integer(c.storage.change_retention_days, 1, 3650)}}},
       {"auth",
        {{"secret", string(c.auth.secret)},
-        {"guest_ttl_s", integer(c.auth.guest_ttl_s, 60, 365LL * 86400)}}},
+        {"guest_ttl_s", integer(c.auth.guest_ttl_s, 60, 365LL * 86400)},
+        {"jwks_file", string(c.auth.jwks_file)},
+        {"jwks_url", string(c.auth.jwks_url)},
+        {"jwks_refresh_s", integer(c.auth.jwks_refresh_s, 60, 86400)},
+        {"issuer", string(c.auth.issuer)},
+        {"audience", string(c.auth.audience)}}},
       {"moderation",
        {{"filter_words", string_list(c.moderation.filter_words)},
         {"filter_mode", string(c.moderation.filter_mode)},
@@ -382,6 +387,18 @@ std::vector<std::pair<std::string, std::string>> config_rule_violations(const Co
   email_rule_violations(cfg, out);
   if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {
     out.emplace_back("auth.secret", "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)");
+  }
+  if (const auto& u = cfg.auth.jwks_url; !u.empty()) {
+    const bool loopback = u.starts_with("http://127.") || u.starts_with("http://localhost:") ||
+                          u.starts_with("http://localhost/") || u.starts_with("http://[::1]");
+    if ((!u.starts_with("https://") && !loopback) || u.find_first_of(" \r\n\t\"") != std::string::npos) {
+      out.emplace_back("auth.jwks_url", "auth.jwks_url must be an https:// URL (http:// only on a loopback address)");
+    }
+  }
+  if ((!cfg.auth.issuer.empty() || !cfg.auth.audience.empty()) && cfg.auth.jwks_file.empty() &&
+      cfg.auth.jwks_url.empty()) {
+    out.emplace_back(cfg.auth.issuer.empty() ? "auth.audience" : "auth.issuer",
+                     "auth.issuer and auth.audience apply to tokens of the identity provider: set auth.jwks_file or auth.jwks_url");
   }
   if (cfg.server.tls_cert.empty() != cfg.server.tls_key.empty()) {
     out.emplace_back(cfg.server.tls_cert.empty() ? "server.tls_key" : "server.tls_cert",

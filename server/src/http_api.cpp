@@ -164,6 +164,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     auto rd = hub_.store().readiness();
     if (auto p = hub_.webhooks().problem()) rd.problems.push_back(*p);
     if (auto p = hub_.email().problem()) rd.problems.push_back(*p);
+    if (auto p = hub_.tokens().problem(); !p.empty()) rd.problems.push_back(p);
     HttpResponse r;
     r.status = rd.problems.empty() ? 200 : 503;
     JsonWriter w(r.body);

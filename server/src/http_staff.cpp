@@ -80,7 +80,7 @@ std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) 
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  auto res = protocol::jwt_verify(h.substr(7), hub.secret(), now);
+  auto res = hub.tokens().verify(h.substr(7), now);
   if (!res.claims || hub.bots().refuses(*res.claims)) return std::nullopt;
   return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest,
                   res.claims->email};

@@ -137,6 +137,11 @@ bool Hub::start(std::string* error) {
   email_->start();
   bots_.start();
   commands_.start();
+  if (!tokens_.start(error)) {
+    store_->close();
+    store_.reset();
+    return false;
+  }
   for (auto& s : shards_) s->start();
   return true;
 }
@@ -160,6 +165,7 @@ void Hub::shutdown() {
     barrier.get_future().wait_for(std::chrono::seconds(10));
   }
   advocacy_->stop();
+  tokens_.stop();
   // Deliveries in flight finish (or time out); what is pending stays in the outbox.
   webhooks_->stop();
   // A mail being sent finishes (or is cut off); what is waiting stays in the outbox.

@@ -24,6 +24,7 @@
 #include "email.hpp"
 #include "metrics.hpp"
 #include "moderation.hpp"
+#include "token_keys.hpp"
 #include "word_filter.hpp"
 #include "parley/protocol/limits.hpp"
 #include "parley/server/config.hpp"
@@ -52,6 +53,8 @@ class Hub {
   const Config& config() const { return cfg_; }
   const protocol::ParseLimits& parse_limits() const { return parse_limits_; }
   const std::string& secret() const { return secret_; }
+  // Verifies a token (HS256 with the secret, or the identity provider's RS256/ES256).
+  const TokenKeys& tokens() const { return tokens_; }
   storage::Store& store() { return *store_; }
   Metrics& metrics() { return metrics_; }
   Moderation& moderation() { return moderation_; }
@@ -162,6 +165,7 @@ class Hub {
   std::unique_ptr<EmailService> email_;
   BotService bots_{*this};
   CommandRegistry commands_{*this};
+  TokenKeys tokens_{cfg_, secret_};
 
   std::mutex callbacks_mu_;
   std::unordered_map<std::uint64_t, std::function<void(storage::Committed&)>> callbacks_;

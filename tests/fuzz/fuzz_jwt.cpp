@@ -1,17 +1,24 @@
-// fuzz_jwt: the HS256 verifier and base64url, on arbitrary bytes.
+// fuzz_jwt: the verifier (HS256 with the secret; RS256/ES256 against a key set) and base64url,
+// on arbitrary bytes.
 //
 // Every input is used four ways:
 //  1. as a token: jwt_verify() must not crash, and whatever it accepts has valid claims;
 //  2. re-signed: the input's header and payload get a correct signature, so the fuzzer reaches
 //     header and claim parsing; bad_signature is then impossible, a wrong secret never passes,
-//     and changing the signature's last character always fails;
+//     and changing the signature's last character always fails. Also signed with the fuzz key
+//     set's P-256 key (ES256): never accepted without the key set, never as HS256;
 //  3. as claims: valid claims derived from the bytes, signed with jwt_sign(), verify back to
 //     the same claims (and expire, and fail with another secret);
 //  4. as bytes: base64url_decode(base64url_encode(x)) == x, and decoding is canonical: a text
 //     that decodes re-encodes to itself.
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <simdjson.h>
+
+#include <memory>
 
 #include <cstdint>
 #include <optional>
@@ -39,6 +46,57 @@ std::string hs256(std::string_view secret, std::string_view data) {
   return pp::base64url_encode(std::string_view(reinterpret_cast<const char*>(sig), len));
 }
 
+// The identity provider of the fuzz run: a P-256 key made once, its JWKS parsed into a key set.
+struct Provider {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  std::shared_ptr<const pp::KeySet> keys;
+  Provider() {
+    FUZZ_CHECK(key != nullptr);
+    auto coord = [&](const char* name) {
+      BIGNUM* bn = nullptr;
+      FUZZ_CHECK(EVP_PKEY_get_bn_param(key, name, &bn) == 1);
+      std::string out(32, '\0');
+      BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), 32);
+      BN_free(bn);
+      return pp::base64url_encode(out);
+    };
+    keys = pp::KeySet::parse(R"({"keys":[{"kid":"fz","kty":"EC","crv":"P-256","x":")" +
+                                 coord(OSSL_PKEY_PARAM_EC_PUB_X) + R"(","y":")" +
+                                 coord(OSSL_PKEY_PARAM_EC_PUB_Y) + R"("}]})",
+                             nullptr);
+    FUZZ_CHECK(keys != nullptr);
+  }
+  // The ES256 signature (r||s, base64url) of `data`.
+  std::string es256(std::string_view data) const {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    std::size_t len = 0;
+    FUZZ_CHECK(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1);
+    FUZZ_CHECK(EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1);
+    std::string der(len, '\0');
+    FUZZ_CHECK(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(der.data()), &len,
+                              reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1);
+    EVP_MD_CTX_free(ctx);
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));
+    FUZZ_CHECK(sig != nullptr);
+    std::string rs(64, '\0');
+    BN_bn2binpad(ECDSA_SIG_get0_r(sig), reinterpret_cast<unsigned char*>(rs.data()), 32);
+    BN_bn2binpad(ECDSA_SIG_get0_s(sig), reinterpret_cast<unsigned char*>(rs.data()) + 32, 32);
+    ECDSA_SIG_free(sig);
+    return pp::base64url_encode(rs);
+  }
+};
+const Provider& provider() {
+  static const Provider p;
+  return p;
+}
+pp::VerifyOptions with_keys() {
+  pp::VerifyOptions o;
+  o.secret = kSecret;
+  o.keys = provider().keys.get();
+  return o;
+}
+
 // What any accepted token must carry, whatever the path to acceptance.
 void check_claims(const pp::Claims& c, std::int64_t now) {
   FUZZ_CHECK_MSG(pp::is_valid_user_id(c.sub), c.sub);
@@ -56,6 +114,12 @@ void check_result(const pp::JwtResult& r, std::int64_t now) {
 // 1. The input as a token.
 void verify_as_is(std::string_view token) {
   check_result(pp::jwt_verify(token, kSecret, kNow), kNow);
+  // With the key set: the same checks; HS256 verdicts do not change (the key set is never a
+  // secret).
+  const pp::JwtResult hs = pp::jwt_verify(token, kSecret, kNow);
+  const pp::JwtResult both = pp::jwt_verify(token, with_keys(), kNow);
+  check_result(both, kNow);
+  if (hs.claims) FUZZ_CHECK(both.claims && both.claims->sub == hs.claims->sub);
   // An empty secret never verifies, whatever the token.
   FUZZ_CHECK(!pp::jwt_verify(token, "", kNow).claims);
 }
@@ -68,6 +132,17 @@ void verify_resigned(std::string_view token) {
   if (dot2 == std::string_view::npos) return;
   const std::string_view signed_part = token.substr(0, dot2);
   if (signed_part.find('.', dot1 + 1) != std::string_view::npos) return;
+
+  // ES256 with the provider's key: only ever accepted with the key set.
+  const std::string es = std::string(signed_part) + "." + provider().es256(signed_part);
+  const pp::JwtResult es_r = pp::jwt_verify(es, with_keys(), kNow);
+  check_result(es_r, kNow);
+  FUZZ_CHECK(!pp::jwt_verify(es, kSecret, kNow).claims);
+  if (es_r.claims) {
+    std::string tampered_es = es;
+    tampered_es[dot1 + 1] = tampered_es[dot1 + 1] == 'e' ? 'f' : 'e';  // the payload changes
+    FUZZ_CHECK(!pp::jwt_verify(tampered_es, with_keys(), kNow).claims);
+  }
 
   std::string resigned(signed_part);
   resigned.push_back('.');

@@ -129,6 +129,12 @@ def jwt_seeds():
     write("fuzz_jwt", "dup-sub", token(hs, '{"sub":"alice","sub":"admin","exp":2000000000}', raw_payload=True))
     write("fuzz_jwt", "alg-none", token({"alg": "none"}, claims).rsplit(".", 1)[0] + ".")
     write("fuzz_jwt", "alg-hs512", token({"alg": "HS512"}, claims))
+    # Identity-provider tokens: the fuzz target re-signs header and payload with its own ES256
+    # key, so these reach the key lookup, iss/aud and the claims.
+    write("fuzz_jwt", "es256-kid", token({"alg": "ES256", "kid": "fz"}, {"sub": "ann", "exp": far, "iss": "https://login.example", "aud": ["parley", "x"]}))
+    write("fuzz_jwt", "es256-no-kid", token({"alg": "ES256"}, claims))
+    write("fuzz_jwt", "rs256-unknown-kid", token({"alg": "RS256", "kid": "nope"}, claims))
+    write("fuzz_jwt", "es256-kid-twice", token('{"alg":"ES256","kid":"fz","kid":"x"}', claims, raw_header=True))
     write("fuzz_jwt", "alg-dup", token('{"alg":"HS256","alg":"none"}', claims, raw_header=True))
     write("fuzz_jwt", "typ-lower", token({"alg": "HS256", "typ": "jwt"}, claims))
     write("fuzz_jwt", "crit", token({"alg": "HS256", "crit": ["exp"]}, claims))

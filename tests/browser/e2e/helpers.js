@@ -329,4 +329,4 @@ async function send(w, text) {
   await w.composer.press('Enter');
 }
 
-module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, hostSite, shopPage, wsFrames, rawClient, send, waitFor, sleep, requireTools };
+module.exports = { REPO, ARTIFACTS, Server, nodeClient, sendAll, launch, visitor, widget, joinAsGuest, hostSite, shopPage, wsFrames, rawClient, freePort, send, waitFor, sleep, requireTools };

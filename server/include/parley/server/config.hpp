@@ -119,6 +119,17 @@ struct Config {
     std::string secret;
     // Lifetime of guest tokens from POST /api/guest, seconds. Default: 86400.
     std::int64_t guest_ttl_s = 86400;
+    // The company's identity provider (DESIGN §12): RS256/ES256 tokens verified against a JWKS
+    // read from this file and/or fetched from this URL (https://, or http:// on loopback).
+    // Default: none (HS256 only).
+    std::string jwks_file;
+    std::string jwks_url;
+    // Seconds between two reloads of the JWKS (a token with an unknown kid reloads sooner, at
+    // most every 30 s). Default: 3600.
+    std::int64_t jwks_refresh_s = 3600;
+    // When set, RS256/ES256 tokens must carry this `iss` and name this `aud`. Default: unset.
+    std::string issuer;
+    std::string audience;
   } auth;
 
   struct Moderation {
