@@ -1,5 +1,7 @@
 #include "hub.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <spdlog/spdlog.h>
@@ -510,8 +512,57 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
       c.req.op);
 }
 
+namespace {
+
+// A value of a structured log line: bare when it is a plain word, else quoted with `"` and `\`
+// escaped and control characters written as \n, \t or \xNN (one entry, one line).
+std::string log_value(std::string_view v) {
+  const bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._@+-:/").find(c) != std::string_view::npos;
+  });
+  if (plain) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+// Every audit entry (moderation, channels, reports, backups, bots, webhooks, advocacy
+// decisions, filter hits) is also one structured line of the server log.
+void log_audit(const storage::AuditEntry& a) {
+  std::string line = "event=audit id=" + std::to_string(a.id) + " action=" + log_value(a.action) +
+                     " actor=" + log_value(a.actor);
+  if (!a.target_user.empty()) line += " target_user=" + log_value(a.target_user);
+  if (!a.channel.empty()) line += " channel=" + log_value(a.channel);
+  if (a.seq != 0) line += " seq=" + std::to_string(a.seq);
+  if (!a.reason.empty()) line += " reason=" + log_value(a.reason);
+  if (!a.details.empty()) line += " details=" + log_value(a.details);
+  spdlog::info("{}", line);
+}
+
+}  // namespace
+
 void Hub::on_commit(std::vector<storage::Committed>& batch) {
   metrics_.observe_batch(batch.size());
+  for (const auto& c : batch) {
+    if (c.req.audit && c.req.audit->id != 0) log_audit(*c.req.audit);
+  }
   std::vector<Delivery> deliveries;
   std::vector<std::vector<WriteAck>> acks(shards_.size());
   std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;

@@ -351,6 +351,20 @@ TEST_F(ModerationTest, TimedMuteExpiresAndChannelMuteIsLocal) {
   auto m = ok(*staff, {{"op", "mute"}, {"user", "bob"}, {"channel", "general"}, {"duration_s", 2},
                        {"reason", "cool down"}});
   EXPECT_GT(num(m.at("until")), 0);
+  // Audited, and the audit entry is one structured line of the server log too.
+  bool logged = false;
+  for (int i = 0; i < 100 && !logged; ++i) {
+    const std::string log = server_->log();
+    for (std::size_t at = log.find("event=audit"); at != std::string::npos && !logged;
+         at = log.find("event=audit", at + 1)) {
+      const std::string line = log.substr(at, log.find('\n', at) - at);
+      logged = line.find(" action=mute actor=sam target_user=bob channel=general") != std::string::npos &&
+               line.find(" reason=\"cool down\"") != std::string::npos &&
+               line.find(" details=\"{\\\"duration_s\\\":2}\"") != std::string::npos;
+    }
+    if (!logged) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(logged) << server_->log();
   auto r = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "b1"}});
   ASSERT_EQ(str(r.at("code")), "muted") << json::serialize(r);
   EXPECT_GT(num(r.at("retry_after_ms")), 0);
