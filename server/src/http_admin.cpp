@@ -65,6 +65,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
       respond(std::move(r));
     });
   }
+  if (path == "/api/admin/export") return export_channel(req, actor, std::move(respond));
   if (path != "/api/admin/backup") return respond(json_error(404, "not_found", "no such endpoint"));
   if (req.method != "POST") return respond(json_error(405, "bad_request", "use POST"));
 

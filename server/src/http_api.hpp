@@ -41,6 +41,14 @@ struct HttpRequest {
   std::string accept_encoding;
 };
 
+// A body made piece by piece and sent with Transfer-Encoding: chunked, so that a large answer
+// (an export) takes constant memory: next() runs on a reader thread, one call at a time, each
+// after the previous piece was written to the client; "" ends the body.
+struct ChunkSource {
+  virtual ~ChunkSource() = default;
+  virtual std::string next() = 0;
+};
+
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
@@ -48,6 +56,8 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   // `body` gzip-compressed ahead of time (static files), used when the client accepts gzip.
   std::shared_ptr<const std::string> gzip_body;
+  // When set, the body comes from here instead of `body` (never gzipped).
+  std::shared_ptr<ChunkSource> stream;
 };
 
 using Respond = std::function<void(HttpResponse)>;
@@ -75,6 +85,9 @@ class HttpApi {
   // Files served from the web root (for logs): count and bytes.
   std::size_t static_file_count() const { return files_.size(); }
 
+  // Runs `f` off the I/O threads (the reader pool): a ChunkSource's next().
+  void read_async(std::function<void()> f);
+
  private:
   struct File {
     std::string content_type;
@@ -91,6 +104,8 @@ class HttpApi {
   // Admin endpoints (http_admin.cpp): /api/admin/…, for `admin` tokens only.
   void admin(const HttpRequest& req, const std::string& path, const std::string& actor,
              Respond respond);
+  // GET /api/admin/export?channel=…: the channel as NDJSON, streamed (http_export.cpp).
+  void export_channel(const HttpRequest& req, const std::string& actor, Respond respond);
   // GET /api/search: any reader, anonymous ones limited per IP (search_service.hpp).
   void search(const HttpRequest& req, Respond respond);
 

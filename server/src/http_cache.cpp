@@ -137,6 +137,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view s) {
 
 void finish_response(const HttpRequest& req, HttpResponse& r) {
   if (r.status != 200 || (req.method != "GET" && req.method != "HEAD")) return;
+  if (r.stream) return;  // made while it is sent: no validator, no gzip
   std::string etag;
   if (const auto* e = header(r, "ETag")) {
     etag = *e;

@@ -225,6 +225,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   void write(HttpResponse r, bool keep_alive, unsigned version, bool head) {
+    if (r.stream) return write_stream(std::move(r), keep_alive, version, head);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), version);
     res->set(http::field::server, "parley/0.1.0");
@@ -242,6 +243,50 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                         if (!keep_alive) return self->shutdown();
                         self->do_read();
                       });
+  }
+
+  // A chunked body: the header, then each piece of the source once the previous one was
+  // written (so at most one piece is held), then the last chunk.
+  void write_stream(HttpResponse r, bool keep_alive, unsigned version, bool head) {
+    auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "parley/0.1.0");
+    res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    if (!head) res->chunked(true);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    tcp_layer().expires_after(kHttpTimeout);
+    http::async_write_header(stream_, *sr, [self = this->shared_from_this(), res, sr, src = r.stream,
+                                            keep_alive, head](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (head) return self->after_write(keep_alive);
+      self->pump(src, keep_alive);
+    });
+  }
+
+  void pump(std::shared_ptr<ChunkSource> src, bool keep_alive) {
+    api_.read_async([self = this->shared_from_this(), src, keep_alive] {
+      auto piece = std::make_shared<std::string>(src->next());
+      boost::asio::post(self->shard_.ioc(), [self, src, piece, keep_alive] {
+        self->tcp_layer().expires_after(kHttpTimeout);
+        if (piece->empty()) {
+          boost::asio::async_write(self->stream_, http::make_chunk_last(),
+                                   [self, keep_alive](beast::error_code ec, std::size_t) {
+                                     if (!ec) self->after_write(keep_alive);
+                                   });
+          return;
+        }
+        boost::asio::async_write(self->stream_, http::make_chunk(boost::asio::buffer(*piece)),
+                                 [self, src, piece, keep_alive](beast::error_code ec, std::size_t) {
+                                   if (!ec) self->pump(src, keep_alive);
+                                 });
+      });
+    });
+  }
+
+  void after_write(bool keep_alive) {
+    if (!keep_alive) return shutdown();
+    do_read();
   }
 
   void shutdown() {

@@ -41,6 +41,7 @@ class ServerProcess {
   void kill9();                // SIGKILL and reap
   int terminate();             // SIGTERM, wait, return the exit status
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
   std::string secret() const;

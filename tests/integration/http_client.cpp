@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -38,9 +39,12 @@ HttpResult http(std::uint16_t port, const std::string& method, const std::string
   http_ns::write(stream, req, ec);
   if (ec) return out;
   beast::flat_buffer buf;
-  http_ns::response<http_ns::string_body> res;
-  http_ns::read(stream, buf, res, ec);
+  http_ns::response_parser<http_ns::string_body> parser;
+  parser.body_limit(256u << 20);  // exports are large (Beast's default is 8 MiB)
+  stream.expires_after(std::chrono::seconds(60));
+  http_ns::read(stream, buf, parser, ec);
   if (ec) return out;
+  auto res = parser.release();
   out.status = static_cast<int>(res.result_int());
   out.body = res.body();
   out.content_type = std::string(res[http_ns::field::content_type]);
