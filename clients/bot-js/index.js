@@ -140,6 +140,8 @@ const STATES = /** @type {const} */ (['idle', 'connecting', 'authenticating', 'o
  * @property {boolean} joined
  * @property {boolean} joining
  * @property {number | null} lastSeq the highest seq delivered (null: not joined yet)
+ * @property {number | null} lastChange the highest change number seen (edited, deleted, reaction,
+ *   helpful, solved; null: not joined yet), resumed with `changes_since`
  * @property {number | null} epoch from the last join ok
  * @property {Record<string, any> | null} info the last join ok
  * @property {Map<number, Message>} buffer messages that came after a gap, by seq
@@ -817,7 +819,15 @@ export class ParleyBot {
         this._emit('kicked', m);
         return;
       }
-      default: this._emit(m.op, m);
+      default:
+        if (typeof m.change === 'number' && m.channel) {  // edited, deleted, reaction, helpful, solved
+          const ch = this._channels.get(m.channel);
+          if (ch && ch.lastChange != null) {
+            if (m.change <= ch.lastChange) return;  // seen before (a DM pushed to an unjoined socket)
+            ch.lastChange = m.change;
+          }
+        }
+        this._emit(m.op, m);
     }
   }
 
@@ -896,7 +906,7 @@ export class ParleyBot {
   _chan(name) {
     let ch = this._channels.get(name);
     if (!ch) {
-      ch = { name, wanted: false, joined: false, joining: false, lastSeq: null, epoch: null, info: null, buffer: new Map(), gapTimer: null, waiters: [] };
+      ch = { name, wanted: false, joined: false, joining: false, lastSeq: null, lastChange: null, epoch: null, info: null, buffer: new Map(), gapTimer: null, waiters: [] };
       this._channels.set(name, ch);
     }
     return ch;
@@ -912,6 +922,8 @@ export class ParleyBot {
     const frame = { op: 'join', channel: ch.name };
     const since = ch.lastSeq;
     if (since != null) frame.since = since;
+    // The changes made meanwhile (edits, deletions, reactions, marks) come back as their events.
+    if (since != null && ch.lastChange != null) frame.changes_since = ch.lastChange;
     ch.joining = true;
     this._internal(frame, (ok) => this._onJoined(ch, ok, since), (err) => {
       ch.joining = false;
@@ -940,12 +952,17 @@ export class ParleyBot {
       // subscription delivers meanwhile comes again, and is dropped as a duplicate).
       this.stats.resets++;
       ch.lastSeq = 0;
+      ch.lastChange = null;
       ch.buffer.clear();
       this._emit('reset', { channel: ch.name, epoch: ok.epoch, previousEpoch });
       this._joinChannel(ch);
       return;
     }
     if (ch.lastSeq == null) ch.lastSeq = ok.last_seq; // a first join: live messages from here on
+    // Without a replay of changes (a first join, or too long away: changes_reset) the next
+    // change is the first after last_change; with one, the replayed events move lastChange on.
+    if (ch.lastChange == null || ok.changes_reset) ch.lastChange = ok.last_change ?? null;
+    if (ok.changes_reset) this._emit('changes_reset', { channel: ch.name });
     ch.joined = true;
     for (const w of ch.waiters.splice(0)) w.resolve(ok);
     this._emit('joined', strip(ok));

@@ -127,6 +127,7 @@ bool TokenKeys::reload(std::string* error) {
 
 bool TokenKeys::start(std::string* error) {
   if (!configured()) return true;
+  curl_global_init(CURL_GLOBAL_DEFAULT);  // reference-counted: also done by webhooks and email
   if (!cfg_.jwks_file.empty()) {  // a bad file is a configuration error: refuse to start
     std::string why;
     auto body = read_file(cfg_.jwks_file, &why);

@@ -129,12 +129,14 @@ test('a bot answers a customer in the thread (reply_to), a slash command (reply_
   await assert.rejects(bot.send('help', 'after stop'), (e) => e.code === 'stopped');
 });
 
-test('resume across a graceful and a crashed restart: every seq once, in order, including what was posted while the bot was away', async () => {
+test('resume across a graceful and a crashed restart: every seq once, in order, including what was posted (and edited) while the bot was away', async () => {
   // The first reconnect waits 3-6 s: long enough for the server to come back and for posts to
   // be made before the bot is back, even on a busy machine.
   const bot = newBot(server, await server.createBot('watcher', 'Watcher'), { channels: ['general'], backoff: { base: 6000, max: 6000 } });
   const seen = [];
   bot.onMessage((m) => { seen.push(m); });
+  const edits = [];
+  bot.on('edited', (e) => edits.push(e));
   await bot.start();
   const posted = []; // {seq, text} of general, in order
   const dms = [];
@@ -158,6 +160,8 @@ test('resume across a graceful and a crashed restart: every seq once, in order, 
     await server.start();
     cy = await connect(server, server.token('cy', { name: 'Cy' }));
     for (let i = 1; i <= 3; i++) await post(`${signal}: while the bot is away ${i}`);
+    // An older message edited meanwhile: the rejoin's changes_since brings the edit back.
+    assert.equal((await cy.request({ op: 'edit', channel: 'general', seq: posted[0].seq, text: `edited during ${signal}` })).op, 'ok');
     // A new DM conversation started while the bot is away: found with `channels` on its return.
     const dee = await connect(server, server.token(`dee-${signal}`, { name: 'Dee' }));
     const dmText = `${signal}: a DM while the bot is away`;
@@ -170,6 +174,7 @@ test('resume across a graceful and a crashed restart: every seq once, in order, 
     await dee.request({ op: 'dm', to: 'watcher', text: `${signal}: a live DM`, client_msg_id: `dee-${signal}-2` });
     dms.push(`${signal}: a live DM`);
     await caughtUp(`everything after the ${signal} restart`);
+    await waitFor(() => edits.some((e) => e.text === `edited during ${signal}`), { timeout: 20000, what: `the edit made during the ${signal} restart` });
   }
   await sleep(500); // nothing late, nothing twice
   const general = seen.filter((m) => m.channel === 'general');
@@ -182,6 +187,8 @@ test('resume across a graceful and a crashed restart: every seq once, in order, 
   assert.equal(only(bot, 'disconnected')[1].code, 1006, 'SIGKILL: no close frame');
   assert.deepEqual(only(bot, 'connected').map((c) => c.resumed), [false, true, true]);
   assert.deepEqual(only(bot, 'reset'), []);
+  assert.deepEqual(edits.map((e) => [e.seq, e.text]), [[1, 'edited during SIGTERM'], [1, 'edited during SIGKILL']], 'each edit once');
+  assert.ok(edits[1].change > edits[0].change);
   assert.equal(bot.stats.gapFills, 0, 'the joins with since replayed what was missed (no history fallback needed)');
   assert.deepEqual(only(bot, 'error'), []);
   await bot.stop();
