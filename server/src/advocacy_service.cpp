@@ -556,6 +556,16 @@ void AdvocacyService::advocates(std::size_t limit, std::function<void(std::strin
   });
 }
 
+void AdvocacyService::breakdown_of(const std::string& user,
+                                   std::function<void(std::string)> respond) {
+  run([this, user, respond = std::move(respond)] {
+    std::string out;
+    JsonWriter w(out);
+    write_breakdown(w, engine_.breakdown(user, now_ms()));
+    respond(std::move(out));
+  });
+}
+
 void AdvocacyService::at_risk(std::size_t limit, std::function<void(std::string)> respond) {
   run([this, limit, respond = std::move(respond)] {
     auto now = now_ms();

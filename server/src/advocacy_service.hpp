@@ -59,6 +59,8 @@ class AdvocacyService {
 
   // Staff queries; `respond` gets the JSON body (on the service thread).
   void advocates(std::size_t limit, std::function<void(std::string)> respond);
+  // One user's breakdown, as an object of /api/advocates (also for a user with no credit).
+  void breakdown_of(const std::string& user, std::function<void(std::string)> respond);
   void at_risk(std::size_t limit, std::function<void(std::string)> respond);
   void insights(int window_days, const std::string& channel,
                 std::function<void(std::string)> respond);

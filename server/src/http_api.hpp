@@ -25,6 +25,7 @@ namespace parley::server {
 
 class Hub;
 class KnowledgePages;
+struct Identity;
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", …
@@ -106,6 +107,9 @@ class HttpApi {
              Respond respond);
   // GET /api/admin/export?channel=…: the channel as NDJSON, streamed (http_export.cpp).
   void export_channel(const HttpRequest& req, const std::string& actor, Respond respond);
+  // GET /api/users/ID/export: one user's data as NDJSON, for that user or an admin.
+  void export_user(const HttpRequest& req, const std::string& user, const Identity& who,
+                   Respond respond);
   // GET /api/search: any reader, anonymous ones limited per IP (search_service.hpp).
   void search(const HttpRequest& req, Respond respond);
 

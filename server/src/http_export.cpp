@@ -9,6 +9,7 @@
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 #include "records_json.hpp"
+#include "session.hpp"
 
 namespace parley::server {
 
@@ -91,6 +92,74 @@ class ChannelExport : public ChunkSource {
   Phase phase_ = Phase::header;
 };
 
+// One user's data: their record and preferences, their advocacy breakdown, every message they
+// wrote (public channels, then their DMs, each ascending), and the reports they filed.
+class UserExport : public ChunkSource {
+ public:
+  UserExport(Hub& hub, std::string user, std::string head) : hub_(hub), user_(std::move(user)), head_(std::move(head)) {
+    for (const auto& c : hub_.store().list_channels()) channels_.push_back(c.name);
+    for (const auto& m : hub_.store().read_markers(user_, 100000)) {
+      if (protocol::is_dm_channel(m.channel)) channels_.push_back(m.channel);
+    }
+  }
+
+  std::string next() override {
+    std::string out = std::move(head_);
+    head_.clear();
+    // Scan on until something is found (a piece "" would end the body) or all is read.
+    while (out.empty() && !done_) {
+      if (channel_ < channels_.size()) {
+        messages(out);
+      } else {
+        reports(out);
+      }
+    }
+    return out;
+  }
+
+ private:
+  void messages(std::string& out) {
+    const std::string& ch = channels_[channel_];
+    auto msgs = hub_.store().read_after(ch, after_, kPiece);
+    for (const auto& m : msgs) {
+      after_ = m.seq;
+      if (m.from_id != user_) continue;
+      std::string line;
+      JsonWriter w(line);
+      write_stored_message(w, ch, m);
+      line.insert(1, R"("type":"message",)");
+      out += line;
+      out.push_back('\n');
+    }
+    if (msgs.size() < kPiece) {
+      ++channel_;
+      after_ = 0;
+    }
+  }
+
+  void reports(std::string& out) {
+    auto list = hub_.store().list_reports(std::nullopt, report_before_, kPiece);
+    for (const auto& r : list) {
+      report_before_ = r.id;
+      if (r.reporter != user_) continue;
+      // What they filed; the reported message's text and author are someone else's data.
+      JsonWriter w(out);
+      w.begin_object().field("type", "report").field("report_id", r.id).field("channel", r.channel);
+      w.field("seq", r.seq).field("reason", r.reason).field("ts", r.at);
+      w.field("status", to_string(r.status)).end_object();
+      out.push_back('\n');
+    }
+    if (list.size() < kPiece) done_ = true;
+  }
+
+  Hub& hub_;
+  std::string user_, head_;
+  std::vector<std::string> channels_;
+  std::size_t channel_ = 0;
+  std::uint64_t after_ = 0, report_before_ = 0;
+  bool done_ = false;
+};
+
 }  // namespace
 
 void HttpApi::read_async(std::function<void()> f) { hub_.read_async(std::move(f)); }
@@ -120,6 +189,49 @@ void HttpApi::export_channel(const HttpRequest& req, const std::string& actor, R
     r.headers.emplace_back("Cache-Control", "no-store");
     r.stream = std::make_shared<ChannelExport>(hub_, info);
     respond(std::move(r));
+  });
+}
+
+}  // namespace parley::server
+
+namespace parley::server {
+
+void HttpApi::export_user(const HttpRequest& req, const std::string& user, const Identity& who,
+                          Respond respond) {
+  if (req.method != "GET" && req.method != "HEAD") return respond(json_error(405, "bad_request", "use GET"));
+  if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));
+  if (who.id != user && who.role != protocol::Role::admin) {
+    return respond(json_error(403, "forbidden", "only the user or an admin may export a user's data"));
+  }
+  storage::WriteRequest audit;
+  audit.op = storage::AuditOnly{};
+  storage::AuditEntry a;
+  a.actor = who.id;
+  a.action = "export_user";
+  a.target_user = user;
+  audit.audit = std::move(a);
+  hub_.submit_with(std::move(audit), [](storage::Committed&) {});
+  hub_.advocacy().breakdown_of(user, [this, user, respond](std::string breakdown) {
+    hub_.read_async([this, user, respond, breakdown = std::move(breakdown)] {
+      std::string head;
+      JsonWriter w(head);
+      w.begin_object().field("type", "user").field("id", user);
+      if (auto rec = hub_.store().get_user(user)) {
+        w.field("name", rec->name).field("role", protocol::to_string(rec->role));
+        w.field("guest", rec->guest);
+        if (!rec->email.empty()) w.field("email", rec->email);
+        w.field("first_seen", rec->first_seen).field("last_seen", rec->last_seen);
+        w.key("preferences").raw("{" + preferences_fields(*rec) + "}");
+      }
+      w.field("exported_at", now_ms()).end_object();
+      head += "\n" + std::string(R"({"type":"advocacy",)") + breakdown.substr(1) + "\n";
+      HttpResponse r;
+      r.content_type = "application/x-ndjson";
+      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + user + ".ndjson\"");
+      r.headers.emplace_back("Cache-Control", "no-store");
+      r.stream = std::make_shared<UserExport>(hub_, user, std::move(head));
+      respond(std::move(r));
+    });
   });
 }
 

@@ -159,6 +159,11 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return respond(std::move(r));
   }
+  // A user's own data: the user, or an admin (DESIGN §12).
+  if (path.rfind("/api/users/", 0) == 0 && path.ends_with("/export") && path.size() > 18) {
+    const std::string user = percent_decode(path.substr(11, path.size() - 11 - 7));
+    return export_user(req, user, *who, std::move(respond));
+  }
   if (!protocol::is_staff(who->role)) return respond(json_error(403, "forbidden", "staff only"));
   if (path.rfind("/api/admin/", 0) == 0) {
     if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));

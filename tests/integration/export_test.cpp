@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "harness.hpp"
 #include "http_client.hpp"
@@ -118,6 +119,67 @@ TEST(Export, AChannelOf100000MessagesStreamsInConstantMemoryAndParsesLineByLine)
   EXPECT_EQ(http(server.port(), "GET", "/api/admin/export?channel=nope", "", server.token("root", "admin")).status, 404);
   auto audit = http(server.port(), "GET", "/api/audit?limit=5", "", server.token("root", "admin"));
   EXPECT_NE(audit.body.find(R"("action":"export_channel")"), std::string::npos) << audit.body;
+}
+
+// GET /api/users/ID/export: one user's data, for that user or an admin: the record and
+// preferences, the advocacy breakdown, every message they wrote (channels and their DMs, not
+// the other side's), the reports they filed (without the reported text); audited.
+TEST(Export, AUsersOwnDataForThemOrAnAdmin) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data", {"--durability", "fast", "--config", fast_config(dir.path)});
+  ASSERT_TRUE(server.start()) << server.log();
+  Client ann(server.port());
+  ASSERT_TRUE(ann.auth(server.token("ann")));
+  Client bob(server.port());
+  ASSERT_TRUE(bob.auth(server.token("bob")));
+  send_text(ann, "help", "ann in help");
+  auto b1 = send_text(bob, "general", "bob in general");
+  send_text(ann, "general", "ann in general");
+  ASSERT_EQ(str(ann.request({{"op", "dm"}, {"to", "bob"}, {"text", "ann to bob"}, {"client_msg_id", "d1"}}).at("op")), "ok");
+  ASSERT_EQ(str(bob.request({{"op", "dm"}, {"to", "ann"}, {"text", "bob to ann"}, {"client_msg_id", "d2"}}).at("op")), "ok");
+  ASSERT_EQ(str(ann.request({{"op", "report"}, {"channel", "general"}, {"seq", b1}, {"reason", "off topic"}}).at("op")), "ok");
+  ASSERT_EQ(str(ann.request({{"op", "set_preferences"}, {"kb_anonymous", true}}).at("op")), "ok");
+
+  auto own = http(server.port(), "GET", "/api/users/ann/export", "", server.token("ann"));
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(own.content_type, "application/x-ndjson");
+  std::istringstream lines(own.body);
+  std::string line;
+  std::vector<json::object> got;
+  while (std::getline(lines, line)) got.push_back(json::parse(line).as_object());
+  ASSERT_GE(got.size(), 6u) << own.body;
+  EXPECT_EQ(str(got[0].at("type")), "user");
+  EXPECT_EQ(str(got[0].at("id")), "ann");
+  EXPECT_TRUE(got[0].at("preferences").as_object().at("kb_anonymous").as_bool());
+  EXPECT_EQ(str(got[1].at("type")), "advocacy");
+  EXPECT_EQ(str(got[1].at("user")), "ann");
+  std::vector<std::string> texts, reports;
+  for (std::size_t i = 2; i < got.size(); ++i) {
+    const auto& o = got[i];
+    if (str(o.at("type")) == "message") {
+      EXPECT_EQ(str(o.at("from").as_object().at("id")), "ann");
+      texts.push_back(str(o.at("text")));
+    } else {
+      ASSERT_EQ(str(o.at("type")), "report");
+      EXPECT_FALSE(o.contains("text")) << "the reported message is someone else's";
+      reports.push_back(str(o.at("reason")));
+    }
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"ann in general", "ann in help", "ann to bob"}));
+  EXPECT_EQ(reports, (std::vector<std::string>{"off topic"}));
+  EXPECT_EQ(own.body.find("bob to ann"), std::string::npos);
+  EXPECT_EQ(own.body.find("bob in general"), std::string::npos);
+
+  // Bob may not read Ann's; staff neither; an admin may, and it is audited.
+  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "", server.token("bob")).status, 403);
+  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "", server.token("sam", "staff")).status, 403);
+  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "").status, 401);
+  EXPECT_EQ(http(server.port(), "GET", "/api/users/bad:id/export", "", server.token("root", "admin")).status, 404);
+  auto by_admin = http(server.port(), "GET", "/api/users/ann/export", "", server.token("root", "admin"));
+  EXPECT_EQ(by_admin.status, 200);
+  EXPECT_NE(by_admin.body.find("ann to bob"), std::string::npos);
+  auto audit = http(server.port(), "GET", "/api/audit?limit=5", "", server.token("root", "admin"));
+  EXPECT_NE(audit.body.find(R"("actor":"root","action":"export_user","target_user":"ann")"), std::string::npos) << audit.body;
 }
 
 }  // namespace
