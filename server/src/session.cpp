@@ -74,7 +74,6 @@ void Session::on_closed() {
   for (auto& [ch, sub] : subs_) joined.push_back(ch);
   for (auto& ch : joined) drop_subscription(ch);
   paused_replays_.clear();
-  paused_changes_.clear();
   shard_.remove_session(this);
   if (identity_) hub_.user_disconnected(identity_->id);
   if (ip_counted_) hub_.release_ip(remote_ip_);
@@ -365,37 +364,62 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
 }
 
 void Session::replay_step(const std::string& channel, std::uint64_t generation) {
+  replay_stored(channel, generation, Replay::messages);
+}
+
+void Session::changes_step(const std::string& channel, std::uint64_t generation) {
+  replay_stored(channel, generation, Replay::changes);
+}
+
+// One chunk of a replay from the store (messages by seq, or the change log by change number)
+// after what the stream delivered; then the next chunk, or the end of the replay.
+void Session::replay_stored(const std::string& channel, std::uint64_t generation, Replay what) {
   auto it = subs_.find(channel);
   if (closed_ || it == subs_.end() || it->second.generation != generation) return;
   // Pace the replay by the client's reading speed instead of overflowing its queue.
   if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) {
-    paused_replays_.emplace_back(channel, generation);
+    paused_replays_.push_back({channel, generation, what});
     return;
   }
-  std::uint64_t after = it->second.messages.delivered;
-  hub_.read_async([self = shared_from_this(), channel, generation, after] {
-    auto msgs = self->hub_.store().read_after(channel, after, kReplayChunk);
+  const bool messages = what == Replay::messages;
+  std::uint64_t after = messages ? it->second.messages.delivered : it->second.changes.delivered;
+  hub_.read_async([self = shared_from_this(), channel, generation, after, what, messages] {
     std::string out;
-    for (auto& m : msgs) {
-      if (!out.empty()) out.push_back('\n');
-      append_message_event(out, channel, m);
+    std::uint64_t last = after;
+    std::size_t n = 0;
+    if (messages) {
+      auto msgs = self->hub_.store().read_after(channel, after, kReplayChunk);
+      for (auto& m : msgs) {
+        if (!out.empty()) out.push_back('\n');
+        append_message_event(out, channel, m);
+        last = m.seq;
+      }
+      n = msgs.size();
+    } else {
+      auto changes = self->hub_.store().read_changes(channel, after, kReplayChunk);
+      for (auto& c : changes) {
+        if (!out.empty()) out.push_back('\n');
+        out += c.event;
+        last = c.change;
+      }
+      n = changes.size();
     }
-    std::uint64_t last = msgs.empty() ? after : msgs.back().seq;
-    std::size_t n = msgs.size();
-    boost::asio::post(self->shard_.ioc(), [self, channel, generation, last, n,
+    boost::asio::post(self->shard_.ioc(), [self, channel, generation, last, n, what, messages,
                                            p = make_payload(std::move(out))] {
       auto it = self->subs_.find(channel);
       if (it == self->subs_.end() || it->second.generation != generation) return;
       auto& sub = it->second;
       if (n > 0) {
         self->push(p);
-        sub.messages.delivered = last;
-        self->hub_.metrics().deliveries.fetch_add(n, std::memory_order_relaxed);
+        (messages ? sub.messages : sub.changes).delivered = last;
+        if (messages) self->hub_.metrics().deliveries.fetch_add(n, std::memory_order_relaxed);
       }
       if (n == kReplayChunk) {
-        self->replay_step(channel, generation);
-      } else {
+        self->replay_stored(channel, generation, what);
+      } else if (messages) {
         self->replay_done(channel, sub);
+      } else {
+        self->changes_done(channel, sub);
       }
     });
   });
@@ -420,41 +444,6 @@ void Session::replay_done(const std::string& channel, Subscription& sub) {
       changes_done(channel, sub);
     }
   }
-}
-
-void Session::changes_step(const std::string& channel, std::uint64_t generation) {
-  auto it = subs_.find(channel);
-  if (closed_ || it == subs_.end() || it->second.generation != generation) return;
-  if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) {
-    paused_changes_.emplace_back(channel, generation);
-    return;
-  }
-  std::uint64_t after = it->second.changes.delivered;
-  hub_.read_async([self = shared_from_this(), channel, generation, after] {
-    auto changes = self->hub_.store().read_changes(channel, after, kReplayChunk);
-    std::string out;
-    for (auto& c : changes) {
-      if (!out.empty()) out.push_back('\n');
-      out += c.event;
-    }
-    std::uint64_t last = changes.empty() ? after : changes.back().change;
-    std::size_t n = changes.size();
-    boost::asio::post(self->shard_.ioc(), [self, channel, generation, last, n,
-                                           p = make_payload(std::move(out))] {
-      auto it = self->subs_.find(channel);
-      if (it == self->subs_.end() || it->second.generation != generation) return;
-      auto& sub = it->second;
-      if (n > 0) {
-        self->push(p);
-        sub.changes.delivered = last;
-      }
-      if (n == kReplayChunk) {
-        self->changes_step(channel, generation);
-      } else {
-        self->changes_done(channel, sub);
-      }
-    });
-  });
 }
 
 void Session::changes_done(const std::string& channel, Subscription& sub) {
@@ -490,14 +479,11 @@ bool Session::deliver_change(const std::string& channel, std::uint64_t change, c
 }
 
 void Session::on_writable() {
-  if (paused_replays_.empty() && paused_changes_.empty()) return;
+  if (paused_replays_.empty()) return;
   if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) return;
   auto paused = std::move(paused_replays_);
   paused_replays_.clear();
-  for (auto& [ch, gen] : paused) replay_step(ch, gen);
-  auto paused_changes = std::move(paused_changes_);
-  paused_changes_.clear();
-  for (auto& [ch, gen] : paused_changes) changes_step(ch, gen);
+  for (auto& p : paused) replay_stored(p.channel, p.generation, p.what);
 }
 
 Session::Stream::Live Session::Stream::offer(std::uint64_t n, const Payload& p) {

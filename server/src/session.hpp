@@ -231,6 +231,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void replay_step(const std::string& channel, std::uint64_t generation);
   void replay_done(const std::string& channel, Subscription& sub);
   void changes_step(const std::string& channel, std::uint64_t generation);
+  enum class Replay : std::uint8_t { messages, changes };
+  void replay_stored(const std::string& channel, std::uint64_t generation, Replay what);
   void changes_done(const std::string& channel, Subscription& sub);
   void drop_subscription(const std::string& channel);
   Payload presence_event(const std::string& channel, std::string_view state) const;
@@ -247,8 +249,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ChannelMap<Subscription> subs_;
   std::uint64_t sub_generation_ = 0;
-  std::vector<std::pair<std::string, std::uint64_t>> paused_replays_;
-  std::vector<std::pair<std::string, std::uint64_t>> paused_changes_;
+  struct PausedReplay {
+    std::string channel;
+    std::uint64_t generation = 0;
+    Replay what = Replay::messages;
+  };
+  std::vector<PausedReplay> paused_replays_;  // waiting for the client to read (on_writable)
 
   std::uint64_t next_cookie_ = 1;
   struct PendingWrite {
