@@ -160,6 +160,30 @@ class UserExport : public ChunkSource {
   bool done_ = false;
 };
 
+// Audited like every admin action: the audit entry alone is written.
+void audit_export(Hub& hub, std::string actor, std::string action, std::string channel,
+                  std::string target_user) {
+  storage::WriteRequest req;
+  req.op = storage::AuditOnly{};
+  storage::AuditEntry a;
+  a.actor = std::move(actor);
+  a.action = std::move(action);
+  a.channel = std::move(channel);
+  a.target_user = std::move(target_user);
+  req.audit = std::move(a);
+  hub.submit_with(std::move(req), [](storage::Committed&) {});
+}
+
+// A streamed NDJSON download named `name`.ndjson.
+HttpResponse ndjson(const std::string& name, std::shared_ptr<ChunkSource> source) {
+  HttpResponse r;
+  r.content_type = "application/x-ndjson";
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + ".ndjson\"");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.stream = std::move(source);
+  return r;
+}
+
 }  // namespace
 
 void HttpApi::read_async(std::function<void()> f) { hub_.read_async(std::move(f)); }
@@ -173,28 +197,11 @@ void HttpApi::export_channel(const HttpRequest& req, const std::string& actor, R
   }
   auto info = hub_.store().get_channel(channel);
   if (!info) return respond(json_error(404, "not_found", "unknown channel \"" + channel + "\""));
-  // Audited like every admin action (the audit entry alone is written).
-  storage::WriteRequest audit;
-  audit.op = storage::AuditOnly{};
-  storage::AuditEntry a;
-  a.actor = actor;
-  a.action = "export_channel";
-  a.channel = channel;
-  audit.audit = std::move(a);
-  hub_.submit_with(std::move(audit), [](storage::Committed&) {});
+  audit_export(hub_, actor, "export_channel", channel, "");
   hub_.read_async([this, info = std::move(*info), respond] {
-    HttpResponse r;
-    r.content_type = "application/x-ndjson";
-    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + info.name + ".ndjson\"");
-    r.headers.emplace_back("Cache-Control", "no-store");
-    r.stream = std::make_shared<ChannelExport>(hub_, info);
-    respond(std::move(r));
+    respond(ndjson(info.name, std::make_shared<ChannelExport>(hub_, info)));
   });
 }
-
-}  // namespace parley::server
-
-namespace parley::server {
 
 void HttpApi::export_user(const HttpRequest& req, const std::string& user, const Identity& who,
                           Respond respond) {
@@ -203,14 +210,7 @@ void HttpApi::export_user(const HttpRequest& req, const std::string& user, const
   if (who.id != user && who.role != protocol::Role::admin) {
     return respond(json_error(403, "forbidden", "only the user or an admin may export a user's data"));
   }
-  storage::WriteRequest audit;
-  audit.op = storage::AuditOnly{};
-  storage::AuditEntry a;
-  a.actor = who.id;
-  a.action = "export_user";
-  a.target_user = user;
-  audit.audit = std::move(a);
-  hub_.submit_with(std::move(audit), [](storage::Committed&) {});
+  audit_export(hub_, who.id, "export_user", "", user);
   hub_.advocacy().breakdown_of(user, [this, user, respond](std::string breakdown) {
     hub_.read_async([this, user, respond, breakdown = std::move(breakdown)] {
       std::string head;
@@ -225,12 +225,7 @@ void HttpApi::export_user(const HttpRequest& req, const std::string& user, const
       }
       w.field("exported_at", now_ms()).end_object();
       head += "\n" + std::string(R"({"type":"advocacy",)") + breakdown.substr(1) + "\n";
-      HttpResponse r;
-      r.content_type = "application/x-ndjson";
-      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + user + ".ndjson\"");
-      r.headers.emplace_back("Cache-Control", "no-store");
-      r.stream = std::make_shared<UserExport>(hub_, user, std::move(head));
-      respond(std::move(r));
+      respond(ndjson(user, std::make_shared<UserExport>(hub_, user, std::move(head))));
     });
   });
 }
