@@ -6,7 +6,7 @@
 // shared maps until the batch commits. The op handlers are split by concern:
 //   writer.cpp             dispatch, audit, commit; AppendMessage, CreateChannel, UpdateChannel
 //   writer_messages.cpp    EditMessage, DeleteMessage, React
-//   writer_moderation.cpp  mutes, bans, members, reports, users
+//   writer_moderation.cpp  mutes, bans, members, reports, users, erasure
 //   writer_reads.cpp       read markers and mentions
 //
 // Every handler follows the same rules, so that add() can make a request all-or-nothing:
@@ -76,9 +76,11 @@ class BatchBuilder {
   void apply(React& op, Committed& out);
   void apply(SetSolved& op, Committed& out);
   // The live message (channel, seq) as of this point of the batch, or nullptr with out.status
-  // set (not_found for a missing or deleted message, error on a failed lookup). The pointer
-  // stays valid for the rest of the batch; assign to it to record a change.
-  StoredMessage* live_message(std::string_view channel, std::uint64_t seq, Committed& out);
+  // set (not_found for a missing or deleted message, error on a failed lookup); with
+  // or_deleted, a tombstone too. The pointer stays valid for the rest of the batch; assign to
+  // it to record a change.
+  StoredMessage* live_message(std::string_view channel, std::uint64_t seq, Committed& out,
+                              bool or_deleted = false);
   // Records in the rewrites log that (channel, seq) changed (an edit, a delete, an accepted
   // answer), so that a derived index (search) replays it. False after fail(): the request must
   // end there.
@@ -113,6 +115,17 @@ class BatchBuilder {
   void apply(CreateReport& op, Committed& out);
   void apply(ResolveReport& op, Committed& out);
   void apply(PutUser& op, Committed& out);
+  void apply(EraseUser& op, Committed& out);
+  // The user record as of this point of the batch (inner nullopt: none), or nullopt after
+  // fail().
+  std::optional<std::optional<UserRecord>> user_record(const std::string& id, Committed& out);
+  // EraseUser's reports: those against the user lose text and name, those they filed their
+  // reason; false after fail().
+  bool redact_reports(EraseUser& op, Committed& out);
+  // The keys of `cf` on disk that start with `prefix`; nullopt after fail().
+  std::optional<std::vector<std::string>> keys_with_prefix(rocksdb::ColumnFamilyHandle* cf,
+                                                           const std::string& prefix,
+                                                           Committed& out);
   // The report as of this point of the batch; nullptr when there is none, or with *error set
   // when the lookup failed. The pointer stays valid for the rest of the batch.
   Report* find_report(std::uint64_t id, std::string* error);
@@ -143,6 +156,7 @@ class BatchBuilder {
   std::map<std::uint64_t, Report> reports_;
   StringMap<std::uint64_t> report_refs_;  // report_dup_key -> id, for reports created here
   StringMap<UserRecord> users_;           // users written in this batch
+  StringMap<Store::Erasure> erasures_;    // erasures started or finished in this batch
   // Read marker keys looked up or written in this batch -> marker (nullopt: none).
   StringMap<std::optional<std::uint64_t>> markers_;
   // Senders' read markers moved by messages of this batch: key -> the newest seq. Written once

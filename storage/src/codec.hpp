@@ -158,6 +158,8 @@ std::string report_status_prefix(ReportStatus status);
 std::string report_author_prefix(std::string_view author, ReportStatus status);
 // "d\0" reporter '\0' channel '\0' be64(seq)
 std::string report_dup_key(std::string_view reporter, std::string_view channel, std::uint64_t seq);
+// "d\0" reporter '\0': every report_dup_key of the reporter starts with it.
+std::string report_reporter_prefix(std::string_view reporter);
 
 // The id is the key, so the value leaves it out.
 std::string encode_report(const Report& report);
@@ -187,6 +189,12 @@ std::optional<AuditEntry> decode_audit(std::uint64_t id, std::string_view value)
 std::string encode_user(const UserRecord& user);
 std::optional<UserRecord> decode_user(std::string_view id, std::string_view value);
 
+// meta "erase\0" user -> by, started, finished (Store::Erasure)
+inline constexpr std::string_view kErasurePrefix = std::string_view("erase\0", 6);
+std::string erasure_key(std::string_view user);
+std::string encode_erasure(const Store::Erasure& e);
+std::optional<Store::Erasure> decode_erasure(std::string_view user, std::string_view value);
+
 // --- reads: read markers and mentions (DESIGN §10) ---------------------------------------------
 
 // "r\0" user '\0' channel
@@ -199,5 +207,7 @@ std::optional<std::uint64_t> decode_read_marker(std::string_view value);
 std::string mention_key(std::string_view user, std::string_view channel, std::uint64_t seq);
 // "n\0" user '\0' channel '\0': the user's mentions in the channel, ascending by seq.
 std::string mention_prefix(std::string_view user, std::string_view channel);
+// "n\0" user '\0': every mention of the user starts with it.
+std::string mention_user_prefix(std::string_view user);
 
 }  // namespace parley::storage::codec

@@ -166,6 +166,10 @@ std::string report_author_prefix(std::string_view author, ReportStatus status) {
   return p;
 }
 
+std::string report_reporter_prefix(std::string_view reporter) {
+  return pair_key(kDupTag, reporter, {});
+}
+
 std::string report_dup_key(std::string_view reporter, std::string_view channel, std::uint64_t seq) {
   std::string key = pair_key(kDupTag, reporter, channel);
   key.push_back(kSeparator);
@@ -320,6 +324,32 @@ std::optional<UserRecord> decode_user(std::string_view id, std::string_view valu
   return u;
 }
 
+std::string erasure_key(std::string_view user) {
+  std::string key(kErasurePrefix);
+  key.append(user);
+  return key;
+}
+
+std::string encode_erasure(const Store::Erasure& e) {
+  Encoder enc(kFormatVersion);
+  enc.str(e.by);
+  enc.svarint(e.started);
+  enc.svarint(e.finished);
+  return std::move(enc).take();
+}
+
+std::optional<Store::Erasure> decode_erasure(std::string_view user, std::string_view value) {
+  Decoder d(value);
+  if (!d.version(kFormatVersion)) return std::nullopt;
+  Store::Erasure e;
+  e.user = std::string(user);
+  e.by = d.str();
+  e.started = d.svarint();
+  e.finished = d.svarint();
+  if (!d.ok()) return std::nullopt;
+  return e;
+}
+
 // --- reads ------------------------------------------------------------------------------------
 
 namespace {
@@ -332,6 +362,7 @@ std::string read_marker_key(std::string_view user, std::string_view channel) {
 }
 
 std::string read_marker_prefix(std::string_view user) { return pair_key(kReadTag, user, {}); }
+std::string mention_user_prefix(std::string_view user) { return pair_key(kMentionTag, user, {}); }
 
 std::string encode_read_marker(std::uint64_t seq) {
   Encoder e(kFormatVersion);

@@ -177,6 +177,24 @@ std::optional<UserRecord> Store::get_user(std::string_view id) const {
   return user;
 }
 
+std::vector<Store::Erasure> Store::erasures() const {
+  std::vector<Erasure> out;
+  std::shared_lock db_lock(impl_->db_mu);
+  if (impl_->db == nullptr) return out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_meta));
+  for (it->Seek(codec::kErasurePrefix); it->Valid(); it->Next()) {
+    std::string_view key = it->key().ToStringView();
+    if (!key.starts_with(codec::kErasurePrefix)) break;
+    auto e = codec::decode_erasure(key.substr(codec::kErasurePrefix.size()), it->value().ToStringView());
+    if (e) {
+      out.push_back(std::move(*e));
+    } else {
+      impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return out;
+}
+
 std::vector<Rewrite> Store::read_rewrites(std::uint64_t after_id, std::size_t limit) const {
   std::vector<Rewrite> out;
   if (limit == 0 || after_id == UINT64_MAX) return out;

@@ -110,8 +110,14 @@ void BatchBuilder::apply(TrimChanges& op, Committed& out) {
     if (!st.ok()) fail(out, "cannot trim the change log: " + st.ToString());
     return st.ok();
   };
-  it->SeekToFirst();
+  const std::string only = op.channel.empty() ? std::string() : codec::message_prefix(op.channel);
+  if (only.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(only);
+  }
   while (it->Valid() && deleted < kMaxPerRun) {
+    if (!only.empty() && !it->key().starts_with(only)) break;
     const std::string key = it->key().ToString();
     const std::string_view value = it->value().ToStringView();
     if (key.size() < 9) {

@@ -15,7 +15,7 @@
 namespace parley::storage {
 
 StoredMessage* BatchBuilder::live_message(std::string_view channel, std::uint64_t seq,
-                                          Committed& out) {
+                                          Committed& out, bool or_deleted) {
   // Names that cannot be keys hold no messages (codec.hpp), and seq 0 is never assigned.
   if (!key_safe(channel) || seq == 0) {
     out.status = WriteStatus::not_found;
@@ -49,7 +49,7 @@ StoredMessage* BatchBuilder::live_message(std::string_view channel, std::uint64_
     }
     it = messages_.emplace(std::move(key), std::move(msg)).first;
   }
-  if (it->second.deleted) {
+  if (it->second.deleted && !or_deleted) {
     out.status = WriteStatus::not_found;
     return nullptr;
   }
@@ -120,13 +120,28 @@ void BatchBuilder::apply(SetSolved& op, Committed& out) {
 }
 
 void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
-  StoredMessage* cur = live_message(op.channel, op.seq, out);
+  const bool erase = op.author_name.has_value();
+  StoredMessage* cur = live_message(op.channel, op.seq, out, erase);
   if (cur == nullptr) return;
-  if (cur->from_id != op.by && !op.as_moderator) {
+  if (cur->from_id != op.by && (!op.as_moderator || erase)) {
     out.status = WriteStatus::forbidden;
     return;
   }
+  if (cur->deleted) {  // erasure of a tombstone: only its author's name changes
+    if (cur->from_name != *op.author_name) {
+      StoredMessage next = *cur;
+      next.from_name = *op.author_name;
+      rocksdb::Status st = batch_.Put(s_.cf_messages, codec::message_key(op.channel, op.seq),
+                                      codec::encode_message(next));
+      if (!st.ok()) return fail(out, "cannot add erasure to batch: " + st.ToString());
+      *cur = std::move(next);
+    }
+    op.result = *cur;
+    out.status = WriteStatus::ok;
+    return;
+  }
   StoredMessage next = *cur;  // seq, ts, author and reply_to stay
+  if (erase) next.from_name = *op.author_name;
   next.text.clear();
   next.reactions.clear();
   next.mentions.clear();
@@ -150,6 +165,7 @@ void BatchBuilder::apply(DeleteMessage& op, Committed& out) {
   if (cur->solved_seq != 0 && !log_rewrite(op.channel, cur->solved_seq, out)) return;
   *cur = std::move(next);
   op.result = *cur;
+  op.was_live = true;
   out.status = WriteStatus::ok;
 }
 

@@ -17,6 +17,7 @@
 //   outbox       the server's operational records (webhooks, their deliveries; opaque here):
 //                rows written with a request (WriteRequest::outbox) are prefix be64(id)
 //   meta         "schema"                      -> schema version
+//                "erase\0" user               -> Erasure (EraseUser)
 //
 // Writes go through one group-commit writer thread: submit() queues a request, the writer takes
 // everything pending (up to Options::max_batch), assigns per-channel seqs (1, 2, 3, … with no
@@ -141,12 +142,18 @@ struct EditMessage {
 // Tombstone a message (text and reactions cleared; seq, author, ts kept). forbidden unless `by`
 // is its author or as_moderator; not_found if missing or already deleted. On ok, `result` holds
 // the tombstone.
+// Erasure (EraseUser): with `author_name` set, `by` must be the author, the author's name
+// becomes `author_name`, and a message already deleted is ok too: it is only renamed (nothing
+// is written when it already carries that name). `was_live` says whether this request
+// deleted a live message (only then is there a change to announce).
 struct DeleteMessage {
   std::string channel;
   std::uint64_t seq = 0;
   std::string by;
   bool as_moderator = false;
   StoredMessage result;
+  std::optional<std::string> author_name{};
+  bool was_live = false;  // set by the writer
 };
 
 // Add or remove `user`'s `emoji` reaction on a live message. Adding twice or removing a
@@ -222,6 +229,25 @@ struct MarkRead {
   bool changed = false;
 };
 
+// Erasure of a user's personal data (DELETE /api/users/ID; DESIGN §12), in two requests around
+// the DeleteMessage (with author_name) of each of their messages, which the server makes:
+//  - start (finish false): the user record keeps id, role, guest and first/last seen, its name
+//    becomes `name`, its email and preferences go back to none and the defaults; the user's
+//    read markers and mention index entries are deleted (idempotency keys stay: they hold only
+//    a client id and the message's channel, seq and time); the reports against
+//    the user lose their text and show `name` as the author's name, the reports the user filed
+//    lose their reason; and the erasure is listed by erasures() as pending (`by`, started now).
+//  - finish: the erasure is listed as finished (now). Nothing else.
+// Both are idempotent (a start of a pending erasure keeps its start time). On ok, `reports` is
+// how many reports start changed.
+struct EraseUser {
+  std::string user;
+  std::string by;
+  std::string name;
+  bool finish = false;
+  std::uint64_t reports = 0;
+};
+
 // A write whose only effect is its audit entry (e.g. an automatic filter hit).
 struct AuditOnly {};
 
@@ -255,17 +281,18 @@ struct RecordChange {
   std::string event;  // the event JSON object, without its change number
 };
 // Deletes change records older than `before_ms`, except each channel's newest (it keeps the
-// numbering going). On ok, `deleted` is how many went.
+// numbering going); only those of `channel` when it is set. On ok, `deleted` is how many went.
 struct TrimChanges {
   TimestampMs before_ms = 0;
   std::uint64_t deleted = 0;
+  std::string channel{};
 };
 
 using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
                              DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
                              PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
                              AuditOnly, KvWrite, SetSolved, MarkRead, OutboxWrite, RecordChange,
-                             TrimChanges>;
+                             TrimChanges, EraseUser>;
 
 // A change of a channel as Options::change_event names it.
 struct ChangeEvent {
@@ -501,6 +528,14 @@ class Store {
   // Audit entries, newest first, with id < before_id (0 = no bound), at most `limit`.
   std::vector<AuditEntry> list_audit(std::uint64_t before_id, std::size_t limit) const;
   std::optional<UserRecord> get_user(std::string_view id) const;
+  // Every erasure started with EraseUser, pending or finished, in user id order.
+  struct Erasure {
+    std::string user;
+    std::string by;
+    TimestampMs started = 0;
+    TimestampMs finished = 0;  // 0: pending
+  };
+  std::vector<Erasure> erasures() const;
   // The users who reacted to message `seq` of `channel` with `emoji`, in user id order, at
   // most `limit`.
   std::vector<std::string> reactors(std::string_view channel, std::uint64_t seq,
