@@ -207,7 +207,13 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
           tasks.emplace_back(advocacy::MessageFact{op.channel, op.msg.seq, op.msg.from_id,
                                                    op.msg.from_name, op.msg.from_role,
                                                    op.msg.reply_to, op.msg.ts, true});
+        } else if constexpr (std::is_same_v<T, storage::EraseUser>) {
+          if (op.finish) return;
+          tasks.emplace_back([this, user = op.user, name = op.name](std::int64_t now) {
+            engine_.erase_user(user, name, now);
+          });
         } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
+          if (!op.was_live) return;  // an erasure renaming a tombstone
           std::string author = op.result.from_id;
           bool removed_by_staff = op.as_moderator && author != op.by;
           std::uint64_t reply_to = op.result.reply_to;

@@ -147,7 +147,7 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
   if (api && req.method == "OPTIONS") {
     HttpResponse r;
     r.status = 204;
-    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS"},
+    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
                  {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
                  {"Access-Control-Max-Age", "600"}};
     return respond(std::move(r));

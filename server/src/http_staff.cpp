@@ -81,7 +81,9 @@ std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) 
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
   auto res = hub.tokens().verify(h.substr(7), now);
-  if (!res.claims || hub.bots().refuses(*res.claims)) return std::nullopt;
+  if (!res.claims || hub.bots().refuses(*res.claims) || hub.erasures().refuses(*res.claims)) {
+    return std::nullopt;
+  }
   return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest,
                   res.claims->email};
 }
@@ -334,6 +336,10 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
         static_cast<std::uint32_t>(*offset), static_cast<std::uint32_t>(*limit),
         [respond](std::string body) { respond(json_ok(std::move(body))); });
   }
+  if (path.rfind("/api/users/", 0) == 0 && m == "DELETE") {
+    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    return hub_.erasures().http_erase(percent_decode(path.substr(11)), who->id, std::move(respond));
+  }
   if (path.rfind("/api/users/", 0) == 0 && (m == "GET" || m == "HEAD")) {
     std::string user = percent_decode(path.substr(11));
     if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));
@@ -356,6 +362,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       w.key("mutes").begin_array();
       for (auto& mu : mutes) write_mute(w, mu);
       w.end_array();
+      if (auto e = hub_.erasures().last(user)) w.key("erasure").raw("{" + Erasures::fields(*e) + "}");
       w.key("upheld_reports").begin_array();
       for (auto& rep : upheld) {
         w.begin_object();

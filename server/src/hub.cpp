@@ -49,6 +49,7 @@ Hub::Hub(const Config& cfg, std::string secret)
   advocacy_ = std::make_unique<AdvocacyService>(*this, std::move(ac), a.enabled);
   webhooks_ = std::make_unique<WebhookService>(*this);
   email_ = std::make_unique<EmailService>(*this);
+  erasures_ = std::make_unique<Erasures>(*this);
   unsigned n = thread_count(cfg);
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i, n, *this));
 }
@@ -79,6 +80,7 @@ std::optional<storage::ChangeEvent> change_event_of(const storage::WriteOp& writ
             w.field("text", op.result.text).field("edited_at", op.result.edited_at);
           })};
         } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
+          if (!op.was_live) return std::nullopt;  // an erasure renaming a tombstone
           return storage::ChangeEvent{op.channel, event_json("deleted", op.channel, op.seq, [&](auto& w) {
             w.field("by", op.by);
           })};
@@ -145,6 +147,7 @@ bool Hub::start(std::string* error) {
     return false;
   }
   for (auto& s : shards_) s->start();
+  erasures_->start();  // after the shards: an erasure waits for them (Erasures::settle)
   return true;
 }
 
@@ -166,6 +169,8 @@ void Hub::shutdown() {
   if (submit_with(std::move(marker), [&barrier](storage::Committed&) { barrier.set_value(); })) {
     barrier.get_future().wait_for(std::chrono::seconds(10));
   }
+  // An erasure stops between two steps (it resumes at the next start).
+  erasures_->stop();
   advocacy_->stop();
   tokens_.stop();
   // Deliveries in flight finish (or time out); what is pending stays in the outbox.
@@ -468,6 +473,25 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
           std::string frame;
           protocol::write_error(frame, "", protocol::ErrorCode::banned, msg,
                                 op.ban.until ? std::max<std::int64_t>(0, op.ban.until - now_ms()) : -1);
+          d.payload = make_payload(std::move(frame));
+          out.push_back(std::move(d));
+        } else if constexpr (std::is_same_v<T, storage::EraseUser>) {
+          if (c.status != WriteStatus::ok) return;
+          // From here on auth refuses the user's tokens (Erasures::refuses).
+          erasures_->committed(op);
+          if (op.finish) return;
+          {
+            std::lock_guard lock(users_mu_);
+            user_noted_.erase(op.user);  // whoever comes back is recorded afresh
+          }
+          Delivery d;
+          d.kind = Delivery::Kind::close_user;
+          d.user = op.user;
+          d.close = close_code::unauthorized;
+          d.close_reason = "unauthorized";
+          std::string frame;
+          protocol::write_error(frame, "", protocol::ErrorCode::unauthorized,
+                                "invalid token: the user is being erased", -1);
           d.payload = make_payload(std::move(frame));
           out.push_back(std::move(d));
         } else if constexpr (std::is_same_v<T, storage::RemoveBan>) {

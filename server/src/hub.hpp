@@ -22,6 +22,7 @@
 #include "bot_commands.hpp"
 #include "bots.hpp"
 #include "email.hpp"
+#include "erasure.hpp"
 #include "metrics.hpp"
 #include "moderation.hpp"
 #include "token_keys.hpp"
@@ -66,6 +67,8 @@ class Hub {
   SearchService& search_service() { return search_service_; }
   WebhookService& webhooks() { return *webhooks_; }
   EmailService& email() { return *email_; }
+  Erasures& erasures() { return *erasures_; }
+  const Erasures& erasures() const { return *erasures_; }
   const BotService& bots() const { return bots_; }
   BotService& bots() { return bots_; }
   CommandRegistry& commands() { return commands_; }
@@ -163,6 +166,7 @@ class Hub {
   std::unique_ptr<AdvocacyService> advocacy_;
   std::unique_ptr<WebhookService> webhooks_;
   std::unique_ptr<EmailService> email_;
+  std::unique_ptr<Erasures> erasures_;
   BotService bots_{*this};
   CommandRegistry commands_{*this};
   TokenKeys tokens_{cfg_, secret_};

@@ -187,7 +187,7 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
     return;
   }
   auto& c = *res.claims;
-  if (auto why = hub_.bots().refuses(c)) {
+  if (auto why = hub_.bots().refuses(c); why || (why = hub_.erasures().refuses(c))) {
     reply_error(id_json, ErrorCode::unauthorized, "invalid token: " + *why);
     close(close_code::unauthorized, "unauthorized");
     return;

@@ -302,6 +302,9 @@ void BatchBuilder::apply(EraseUser& op, Committed& out) {
     for (auto& k : *markers) markers_.insert_or_assign(std::move(k), std::nullopt);
     users_.insert_or_assign(op.user, std::move(*user));
   }
+  op.by = e.by;
+  op.started = e.started;
+  op.finished = e.finished;
   erasures_.insert_or_assign(op.user, std::move(e));
   out.status = WriteStatus::ok;
 }

@@ -285,6 +285,39 @@ TEST(Ranked, AdvocatesFirstThenByScoreWithinTheLimit) {
   EXPECT_EQ(r[2].user, "cy");
 }
 
+// An erased user (DESIGN §12): renamed, without their override (persisted), and without their
+// credits once their messages are removed; a user the engine never saw is not added.
+TEST(EraseUser, RenamesDropsTheOverrideAndSurvivesARestore) {
+  Community c;
+  c.at(0, 9);
+  auto a1 = answered(c, "a1", "ann");
+  ASSERT_EQ(c.solve("a1", a1), MarkError::none);
+  c.manual("ann", true);
+  ASSERT_TRUE(c.engine.is_advocate("ann"));
+  c.flags();
+  c.engine.erase_user("ann", "Deleted user", c.now);
+  c.sync();
+  auto b = c.engine.breakdown("ann", c.now);
+  EXPECT_EQ(b.name, "Deleted user");
+  EXPECT_EQ(b.manual, std::nullopt);
+  EXPECT_FALSE(c.engine.is_advocate("ann"));
+  ASSERT_EQ(c.flags().size(), 1u);  // the override's flag went
+  EXPECT_GT(b.score, 0);            // until the messages go
+  c.remove(a1);
+  EXPECT_EQ(c.engine.breakdown("ann", c.now).score, 0);
+
+  Engine restored(Config{});
+  c.restart(restored, c.persisted());
+  EXPECT_EQ(restored.breakdown("ann", c.now).name, "Deleted user");
+  EXPECT_EQ(restored.breakdown("ann", c.now).manual, std::nullopt);
+
+  c.mutations();
+  c.engine.erase_user("nobody", "Deleted user", c.now);
+  c.sync();
+  EXPECT_TRUE(c.mutations().empty());
+  EXPECT_EQ(c.engine.breakdown("nobody", c.now).name, "");
+}
+
 TEST(IsAdvocate, IsSafeFromAnotherThreadWhileFlagsChange) {
   Community c;
   std::atomic<bool> stop{false};

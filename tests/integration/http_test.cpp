@@ -165,6 +165,14 @@ TEST(HttpOrigin, AllowListGuardsTheUpgradeAndTheApi) {
   EXPECT_EQ(status_of(shop), 200) << shop.substr(0, 200);
   EXPECT_NE(shop.find("Access-Control-Allow-Origin: https://shop.example"), std::string::npos);
   EXPECT_EQ(status_of(guest(self)), 200);
+  // The preflight names every method the API has (DELETE: bots, users).
+  auto preflight = raw_exchange(port, "OPTIONS /api/users/ann HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+                                      "https://shop.example\r\nAccess-Control-Request-Method: DELETE\r\n"
+                                      "Connection: close\r\n\r\n");
+  EXPECT_EQ(status_of(preflight), 204) << preflight.substr(0, 300);
+  EXPECT_NE(preflight.find("Access-Control-Allow-Methods: GET, POST, PATCH, DELETE, OPTIONS"), std::string::npos)
+      << preflight;
+  EXPECT_NE(preflight.find("Access-Control-Allow-Origin: https://shop.example"), std::string::npos) << preflight;
   // Without an Origin header nothing changes.
   EXPECT_EQ(http(port, "POST", "/api/guest", "{\"name\":\"Bot\"}").status, 200);
   Client c(port);

@@ -222,7 +222,11 @@ TEST_F(Erasure, FinishIsRecordedAndEverythingSurvivesAReopen) {
   // A second start while pending keeps the first start time.
   ASSERT_EQ(erase_user("ann", false).status, WriteStatus::ok);
   EXPECT_EQ(store_->erasures().at(0).started, started);
-  ASSERT_EQ(erase_user("ann", true).status, WriteStatus::ok);
+  auto fin = erase_user("ann", true);
+  ASSERT_EQ(fin.status, WriteStatus::ok);
+  EXPECT_EQ(op_of<EraseUser>(fin).started, started);
+  EXPECT_GE(op_of<EraseUser>(fin).finished, started);
+  EXPECT_EQ(op_of<EraseUser>(fin).by, "root");
   reopen();
   auto list = store_->erasures();
   ASSERT_EQ(list.size(), 1u);

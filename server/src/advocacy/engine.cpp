@@ -222,6 +222,18 @@ void Engine::set_manual(const std::string& user, std::optional<bool> advocate,
   L.evaluate(user);
 }
 
+void Engine::erase_user(const std::string& user, const std::string& name, std::int64_t now) {
+  if (!st_->users.contains(user)) return;
+  Ledger L(*st_, cfg_);
+  L.advance(now);
+  L.note_name(user, name);
+  auto& u = L.user(user);
+  if (!u.manual) return;
+  u.manual.reset();
+  L.del(codec::user_key('m', user));
+  L.evaluate(user);
+}
+
 void Engine::tick(std::int64_t now) {
   Ledger L(*st_, cfg_);
   L.advance(now);

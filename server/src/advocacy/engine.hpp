@@ -189,6 +189,10 @@ class Engine {
   void on_signal(const std::string& user, Signal s, std::int64_t now);
   // Staff override: true/false sticks until changed; nullopt returns to automatic.
   void set_manual(const std::string& user, std::optional<bool> advocate, std::int64_t now);
+  // An erased user (DESIGN §12): known by `name` from now on, with no staff override. Their
+  // credits go with their messages (on_message_removed). No-op for a user the engine does not
+  // know.
+  void erase_user(const std::string& user, const std::string& name, std::int64_t now);
   // Re-evaluates users whose credits left the window (call about hourly and at start-up).
   void tick(std::int64_t now);
 

@@ -238,14 +238,17 @@ struct MarkRead {
 //    the user lose their text and show `name` as the author's name, the reports the user filed
 //    lose their reason; and the erasure is listed by erasures() as pending (`by`, started now).
 //  - finish: the erasure is listed as finished (now). Nothing else.
-// Both are idempotent (a start of a pending erasure keeps its start time). On ok, `reports` is
-// how many reports start changed.
+// Both are idempotent (a start of a pending erasure keeps its start time and `by`; a start
+// after a finished one begins a new erasure). On ok, `reports` is how many reports start
+// changed, and `started`/`finished` the erasure's times as stored (finished 0: pending).
 struct EraseUser {
   std::string user;
   std::string by;
   std::string name;
   bool finish = false;
   std::uint64_t reports = 0;
+  TimestampMs started = 0;
+  TimestampMs finished = 0;
 };
 
 // A write whose only effect is its audit entry (e.g. an automatic filter hit).
