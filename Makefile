@@ -3,6 +3,7 @@
 #               server on :8080
 #   make test   install what tests need, build, run every test (ctest)
 #   make web    only the web vendor files (Chart.js from npm into clients/web/vendor/)
+#   make deb    the Debian package, build/deb/parley_<version>_amd64.deb
 # Node steps (web files, browser tests, load-test peers) run the project's pinned Node.js 20
 # under build/tools/node (scripts/node-setup.sh), whatever node the system has.
 
@@ -18,6 +19,10 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
 # real SMTP server on loopback for the email tests (python3-aiosmtpd).
 TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3 python3-feedparser libxml2-utils \
   python3-aiosmtpd
+# What building and checking the Debian package needs (`make deb`, and its test in `make
+# test`): dpkg-shlibdeps (dpkg-dev) for the Depends line, lintian, systemd-analyze (systemd).
+DEB_PACKAGES := dpkg-dev lintian systemd
+TEST_PACKAGES += $(DEB_PACKAGES)
 # Extra packages `make fuzz` needs: clang and its libFuzzer/sanitizer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 
@@ -30,7 +35,7 @@ DATA_DIR ?= var/data
 # ones: Debian 12's Node 18 is too old for the browser tests.
 NODE_BOOTSTRAP = $(shell scripts/node-setup.sh --needs-npm)
 
-.PHONY: deps node web-deps test-deps web configure build build-server run test asan bench soak clean
+.PHONY: deps node web-deps test-deps web configure build build-server run test asan bench soak deb clean
 
 # Every install happens up front, in one apt-get call, before anything is built: a password
 # prompt never appears after a long build.
@@ -72,6 +77,14 @@ test: test-deps
 	@cmake --build --preset release
 	@scripts/build-web.sh
 	ctest --preset release
+
+# The Debian package build/deb/parley_<version>_amd64.deb (scripts/deb/package.cmake): parleyd,
+# the web root, /etc/parley/parley.toml, a hardened parleyd.service.
+deb: deps web
+	@scripts/install-deps.sh $(DEB_PACKAGES)
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target parleyd deb-files
+	@cd build && cpack -G DEB
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: test-deps

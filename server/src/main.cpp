@@ -31,6 +31,36 @@ using parley::server::Config;
 
 namespace {
 
+// This binary, as /proc/self/exe names it ("" when it cannot be read).
+std::filesystem::path self_path() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe;
+}
+
+// The web assets: <prefix>/share/parley/web beside an installed binary (<prefix>/bin/parleyd,
+// as the Debian package puts them), else the source tree this binary was built from.
+std::string default_web_root() {
+  const auto exe = self_path();
+  if (!exe.empty()) {
+    auto installed = exe.parent_path().parent_path() / "share" / "parley" / "web";
+    std::error_code ec;
+    if (std::filesystem::exists(installed / "index.html", ec)) return installed.string();
+  }
+  return PARLEY_DEFAULT_WEB_ROOT;
+}
+
+// How to run this binary from here: relative when it is below the working directory
+// (build/bin/parleyd), else its absolute path (/usr/bin/parleyd).
+std::string self_for_display() {
+  const auto exe = self_path();
+  if (exe.empty()) return "parleyd";
+  std::error_code ec;
+  auto rel = std::filesystem::relative(exe, std::filesystem::current_path(ec), ec);
+  if (!ec && !rel.empty() && *rel.begin() != "..") return rel.string();
+  return exe.string();
+}
+
 int serve(Config cfg, const std::string& port_file) {
   spdlog::set_level(spdlog::level::from_str(cfg.log.level));
   parley::server::Server server(cfg);
@@ -62,7 +92,7 @@ int serve(Config cfg, const std::string& port_file) {
         host_of(cfg.server.plain_listen) + ":" + std::to_string(server.plain_port());
     std::cout << "  Plain (local): http://" << plain << "/   ws://" << plain << "/ws\n";
   }
-  std::cout << "  Mint a token:  build/bin/parleyd token --data-dir " << cfg.server.data_dir
+  std::cout << "  Mint a token:  " << self_for_display() << " token --data-dir " << cfg.server.data_dir
             << " --user alice --name Alice --role customer\n"
             << "Press Ctrl+C to stop." << std::endl;
   server.wait_for_signal();
@@ -194,7 +224,7 @@ int main(int argc, char** argv) {
   }
 
   if (*check_cmd) {
-    cfg.server.web_root = PARLEY_DEFAULT_WEB_ROOT;  // as serve has it
+    cfg.server.web_root = default_web_root();  // as serve has it
     auto problems = parley::server::check_config_file(check_file, cfg);
     for (const auto& p : problems) std::cerr << parley::server::format_problem(p) << "\n";
     if (!problems.empty()) {
@@ -222,7 +252,7 @@ int main(int argc, char** argv) {
 
   if (*serve_cmd) {
     std::string error;
-    cfg.server.web_root = PARLEY_DEFAULT_WEB_ROOT;
+    cfg.server.web_root = default_web_root();
     if (!config_file.empty()) {
       // The same check as `parleyd check-config`: every problem, one line each.
       auto problems = parley::server::check_config_file(config_file, cfg);
