@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -165,6 +166,7 @@ bool Store::Impl::open_db(std::string* error) {
   db_options.create_missing_column_families = true;
   // RocksDB keeps up to 1000 old info logs by default; a long-running server needs few.
   db_options.keep_log_file_num = 10;
+  if (options.statistics) db_options.statistics = statistics = rocksdb::CreateDBStatistics();
 
   block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
@@ -478,6 +480,11 @@ Store::CommitLatency Store::commit_latency() const {
   out.count = impl_->commit_count.load(std::memory_order_relaxed);
   out.sum_us = impl_->commit_sum_us.load(std::memory_order_relaxed);
   return out;
+}
+
+std::optional<std::uint64_t> Store::wal_syncs() const {
+  if (!impl_->statistics) return std::nullopt;
+  return impl_->statistics->getTickerCount(rocksdb::WAL_FILE_SYNCED);
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> Store::engine_stats() const {

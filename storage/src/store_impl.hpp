@@ -56,6 +56,7 @@ struct Store::Impl {
   // racing with close() finishes first or sees db == nullptr and returns nothing.
   mutable std::shared_mutex db_mu;
   std::shared_ptr<rocksdb::Cache> block_cache;
+  std::shared_ptr<rocksdb::Statistics> statistics;  // Options::statistics
   rocksdb::DB* db = nullptr;
   // Every handle opened, including column families this version does not know (kept open so
   // that a database written by a newer version still opens); destroyed in close_db().

@@ -24,7 +24,7 @@ using testing::options_for;
 using testing::react_req;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::WriterStall;
+using testing::HeldWriter;
 
 constexpr const char* kGone = "Deleted user";
 
@@ -258,14 +258,10 @@ TEST_F(Erasure, TrimOfOneChannelKeepsOtherChannelsAndTheNewest) {
 // report filed a moment earlier is redacted too.
 TEST(ErasureBatch, StartSeesTheRestOfItsBatch) {
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
-  auto store = open_or_fail(options_for(dir), c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-  ASSERT_TRUE(store->submit(append_req("help", "bob", "warmup", "w", 1)));
-  stall.wait_entered();  // everything below is one batch
+  HeldWriter held(options_for(dir), append_req("help", "bob", "warmup", "w", 1));
+  ASSERT_NE(held.store, nullptr);  // everything below is one batch
+  auto& store = held.store;
+  Collector& c = held.c;
   std::vector<WriteRequest> reqs;
   reqs.push_back(append_req("general", "ann", "a1", "mine", 2));
   Report rep;
@@ -279,7 +275,7 @@ TEST(ErasureBatch, StartSeesTheRestOfItsBatch) {
   reqs.push_back(op_req(MarkRead{"ann", "general", 1, true}, 5));  // sees no marker: makes one
   const std::size_t n = reqs.size();
   for (auto& r : reqs) ASSERT_TRUE(store->submit(std::move(r)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(n + 1));
   EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, n}));
   EXPECT_EQ(op_of<EraseUser>(c.wait_cookie(4)).reports, 1u);

@@ -32,7 +32,7 @@ using testing::Page;
 using testing::read_before;
 using testing::read_before_cached;
 using testing::TempDir;
-using testing::WriterStall;
+using testing::HeldWriter;
 
 using Counts = std::vector<std::pair<std::string, std::uint32_t>>;
 
@@ -253,17 +253,12 @@ TEST(StoreMessageOps, ReactionKindsAreLimited) {
 TEST(StoreMessageOps, MutationsSeeEarlierRequestsOfTheSameBatch) {
   TempDir dir;
   ManualClock clock(5000);
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
   auto o = options_for(dir);
   o.clock = clock.fn();
-  auto store = open_or_fail(o, c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-
-  ASSERT_TRUE(store->submit(append_req("help", "zed", "warmup", "w", 1)));
-  stall.wait_entered();  // everything below is one batch
+  HeldWriter held(o, append_req("help", "zed", "warmup", "w", 1));
+  ASSERT_NE(held.store, nullptr);  // everything below is one batch
+  auto& store = held.store;
+  Collector& c = held.c;
   std::vector<WriteRequest> reqs;
   reqs.push_back(edit_req("general", 1, "alice", "too early", 2));  // not appended yet
   reqs.push_back(append_req("general", "alice", "m1", "first", 3));
@@ -284,7 +279,7 @@ TEST(StoreMessageOps, MutationsSeeEarlierRequestsOfTheSameBatch) {
   reqs.push_back(react_req("general", 2, "alice", kParty, false, 18));
   const std::size_t n = reqs.size();
   for (auto& r : reqs) ASSERT_TRUE(store->submit(std::move(r)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(n + 1));
   EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, n}));
 

@@ -34,7 +34,7 @@ using testing::react_req;
 using testing::reactions_of;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::WriterStall;
+using testing::HeldWriter;
 
 // "user/channel until reason" per mute, "user until" per ban, "channel/user" per member.
 struct Summary {
@@ -151,22 +151,18 @@ TEST(StoreModeration, LoadSkipsExpiredAndReflectsRemoves) {
 
 TEST(StoreUsers, PutKeepsFirstSeen) {
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
   {
-    auto store = open_or_fail(options_for(dir), c);
-    ASSERT_NE(store, nullptr);
-    WriterStall::ReleaseGuard guard{stall};
-    ASSERT_TRUE(
-        store->submit(op_req(PutUser{{"alice", "Alice", Role::customer, true, 100, 100}, std::nullopt}, 1)));
-    stall.wait_entered();
+    HeldWriter held(options_for(dir),
+                    op_req(PutUser{{"alice", "Alice", Role::customer, true, 100, 100}, std::nullopt}, 1));
+    ASSERT_NE(held.store, nullptr);
+    auto& store = held.store;
+    Collector& c = held.c;
     // One batch: the second put must see the first.
     ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Bob", Role::staff, false, 200, 200}, std::nullopt}, 2)));
     ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Robert", Role::admin, false, 300, 300}, std::nullopt}, 3)));
     ASSERT_TRUE(
         store->submit(op_req(PutUser{{"alice", "Al", Role::customer, false, 400, 400}, std::nullopt}, 4)));
-    stall.release();
+    held.release();
     ASSERT_TRUE(c.wait_count(4));
     for (const auto& r : c.results()) EXPECT_EQ(r.status, WriteStatus::ok) << r.error;
     const UserRecord bob = op_of<PutUser>(c.wait_cookie(3)).user;
@@ -275,20 +271,16 @@ TEST(StoreChannels, UpdateChangesSettingsOnly) {
 
 TEST(StoreChannels, UpdateSeesTheSameBatch) {
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
-  auto store = open_or_fail(options_for(dir), c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-  ASSERT_TRUE(store->submit(append_req("general", "zed", "warmup", "w", 1)));
-  stall.wait_entered();
+  HeldWriter held(options_for(dir), append_req("general", "zed", "warmup", "w", 1));
+  ASSERT_NE(held.store, nullptr);
+  auto& store = held.store;
+  Collector& c = held.c;
   ASSERT_TRUE(store->submit(op_req(update("fresh", "Early", false, 0, false), 2)));
   ASSERT_TRUE(store->submit(create_req("fresh", ChannelKind::support, "Fresh", 3)));
   ASSERT_TRUE(store->submit(op_req(update("fresh", "Renamed", false, 5, false), 4)));
   ASSERT_TRUE(store->submit(op_req(update("fresh", "Renamed", true, 5, false), 5)));
   ASSERT_TRUE(store->submit(append_req("fresh", "alice", "m1", "archived already", 6)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(6));
   EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, 5}));
   EXPECT_EQ(c.wait_cookie(2).status, WriteStatus::not_found);

@@ -23,7 +23,7 @@ using testing::op_req;
 using testing::options_for;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::WriterStall;
+using testing::HeldWriter;
 
 class ReadStateStore : public ::testing::Test {
  protected:
@@ -133,14 +133,10 @@ TEST_F(ReadStateStore, MentionsOfKnownUsersAreIndexedAndADeleteDropsThem) {
 // moves one backwards (it sees the batch, not only the disk); a DM's new marker is seen too.
 TEST(ReadStateBatch, MarkReadSeesTheMarkersOfTheSameBatch) {
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
-  auto store = open_or_fail(options_for(dir), c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-  ASSERT_TRUE(store->submit(append_req("help", "zed", "warmup", "w", 1)));
-  stall.wait_entered();  // everything below is one batch
+  HeldWriter held(options_for(dir), append_req("help", "zed", "warmup", "w", 1));
+  ASSERT_NE(held.store, nullptr);  // everything below is one batch
+  auto& store = held.store;
+  Collector& c = held.c;
   std::vector<WriteRequest> reqs;
   reqs.push_back(append_req("general", "bob", "b1", "one", 2));
   reqs.push_back(append_req("general", "alice", "a1", "two", 3));
@@ -152,7 +148,7 @@ TEST(ReadStateBatch, MarkReadSeesTheMarkersOfTheSameBatch) {
   reqs.push_back(op_req(MarkRead{"carol", "dm:alice:carol", 5, true}, 9));  // has one (0)
   const std::size_t n = reqs.size();
   for (auto& r : reqs) ASSERT_TRUE(store->submit(std::move(r)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(n + 1));
   EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, n}));
   auto m5 = op_of<MarkRead>(c.wait_cookie(5));

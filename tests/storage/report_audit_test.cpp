@@ -29,7 +29,7 @@ using testing::options_for;
 using testing::raw_keys;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::WriterStall;
+using testing::HeldWriter;
 
 WriteRequest report_req(std::string reporter, std::string channel, std::uint64_t seq,
                         std::string author, std::uint64_t cookie) {
@@ -71,20 +71,15 @@ using Ids = std::vector<std::uint64_t>;
 TEST(StoreReports, IdsAreAssignedAndDuplicatesDetected) {
   TempDir dir;
   ManualClock clock(1000);
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
   auto o = options_for(dir);
   o.clock = clock.fn();
-  auto store = open_or_fail(o, c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-
   auto req = report_req("alice", "general", 1, "bob", 1);
   std::get<CreateReport>(req.op).report.status = ReportStatus::upheld;  // ignored: a new
   std::get<CreateReport>(req.op).report.id = 77;                        // report is open
-  ASSERT_TRUE(store->submit(std::move(req)));
-  stall.wait_entered();  // the first report is committed alone; the rest is one batch
+  HeldWriter held(o, std::move(req));
+  ASSERT_NE(held.store, nullptr);  // the first report is committed alone; the rest is one batch
+  auto& store = held.store;
+  Collector& c = held.c;
   std::vector<WriteRequest> reqs;
   reqs.push_back(report_req("zed", "general", 9, "bob", 2));
   reqs.push_back(report_req("alice", "general", 1, "bob", 3));  // the same: duplicate
@@ -95,7 +90,7 @@ TEST(StoreReports, IdsAreAssignedAndDuplicatesDetected) {
   reqs.push_back(report_req("", "general", 1, "bob", 8));
   reqs.push_back(report_req("dave", std::string("a\0b", 3), 1, "bob", 9));
   for (auto& r : reqs) ASSERT_TRUE(store->submit(std::move(r)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(9));
   EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, 8}));
 
@@ -255,17 +250,12 @@ TEST(StoreReports, ListingsPageFilterAndSurviveReopen) {
 TEST(StoreAudit, WrittenOnlyWhenTheOpSucceeds) {
   TempDir dir;
   ManualClock clock(1000);
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
   auto o = options_for(dir);
   o.clock = clock.fn();
-  auto store = open_or_fail(o, c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-
-  ASSERT_TRUE(store->submit(append_req("general", "alice", "m1", "hello", 1)));
-  stall.wait_entered();
+  HeldWriter held(o, append_req("general", "alice", "m1", "hello", 1));
+  ASSERT_NE(held.store, nullptr);
+  auto& store = held.store;
+  Collector& c = held.c;
   clock.set(2000);
   // One batch mixing successes and failures, each with an audit entry.
   std::vector<WriteRequest> reqs;
@@ -293,7 +283,7 @@ TEST(StoreAudit, WrittenOnlyWhenTheOpSucceeds) {
   reqs.push_back(op_req(PutBan{Ban{"troll", 0, "", "", 0}}, 9, audit_entry("mod", "ban", "troll")));
   reqs.push_back(op_req(AuditOnly{}, 10));  // no entry: nothing written, still ok
   for (auto& r : reqs) ASSERT_TRUE(store->submit(std::move(r)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(10));
 
   auto audit_id = [&](std::uint64_t cookie) {

@@ -265,6 +265,30 @@ inline std::vector<std::pair<std::string, std::uint32_t>> reactions_of(const Sto
   return out;
 }
 
+// A store whose writer is held inside its first batch: opens a store with `options`, submits
+// `first` (by default a warm-up append by "zed" to #general, cookie 1) and waits until the
+// writer holds it, so that everything submitted until release() commits as one batch. The
+// writer is released when this goes, also after a failed assertion (`store` closes after it).
+class HeldWriter {
+ public:
+  explicit HeldWriter(const Options& options,
+                      WriteRequest first = append_req("general", "zed", "warmup", "w", 1)) {
+    stall.install(c);
+    store = open_or_fail(options, c);
+    if (store == nullptr) return;
+    EXPECT_TRUE(store->submit(std::move(first)));
+    stall.wait_entered();
+  }
+  ~HeldWriter() { release(); }
+  HeldWriter(const HeldWriter&) = delete;
+  HeldWriter& operator=(const HeldWriter&) = delete;
+  void release() { stall.release(); }
+
+  Collector c;
+  WriterStall stall;  // destroyed after `store`, whose writer calls its hook while closing
+  std::unique_ptr<Store> store;
+};
+
 // Submits and waits for the result. Cookies must be unique per Collector.
 inline Committed submit_wait(Store& store, Collector& c, WriteRequest req) {
   const std::uint64_t cookie = req.cookie;

@@ -29,7 +29,7 @@ using testing::Page;
 using testing::read_before;
 using testing::read_before_cached;
 using testing::TempDir;
-using testing::WriterStall;
+using testing::HeldWriter;
 
 TEST(StoreWriter, SeqsHaveNoHolesUnderConcurrentSubmit) {
   constexpr int kThreads = 4;
@@ -104,19 +104,14 @@ TEST(StoreWriter, SeqsHaveNoHolesUnderConcurrentSubmit) {
 
 TEST(StoreWriter, DuplicateWithinOneBatchGetsTheFirstAck) {
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
-  auto store = open_or_fail(options_for(dir), c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-
-  ASSERT_TRUE(store->submit(append_req("general", "zed", "warmup", "w", 1)));
-  stall.wait_entered();  // everything below queues up behind the stalled writer: one batch
+  HeldWriter held(options_for(dir), append_req("general", "zed", "warmup", "w", 1));
+  ASSERT_NE(held.store, nullptr);  // everything below queues up behind the stalled writer: one batch
+  auto& store = held.store;
+  Collector& c = held.c;
   ASSERT_TRUE(store->submit(append_req("help", "alice", "m1", "first", 2)));
   ASSERT_TRUE(store->submit(append_req("general", "alice", "m1", "second", 3)));
   ASSERT_TRUE(store->submit(append_req("help", "bob", "m1", "other user", 4)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(4));
   EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, 3}));
 
@@ -227,20 +222,15 @@ TEST(StoreWriter, DmChannelsAreImplicit) {
 
 TEST(StoreWriter, AppendToChannelCreatedEarlierInTheSameBatch) {
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
-  auto store = open_or_fail(options_for(dir), c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-
-  ASSERT_TRUE(store->submit(append_req("general", "zed", "warmup", "w", 1)));
-  stall.wait_entered();
+  HeldWriter held(options_for(dir), append_req("general", "zed", "warmup", "w", 1));
+  ASSERT_NE(held.store, nullptr);
+  auto& store = held.store;
+  Collector& c = held.c;
   ASSERT_TRUE(store->submit(append_req("fresh", "alice", "m0", "too early?", 2)));
   ASSERT_TRUE(store->submit(create_req("fresh", ChannelKind::chat, "Fresh", 3)));
   ASSERT_TRUE(store->submit(append_req("fresh", "alice", "m1", "first", 4)));
   ASSERT_TRUE(store->submit(create_req("fresh", ChannelKind::support, "Again", 5)));
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(5));
   EXPECT_EQ(c.batch_sizes(), (std::vector<std::size_t>{1, 4}));
   EXPECT_EQ(c.wait_cookie(2).status, WriteStatus::not_found);  // submission order decides
@@ -255,23 +245,18 @@ TEST(StoreWriter, AppendToChannelCreatedEarlierInTheSameBatch) {
 TEST(StoreWriter, CloseDrainsEverythingQueued) {
   constexpr std::uint64_t kPending = 5000;
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
   auto o = options_for(dir, Durability::fsync);
   o.max_batch = 64;
-  auto store = open_or_fail(o, c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-
-  ASSERT_TRUE(store->submit(append_req("general", "zed", "warmup", "w", 0)));
-  stall.wait_entered();
+  HeldWriter held(o, append_req("general", "zed", "warmup", "w", 0));
+  ASSERT_NE(held.store, nullptr);
+  auto& store = held.store;
+  Collector& c = held.c;
   for (std::uint64_t i = 1; i <= kPending; ++i) {
     ASSERT_TRUE(
         store->submit(append_req(i % 3 ? "general" : "help", "u", std::to_string(i), "t", i)));
   }
   EXPECT_EQ(store->queue_depth(), kPending);
-  stall.release();
+  held.release();
   store->close();
 
   // Everything accepted was committed and reported before close() returned...
@@ -299,24 +284,19 @@ TEST(StoreWriter, CloseDrainsEverythingQueued) {
 
 TEST(StoreWriter, FullQueueRefusesSubmit) {
   TempDir dir;
-  Collector c;
-  WriterStall stall;
-  stall.install(c);
   auto o = options_for(dir);
   o.max_queue = 4;
-  auto store = open_or_fail(o, c);
-  ASSERT_NE(store, nullptr);
-  WriterStall::ReleaseGuard guard{stall};
-
-  ASSERT_TRUE(store->submit(append_req("general", "u", "0", "t", 0)));
-  stall.wait_entered();  // the writer holds request 0; the queue itself is empty
+  HeldWriter held(o, append_req("general", "u", "0", "t", 0));
+  ASSERT_NE(held.store, nullptr);  // the writer holds request 0; the queue itself is empty
+  auto& store = held.store;
+  Collector& c = held.c;
   for (std::uint64_t i = 1; i <= 4; ++i) {
     EXPECT_TRUE(store->submit(append_req("general", "u", std::to_string(i), "t", i)));
   }
   EXPECT_EQ(store->queue_depth(), 4u);
   EXPECT_FALSE(store->submit(append_req("general", "u", "5", "t", 5)));
   EXPECT_EQ(store->queue_depth(), 4u);
-  stall.release();
+  held.release();
   ASSERT_TRUE(c.wait_count(5));
   EXPECT_EQ(store->last_seq("general"), 5u);
   // Room again once the writer caught up.

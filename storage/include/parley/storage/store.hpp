@@ -390,6 +390,9 @@ struct Options {
   std::uint64_t min_free_bytes = 64u << 20;
   // Most distinct emoji on one message. Default: 20.
   std::size_t max_reaction_kinds = 20;
+  // RocksDB's statistics (tickers; wal_syncs() reads one). They cost a little on every write:
+  // off by default; tests turn them on.
+  bool statistics = false;
   // Clock for message timestamps; defaults to the system clock. Tests inject one.
   std::function<TimestampMs()> clock;
   // The channels' change logs (resume without missing changes): called on the writer thread for
@@ -466,6 +469,10 @@ class Store {
     std::uint64_t count = 0, sum_us = 0;
   };
   CommitLatency commit_latency() const;
+
+  // How many times RocksDB synced the WAL since open (fsync mode: once per group commit; fast
+  // mode: never while writing), or nullopt without Options::statistics.
+  std::optional<std::uint64_t> wal_syncs() const;
 
   // RocksDB figures worth watching, summed over the column families where that applies:
   // {name, value} with names like "live_data_bytes" (see store.cpp). Empty after close().
