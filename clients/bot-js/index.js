@@ -946,7 +946,7 @@ export class ParleyBot {
     const epochChanged = previousEpoch != null && ok.epoch != null && ok.epoch !== previousEpoch;
     if (ok.epoch != null) ch.epoch = ok.epoch;
     ch.info = ok;
-    if (epochChanged || (since != null && ok.last_seq < since)) {
+    if (epochChanged || ok.since_reset || (since != null && ok.last_seq < since)) {
       // §8: the channel's history was reset, its old seqs mean nothing. Start over: everything
       // of the new store is new to the bot. The rejoin replays it from seq 1 (what this
       // subscription delivers meanwhile comes again, and is dropped as a duplicate).

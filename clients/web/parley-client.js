@@ -565,7 +565,11 @@
       this._call(frame, (ok) => {
         ch.joining = false;
         let changes = askedChanges ? (ok.changes_reset ? 'reset' : 'replayed') : null;
-        if (ch.epoch != null && ok.epoch != null && ok.epoch !== ch.epoch) {
+        // A new epoch, or (same epoch) a channel that ends before what this client saw: a store
+        // restored from a backup (since_reset, §3.1). Either way what it holds is not this
+        // channel's any more: start over.
+        const behind = !fresh && (ok.since_reset || ok.last_seq < ch.resumeFrom);
+        if (behind || (ch.epoch != null && ok.epoch != null && ok.epoch !== ch.epoch)) {
           ch.seen.clear();
           ch.synthetic.clear();
           ch.resumeFrom = Math.min(ch.resumeFrom ?? 0, ok.last_seq);

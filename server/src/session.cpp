@@ -317,6 +317,9 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     protocol::begin_ok(w, id_json).field("channel", ch).field("last_seq", last);
     w.field("last_change", last_change);
     if (changes_reset) w.field("changes_reset", true);
+    // The channel ends before the client's `since` (a store restored from a backup): what it
+    // holds after last_seq is not this channel's.
+    if (since && *since > last) w.field("since_reset", true);
     if (info) {
       w.field("kind", protocol::to_string(info->kind)).field("epoch", info->epoch);
       if (!info->title.empty()) w.field("title", info->title);

@@ -254,6 +254,31 @@ TEST_F(ChatTest, JoinSinceZeroReplaysEverythingThenLive) {
   EXPECT_EQ(str(all[600].at("text")), "live");
 }
 
+// A `since` beyond the channel's end (a store restored from a backup): the ok says since_reset,
+// nothing is replayed, and the live messages that follow are delivered though their seq is
+// within what the client claimed to have. Up to last_seq, or without since, no since_reset.
+TEST_F(ChatTest, JoinSinceBeyondTheEndSaysSinceReset) {
+  auto alice = connect("alice");
+  for (int i = 1; i <= 3; ++i) send_msg(*alice, "help", "q" + std::to_string(i), "q" + std::to_string(i));
+  auto bob = connect("bob");
+  for (int since : {0, 2, 3}) {
+    auto ok = bob->request({{"op", "join"}, {"channel", "help"}, {"since", since}});
+    ASSERT_EQ(str(ok.at("op")), "ok");
+    EXPECT_FALSE(ok.contains("since_reset")) << "since " << since;
+  }
+  EXPECT_FALSE(bob->request({{"op", "join"}, {"channel", "help"}}).contains("since_reset"));
+  auto ok = bob->request({{"op", "join"}, {"channel", "help"}, {"since", 100}});
+  ASSERT_EQ(str(ok.at("op")), "ok");
+  EXPECT_EQ(num(ok.at("last_seq")), 3);
+  EXPECT_TRUE(ok.at("since_reset").as_bool());
+  send_msg(*alice, "help", "q4", "q4");
+  auto live = bob->wait_for([](const json::object& o) {
+    return str(o.at("op")) == "message" && num(o.at("seq")) == 4;
+  });
+  ASSERT_TRUE(live);
+  EXPECT_EQ(str(live->at("text")), "q4");
+}
+
 TEST_F(ChatTest, TypingPresenceAndPing) {
   auto alice = connect("alice");
   ASSERT_EQ(str(alice->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");

@@ -435,6 +435,34 @@ test('an epoch change resets the channel', async () => {
   assert.deepEqual(of('message').map((m) => m.seq), [1, 2]);
 });
 
+test('a channel that ends before what the client saw (since_reset) resets it', async () => {
+  const { c, clock, of } = makeClient();
+  let ws = await online(c);
+  c.join('help');
+  answerJoin(ws, 'help', 5, [], 1);
+  ws.push(msg('help', 6), msg('help', 7));
+  ws.drop(1012);
+  await clock.advance(1000);
+  ws = FakeWS.all[FakeWS.all.length - 1];
+  ws.open();
+  ws.push({ op: 'welcome', user: USER });
+  const j = ws.last('join');
+  assert.equal(j.since, 7);
+  // Restored from a backup: the same epoch, but the channel now ends at 3.
+  ws.push({ op: 'ok', id: j.id, channel: 'help', last_seq: 3, last_change: 0, since_reset: true, kind: 'support', epoch: 1 });
+  assert.equal(of('reset').length, 1);
+  // Seqs 4 … 7 of the restored store are new messages, not ones already seen.
+  ws.push(msg('help', 4, 'new four'), msg('help', 6, 'new six'));
+  assert.deepEqual(of('message').map((m) => m.text), ['m6', 'm7', 'new four', 'new six']);
+  // The next resume starts from them.
+  ws.drop(1012);
+  await clock.advance(60000);
+  ws = FakeWS.all[FakeWS.all.length - 1];
+  ws.open();
+  ws.push({ op: 'welcome', user: USER });
+  assert.equal(ws.last('join').since, 6);
+});
+
 test('typing is throttled; typing and presence events pass through', async () => {
   const { c, clock, of } = makeClient();
   const ws = await online(c);
