@@ -296,77 +296,110 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
   });
 }
 
+// resolve_report: the report is read first (off the I/O threads), since its message and author
+// are what the follow-ups act on. The follow-ups (remove, then mute) are written before the
+// resolution, each waited for, so the ok and the report's `resolution` say exactly what was
+// done, and a follow-up that fails leaves the report open (the staff member tries again).
+struct Actions::Resolution {
+  Identity who;
+  protocol::ResolveReportCmd c;
+  storage::Report rep;
+  Done done;
+  bool removed = false, muted = false;
+  std::string mute_skipped;
+  std::string why() const { return "report #" + std::to_string(rep.id) + " upheld"; }
+};
+
 void Actions::resolve_report(const Identity& who, const protocol::ResolveReportCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
-  // Whether the author may be muted (the mute target rules) decides what the resolution says,
-  // so the report's author is read first, off the I/O threads.
   hub_.read_async([this, who, c, done = std::move(done)]() mutable {
-    bool may_mute = true;
-    if (c.uphold && c.mute_s) {
-      auto rep = hub_.store().get_report(c.report_id);
-      may_mute = !rep || !staff_target_check(who, rep->author);
+    auto rep = hub_.store().get_report(c.report_id);
+    if (!rep) return done(Outcome::failure(ErrorCode::not_found, "report not found"));
+    if (rep->status != storage::ReportStatus::open) {
+      return done(Outcome::failure(ErrorCode::conflict, "report already resolved"));
     }
-    resolve_report_write(who, c, may_mute, std::move(done));
+    resolve_remove(std::make_shared<Resolution>(Resolution{who, c, std::move(*rep), std::move(done), false, false, {}}));
   });
 }
 
-void Actions::resolve_report_write(const Identity& who, const protocol::ResolveReportCmd& c,
-                                   bool may_mute, Done done) {
+void Actions::resolve_remove(std::shared_ptr<Resolution> r) {
+  if (!r->c.uphold || !r->c.remove) return resolve_mute(std::move(r));
+  storage::WriteRequest del;
+  del.op = storage::DeleteMessage{r->rep.channel, r->rep.seq, r->who.id, true, {}};
+  auto a = audit(r->who, "delete");
+  a.target_user = r->rep.author;
+  a.channel = r->rep.channel;
+  a.seq = r->rep.seq;
+  a.reason = r->why();
+  del.audit = std::move(a);
+  write(std::move(del), [r](storage::Committed& c) {
+    // Already deleted (not_found) is fine: the message is gone either way.
+    r->removed = c.status == WriteStatus::ok;
+    return Outcome::success("");
+  }, [this, r](Outcome o) {
+    if (!o.ok) {
+      o.message = "the reported message could not be removed (" + o.message + "); the report stays open";
+      return r->done(o);
+    }
+    resolve_mute(r);
+  });
+}
+
+void Actions::resolve_mute(std::shared_ptr<Resolution> r) {
+  if (!r->c.uphold || r->c.mute_s == 0) return resolve_write(std::move(r));
+  // The same target rules as `mute`: when they refuse it, the report is upheld without it.
+  if (auto refused = staff_target_check(r->who, r->rep.author)) {
+    r->mute_skipped = refused->message;
+    return resolve_write(std::move(r));
+  }
+  storage::WriteRequest mute;
+  storage::Mute m{r->rep.author, "", until_from(r->c.mute_s), r->why(), r->who.id, now_ms()};
+  mute.op = storage::PutMute{m};
+  auto a = audit(r->who, "mute");
+  a.target_user = r->rep.author;
+  a.reason = r->why();
+  a.details = duration_details(r->c.mute_s);
+  mute.audit = std::move(a);
+  write(std::move(mute), [r](storage::Committed&) {
+    r->muted = true;
+    return Outcome::success("");
+  }, [this, r](Outcome o) {
+    if (!o.ok) {
+      o.message = "the author could not be muted (" + o.message + "); the report stays open";
+      return r->done(o);
+    }
+    resolve_write(r);
+  });
+}
+
+void Actions::resolve_write(std::shared_ptr<Resolution> r) {
+  const auto& c = r->c;
   std::string resolution = c.uphold ? "upheld" : "dismissed";
-  if (c.remove) resolution += "; message removed";
-  if (c.mute_s && may_mute) resolution += "; author muted " + std::to_string(c.mute_s) + " s";
+  if (r->removed) resolution += "; message removed";
+  if (r->muted) resolution += "; author muted " + std::to_string(c.mute_s) + " s";
   storage::WriteRequest req;
   req.op = storage::ResolveReport{c.report_id,
                                   c.uphold ? storage::ReportStatus::upheld
                                            : storage::ReportStatus::dismissed,
-                                  who.id, resolution, {}};
-  auto a = audit(who, "resolve_report");
+                                  r->who.id, resolution, {}};
+  auto a = audit(r->who, "resolve_report");
   a.reason = c.uphold ? "uphold" : "dismiss";
   a.details = "{\"report_id\":" + std::to_string(c.report_id) +
               ",\"remove\":" + (c.remove ? "true" : "false") +
-              ",\"mute_s\":" + std::to_string(may_mute ? c.mute_s : 0) + "}";
+              ",\"mute_s\":" + std::to_string(r->muted ? c.mute_s : 0) + "}";
   req.audit = std::move(a);
-  write(std::move(req), [this, who, c](storage::Committed& r) {
-    auto& op = std::get<storage::ResolveReport>(r.req.op);
-    if (r.status == WriteStatus::not_found) {
+  auto done = r->done;
+  write(std::move(req), [r](storage::Committed& w) {
+    auto& op = std::get<storage::ResolveReport>(w.req.op);
+    if (w.status == WriteStatus::not_found) {
       return Outcome::failure(ErrorCode::not_found, "report not found");
     }
-    if (r.status == WriteStatus::conflict) {
+    if (w.status == WriteStatus::conflict) {  // resolved meanwhile by someone else
       return Outcome::failure(ErrorCode::conflict, "report already resolved");
     }
-    const auto& rep = op.result;
-    std::string why = "report #" + std::to_string(rep.id) + " upheld";
-    // Follow-ups are written after the resolution, in order, with their own audit entries.
-    if (c.uphold && c.remove) {
-      storage::WriteRequest del;
-      del.op = storage::DeleteMessage{rep.channel, rep.seq, who.id, true, {}};
-      auto da = audit(who, "delete");
-      da.target_user = rep.author;
-      da.channel = rep.channel;
-      da.seq = rep.seq;
-      da.reason = why;
-      del.audit = std::move(da);
-      hub_.store().submit(std::move(del));
-    }
-    std::string mute_skipped;
-    if (c.uphold && c.mute_s) {
-      if (auto refused = staff_target_check(who, rep.author)) mute_skipped = refused->message;
-    }
-    if (c.uphold && c.mute_s && mute_skipped.empty()) {
-      storage::WriteRequest mute;
-      storage::Mute m{rep.author, "", until_from(c.mute_s), why, who.id, now_ms()};
-      mute.op = storage::PutMute{m};
-      auto ma = audit(who, "mute");
-      ma.target_user = rep.author;
-      ma.reason = why;
-      ma.details = duration_details(c.mute_s);
-      mute.audit = std::move(ma);
-      hub_.store().submit(std::move(mute));
-    }
-    return Outcome::success(fields([&](JsonWriter& w) {
-      w.field("report_id", rep.id).field("status", to_string(rep.status));
-      // The mute follows the same target rules as `mute`: say so when it was not applied.
-      if (!mute_skipped.empty()) w.field("mute_skipped", mute_skipped);
+    return Outcome::success(fields([&](JsonWriter& jw) {
+      jw.field("report_id", op.result.id).field("status", to_string(op.result.status));
+      if (!r->mute_skipped.empty()) jw.field("mute_skipped", r->mute_skipped);
     }));
   }, std::move(done));
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -74,8 +75,11 @@ class Actions {
   void write(storage::WriteRequest req, std::function<Outcome(storage::Committed&)> on_ok,
              Done done);
   void write_channel(storage::WriteRequest req, Done done);
-  void resolve_report_write(const Identity& who, const protocol::ResolveReportCmd& c,
-                            bool may_mute, Done done);
+  // resolve_report's steps, in this order (actions.cpp).
+  struct Resolution;
+  void resolve_remove(std::shared_ptr<Resolution> r);
+  void resolve_mute(std::shared_ptr<Resolution> r);
+  void resolve_write(std::shared_ptr<Resolution> r);
   std::optional<Outcome> staff_target_check(const Identity& who, const std::string& target);
   storage::AuditEntry audit(const Identity& who, std::string action) const;
 

@@ -1,4 +1,6 @@
 // Roles, permissions and moderation, black-box over real sockets and HTTP.
+#include <sys/statvfs.h>
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -561,6 +563,67 @@ TEST_F(ModerationTest, ReportsUpheldAndDismissed) {
   auto user = json::parse(u.body).as_object();
   EXPECT_EQ(user.at("upheld_reports").as_array().size(), 1u);
   EXPECT_EQ(user.at("mutes").as_array().size(), 1u);
+}
+
+// resolve_report writes its follow-ups first and waits for them: the `deleted` event reaches a
+// connection before the ok, the resolution says only what was done (a message its author had
+// deleted already is not "removed"), the audit log has delete, mute, then resolve_report, and a
+// follow-up that fails (storage refusing writes) leaves the report open and says so.
+TEST_F(ModerationTest, ResolveReportWritesItsFollowUpsFirstAndSaysWhatItDid) {
+  auto staff = connect("sam", "staff");
+  auto alice = connect("alice");
+  auto bob = connect("bob");
+  auto admin_token = server_->token("boss", "admin");
+  ok(*staff, {{"op", "join"}, {"channel", "general"}});
+  auto gone = post(*alice, "general", "deleted by its author");
+  auto r1 = num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", gone}, {"reason", "rude"}}).at("report_id"));
+  ok(*alice, {{"op", "delete"}, {"channel", "general"}, {"seq", gone}});
+  ok(*staff, {{"op", "resolve_report"}, {"report_id", r1}, {"action", "uphold"}, {"remove", true}, {"mute_s", 60}});
+  auto reports = json::parse(http(server_->port(), "GET", "/api/reports?status=upheld", "", admin_token).body);
+  EXPECT_EQ(str(reports.at("reports").as_array().at(0).at("resolution")), "upheld; author muted 60 s");
+  auto audit = json::parse(http(server_->port(), "GET", "/api/audit?limit=2", "", admin_token).body);
+  const auto& entries = audit.at("entries").as_array();
+  EXPECT_EQ(str(entries.at(0).at("action")), "resolve_report");
+  EXPECT_EQ(str(entries.at(1).at("action")), "mute") << "no delete entry: nothing was deleted";
+  ok(*staff, {{"op", "unmute"}, {"user", "alice"}});
+
+  auto spam = post(*alice, "general", "spam");
+  auto r2 = num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", spam}, {"reason", "spam"}}).at("report_id"));
+  const std::size_t before = staff->seen().size();
+  auto res = ok(*staff, {{"op", "resolve_report"}, {"report_id", r2}, {"action", "uphold"}, {"remove", true}});
+  EXPECT_EQ(str(res.at("status")), "upheld");
+  std::ptrdiff_t deleted_at = -1, ok_at = -1;
+  for (std::size_t i = before; i < staff->seen().size(); ++i) {
+    const auto& o = staff->seen()[i];
+    if (str(o.at("op")) == "deleted" && num(o.at("seq")) == spam) deleted_at = static_cast<std::ptrdiff_t>(i);
+    if (str(o.at("op")) == "ok" && o.contains("report_id")) ok_at = static_cast<std::ptrdiff_t>(i);
+  }
+  EXPECT_GE(deleted_at, 0);
+  EXPECT_LT(deleted_at, ok_at) << "the deleted event comes before the ok";
+  audit = json::parse(http(server_->port(), "GET", "/api/audit?limit=2", "", admin_token).body);
+  EXPECT_EQ(str(audit.at("entries").as_array().at(0).at("action")), "resolve_report");
+  EXPECT_EQ(str(audit.at("entries").as_array().at(1).at("action")), "delete");
+
+  // Storage refusing writes (the disk floor 1 GiB above the free space): the removal fails, the
+  // client is told, and the report stays open.
+  struct statvfs st {};
+  ASSERT_EQ(::statvfs(dir_.path.c_str(), &st), 0);
+  const std::uint64_t floor = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize + (1ULL << 30);
+  ASSERT_LE(floor, 1ULL << 40) << "storage.min_free_bytes stops at 1 TiB: this test needs less free";
+  auto last = post(*alice, "general", "reported again");
+  auto r3 = num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", last}, {"reason", "again"}}).at("report_id"));
+  staff.reset();
+  alice.reset();
+  bob.reset();
+  ASSERT_EQ(server_->terminate(), 0);
+  start("[storage]\nmin_free_bytes = " + std::to_string(floor) + "\n");
+  staff = connect("sam", "staff");
+  auto refused = staff->request({{"op", "resolve_report"}, {"report_id", r3}, {"action", "uphold"}, {"remove", true}});
+  EXPECT_EQ(str(refused.at("code")), "internal") << json::serialize(refused);
+  EXPECT_NE(str(refused.at("message")).find("the report stays open"), std::string::npos) << json::serialize(refused);
+  auto open = json::parse(http(server_->port(), "GET", "/api/reports?status=open", "", admin_token).body);
+  ASSERT_EQ(open.at("reports").as_array().size(), 1u);
+  EXPECT_EQ(num(open.at("reports").as_array().at(0).at("report_id")), r3);
 }
 
 TEST_F(ModerationTest, UpholdingAgainstStaffSkipsTheMuteAndSaysSo) {
