@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "http_api.hpp"
+#include "http_reader.hpp"
 #include "hub.hpp"
 #include "shard.hpp"
 #include "ws_session.hpp"
@@ -31,27 +32,6 @@ namespace {
 
 constexpr auto kHttpTimeout = std::chrono::seconds(30);
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(5);
-constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-// Bytes read but not yet parsed that one connection may hold: a header window plus one read
-// (async_read reads at most 64 KiB at a time). Beast 1.81 applies neither limit above to a
-// chunk-size line, its extensions or a trailer, so without this cap one chunked request could
-// make the server buffer everything its client sends until the timeout (tests/fuzz/README.md).
-constexpr std::size_t kBufferLimit = kHeaderLimit + 64 * 1024;
-
-// The origin form of a request target: "http://host:port/a?b" -> "/a?b" ("/" when the
-// absolute form has no path); any other target unchanged.
-std::string origin_form(std::string_view target) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (target.size() >= scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
-      const auto rest = target.substr(scheme.size());
-      const auto slash = rest.find_first_of("/?");
-      if (slash == std::string_view::npos) return "/";
-      return rest[slash] == '/' ? std::string(rest.substr(slash)) : "/" + std::string(rest.substr(slash));
-    }
-  }
-  return std::string(target);
-}
-
 // One class for both listeners: Stream is beast::tcp_stream (plain) or MaybeTlsStream (always
 // TLS here; its TLS operations are compiled in tls_stream.cpp, not here). The differences are
 // the TLS handshake before the first read, the close_notify at the end, and what the WebSocket
@@ -110,8 +90,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   void do_read() {
     parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(shard_.hub().config().limits.max_http_body_bytes);
+    http_reader::configure(*parser_, http_reader::kHeaderLimit,
+                           shard_.hub().config().limits.max_http_body_bytes);
     tcp_layer().expires_after(kHttpTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -128,32 +108,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     if (ec) {
       // Oversized or malformed requests get a JSON answer before the connection closes.
-      if (ec == http::error::body_limit) {
-        return send_error(413, "too_large", "request body too large");
-      }
-      if (ec == http::error::header_limit) {
-        return send_error(431, "too_large", "request headers too large");
-      }
-      if (ec == http::error::buffer_overflow) {
-        // The unparsed bytes reached kBufferLimit: in the chunked framing or trailer once the
-        // header is done, else in the header.
-        if (parser_->is_header_done()) return send_error(413, "too_large", "request too large");
-        return send_error(431, "too_large", "request headers too large");
-      }
-      if (ec != beast::error::timeout && ec != boost::asio::error::operation_aborted &&
-          ec != boost::asio::error::connection_reset && ec != http::error::partial_message) {
-        return send_error(400, "bad_request", "malformed HTTP request");
+      if (auto r = http_reader::refusal(ec, parser_->is_header_done())) {
+        return send_error(r->status, r->code, r->message);
       }
       return;
     }
     auto req = parser_->release();
-    // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
-    const auto hosts = req.count(http::field::host);
-    if (hosts > 1) return send_error(400, "bad_request", "more than one Host header");
-    if (hosts == 0 && req.version() >= 11) return send_error(400, "bad_request", "missing Host header");
-    // The absolute form (`GET http://host:port/ws`), which proxies send, names the same
-    // resource as its path (RFC 9112 §3.2.2).
-    const std::string target = origin_form(req.target());
+    if (auto r = http_reader::check(req)) return send_error(r->status, r->code, r->message);
+    const std::string target = http_reader::origin_form(req.target());
     if (beast::websocket::is_upgrade(req)) {
       if (target != "/ws") return send_error(404, "not_found", "WebSocket endpoint is /ws");
       // Browsers always send Origin on a WebSocket upgrade and let any page open one, so this
@@ -303,7 +265,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   Shard& shard_;
   HttpApi& api_;
   Stream stream_;
-  beast::flat_buffer buffer_{kBufferLimit};
+  beast::flat_buffer buffer_{http_reader::kBufferLimit};
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_ip_;
 };

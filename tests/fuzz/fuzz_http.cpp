@@ -1,22 +1,26 @@
-// fuzz_http: the bytes of one HTTP connection through Beast's request parser, driven the way
-// server/src/http_session.cpp drives it.
+// fuzz_http: the bytes of one HTTP connection through the server's request reader
+// (server/src/http_reader.hpp: the parser's limits, what a failed read answers, the checks a
+// parsed request passes, the target's origin form), driven by Beast's request parser the way
+// http::async_read drives it in server/src/http_session.cpp.
 //
-// The server's HTTP code itself needs a live Hub; what takes untrusted bytes before any of it
-// runs is `http::request_parser<http::string_body>` with the session's limits, fed by
-// `http::async_read` from a `flat_buffer`. This target replays that loop (keep-alive included:
-// a fresh parser per request over the same buffer) and checks:
+// The session itself needs a live Hub and a socket; everything it does with the bytes before
+// a request is served is in http_reader.hpp, which this target calls. It replays the read loop
+// (keep-alive included: a fresh parser per request over the same buffer) and checks:
 //  - no crash, no sanitizer report, no parser that stops consuming without finishing (the
 //    read loop would spin);
 //  - the limits hold: an accepted body is at most body_limit bytes, an accepted header at most
 //    three times header_limit (Beast's limit is a window, not a total; README.md, "Findings");
+//  - a failed read is answered with 400, 413 or 431, or the connection just closes, never
+//    anything else; an accepted request either passes check() or is refused with 400, and its
+//    target in origin form is never longer than the target and keeps its path and query;
 //  - the outcome does not depend on how the bytes arrive: the whole stream in one read
 //    (parsed with eager(false), header first) and in random-size reads (eager(true), as
 //    async_read does) give the same requests and fail at the same request — except that a
 //    header over the limit may pass one way and fail the other;
 //  - at no point does the connection hold more unparsed bytes than one header plus one read.
 //    Beast 1.81 bounds neither chunk-size lines, chunk extensions nor trailers; the session's
-//    flat_buffer has that maximum (kBufferLimit in http_session.cpp), so a longer one ends the
-//    read with buffer_overflow (answered 413/431) instead of growing the buffer
+//    flat_buffer has that maximum (http_reader::buffer_limit), so a longer one ends the read
+//    with buffer_overflow (answered 413/431) instead of growing the buffer
 //    (regressions/fuzz_http/chunk-*-unbounded; README.md, "Findings").
 // Both the server's limits (16 KiB header, 64 KiB body) and scaled-down ones (256 / 1024
 // bytes, so short inputs reach every limit path) are used.
@@ -33,6 +37,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
+#include "http_reader.hpp"
 
 namespace {
 
@@ -40,11 +45,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using parley::fuzz::Rng;
 
-// Mirrors http_session.cpp (kHeaderLimit) and config.hpp (limits.max_http_body_bytes default).
-constexpr std::uint32_t kServerHeaderLimit = 16 * 1024;
+namespace reader = parley::server::http_reader;
+
+// The server's header limit, and config.hpp's limits.max_http_body_bytes default.
+constexpr std::uint32_t kServerHeaderLimit = reader::kHeaderLimit;
 constexpr std::uint64_t kServerBodyLimit = 64 * 1024;
-// http::async_read asks the socket for at most this much per read (read_size(b, 65536)).
-constexpr std::size_t kReadSize = 65536;
+constexpr std::size_t kReadSize = reader::kReadSize;
 // Requests parsed per connection before we stop (keep-alive pipelining).
 constexpr std::size_t kMaxRequests = 16;
 
@@ -56,6 +62,7 @@ struct Limits {
 // What one read of a request gave: enough to tell two runs apart.
 struct Outcome {
   std::string error;            // empty on success
+  std::string refused;          // accepted by the parser, refused by check()
   bool header_limit = false;    // the error is header_limit
   std::size_t header_size = 0;  // accepted: bytes up to and including the blank line
   std::string method, target, body, authorization, content_type, origin;
@@ -88,14 +95,13 @@ struct Delivery {
 std::vector<Outcome> run_connection(std::string_view stream, const Limits& lim, Delivery how) {
   std::vector<Outcome> outcomes;
   std::string buffer;  // the session's flat_buffer: bytes read but not yet consumed
-  // Its maximum (http_session.cpp kBufferLimit: the header limit plus one read).
-  const std::size_t cap = std::size_t{lim.header} + kReadSize;
+  // Its maximum (the header limit plus one read).
+  const std::size_t cap = reader::buffer_limit(lim.header);
   std::size_t delivered = 0;
 
   for (std::size_t n_req = 0; n_req < kMaxRequests; ++n_req) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(lim.header);
-    parser.body_limit(lim.body);
+    reader::Parser parser;
+    reader::configure(parser, lim.header, lim.body);
     parser.eager(how.eager);
     const std::size_t start = delivered - buffer.size();  // of this request in the stream
     beast::error_code ec;
@@ -146,8 +152,17 @@ std::vector<Outcome> run_connection(std::string_view stream, const Limits& lim, 
     if (ec) {
       o.error = ec.message();
       o.header_limit = ec == http::error::header_limit;
+      // The session answers 400/413/431 and closes, or just closes (the peer went away).
+      if (auto r = reader::refusal(ec, parser.is_header_done())) {
+        FUZZ_CHECK_MSG(r->status == 400 || r->status == 413 || r->status == 431,
+                       std::to_string(r->status) + " for " + o.error);
+        FUZZ_CHECK(!r->code.empty() && !r->message.empty());
+      } else {
+        FUZZ_CHECK_MSG(ec == http::error::end_of_stream || ec == http::error::partial_message,
+                       "no answer for " + o.error);
+      }
       outcomes.push_back(std::move(o));
-      return outcomes;  // the session answers 400/413/431 and closes, or stops on EOF
+      return outcomes;
     }
     FUZZ_CHECK(parser.is_header_done());
     // Beast ends a header only at CRLF CRLF.
@@ -161,7 +176,21 @@ std::vector<Outcome> run_connection(std::string_view stream, const Limits& lim, 
                    std::to_string(o.header_size) + " header bytes accepted");
 
     // What on_read() looks at, read the same way.
-    http::request<http::string_body> req = parser.release();
+    reader::Request req = parser.release();
+    if (auto r = reader::check(req)) {
+      FUZZ_CHECK(r->status == 400);
+      o.refused = std::string(r->message);
+    }
+    // The origin form: a target that starts with "/" is kept; an absolute one becomes its path
+    // and query (a query alone gets a "/" in front), or "/".
+    const std::string_view target(req.target().data(), req.target().size());
+    const std::string origin = reader::origin_form(target);
+    if (target.starts_with('/')) FUZZ_CHECK(origin == target);
+    if (origin != target) {
+      FUZZ_CHECK(origin.starts_with('/'));
+      FUZZ_CHECK(origin == "/" || target.ends_with(origin) ||
+                 (origin.starts_with("/?") && target.ends_with(std::string_view(origin).substr(1))));
+    }
     FUZZ_CHECK(req.body().size() <= lim.body);
     o.method = std::string(req.method_string());
     o.target = std::string(req.target());
