@@ -9,11 +9,10 @@
 //   /channels          the user's conversations with unread counts (§3.7)
 //   {"op":…}           sent as-is (any protocol frame)
 //   anything else      sent as a message to the current channel
-#include <CLI/CLI.hpp>
-
 #include <poll.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <iostream>
 #include <random>

@@ -13,7 +13,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
-
 #include <optional>
 #include <type_traits>
 
@@ -64,9 +63,9 @@ struct WsClient::Impl {
 };
 
 template <class Ws>
-bool WsClient::Impl::connect(Ws& s, const std::string& host, std::uint16_t port,
-                             std::string* error, const std::string& target,
-                             const std::string& bearer, std::chrono::milliseconds timeout) {
+bool WsClient::Impl::connect(Ws& s, const std::string& host, std::uint16_t port, std::string* error,
+                             const std::string& target, const std::string& bearer,
+                             std::chrono::milliseconds timeout) {
   beast::error_code ec;
   tcp::resolver resolver(ioc);
   auto results = resolver.resolve(host, std::to_string(port), ec);
@@ -153,9 +152,8 @@ bool WsClient::use_tls(const std::string& ca_file, std::string* error,
 bool WsClient::connect(const std::string& host, std::uint16_t port, std::string* error,
                        const std::string& target, const std::string& bearer,
                        std::chrono::milliseconds timeout) {
-  return impl_->with_stream([&](auto& s) {
-    return impl_->connect(s, host, port, error, target, bearer, timeout);
-  });
+  return impl_->with_stream(
+      [&](auto& s) { return impl_->connect(s, host, port, error, target, bearer, timeout); });
 }
 
 bool WsClient::send(std::string_view text) {

@@ -28,8 +28,7 @@ class WsClient {
   // must chain to a certificate in the PEM file `ca_file` (a self-signed certificate can be its
   // own) and be valid for `server_name`, which is also sent as SNI; "" = the host given to
   // connect(). Returns false with *error set when `ca_file` cannot be loaded.
-  bool use_tls(const std::string& ca_file, std::string* error,
-               const std::string& server_name = "");
+  bool use_tls(const std::string& ca_file, std::string* error, const std::string& server_name = "");
 
   // Connects and performs the WebSocket handshake on `target` (default "/ws"). `bearer` adds an
   // Authorization header to the upgrade. Returns false with *error set on failure (with TLS, a

@@ -44,7 +44,7 @@ constexpr int kBusyQuestions = 300'000;
 struct World {
   Engine engine{Config{}};
   std::vector<std::string> users, channels;
-  std::vector<std::vector<MessageFact>> messages;  // [channel][seq - 1]
+  std::vector<std::vector<MessageFact>> messages;        // [channel][seq - 1]
   std::vector<std::pair<int, std::uint64_t>> questions;  // (channel, seq), in order
   std::mt19937_64 rng{42};
   std::int64_t now = kT0;
@@ -116,8 +116,10 @@ struct World {
           const auto& m = make(ch, helper(), q);
           engine.on_message(m, look, now);
           const std::uint64_t seq = m.seq;
-          if (pick(10) < 4) engine.mark_helpful(channels[ch], seq, users[who], Role::customer, look, now);
-          if (a == 0 && pick(10) < 3) engine.mark_solved(channels[ch], seq, users[who], Role::customer, look, now);
+          if (pick(10) < 4)
+            engine.mark_helpful(channels[ch], seq, users[who], Role::customer, look, now);
+          if (a == 0 && pick(10) < 3)
+            engine.mark_solved(channels[ch], seq, users[who], Role::customer, look, now);
         }
       }
       engine.tick(now);
@@ -252,9 +254,11 @@ void BM_Mark(benchmark::State& state) {
   for (auto _ : state) {
     const auto& t = targets[i++];
     if constexpr (kSolve) {
-      w->engine.mark_solved(w->channels[t.ch], t.seq, w->users[t.asker], Role::customer, look, w->now);
+      w->engine.mark_solved(w->channels[t.ch], t.seq, w->users[t.asker], Role::customer, look,
+                            w->now);
     } else {
-      w->engine.mark_helpful(w->channels[t.ch], t.seq, w->users[t.asker], Role::customer, look, w->now);
+      w->engine.mark_helpful(w->channels[t.ch], t.seq, w->users[t.asker], Role::customer, look,
+                             w->now);
     }
     benchmark::DoNotOptimize(w->engine.take_mutations());
   }
@@ -280,7 +284,8 @@ void BM_Breakdown(benchmark::State& state) {
   auto w = make_world();
   int i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(w->engine.breakdown(w->users[(i++ % kHelpers) * (kUsers / kHelpers)], w->now));
+    benchmark::DoNotOptimize(
+        w->engine.breakdown(w->users[(i++ % kHelpers) * (kUsers / kHelpers)], w->now));
   }
 }
 BENCHMARK(BM_Breakdown);

@@ -94,7 +94,8 @@ struct Fixture {
     o.path = (dir / "db").string();
     o.durability = parley::storage::Durability::fast;
     std::string error;
-    store = parley::storage::Store::open(o, [](auto&) {}, &error);
+    store = parley::storage::Store::open(
+        o, [](auto&) {}, &error);
     if (!store) {
       std::fprintf(stderr, "search_bench: %s\n", error.c_str());
       std::exit(1);
@@ -120,7 +121,8 @@ struct Fixture {
       if (tenth(rng) == 0 && i > 1000) a.msg.reply_to = 1;
       parley::storage::WriteRequest r;
       r.op = std::move(a);
-      while (!store->submit(std::move(r))) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      while (!store->submit(std::move(r)))
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     while (store->queue_depth() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
@@ -136,8 +138,11 @@ struct Fixture {
     docs_per_s = static_cast<double>(*docs) / build_s;
     index = parley::search::SearchIndex::open(io, *store, &error);
     bytes_per_message = static_cast<double>(index->stats().bytes) / static_cast<double>(*docs);
-    std::printf("search_bench: %s corpus, %llu messages, index built in %.1f s (%.0f documents/s), %.0f bytes per message\n",
-                corpus.c_str(), static_cast<unsigned long long>(*docs), build_s, docs_per_s, bytes_per_message);
+    std::printf(
+        "search_bench: %s corpus, %llu messages, index built in %.1f s (%.0f documents/s), %.0f "
+        "bytes per message\n",
+        corpus.c_str(), static_cast<unsigned long long>(*docs), build_s, docs_per_s,
+        bytes_per_message);
   }
   ~Fixture() {
     index.reset();
@@ -178,7 +183,8 @@ void BM_Search(benchmark::State& state) {
     hits += res.hits.size();
     benchmark::DoNotOptimize(res);
   }
-  state.counters["hits_per_query"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
+  state.counters["hits_per_query"] =
+      static_cast<double>(hits) / static_cast<double>(state.iterations());
   state.counters["docs_per_s_build"] = f.docs_per_s;
   state.counters["bytes_per_message"] = f.bytes_per_message;
 }
@@ -211,7 +217,9 @@ void BM_SearchPacedHalfRate(benchmark::State& state) {
       us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - s).count());
     }
     std::sort(us.begin(), us.end());
-    auto pct = [&](double p) { return us[std::min(us.size() - 1, static_cast<std::size_t>(p * us.size()))]; };
+    auto pct = [&](double p) {
+      return us[std::min(us.size() - 1, static_cast<std::size_t>(p * us.size()))];
+    };
     state.counters["max_rate_per_s"] = max_rate;
     state.counters["p50_us"] = pct(0.50);
     state.counters["p99_us"] = pct(0.99);

@@ -76,8 +76,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "parley-cpu-stalls: one thread per core reads the clock in a loop; every gap of 20 us or\n"
       "more is a stall (the thread was not running). Exit: 0 = measured, 1 = timeout, 2 = usage."};
-  app.add_option("--threads", threads, "Spinning threads, pinned one per core while cores last "
-                                       "(the number of cores)")
+  app.add_option("--threads", threads,
+                 "Spinning threads, pinned one per core while cores last "
+                 "(the number of cores)")
       ->check(CLI::Range(1u, 256u));
   app.add_option("--duration", duration, "Seconds (3)")->check(CLI::Range(0.05, 600.0));
   app.add_option("--json", json_file, "Write the result as JSON to this file");
@@ -132,10 +133,9 @@ int main(int argc, char** argv) {
            thread_s > 0 ? static_cast<double>(all.at_least(i)) / thread_s : 0);
   }
   r.latencies.emplace_back("stall", all.gaps());
-  r.info.emplace_back("lost_fraction",
-                      Value(all.span_ns() ? static_cast<double>(all.lost_ns()) /
-                                                static_cast<double>(all.span_ns())
-                                          : 0.0));
+  r.info.emplace_back("lost_fraction", Value(all.span_ns() ? static_cast<double>(all.lost_ns()) /
+                                                                 static_cast<double>(all.span_ns())
+                                                           : 0.0));
   r.info.emplace_back("process_cpu_cores", Value(r.measured_s > 0 ? cpu / r.measured_s : 0.0));
   if (!quiet) {
     std::cerr << "  " << threads << " thread(s): " << all.at_least(2) << " stalls >= 1 ms, "

@@ -98,7 +98,8 @@ class Conn {
     }
     const std::string head = buf_.substr(0, head_end);
     buf_.erase(0, head_end + 4);
-    if (head.rfind("HTTP/1.1 200 ", 0) != 0) return fail(error, "status: " + head.substr(0, head.find('\r')));
+    if (head.rfind("HTTP/1.1 200 ", 0) != 0)
+      return fail(error, "status: " + head.substr(0, head.find('\r')));
     std::string lower = head;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (auto p = lower.find("\r\ncontent-length:"); p != std::string::npos) {
@@ -146,7 +147,8 @@ class Conn {
 };
 
 void run_connection(const Options& o, const sockaddr_in& a, Shared& sh) {
-  std::string request = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host + ":" + std::to_string(o.port) +
+  std::string request = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host + ":" +
+                        std::to_string(o.port) +
                         "\r\nUser-Agent: parley-http-load\r\nAccept: text/html\r\n";
   if (o.gzip) request += "Accept-Encoding: gzip\r\n";
   request += "\r\n";
@@ -193,16 +195,18 @@ void run_connection(const Options& o, const sockaddr_in& a, Shared& sh) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"parley-http-load: pages per second of one GET path over keep-alive connections "
-               "(loopback only). Exit status: 0 = pages measured and no errors; 1 = errors or "
-               "nothing measured; 2 = usage."};
+  CLI::App app{
+      "parley-http-load: pages per second of one GET path over keep-alive connections "
+      "(loopback only). Exit status: 0 = pages measured and no errors; 1 = errors or "
+      "nothing measured; 2 = usage."};
   app.add_option("--host", o.host, "Server address: 127.0.0.0/8");
   app.add_option("--port", o.port, "Server port")->required();
   app.add_option("--path", o.path, "The path to GET (default /kb)");
   app.add_option("--connections", o.connections, "Keep-alive connections, one thread each (16)")
       ->check(CLI::Range(1, 512));
   app.add_option("--duration", o.duration, "Measured seconds (5)")->check(CLI::Range(0.1, 3600.0));
-  app.add_option("--warmup", o.warmup, "Seconds before measuring (1)")->check(CLI::Range(0.0, 600.0));
+  app.add_option("--warmup", o.warmup, "Seconds before measuring (1)")
+      ->check(CLI::Range(0.0, 600.0));
   app.add_option("--timeout", o.timeout, "Hard limit for the whole run (default: derived)");
   app.add_flag("!--no-gzip", o.gzip, "Do not send Accept-Encoding: gzip");
   app.add_option("--server-pid", o.server_pid, "Also report the server's CPU use");
@@ -227,7 +231,8 @@ int main(int argc, char** argv) {
 
   Shared sh;
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < o.connections; ++i) threads.emplace_back(run_connection, std::cref(o), std::cref(a), std::ref(sh));
+  for (std::size_t i = 0; i < o.connections; ++i)
+    threads.emplace_back(run_connection, std::cref(o), std::cref(a), std::ref(sh));
   std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
   const double cpu0 = o.server_pid > 0 ? parley::load::process_cpu_s(o.server_pid) : -1;
   const double self0 = parley::load::self_cpu_s();
@@ -257,7 +262,8 @@ int main(int argc, char** argv) {
   r.latencies.emplace_back("get", sh.latency);
   if (sh.errors > 0) r.errors["http"] = sh.errors;
   if (!sh.first_error.empty()) r.notes.push_back("first error: " + sh.first_error);
-  if (cpu0 >= 0 && cpu1 >= 0) r.info.emplace_back("server_cpu_cores", Value((cpu1 - cpu0) / measured));
+  if (cpu0 >= 0 && cpu1 >= 0)
+    r.info.emplace_back("server_cpu_cores", Value((cpu1 - cpu0) / measured));
   r.info.emplace_back("client_cpu_cores", Value((self1 - self0) / measured));
   parley::load::print_table(r, std::cout);
   if (!o.json_file.empty()) {

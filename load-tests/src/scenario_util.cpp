@@ -1,9 +1,9 @@
 #include "scenario_util.hpp"
 
-#include "rate_shares.hpp"
-
 #include <boost/asio/post.hpp>
 #include <charconv>
+
+#include "rate_shares.hpp"
 
 namespace parley::load {
 
@@ -116,9 +116,8 @@ void SendStats::report_errors(Result& r) const {
   if (lost_inflight) r.errors["sends_lost_with_connection"] += lost_inflight;
 }
 
-WindowedSender::WindowedSender(Worker& w, std::size_t n, std::string user,
-                               std::string join_channel, SendStats& st, const Config& cfg,
-                               std::string target)
+WindowedSender::WindowedSender(Worker& w, std::size_t n, std::string user, std::string join_channel,
+                               SendStats& st, const Config& cfg, std::string target)
     : Client(w, n, std::move(user), std::move(join_channel)),
       st_(st),
       cfg_(cfg),

@@ -118,7 +118,8 @@ class LoadPhase {
     run_impl(
         rt, r, progress, unanswered, clients,
         [&by_worker, this, issue](std::size_t wi, std::size_t n) mutable -> std::size_t {
-          return by_worker[wi].empty() ? 0 : fire_round_robin(by_worker[wi], cursors_[wi], n, issue);
+          return by_worker[wi].empty() ? 0
+                                       : fire_round_robin(by_worker[wi], cursors_[wi], n, issue);
         },
         [&by_worker, start](std::size_t wi) mutable {
           for (C* c : by_worker[wi]) start(c);

@@ -159,8 +159,8 @@ struct WsConn::Impl : std::enable_shared_from_this<Impl> {
         msg = step.data;
         break;
       case SocketIoFraming::Kind::fail:
-        finish(state == State::framing ? CloseInfo::Stage::handshake : CloseInfo::Stage::open,
-               {}, std::string(step.data));
+        finish(state == State::framing ? CloseInfo::Stage::handshake : CloseInfo::Stage::open, {},
+               std::string(step.data));
         return false;
     }
     return true;

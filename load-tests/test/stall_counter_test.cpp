@@ -25,8 +25,8 @@ TEST(StallCounter, ShortGapsAreTheLoopNotStalls) {
 TEST(StallCounter, CountsEachGapAtEveryThresholdItReaches) {
   StallCounter c;  // thresholds 0.1, 0.5, 1, 2, 5 ms; gaps under 20 µs ignored
   std::uint64_t t = spin(c, 0, 10);
-  for (std::uint64_t gap : {19'999ull, 20'000ull, 150'000ull, 1'000'000ull, 1'999'999ull,
-                            6'000'000ull}) {
+  for (std::uint64_t gap :
+       {19'999ull, 20'000ull, 150'000ull, 1'000'000ull, 1'999'999ull, 6'000'000ull}) {
     t += gap;
     c.tick(t);
     t = spin(c, t + 1'000, 10);

@@ -87,7 +87,8 @@ Pkey ec_key(simdjson::dom::object jwk, std::string* why) {
   std::string point = "\x04" + *x + *y;  // uncompressed (SEC 1 2.3.3)
   Pkey key = from_params("EC", [&](OSSL_PARAM_BLD* b) {
     return OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1 &&
-           OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) == 1;
+           OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                            point.size()) == 1;
   });
   if (!key) *why = "the point is not on P-256";
   return key;
@@ -122,7 +123,8 @@ std::shared_ptr<const KeySet> KeySet::parse(std::string_view jwks_json, std::str
     simdjson::dom::object jwk;
     std::string_view kid, kty, alg, use;
     const bool has_kid = !el["kid"].get_string().get(kid);
-    const std::string name = has_kid ? "key \"" + std::string(kid) + "\"" : "key " + std::to_string(index);
+    const std::string name =
+        has_kid ? "key \"" + std::string(kid) + "\"" : "key " + std::to_string(index);
     if (el.get_object().get(jwk) || jwk["kty"].get_string().get(kty)) {
       impl->skipped.push_back(name + ": not a JWK (an object with \"kty\")");
       continue;
@@ -137,11 +139,13 @@ std::shared_ptr<const KeySet> KeySet::parse(std::string_view jwks_json, std::str
     key.kid = has_kid ? std::string(kid) : std::string();
     if (kty == "RSA") {
       key.alg = JwsAlg::rs256;
-      if (has_alg && alg != "RS256") why = "alg \"" + std::string(alg) + "\" is not supported (RS256 is)";
+      if (has_alg && alg != "RS256")
+        why = "alg \"" + std::string(alg) + "\" is not supported (RS256 is)";
       if (why.empty()) key.pkey = rsa_key(jwk, &why);
     } else if (kty == "EC") {
       key.alg = JwsAlg::es256;
-      if (has_alg && alg != "ES256") why = "alg \"" + std::string(alg) + "\" is not supported (ES256 is)";
+      if (has_alg && alg != "ES256")
+        why = "alg \"" + std::string(alg) + "\" is not supported (ES256 is)";
       if (why.empty()) key.pkey = ec_key(jwk, &why);
     } else {
       why = "kty \"" + std::string(kty) + "\" is not supported (RSA and EC are)";
@@ -175,7 +179,8 @@ std::shared_ptr<const KeySet> KeySet::combine(const KeySet& a, const KeySet& b) 
       copy.pkey.reset(k.pkey.get());
       impl->keys.push_back(std::move(copy));
     }
-    impl->skipped.insert(impl->skipped.end(), set->impl_->skipped.begin(), set->impl_->skipped.end());
+    impl->skipped.insert(impl->skipped.end(), set->impl_->skipped.begin(),
+                         set->impl_->skipped.end());
   }
   return std::shared_ptr<const KeySet>(new KeySet(std::move(impl)));
 }
@@ -212,7 +217,8 @@ const KeySet::Impl::Key* KeySet::Impl::find(const std::optional<std::string>& ki
   return found;
 }
 
-bool verify_signature(const KeySet::Impl::Key& key, std::string_view data, std::string_view signature) {
+bool verify_signature(const KeySet::Impl::Key& key, std::string_view data,
+                      std::string_view signature) {
   std::string der;
   std::string_view sig = signature;
   if (key.alg == JwsAlg::es256) {
@@ -220,7 +226,8 @@ bool verify_signature(const KeySet::Impl::Key& key, std::string_view data, std::
     if (signature.size() != 64) return false;
     ECDSA_SIG* s = ECDSA_SIG_new();
     BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()), 32, nullptr);
-    BIGNUM* v = BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()) + 32, 32, nullptr);
+    BIGNUM* v =
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()) + 32, 32, nullptr);
     if (s == nullptr || r == nullptr || v == nullptr || ECDSA_SIG_set0(s, r, v) != 1) {
       BN_free(r);
       BN_free(v);
@@ -245,8 +252,9 @@ bool verify_signature(const KeySet::Impl::Key& key, std::string_view data, std::
     } else {
       ok = true;
     }
-    ok = ok && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                                reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+    ok = ok &&
+         EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
   }
   EVP_MD_CTX_free(ctx);
   return ok;

@@ -31,6 +31,7 @@ struct KeySet::Impl {
 
 // Whether `signature` (as in the token: RS256 PKCS#1 v1.5, ES256 the 64-byte r||s of RFC 7518
 // 3.4) signs `data` with `key`.
-bool verify_signature(const KeySet::Impl::Key& key, std::string_view data, std::string_view signature);
+bool verify_signature(const KeySet::Impl::Key& key, std::string_view data,
+                      std::string_view signature);
 
 }  // namespace parley::protocol

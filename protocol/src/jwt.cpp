@@ -190,8 +190,9 @@ JwtResult read_claims(std::string_view encoded, std::int64_t now_s, const Expect
   if (!has_exp) return fail(JwtError::invalid_claims);
   if (name && !is_valid_display_name(*name)) return fail(JwtError::invalid_claims);
   if (email && !is_valid_email(*email)) return fail(JwtError::invalid_claims);
-  if (jti && (jti->empty() || jti->size() > 128 ||
-              !std::all_of(jti->begin(), jti->end(), [](char ch) { return ch > 0x20 && ch < 0x7F; }))) {
+  if (jti &&
+      (jti->empty() || jti->size() > 128 ||
+       !std::all_of(jti->begin(), jti->end(), [](char ch) { return ch > 0x20 && ch < 0x7F; }))) {
     return fail(JwtError::invalid_claims);
   }
   if (role) {

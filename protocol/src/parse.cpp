@@ -30,15 +30,43 @@ constexpr std::size_t index_of() noexcept {
 }
 
 // Op names in the order of the Command alternatives: kOpNames[cmd.index()] names cmd's op.
-constexpr std::string_view kOpNames[] = {
-    "auth",           "join",       "leave",          "send",           "dm",
-    "history",        "typing",     "ping",           "edit",           "delete",
-    "react",          "report",     "resolve_report", "mute",           "ban",
-    "kick",           "slow_mode",  "lock",           "create_channel", "archive_channel",
-    "update_channel", "add_member", "helpful",        "solve",          "set_advocate",
-    "search",         "set_preferences", "deflected", "publish_thread", "read",
-    "channels",       "register_commands", "commands", "command", "reply_command",
-    "action",         "unsolve"};
+constexpr std::string_view kOpNames[] = {"auth",
+                                         "join",
+                                         "leave",
+                                         "send",
+                                         "dm",
+                                         "history",
+                                         "typing",
+                                         "ping",
+                                         "edit",
+                                         "delete",
+                                         "react",
+                                         "report",
+                                         "resolve_report",
+                                         "mute",
+                                         "ban",
+                                         "kick",
+                                         "slow_mode",
+                                         "lock",
+                                         "create_channel",
+                                         "archive_channel",
+                                         "update_channel",
+                                         "add_member",
+                                         "helpful",
+                                         "solve",
+                                         "set_advocate",
+                                         "search",
+                                         "set_preferences",
+                                         "deflected",
+                                         "publish_thread",
+                                         "read",
+                                         "channels",
+                                         "register_commands",
+                                         "commands",
+                                         "command",
+                                         "reply_command",
+                                         "action",
+                                         "unsolve"};
 static_assert(std::size(kOpNames) == std::variant_size_v<Command>);
 
 template <class T>
@@ -59,10 +87,10 @@ static_assert(named<AuthCmd>("auth") && named<JoinCmd>("join") && named<LeaveCmd
               named<SetAdvocateCmd>("set_advocate") && named<SearchCmd>("search") &&
               named<SetPreferencesCmd>("set_preferences") && named<DeflectedCmd>("deflected") &&
               named<PublishThreadCmd>("publish_thread") && named<ReadCmd>("read") &&
-              named<ChannelsCmd>("channels") &&
-              named<RegisterCommandsCmd>("register_commands") && named<CommandsCmd>("commands") &&
-              named<CommandCmd>("command") && named<ReplyCommandCmd>("reply_command") &&
-              named<ActionCmd>("action") && named<UnsolveCmd>("unsolve"));
+              named<ChannelsCmd>("channels") && named<RegisterCommandsCmd>("register_commands") &&
+              named<CommandsCmd>("commands") && named<CommandCmd>("command") &&
+              named<ReplyCommandCmd>("reply_command") && named<ActionCmd>("action") &&
+              named<UnsolveCmd>("unsolve"));
 
 // Four commands serve two ops each; the second op ("unreact", ...) sets the command's flag to
 // false. Indexed like kOpNames; empty for the other commands.

@@ -10,12 +10,17 @@ namespace parley::protocol::detail {
 namespace {
 
 constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
-    "op",        "id",     "token",  "channel",  "since",   "text",       "client_msg_id",
-    "reply_to",  "to",     "before", "limit",    "seq",     "emoji",      "reason",
-    "report_id", "action", "remove", "mute_s",   "user",    "duration_s", "interval_s",
-    "locked",    "kind",   "title",  "archived", "query",   "solved",     "cursor",
-    "publish",   "kb_anonymous", "match", "email", "commands", "name", "args", "command_id",
-    "actions",   "action_id", "credit",    "changes_since", "advocate"};
+    "op",         "id",           "token",         "channel",
+    "since",      "text",         "client_msg_id", "reply_to",
+    "to",         "before",       "limit",         "seq",
+    "emoji",      "reason",       "report_id",     "action",
+    "remove",     "mute_s",       "user",          "duration_s",
+    "interval_s", "locked",       "kind",          "title",
+    "archived",   "query",        "solved",        "cursor",
+    "publish",    "kb_anonymous", "match",         "email",
+    "commands",   "name",         "args",          "command_id",
+    "actions",    "action_id",    "credit",        "changes_since",
+    "advocate"};
 // A short initializer list would leave trailing names empty; the enum and the list must agree.
 static_assert(kKeyNames[kKeyCount - 1] == "advocate" && kKeyNames[11] == "seq");
 
@@ -199,8 +204,8 @@ Failure build(const Fields& f, const ParseLimits&, LeaveCmd& cmd) {
 
 bool is_action_id(std::string_view s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -223,7 +228,8 @@ Failure read_actions(const Fields& f, std::vector<MessageAction>& out) {
       return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
     });
     if (!n || *n == 0 || *n > 40 || !one_line || detail::is_blank(label)) {
-      return bad_request("action \"" + std::string(id) + "\": \"label\" must be 1-40 characters on one line");
+      return bad_request("action \"" + std::string(id) +
+                         "\": \"label\" must be 1-40 characters on one line");
     }
     for (const auto& other : out) {
       if (other.id == id) return bad_request("action \"" + std::string(id) + "\" is given twice");

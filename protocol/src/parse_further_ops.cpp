@@ -295,12 +295,14 @@ Failure build(const Fields& f, const ParseLimits&, RegisterCommandsCmd& cmd) {
     BotCommand c;
     std::string_view s;
     if (o["name"].get_string().get(s) || !is_command_name(s)) {
-      return Error{ErrorCode::bad_request, std::string("a command's \"name\" ") + std::string(kCommandNameRule)};
+      return Error{ErrorCode::bad_request,
+                   std::string("a command's \"name\" ") + std::string(kCommandNameRule)};
     }
     c.name.assign(s);
     if (o["description"].get_string().get(s) || !is_command_text(s, true)) {
-      return Error{ErrorCode::bad_request,
-                   "command \"" + c.name + "\": \"description\" must be 1-100 characters on one line"};
+      return Error{
+          ErrorCode::bad_request,
+          "command \"" + c.name + "\": \"description\" must be 1-100 characters on one line"};
     }
     c.description.assign(s);
     if (auto u = o["usage"]; u.error() != simdjson::NO_SUCH_FIELD && !u.is_null()) {
@@ -343,7 +345,8 @@ Failure build(const Fields& f, const ParseLimits&, ActionCmd& cmd) {
   if (auto err = read_message_ref(f, cmd.channel, cmd.seq)) return err;
   std::string_view s;
   if (auto err = read_string(f, Key::action_id, s)) return err;
-  if (!is_action_id(s)) return field_error(Key::action_id, "must be 1-64 characters of A-Z a-z 0-9 _ -");
+  if (!is_action_id(s))
+    return field_error(Key::action_id, "must be 1-64 characters of A-Z a-z 0-9 _ -");
   cmd.action_id.assign(s);
   return std::nullopt;
 }
@@ -399,7 +402,8 @@ Failure build(const Fields& f, const ParseLimits&, SearchCmd& cmd) {
   if (f.get(Key::cursor) != nullptr) {
     std::string_view c;
     if (auto err = read_string(f, Key::cursor, c)) return err;
-    if (c.empty() || c.size() > 32) return field_error(Key::cursor, "is not a cursor this server gave");
+    if (c.empty() || c.size() > 32)
+      return field_error(Key::cursor, "is not a cursor this server gave");
     cmd.cursor.assign(c);
   }
   if (f.get(Key::match) != nullptr) {

@@ -281,9 +281,9 @@ char* put_int(char* p, Int v) {
 // The most bytes put_fields writes for m.
 std::size_t fields_bound(const MessageView& m) {
   // Keys, punctuation, role, booleans and up to six numbers of 20 characters: under 400.
-  std::size_t n = 400 + json_string_bound(m.channel.size()) +
-                  json_string_bound(m.from_id.size()) + json_string_bound(m.from_name.size()) +
-                  json_string_bound(m.text.size()) + json_string_bound(m.deleted_by.size()) +
+  std::size_t n = 400 + json_string_bound(m.channel.size()) + json_string_bound(m.from_id.size()) +
+                  json_string_bound(m.from_name.size()) + json_string_bound(m.text.size()) +
+                  json_string_bound(m.deleted_by.size()) +
                   2 * json_string_bound(m.mentions.size()) +
                   // actions: every id and label escaped, and per part (at most one per byte,
                   // whatever a stored value holds) its quotes, keys and punctuation
@@ -339,8 +339,9 @@ char* put_fields(char* p, const MessageView& m) {
       const std::size_t mid = one.find(kActionFieldSep);
       if (!first) *p++ = ',';
       p = write_json_string(put(p, "{\"id\":"), one.substr(0, mid));
-      p = put(write_json_string(put(p, ",\"label\":"),
-                                mid == std::string_view::npos ? std::string_view{} : one.substr(mid + 1)),
+      p = put(write_json_string(put(p, ",\"label\":"), mid == std::string_view::npos
+                                                           ? std::string_view{}
+                                                           : one.substr(mid + 1)),
               "}");
       rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
     }

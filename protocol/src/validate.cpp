@@ -175,7 +175,8 @@ bool is_valid_email(std::string_view email) noexcept {
   const std::string_view local = email.substr(0, at), domain = email.substr(at + 1);
   if (local.empty() || local.size() > 64) return false;
   for (char c : local) {
-    if (c <= 0x20 || c >= 0x7F || std::string_view(R"("(),:;<>@[\])").find(c) != std::string_view::npos) {
+    if (c <= 0x20 || c >= 0x7F ||
+        std::string_view(R"("(),:;<>@[\])").find(c) != std::string_view::npos) {
       return false;
     }
   }
@@ -188,8 +189,8 @@ bool is_valid_email(std::string_view email) noexcept {
       return false;
     }
     for (char c : label) {
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '-';
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
       if (!ok) return false;
     }
     ++labels;

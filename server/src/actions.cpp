@@ -88,20 +88,22 @@ storage::AuditEntry Actions::audit(const Identity& who, std::string action) cons
 
 void Actions::write(storage::WriteRequest req, std::function<Outcome(storage::Committed&)> on_done,
                     Done done) {
-  bool queued = hub_.submit_with(std::move(req), [on_done = std::move(on_done), done](
-                                                     storage::Committed& c) {
-    if (c.status == WriteStatus::error) {
-      return done(Outcome::failure(ErrorCode::internal, c.error.starts_with("disk full")
-                                                            ? "storage full; nothing was changed"
-                                                            : "storage failure; nothing was changed"));
-    }
-    done(on_done(c));
-  });
+  bool queued =
+      hub_.submit_with(std::move(req), [on_done = std::move(on_done), done](storage::Committed& c) {
+        if (c.status == WriteStatus::error) {
+          return done(
+              Outcome::failure(ErrorCode::internal, c.error.starts_with("disk full")
+                                                        ? "storage full; nothing was changed"
+                                                        : "storage failure; nothing was changed"));
+        }
+        done(on_done(c));
+      });
   if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
 }
 
 std::optional<Outcome> Actions::staff_target_check(const Identity& who, const std::string& target) {
-  if (target == who.id) return Outcome::failure(ErrorCode::bad_request, "you cannot moderate yourself");
+  if (target == who.id)
+    return Outcome::failure(ErrorCode::bad_request, "you cannot moderate yourself");
   auto role = hub_.moderation().known_role(target);
   if (role && protocol::is_staff(*role)) {
     bool admin_over_staff = who.role == protocol::Role::admin && *role == protocol::Role::staff;
@@ -159,10 +161,9 @@ std::optional<Outcome> Actions::check_post(const Identity& who, const std::strin
     if (info && info->slow_mode_s > 0) {
       auto wait = hub_.moderation().slow_mode_wait(channel, who.id, info->slow_mode_s, now);
       if (wait > 0) {
-        return Outcome::failure(ErrorCode::slow_mode,
-                                "slow mode: one message every " +
-                                    std::to_string(info->slow_mode_s) + " s",
-                                wait);
+        return Outcome::failure(
+            ErrorCode::slow_mode,
+            "slow mode: one message every " + std::to_string(info->slow_mode_s) + " s", wait);
       }
     }
   }
@@ -179,19 +180,24 @@ void Actions::edit(const Identity& who, const protocol::EditCmd& c, Done done) {
   if (auto refused = check_post(who, c.channel, text, false)) return done(*refused);
   storage::WriteRequest req;
   req.op = storage::EditMessage{c.channel, c.seq, who.id, std::move(text), {}};
-  write(std::move(req), [](storage::Committed& r) {
-    auto& op = std::get<storage::EditMessage>(r.req.op);
-    switch (r.status) {
-      case WriteStatus::ok:
-        return Outcome::success(fields([&](JsonWriter& w) {
-          w.field("channel", op.channel).field("seq", op.seq).field("edited_at", op.result.edited_at);
-        }));
-      case WriteStatus::forbidden:
-        return Outcome::failure(ErrorCode::forbidden, "only the author may edit a message");
-      default:
-        return Outcome::failure(ErrorCode::not_found, "message not found");
-    }
-  }, std::move(done));
+  write(
+      std::move(req),
+      [](storage::Committed& r) {
+        auto& op = std::get<storage::EditMessage>(r.req.op);
+        switch (r.status) {
+          case WriteStatus::ok:
+            return Outcome::success(fields([&](JsonWriter& w) {
+              w.field("channel", op.channel)
+                  .field("seq", op.seq)
+                  .field("edited_at", op.result.edited_at);
+            }));
+          case WriteStatus::forbidden:
+            return Outcome::failure(ErrorCode::forbidden, "only the author may edit a message");
+          default:
+            return Outcome::failure(ErrorCode::not_found, "message not found");
+        }
+      },
+      std::move(done));
 }
 
 void Actions::remove(const Identity& who, const protocol::DeleteCmd& c, Done done) {
@@ -200,7 +206,8 @@ void Actions::remove(const Identity& who, const protocol::DeleteCmd& c, Done don
   if (!ch) return done(err);
   bool moderator = protocol::is_staff(who.role) && ch->info.kind != protocol::ChannelKind::dm;
   ch->facts.is_author = true;  // for the author path the store checks the actual author
-  if (auto d = check(Action::delete_message, subject(who), &ch->facts)) return done(from_denial(*d));
+  if (auto d = check(Action::delete_message, subject(who), &ch->facts))
+    return done(from_denial(*d));
   storage::WriteRequest req;
   req.op = storage::DeleteMessage{c.channel, c.seq, who.id, moderator, {}};
   if (moderator) {
@@ -209,19 +216,22 @@ void Actions::remove(const Identity& who, const protocol::DeleteCmd& c, Done don
     a.seq = c.seq;
     req.audit = std::move(a);
   }
-  write(std::move(req), [](storage::Committed& r) {
-    auto& op = std::get<storage::DeleteMessage>(r.req.op);
-    switch (r.status) {
-      case WriteStatus::ok:
-        return Outcome::success(fields([&](JsonWriter& w) {
-          w.field("channel", op.channel).field("seq", op.seq);
-        }));
-      case WriteStatus::forbidden:
-        return Outcome::failure(ErrorCode::forbidden, "only the author or staff may delete a message");
-      default:
-        return Outcome::failure(ErrorCode::not_found, "message not found");
-    }
-  }, std::move(done));
+  write(
+      std::move(req),
+      [](storage::Committed& r) {
+        auto& op = std::get<storage::DeleteMessage>(r.req.op);
+        switch (r.status) {
+          case WriteStatus::ok:
+            return Outcome::success(fields(
+                [&](JsonWriter& w) { w.field("channel", op.channel).field("seq", op.seq); }));
+          case WriteStatus::forbidden:
+            return Outcome::failure(ErrorCode::forbidden,
+                                    "only the author or staff may delete a message");
+          default:
+            return Outcome::failure(ErrorCode::not_found, "message not found");
+        }
+      },
+      std::move(done));
 }
 
 void Actions::react(const Identity& who, const protocol::ReactCmd& c, Done done) {
@@ -231,24 +241,29 @@ void Actions::react(const Identity& who, const protocol::ReactCmd& c, Done done)
   if (auto d = check(Action::react, subject(who), &ch->facts)) return done(from_denial(*d));
   auto now = now_ms();
   if (auto m = hub_.moderation().mute_for(who.id, c.channel, now)) {
-    return done(Outcome::failure(ErrorCode::muted, "you are muted", m->until ? m->until - now : -1));
+    return done(
+        Outcome::failure(ErrorCode::muted, "you are muted", m->until ? m->until - now : -1));
   }
   storage::WriteRequest req;
   req.op = storage::React{c.channel, c.seq, who.id, c.emoji, c.add, 0, {}, false};
-  write(std::move(req), [](storage::Committed& r) {
-    auto& op = std::get<storage::React>(r.req.op);
-    switch (r.status) {
-      case WriteStatus::ok:
-        return Outcome::success(fields([&](JsonWriter& w) {
-          w.field("channel", op.channel).field("seq", op.seq).field("emoji", op.emoji);
-          w.field("count", static_cast<std::uint64_t>(op.count));
-        }));
-      case WriteStatus::conflict:
-        return Outcome::failure(ErrorCode::conflict, "too many different reactions on this message");
-      default:
-        return Outcome::failure(ErrorCode::not_found, "message not found");
-    }
-  }, std::move(done));
+  write(
+      std::move(req),
+      [](storage::Committed& r) {
+        auto& op = std::get<storage::React>(r.req.op);
+        switch (r.status) {
+          case WriteStatus::ok:
+            return Outcome::success(fields([&](JsonWriter& w) {
+              w.field("channel", op.channel).field("seq", op.seq).field("emoji", op.emoji);
+              w.field("count", static_cast<std::uint64_t>(op.count));
+            }));
+          case WriteStatus::conflict:
+            return Outcome::failure(ErrorCode::conflict,
+                                    "too many different reactions on this message");
+          default:
+            return Outcome::failure(ErrorCode::not_found, "message not found");
+        }
+      },
+      std::move(done));
 }
 
 void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done done) {
@@ -285,14 +300,18 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
     storage::WriteRequest req;
     req.op = storage::CreateReport{std::move(rep)};
     hub_.webhooks().attach(req);
-    write(std::move(req), [this, user = who.id, at](storage::Committed& r) {
-      auto& op = std::get<storage::CreateReport>(r.req.op);
-      if (r.status != WriteStatus::ok && r.status != WriteStatus::duplicate) {
-        return Outcome::failure(ErrorCode::not_found, "message not found");
-      }
-      if (r.status == WriteStatus::duplicate) hub_.moderation().report_refund(user, at);
-      return Outcome::success(fields([&](JsonWriter& w) { w.field("report_id", op.report.id); }));
-    }, std::move(done));
+    write(
+        std::move(req),
+        [this, user = who.id, at](storage::Committed& r) {
+          auto& op = std::get<storage::CreateReport>(r.req.op);
+          if (r.status != WriteStatus::ok && r.status != WriteStatus::duplicate) {
+            return Outcome::failure(ErrorCode::not_found, "message not found");
+          }
+          if (r.status == WriteStatus::duplicate) hub_.moderation().report_refund(user, at);
+          return Outcome::success(
+              fields([&](JsonWriter& w) { w.field("report_id", op.report.id); }));
+        },
+        std::move(done));
   });
 }
 
@@ -318,7 +337,8 @@ void Actions::resolve_report(const Identity& who, const protocol::ResolveReportC
     if (rep->status != storage::ReportStatus::open) {
       return done(Outcome::failure(ErrorCode::conflict, "report already resolved"));
     }
-    resolve_remove(std::make_shared<Resolution>(Resolution{who, c, std::move(*rep), std::move(done), false, false, {}}));
+    resolve_remove(std::make_shared<Resolution>(
+        Resolution{who, c, std::move(*rep), std::move(done), false, false, {}}));
   });
 }
 
@@ -332,17 +352,21 @@ void Actions::resolve_remove(std::shared_ptr<Resolution> r) {
   a.seq = r->rep.seq;
   a.reason = r->why();
   del.audit = std::move(a);
-  write(std::move(del), [r](storage::Committed& c) {
-    // Already deleted (not_found) is fine: the message is gone either way.
-    r->removed = c.status == WriteStatus::ok;
-    return Outcome::success("");
-  }, [this, r](Outcome o) {
-    if (!o.ok) {
-      o.message = "the reported message could not be removed (" + o.message + "); the report stays open";
-      return r->done(o);
-    }
-    resolve_mute(r);
-  });
+  write(
+      std::move(del),
+      [r](storage::Committed& c) {
+        // Already deleted (not_found) is fine: the message is gone either way.
+        r->removed = c.status == WriteStatus::ok;
+        return Outcome::success("");
+      },
+      [this, r](Outcome o) {
+        if (!o.ok) {
+          o.message = "the reported message could not be removed (" + o.message +
+                      "); the report stays open";
+          return r->done(o);
+        }
+        resolve_mute(r);
+      });
 }
 
 void Actions::resolve_mute(std::shared_ptr<Resolution> r) {
@@ -360,16 +384,19 @@ void Actions::resolve_mute(std::shared_ptr<Resolution> r) {
   a.reason = r->why();
   a.details = duration_details(r->c.mute_s);
   mute.audit = std::move(a);
-  write(std::move(mute), [r](storage::Committed&) {
-    r->muted = true;
-    return Outcome::success("");
-  }, [this, r](Outcome o) {
-    if (!o.ok) {
-      o.message = "the author could not be muted (" + o.message + "); the report stays open";
-      return r->done(o);
-    }
-    resolve_write(r);
-  });
+  write(
+      std::move(mute),
+      [r](storage::Committed&) {
+        r->muted = true;
+        return Outcome::success("");
+      },
+      [this, r](Outcome o) {
+        if (!o.ok) {
+          o.message = "the author could not be muted (" + o.message + "); the report stays open";
+          return r->done(o);
+        }
+        resolve_write(r);
+      });
 }
 
 void Actions::resolve_write(std::shared_ptr<Resolution> r) {
@@ -378,10 +405,12 @@ void Actions::resolve_write(std::shared_ptr<Resolution> r) {
   if (r->removed) resolution += "; message removed";
   if (r->muted) resolution += "; author muted " + std::to_string(c.mute_s) + " s";
   storage::WriteRequest req;
-  req.op = storage::ResolveReport{c.report_id,
-                                  c.uphold ? storage::ReportStatus::upheld
-                                           : storage::ReportStatus::dismissed,
-                                  r->who.id, resolution, {}};
+  req.op = storage::ResolveReport{
+      c.report_id,
+      c.uphold ? storage::ReportStatus::upheld : storage::ReportStatus::dismissed,
+      r->who.id,
+      resolution,
+      {}};
   auto a = audit(r->who, "resolve_report");
   a.reason = c.uphold ? "uphold" : "dismiss";
   a.details = "{\"report_id\":" + std::to_string(c.report_id) +
@@ -389,19 +418,22 @@ void Actions::resolve_write(std::shared_ptr<Resolution> r) {
               ",\"mute_s\":" + std::to_string(r->muted ? c.mute_s : 0) + "}";
   req.audit = std::move(a);
   auto done = r->done;
-  write(std::move(req), [r](storage::Committed& w) {
-    auto& op = std::get<storage::ResolveReport>(w.req.op);
-    if (w.status == WriteStatus::not_found) {
-      return Outcome::failure(ErrorCode::not_found, "report not found");
-    }
-    if (w.status == WriteStatus::conflict) {  // resolved meanwhile by someone else
-      return Outcome::failure(ErrorCode::conflict, "report already resolved");
-    }
-    return Outcome::success(fields([&](JsonWriter& jw) {
-      jw.field("report_id", op.result.id).field("status", to_string(op.result.status));
-      if (!r->mute_skipped.empty()) jw.field("mute_skipped", r->mute_skipped);
-    }));
-  }, std::move(done));
+  write(
+      std::move(req),
+      [r](storage::Committed& w) {
+        auto& op = std::get<storage::ResolveReport>(w.req.op);
+        if (w.status == WriteStatus::not_found) {
+          return Outcome::failure(ErrorCode::not_found, "report not found");
+        }
+        if (w.status == WriteStatus::conflict) {  // resolved meanwhile by someone else
+          return Outcome::failure(ErrorCode::conflict, "report already resolved");
+        }
+        return Outcome::success(fields([&](JsonWriter& jw) {
+          jw.field("report_id", op.result.id).field("status", to_string(op.result.status));
+          if (!r->mute_skipped.empty()) jw.field("mute_skipped", r->mute_skipped);
+        }));
+      },
+      std::move(done));
 }
 
 void Actions::mute(const Identity& who, const protocol::MuteCmd& c, Done done) {
@@ -423,13 +455,16 @@ void Actions::mute(const Identity& who, const protocol::MuteCmd& c, Done done) {
     req.op = storage::RemoveMute{c.user, c.channel};
   }
   req.audit = std::move(a);
-  write(std::move(req), [c, until](storage::Committed&) {
-    return Outcome::success(fields([&](JsonWriter& w) {
-      w.field("user", c.user);
-      if (!c.channel.empty()) w.field("channel", c.channel);
-      if (c.on) w.field("until", until);
-    }));
-  }, std::move(done));
+  write(
+      std::move(req),
+      [c, until](storage::Committed&) {
+        return Outcome::success(fields([&](JsonWriter& w) {
+          w.field("user", c.user);
+          if (!c.channel.empty()) w.field("channel", c.channel);
+          if (c.on) w.field("until", until);
+        }));
+      },
+      std::move(done));
 }
 
 void Actions::ban(const Identity& who, const protocol::BanCmd& c, Done done) {
@@ -447,12 +482,15 @@ void Actions::ban(const Identity& who, const protocol::BanCmd& c, Done done) {
     req.op = storage::RemoveBan{c.user};
   }
   req.audit = std::move(a);
-  write(std::move(req), [c, until](storage::Committed&) {
-    return Outcome::success(fields([&](JsonWriter& w) {
-      w.field("user", c.user);
-      if (c.on) w.field("until", until);
-    }));
-  }, std::move(done));
+  write(
+      std::move(req),
+      [c, until](storage::Committed&) {
+        return Outcome::success(fields([&](JsonWriter& w) {
+          w.field("user", c.user);
+          if (c.on) w.field("until", until);
+        }));
+      },
+      std::move(done));
 }
 
 void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
@@ -467,23 +505,26 @@ void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
   a.target_user = c.user;
   a.channel = c.channel;
   req.audit = std::move(a);
-  write(std::move(req), [this, who, c](storage::Committed&) {
-    // Out for [limits] kick_rejoin_s: join and posting are refused until then.
-    const std::int64_t out_ms = std::int64_t{hub_.config().limits.kick_rejoin_s} * 1000;
-    const std::int64_t now = now_ms();
-    if (out_ms > 0) hub_.moderation().put_kick(c.user, c.channel, now + out_ms, now);
-    std::string frame = "{\"op\":\"kicked\",";
-    frame += fields([&](JsonWriter& w) {
-      w.field("channel", c.channel).field("by", who.id);
-      if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
-    });
-    frame += "}";
-    hub_.kick_user(c.user, c.channel, make_payload(std::move(frame)));
-    return Outcome::success(fields([&](JsonWriter& w) {
-      w.field("user", c.user).field("channel", c.channel);
-      if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
-    }));
-  }, std::move(done));
+  write(
+      std::move(req),
+      [this, who, c](storage::Committed&) {
+        // Out for [limits] kick_rejoin_s: join and posting are refused until then.
+        const std::int64_t out_ms = std::int64_t{hub_.config().limits.kick_rejoin_s} * 1000;
+        const std::int64_t now = now_ms();
+        if (out_ms > 0) hub_.moderation().put_kick(c.user, c.channel, now + out_ms, now);
+        std::string frame = "{\"op\":\"kicked\",";
+        frame += fields([&](JsonWriter& w) {
+          w.field("channel", c.channel).field("by", who.id);
+          if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
+        });
+        frame += "}";
+        hub_.kick_user(c.user, c.channel, make_payload(std::move(frame)));
+        return Outcome::success(fields([&](JsonWriter& w) {
+          w.field("user", c.user).field("channel", c.channel);
+          if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
+        }));
+      },
+      std::move(done));
 }
 
 namespace {
@@ -511,24 +552,28 @@ void update(Hub& hub, Actions& actions, const Identity& who, const std::string& 
 
 void Actions::slow_mode(const Identity& who, const protocol::SlowModeCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
-  update(hub_, *this, who, c.channel, "slow_mode",
-         "{\"interval_s\":" + std::to_string(c.interval_s) + "}",
-         [&](storage::ChannelInfo& i) { i.slow_mode_s = c.interval_s; }, std::move(done),
-         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+  update(
+      hub_, *this, who, c.channel, "slow_mode",
+      "{\"interval_s\":" + std::to_string(c.interval_s) + "}",
+      [&](storage::ChannelInfo& i) { i.slow_mode_s = c.interval_s; }, std::move(done),
+      [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
 
 void Actions::lock(const Identity& who, const protocol::LockCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
-  update(hub_, *this, who, c.channel, c.locked ? "lock" : "unlock", "",
-         [&](storage::ChannelInfo& i) { i.locked = c.locked; }, std::move(done),
-         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+  update(
+      hub_, *this, who, c.channel, c.locked ? "lock" : "unlock", "",
+      [&](storage::ChannelInfo& i) { i.locked = c.locked; }, std::move(done),
+      [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
 
-void Actions::archive_channel(const Identity& who, const protocol::ArchiveChannelCmd& c, Done done) {
+void Actions::archive_channel(const Identity& who, const protocol::ArchiveChannelCmd& c,
+                              Done done) {
   if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
-  update(hub_, *this, who, c.channel, c.archived ? "archive_channel" : "unarchive_channel", "",
-         [&](storage::ChannelInfo& i) { i.archived = c.archived; }, std::move(done),
-         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+  update(
+      hub_, *this, who, c.channel, c.archived ? "archive_channel" : "unarchive_channel", "",
+      [&](storage::ChannelInfo& i) { i.archived = c.archived; }, std::move(done),
+      [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
 
 void Actions::update_channel(const Identity& who, const protocol::UpdateChannelCmd& c, Done done) {
@@ -539,13 +584,14 @@ void Actions::update_channel(const Identity& who, const protocol::UpdateChannelC
   if (!c.title.empty()) w.field("title", c.title);
   if (c.publish) w.field("publish", *c.publish);
   w.end_object();
-  update(hub_, *this, who, c.channel, "update_channel", details,
-         [&](storage::ChannelInfo& i) {
-           if (!c.title.empty()) i.title = c.title;
-           if (c.publish) i.publish = c.publish;
-         },
-         std::move(done),
-         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+  update(
+      hub_, *this, who, c.channel, "update_channel", details,
+      [&](storage::ChannelInfo& i) {
+        if (!c.title.empty()) i.title = c.title;
+        if (c.publish) i.publish = c.publish;
+      },
+      std::move(done),
+      [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
 
 void Actions::patch_channel(const Identity& who, const std::string& channel,
@@ -555,56 +601,63 @@ void Actions::patch_channel(const Identity& who, const std::string& channel,
   protocol::JsonWriter w(details);
   w.begin_object();
   for (const auto& change : changes) {
-    std::visit([&](const auto& c) {
-      using T = std::decay_t<decltype(c)>;
-      if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) {
-        if (!c.title.empty()) w.field("title", c.title);
-        if (c.publish) w.field("publish", *c.publish);
-      } else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) {
-        w.field("archived", c.archived);
-      } else if constexpr (std::is_same_v<T, protocol::LockCmd>) {
-        w.field("locked", c.locked);
-      } else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) {
-        w.field("slow_mode_s", static_cast<std::uint64_t>(c.interval_s));
-      }
-    }, change);
+    std::visit(
+        [&](const auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) {
+            if (!c.title.empty()) w.field("title", c.title);
+            if (c.publish) w.field("publish", *c.publish);
+          } else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) {
+            w.field("archived", c.archived);
+          } else if constexpr (std::is_same_v<T, protocol::LockCmd>) {
+            w.field("locked", c.locked);
+          } else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) {
+            w.field("slow_mode_s", static_cast<std::uint64_t>(c.interval_s));
+          }
+        },
+        change);
   }
   w.end_object();
-  update(hub_, *this, who, channel, "update_channel", details,
-         [&](storage::ChannelInfo& i) {
-           for (const auto& change : changes) {
-             std::visit([&](const auto& c) {
-               using T = std::decay_t<decltype(c)>;
-               if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) {
-                 if (!c.title.empty()) i.title = c.title;
-                 if (c.publish) i.publish = c.publish;
-               } else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) {
-                 i.archived = c.archived;
-               } else if constexpr (std::is_same_v<T, protocol::LockCmd>) {
-                 i.locked = c.locked;
-               } else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) {
-                 i.slow_mode_s = c.interval_s;
-               }
-             }, change);
-           }
-         },
-         std::move(done),
-         [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
+  update(
+      hub_, *this, who, channel, "update_channel", details,
+      [&](storage::ChannelInfo& i) {
+        for (const auto& change : changes) {
+          std::visit(
+              [&](const auto& c) {
+                using T = std::decay_t<decltype(c)>;
+                if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) {
+                  if (!c.title.empty()) i.title = c.title;
+                  if (c.publish) i.publish = c.publish;
+                } else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) {
+                  i.archived = c.archived;
+                } else if constexpr (std::is_same_v<T, protocol::LockCmd>) {
+                  i.locked = c.locked;
+                } else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) {
+                  i.slow_mode_s = c.interval_s;
+                }
+              },
+              change);
+        }
+      },
+      std::move(done),
+      [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
 
 void Actions::write_channel(storage::WriteRequest req, Done done) {
-  write(std::move(req), [publish_default = hub_.config().knowledge.publish_default](
-                            storage::Committed& r) {
-    if (r.status == WriteStatus::conflict) {
-      return Outcome::failure(ErrorCode::conflict, "channel already exists");
-    }
-    if (r.status != WriteStatus::ok) return Outcome::failure(ErrorCode::not_found, "unknown channel");
-    const storage::ChannelInfo* info = nullptr;
-    if (auto* u = std::get_if<storage::UpdateChannel>(&r.req.op)) info = &u->info;
-    if (auto* cc = std::get_if<storage::CreateChannel>(&r.req.op)) info = &cc->info;
-    return Outcome::success(
-        info ? channel_fields(*info, publish_default) : std::string());
-  }, std::move(done));
+  write(
+      std::move(req),
+      [publish_default = hub_.config().knowledge.publish_default](storage::Committed& r) {
+        if (r.status == WriteStatus::conflict) {
+          return Outcome::failure(ErrorCode::conflict, "channel already exists");
+        }
+        if (r.status != WriteStatus::ok)
+          return Outcome::failure(ErrorCode::not_found, "unknown channel");
+        const storage::ChannelInfo* info = nullptr;
+        if (auto* u = std::get_if<storage::UpdateChannel>(&r.req.op)) info = &u->info;
+        if (auto* cc = std::get_if<storage::CreateChannel>(&r.req.op)) info = &cc->info;
+        return Outcome::success(info ? channel_fields(*info, publish_default) : std::string());
+      },
+      std::move(done));
 }
 
 void Actions::create_channel(const Identity& who, const protocol::CreateChannelCmd& c, Done done) {
@@ -628,7 +681,8 @@ void Actions::create_channel(const Identity& who, const protocol::CreateChannelC
 void Actions::member(const Identity& who, const protocol::MemberCmd& c, Done done) {
   if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
   auto info = hub_.store().get_channel(c.channel);
-  if (!info) return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
+  if (!info)
+    return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
   if (info->kind != protocol::ChannelKind::private_) {
     return done(Outcome::failure(ErrorCode::bad_request, "members apply to private channels only"));
   }
@@ -647,11 +701,13 @@ void Actions::member(const Identity& who, const protocol::MemberCmd& c, Done don
   a.channel = c.channel;
   a.target_user = c.user;
   req.audit = std::move(a);
-  write(std::move(req), [c](storage::Committed&) {
-    return Outcome::success(fields([&](JsonWriter& w) {
-      w.field("channel", c.channel).field("user", c.user);
-    }));
-  }, std::move(done));
+  write(
+      std::move(req),
+      [c](storage::Committed&) {
+        return Outcome::success(
+            fields([&](JsonWriter& w) { w.field("channel", c.channel).field("user", c.user); }));
+      },
+      std::move(done));
 }
 
 }  // namespace parley::server

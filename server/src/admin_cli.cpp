@@ -1,5 +1,3 @@
-#include "parley/server/admin.hpp"
-
 #include <sys/stat.h>
 
 #include <boost/asio/connect.hpp>
@@ -12,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "parley/server/admin.hpp"
 #include "parley/storage/store.hpp"
 
 namespace parley::server {
@@ -22,7 +21,8 @@ namespace http = boost::beast::http;
 bool valid_backup_name(std::string_view n) {
   if (n.empty() || n.size() > 64 || n.front() == '.' || n.front() == '-') return false;
   for (char c : n) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+      return false;
   }
   return true;
 }
@@ -48,7 +48,8 @@ int backup_command(const std::string& url, const std::string& token, const std::
   }
   std::string host = hostport.substr(0, colon);
   const std::string port = hostport.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (!name.empty() && !valid_backup_name(name)) {
     std::cerr << "parleyd backup: --name: " << kBadBackupName << "\n";
     return 2;
@@ -115,8 +116,9 @@ int restore_command(const std::string& from, std::uint32_t id, const std::string
   const std::uint32_t which = id == 0 ? backups->back().id : id;
   const fs::path secret_copy = backup_secret_path(from, which);
   if (with_secret && !fs::exists(secret_copy, ec)) {
-    std::cerr << "parleyd restore: backup " << which
-              << " was made without the secret (POST /api/admin/backup with \"with_secret\":true)\n";
+    std::cerr
+        << "parleyd restore: backup " << which
+        << " was made without the secret (POST /api/admin/backup with \"with_secret\":true)\n";
     return 1;
   }
   if (!empty) {

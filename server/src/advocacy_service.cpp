@@ -1,16 +1,16 @@
 #include "advocacy_service.hpp"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-
 #include <charconv>
 #include <chrono>
 #include <future>
-#include <spdlog/spdlog.h>
 
-#include "clock.hpp"
 #include "bot_commands.hpp"
+#include "clock.hpp"
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -79,8 +79,7 @@ void AdvocacyService::start() {
     engine_.tick(now);
     engine_.take_flag_changes();  // restoring is not news
     flush();
-    spdlog::info("event=advocacy_restored records={} messages_replayed={}", kv.size(),
-                 replayed);
+    spdlog::info("event=advocacy_restored records={} messages_replayed={}", kv.size(), replayed);
     arm_tick();
   }
   thread_ = std::thread([this] {
@@ -145,9 +144,9 @@ std::optional<advocacy::MessageFact> AdvocacyService::lookup(const std::string& 
   auto m = hub_.store().get_message(channel, seq);
   if (!m || m->deleted) return std::nullopt;
   auto info = hub_.store().get_channel(channel);
-  return advocacy::MessageFact{channel,     seq,        m->from_id, m->from_name, m->from_role,
-                               m->reply_to, m->ts,
-                               info && info->kind == protocol::ChannelKind::support};
+  return advocacy::MessageFact{
+      channel,      seq,         m->from_id, m->from_name,
+      m->from_role, m->reply_to, m->ts,      info && info->kind == protocol::ChannelKind::support};
 }
 
 std::uint64_t AdvocacyService::question_of(const std::string& channel, std::uint64_t seq) {
@@ -221,16 +220,17 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
                               reply_to](std::int64_t now) {
             clear_solution_if_accepted(ch, seq, reply_to);
             engine_.on_message_removed(ch, seq, now);
-            if (removed_by_staff) engine_.on_signal(author, advocacy::Engine::Signal::message_removed, now);
+            if (removed_by_staff)
+              engine_.on_signal(author, advocacy::Engine::Signal::message_removed, now);
           });
         } else if constexpr (std::is_same_v<T, storage::React>) {
           tasks.emplace_back([this, add = op.add, ch = op.channel, seq = op.seq, user = op.user,
                               emoji = op.emoji](std::int64_t now) {
             // A thanks reaction is a helpful mark and is announced like one; removing it takes
             // back the mark it made.
-            if (add && engine_.on_reaction(ch, seq, user, emoji,
-                                           [this](auto& c2, auto s2) { return lookup(c2, s2); },
-                                           now)) {
+            if (add && engine_.on_reaction(
+                           ch, seq, user, emoji,
+                           [this](auto& c2, auto s2) { return lookup(c2, s2); }, now)) {
               announce_helpful(ch, seq, user, false);
               hub_.email().helpful(ch, seq, user);
             } else if (!add && engine_.on_unreaction(ch, seq, user, emoji, now)) {
@@ -342,7 +342,8 @@ std::optional<Outcome> check_mark(Hub& hub, const Identity& who, const std::stri
   f.kind = info->kind;
   f.archived = info->archived;
   f.is_asker = true;  // the engine checks who asked (forbidden otherwise)
-  if (info->kind == protocol::ChannelKind::private_) f.member = hub.moderation().is_member(channel, who.id);
+  if (info->kind == protocol::ChannelKind::private_)
+    f.member = hub.moderation().is_member(channel, who.id);
   if (auto members = protocol::dm_members(channel)) {
     f.member = members->first == who.id || members->second == who.id;
   }
@@ -362,18 +363,18 @@ void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c
   if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
   if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
   run([this, who, c, done = std::move(done)] {
-    auto err = engine_.mark_helpful(c.channel, c.seq, who.id, who.role,
-                                    [this](auto& ch, auto s) { return lookup(ch, s); }, now_ms());
+    auto err = engine_.mark_helpful(
+        c.channel, c.seq, who.id, who.role, [this](auto& ch, auto s) { return lookup(ch, s); },
+        now_ms());
     flush();
     if (err != advocacy::MarkError::none) return done(mark_outcome(err));
     hub_.email().helpful(c.channel, c.seq, who.id);
     std::string fields;
     JsonWriter f(fields);
     f.begin_object().field("channel", c.channel).field("seq", c.seq).end_object();
-    announce_helpful(c.channel, c.seq, who.id, false,
-                     [fields = fields.substr(1, fields.size() - 2), done] {
-                       done(Outcome::success(fields));
-                     });
+    announce_helpful(
+        c.channel, c.seq, who.id, false,
+        [fields = fields.substr(1, fields.size() - 2), done] { done(Outcome::success(fields)); });
   });
 }
 
@@ -396,7 +397,8 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
     if (c.credit) {
       credit = accepted_answer(c.credit->channel, c.credit->seq);
       if (!credit) {
-        return done(Outcome::failure(ErrorCode::bad_request, "credit must name an accepted answer"));
+        return done(
+            Outcome::failure(ErrorCode::bad_request, "credit must name an accepted answer"));
       }
     }
     auto err = engine_.mark_solved(c.channel, c.seq, marker, marker_role, look, now,
@@ -418,13 +420,13 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
       f.field("user", credit->author).end_object();
     }
     f.end_object();
-    bool queued = hub_.submit_with(
-        std::move(req), [fields = fields.substr(1, fields.size() - 2), done](storage::Committed& r) {
-          if (r.status != storage::WriteStatus::ok) {
-            return done(Outcome::failure(ErrorCode::not_found, "question not found"));
-          }
-          done(Outcome::success(fields));
-        });
+    bool queued = hub_.submit_with(std::move(req), [fields = fields.substr(1, fields.size() - 2),
+                                                    done](storage::Committed& r) {
+      if (r.status != storage::WriteStatus::ok) {
+        return done(Outcome::failure(ErrorCode::not_found, "question not found"));
+      }
+      done(Outcome::success(fields));
+    });
     if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   });
 }
@@ -465,8 +467,9 @@ void AdvocacyService::unsolve(const Identity& who, const protocol::UnsolveCmd& c
 // A bot solves with its own message in a question's thread, for the asker, and only after the
 // asker clicked one of that message's buttons (CommandRegistry::note_click): the asker's id, or
 // the refusal.
-std::variant<Outcome, std::string> AdvocacyService::bot_solve_asker(
-    const Identity& bot, const protocol::SolveCmd& c, std::int64_t now) {
+std::variant<Outcome, std::string> AdvocacyService::bot_solve_asker(const Identity& bot,
+                                                                    const protocol::SolveCmd& c,
+                                                                    std::int64_t now) {
   auto own = lookup(c.channel, c.seq);
   if (!own) return Outcome::failure(ErrorCode::not_found, "message not found");
   if (own->author != bot.id) {
@@ -521,7 +524,10 @@ void AdvocacyService::set_advocate(const Identity& who, const protocol::SetAdvoc
     JsonWriter f(fields);
     f.begin_object().field("user", c.user).field("advocate", b.advocate);
     f.key("manual");
-    if (b.manual) f.value(*b.manual); else f.null();
+    if (b.manual)
+      f.value(*b.manual);
+    else
+      f.null();
     f.end_object();
     done(Outcome::success(fields.substr(1, fields.size() - 2)));
   });
@@ -540,7 +546,10 @@ void write_breakdown(JsonWriter& w, const advocacy::Breakdown& b) {
   w.key("score").raw(fixed(b.score, 2));
   w.field("advocate", b.advocate).field("automatic", b.automatic);
   w.key("manual");
-  if (b.manual) w.value(*b.manual); else w.null();
+  if (b.manual)
+    w.value(*b.manual);
+  else
+    w.null();
   w.field("answers", b.answers).field("helpful", b.helpful).field("solved", b.solved);
   w.field("people_helped", b.people_helped).field("active_days", b.active_days);
   w.field("last_activity", b.last_activity);
@@ -590,8 +599,8 @@ void AdvocacyService::at_risk(std::size_t limit, std::function<void(std::string)
   });
 }
 
-void AdvocacyService::deflected(const Identity& who, const std::string& channel,
-                                std::uint64_t seq, Done done) {
+void AdvocacyService::deflected(const Identity& who, const std::string& channel, std::uint64_t seq,
+                                Done done) {
   run([this, who, channel, seq, done = std::move(done)] {
     const std::string fields = "\"channel\":" + [&] {
       std::string s;
@@ -610,8 +619,8 @@ void AdvocacyService::deflected(const Identity& who, const std::string& channel,
     const std::uint64_t count = ++deflections_[{day, channel}];
     storage::WriteRequest req;
     storage::KvWrite kv;
-    kv.entries.push_back({std::string("d\0", 2) + std::to_string(day) + '\0' + channel,
-                          std::to_string(count)});
+    kv.entries.push_back(
+        {std::string("d\0", 2) + std::to_string(day) + '\0' + channel, std::to_string(count)});
     req.op = std::move(kv);
     // Counts go out in order from this thread, so the stored value only grows.
     if (!hub_.submit_with(std::move(req), [done, fields](storage::Committed& r) {
@@ -629,7 +638,8 @@ void AdvocacyService::deflected(const Identity& who, const std::string& channel,
 void AdvocacyService::insights(int window_days, const std::string& channel,
                                std::function<void(std::string)> respond) {
   run([this, window_days, channel, respond = std::move(respond)] {
-    auto ins = engine_.insights(static_cast<std::int64_t>(window_days) * 86400000, channel, now_ms());
+    auto ins =
+        engine_.insights(static_cast<std::int64_t>(window_days) * 86400000, channel, now_ms());
     std::string out;
     JsonWriter w(out);
     w.begin_object().field("from", ins.from).field("to", ins.to);
@@ -643,7 +653,10 @@ void AdvocacyService::insights(int window_days, const std::string& channel,
     w.key("answered_share").raw(share(ins.answered));
     w.key("customer_answered_share").raw(share(ins.answered_by_customers));
     w.key("median_first_answer_ms");
-    if (ins.median_first_answer_ms) w.value(*ins.median_first_answer_ms); else w.null();
+    if (ins.median_first_answer_ms)
+      w.value(*ins.median_first_answer_ms);
+    else
+      w.null();
     w.key("unanswered").begin_array();
     for (const auto& q : ins.unanswered) {
       w.begin_object().field("channel", q.channel).field("seq", q.seq).field("asker", q.asker);
@@ -668,7 +681,10 @@ void AdvocacyService::insights(int window_days, const std::string& channel,
       w.field("deflected", deflected_on(d.start));
       w.field("answered", d.answered).field("answered_by_customers", d.answered_by_customers);
       w.field("solved", d.solved).key("median_first_answer_ms");
-      if (d.median_first_answer_ms) w.value(*d.median_first_answer_ms); else w.null();
+      if (d.median_first_answer_ms)
+        w.value(*d.median_first_answer_ms);
+      else
+        w.null();
       w.end_object();
     }
     w.end_array().end_object();

@@ -85,8 +85,9 @@ void CommandRegistry::register_commands(const Identity& who,
     for (const auto& c : commands) {
       auto it = by_name_.find(c.name);
       if (it != by_name_.end() && it->second.bot != who.id) {
-        return done(Outcome::failure(ErrorCode::conflict, "command \"/" + c.name +
-                                                              "\" belongs to bot \"" + it->second.bot + "\""));
+        return done(Outcome::failure(
+            ErrorCode::conflict,
+            "command \"/" + c.name + "\" belongs to bot \"" + it->second.bot + "\""));
       }
     }
   }
@@ -101,7 +102,8 @@ void CommandRegistry::register_commands(const Identity& who,
     {
       std::lock_guard lock(mu_);
       std::erase_if(by_name_, [&](const auto& e) { return e.second.bot == who.id; });
-      for (const auto& cmd : commands) by_name_.insert_or_assign(cmd.name, Entry{cmd, who.id, who.name});
+      for (const auto& cmd : commands)
+        by_name_.insert_or_assign(cmd.name, Entry{cmd, who.id, who.name});
     }
     spdlog::info("event=register_commands bot={} commands={}", who.id, commands.size());
     std::string fields;
@@ -218,7 +220,8 @@ Outcome CommandRegistry::reply(const Identity& who, const protocol::ReplyCommand
     auto it = open_.find(c.command_id);
     if (it == open_.end() || it->second.bot != who.id ||
         now_ms() - it->second.at > kReplyWindowMs) {
-      return Outcome::failure(ErrorCode::not_found, "unknown command_id (or older than 15 minutes)");
+      return Outcome::failure(ErrorCode::not_found,
+                              "unknown command_id (or older than 15 minutes)");
     }
     open = it->second;
   }
@@ -267,7 +270,8 @@ void Session::handle(const std::string& id_json, protocol::ActionCmd& c) {
     if (m->from_role != protocol::Role::bot || !protocol::has_action(m->actions, c.action_id)) {
       return reply(Outcome::failure(ErrorCode::bad_request, "no such button on this message"));
     }
-    if (!hub->has_session(m->from_id)) return reply(Outcome::failure(ErrorCode::unavailable, "bot offline"));
+    if (!hub->has_session(m->from_id))
+      return reply(Outcome::failure(ErrorCode::unavailable, "bot offline"));
     std::string frame;
     JsonWriter w(frame);
     w.begin_object().field("op", "action").field("channel", c.channel).field("seq", c.seq);
@@ -281,7 +285,10 @@ void Session::handle(const std::string& id_json, protocol::ActionCmd& c) {
     hub->publish(std::move(out));
     std::string fields;
     JsonWriter f(fields);
-    f.begin_object().field("channel", c.channel).field("seq", c.seq).field("action_id", c.action_id);
+    f.begin_object()
+        .field("channel", c.channel)
+        .field("seq", c.seq)
+        .field("action_id", c.action_id);
     f.end_object();
     reply(Outcome::success(fields.substr(1, fields.size() - 2)));
   });

@@ -35,8 +35,10 @@ class CommandRegistry {
 
   // `register_commands` from bot `who`: replaces its commands (stored first), or refuses a
   // name another bot has. Reply `{"registered":N}`.
-  void register_commands(const Identity& who, std::vector<protocol::BotCommand> commands, Done done);
-  // The `ok` fields of `commands`: {"commands":[{name, description, usage?, bot:{id,name}, online}]}.
+  void register_commands(const Identity& who, std::vector<protocol::BotCommand> commands,
+                         Done done);
+  // The `ok` fields of `commands`: {"commands":[{name, description, usage?, bot:{id,name},
+  // online}]}.
   std::string list_fields();
   // `command` from `who` in `channel` (read access checked by the caller): the event goes to
   // the bot's sessions; reply `{"command_id"}`. not_found for an unknown command,
@@ -69,13 +71,14 @@ class CommandRegistry {
     std::int64_t at = 0;
   };
 
-  static std::string encode(const std::string& bot_name, const std::vector<protocol::BotCommand>& cmds);
+  static std::string encode(const std::string& bot_name,
+                            const std::vector<protocol::BotCommand>& cmds);
 
   Hub& hub_;
   std::mutex mu_;
-  std::map<std::string, Entry> by_name_;  // command name -> its bot's entry
-  std::map<std::string, Open> open_;      // command_id -> who ran it
-  std::deque<std::string> open_order_;    // command_ids, oldest first
+  std::map<std::string, Entry> by_name_;        // command name -> its bot's entry
+  std::map<std::string, Open> open_;            // command_id -> who ran it
+  std::deque<std::string> open_order_;          // command_ids, oldest first
   std::map<std::string, std::int64_t> clicks_;  // channel \0 seq \0 user -> last click
   std::deque<std::pair<std::string, std::int64_t>> click_order_;  // (key, at), oldest first
   std::uint64_t next_id_ = 1;

@@ -136,10 +136,11 @@ void BotService::create(const HttpRequest& req, const std::string& actor, Respon
   Bot b;
   std::string_view v;
   auto id = obj["id"];
-  if (id.error() == simdjson::NO_SUCH_FIELD) return respond(json_error(400, "bad_request", "\"id\" is required"));
+  if (id.error() == simdjson::NO_SUCH_FIELD)
+    return respond(json_error(400, "bad_request", "\"id\" is required"));
   if (id.get(v) != simdjson::SUCCESS || !protocol::is_valid_user_id(v)) {
-    return respond(json_error(400, "bad_request",
-                              "\"id\" must be a user id: 1-64 characters of A-Z a-z 0-9 . _ @ + -"));
+    return respond(json_error(
+        400, "bad_request", "\"id\" must be a user id: 1-64 characters of A-Z a-z 0-9 . _ @ + -"));
   }
   b.id.assign(v);
   b.name = b.id;
@@ -169,7 +170,8 @@ void BotService::create(const HttpRequest& req, const std::string& actor, Respon
     b.created_at = now;
     b.created_by = actor;
     save(b, actor, "create_bot", [this, b, respond](bool ok) {
-      if (!ok) return respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
+      if (!ok)
+        return respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
       put(b);
       protocol::Claims c;
       c.sub = b.id;
@@ -202,7 +204,8 @@ void BotService::revoke(const std::string& id, const std::string& actor, Respond
   Bot b = it->second;
   b.revoked_at = now_ms();
   save(b, actor, "revoke_bot", [this, b, reply, respond](bool ok) {
-    if (!ok) return respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
+    if (!ok)
+      return respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
     put(b);
     hub_.commands().forget(b.id);
     // Its open sessions end now: the error, then close 4401 (a reconnect is refused).

@@ -29,61 +29,69 @@ struct Binding {
 template <class T>
 Binding integer(T& field, long long min, long long max) {
   return {[&field, min, max](const toml::node& n) -> std::string {
-    auto v = n.value<long long>();
-    if (!v || !n.is_integer()) return "must be an integer";
-    if (*v < min || *v > max) {
-      return "must be between " + std::to_string(min) + " and " + std::to_string(max);
-    }
-    field = static_cast<T>(*v);
-    return "";
-  }, [&field](toml::table& t, const std::string& k) { t.insert(k, static_cast<std::int64_t>(field)); }};
+            auto v = n.value<long long>();
+            if (!v || !n.is_integer()) return "must be an integer";
+            if (*v < min || *v > max) {
+              return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+            }
+            field = static_cast<T>(*v);
+            return "";
+          },
+          [&field](toml::table& t, const std::string& k) {
+            t.insert(k, static_cast<std::int64_t>(field));
+          }};
 }
 
 Binding number(double& field, double min, double max) {
   return {[&field, min, max](const toml::node& n) -> std::string {
-    auto v = n.value<double>();
-    if (!v || !(n.is_integer() || n.is_floating_point())) return "must be a number";
-    if (*v < min || *v > max) return "is out of range";
-    field = *v;
-    return "";
-  }, [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
+            auto v = n.value<double>();
+            if (!v || !(n.is_integer() || n.is_floating_point())) return "must be a number";
+            if (*v < min || *v > max) return "is out of range";
+            field = *v;
+            return "";
+          },
+          [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
 }
 
 Binding string(std::string& field) {
   return {[&field](const toml::node& n) -> std::string {
-    auto v = n.value<std::string>();
-    if (!v || !n.is_string()) return "must be a string";
-    field = *v;
-    return "";
-  }, [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
+            auto v = n.value<std::string>();
+            if (!v || !n.is_string()) return "must be a string";
+            field = *v;
+            return "";
+          },
+          [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
 }
 
 Binding boolean(bool& field) {
   return {[&field](const toml::node& n) -> std::string {
-    auto v = n.value<bool>();
-    if (!v || !n.is_boolean()) return "must be true or false";
-    field = *v;
-    return "";
-  }, [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
+            auto v = n.value<bool>();
+            if (!v || !n.is_boolean()) return "must be true or false";
+            field = *v;
+            return "";
+          },
+          [&field](toml::table& t, const std::string& k) { t.insert(k, field); }};
 }
 
 Binding string_list(std::vector<std::string>& field) {
   return {[&field](const toml::node& n) -> std::string {
-    const toml::array* arr = n.as_array();
-    if (!arr) return "must be an array of strings";
-    std::vector<std::string> out;
-    for (const auto& e : *arr) {
-      auto v = e.value<std::string>();
-      if (!v || !e.is_string() || v->empty()) return "must be an array of non-empty strings";
-      out.push_back(*v);
-    }
-    field = std::move(out);
-    return "";
-  }, [&field](toml::table& t, const std::string& k) {
-    toml::array a;
-    for (const auto& v : field) a.push_back(v);
-    t.insert(k, std::move(a));
-  }};
+            const toml::array* arr = n.as_array();
+            if (!arr) return "must be an array of strings";
+            std::vector<std::string> out;
+            for (const auto& e : *arr) {
+              auto v = e.value<std::string>();
+              if (!v || !e.is_string() || v->empty())
+                return "must be an array of non-empty strings";
+              out.push_back(*v);
+            }
+            field = std::move(out);
+            return "";
+          },
+          [&field](toml::table& t, const std::string& k) {
+            toml::array a;
+            for (const auto& v : field) a.push_back(v);
+            t.insert(k, std::move(a));
+          }};
 }
 
 std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
@@ -221,7 +229,8 @@ bool is_http_url(const std::string& u) {
          u.find_first_of(" \"<>'\r\n\t") == std::string::npos;
 }
 
-void email_rule_violations(const Config& cfg, std::vector<std::pair<std::string, std::string>>& out) {
+void email_rule_violations(const Config& cfg,
+                           std::vector<std::pair<std::string, std::string>>& out) {
   const auto& e = cfg.email;
   if (!e.smtp_url.empty() &&
       ((!e.smtp_url.starts_with("smtp://") && !e.smtp_url.starts_with("smtps://")) ||
@@ -229,18 +238,25 @@ void email_rule_violations(const Config& cfg, std::vector<std::pair<std::string,
     out.emplace_back("email.smtp_url", "email.smtp_url must be an smtp:// or smtps:// URL");
   }
   if (!e.from.empty() && !email_address_of(e.from)) {
-    out.emplace_back("email.from", R"(email.from must be "name@example.com" or "Name <name@example.com>")");
+    out.emplace_back("email.from",
+                     R"(email.from must be "name@example.com" or "Name <name@example.com>")");
   }
   if (!e.server_url.empty() && (!is_http_url(e.server_url) || e.server_url.back() == '/')) {
-    out.emplace_back("email.server_url", "email.server_url must be an http:// or https:// URL without a trailing slash");
+    out.emplace_back(
+        "email.server_url",
+        "email.server_url must be an http:// or https:// URL without a trailing slash");
   }
-  if (!e.widget_url.empty() && (!is_http_url(e.widget_url) || e.widget_url.find('#') != std::string::npos)) {
-    out.emplace_back("email.widget_url", "email.widget_url must be an http:// or https:// URL without a #fragment");
+  if (!e.widget_url.empty() &&
+      (!is_http_url(e.widget_url) || e.widget_url.find('#') != std::string::npos)) {
+    out.emplace_back("email.widget_url",
+                     "email.widget_url must be an http:// or https:// URL without a #fragment");
   }
   if (e.smtp_url.empty()) return;
   if (e.from.empty()) out.emplace_back("email.from", "email.from is required with email.smtp_url");
   if (e.server_url.empty() && cfg.knowledge.base_url.empty()) {
-    out.emplace_back("email.server_url", "email.server_url (or knowledge.base_url) is required with email.smtp_url: mails link back to the server");
+    out.emplace_back("email.server_url",
+                     "email.server_url (or knowledge.base_url) is required with email.smtp_url: "
+                     "mails link back to the server");
   }
 }
 
@@ -294,7 +310,8 @@ std::vector<ConfigProblem> check_config_file(const std::string& path, Config& cf
     if (sec == binds.end()) {
       std::string hint = closest(name, binds);
       problem(line_of(node), name,
-              "unknown section [" + name + "]" + (hint.empty() ? "" : " (did you mean [" + hint + "]?)"));
+              "unknown section [" + name + "]" +
+                  (hint.empty() ? "" : " (did you mean [" + hint + "]?)"));
       continue;
     }
     const toml::table* tbl = node.as_table();
@@ -308,7 +325,8 @@ std::vector<ConfigProblem> check_config_file(const std::string& path, Config& cf
       if (it == sec->second.end()) {
         std::string hint = closest(k, sec->second);
         problem(line_of(value), name + "." + k,
-                "unknown key " + name + "." + k + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+                "unknown key " + name + "." + k +
+                    (hint.empty() ? "" : " (did you mean " + hint + "?)"));
         continue;
       }
       if (std::string why = it->second.set(value); !why.empty()) {
@@ -323,9 +341,10 @@ std::vector<ConfigProblem> check_config_file(const std::string& path, Config& cf
     problem(line, key, std::move(message));
   }
   // In file order; rules across keys the file does not hold (line 0) last.
-  std::stable_sort(problems.begin(), problems.end(), [](const ConfigProblem& a, const ConfigProblem& b) {
-    return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
-  });
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const ConfigProblem& a, const ConfigProblem& b) {
+                     return (a.line == 0 ? INT32_MAX : a.line) < (b.line == 0 ? INT32_MAX : b.line);
+                   });
   return problems;
 }
 
@@ -360,10 +379,12 @@ std::vector<std::pair<std::string, std::string>> config_rule_violations(const Co
     out.emplace_back("storage.durability", "storage.durability must be \"fsync\" or \"fast\"");
   }
   if (cfg.limits.hard_frame_bytes < cfg.limits.max_frame_bytes) {
-    out.emplace_back("limits.hard_frame_bytes", "limits.hard_frame_bytes must be >= limits.max_frame_bytes");
+    out.emplace_back("limits.hard_frame_bytes",
+                     "limits.hard_frame_bytes must be >= limits.max_frame_bytes");
   }
   if (cfg.moderation.filter_mode != "block" && cfg.moderation.filter_mode != "mask") {
-    out.emplace_back("moderation.filter_mode", "moderation.filter_mode must be \"block\" or \"mask\"");
+    out.emplace_back("moderation.filter_mode",
+                     "moderation.filter_mode must be \"block\" or \"mask\"");
   }
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
@@ -374,7 +395,8 @@ std::vector<std::pair<std::string, std::string>> config_rule_violations(const Co
   if (!search::valid_language(cfg.search.language)) {
     std::string list;
     for (const auto& l : search::languages()) list += (list.empty() ? "" : ", ") + l;
-    out.emplace_back("search.language", "search.language must be an ISO 639 code such as en, or one of " + list);
+    out.emplace_back("search.language",
+                     "search.language must be an ISO 639 code such as en, or one of " + list);
   }
   if (cfg.knowledge.title.empty() || cfg.knowledge.title.size() > 100) {
     out.emplace_back("knowledge.title", "knowledge.title must be 1-100 bytes");
@@ -382,23 +404,31 @@ std::vector<std::pair<std::string, std::string>> config_rule_violations(const Co
   if (const auto& b = cfg.knowledge.base_url;
       !b.empty() && ((!b.starts_with("http://") && !b.starts_with("https://")) || b.back() == '/' ||
                      b.find_first_of(" \"<>'") != std::string::npos)) {
-    out.emplace_back("knowledge.base_url", "knowledge.base_url must be an http:// or https:// URL without a trailing slash");
+    out.emplace_back(
+        "knowledge.base_url",
+        "knowledge.base_url must be an http:// or https:// URL without a trailing slash");
   }
   email_rule_violations(cfg, out);
   if (!cfg.auth.secret.empty() && cfg.auth.secret.size() < 32) {
-    out.emplace_back("auth.secret", "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)");
+    out.emplace_back(
+        "auth.secret",
+        "auth.secret must be at least 32 characters (or empty to use <data_dir>/secret.key)");
   }
   if (const auto& u = cfg.auth.jwks_url; !u.empty()) {
     const bool loopback = u.starts_with("http://127.") || u.starts_with("http://localhost:") ||
                           u.starts_with("http://localhost/") || u.starts_with("http://[::1]");
-    if ((!u.starts_with("https://") && !loopback) || u.find_first_of(" \r\n\t\"") != std::string::npos) {
-      out.emplace_back("auth.jwks_url", "auth.jwks_url must be an https:// URL (http:// only on a loopback address)");
+    if ((!u.starts_with("https://") && !loopback) ||
+        u.find_first_of(" \r\n\t\"") != std::string::npos) {
+      out.emplace_back(
+          "auth.jwks_url",
+          "auth.jwks_url must be an https:// URL (http:// only on a loopback address)");
     }
   }
   if ((!cfg.auth.issuer.empty() || !cfg.auth.audience.empty()) && cfg.auth.jwks_file.empty() &&
       cfg.auth.jwks_url.empty()) {
     out.emplace_back(cfg.auth.issuer.empty() ? "auth.audience" : "auth.issuer",
-                     "auth.issuer and auth.audience apply to tokens of the identity provider: set auth.jwks_file or auth.jwks_url");
+                     "auth.issuer and auth.audience apply to tokens of the identity provider: set "
+                     "auth.jwks_file or auth.jwks_url");
   }
   if (cfg.server.tls_cert.empty() != cfg.server.tls_key.empty()) {
     out.emplace_back(cfg.server.tls_cert.empty() ? "server.tls_key" : "server.tls_cert",

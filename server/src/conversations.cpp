@@ -1,9 +1,8 @@
 #include "conversations.hpp"
 
 #include <algorithm>
-#include <map>
-
 #include <boost/asio/post.hpp>
+#include <map>
 
 #include "actions.hpp"
 #include "clock.hpp"
@@ -62,16 +61,16 @@ std::vector<Conversation> conversations(Hub& hub, const Identity& who, bool deta
     c.unread = c.last_seq - c.last_read;
     if (auto m = protocol::dm_members(name)) c.with = m->first == who.id ? m->second : m->first;
     if (details) {
-      if (c.unread > 0) c.mentions = store.count_mentions(who.id, name, c.last_read, kMaxMentionCount);
+      if (c.unread > 0)
+        c.mentions = store.count_mentions(who.id, name, c.last_read, kMaxMentionCount);
       if (c.last_seq > 0) c.last_message = store.get_message(name, c.last_seq);
     }
     out.push_back(std::move(c));
   }
   if (details) {
     auto ts = [](const Conversation& c) { return c.last_message ? c.last_message->ts : 0; };
-    std::stable_sort(out.begin(), out.end(), [&](const Conversation& a, const Conversation& b) {
-      return ts(a) > ts(b);
-    });
+    std::stable_sort(out.begin(), out.end(),
+                     [&](const Conversation& a, const Conversation& b) { return ts(a) > ts(b); });
   }
   return out;
 }
@@ -149,38 +148,38 @@ void Session::handle(const std::string& id_json, protocol::ReadCmd& c) {
   storage::WriteRequest req;
   req.op = storage::MarkRead{identity_->id, c.channel, c.seq, false};
   auto reply = reply_later(id_json);
-  const bool queued = hub_.submit_with(
-      std::move(req), [reply, hub = &hub_, user = identity_->id, session = id_](storage::Committed& r) {
-        const auto& m = std::get<storage::MarkRead>(r.req.op);
-        if (r.status == storage::WriteStatus::conflict) {
-          return reply(Outcome::failure(
-              ErrorCode::bad_request, "seq " + std::to_string(m.seq) +
-                                          " is beyond the channel's last message (" +
-                                          std::to_string(m.last_read) + ")"));
-        }
-        if (r.status != storage::WriteStatus::ok) {
-          return reply(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
-        }
-        if (m.changed) {
-          // Every other tab and device of the user agrees at once.
-          std::string out;
-          JsonWriter w(out);
-          w.begin_object().field("op", "read").field("channel", m.channel);
-          w.field("seq", m.last_read).end_object();
-          Delivery d;
-          d.kind = Delivery::Kind::user_event;
-          d.user = user;
-          d.except_session = session;
-          d.payload = make_payload(std::move(out));
-          std::vector<Delivery> ds;
-          ds.push_back(std::move(d));
-          hub->publish(std::move(ds));
-        }
-        std::string fields;
-        JsonWriter w(fields);
-        w.begin_object().field("channel", m.channel).field("last_read", m.last_read).end_object();
-        reply(Outcome::success(fields.substr(1, fields.size() - 2)));
-      });
+  const bool queued = hub_.submit_with(std::move(req), [reply, hub = &hub_, user = identity_->id,
+                                                        session = id_](storage::Committed& r) {
+    const auto& m = std::get<storage::MarkRead>(r.req.op);
+    if (r.status == storage::WriteStatus::conflict) {
+      return reply(
+          Outcome::failure(ErrorCode::bad_request, "seq " + std::to_string(m.seq) +
+                                                       " is beyond the channel's last message (" +
+                                                       std::to_string(m.last_read) + ")"));
+    }
+    if (r.status != storage::WriteStatus::ok) {
+      return reply(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+    }
+    if (m.changed) {
+      // Every other tab and device of the user agrees at once.
+      std::string out;
+      JsonWriter w(out);
+      w.begin_object().field("op", "read").field("channel", m.channel);
+      w.field("seq", m.last_read).end_object();
+      Delivery d;
+      d.kind = Delivery::Kind::user_event;
+      d.user = user;
+      d.except_session = session;
+      d.payload = make_payload(std::move(out));
+      std::vector<Delivery> ds;
+      ds.push_back(std::move(d));
+      hub->publish(std::move(ds));
+    }
+    std::string fields;
+    JsonWriter w(fields);
+    w.begin_object().field("channel", m.channel).field("last_read", m.last_read).end_object();
+    reply(Outcome::success(fields.substr(1, fields.size() - 2)));
+  });
   if (!queued) reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
 }
 

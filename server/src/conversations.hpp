@@ -33,9 +33,9 @@ struct Conversation {
   storage::ChannelInfo info;
   std::uint64_t last_seq = 0;
   std::uint64_t last_read = 0;
-  std::uint64_t unread = 0;     // last_seq - last_read
-  std::uint64_t mentions = 0;   // messages after last_read that mention the user
-  std::string with;             // DMs: the other member
+  std::uint64_t unread = 0;    // last_seq - last_read
+  std::uint64_t mentions = 0;  // messages after last_read that mention the user
+  std::string with;            // DMs: the other member
   std::optional<storage::StoredMessage> last_message;
 };
 

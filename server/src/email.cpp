@@ -5,10 +5,10 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,15 +25,17 @@ using protocol::JsonWriter;
 
 namespace {
 
-constexpr std::size_t kMaxPerUser = 500;             // notifications kept waiting for one user
-constexpr unsigned kMaxFailures = 6;                 // attempts at one mail before giving up
+constexpr std::size_t kMaxPerUser = 500;  // notifications kept waiting for one user
+constexpr unsigned kMaxFailures = 6;      // attempts at one mail before giving up
 constexpr std::size_t kEventsPerRound = 256;
 // Waits after the 1st, 2nd, … failed attempt at a user's mail.
-constexpr std::int64_t kRetryMs[kMaxFailures] = {30'000, 120'000, 600'000, 1'800'000, 3'600'000, 7'200'000};
+constexpr std::int64_t kRetryMs[kMaxFailures] = {30'000,    120'000,   600'000,
+                                                 1'800'000, 3'600'000, 7'200'000};
 
 std::string be64(std::uint64_t v) {
   std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xFF);
+  for (int i = 7; i >= 0; --i, v >>= 8)
+    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xFF);
   return out;
 }
 
@@ -116,7 +118,8 @@ void EmailService::start() {
     schedule(user, oldest.first);
     due_[user].count = oldest.second;
   }
-  spdlog::info("event=email_loaded events={} notifications={} users={}", events, items, first.size());
+  spdlog::info("event=email_loaded events={} notifications={} users={}", events, items,
+               first.size());
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "parley-mailer");
     setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);  // background work, as webhooks
@@ -139,8 +142,8 @@ void EmailService::stop() {
 void EmailService::attach(storage::WriteRequest& req, const std::string& by) {
   if (!enabled_) return;
   if (const auto* am = std::get_if<storage::AppendMessage>(&req.op)) {
-    const bool concerns = protocol::is_dm_channel(am->channel) || am->msg.reply_to != 0 ||
-                          !am->msg.mentions.empty();
+    const bool concerns =
+        protocol::is_dm_channel(am->channel) || am->msg.reply_to != 0 || !am->msg.mentions.empty();
     if (!concerns) return;
   } else if (!std::holds_alternative<storage::SetSolved>(req.op)) {
     return;
@@ -206,7 +209,8 @@ void EmailService::run() {
     }
     oldest_due_.store(oldest, std::memory_order_relaxed);
     oldest_failures_.store(failures, std::memory_order_relaxed);
-    const std::int64_t wait_ms = std::clamp<std::int64_t>(next == INT64_MAX ? 1000 : next - now_ms(), 0, 1000);
+    const std::int64_t wait_ms =
+        std::clamp<std::int64_t>(next == INT64_MAX ? 1000 : next - now_ms(), 0, 1000);
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
@@ -332,10 +336,12 @@ void EmailService::resolve(std::uint64_t id, const std::string& value,
       for (int depth = 0; root && root->reply_to != 0 && depth < 32; ++depth) {
         root = store.get_message(channel, root->reply_to);
       }
-      if (root && !root->deleted && root->reply_to == 0 && info->kind == protocol::ChannelKind::support) {
+      if (root && !root->deleted && root->reply_to == 0 &&
+          info->kind == protocol::ChannelKind::support) {
         add(root->from_id, mail::Kind::answer, *m, m->from_name, m->seq);
       }
-      if (parent && !parent->deleted) add(parent->from_id, mail::Kind::reply, *m, m->from_name, m->seq);
+      if (parent && !parent->deleted)
+        add(parent->from_id, mail::Kind::reply, *m, m->from_name, m->seq);
     }
   } else if (type == "solved") {
     auto question = store.get_message(channel, seq);
@@ -353,7 +359,8 @@ void EmailService::resolve(std::uint64_t id, const std::string& value,
   std::uint64_t k = 0;
   for (auto& [user, item] : out) {
     if (user == actor || hub_.has_session(user)) continue;
-    if (info->kind == protocol::ChannelKind::private_ && !hub_.moderation().is_member(channel, user)) {
+    if (info->kind == protocol::ChannelKind::private_ &&
+        !hub_.moderation().is_member(channel, user)) {
       continue;
     }
     auto u = store.get_user(user);
@@ -384,7 +391,8 @@ void EmailService::schedule(const std::string& user, std::int64_t first) {
     auto it = last_sent_.find(user);
     if (it == last_sent_.end()) {
       std::int64_t last = 0;
-      if (auto v = hub_.store().outbox_get(sent_key(user))) last = std::strtoll(v->c_str(), nullptr, 10);
+      if (auto v = hub_.store().outbox_get(sent_key(user)))
+        last = std::strtoll(v->c_str(), nullptr, 10);
       it = last_sent_.emplace(user, last).first;
     }
     d.at = std::max(d.at, it->second + static_cast<std::int64_t>(cfg.digest_s) * 1000);
@@ -411,7 +419,8 @@ void EmailService::send_due(std::int64_t now) {
     if (++it->second.failures >= kMaxFailures) {
       // Given up: the notifications go, counted as failed.
       std::vector<storage::KvEntry> drop;
-      for (const auto& [key, value] : hub_.store().outbox_scan(items_prefix(user), "", kMaxPerUser)) {
+      for (const auto& [key, value] :
+           hub_.store().outbox_scan(items_prefix(user), "", kMaxPerUser)) {
         drop.push_back({key, std::nullopt});
       }
       due_.erase(it);
@@ -443,7 +452,8 @@ bool EmailService::mail_user(const std::string& user, std::int64_t now) {
   };
   if (rows.empty()) return true;
   auto u = store.get_user(user);
-  if (!u || u->email.empty() || u->email_pref == storage::EmailPref::off) return finish(rows.size(), false);
+  if (!u || u->email.empty() || u->email_pref == storage::EmailPref::off)
+    return finish(rows.size(), false);
   std::vector<mail::Item> items;
   for (const auto& [key, value] : rows) {
     auto it = mail::decode_item(value);
@@ -496,7 +506,8 @@ std::optional<std::string> EmailService::problem() const {
     return "email outbox full (" + std::to_string(max) + " notifications pending)";
   }
   // Later than four attempts' worth of time: the SMTP server is not taking mail.
-  const std::int64_t overdue_ms = 4 * 1000 * static_cast<std::int64_t>(hub_.config().email.timeout_s);
+  const std::int64_t overdue_ms =
+      4 * 1000 * static_cast<std::int64_t>(hub_.config().email.timeout_s);
   const auto at = oldest_due_.load(std::memory_order_relaxed);
   const auto now = now_ms();
   if (at != INT64_MAX && now - at > overdue_ms) {

@@ -53,14 +53,14 @@ std::optional<Kind> parse_kind(std::string_view s);
 struct Item {
   Kind kind = Kind::dm;
   std::string channel;
-  std::uint64_t seq = 0;       // the message it is about (the answer, for solved)
-  std::int64_t ts = 0;         // when it happened (ms)
-  std::string from;            // who did it (display name)
-  std::string text;            // an excerpt of the message (at most kExcerptChars)
+  std::uint64_t seq = 0;  // the message it is about (the answer, for solved)
+  std::int64_t ts = 0;    // when it happened (ms)
+  std::string from;       // who did it (display name)
+  std::string text;       // an excerpt of the message (at most kExcerptChars)
   // A read marker at or past this in `channel` cancels it; 0 (helpful, solved): a session
   // opened after `created` does.
   std::uint64_t read_seq = 0;
-  std::int64_t created = 0;    // when it was queued (ms)
+  std::int64_t created = 0;  // when it was queued (ms)
 };
 inline constexpr std::size_t kExcerptChars = 280;
 inline constexpr std::size_t kItemsPerMail = 20;  // more are counted ("and 3 more")
@@ -79,7 +79,8 @@ std::string conversation_link(std::string_view widget_url, std::string_view chan
 // "parley-unsubscribe\n" + user, keyed with the server's secret). It does not expire.
 std::string unsubscribe_token(std::string_view secret, std::string_view user);
 // The user a token was made for, or nullopt when it is malformed or its signature is wrong.
-std::optional<std::string> verify_unsubscribe_token(std::string_view secret, std::string_view token);
+std::optional<std::string> verify_unsubscribe_token(std::string_view secret,
+                                                    std::string_view token);
 
 // A header value as RFC 2047 encoded words (UTF-8, base64) when it holds anything but
 // printable ASCII, else as it is. Encoded words stay under 76 characters and never split a

@@ -50,8 +50,8 @@ std::string mac(std::string_view secret, std::string_view user) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(content.data()), content.size(), out, &len) ==
-      nullptr) {
+           reinterpret_cast<const unsigned char*>(content.data()), content.size(), out,
+           &len) == nullptr) {
     return {};
   }
   return std::string(reinterpret_cast<const char*>(out), len);
@@ -124,8 +124,8 @@ std::string excerpt(std::string_view text, std::size_t max_chars) {
   std::string out;
   std::size_t chars = 0, i = 0;
   while (i < text.size() && chars < max_chars) {
-    const std::size_t len = std::min(sequence_length(static_cast<unsigned char>(text[i])),
-                                     text.size() - i);
+    const std::size_t len =
+        std::min(sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
     const char c = text[i];
     if (c == '\n' || c == '\r' || c == '\t') {
       out.push_back(' ');
@@ -146,8 +146,9 @@ std::string conversation_link(std::string_view widget_url, std::string_view chan
   out.append("#parley=");
   for (unsigned char c : channel) {
     // encodeURIComponent's unreserved set, so the widget's decodeURIComponent reads it back.
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      std::string_view("-_.!~*'()").find(static_cast<char>(c)) != std::string_view::npos;
+    const bool keep =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("-_.!~*'()").find(static_cast<char>(c)) != std::string_view::npos;
     if (keep) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -165,7 +166,8 @@ std::string unsubscribe_token(std::string_view secret, std::string_view user) {
   return protocol::base64url_encode(user) + "." + protocol::base64url_encode(mac(secret, user));
 }
 
-std::optional<std::string> verify_unsubscribe_token(std::string_view secret, std::string_view token) {
+std::optional<std::string> verify_unsubscribe_token(std::string_view secret,
+                                                    std::string_view token) {
   const std::size_t dot = token.find('.');
   if (token.size() > 512 || dot == std::string_view::npos) return std::nullopt;
   auto user = protocol::base64url_decode(token.substr(0, dot));
@@ -180,8 +182,8 @@ std::optional<std::string> verify_unsubscribe_token(std::string_view secret, std
 }
 
 std::string header_words(std::string_view text) {
-  const bool plain = std::all_of(text.begin(), text.end(),
-                                 [](char c) { return c >= 0x20 && c < 0x7F; });
+  const bool plain =
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
   if (plain) return std::string(text);
   // "=?UTF-8?B?" + base64 + "?=" stays under 76 characters with at most 45 bytes a word.
   constexpr std::size_t kBytesPerWord = 45;
@@ -215,7 +217,8 @@ std::string rfc5322_date(std::int64_t ms) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
   return buf;
 }
 
@@ -225,8 +228,8 @@ Mail compose(const Context& ctx, std::string_view user_name, const std::vector<I
   if (items.size() == 1) {
     m.subject = headline(items.front()) + " (" + ctx.site + ")";
   } else {
-    m.subject = std::to_string(items.size()) + " new notifications while you were away (" +
-                ctx.site + ")";
+    m.subject =
+        std::to_string(items.size()) + " new notifications while you were away (" + ctx.site + ")";
   }
   const std::string hello = "Hi " + std::string(user_name) + ",";
   m.text = hello + "\r\n\r\nHere is what happened in " + ctx.site + " while you were away:\r\n";

@@ -27,7 +27,8 @@ std::optional<std::string> EmailService::send(const std::string& to, const mail:
     const std::string words = mail::header_words(name);
     from_header = (words == name ? "\"" + name + "\"" : words) + " <" + from_addr + ">";
   }
-  const std::string message_id = "<parley." + random_hex(12) + from_addr.substr(from_addr.rfind('@')) + ">";
+  const std::string message_id =
+      "<parley." + random_hex(12) + from_addr.substr(from_addr.rfind('@')) + ">";
 
   CURL* curl = curl_easy_init();
   if (!curl) return "curl_easy_init failed";
@@ -59,9 +60,9 @@ std::optional<std::string> EmailService::send(const std::string& to, const mail:
   curl_mime_headers(part, inline_header, 1);
 
   curl_easy_setopt(curl, CURLOPT_URL, cfg.smtp_url.c_str());
-  curl_easy_setopt(curl, CURLOPT_USE_SSL,
-                   cfg.require_tls || cfg.smtp_url.starts_with("smtps://") ? CURLUSESSL_ALL
-                                                                           : CURLUSESSL_TRY);
+  curl_easy_setopt(
+      curl, CURLOPT_USE_SSL,
+      cfg.require_tls || cfg.smtp_url.starts_with("smtps://") ? CURLUSESSL_ALL : CURLUSESSL_TRY);
   if (!cfg.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, cfg.ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_MAIL_FROM, ("<" + from_addr + ">").c_str());
   curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);

@@ -4,8 +4,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/post.hpp>
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -20,7 +20,7 @@ namespace parley::server {
 
 namespace {
 
-constexpr std::size_t kPiece = 256;  // messages read per step
+constexpr std::size_t kPiece = 256;               // messages read per step
 constexpr auto kRetry = std::chrono::seconds(5);  // after a failed write (e.g. the disk is full)
 
 }  // namespace
@@ -93,7 +93,8 @@ Erasures::Stats Erasures::stats() const {
 void Erasures::committed(const storage::EraseUser& op) {
   {
     std::lock_guard lock(mu_);
-    known_.insert_or_assign(op.user, storage::Store::Erasure{op.user, op.by, op.started, op.finished});
+    known_.insert_or_assign(op.user,
+                            storage::Store::Erasure{op.user, op.by, op.started, op.finished});
     any_.store(true, std::memory_order_release);
     if (op.finish) {
       ++finished_;
@@ -105,7 +106,8 @@ void Erasures::committed(const storage::EraseUser& op) {
 }
 
 void Erasures::http_erase(const std::string& user, const std::string& actor, Respond respond) {
-  if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));
+  if (!protocol::is_valid_user_id(user))
+    return respond(json_error(404, "not_found", "no such user"));
   auto accepted = [user](const storage::Store::Erasure& e) {
     std::string body;
     protocol::JsonWriter w(body);
@@ -120,7 +122,8 @@ void Erasures::http_erase(const std::string& user, const std::string& actor, Res
       return respond(accepted(storage::Store::Erasure{user, actor, now_ms(), 0}));
     }
     if (queue_.size() + starting_.size() >= kMaxPending) {
-      return respond(json_error(503, "unavailable", "too many erasures are running; try again later"));
+      return respond(
+          json_error(503, "unavailable", "too many erasures are running; try again later"));
     }
     starting_.insert(user);
   }
@@ -141,17 +144,18 @@ void Erasures::http_erase(const std::string& user, const std::string& actor, Res
     a.target_user = user;
     req.audit = std::move(a);
     // committed() has queued the erasure by the time this runs (Hub::apply_effects).
-    const bool queued = hub_.submit_with(std::move(req), [this, user, respond, accepted](storage::Committed& c) {
-      {
-        std::lock_guard lock(mu_);
-        starting_.erase(user);
-      }
-      if (c.status != storage::WriteStatus::ok) {
-        return respond(json_error(500, "internal", "the erasure could not start: " + c.error));
-      }
-      const auto& op = std::get<storage::EraseUser>(c.req.op);
-      respond(accepted(storage::Store::Erasure{user, op.by, op.started, op.finished}));
-    });
+    const bool queued =
+        hub_.submit_with(std::move(req), [this, user, respond, accepted](storage::Committed& c) {
+          {
+            std::lock_guard lock(mu_);
+            starting_.erase(user);
+          }
+          if (c.status != storage::WriteStatus::ok) {
+            return respond(json_error(500, "internal", "the erasure could not start: " + c.error));
+          }
+          const auto& op = std::get<storage::EraseUser>(c.req.op);
+          respond(accepted(storage::Store::Erasure{user, op.by, op.started, op.finished}));
+        });
     if (!queued) {
       unstart();
       respond(json_error(503, "unavailable", "the server is busy; try again"));
@@ -199,9 +203,9 @@ bool Erasures::erase(const std::string& user) {
     std::lock_guard lock(mu_);
     erased = messages_ - before;
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   spdlog::info("event=erasure_done user={} messages={} ms={}", user, erased, ms);
   return true;
 }

@@ -38,7 +38,8 @@ void write_backup(JsonWriter& w, const storage::Store::BackupInfo& b) {
       w.key("channels").raw(simdjson::minify(channels));
     }
     bool secret = false;
-    if (meta["secret_included"].get(secret) == simdjson::SUCCESS) w.field("secret_included", secret);
+    if (meta["secret_included"].get(secret) == simdjson::SUCCESS)
+      w.field("secret_included", secret);
   }
   w.end_object();
 }
@@ -49,10 +50,13 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
                     Respond respond) {
   const auto& cfg = hub_.config();
   if (path == "/api/admin/backups") {
-    if (req.method != "GET" && req.method != "HEAD") return respond(json_error(405, "bad_request", "use GET"));
+    if (req.method != "GET" && req.method != "HEAD")
+      return respond(json_error(405, "bad_request", "use GET"));
     std::string name = percent_decode(query_param(req.target, "name"));
-    if (!name.empty() && !valid_backup_name(name)) return respond(json_error(400, "bad_request", kBadBackupName));
-    const std::string dir = name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
+    if (!name.empty() && !valid_backup_name(name))
+      return respond(json_error(400, "bad_request", kBadBackupName));
+    const std::string dir =
+        name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
     return hub_.read_async([dir, respond] {
       std::string error;
       auto list = storage::Store::list_backups(dir, &error);
@@ -90,15 +94,16 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
           return respond(json_error(400, "bad_request", "\"with_secret\" must be true or false"));
         }
       } else {
-        return respond(json_error(400, "bad_request",
-                                  "unknown field \"" + std::string(key) + "\" (name, with_secret)"));
+        return respond(json_error(
+            400, "bad_request", "unknown field \"" + std::string(key) + "\" (name, with_secret)"));
       }
     }
   }
   if (backup_running_.exchange(true)) {
     return respond(json_error(409, "conflict", "a backup is running; try again when it is done"));
   }
-  const std::string dir = name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
+  const std::string dir =
+      name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
   hub_.read_async([this, dir, with_secret, actor, respond] {
     // The next backup may start once this one has answered: the flag is released before the
     // response goes out (a client that asks again at once must not get 409), and on any exit.
@@ -136,15 +141,16 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
       fs::copy_file(secret, copy, fs::copy_options::overwrite_existing, ec);
       if (!ec) ::chmod(copy.c_str(), 0600);
       if (ec) {
-        return reply(json_error(500, "internal", "backup " + std::to_string(info->id) +
-                                                       " was made, but copying the secret failed: " + ec.message()));
+        return reply(json_error(500, "internal",
+                                "backup " + std::to_string(info->id) +
+                                    " was made, but copying the secret failed: " + ec.message()));
       }
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
-    spdlog::info("event=backup id={} dir=\"{}\" by={} bytes={} files={} ms={} secret={}", info->id, dir,
-                 actor, info->size_bytes, info->files, ms, secret_included);
+    spdlog::info("event=backup id={} dir=\"{}\" by={} bytes={} files={} ms={} secret={}", info->id,
+                 dir, actor, info->size_bytes, info->files, ms, secret_included);
     // Audited like every admin action (the audit entry alone is written).
     storage::WriteRequest audit_req;
     audit_req.op = storage::AuditOnly{};

@@ -2,10 +2,10 @@
 
 #include <openssl/rand.h>
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
-#include <spdlog/spdlog.h>
 
 #include "http_cache.hpp"
 #include "hub.hpp"
@@ -25,11 +25,16 @@ constexpr std::size_t kMaxStaticBytes = 64u << 20;  // everything under the web 
 
 std::string content_type_for(const fs::path& p) {
   static const std::map<std::string, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"},   {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},           {".svg", "image/svg+xml"},
-      {".png", "image/png"},                   {".ico", "image/x-icon"},
-      {".map", "application/json"},            {".txt", "text/plain; charset=utf-8"},
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".map", "application/json"},
+      {".txt", "text/plain; charset=utf-8"},
       {".woff2", "font/woff2"},
   };
   auto it = kTypes.find(p.extension().string());
@@ -201,7 +206,8 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
   }
   if (path.rfind("/api/", 0) == 0) return staff(req, path, std::move(respond));
   if (KnowledgePages::owns(path)) return kb_->handle(req, path, std::move(respond));
-  if (path == "/ws") return respond(json_error(400, "bad_request", "/ws needs a WebSocket upgrade"));
+  if (path == "/ws")
+    return respond(json_error(400, "bad_request", "/ws needs a WebSocket upgrade"));
   if (!is_get) return respond(json_error(405, "bad_request", "static files are read with GET"));
   respond(serve_static(path));
 }
@@ -264,7 +270,8 @@ HttpResponse HttpApi::guest_token(const HttpRequest& req) {
     return json_error(400, "bad_request", "\"name\" is required and must be a string");
   }
   if (!protocol::is_valid_display_name(name)) {
-    return json_error(400, "bad_request", "\"name\" must be 1-64 characters, no control characters");
+    return json_error(400, "bad_request",
+                      "\"name\" must be 1-64 characters, no control characters");
   }
   if (guest_limiter_.take(req.remote_ip, hub_.config().limits.guest_tokens_per_ip_per_min) > 0) {
     auto r = json_error(429, "rate_limited", "too many guest tokens from this address");

@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -118,9 +118,9 @@ class HttpApi {
   std::unordered_map<std::string, File> files_;  // "/widget.js" -> file
 
   std::unique_ptr<KnowledgePages> kb_;
-  KeyedLimiter guest_limiter_;         // guest tokens per IP
-  KeyedLimiter search_ip_limiter_;     // anonymous searches per IP
-  KeyedLimiter search_user_limiter_;   // searches with a token, per user
+  KeyedLimiter guest_limiter_;               // guest tokens per IP
+  KeyedLimiter search_ip_limiter_;           // anonymous searches per IP
+  KeyedLimiter search_user_limiter_;         // searches with a token, per user
   std::atomic<bool> backup_running_{false};  // one backup at a time
 };
 

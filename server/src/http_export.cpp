@@ -25,7 +25,8 @@ constexpr std::size_t kPiece = 256;
 class ChannelExport : public ChunkSource {
  public:
   ChannelExport(Hub& hub, storage::ChannelInfo info)
-      : hub_(hub), info_(std::move(info)),
+      : hub_(hub),
+        info_(std::move(info)),
         last_seq_(hub.store().last_seq(info_.name)),
         last_change_(hub.store().last_change(info_.name)) {}
 
@@ -38,7 +39,8 @@ class ChannelExport : public ChunkSource {
         w.field("kind", protocol::to_string(info_.kind)).field("epoch", info_.epoch);
         if (!info_.title.empty()) w.field("title", info_.title);
         w.field("archived", info_.archived).field("last_seq", last_seq_);
-        w.field("last_change", last_change_).field("first_change", hub_.store().first_change(info_.name));
+        w.field("last_change", last_change_)
+            .field("first_change", hub_.store().first_change(info_.name));
         w.field("exported_at", now_ms()).end_object();
         out.push_back('\n');
         phase_ = Phase::messages;
@@ -96,7 +98,8 @@ class ChannelExport : public ChunkSource {
 // wrote (public channels, then their DMs, each ascending), and the reports they filed.
 class UserExport : public ChunkSource {
  public:
-  UserExport(Hub& hub, std::string user, std::string head) : hub_(hub), user_(std::move(user)), head_(std::move(head)) {
+  UserExport(Hub& hub, std::string user, std::string head)
+      : hub_(hub), user_(std::move(user)), head_(std::move(head)) {
     for (const auto& c : hub_.store().list_channels()) channels_.push_back(c.name);
     for (const auto& m : hub_.store().read_markers(user_, 100000)) {
       if (protocol::is_dm_channel(m.channel)) channels_.push_back(m.channel);
@@ -189,7 +192,8 @@ HttpResponse ndjson(const std::string& name, std::shared_ptr<ChunkSource> source
 void HttpApi::read_async(std::function<void()> f) { hub_.read_async(std::move(f)); }
 
 void HttpApi::export_channel(const HttpRequest& req, const std::string& actor, Respond respond) {
-  if (req.method != "GET" && req.method != "HEAD") return respond(json_error(405, "bad_request", "use GET"));
+  if (req.method != "GET" && req.method != "HEAD")
+    return respond(json_error(405, "bad_request", "use GET"));
   const std::string channel = percent_decode(query_param(req.target, "channel"));
   if (channel.empty()) return respond(json_error(400, "bad_request", "\"channel\" is required"));
   if (!protocol::is_valid_channel_name(channel) && !protocol::is_dm_channel(channel)) {
@@ -205,10 +209,13 @@ void HttpApi::export_channel(const HttpRequest& req, const std::string& actor, R
 
 void HttpApi::export_user(const HttpRequest& req, const std::string& user, const Identity& who,
                           Respond respond) {
-  if (req.method != "GET" && req.method != "HEAD") return respond(json_error(405, "bad_request", "use GET"));
-  if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));
+  if (req.method != "GET" && req.method != "HEAD")
+    return respond(json_error(405, "bad_request", "use GET"));
+  if (!protocol::is_valid_user_id(user))
+    return respond(json_error(404, "not_found", "no such user"));
   if (who.id != user && who.role != protocol::Role::admin) {
-    return respond(json_error(403, "forbidden", "only the user or an admin may export a user's data"));
+    return respond(
+        json_error(403, "forbidden", "only the user or an admin may export a user's data"));
   }
   audit_export(hub_, who.id, "export_user", "", user);
   hub_.advocacy().breakdown_of(user, [this, user, respond](std::string breakdown) {

@@ -11,7 +11,6 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -55,7 +54,8 @@ struct Refusal {
 // nothing can be answered (the peer closed, reset or went quiet: the connection just closes).
 inline std::optional<Refusal> refusal(beast::error_code ec, bool header_done) {
   if (ec == http::error::body_limit) return Refusal{413, "too_large", "request body too large"};
-  if (ec == http::error::header_limit) return Refusal{431, "too_large", "request headers too large"};
+  if (ec == http::error::header_limit)
+    return Refusal{431, "too_large", "request headers too large"};
   if (ec == http::error::buffer_overflow) {
     // The unparsed bytes reached the buffer limit: in the chunked framing or the trailer once
     // the header is done, else in the header.

@@ -1,5 +1,9 @@
 #include "http_session.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -8,11 +12,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <spdlog/spdlog.h>
-
 #include <memory>
 #include <optional>
 
@@ -41,14 +40,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, MaybeTlsStream>;
 
  public:
-  HttpSession(Shard& shard, HttpApi& api, tcp::socket socket)
-    requires(!kTls)
+  HttpSession(Shard& shard, HttpApi& api, tcp::socket socket) requires(!kTls)
       : shard_(shard), api_(api), stream_(std::move(socket)) {
     init();
   }
-  HttpSession(Shard& shard, HttpApi& api, boost::asio::ssl::context& tls, tcp::socket socket)
-    requires kTls
-      : shard_(shard), api_(api), stream_(std::move(socket), tls) {
+  HttpSession(Shard& shard, HttpApi& api, boost::asio::ssl::context& tls,
+              tcp::socket socket) requires kTls : shard_(shard),
+                                                  api_(api),
+                                                  stream_(std::move(socket), tls) {
     init();
   }
 
@@ -176,9 +175,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     // The answer may come from a reader thread: hop back onto this connection's shard.
     auto self = this->shared_from_this();
     api_.handle(hr, [self, keep_alive, version, head](HttpResponse r) {
-      boost::asio::post(self->shard_.ioc(), [self, r = std::move(r), keep_alive, version, head]() mutable {
-        self->write(std::move(r), keep_alive, version, head);
-      });
+      boost::asio::post(self->shard_.ioc(),
+                        [self, r = std::move(r), keep_alive, version, head]() mutable {
+                          self->write(std::move(r), keep_alive, version, head);
+                        });
     });
   }
 
@@ -198,19 +198,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     res->prepare_payload();
     if (head) res->content_length(r.body.size());
     tcp_layer().expires_after(kHttpTimeout);
-    http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                         std::size_t) {
-                        if (ec) return;
-                        if (!keep_alive) return self->shutdown();
-                        self->do_read();
-                      });
+    http::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec) return;
+          if (!keep_alive) return self->shutdown();
+          self->do_read();
+        });
   }
 
   // A chunked body: the header, then each piece of the source once the previous one was
   // written (so at most one piece is held), then the last chunk.
   void write_stream(HttpResponse r, bool keep_alive, unsigned version, bool head) {
-    auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(r.status), version);
+    auto res = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(r.status), version);
     res->set(http::field::server, "parley/0.1.0");
     res->set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
@@ -218,12 +219,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     if (!head) res->chunked(true);
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
     tcp_layer().expires_after(kHttpTimeout);
-    http::async_write_header(stream_, *sr, [self = this->shared_from_this(), res, sr, src = r.stream,
-                                            keep_alive, head](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (head) return self->after_write(keep_alive);
-      self->pump(src, keep_alive);
-    });
+    http::async_write_header(stream_, *sr,
+                             [self = this->shared_from_this(), res, sr, src = r.stream, keep_alive,
+                              head](beast::error_code ec, std::size_t) {
+                               if (ec) return;
+                               if (head) return self->after_write(keep_alive);
+                               self->pump(src, keep_alive);
+                             });
   }
 
   void pump(std::shared_ptr<ChunkSource> src, bool keep_alive) {

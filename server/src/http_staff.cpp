@@ -1,14 +1,14 @@
-// The staff HTTP API (and the channel list and search): JSON over HTTP with `Authorization: Bearer <JWT>`.
-// Writes go through Actions, exactly like the WebSocket ops; request bodies are validated by
-// the protocol parser (the body becomes the fields of the matching op), so errors name the
-// field the same way on both transports. Reads run on the reader pool.
+// The staff HTTP API (and the channel list and search): JSON over HTTP with `Authorization: Bearer
+// <JWT>`. Writes go through Actions, exactly like the WebSocket ops; request bodies are validated
+// by the protocol parser (the body becomes the fields of the matching op), so errors name the field
+// the same way on both transports. Reads run on the reader pool.
 #include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <map>
 #include <chrono>
+#include <map>
 #include <optional>
 
 #include "actions.hpp"
@@ -34,7 +34,8 @@ std::string query_param(const std::string& target, std::string_view name) {
     auto amp = rest.find('&');
     auto part = rest.substr(0, amp);
     auto eq = part.find('=');
-    if (part.substr(0, eq) == name) return eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1));
+    if (part.substr(0, eq) == name)
+      return eq == std::string_view::npos ? "" : std::string(part.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -124,7 +125,8 @@ std::optional<protocol::Command> body_command(const Hub& hub, std::string_view o
   }
   std::string inner = body.substr(b + 1, e - b - 1);
   bool empty = inner.find_first_not_of(" \t\r\n") == std::string::npos;
-  std::string frame = "{\"op\":\"" + std::string(op) + "\"" + leading + (empty ? "" : "," + inner) + "}";
+  std::string frame =
+      "{\"op\":\"" + std::string(op) + "\"" + leading + (empty ? "" : "," + inner) + "}";
   auto parsed = protocol::parse_request(frame, hub.parse_limits());
   if (!parsed.ok()) {
     auto code = protocol::to_wire(parsed.failure->error.code);
@@ -168,15 +170,18 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
   }
   if (!protocol::is_staff(who->role)) return respond(json_error(403, "forbidden", "staff only"));
   if (path.rfind("/api/admin/", 0) == 0) {
-    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    if (who->role != protocol::Role::admin)
+      return respond(json_error(403, "forbidden", "admin only"));
     return admin(req, path, who->id, std::move(respond));
   }
   if (path == "/api/bots" || path.rfind("/api/bots/", 0) == 0) {
-    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    if (who->role != protocol::Role::admin)
+      return respond(json_error(403, "forbidden", "admin only"));
     return hub_.bots().http(req, path, who->id, std::move(respond));
   }
   if (path == "/api/webhooks" || path.rfind("/api/webhooks/", 0) == 0) {
-    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    if (who->role != protocol::Role::admin)
+      return respond(json_error(403, "forbidden", "admin only"));
     return hub_.webhooks().http(req, path, who->id, std::move(respond));
   }
   const std::string& m = req.method;
@@ -211,47 +216,61 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     for (auto [key, value] : obj) {
       auto f = kFields.find(key);
       if (f == kFields.end()) {
-        return respond(json_error(400, "bad_request", "unknown field \"" + std::string(key) +
-                                                          "\" (title, archived, locked, slow_mode_s, publish)"));
+        return respond(json_error(400, "bad_request",
+                                  "unknown field \"" + std::string(key) +
+                                      "\" (title, archived, locked, slow_mode_s, publish)"));
       }
-      std::string frame = "{\"" + std::string(f->second.second) + "\":" +
-                          simdjson::minify(value) + "}";
+      std::string frame =
+          "{\"" + std::string(f->second.second) + "\":" + simdjson::minify(value) + "}";
       auto cmd = body_command(hub_, f->second.first, ",\"channel\":" + ch_json, frame, &err);
       if (!cmd) {
-        if (key == "slow_mode_s") err = json_error(400, "bad_request", "\"slow_mode_s\" must be an integer 0-86400");
+        if (key == "slow_mode_s")
+          err = json_error(400, "bad_request", "\"slow_mode_s\" must be an integer 0-86400");
         return respond(std::move(err));
       }
       changes.push_back(std::move(*cmd));
     }
     if (changes.empty()) {
-      return respond(json_error(400, "bad_request",
-                                "body needs one of \"title\", \"archived\", \"locked\", \"slow_mode_s\", \"publish\""));
+      return respond(json_error(
+          400, "bad_request",
+          "body needs one of \"title\", \"archived\", \"locked\", \"slow_mode_s\", \"publish\""));
     }
     // One field: the op itself (its own audit action: lock, archive_channel, …). Several: one
     // write, all or nothing (Actions::patch_channel).
     auto done_http = [respond](Outcome o) { respond(outcome_response(o)); };
     if (changes.size() > 1) return hub_.actions().patch_channel(*who, name, changes, done_http);
-    return std::visit([&](auto& c) {
-      using T = std::decay_t<decltype(c)>;
-      if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>) hub_.actions().update_channel(*who, c, done_http);
-      else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>) hub_.actions().archive_channel(*who, c, done_http);
-      else if constexpr (std::is_same_v<T, protocol::LockCmd>) hub_.actions().lock(*who, c, done_http);
-      else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>) hub_.actions().slow_mode(*who, c, done_http);
-    }, changes[0]);
+    return std::visit(
+        [&](auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>)
+            hub_.actions().update_channel(*who, c, done_http);
+          else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>)
+            hub_.actions().archive_channel(*who, c, done_http);
+          else if constexpr (std::is_same_v<T, protocol::LockCmd>)
+            hub_.actions().lock(*who, c, done_http);
+          else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>)
+            hub_.actions().slow_mode(*who, c, done_http);
+        },
+        changes[0]);
   }
   if (path == "/api/reports" && (m == "GET" || m == "HEAD")) {
     std::string st = query_param(req.target, "status");
     std::optional<storage::ReportStatus> status = storage::ReportStatus::open;
-    if (st == "upheld") status = storage::ReportStatus::upheld;
-    else if (st == "dismissed") status = storage::ReportStatus::dismissed;
-    else if (st == "all") status = std::nullopt;
+    if (st == "upheld")
+      status = storage::ReportStatus::upheld;
+    else if (st == "dismissed")
+      status = storage::ReportStatus::dismissed;
+    else if (st == "all")
+      status = std::nullopt;
     else if (!st.empty() && st != "open") {
-      return respond(json_error(400, "bad_request", "\"status\" must be open, upheld, dismissed or all"));
+      return respond(
+          json_error(400, "bad_request", "\"status\" must be open, upheld, dismissed or all"));
     }
     auto before = query_uint(req.target, "before", 0);
     auto limit = query_uint(req.target, "limit", 50);
     if (!before || !limit || *limit == 0 || *limit > 200) {
-      return respond(json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
+      return respond(
+          json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
     }
     return hub_.read_async([this, status, b = *before, l = *limit, respond] {
       auto reports = hub_.store().list_reports(status, b, l + 1);  // one more tells has_more
@@ -283,7 +302,8 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     auto before = query_uint(req.target, "before", 0);
     auto limit = query_uint(req.target, "limit", 50);
     if (!before || !limit || *limit == 0 || *limit > 200) {
-      return respond(json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
+      return respond(
+          json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
     }
     return hub_.read_async([this, b = *before, l = *limit, respond] {
       auto entries = hub_.store().list_audit(b, l + 1);
@@ -302,7 +322,8 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (!limit || *limit == 0 || *limit > 1000) {
       return respond(json_error(400, "bad_request", "\"limit\" must be an integer 1-1000"));
     }
-    if (!hub_.advocacy().enabled()) return respond(json_error(404, "not_found", "advocacy is disabled"));
+    if (!hub_.advocacy().enabled())
+      return respond(json_error(404, "not_found", "advocacy is disabled"));
     auto send = [respond](std::string body) { respond(json_ok(std::move(body))); };
     if (path == "/api/advocates") return hub_.advocacy().advocates(*limit, send);
     return hub_.advocacy().at_risk(*limit, send);
@@ -316,9 +337,11 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (!channel.empty() && !protocol::is_valid_channel_name(channel)) {
       return respond(json_error(400, "bad_request", "invalid channel name"));
     }
-    if (!hub_.advocacy().enabled()) return respond(json_error(404, "not_found", "advocacy is disabled"));
-    return hub_.advocacy().insights(static_cast<int>(*days), channel,
-                                    [respond](std::string body) { respond(json_ok(std::move(body))); });
+    if (!hub_.advocacy().enabled())
+      return respond(json_error(404, "not_found", "advocacy is disabled"));
+    return hub_.advocacy().insights(static_cast<int>(*days), channel, [respond](std::string body) {
+      respond(json_ok(std::move(body)));
+    });
   }
   if (path == "/api/knowledge" && (m == "GET" || m == "HEAD")) {
     auto offset = query_uint(req.target, "offset", 0);
@@ -337,12 +360,14 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
         [respond](std::string body) { respond(json_ok(std::move(body))); });
   }
   if (path.rfind("/api/users/", 0) == 0 && m == "DELETE") {
-    if (who->role != protocol::Role::admin) return respond(json_error(403, "forbidden", "admin only"));
+    if (who->role != protocol::Role::admin)
+      return respond(json_error(403, "forbidden", "admin only"));
     return hub_.erasures().http_erase(percent_decode(path.substr(11)), who->id, std::move(respond));
   }
   if (path.rfind("/api/users/", 0) == 0 && (m == "GET" || m == "HEAD")) {
     std::string user = percent_decode(path.substr(11));
-    if (!protocol::is_valid_user_id(user)) return respond(json_error(404, "not_found", "no such user"));
+    if (!protocol::is_valid_user_id(user))
+      return respond(json_error(404, "not_found", "no such user"));
     return hub_.read_async([this, user, respond] {
       auto now = now_ms();
       auto rec = hub_.store().get_user(user);
@@ -358,11 +383,15 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
         w.field("last_seen", rec->last_seen);
       }
       w.key("ban");
-      if (ban) write_ban(w, *ban); else w.null();
+      if (ban)
+        write_ban(w, *ban);
+      else
+        w.null();
       w.key("mutes").begin_array();
       for (auto& mu : mutes) write_mute(w, mu);
       w.end_array();
-      if (auto e = hub_.erasures().last(user)) w.key("erasure").raw("{" + Erasures::fields(*e) + "}");
+      if (auto e = hub_.erasures().last(user))
+        w.key("erasure").raw("{" + Erasures::fields(*e) + "}");
       w.key("upheld_reports").begin_array();
       for (auto& rep : upheld) {
         w.begin_object();

@@ -1,10 +1,11 @@
 #include "hub.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <future>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "clock.hpp"
@@ -76,23 +77,26 @@ std::optional<storage::ChangeEvent> change_event_of(const storage::WriteOp& writ
       [](const auto& op) -> std::optional<storage::ChangeEvent> {
         using T = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<T, storage::EditMessage>) {
-          return storage::ChangeEvent{op.channel, event_json("edited", op.channel, op.seq, [&](auto& w) {
-            w.field("text", op.result.text).field("edited_at", op.result.edited_at);
-          })};
+          return storage::ChangeEvent{
+              op.channel, event_json("edited", op.channel, op.seq, [&](auto& w) {
+                w.field("text", op.result.text).field("edited_at", op.result.edited_at);
+              })};
         } else if constexpr (std::is_same_v<T, storage::DeleteMessage>) {
           if (!op.was_live) return std::nullopt;  // an erasure renaming a tombstone
-          return storage::ChangeEvent{op.channel, event_json("deleted", op.channel, op.seq, [&](auto& w) {
-            w.field("by", op.by);
-          })};
+          return storage::ChangeEvent{
+              op.channel,
+              event_json("deleted", op.channel, op.seq, [&](auto& w) { w.field("by", op.by); })};
         } else if constexpr (std::is_same_v<T, storage::React>) {
           if (!op.changed) return std::nullopt;  // a no-op announces nothing
-          return storage::ChangeEvent{op.channel, event_json("reaction", op.channel, op.seq, [&](auto& w) {
-            w.field("emoji", op.emoji).field("count", static_cast<std::uint64_t>(op.count));
-          })};
+          return storage::ChangeEvent{
+              op.channel, event_json("reaction", op.channel, op.seq, [&](auto& w) {
+                w.field("emoji", op.emoji).field("count", static_cast<std::uint64_t>(op.count));
+              })};
         } else if constexpr (std::is_same_v<T, storage::SetSolved>) {
-          return storage::ChangeEvent{op.channel, event_json("solved", op.channel, 0, [&](auto& w) {
-            w.field("question_seq", op.question_seq).field("seq", op.answer_seq);
-          })};
+          return storage::ChangeEvent{
+              op.channel, event_json("solved", op.channel, 0, [&](auto& w) {
+                w.field("question_seq", op.question_seq).field("seq", op.answer_seq);
+              })};
         } else if constexpr (std::is_same_v<T, storage::RecordChange>) {
           return storage::ChangeEvent{op.channel, op.event};
         } else {
@@ -188,7 +192,8 @@ void Hub::shutdown() {
     });
   }
   // Give sessions a moment to flush acks and close frames, then stop the loops.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg_.server.shutdown_grace_s);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(cfg_.server.shutdown_grace_s);
   for (auto& s : shards_) {
     while (std::chrono::steady_clock::now() < deadline) {
       std::promise<std::size_t> count;
@@ -292,8 +297,7 @@ void Hub::release_ip(const std::string& ip) {
   if (it != ips_.end() && --it->second == 0) ips_.erase(it);
 }
 
-bool Hub::submit_with(storage::WriteRequest req,
-                      std::function<void(storage::Committed&)> done) {
+bool Hub::submit_with(storage::WriteRequest req, std::function<void(storage::Committed&)> done) {
   std::uint64_t id;
   {
     std::lock_guard lock(callbacks_mu_);
@@ -471,8 +475,9 @@ void Hub::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
           std::string msg = "you are banned";
           if (!op.ban.reason.empty()) msg += ": " + op.ban.reason;
           std::string frame;
-          protocol::write_error(frame, "", protocol::ErrorCode::banned, msg,
-                                op.ban.until ? std::max<std::int64_t>(0, op.ban.until - now_ms()) : -1);
+          protocol::write_error(
+              frame, "", protocol::ErrorCode::banned, msg,
+              op.ban.until ? std::max<std::int64_t>(0, op.ban.until - now_ms()) : -1);
           d.payload = make_payload(std::move(frame));
           out.push_back(std::move(d));
         } else if constexpr (std::is_same_v<T, storage::EraseUser>) {
@@ -542,7 +547,8 @@ namespace {
 // escaped and control characters written as \n, \t or \xNN (one entry, one line).
 std::string log_value(std::string_view v) {
   const bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._@+-:/").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("._@+-:/").find(c) != std::string_view::npos;
   });
   if (plain) return std::string(v);
   std::string out = "\"";

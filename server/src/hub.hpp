@@ -6,10 +6,9 @@
 // from any shard thread unless stated.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,15 +24,15 @@
 #include "erasure.hpp"
 #include "metrics.hpp"
 #include "moderation.hpp"
-#include "token_keys.hpp"
-#include "word_filter.hpp"
 #include "parley/protocol/limits.hpp"
-#include "parley/server/config.hpp"
 #include "parley/search/index.hpp"
+#include "parley/server/config.hpp"
 #include "parley/storage/store.hpp"
 #include "search_service.hpp"
 #include "shard.hpp"
+#include "token_keys.hpp"
 #include "webhooks.hpp"
+#include "word_filter.hpp"
 
 namespace parley::server {
 
@@ -177,10 +176,10 @@ class Hub {
 
   std::mutex users_mu_;
   std::unordered_map<std::string, std::pair<std::int64_t, std::string>> user_noted_;  // ms, what
-  std::unordered_map<std::string, std::int64_t> ban_audited_at_;  // user -> ms
+  std::unordered_map<std::string, std::int64_t> ban_audited_at_;                      // user -> ms
 
   std::mutex sessions_mu_;
-  std::unordered_map<std::string, unsigned> user_sessions_;  // user -> authenticated sessions
+  std::unordered_map<std::string, unsigned> user_sessions_;     // user -> authenticated sessions
   std::unordered_map<std::string, std::int64_t> connected_at_;  // user -> ms of the last auth
 
   std::mutex here_mu_;

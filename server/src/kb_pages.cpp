@@ -107,14 +107,16 @@ std::uint32_t KnowledgePages::helpful_marks(const std::string& channel, std::uin
     if (who.size() >= kMaxMarkers) break;
   }
   for (const auto& emoji : hub_.config().advocacy.thanks_reactions) {
-    for (auto& user : hub_.store().reactors(channel, seq, emoji, kMaxMarkers)) who.insert(std::move(user));
+    for (auto& user : hub_.store().reactors(channel, seq, emoji, kMaxMarkers))
+      who.insert(std::move(user));
   }
   return static_cast<std::uint32_t>(std::min(who.size(), kMaxMarkers));
 }
 
 kb::Author KnowledgePages::author(const std::string& id, const std::string& name,
                                   protocol::Role role) const {
-  if (auto u = hub_.store().get_user(id); u && u->kb_anonymous) return kb::Author{"Community member"};
+  if (auto u = hub_.store().get_user(id); u && u->kb_anonymous)
+    return kb::Author{"Community member"};
   return kb::Author{name, hub_.advocacy().is_advocate(id), protocol::is_staff(role)};
 }
 
@@ -133,9 +135,12 @@ void KnowledgePages::handle(const HttpRequest& req, const std::string& path, Res
     return respond(html(kb::missing_page(s, false), 404));  // the pages list from the index
   }
   if (path == "/kb/search") {
-    const std::int64_t wait = search_limiter_.take(req.remote_ip, hub_.config().search.anonymous_per_ip_per_min);
+    const std::int64_t wait =
+        search_limiter_.take(req.remote_ip, hub_.config().search.anonymous_per_ip_per_min);
     if (wait > 0) {
-      auto r = html(kb::search_page(s, "", {}, "Too many searches from your address; try again in a minute."), 429);
+      auto r = html(
+          kb::search_page(s, "", {}, "Too many searches from your address; try again in a minute."),
+          429);
       r.headers.emplace_back("Retry-After", std::to_string((wait + 999) / 1000));
       return respond(std::move(r));
     }
@@ -168,14 +173,15 @@ void KnowledgePages::handle(const HttpRequest& req, const std::string& path, Res
 
 HttpResponse KnowledgePages::home(const kb::Site& s) {
   auto listing = hub_.search()->solved_questions(published_channels(), 0, kHomeItems,
-                                                hub_.search_service().hidden_threads());
+                                                 hub_.search_service().hidden_threads());
   std::vector<kb::Item> items;
   for (auto& h : listing.hits) items.push_back(item_of(std::move(h)));
   return html(kb::home_page(s, items, listing.total));
 }
 
 HttpResponse KnowledgePages::search(const kb::Site& s, const std::string& query) {
-  if (query.empty()) return html(kb::search_page(s, "", {}, "Type a few words to search the answers."));
+  if (query.empty())
+    return html(kb::search_page(s, "", {}, "Type a few words to search the answers."));
   search::Access access;
   access.channels = published_channels();
   access.solved_only = true;
@@ -200,7 +206,8 @@ HttpResponse KnowledgePages::search(const kb::Site& s, const std::string& query)
   return html(kb::search_page(s, query, items, ""));
 }
 
-HttpResponse KnowledgePages::thread(const kb::Site& s, const std::string& channel, std::uint64_t seq) {
+HttpResponse KnowledgePages::thread(const kb::Site& s, const std::string& channel,
+                                    std::uint64_t seq) {
   auto missing = [&](bool gone) { return html(kb::missing_page(s, gone), gone ? 410 : 404); };
   if (!published(channel)) return missing(false);
   auto q = hub_.store().get_message(channel, seq);
@@ -241,7 +248,7 @@ HttpResponse KnowledgePages::feed(const kb::Site& s, const std::string& channel)
     return html(kb::missing_page(s, false), 404);
   }
   auto listing = hub_.search()->solved_questions(channels, 0, kFeedItems,
-                                                hub_.search_service().hidden_threads());
+                                                 hub_.search_service().hidden_threads());
   std::vector<kb::Item> items;
   for (auto& h : listing.hits) {
     kb::Author a = author(h.from_id, h.from_name, h.from_role);

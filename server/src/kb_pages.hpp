@@ -5,7 +5,8 @@
 // Published: a solved question (one with an accepted answer that is not deleted) in a support
 // channel that is not archived and whose `publish` setting is on ([knowledge] publish_default
 // when the channel has none), unless staff took the thread off (publish_thread). A deleted
-// question answers 410 Gone; anything else unpublished 404. Authors who chose kb_anonymous (set_preferences) are shown as "Community member".
+// question answers 410 Gone; anything else unpublished 404. Authors who chose kb_anonymous
+// (set_preferences) are shown as "Community member".
 //
 // Thread-safety: handle() may be called from any shard thread; the work runs on the reader pool.
 #pragma once

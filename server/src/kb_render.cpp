@@ -39,7 +39,8 @@ std::string paragraphs(const std::string& text) {
     append_html_escaped(out, line);
     if (nl == std::string::npos) break;
     i = nl + 1;
-    if (i < text.size() && (text[i] == '\n' || (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n'))) {
+    if (i < text.size() &&
+        (text[i] == '\n' || (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n'))) {
       while (i < text.size() && (text[i] == '\n' || text[i] == '\r')) ++i;
       out += "</p><p>";
     } else if (i < text.size()) {
@@ -82,13 +83,14 @@ h2{font-size:20px;margin:28px 0 12px}
 footer{color:var(--muted);font-size:14px;padding:32px 0 64px}
 </style>)";
 
-void head(std::string& out, const Site& site, const std::string& title, const std::string& canonical,
-          const std::string& extra = "") {
+void head(std::string& out, const Site& site, const std::string& title,
+          const std::string& canonical, const std::string& extra = "") {
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n<title>";
   out += esc(title);
   out += "</title>\n";
-  if (!canonical.empty()) out += "<link rel=\"canonical\" href=\"" + esc(url(site, canonical)) + "\" />\n";
+  if (!canonical.empty())
+    out += "<link rel=\"canonical\" href=\"" + esc(url(site, canonical)) + "\" />\n";
   out += "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"" + esc(site.title) +
          "\" href=\"" + esc(url(site, "/kb/feed.atom")) + "\" />\n";
   out += "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\" />\n";
@@ -96,12 +98,16 @@ void head(std::string& out, const Site& site, const std::string& title, const st
   out += extra;
   out += "\n</head>\n<body>\n<header class=\"wrap\"><nav><a class=\"logo\" href=\"/kb\">";
   out += esc(site.title);
-  out += "</a><a class=\"home\" href=\"/\">Back to the site</a></nav></header>\n<main class=\"wrap\">\n";
+  out +=
+      "</a><a class=\"home\" href=\"/\">Back to the site</a></nav></header>\n<main "
+      "class=\"wrap\">\n";
 }
 
 void search_form(std::string& out, const std::string& query) {
   out += "<form class=\"search\" action=\"/kb/search\" method=\"get\" role=\"search\">";
-  out += "<input type=\"search\" name=\"q\" aria-label=\"Search answers\" placeholder=\"Search answers\" value=\"";
+  out +=
+      "<input type=\"search\" name=\"q\" aria-label=\"Search answers\" placeholder=\"Search "
+      "answers\" value=\"";
   out += esc(query);
   out += "\" maxlength=\"256\" /><button type=\"submit\">Search</button></form>\n";
 }
@@ -174,7 +180,8 @@ std::string human_date(protocol::TimestampMs ms) {
   std::tm tm = utc(ms);
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  return std::to_string(tm.tm_mday) + " " + kMonths[tm.tm_mon] + " " + std::to_string(tm.tm_year + 1900);
+  return std::to_string(tm.tm_mday) + " " + kMonths[tm.tm_mon] + " " +
+         std::to_string(tm.tm_year + 1900);
 }
 
 std::string thread_path(const std::string& channel, std::uint64_t seq) {
@@ -203,8 +210,8 @@ std::string home_page(const Site& site, const std::vector<Item>& recent, std::ui
   return out;
 }
 
-std::string search_page(const Site& site, const std::string& query, const std::vector<Item>& results,
-                        const std::string& error) {
+std::string search_page(const Site& site, const std::string& query,
+                        const std::vector<Item>& results, const std::string& error) {
   std::string out;
   head(out, site, (query.empty() ? std::string("Search") : query) + " · " + site.title, "",
        "\n<meta name=\"robots\" content=\"noindex\" />");
@@ -234,8 +241,10 @@ std::string qa_json_ld(const Site& site, const Thread& t) {
   protocol::JsonWriter w(json);
   auto answer = [&](const Post& p) {
     w.begin_object().field("@type", "Answer").field("text", p.text);
-    w.field("dateCreated", iso_time(p.ts)).field("upvoteCount", static_cast<std::uint64_t>(p.helpful));
-    w.field("url", url(site, thread_path(t.channel, t.question.seq)) + "#m" + std::to_string(p.seq));
+    w.field("dateCreated", iso_time(p.ts))
+        .field("upvoteCount", static_cast<std::uint64_t>(p.helpful));
+    w.field("url",
+            url(site, thread_path(t.channel, t.question.seq)) + "#m" + std::to_string(p.seq));
     w.key("author");
     person(w, p.author);
     w.end_object();
@@ -279,7 +288,8 @@ std::string thread_page(const Site& site, const Thread& t) {
   head(out, site, title + " · " + site.title, thread_path(t.channel, t.question.seq),
        "\n<script type=\"application/ld+json\">" + qa_json_ld(site, t) + "</script>");
   out += "<p class=\"meta\"><a href=\"/kb\">" + esc(site.title) + "</a> › #" + esc(t.channel);
-  if (!t.channel_title.empty() && t.channel_title != t.channel) out += " (" + esc(t.channel_title) + ")";
+  if (!t.channel_title.empty() && t.channel_title != t.channel)
+    out += " (" + esc(t.channel_title) + ")";
   out += "</p>\n<h1>" + esc(title) + "</h1>\n";
   post_html(out, t.question, nullptr, nullptr);
   out += "<h2>Accepted answer</h2>\n";
@@ -296,8 +306,10 @@ std::string missing_page(const Site& site, bool gone) {
   std::string out;
   head(out, site, (gone ? "Removed · " : "Not found · ") + site.title, "",
        "\n<meta name=\"robots\" content=\"noindex\" />");
-  out += gone ? "<h1>This question was removed</h1>\n<p class=\"sub\">Its author or a moderator deleted it.</p>\n"
-              : "<h1>No such answer</h1>\n<p class=\"sub\">It may not be solved yet, or it is not public.</p>\n";
+  out += gone ? "<h1>This question was removed</h1>\n<p class=\"sub\">Its author or a moderator "
+                "deleted it.</p>\n"
+              : "<h1>No such answer</h1>\n<p class=\"sub\">It may not be solved yet, or it is not "
+                "public.</p>\n";
   search_form(out, "");
   tail(out);
   return out;
@@ -305,7 +317,8 @@ std::string missing_page(const Site& site, bool gone) {
 
 std::string atom_feed(const Site& site, const std::string& self, const std::string& title,
                       const std::vector<Item>& items) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
   out += "<title>";
   xml_escaped(out, title);
   out += "</title>\n<id>";
@@ -340,7 +353,9 @@ std::string atom_feed(const Site& site, const std::string& self, const std::stri
 }
 
 std::string sitemap(const Site& site, const std::vector<SitemapUrl>& urls) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset "
+      "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
   for (const auto& u : urls) {
     out += "<url><loc>";
     xml_escaped(out, url(site, u.path));
@@ -353,7 +368,9 @@ std::string sitemap(const Site& site, const std::vector<SitemapUrl>& urls) {
 }
 
 std::string sitemap_index(const Site& site, std::uint64_t count) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex "
+      "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
   for (std::uint64_t i = 1; i <= count; ++i) {
     out += "<sitemap><loc>";
     xml_escaped(out, url(site, "/sitemap-" + std::to_string(i) + ".xml"));
@@ -365,7 +382,8 @@ std::string sitemap_index(const Site& site, std::uint64_t count) {
 
 std::string robots_txt(const Site& site) {
   return "User-agent: *\nAllow: /kb\nDisallow: /kb/search\nDisallow: /api/\nDisallow: /console\n"
-         "Disallow: /ws\n\nSitemap: " + url(site, "/sitemap.xml") + "\n";
+         "Disallow: /ws\n\nSitemap: " +
+         url(site, "/sitemap.xml") + "\n";
 }
 
 }  // namespace parley::server::kb

@@ -47,9 +47,9 @@ struct Item {
   std::string channel;
   std::uint64_t seq = 0;  // the question
   protocol::TimestampMs ts = 0;
-  std::string text;       // the question's text
-  Author author;          // feeds only
-  std::string snippet;    // search results only: HTML-escaped, <mark>ed
+  std::string text;          // the question's text
+  Author author;             // feeds only
+  std::string snippet;       // search results only: HTML-escaped, <mark>ed
   std::uint64_t anchor = 0;  // search results: the matching answer's seq (0: the question)
 };
 
@@ -63,8 +63,8 @@ std::string thread_path(const std::string& channel, std::uint64_t seq);
 
 std::string home_page(const Site& site, const std::vector<Item>& recent, std::uint64_t total);
 // `error`: a bad query's message (shown instead of results).
-std::string search_page(const Site& site, const std::string& query, const std::vector<Item>& results,
-                        const std::string& error);
+std::string search_page(const Site& site, const std::string& query,
+                        const std::vector<Item>& results, const std::string& error);
 std::string thread_page(const Site& site, const Thread& t);
 // A page for 404 / 410 (`gone`: the question was deleted).
 std::string missing_page(const Site& site, bool gone);

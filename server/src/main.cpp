@@ -5,10 +5,10 @@
 //   parleyd token --data-dir DIR --user ID [--name NAME] [--role ROLE] [--ttl SECONDS]
 //                 [--guest] [--email ADDRESS]
 //   parleyd reindex --data-dir DIR [--config FILE]
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,9 +17,9 @@
 
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/validate.hpp"
+#include "parley/search/index.hpp"
 #include "parley/server/admin.hpp"
 #include "parley/server/config.hpp"
-#include "parley/search/index.hpp"
 #include "parley/server/server.hpp"
 #include "parley/storage/store.hpp"
 
@@ -92,8 +92,8 @@ int serve(Config cfg, const std::string& port_file) {
         host_of(cfg.server.plain_listen) + ":" + std::to_string(server.plain_port());
     std::cout << "  Plain (local): http://" << plain << "/   ws://" << plain << "/ws\n";
   }
-  std::cout << "  Mint a token:  " << self_for_display() << " token --data-dir " << cfg.server.data_dir
-            << " --user alice --name Alice --role customer\n"
+  std::cout << "  Mint a token:  " << self_for_display() << " token --data-dir "
+            << cfg.server.data_dir << " --user alice --name Alice --role customer\n"
             << "Press Ctrl+C to stop." << std::endl;
   server.wait_for_signal();
   server.stop();
@@ -110,7 +110,8 @@ int reindex(const Config& cfg) {
     std::cerr << "parleyd reindex: no database at " << so.path << "\n";
     return 1;
   }
-  auto store = parley::storage::Store::open(so, [](auto&) {}, &error);
+  auto store = parley::storage::Store::open(
+      so, [](auto&) {}, &error);
   if (!store) {
     std::cerr << "parleyd reindex: " << error << " (is the server still running?)\n";
     return 1;
@@ -128,8 +129,8 @@ int reindex(const Config& cfg) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-  std::cout << "parleyd reindex: " << *docs << " messages indexed into " << io.dir << " in "
-            << ms << " ms\n";
+  std::cout << "parleyd reindex: " << *docs << " messages indexed into " << io.dir << " in " << ms
+            << " ms\n";
   return 0;
 }
 
@@ -148,7 +149,8 @@ int main(int argc, char** argv) {
   std::string tls_cert, tls_key, plain_listen;
   unsigned threads = 0;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
-  serve_cmd->add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  serve_cmd->add_option("--config", config_file, "TOML configuration file")
+      ->check(CLI::ExistingFile);
   serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--data-dir", data_dir, "Data directory (default ./var/data)");
   serve_cmd->add_option("--threads", threads, "I/O threads (default: number of cores)");
@@ -167,16 +169,20 @@ int main(int argc, char** argv) {
   bool guest = false;
   std::string email;
   std::string token_data_dir;
-  auto* token_cmd = app.add_subcommand("token", "Print an HS256 JWT signed with the server's secret");
-  token_cmd->add_option("--config", token_config, "TOML configuration file")->check(CLI::ExistingFile);
+  auto* token_cmd =
+      app.add_subcommand("token", "Print an HS256 JWT signed with the server's secret");
+  token_cmd->add_option("--config", token_config, "TOML configuration file")
+      ->check(CLI::ExistingFile);
   token_cmd->add_option("--data-dir", token_data_dir, "Data directory holding secret.key");
   token_cmd->add_option("--user", user, "User id (the JWT sub)")->required();
   token_cmd->add_option("--name", name, "Display name (default: the user id)");
   token_cmd->add_option("--role", role, "customer, staff, bot or admin")
       ->check(CLI::IsMember({"customer", "staff", "bot", "admin"}));
-  token_cmd->add_option("--ttl", ttl, "Lifetime in seconds (default 3600)")->check(CLI::Range(1LL, 10LL * 365 * 86400));
+  token_cmd->add_option("--ttl", ttl, "Lifetime in seconds (default 3600)")
+      ->check(CLI::Range(1LL, 10LL * 365 * 86400));
   token_cmd->add_flag("--guest", guest, "Mark the token as a guest's");
-  token_cmd->add_option("--email", email, "The user's email address (the email claim: mail while away)");
+  token_cmd->add_option("--email", email,
+                        "The user's email address (the email claim: mail while away)");
 
   std::string reindex_config, reindex_data_dir;
   auto* reindex_cmd = app.add_subcommand(
@@ -197,13 +203,16 @@ int main(int argc, char** argv) {
   std::string restore_from, restore_data_dir;
   std::uint32_t restore_id = 0;
   bool restore_force = false, restore_secret = false;
-  auto* restore_cmd = app.add_subcommand(
-      "restore", "Restore a backup into a data directory; server stopped");
+  auto* restore_cmd =
+      app.add_subcommand("restore", "Restore a backup into a data directory; server stopped");
   restore_cmd->add_option("--from", restore_from, "A backup directory")->required();
   restore_cmd->add_option("--backup-id", restore_id, "Which backup (default: the newest)");
-  restore_cmd->add_option("--data-dir", restore_data_dir, "The data directory to restore into")->required();
-  restore_cmd->add_flag("--force", restore_force, "Replace the database of a data dir that is not empty");
-  restore_cmd->add_flag("--with-secret", restore_secret, "Also restore the JWT secret saved with the backup");
+  restore_cmd->add_option("--data-dir", restore_data_dir, "The data directory to restore into")
+      ->required();
+  restore_cmd->add_flag("--force", restore_force,
+                        "Replace the database of a data dir that is not empty");
+  restore_cmd->add_flag("--with-secret", restore_secret,
+                        "Also restore the JWT secret saved with the backup");
 
   std::string check_file;
   bool check_print = false;
@@ -211,7 +220,8 @@ int main(int argc, char** argv) {
       "check-config", "Check a configuration file: every problem with its line; exit 2 if any");
   // Not CLI::ExistingFile: a file that cannot be read is one more problem, reported the same way.
   check_cmd->add_option("file", check_file, "TOML configuration file")->required();
-  check_cmd->add_flag("--print", check_print, "Print the effective configuration (defaults included) as TOML");
+  check_cmd->add_flag("--print", check_print,
+                      "Print the effective configuration (defaults included) as TOML");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -229,7 +239,8 @@ int main(int argc, char** argv) {
     for (const auto& p : problems) std::cerr << parley::server::format_problem(p) << "\n";
     if (!problems.empty()) {
       std::cerr << "parleyd check-config: " << problems.size()
-                << (problems.size() == 1 ? " problem" : " problems") << " in " << check_file << "\n";
+                << (problems.size() == 1 ? " problem" : " problems") << " in " << check_file
+                << "\n";
       return 2;
     }
     if (check_print) {
@@ -297,7 +308,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string secret = cfg.auth.secret;
-  if (secret.empty() && !parley::server::load_or_create_secret(cfg.server.data_dir, &secret, &error)) {
+  if (secret.empty() &&
+      !parley::server::load_or_create_secret(cfg.server.data_dir, &secret, &error)) {
     std::cerr << "parleyd token: " << error << "\n";
     return 1;
   }

@@ -45,7 +45,9 @@ void counter(std::string& out, const char* name, const char* help, std::uint64_t
 
 std::string Metrics::render(const storage::Store& store) const {
   const std::size_t store_queue = store.queue_depth();
-  auto get = [](const auto& a) { return static_cast<std::uint64_t>(a.load(std::memory_order_relaxed)); };
+  auto get = [](const auto& a) {
+    return static_cast<std::uint64_t>(a.load(std::memory_order_relaxed));
+  };
   std::string out;
   out.reserve(4096);
   counter(out, "parley_connections_accepted_total", "WebSocket connections accepted.",
@@ -67,8 +69,8 @@ std::string Metrics::render(const storage::Store& store) const {
   counter(out, "parley_queue_overflows_total", "Connections dropped for a full outbound queue.",
           get(queue_overflows));
   counter(out, "parley_http_requests_total", "HTTP requests served.", get(http_requests));
-  counter(out, "parley_storage_queue_depth", "Writes waiting for the storage writer.",
-          store_queue, "gauge");
+  counter(out, "parley_storage_queue_depth", "Writes waiting for the storage writer.", store_queue,
+          "gauge");
 
   out += "# HELP parley_write_batch_size Requests per storage commit.\n";
   out += "# TYPE parley_write_batch_size histogram\n";
@@ -102,7 +104,8 @@ std::string Metrics::render(const storage::Store& store) const {
   for (const auto& [name, v] : store.engine_stats()) {
     const std::string metric = "parley_rocksdb_" + name;
     const bool is_counter = name == "background_errors";
-    out += "# HELP " + metric + " RocksDB " + name + " (summed over column families where per family).\n";
+    out += "# HELP " + metric + " RocksDB " + name +
+           " (summed over column families where per family).\n";
     out += "# TYPE " + metric + (is_counter ? " counter\n" : " gauge\n");
     out += metric + " " + std::to_string(v) + "\n";
   }
@@ -140,8 +143,8 @@ void Metrics::render_email(const EmailService::Stats& s, std::string& out) {
 void Metrics::render_search(const search::IndexStats& s, std::string& out) {
   counter(out, "parley_search_documents", "Messages in the search index.", s.documents, "gauge");
   counter(out, "parley_search_index_bytes", "Size of the search index's files.", s.bytes, "gauge");
-  counter(out, "parley_search_lag_messages",
-          "Committed messages and changes not yet searchable.", s.lag_messages, "gauge");
+  counter(out, "parley_search_lag_messages", "Committed messages and changes not yet searchable.",
+          s.lag_messages, "gauge");
   out += "# HELP parley_search_lag_seconds Age of the oldest change not yet searchable.\n";
   out += "# TYPE parley_search_lag_seconds gauge\n";
   out += "parley_search_lag_seconds " + std::to_string(s.lag_seconds) + "\n";

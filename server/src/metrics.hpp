@@ -11,10 +11,10 @@
 #include <cstdint>
 #include <string>
 
+#include "email.hpp"
 #include "parley/search/index.hpp"
 #include "parley/storage/store.hpp"
 #include "webhooks.hpp"
-#include "email.hpp"
 
 namespace parley::server {
 

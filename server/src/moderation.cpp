@@ -71,7 +71,8 @@ std::optional<storage::Mute> Moderation::mute_for(const std::string& user,
 std::vector<storage::Mute> Moderation::mutes_of(const std::string& user, std::int64_t now) const {
   std::lock_guard lock(mu_);
   std::vector<storage::Mute> out;
-  for (auto it = mutes_.lower_bound({user, ""}); it != mutes_.end() && it->first.first == user; ++it) {
+  for (auto it = mutes_.lower_bound({user, ""}); it != mutes_.end() && it->first.first == user;
+       ++it) {
     if (active(it->second.until, now)) out.push_back(it->second);
   }
   return out;
@@ -85,7 +86,8 @@ bool Moderation::is_member(const std::string& channel, const std::string& user) 
 std::vector<std::string> Moderation::members(const std::string& channel) const {
   std::lock_guard lock(mu_);
   std::vector<std::string> out;
-  for (auto it = members_.lower_bound({channel, ""}); it != members_.end() && it->first == channel; ++it) {
+  for (auto it = members_.lower_bound({channel, ""}); it != members_.end() && it->first == channel;
+       ++it) {
     out.push_back(it->second);
   }
   return out;
@@ -106,8 +108,7 @@ std::int64_t Moderation::slow_mode_wait(const std::string& channel, const std::s
   return 0;
 }
 
-std::int64_t Moderation::report_wait(const std::string& user, unsigned per_hour,
-                                     std::int64_t now) {
+std::int64_t Moderation::report_wait(const std::string& user, unsigned per_hour, std::int64_t now) {
   constexpr std::int64_t kHour = 3600 * 1000;
   std::lock_guard lock(mu_);
   if (reports_.size() > 100000) {

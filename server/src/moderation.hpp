@@ -72,8 +72,7 @@ class Moderation {
   std::int64_t last_post_pruned_ = 0;
   std::unordered_map<std::string, protocol::Role> roles_;
   std::unordered_map<std::string, std::vector<std::int64_t>> reports_;  // user -> times
-  std::map<std::pair<std::string, std::string>, std::int64_t> kicks_;  // (user, channel) -> until
-
+  std::map<std::pair<std::string, std::string>, std::int64_t> kicks_;   // (user, channel) -> until
 };
 
 }  // namespace parley::server

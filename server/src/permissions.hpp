@@ -34,9 +34,9 @@ struct ChannelFacts {
   protocol::ChannelKind kind = protocol::ChannelKind::chat;
   bool archived = false;
   bool locked = false;
-  bool member = false;       // private channel member, or one of a DM's two users
-  bool is_author = false;    // edit/delete: the subject wrote the message
-  bool is_asker = false;     // helpful/solve: the subject asked the question
+  bool member = false;     // private channel member, or one of a DM's two users
+  bool is_author = false;  // edit/delete: the subject wrote the message
+  bool is_asker = false;   // helpful/solve: the subject asked the question
 };
 
 struct Denial {
@@ -52,7 +52,7 @@ struct ListedChannel {
   std::string name;
   protocol::ChannelKind kind = protocol::ChannelKind::chat;
   bool archived = false;
-  bool member = false;  // the subject is a member (private channels)
+  bool member = false;     // the subject is a member (private channels)
   bool published = false;  // support channels: knowledge pages are on (publish setting)
 };
 struct SearchScope {
@@ -62,9 +62,10 @@ struct SearchScope {
   bool solved_only = false;           // only solved threads (anonymous: published threads)
 };
 // `s` is nullopt for an anonymous reader (GET /api/search without a token): solved threads
-// (questions with an accepted answer, and those answers) of published support channels only. Customers, guests and bots: open channels that are not
-// archived, private ones they are a member of (not archived), and their own DMs. Staff and
-// admins: everything.
-SearchScope search_scope(const std::optional<Subject>& s, const std::vector<ListedChannel>& channels);
+// (questions with an accepted answer, and those answers) of published support channels only.
+// Customers, guests and bots: open channels that are not archived, private ones they are a member
+// of (not archived), and their own DMs. Staff and admins: everything.
+SearchScope search_scope(const std::optional<Subject>& s,
+                         const std::vector<ListedChannel>& channels);
 
 }  // namespace parley::server

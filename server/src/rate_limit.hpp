@@ -23,7 +23,8 @@ struct TokenBucket {
     if (tokens < 0) {
       tokens = per_min;
     } else {
-      tokens = std::min(per_min, tokens + std::chrono::duration<double>(now - at).count() * per_min / 60);
+      tokens = std::min(per_min,
+                        tokens + std::chrono::duration<double>(now - at).count() * per_min / 60);
     }
     at = now;
     if (tokens < 1) return static_cast<std::int64_t>(std::ceil((1 - tokens) * 60000 / per_min));

@@ -63,14 +63,15 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
     if (!hub_.store().get_channel(ch)) {
       return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + ch + "\""));
     }
-    bool allowed = scope.everything ||
-                   std::find(scope.channels.begin(), scope.channels.end(), ch) != scope.channels.end();
+    bool allowed = scope.everything || std::find(scope.channels.begin(), scope.channels.end(),
+                                                 ch) != scope.channels.end();
     if (!allowed && scope.own_dms && who) {
       auto m = protocol::dm_members(ch);
       allowed = m && (m->first == who->id || m->second == who->id);
     }
     if (!allowed) {
-      return done(Outcome::failure(ErrorCode::forbidden, "you cannot search channel \"" + ch + "\""));
+      return done(
+          Outcome::failure(ErrorCode::forbidden, "you cannot search channel \"" + ch + "\""));
     }
   }
 
@@ -88,14 +89,15 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
   req.limit = c.limit;
   req.cursor = c.cursor;
   req.any = c.any;
-  hub_.read_async([index, req = std::move(req), access = std::move(access), done = std::move(done)] {
-    search::SearchResult r = index->search(req, access);
-    if (!r.ok) {
-      return done(Outcome::failure(r.internal ? ErrorCode::internal : ErrorCode::bad_request,
-                                   r.error));
-    }
-    done(Outcome::success(results_fields(r)));
-  });
+  hub_.read_async(
+      [index, req = std::move(req), access = std::move(access), done = std::move(done)] {
+        search::SearchResult r = index->search(req, access);
+        if (!r.ok) {
+          return done(
+              Outcome::failure(r.internal ? ErrorCode::internal : ErrorCode::bad_request, r.error));
+        }
+        done(Outcome::success(results_fields(r)));
+      });
 }
 
 namespace {
@@ -139,20 +141,23 @@ void SearchService::publish_thread(const Identity& who, const protocol::PublishT
     return done(Outcome::failure(d->code, d->message));
   }
   auto info = hub_.store().get_channel(c.channel);
-  if (!info) return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
+  if (!info)
+    return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
   if (info->kind != protocol::ChannelKind::support) {
-    return done(Outcome::failure(ErrorCode::bad_request, "knowledge pages come from support channels only"));
+    return done(Outcome::failure(ErrorCode::bad_request,
+                                 "knowledge pages come from support channels only"));
   }
   hub_.read_async([this, c, actor = who.id, done = std::move(done)] {
     auto m = hub_.store().get_message(c.channel, c.seq);
     if (!m || m->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
     if (m->reply_to != 0) {
-      return done(Outcome::failure(ErrorCode::bad_request, "not a question: a reply (publish its question)"));
+      return done(Outcome::failure(ErrorCode::bad_request,
+                                   "not a question: a reply (publish its question)"));
     }
     storage::WriteRequest req;
     storage::KvWrite kv;
-    kv.entries.push_back({hidden_key(c.channel, c.seq),
-                          c.publish ? std::nullopt : std::optional<std::string>("1")});
+    kv.entries.push_back(
+        {hidden_key(c.channel, c.seq), c.publish ? std::nullopt : std::optional<std::string>("1")});
     req.op = std::move(kv);
     storage::AuditEntry audit;
     audit.actor = actor;
@@ -166,7 +171,8 @@ void SearchService::publish_thread(const Identity& who, const protocol::PublishT
     w.begin_object().field("channel", c.channel).field("seq", c.seq).field("publish", c.publish);
     w.end_object();
     fields = fields.substr(1, fields.size() - 2);
-    const bool queued = hub_.submit_with(std::move(req), [this, c, done, fields](storage::Committed& r) {
+    const bool queued = hub_.submit_with(std::move(req), [this, c, done,
+                                                          fields](storage::Committed& r) {
       if (r.status != storage::WriteStatus::ok) {
         return done(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
       }
@@ -200,7 +206,9 @@ void SearchService::knowledge(std::uint32_t offset, std::uint32_t limit,
     auto listing = index->solved_questions(channels, offset, limit);
     std::string body;
     JsonWriter w(body);
-    w.begin_object().field("total", listing.total).field("offset", static_cast<std::uint64_t>(offset));
+    w.begin_object()
+        .field("total", listing.total)
+        .field("offset", static_cast<std::uint64_t>(offset));
     w.key("threads").begin_array();
     for (const auto& h : listing.hits) {
       const bool thread_on = !hidden(h.channel, h.seq);

@@ -43,7 +43,8 @@ class SearchService {
   // GET /api/knowledge (staff): the solved threads of every support channel, newest first,
   // `limit` after `offset`, each with whether its page is live. `respond` gets the JSON body.
   // Requires the index (hub.search() != nullptr).
-  void knowledge(std::uint32_t offset, std::uint32_t limit, std::function<void(std::string body)> respond);
+  void knowledge(std::uint32_t offset, std::uint32_t limit,
+                 std::function<void(std::string body)> respond);
 
  private:
   Hub& hub_;

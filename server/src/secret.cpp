@@ -60,8 +60,8 @@ bool load_or_create_secret(const std::string& data_dir, std::string* secret, std
     *error = "cannot write " + tmp.string();
     return false;
   }
-  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (ok) ::link(tmp.c_str(), path.c_str());  // EEXIST: someone else's secret stands
   ::unlink(tmp.c_str());

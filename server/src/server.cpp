@@ -1,13 +1,13 @@
 #include "parley/server/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
-
 #include <csignal>
 #include <future>
 #include <optional>
-#include <spdlog/spdlog.h>
 
 #include "http_api.hpp"
 #include "http_session.hpp"
@@ -79,8 +79,8 @@ struct Listener {
 
   void accept(Hub& hub, HttpApi& api) {
     Shard& target = hub.next_shard();
-    acceptor->async_accept(target.ioc(), [this, &hub, &api, &target](
-                                             boost::system::error_code ec, tcp::socket socket) {
+    acceptor->async_accept(target.ioc(), [this, &hub, &api, &target](boost::system::error_code ec,
+                                                                     tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         boost::system::error_code ignored;
@@ -167,9 +167,8 @@ bool Server::start(std::string* error) {
   spdlog::info(
       "event=listening address={} port={} tls={} plain_port={} threads={} durability={} "
       "static_files={}",
-      main_ep.address().to_string(), impl_->main.port, impl_->tls ? "on" : "off",
-      impl_->plain.port, impl_->hub->shard_count(), cfg.storage.durability,
-      impl_->api->static_file_count());
+      main_ep.address().to_string(), impl_->main.port, impl_->tls ? "on" : "off", impl_->plain.port,
+      impl_->hub->shard_count(), cfg.storage.durability, impl_->api->static_file_count());
   return true;
 }
 

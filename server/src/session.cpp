@@ -18,11 +18,11 @@
 #include "clock.hpp"
 #include "conversations.hpp"
 #include "hub.hpp"
-#include "permissions.hpp"
-#include "records_json.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
+#include "permissions.hpp"
+#include "records_json.hpp"
 #include "shard.hpp"
 
 namespace parley::server {
@@ -33,9 +33,9 @@ using protocol::JsonWriter;
 
 namespace {
 
-constexpr std::size_t kReplayChunk = 256;        // stored messages per replay read
-constexpr std::size_t kMaxReplayBuffer = 4096;   // live messages buffered during a replay
-constexpr std::size_t kOnlineListMax = 200;       // users listed in a join reply
+constexpr std::size_t kReplayChunk = 256;       // stored messages per replay read
+constexpr std::size_t kMaxReplayBuffer = 4096;  // live messages buffered during a replay
+constexpr std::size_t kOnlineListMax = 200;     // users listed in a join reply
 constexpr std::string_view kServerName = "parley/0.1.0";
 // Frames a client may send between its auth and the welcome (more get rate_limited).
 constexpr std::size_t kMaxEarlyFrames = 64;
@@ -169,8 +169,7 @@ void Session::handle_frame(std::string_view data, bool binary) {
     return;
   }
   if (!parsed.ok()) {
-    reply_error(parsed.failure->id_json, parsed.failure->error.code,
-                parsed.failure->error.message);
+    reply_error(parsed.failure->id_json, parsed.failure->error.code, parsed.failure->error.message);
     return;
   }
   auto& req = *parsed.request;
@@ -339,20 +338,20 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     std::uint64_t start = since ? std::min(*since, last) : last;
     auto reply = [self, ch, gen, start, last, change_start, replay_changes,
                   ok = make_payload(std::move(out))] {
-      boost::asio::post(self->shard_.ioc(), [self, ch, gen, start, last, change_start,
-                                             replay_changes, ok] {
-        auto it = self->subs_.find(ch);
-        if (it == self->subs_.end() || it->second.generation != gen) return;
-        self->push(ok);
-        it->second.messages.delivered = start;
-        it->second.changes.delivered = change_start;
-        it->second.replay_changes = replay_changes;
-        if (start < last) {
-          self->replay_step(ch, gen);
-        } else {
-          self->replay_done(ch, it->second);
-        }
-      });
+      boost::asio::post(self->shard_.ioc(),
+                        [self, ch, gen, start, last, change_start, replay_changes, ok] {
+                          auto it = self->subs_.find(ch);
+                          if (it == self->subs_.end() || it->second.generation != gen) return;
+                          self->push(ok);
+                          it->second.messages.delivered = start;
+                          it->second.changes.delivered = change_start;
+                          it->second.replay_changes = replay_changes;
+                          if (start < last) {
+                            self->replay_step(ch, gen);
+                          } else {
+                            self->replay_done(ch, it->second);
+                          }
+                        });
     };
     // A first join puts the channel in the user's list (DESIGN §10), with what came before
     // counted as read, before the ok: a `channels` after it lists the channel. (When the
@@ -360,7 +359,8 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     if (!store.last_read(user, ch)) {
       storage::WriteRequest mark;
       mark.op = storage::MarkRead{user, ch, last, true};
-      if (self->hub_.submit_with(std::move(mark), [reply](storage::Committed&) { reply(); })) return;
+      if (self->hub_.submit_with(std::move(mark), [reply](storage::Committed&) { reply(); }))
+        return;
     }
     reply();
   });
@@ -558,7 +558,8 @@ void Session::handle(const std::string& id_json, protocol::LeaveCmd& c) {
 
 void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   auto info = hub_.store().get_channel(c.channel);
-  if (!info) return reply_error(id_json, ErrorCode::not_found, "unknown channel \"" + c.channel + "\"");
+  if (!info)
+    return reply_error(id_json, ErrorCode::not_found, "unknown channel \"" + c.channel + "\"");
   ChannelFacts f;
   f.kind = info->kind;
   f.archived = info->archived;
@@ -728,9 +729,11 @@ void Session::reply_outcome(const std::string& id_json, const Outcome& o) {
 namespace {
 template <class Cmd>
 struct ActionFor;
-#define PARLEY_ACTION(CMD, FN) \
-  template <>                   \
-  struct ActionFor<protocol::CMD> { static constexpr auto fn = &Actions::FN; };
+#define PARLEY_ACTION(CMD, FN)               \
+  template <>                                \
+  struct ActionFor<protocol::CMD> {          \
+    static constexpr auto fn = &Actions::FN; \
+  };
 PARLEY_ACTION(EditCmd, edit)
 PARLEY_ACTION(DeleteCmd, remove)
 PARLEY_ACTION(ReactCmd, react)
@@ -754,9 +757,8 @@ struct HasAction<Cmd, std::void_t<decltype(ActionFor<Cmd>::fn)>> : std::true_typ
 
 std::function<void(Outcome)> Session::reply_later(const std::string& id_json) {
   return [self = shared_from_this(), id_json](Outcome o) {
-    boost::asio::post(self->shard_.ioc(), [self, id_json, o = std::move(o)] {
-      self->reply_outcome(id_json, o);
-    });
+    boost::asio::post(self->shard_.ioc(),
+                      [self, id_json, o = std::move(o)] { self->reply_outcome(id_json, o); });
   };
 }
 
@@ -779,17 +781,20 @@ void Session::handle(const std::string& id_json, protocol::SetAdvocateCmd& c) {
 void Session::handle(const std::string& id_json, protocol::DeflectedCmd& c) {
   if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
   if (hub_.store().channel_kind(c.channel) != protocol::ChannelKind::support) {
-    return reply_error(id_json, ErrorCode::bad_request, "deflections count in support channels only");
+    return reply_error(id_json, ErrorCode::bad_request,
+                       "deflections count in support channels only");
   }
   auto reply = reply_later(id_json);
-  hub_.read_async([self = shared_from_this(), who = *identity_, ch = c.channel, seq = c.seq, reply] {
-    auto m = self->hub_.store().get_message(ch, seq);
-    if (!m || m->deleted) return reply(Outcome::failure(ErrorCode::not_found, "message not found"));
-    if (m->reply_to != 0 || m->solved_seq == 0) {
-      return reply(Outcome::failure(ErrorCode::bad_request, "not a solved question"));
-    }
-    self->hub_.advocacy().deflected(who, ch, seq, reply);
-  });
+  hub_.read_async(
+      [self = shared_from_this(), who = *identity_, ch = c.channel, seq = c.seq, reply] {
+        auto m = self->hub_.store().get_message(ch, seq);
+        if (!m || m->deleted)
+          return reply(Outcome::failure(ErrorCode::not_found, "message not found"));
+        if (m->reply_to != 0 || m->solved_seq == 0) {
+          return reply(Outcome::failure(ErrorCode::bad_request, "not a solved question"));
+        }
+        self->hub_.advocacy().deflected(who, ch, seq, reply);
+      });
 }
 
 void Session::handle(const std::string& id_json, protocol::PublishThreadCmd& c) {

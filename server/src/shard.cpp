@@ -1,6 +1,7 @@
 #include "shard.hpp"
 
 #include <pthread.h>
+
 #include <algorithm>
 
 #include "hub.hpp"
@@ -128,8 +129,9 @@ void Shard::deliver_to_channel(const Delivery& d) {
       auto it = users_.find(*u);
       if (it == users_.end()) continue;
       for (Session* s : it->second) {
-        bool delivered = message ? s->deliver(d.channel, d.seq, d.payload)
-                                 : d.change != 0 && s->deliver_change(d.channel, d.change, d.payload);
+        bool delivered = message
+                             ? s->deliver(d.channel, d.seq, d.payload)
+                             : d.change != 0 && s->deliver_change(d.channel, d.change, d.payload);
         if (!delivered) s->deliver_direct(d.payload);
       }
     }
@@ -148,8 +150,7 @@ void Shard::deliver_to_channel(const Delivery& d) {
   }
 }
 
-void Shard::dispatch_transient(const std::string& channel, const Payload& p,
-                               std::uint64_t except) {
+void Shard::dispatch_transient(const std::string& channel, const Payload& p, std::uint64_t except) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
   for (Session* s : it->second) {

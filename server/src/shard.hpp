@@ -8,7 +8,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,9 +42,9 @@ struct Delivery {
   Payload payload;
   // For DMs: the two members, who receive it on every session even without a join.
   std::string dm_a, dm_b;
-  std::string user;  // close_user, kick
-  std::uint16_t close = 0;   // close_user: the close code
-  std::string close_reason;  // close_user: the close frame's reason
+  std::string user;                  // close_user, kick
+  std::uint16_t close = 0;           // close_user: the close code
+  std::string close_reason;          // close_user: the close frame's reason
   std::uint64_t except_session = 0;  // user_event: not to this session (0: to all of them)
   // channel_event: its change number (edited, deleted, reaction, solved, helpful), 0 for none:
   // subscription-aware like messages (buffered during a join's replay, deduplicated).

@@ -1,11 +1,10 @@
 #include "tls.hpp"
 
-#include <boost/asio/ssl/error.hpp>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/ssl/error.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -48,8 +47,7 @@ bool readable(const std::string& path, const char* what, std::string* error) {
 }  // namespace
 
 std::unique_ptr<ssl::context> make_tls_context(const std::string& cert_file,
-                                               const std::string& key_file,
-                                               std::string* error) {
+                                               const std::string& key_file, std::string* error) {
   if (!readable(cert_file, "certificate", error) || !readable(key_file, "key", error)) {
     return nullptr;
   }
@@ -58,8 +56,8 @@ std::unique_ptr<ssl::context> make_tls_context(const std::string& cert_file,
   SSL_CTX* h = ctx->native_handle();
   boost::system::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::no_compression,
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::no_compression,
                    ec);
   // Renegotiation off (a client-triggered CPU sink and a history of bugs); the server picks
   // the suite from its own order.

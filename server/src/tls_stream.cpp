@@ -14,11 +14,9 @@ struct MaybeTlsStream::Tls {
   boost::asio::ssl::stream<boost::beast::tcp_stream> stream;
 };
 
-MaybeTlsStream::MaybeTlsStream(boost::asio::ip::tcp::socket socket)
-    : socket_(std::move(socket)) {}
+MaybeTlsStream::MaybeTlsStream(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
 
-MaybeTlsStream::MaybeTlsStream(boost::asio::ip::tcp::socket socket,
-                               boost::asio::ssl::context& ctx)
+MaybeTlsStream::MaybeTlsStream(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& ctx)
     : socket_(socket.get_executor()), tls_(std::make_unique<Tls>(std::move(socket), ctx)) {}
 
 MaybeTlsStream::MaybeTlsStream(MaybeTlsStream&&) noexcept = default;
@@ -38,9 +36,7 @@ void MaybeTlsStream::tls_write(const WriteBuffers& buffers, IoHandler handler) {
                                 boost::asio::bind_executor(get_executor(), std::move(handler)));
 }
 
-boost::beast::tcp_stream& MaybeTlsStream::tls_tcp() noexcept {
-  return tls_->stream.next_layer();
-}
+boost::beast::tcp_stream& MaybeTlsStream::tls_tcp() noexcept { return tls_->stream.next_layer(); }
 
 void MaybeTlsStream::async_tls_handshake(DoneHandler handler) {
   tls_->stream.async_handshake(boost::asio::ssl::stream_base::server,

@@ -16,14 +16,13 @@
 // shard's thread; completions run there too.
 #pragma once
 
+#include <array>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-
-#include <array>
 #include <cstddef>
 #include <memory>
 #include <utility>

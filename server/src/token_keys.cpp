@@ -85,7 +85,8 @@ bool TokenKeys::reload(std::string* error) {
       errors += (errors.empty() ? "" : "; ") + (body ? what + ": " + why : why);
       return;
     }
-    for (const auto& s : set->skipped()) spdlog::warn("event=jwks_key_skipped source=\"{}\" why=\"{}\"", what, s);
+    for (const auto& s : set->skipped())
+      spdlog::warn("event=jwks_key_skipped source=\"{}\" why=\"{}\"", what, s);
     slot = std::move(set);
   };
   std::shared_ptr<const protocol::KeySet> file_keys, url_keys;
@@ -128,7 +129,7 @@ bool TokenKeys::reload(std::string* error) {
 bool TokenKeys::start(std::string* error) {
   if (!configured()) return true;
   curl_global_init(CURL_GLOBAL_DEFAULT);  // reference-counted: also done by webhooks and email
-  if (!cfg_.jwks_file.empty()) {  // a bad file is a configuration error: refuse to start
+  if (!cfg_.jwks_file.empty()) {          // a bad file is a configuration error: refuse to start
     std::string why;
     auto body = read_file(cfg_.jwks_file, &why);
     if (body && !protocol::KeySet::parse(*body, &why)) body.reset();
@@ -169,7 +170,8 @@ void TokenKeys::run() {
     if (stopping_) break;
     const std::int64_t since = now_ms() - last_reload_ms_.load(std::memory_order_relaxed);
     if (since < kRefetchMs) {
-      cv_.wait_for(lock, std::chrono::milliseconds(kRefetchMs - since), [this] { return stopping_; });
+      cv_.wait_for(lock, std::chrono::milliseconds(kRefetchMs - since),
+                   [this] { return stopping_; });
       if (stopping_) break;
     }
     wanted_ = false;
@@ -209,7 +211,8 @@ std::string TokenKeys::problem() const {
   std::lock_guard lock(mu_);
   // Keys loaded once stay in use while a reload fails; never loaded is a problem.
   if (keys_ && (cfg_.jwks_url.empty() || url_loaded_)) return {};
-  return "the identity provider's keys are not loaded" + (last_error_.empty() ? "" : ": " + last_error_);
+  return "the identity provider's keys are not loaded" +
+         (last_error_.empty() ? "" : ": " + last_error_);
 }
 
 }  // namespace parley::server

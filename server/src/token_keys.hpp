@@ -52,10 +52,10 @@ class TokenKeys {
   mutable std::mutex mu_;
   std::shared_ptr<const protocol::KeySet> keys_;  // the two below together; guarded by mu_
   std::shared_ptr<const protocol::KeySet> file_keys_, url_keys_;  // guarded by mu_
-  bool url_loaded_ = false;                       // the URL was loaded once; guarded by mu_
-  std::string last_error_;                        // of the last reload; guarded by mu_
+  bool url_loaded_ = false;  // the URL was loaded once; guarded by mu_
+  std::string last_error_;   // of the last reload; guarded by mu_
   mutable std::condition_variable cv_;
-  bool stopping_ = false;   // guarded by mu_
+  bool stopping_ = false;        // guarded by mu_
   mutable bool wanted_ = false;  // a reload was asked for (unknown kid); guarded by mu_
   std::atomic<std::int64_t> last_reload_ms_{0};
   std::thread thread_;

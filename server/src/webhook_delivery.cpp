@@ -49,7 +49,8 @@ std::size_t read_header(char* data, std::size_t size, std::size_t n, void* user)
     if (head == kName) {
       auto v = line.substr(kName.size());
       while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' '))
+        v.remove_suffix(1);
       retry_after->assign(v);
     }
   }
@@ -198,8 +199,9 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
     curl_slist_free_all(headers);
     curl_slist_free_all(resolve);
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   if (stop_flag_.load(std::memory_order_relaxed) && status == 0) return;  // stopped: still pending
   attempts_.fetch_add(1, std::memory_order_relaxed);
   last_progress_ms_.store(now_ms(), std::memory_order_relaxed);
@@ -236,8 +238,8 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
   }
   ++d->failed_in_a_row;
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::optional<std::int64_t> delay =
-      webhook::retry_delay_ms(d->failed_in_a_row, std::uniform_real_distribution<double>(-1, 1)(rng));
+  std::optional<std::int64_t> delay = webhook::retry_delay_ms(
+      d->failed_in_a_row, std::uniform_real_distribution<double>(-1, 1)(rng));
   if (delay && (status == 429 || status == 502 || status == 504) && !retry_after.empty()) {
     // Retry-After in seconds (an HTTP date is not honoured: the schedule applies), at most a day.
     std::int64_t s = 0;

@@ -1,10 +1,10 @@
 // The admin API of webhooks (DESIGN §10; protocol/PROTOCOL.md §9.9):
-//   POST   /api/webhooks                              {url, events, channels?} -> 201 {id, secret, …}
-//   GET    /api/webhooks                              -> {webhooks:[…]} (no secrets)
-//   DELETE /api/webhooks/ID                           -> {id, deleted}
-//   POST   /api/webhooks/ID/rotate                    -> {id, secret, previous_valid_until}
-//   GET    /api/webhooks/ID/deliveries                -> {deliveries:[…]} newest first
-//   POST   /api/webhooks/ID/deliveries/DID/retry      -> 202 {id, status}
+//   POST   /api/webhooks                              {url, events, channels?} -> 201 {id, secret,
+//   …} GET    /api/webhooks                              -> {webhooks:[…]} (no secrets) DELETE
+//   /api/webhooks/ID                           -> {id, deleted} POST   /api/webhooks/ID/rotate ->
+//   {id, secret, previous_valid_until} GET    /api/webhooks/ID/deliveries                ->
+//   {deliveries:[…]} newest first POST   /api/webhooks/ID/deliveries/DID/retry      -> 202 {id,
+//   status}
 // Every change is audited and logged as one structured line.
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -79,8 +79,8 @@ void WebhookService::put_hook(const Hook& h) {
   set_hooks(next);
 }
 
-void WebhookService::http(const HttpRequest& req, const std::string& path,
-                          const std::string& actor, Respond respond) {
+void WebhookService::http(const HttpRequest& req, const std::string& path, const std::string& actor,
+                          Respond respond) {
   const std::string& m = req.method;
   const auto& cfg = hub_.config().webhooks;
   // Path segments after /api/webhooks.
@@ -130,80 +130,95 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
     for (auto [key, value] : obj) {
       if (key == "url") {
         std::string_view v;
-        if (value.get(v) != simdjson::SUCCESS) return respond(json_error(400, "bad_request", "\"url\" must be a string"));
+        if (value.get(v) != simdjson::SUCCESS)
+          return respond(json_error(400, "bad_request", "\"url\" must be a string"));
         h.url.assign(v);
         have_url = true;
       } else if (key == "events") {
         simdjson::dom::array a;
         if (value.get(a) != simdjson::SUCCESS) {
-          return respond(json_error(400, "bad_request", "\"events\" must be an array of event names"));
+          return respond(
+              json_error(400, "bad_request", "\"events\" must be an array of event names"));
         }
         if (a.size() == 0) return respond(json_error(400, "bad_request", "\"events\" is empty"));
         if (a.size() > std::size(webhook::kEvents)) {
-          return respond(json_error(400, "bad_request", "\"events\" lists more than " +
-                                                            std::to_string(std::size(webhook::kEvents)) + " events"));
+          return respond(json_error(400, "bad_request",
+                                    "\"events\" lists more than " +
+                                        std::to_string(std::size(webhook::kEvents)) + " events"));
         }
         for (auto e : a) {
           std::string_view ev;
           if (e.get(ev) != simdjson::SUCCESS || !webhook::known_event(ev)) {
             std::string known;
             for (auto k : webhook::kEvents) known += (known.empty() ? "" : ", ") + std::string(k);
-            return respond(json_error(400, "bad_request",
-                                      "unknown event " + std::string(simdjson::minify(e)) + " (" + known + ")"));
+            return respond(json_error(
+                400, "bad_request",
+                "unknown event " + std::string(simdjson::minify(e)) + " (" + known + ")"));
           }
-          if (std::find(h.events.begin(), h.events.end(), ev) == h.events.end()) h.events.emplace_back(ev);
+          if (std::find(h.events.begin(), h.events.end(), ev) == h.events.end())
+            h.events.emplace_back(ev);
         }
         have_events = true;
       } else if (key == "channels") {
         simdjson::dom::array a;
         if (value.get(a) != simdjson::SUCCESS) {
-          return respond(json_error(400, "bad_request", "\"channels\" must be an array of channel names"));
+          return respond(
+              json_error(400, "bad_request", "\"channels\" must be an array of channel names"));
         }
         if (a.size() > kMaxChannels) {
-          return respond(json_error(400, "bad_request", "\"channels\" lists more than 100 channels"));
+          return respond(
+              json_error(400, "bad_request", "\"channels\" lists more than 100 channels"));
         }
         for (auto e : a) {
           std::string_view ch;
           if (e.get(ch) != simdjson::SUCCESS || !protocol::is_valid_channel_name(ch)) {
-            return respond(json_error(400, "bad_request", "\"channels\" holds an invalid channel name"));
+            return respond(
+                json_error(400, "bad_request", "\"channels\" holds an invalid channel name"));
           }
           if (!hub_.store().get_channel(ch)) {
-            return respond(json_error(400, "bad_request", "unknown channel \"" + std::string(ch) + "\""));
+            return respond(
+                json_error(400, "bad_request", "unknown channel \"" + std::string(ch) + "\""));
           }
-          if (std::find(h.channels.begin(), h.channels.end(), ch) == h.channels.end()) h.channels.emplace_back(ch);
+          if (std::find(h.channels.begin(), h.channels.end(), ch) == h.channels.end())
+            h.channels.emplace_back(ch);
         }
       } else {
-        return respond(json_error(400, "bad_request",
-                                  "unknown field \"" + std::string(key) + "\" (url, events, channels)"));
+        return respond(
+            json_error(400, "bad_request",
+                       "unknown field \"" + std::string(key) + "\" (url, events, channels)"));
       }
     }
     if (!have_url) return respond(json_error(400, "bad_request", "\"url\" is required"));
     if (!have_events) return respond(json_error(400, "bad_request", "\"events\" is required"));
     // The target check resolves the host: not on this (I/O) thread.
-    return hub_.read_async([this, h = std::move(h), actor, respond, allow = cfg.allow_hosts]() mutable {
-      const auto t = webhook::check_target(h.url, allow);
-      if (!t.ok) return respond(json_error(400, "bad_request", t.error));
-      if (snapshot()->size() >= kMaxHooks) {
-        return respond(json_error(409, "conflict", "at most 100 webhooks; delete one first"));
-      }
-      h.id = new_hook_id();
-      h.secret = webhook::new_secret();
-      h.created = now_ms();
-      save_hook(h, actor, "webhook_create", [this, h, respond](bool ok) {
-        if (!ok) return (void)respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
-        put_hook(h);
-        std::string out;
-        JsonWriter w(out);
-        write_hook(w, h);
-        w.field("secret", h.secret).end_object();
-        respond(json_ok(std::move(out), 201));
-      });
-    });
+    return hub_.read_async(
+        [this, h = std::move(h), actor, respond, allow = cfg.allow_hosts]() mutable {
+          const auto t = webhook::check_target(h.url, allow);
+          if (!t.ok) return respond(json_error(400, "bad_request", t.error));
+          if (snapshot()->size() >= kMaxHooks) {
+            return respond(json_error(409, "conflict", "at most 100 webhooks; delete one first"));
+          }
+          h.id = new_hook_id();
+          h.secret = webhook::new_secret();
+          h.created = now_ms();
+          save_hook(h, actor, "webhook_create", [this, h, respond](bool ok) {
+            if (!ok)
+              return (void)respond(
+                  json_error(503, "internal", "storage busy or failing; nothing was changed"));
+            put_hook(h);
+            std::string out;
+            JsonWriter w(out);
+            write_hook(w, h);
+            w.field("secret", h.secret).end_object();
+            respond(json_ok(std::move(out), 201));
+          });
+        });
   }
 
   auto snap = snapshot();
   auto it = snap->find(seg[0]);
-  if (it == snap->end()) return respond(json_error(404, "not_found", "no webhook \"" + seg[0] + "\""));
+  if (it == snap->end())
+    return respond(json_error(404, "not_found", "no webhook \"" + seg[0] + "\""));
   Hook h = it->second;
 
   if (seg.size() == 1) {
@@ -260,7 +275,8 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
     std::vector<std::uint64_t> ids;
     {
       std::lock_guard lock(mu_);
-      for (const auto& [id, p] : pending_) if (p.hook == h.id) ids.push_back(id);
+      for (const auto& [id, p] : pending_)
+        if (p.hook == h.id) ids.push_back(id);
       for (std::uint64_t id : finished_[h.id]) ids.push_back(id);
     }
     std::sort(ids.rbegin(), ids.rend());
@@ -311,11 +327,12 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
       simdjson::dom::parser parser;
       simdjson::dom::object o;
       std::string_view hook, status;
-      if (!v || parser.parse(*v).get(o) != simdjson::SUCCESS || o["hook"].get(hook) != simdjson::SUCCESS ||
-          hook != h.id) {
+      if (!v || parser.parse(*v).get(o) != simdjson::SUCCESS ||
+          o["hook"].get(hook) != simdjson::SUCCESS || hook != h.id) {
         return respond(json_error(404, "not_found", "no such delivery of this webhook"));
       }
-      if (o["status"].get(status)) return respond(json_error(500, "internal", "the delivery record is unreadable"));
+      if (o["status"].get(status))
+        return respond(json_error(500, "internal", "the delivery record is unreadable"));
       const auto now = now_ms();
       {
         std::lock_guard lock(mu_);
@@ -350,7 +367,10 @@ void WebhookService::http(const HttpRequest& req, const std::string& path,
       cv_.notify_all();
       std::string out;
       JsonWriter w(out);
-      w.begin_object().field("id", "msg_" + std::to_string(id)).field("status", "pending").end_object();
+      w.begin_object()
+          .field("id", "msg_" + std::to_string(id))
+          .field("status", "pending")
+          .end_object();
       respond(json_ok(std::move(out), 202));
     });
   }

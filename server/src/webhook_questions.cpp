@@ -39,7 +39,8 @@ void WebhookService::note_question(const std::string& channel, const storage::St
 void WebhookService::load_questions(std::int64_t now) {
   if (!active()) return;
   auto& store = hub_.store();
-  const std::int64_t after = static_cast<std::int64_t>(hub_.config().webhooks.unanswered_after_s) * 1000;
+  const std::int64_t after =
+      static_cast<std::int64_t>(hub_.config().webhooks.unanswered_after_s) * 1000;
   const std::int64_t from = now - 2 * after;
   std::lock_guard lock(questions_mu_);
   for (const auto& info : store.list_channels()) {
@@ -59,7 +60,8 @@ void WebhookService::load_questions(std::int64_t now) {
 }
 
 void WebhookService::check_unanswered(std::int64_t now) {
-  const std::int64_t after = static_cast<std::int64_t>(hub_.config().webhooks.unanswered_after_s) * 1000;
+  const std::int64_t after =
+      static_cast<std::int64_t>(hub_.config().webhooks.unanswered_after_s) * 1000;
   std::vector<std::pair<std::pair<std::string, std::uint64_t>, Question>> due;
   {
     std::lock_guard lock(questions_mu_);

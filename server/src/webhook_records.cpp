@@ -53,8 +53,6 @@ std::string message_json(const std::string& channel, const storage::StoredMessag
   return out;
 }
 
-
-
 std::string encode(const DeliveryRecord& d) {
   std::string out;
   JsonWriter w(out);
@@ -81,7 +79,8 @@ std::optional<DeliveryRecord> decode(const std::string& value) {
   if (o["status"].get(s) == simdjson::SUCCESS) d.status.assign(s);
   if (o["created"].get(i) == simdjson::SUCCESS) d.created = i;
   if (o["next_at"].get(i) == simdjson::SUCCESS) d.next_at = i;
-  if (o["failed_in_a_row"].get(u) == simdjson::SUCCESS) d.failed_in_a_row = static_cast<unsigned>(u);
+  if (o["failed_in_a_row"].get(u) == simdjson::SUCCESS)
+    d.failed_in_a_row = static_cast<unsigned>(u);
   if (o["attempts"].get(a) == simdjson::SUCCESS) {
     d.attempts = simdjson::minify(a);
     d.attempt_count = a.size();
@@ -90,7 +89,8 @@ std::optional<DeliveryRecord> decode(const std::string& value) {
 }
 
 // Appends one attempt to the JSON array `attempts` (dropping the oldest past the bound).
-void add_attempt(DeliveryRecord& d, std::int64_t at, long status, const std::string& error, std::int64_t ms) {
+void add_attempt(DeliveryRecord& d, std::int64_t at, long status, const std::string& error,
+                 std::int64_t ms) {
   std::string one;
   JsonWriter w(one);
   w.begin_object().field("at", at);
@@ -129,10 +129,12 @@ std::optional<WebhookService::Hook> decode_hook(const std::string& value) {
   h.id.assign(s);
   if (o["url"].get(s) == simdjson::SUCCESS) h.url.assign(s);
   if (o["events"].get(a) == simdjson::SUCCESS) {
-    for (auto e : a) if (e.get(s) == simdjson::SUCCESS) h.events.emplace_back(s);
+    for (auto e : a)
+      if (e.get(s) == simdjson::SUCCESS) h.events.emplace_back(s);
   }
   if (o["channels"].get(a) == simdjson::SUCCESS) {
-    for (auto e : a) if (e.get(s) == simdjson::SUCCESS) h.channels.emplace_back(s);
+    for (auto e : a)
+      if (e.get(s) == simdjson::SUCCESS) h.channels.emplace_back(s);
   }
   if (o["secret"].get(s) == simdjson::SUCCESS) h.secret.assign(s);
   if (o["old_secret"].get(s) == simdjson::SUCCESS) h.old_secret.assign(s);

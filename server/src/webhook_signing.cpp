@@ -25,8 +25,8 @@ constexpr std::string_view kSecretPrefix = "whsec_";
 
 std::string base64(const unsigned char* data, std::size_t n) {
   std::string out(4 * ((n + 2) / 3), '\0');
-  const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                                  static_cast<int>(n));
+  const int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<std::size_t>(std::max(len, 0)));
   return out;
 }
@@ -57,17 +57,17 @@ bool public_v4(std::uint32_t a) {  // host byte order
   const auto in = [a](std::uint32_t net, int bits) {
     return bits == 0 || (a >> (32 - bits)) == (net >> (32 - bits));
   };
-  return !(in(0x00000000, 8) ||      // 0.0.0.0/8 "this network"
-           in(0x0A000000, 8) ||      // 10/8
-           in(0x64400000, 10) ||     // 100.64/10 carrier-grade NAT
-           in(0x7F000000, 8) ||      // 127/8 loopback
-           in(0xA9FE0000, 16) ||     // 169.254/16 link-local
-           in(0xAC100000, 12) ||     // 172.16/12
-           in(0xC0000000, 24) ||     // 192.0.0/24 protocol assignments
-           in(0xC0A80000, 16) ||     // 192.168/16
-           in(0xC6120000, 15) ||     // 198.18/15 benchmarking
-           in(0xE0000000, 4) ||      // 224/4 multicast
-           in(0xF0000000, 4));       // 240/4 reserved, broadcast
+  return !(in(0x00000000, 8) ||   // 0.0.0.0/8 "this network"
+           in(0x0A000000, 8) ||   // 10/8
+           in(0x64400000, 10) ||  // 100.64/10 carrier-grade NAT
+           in(0x7F000000, 8) ||   // 127/8 loopback
+           in(0xA9FE0000, 16) ||  // 169.254/16 link-local
+           in(0xAC100000, 12) ||  // 172.16/12
+           in(0xC0000000, 24) ||  // 192.0.0/24 protocol assignments
+           in(0xC0A80000, 16) ||  // 192.168/16
+           in(0xC6120000, 15) ||  // 198.18/15 benchmarking
+           in(0xE0000000, 4) ||   // 224/4 multicast
+           in(0xF0000000, 4));    // 240/4 reserved, broadcast
 }
 
 }  // namespace
@@ -151,11 +151,13 @@ Target check_target(std::string_view url, const std::vector<std::string>& allow_
     t.error = "\"url\" has no host";
     return t;
   }
-  const std::string bare = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-  const bool allowed = std::any_of(allow_hosts.begin(), allow_hosts.end(), [&](const std::string& a) {
-    const std::string l = lower(a);
-    return l == host || l == bare;
-  });
+  const std::string bare =
+      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  const bool allowed =
+      std::any_of(allow_hosts.begin(), allow_hosts.end(), [&](const std::string& a) {
+        const std::string l = lower(a);
+        return l == host || l == bare;
+      });
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
@@ -167,9 +169,11 @@ Target check_target(std::string_view url, const std::vector<std::string>& allow_
   std::string first;
   for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {
     char text[INET6_ADDRSTRLEN] = {};
-    const void* raw = a->ai_family == AF_INET
-                          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr)
-                          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    const void* raw =
+        a->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr)
+            : static_cast<const void*>(
+                  &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
     ::inet_ntop(a->ai_family, raw, text, sizeof text);
     if (!allowed && !is_public_address(a->ai_addr)) {
       t.error = "\"url\" resolves to a loopback, private or link-local address (" +
@@ -180,8 +184,8 @@ Target check_target(std::string_view url, const std::vector<std::string>& allow_
   }
   // Pin the checked address so that a second lookup (DNS rebinding) cannot change it.
   unsigned char buf[sizeof(in6_addr)];
-  const bool literal = ::inet_pton(AF_INET, bare.c_str(), buf) == 1 ||
-                       ::inet_pton(AF_INET6, bare.c_str(), buf) == 1;
+  const bool literal =
+      ::inet_pton(AF_INET, bare.c_str(), buf) == 1 || ::inet_pton(AF_INET6, bare.c_str(), buf) == 1;
   if (!allowed && !literal) t.pin = bare + ":" + port + ":" + first;
   t.ok = true;
   return t;
@@ -191,7 +195,8 @@ std::optional<std::int64_t> retry_delay_ms(unsigned failed, double jitter) {
   static constexpr std::int64_t kScheduleS[] = {5, 300, 1800, 7200, 18000, 36000, 36000};
   if (failed == 0 || failed > std::size(kScheduleS)) return std::nullopt;
   const double base = static_cast<double>(kScheduleS[failed - 1]) * 1000.0;
-  return static_cast<std::int64_t>(std::llround(base * (1.0 + 0.2 * std::clamp(jitter, -1.0, 1.0))));
+  return static_cast<std::int64_t>(
+      std::llround(base * (1.0 + 0.2 * std::clamp(jitter, -1.0, 1.0))));
 }
 
 std::string iso8601_ms(std::int64_t ms) {

@@ -6,9 +6,9 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -263,7 +263,6 @@ void WebhookService::on_committed(const std::vector<storage::Committed>& batch) 
   // over the lock: perf, fan-out with 5 webhooks).
   for (std::size_t i = 0; i < std::min<std::size_t>(added, threads_.size()); ++i) cv_.notify_one();
 }
-
 
 WebhookService::Stats WebhookService::stats() const {
   Stats s;

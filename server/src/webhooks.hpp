@@ -180,12 +180,12 @@ class WebhookService {
   std::condition_variable cv_;        // delivery workers
   std::condition_variable clock_cv_;  // the clock thread (flushes, question.unanswered)
   std::mutex writes_mu_;
-  std::vector<storage::KvEntry> writes_;  // guarded by writes_mu_
-  std::shared_ptr<const Hooks> hooks_;              // copy on write, guarded by mu_
-  std::atomic<int> active_{0};                      // enabled hooks
-  std::map<std::uint64_t, Pending> pending_;        // by row id, guarded by mu_
-  std::multimap<std::int64_t, std::uint64_t> due_;  // next_at -> row id, guarded by mu_
-  std::set<std::uint64_t> in_flight_;               // guarded by mu_
+  std::vector<storage::KvEntry> writes_;                       // guarded by writes_mu_
+  std::shared_ptr<const Hooks> hooks_;                         // copy on write, guarded by mu_
+  std::atomic<int> active_{0};                                 // enabled hooks
+  std::map<std::uint64_t, Pending> pending_;                   // by row id, guarded by mu_
+  std::multimap<std::int64_t, std::uint64_t> due_;             // next_at -> row id, guarded by mu_
+  std::set<std::uint64_t> in_flight_;                          // guarded by mu_
   std::map<std::string, std::deque<std::uint64_t>> finished_;  // per hook, oldest first
   std::atomic<std::uint64_t> pending_count_{0};
   std::atomic<std::uint64_t> delivered_{0}, failed_{0}, dropped_{0}, attempts_{0};
@@ -204,7 +204,7 @@ class WebhookService {
   std::mutex targets_mu_;
   std::map<std::string, std::pair<std::int64_t, webhook::Target>> targets_;  // url -> (ms, check)
 
-  bool stopping_ = false;  // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
   std::atomic<bool> stop_flag_{false};  // the same, for curl's progress callback
   std::vector<std::thread> threads_;
 };

@@ -6,8 +6,8 @@ namespace {
 // A word is a run of ASCII letters, digits, apostrophes or any non-ASCII byte (so words in
 // other scripts stay whole); everything else separates words.
 bool word_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '\'' || c >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' ||
+         c >= 0x80;
 }
 std::string lower(std::string_view s) {
   std::string out(s);

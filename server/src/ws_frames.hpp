@@ -132,7 +132,7 @@ class FrameParser {
         }
         if (len > max_message_ - msg_.size()) return violation(on, 1009, "message too big"), off;
       }
-      hlen += 4;  // the masking key
+      hlen += 4;                                      // the masking key
       if (avail < hlen || avail - hlen < len) break;  // the rest has not arrived yet
       char* payload = data + off + hlen;
       const auto plen = static_cast<std::size_t>(len);

@@ -21,13 +21,13 @@
 // Callback style with shared_from_this: every pending operation's handler holds `self`.
 #include "ws_session.hpp"
 
+#include <openssl/evp.h>
+
+#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <openssl/evp.h>
-
-#include <array>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -73,9 +73,9 @@ constexpr std::size_t kScratchBytes = 64 * 1024;  // per shard thread, shared by
 // TLS reads copy decrypted bytes out of Asio's ssl::stream, which keeps a record-sized input
 // buffer of its own per connection; a large second buffer here would only double that.
 constexpr std::size_t kTlsReadBytes = 4 * 1024;
-constexpr int kReadsPerWake = 4;                  // then back to the reactor (fairness)
-constexpr std::size_t kKeptRxCapacity = 4096;     // a larger leftover buffer is released
-constexpr std::size_t kKeptEntries = 16;          // larger write vectors are released
+constexpr int kReadsPerWake = 4;               // then back to the reactor (fairness)
+constexpr std::size_t kKeptRxCapacity = 4096;  // a larger leftover buffer is released
+constexpr std::size_t kKeptEntries = 16;       // larger write vectors are released
 
 // A view of a range of const_buffers that Asio can use as a buffer sequence without copying it
 // (asio::async_write copies the sequence object it is given; a vector would be reallocated).
@@ -429,14 +429,14 @@ class WsSession final : public Session {
 
   MaybeTlsStream stream_;
   ws::FrameParser parser_;
-  std::string rx_;              // the start of a frame that has not fully arrived
+  std::string rx_;  // the start of a frame that has not fully arrived
   std::unique_ptr<char[]> tls_buf_;
   std::vector<Payload> queue_;
   std::vector<Payload> inflight_;
   std::vector<asio::const_buffer> bufs_;
-  std::string ctrl_;            // control frames (and the 101 response) waiting to be written
-  std::string wctrl_;           // those in the write in flight
-  std::string close_frame_;     // our close frame, written after everything queued before it
+  std::string ctrl_;         // control frames (and the 101 response) waiting to be written
+  std::string wctrl_;        // those in the write in flight
+  std::string close_frame_;  // our close frame, written after everything queued before it
   std::array<unsigned char, 10> hdr_{};
   std::size_t queued_bytes_ = 0;
   std::size_t write_total_ = 0;

@@ -56,7 +56,8 @@ std::optional<Store::BackupInfo> Store::create_backup(const std::string& dir,
   }
   if (keep > 0) {
     if (auto s = engine->PurgeOldBackups(keep); !s.ok()) {
-      *error = "backup " + std::to_string(id) + " was made, but pruning old ones failed: " + s.ToString();
+      *error = "backup " + std::to_string(id) +
+               " was made, but pruning old ones failed: " + s.ToString();
       return std::nullopt;
     }
   }
@@ -104,7 +105,8 @@ bool Store::restore_backup(const std::string& dir, std::uint32_t id, const std::
   }
   const rocksdb::BackupID which = id == 0 ? all.back().backup_id : id;
   if (auto s = engine->VerifyBackup(which, /*verify_with_checksum=*/true); !s.ok()) {
-    *error = "backup " + std::to_string(which) + " in " + dir + " is missing or damaged: " + s.ToString();
+    *error = "backup " + std::to_string(which) + " in " + dir +
+             " is missing or damaged: " + s.ToString();
     return false;
   }
   std::error_code ec;

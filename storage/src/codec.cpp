@@ -19,10 +19,10 @@ constexpr std::uint8_t kKindMax = static_cast<std::uint8_t>(ChannelKind::dm);
 
 // Flag bits, so that later booleans fit in the same byte without a format change. Readers
 // ignore bits they do not know.
-constexpr std::uint8_t kFlagAdvocate = 1u << 0;  // StoredMessage::from_advocate
-constexpr std::uint8_t kFlagDeleted = 1u << 1;   // StoredMessage::deleted
-constexpr std::uint8_t kFlagArchived = 1u << 0;  // ChannelInfo::archived
-constexpr std::uint8_t kFlagLocked = 1u << 1;    // ChannelInfo::locked
+constexpr std::uint8_t kFlagAdvocate = 1u << 0;    // StoredMessage::from_advocate
+constexpr std::uint8_t kFlagDeleted = 1u << 1;     // StoredMessage::deleted
+constexpr std::uint8_t kFlagArchived = 1u << 0;    // ChannelInfo::archived
+constexpr std::uint8_t kFlagLocked = 1u << 1;      // ChannelInfo::locked
 constexpr std::uint8_t kFlagPublishSet = 1u << 2;  // ChannelInfo::publish has a value…
 constexpr std::uint8_t kFlagPublish = 1u << 3;     // …and this is it
 

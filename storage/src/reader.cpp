@@ -97,7 +97,8 @@ std::optional<std::uint64_t> Store::Impl::find_last_change(std::string_view chan
     decode_failures.fetch_add(1, std::memory_order_relaxed);
   }
   if (!it->status().ok()) {
-    *error = "cannot read the change log of " + std::string(channel) + ": " + it->status().ToString();
+    *error =
+        "cannot read the change log of " + std::string(channel) + ": " + it->status().ToString();
     return std::nullopt;
   }
   return 0;
@@ -151,7 +152,8 @@ std::vector<Store::Change> Store::read_changes(std::string_view channel, std::ui
       impl_->decode_failures.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    out.push_back({*n, static_cast<TimestampMs>(codec::io::get_be64(value)), std::string(value.substr(8))});
+    out.push_back(
+        {*n, static_cast<TimestampMs>(codec::io::get_be64(value)), std::string(value.substr(8))});
   }
   return out;
 }

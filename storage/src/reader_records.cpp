@@ -181,11 +181,13 @@ std::vector<Store::Erasure> Store::erasures() const {
   std::vector<Erasure> out;
   std::shared_lock db_lock(impl_->db_mu);
   if (impl_->db == nullptr) return out;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_meta));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cf_meta));
   for (it->Seek(codec::kErasurePrefix); it->Valid(); it->Next()) {
     std::string_view key = it->key().ToStringView();
     if (!key.starts_with(codec::kErasurePrefix)) break;
-    auto e = codec::decode_erasure(key.substr(codec::kErasurePrefix.size()), it->value().ToStringView());
+    auto e =
+        codec::decode_erasure(key.substr(codec::kErasurePrefix.size()), it->value().ToStringView());
     if (e) {
       out.push_back(std::move(*e));
     } else {
@@ -252,7 +254,7 @@ std::vector<std::string> Store::message_channels() const {
 }
 
 std::vector<std::string> Store::reactors(std::string_view channel, std::uint64_t seq,
-                                        std::string_view emoji, std::size_t limit) const {
+                                         std::string_view emoji, std::size_t limit) const {
   std::vector<std::string> out;
   std::shared_lock db_lock(impl_->db_mu);
   if (impl_->db == nullptr || limit == 0) return out;
@@ -282,8 +284,7 @@ std::vector<std::pair<std::string, std::string>> Store::kv_scan(std::string_view
   return out;
 }
 
-std::vector<Store::ReadMarker> Store::read_markers(std::string_view user,
-                                                   std::size_t limit) const {
+std::vector<Store::ReadMarker> Store::read_markers(std::string_view user, std::size_t limit) const {
   std::vector<ReadMarker> out;
   std::shared_lock db_lock(impl_->db_mu);
   if (impl_->db == nullptr || !key_safe(user)) return out;

@@ -1,12 +1,12 @@
 // Store lifecycle (open, close), the in-memory channel directory and the submit queue.
-#include <sys/statvfs.h>
 #include <pthread.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
-#include <rocksdb/statistics.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <chrono>
 #include <cstdint>
@@ -184,9 +184,9 @@ bool Store::Impl::open_db(std::string* error) {
       {std::string(kCfReactions), cf_options(options, block_cache, true)},
       {std::string(kCfAdvocacy), cf_options(options, block_cache, false)},  // scanned at start
       {std::string(kCfRewrites), cf_options(options, block_cache, false)},  // tailed in order
-      {std::string(kCfReads), reads_cf_options(options, block_cache)},  // markers read by key
-      {std::string(kCfOutbox), cf_options(options, block_cache, false)},  // scanned in order
-      {std::string(kCfChanges), cf_options(options, block_cache, false)},  // read in order
+      {std::string(kCfReads), reads_cf_options(options, block_cache)},      // markers read by key
+      {std::string(kCfOutbox), cf_options(options, block_cache, false)},    // scanned in order
+      {std::string(kCfChanges), cf_options(options, block_cache, false)},   // read in order
   };
   // RocksDB refuses to open a database without naming all of its column families, so ones
   // added by a newer version are opened with default options and left alone. A missing

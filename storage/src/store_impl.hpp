@@ -83,7 +83,7 @@ struct Store::Impl {
 
   // --- Highest committed seq per channel, so last_seq() rarely touches disk ---
   mutable std::shared_mutex committed_mu;
-  StringMap<std::uint64_t> committed_seq;  // guarded by committed_mu
+  StringMap<std::uint64_t> committed_seq;     // guarded by committed_mu
   StringMap<std::uint64_t> committed_change;  // highest committed change; guarded by committed_mu
 
   // --- Write queue ---

@@ -2,10 +2,9 @@
 // one WriteBatch, commits it and reports the whole batch to the CommitHandler. It is the only
 // code that assigns seqs and ids, so per-channel ordering needs no locks beyond the queue's.
 // This file: the thread, dispatch, audit entries, commit, and the channel and append ops.
-#include <sys/statvfs.h>
-
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <chrono>
@@ -143,7 +142,8 @@ void BatchBuilder::apply(TrimChanges& op, Committed& out) {
     ++deleted;
   }
   if (!flush()) return;
-  if (!it->status().ok()) return fail(out, "cannot read the change log: " + it->status().ToString());
+  if (!it->status().ok())
+    return fail(out, "cannot read the change log: " + it->status().ToString());
   op.deleted = deleted;
 }
 

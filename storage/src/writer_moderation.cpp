@@ -194,7 +194,7 @@ void BatchBuilder::apply(ResolveReport& op, Committed& out) {
 // --- users ------------------------------------------------------------------------------------
 
 std::optional<std::optional<UserRecord>> BatchBuilder::user_record(const std::string& id,
-                                                                  Committed& out) {
+                                                                   Committed& out) {
   if (auto it = users_.find(id); it != users_.end()) return std::optional<UserRecord>(it->second);
   std::string value;
   rocksdb::Status st = s_.db->Get(rocksdb::ReadOptions(), s_.cf_users, id, &value);
@@ -217,7 +217,8 @@ void BatchBuilder::apply(PutUser& op, Committed& out) {
   UserRecord next = u;
   if (*existing) next.first_seen = (*existing)->first_seen;
   next.kb_anonymous = op.kb_anonymous.value_or(*existing ? (*existing)->kb_anonymous : false);
-  next.email_pref = op.email_pref.value_or(*existing ? (*existing)->email_pref : EmailPref::batched);
+  next.email_pref =
+      op.email_pref.value_or(*existing ? (*existing)->email_pref : EmailPref::batched);
   rocksdb::Status st = batch_.Put(s_.cf_users, next.id, codec::encode_user(next));
   if (!st.ok()) return fail(out, "cannot add user to batch: " + st.ToString());
   u = next;  // the caller gets the record as stored
@@ -314,11 +315,11 @@ bool BatchBuilder::redact_reports(EraseUser& op, Committed& out) {
   // from reports of this batch.
   std::set<std::uint64_t> ids;
   auto scan = [&](const std::string& prefix, bool ref) -> bool {
-    std::unique_ptr<rocksdb::Iterator> it(s_.db->NewIterator(rocksdb::ReadOptions(), s_.cf_reports));
+    std::unique_ptr<rocksdb::Iterator> it(
+        s_.db->NewIterator(rocksdb::ReadOptions(), s_.cf_reports));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      std::optional<std::uint64_t> id =
-          ref ? codec::decode_report_ref(it->value().ToStringView())
-              : codec::id_key_id(it->key().ToStringView(), prefix);
+      std::optional<std::uint64_t> id = ref ? codec::decode_report_ref(it->value().ToStringView())
+                                            : codec::id_key_id(it->key().ToStringView(), prefix);
       if (id) ids.insert(*id);
     }
     if (it->status().ok()) return true;
@@ -349,10 +350,12 @@ bool BatchBuilder::redact_reports(EraseUser& op, Committed& out) {
       next.author_name = op.name;
     }
     if (next.reporter == op.user) next.reason.clear();
-    if (next.text == cur->text && next.author_name == cur->author_name && next.reason == cur->reason) {
+    if (next.text == cur->text && next.author_name == cur->author_name &&
+        next.reason == cur->reason) {
       continue;
     }
-    rocksdb::Status st = batch_.Put(s_.cf_reports, codec::report_key(id), codec::encode_report(next));
+    rocksdb::Status st =
+        batch_.Put(s_.cf_reports, codec::report_key(id), codec::encode_report(next));
     if (!st.ok()) {
       fail(out, "cannot add report to batch: " + st.ToString());
       return false;

@@ -15,7 +15,7 @@
 namespace parley::storage {
 
 std::optional<std::optional<std::uint64_t>> BatchBuilder::marker(const std::string& key,
-                                                                  Committed& out) {
+                                                                 Committed& out) {
   // A sender's marker moved by a message of this batch (written at commit, see
   // write_sent_markers()) is at least what the map or the disk says.
   std::optional<std::uint64_t> sent;

@@ -1,7 +1,7 @@
 // The persisted encoding: every record type round-trips; malformed values are refused.
-#include <gtest/gtest.h>
-
 #include "advocacy/codec.hpp"
+
+#include <gtest/gtest.h>
 
 namespace parley::advocacy::codec {
 namespace {
@@ -40,17 +40,44 @@ TEST(Codec, RecordsRoundTrip) {
 TEST(Codec, CreditRecordsKeepTheirPersistedBytes) {
   using namespace std::string_literals;
   detail::AnswerRec a{"help", 7, 9, "bob", "amy", -5};
-  EXPECT_EQ(answer_key(a), "a\0help\0" "7\0" "bob"s);
-  EXPECT_EQ(answer_value(a), "9\0" "amy\0-5"s);
+  EXPECT_EQ(answer_key(a),
+            "a\0help\0"
+            "7\0"
+            "bob"s);
+  EXPECT_EQ(answer_value(a),
+            "9\0"
+            "amy\0-5"s);
   detail::HelpfulRec h{"help", 5, "amy", "bob", true, 1704067200000, false};
-  EXPECT_EQ(helpful_key(h.channel, h.seq, h.marker), "h\0help\0" "5\0" "amy"s);
-  EXPECT_EQ(helpful_value(h), "1\0" "bob\0" "1704067200000\0" "0"s);
+  EXPECT_EQ(helpful_key(h.channel, h.seq, h.marker),
+            "h\0help\0"
+            "5\0"
+            "amy"s);
+  EXPECT_EQ(helpful_value(h),
+            "1\0"
+            "bob\0"
+            "1704067200000\0"
+            "0"s);
   detail::SolutionRec s{"help", 1, 2, "bob", "amy", false, 3};
-  EXPECT_EQ(solution_key(s.channel, s.root), "s\0help\0" "1"s);
-  EXPECT_EQ(solution_value(s), "2\0" "bob\0" "amy\0" "0\0" "3"s);
-  EXPECT_EQ(day_mark_key("amy", -3), "g\0" "amy\0-3"s);
-  EXPECT_EQ(risk_key("troll", 19723), "r\0troll\0" "19723"s);
-  EXPECT_EQ(risk_value({1, 2, 3, 99}), "1\0" "2\0" "3\0" "99"s);
+  EXPECT_EQ(solution_key(s.channel, s.root),
+            "s\0help\0"
+            "1"s);
+  EXPECT_EQ(solution_value(s),
+            "2\0"
+            "bob\0"
+            "amy\0"
+            "0\0"
+            "3"s);
+  EXPECT_EQ(day_mark_key("amy", -3),
+            "g\0"
+            "amy\0-3"s);
+  EXPECT_EQ(risk_key("troll", 19723),
+            "r\0troll\0"
+            "19723"s);
+  EXPECT_EQ(risk_value({1, 2, 3, 99}),
+            "1\0"
+            "2\0"
+            "3\0"
+            "99"s);
 }
 
 TEST(Codec, HelpfulMarksKeepTheirOriginAndOldRecordsStillDecode) {

@@ -66,8 +66,7 @@ class Community {
   }
   // `credit`: another accepted answer (channel, seq) whose author earns instead (as the server
   // checks it: it must exist).
-  MarkError solve(const std::string& marker, std::uint64_t seq,
-                  const std::string& channel = "help",
+  MarkError solve(const std::string& marker, std::uint64_t seq, const std::string& channel = "help",
                   std::optional<std::pair<std::string, std::uint64_t>> credit = std::nullopt) {
     std::optional<MessageFact> fact;
     if (credit) fact = messages.at(*credit);
@@ -92,7 +91,8 @@ class Community {
   }
   void remove(std::uint64_t seq, const std::string& channel = "help") {
     messages.erase({channel, seq});
-    std::erase_if(solved, [&](const auto& s) { return s.first.first == channel && s.second == seq; });
+    std::erase_if(solved,
+                  [&](const auto& s) { return s.first.first == channel && s.second == seq; });
     engine.on_message_removed(channel, seq, now);
     sync();
   }

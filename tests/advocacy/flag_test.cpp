@@ -26,8 +26,8 @@ std::uint64_t ann_at_38(Community& c) {
   EXPECT_EQ(c.helpful("a3", answered(c, "a3", "ann")), MarkError::none);  // 24 + 6 = 30
   auto to_a4 = answered(c, "a4", "ann");                                  // 32
   c.at(2, 9);
-  auto to_a5 = answered(c, "a5", "ann");                                  // 34
-  EXPECT_EQ(c.helpful("a4", to_a4), MarkError::none);                     // 38
+  auto to_a5 = answered(c, "a5", "ann");               // 34
+  EXPECT_EQ(c.helpful("a4", to_a4), MarkError::none);  // 38
   return to_a5;
 }
 
@@ -86,7 +86,8 @@ TEST(AdvocateFlag, TheFifthPersonsAnswerDecidesWhenTheScoreIsAlreadyThere) {
 TEST(AdvocateFlag, ActiveDaysAreRequired) {
   Community c;
   c.at(0);
-  for (int i = 1; i <= 5; ++i) c.solve("a" + std::to_string(i), answered(c, "a" + std::to_string(i), "cy"));
+  for (int i = 1; i <= 5; ++i)
+    c.solve("a" + std::to_string(i), answered(c, "a" + std::to_string(i), "cy"));
   c.at(1);
   answered(c, "a6", "cy");
   auto b = c.engine.breakdown("cy", c.now);
@@ -128,14 +129,14 @@ TEST(AdvocateFlag, AFarmingPairStaysUnderThePairCap) {
 // ann: 2 on day 0, 12 on day 1, 26 on day 2 -> 40 with 6 people on 3 days.
 void ann_at_40_over_three_days(Community& c) {
   c.at(0);
-  answered(c, "a1", "ann");                              // 2
+  answered(c, "a1", "ann");  // 2
   c.at(1);
-  c.helpful("a2", answered(c, "a2", "ann"));             // 8
-  c.helpful("a3", answered(c, "a3", "ann"));             // 14
+  c.helpful("a2", answered(c, "a2", "ann"));  // 8
+  c.helpful("a3", answered(c, "a3", "ann"));  // 14
   c.at(2);
-  c.solve("a4", answered(c, "a4", "ann"));               // 26
-  c.solve("a5", answered(c, "a5", "ann"));               // 38
-  answered(c, "a6", "ann");                              // 40
+  c.solve("a4", answered(c, "a4", "ann"));  // 26
+  c.solve("a5", answered(c, "a5", "ann"));  // 38
+  answered(c, "a6", "ann");                 // 40
 }
 
 TEST(Decay, HysteresisKeepsTheFlagAboveNinetyPercentAndDropsItBelow) {
@@ -252,11 +253,11 @@ TEST(ManualOverride, HoldsAgainstTheAutomaticRuleInBothDirections) {
 
 TEST(Ranked, AdvocatesFirstThenByScoreWithinTheLimit) {
   Community c;
-  ann_at_40_over_three_days(c);   // 40, advocate
+  ann_at_40_over_three_days(c);  // 40, advocate
   c.at(3);
   c.solve("b1", answered(c, "b1", "bob"));  // 12
-  answered(c, "b2", "cy");                   // 2
-  c.manual("dan", true);                     // 0, advocate by hand
+  answered(c, "b2", "cy");                  // 2
+  c.manual("dan", true);                    // 0, advocate by hand
   auto r = c.engine.ranked(10, c.now);
   ASSERT_EQ(r.size(), 4u);
   EXPECT_EQ(r[0].user, "ann");

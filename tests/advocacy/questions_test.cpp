@@ -1,6 +1,8 @@
 // The question table against a plain model (std::map): lookups through growth and
 // backward-shift deletions, the (ts, channel name, seq) order with late and tied questions,
 // removals from the middle, and the bulk load of restore(); the tracked replies of a record.
+#include "advocacy/questions.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -9,8 +11,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include "advocacy/questions.hpp"
 
 namespace parley::advocacy::detail {
 namespace {

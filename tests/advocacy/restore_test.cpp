@@ -33,8 +33,9 @@ bool operator==(const Insights& a, const Insights& b) {
 namespace test {
 namespace {
 
-const std::vector<std::string> kUsers = {"ann", "bob", "cy", "dan", "eve", "amy", "a1", "a2",
-                                         "a3", "a4", "a5", "a6", "staff1", "troll", "nobody"};
+const std::vector<std::string> kUsers = {"ann", "bob", "cy",     "dan",   "eve",
+                                         "amy", "a1",  "a2",     "a3",    "a4",
+                                         "a5",  "a6",  "staff1", "troll", "nobody"};
 
 void expect_same(const Engine& a, const Engine& b, std::int64_t now) {
   for (const auto& u : kUsers) {
@@ -196,8 +197,14 @@ TEST(Restore, QuestionsArePersistedAsMessagesOnlyAndLegacyRecordsAreDeleted) {
 
   // A data directory from before: its question records are deleted at start-up.
   auto kv = a.persisted();
-  const std::string legacy("q\0help\0" "1", 8);
-  kv.emplace_back(legacy, std::string("amy\0" "1\0" "0", 7));
+  const std::string legacy(
+      "q\0help\0"
+      "1",
+      8);
+  kv.emplace_back(legacy, std::string("amy\0"
+                                      "1\0"
+                                      "0",
+                                      7));
   Engine b(Config{});
   a.restart(b, kv);
   auto m = b.take_mutations();
@@ -260,7 +267,9 @@ TEST(Restore, TheReplayFollowsThreadsLikeTheLiveEngine) {
 
 TEST(Restore, MalformedRecordsAreSkipped) {
   Engine e(Config{});
-  e.restore({{"a", "x"}, {std::string("a\0help\0x\0bob", 12), "1"}, {"zz", ""},
+  e.restore({{"a", "x"},
+             {std::string("a\0help\0x\0bob", 12), "1"},
+             {"zz", ""},
              {std::string("m\0bob", 5), "1"}},
             kT0);
   EXPECT_TRUE(e.is_advocate("bob"));

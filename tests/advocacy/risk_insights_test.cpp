@@ -75,14 +75,14 @@ class InsightsDay : public ::testing::Test {
     auto h2_on_q2 = post(10, 9, 40, "h2", q2);
     c.solve("staff1", h2_on_q2);
     q3 = post(10, 10, 0, "c3");
-    post(10, 10, 1, "c3", q3);  // the asker's own follow-up is not an answer
+    post(10, 10, 1, "c3", q3);                  // the asker's own follow-up is not an answer
     auto h1_on_q3 = post(10, 11, 0, "h1", q3);  // 60 min, customer
     c.solve("c3", h1_on_q3);
     q4 = post(10, 11, 0, "c4");
     post(10, 11, 30, "c4", q4);  // unanswered
     q5 = post(10, 12, 0, "c5", 0, "billing");
     post(10, 12, 2, "bot1", q5, "billing");  // 2 min, bot
-    q6 = post(10, 13, 0, "c6");  // unanswered
+    q6 = post(10, 13, 0, "c6");              // unanswered
     q7 = post(10, 14, 0, "c7");
     post(10, 14, 20, "h3", q7);  // 20 min, customer
     auto q9 = post(10, 15, 0, "c9");
@@ -90,7 +90,7 @@ class InsightsDay : public ::testing::Test {
     c.at(10, 15, 20);
     c.remove(q9);  // a removed question leaves the figures
     q10 = post(10, 16, 0, "c10", 0, "billing");
-    post(10, 16, 45, "h2", q10, "billing");  // 45 min, customer
+    post(10, 16, 45, "h2", q10, "billing");    // 45 min, customer
     post(10, 17, 0, "c1", 0, "chat-general");  // not a support channel
     c.at(10, 23);
   }
@@ -108,10 +108,10 @@ TEST_F(InsightsDay, AllSupportChannels) {
   auto in = c.engine.insights(kDay, "", c.now);
   EXPECT_EQ(in.from, c.now - kDay);
   EXPECT_EQ(in.to, c.now);
-  EXPECT_EQ(in.questions, 8u);  // q1-q7 and q10
-  EXPECT_EQ(in.answered, 6u);   // all but q4 and q6
+  EXPECT_EQ(in.questions, 8u);              // q1-q7 and q10
+  EXPECT_EQ(in.answered, 6u);               // all but q4 and q6
   EXPECT_EQ(in.answered_by_customers, 4u);  // q1, q3, q7, q10
-  EXPECT_EQ(in.solved, 2u);     // q2, q3
+  EXPECT_EQ(in.solved, 2u);                 // q2, q3
   // First answers after 2, 5, 20, 30, 45, 60 minutes: the lower middle is 20.
   EXPECT_EQ(in.median_first_answer_ms, 20 * kMinute);
   ASSERT_EQ(in.unanswered.size(), 2u);
@@ -150,7 +150,8 @@ TEST_F(InsightsDay, PerDaySeriesForCharts) {
   // A 2-day window at day 10, 23:00 reaches back to day 8, 23:00: days 8, 9 and 10.
   auto in = c.engine.insights(2 * kDay, "", c.now);
   ASSERT_EQ(in.days.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(in.days[i].start, kT0 + (8 + static_cast<std::int64_t>(i)) * kDay);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(in.days[i].start, kT0 + (8 + static_cast<std::int64_t>(i)) * kDay);
   EXPECT_EQ(in.days[0].questions, 0u);
   EXPECT_FALSE(in.days[0].median_first_answer_ms);
   EXPECT_EQ(in.days[1].questions, 1u);  // q8, answered by h1 after 30 minutes

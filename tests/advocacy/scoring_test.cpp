@@ -209,8 +209,8 @@ TEST_F(Scoring, ThanksReactionByTheAskerCountsAsHelpful) {
   auto q = c.ask("amy");
   auto b = c.answer("bob", q);
   auto d = c.answer("dan", q);
-  c.react("cat", b, kPray);  // not the asker
-  c.react("staff1", b, kPray);  // staff reactions are not marks
+  c.react("cat", b, kPray);               // not the asker
+  c.react("staff1", b, kPray);            // staff reactions are not marks
   c.react("amy", b, "\xF0\x9F\x91\x8D");  // not a thanks reaction
   EXPECT_DOUBLE_EQ(c.score("bob"), 2);
   c.react("amy", b, kPray);
@@ -232,8 +232,8 @@ TEST_F(Scoring, RemovingAThanksReactionTakesBackOnlyTheMarkItMade) {
   EXPECT_TRUE(c.react("amy", b, kPray));
   EXPECT_DOUBLE_EQ(c.score("bob"), 6);
   EXPECT_FALSE(c.react("amy", b, "\xE2\x9D\xA4\xEF\xB8\x8F"));  // already marked
-  EXPECT_FALSE(c.unreact("amy", b, "\xF0\x9F\x91\x8D"));  // not a thanks reaction
-  EXPECT_FALSE(c.unreact("cat", b, kPray));  // not the marker
+  EXPECT_FALSE(c.unreact("amy", b, "\xF0\x9F\x91\x8D"));        // not a thanks reaction
+  EXPECT_FALSE(c.unreact("cat", b, kPray));                     // not the marker
   EXPECT_TRUE(c.unreact("amy", b, kPray));
   EXPECT_DOUBLE_EQ(c.score("bob"), 2);
   EXPECT_EQ(c.engine.breakdown("bob", c.now).helpful, 0u);
@@ -272,8 +272,8 @@ TEST_F(Scoring, RemovingAnAnswerRevokesItsAnswerHelpfulAndSolvedCredit) {
   EXPECT_EQ(br.solved, 0u);
   EXPECT_EQ(br.people_helped, 1u);
   auto in = c2.engine.insights(kDay, "", c2.now);
-  EXPECT_EQ(in.solved, 0u);     // the accepted answer is gone: unsolved
-  EXPECT_EQ(in.answered, 1u);   // and amy's question has no answer left
+  EXPECT_EQ(in.solved, 0u);    // the accepted answer is gone: unsolved
+  EXPECT_EQ(in.answered, 1u);  // and amy's question has no answer left
   // bob answers again: with the first answer gone, this one is his first.
   c2.answer("bob", q);
   EXPECT_DOUBLE_EQ(c2.score("bob"), 4);

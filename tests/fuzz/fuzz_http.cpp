@@ -30,7 +30,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -188,8 +187,9 @@ std::vector<Outcome> run_connection(std::string_view stream, const Limits& lim, 
     if (target.starts_with('/')) FUZZ_CHECK(origin == target);
     if (origin != target) {
       FUZZ_CHECK(origin.starts_with('/'));
-      FUZZ_CHECK(origin == "/" || target.ends_with(origin) ||
-                 (origin.starts_with("/?") && target.ends_with(std::string_view(origin).substr(1))));
+      FUZZ_CHECK(
+          origin == "/" || target.ends_with(origin) ||
+          (origin.starts_with("/?") && target.ends_with(std::string_view(origin).substr(1))));
     }
     FUZZ_CHECK(req.body().size() <= lim.body);
     o.method = std::string(req.method_string());

@@ -18,9 +18,8 @@
 #include <openssl/hmac.h>
 #include <simdjson.h>
 
-#include <memory>
-
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,10 +70,13 @@ struct Provider {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     std::size_t len = 0;
     FUZZ_CHECK(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1);
-    FUZZ_CHECK(EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1);
+    FUZZ_CHECK(EVP_DigestSign(ctx, nullptr, &len,
+                              reinterpret_cast<const unsigned char*>(data.data()),
+                              data.size()) == 1);
     std::string der(len, '\0');
     FUZZ_CHECK(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(der.data()), &len,
-                              reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1);
+                              reinterpret_cast<const unsigned char*>(data.data()),
+                              data.size()) == 1);
     EVP_MD_CTX_free(ctx);
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(len));

@@ -35,8 +35,7 @@ struct Seen {
 
 // Parses `input` in pieces: all at once (split null, step 0), `step` bytes at a time, or sizes
 // drawn from `split`; unused bytes are kept and passed again, as the server does.
-std::vector<Seen> run(const std::string& input, std::size_t max, Rng* split,
-                      std::size_t step = 0) {
+std::vector<Seen> run(const std::string& input, std::size_t max, Rng* split, std::size_t step = 0) {
   ws::FrameParser parser(max);
   std::vector<Seen> seen;
   std::string pending;
@@ -87,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case ws::Event::Kind::message:
         FUZZ_CHECK_MSG(e.payload.size() <= max, "message over the limit");
         FUZZ_CHECK_MSG(e.binary || parley::protocol::utf8_length(e.payload).has_value(),
-                   "text message not UTF-8");
+                       "text message not UTF-8");
         reencoded += client_frame(e.binary ? 0x82 : 0x81, e.payload, static_cast<std::uint32_t>(i));
         break;
       case ws::Event::Kind::ping:

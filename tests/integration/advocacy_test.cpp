@@ -54,7 +54,8 @@ TEST_F(AdvocacyTest, HelperBecomesAdvocateWithBadgeEventsAndBreakdown) {
   auto a2 = post(*helper, "help", "Yes, with the app", q2);
   ok(*ann, {{"op", "helpful"}, {"channel", "help"}, {"seq", a1}});
   // Not yet: two people helped, but the score is 2 + 2 + 4 = 8 < 10.
-  EXPECT_FALSE(get("/api/advocates").at("users").as_array().at(0).as_object().at("advocate").as_bool());
+  EXPECT_FALSE(
+      get("/api/advocates").at("users").as_array().at(0).as_object().at("advocate").as_bool());
   auto solved = ok(*bo, {{"op", "solve"}, {"channel", "help"}, {"seq", a2}});
   EXPECT_EQ(num(solved.at("question_seq")), q2);
   // Now: score 2 + 2 + 4 + 15 = 23 >= 10.
@@ -98,7 +99,8 @@ TEST_F(AdvocacyTest, HelperBecomesAdvocateWithBadgeEventsAndBreakdown) {
     return str(o.at("op")) == "solved" && num(o.at("question_seq")) == q2 && num(o.at("seq")) == 0;
   });
   EXPECT_TRUE(unsolved);
-  if (!unsolved) for (auto& o : bo->seen()) std::cerr << "bo saw " << json::serialize(o) << "\n";
+  if (!unsolved)
+    for (auto& o : bo->seen()) std::cerr << "bo saw " << json::serialize(o) << "\n";
   auto h2 = ok(*bo, {{"op", "history"}, {"channel", "help"}});
   for (auto& v : h2.at("messages").as_array()) {
     if (num(v.as_object().at("seq")) == q2) {
@@ -117,12 +119,17 @@ TEST_F(AdvocacyTest, MarksAreCheckedAndSelfAndStaffAnswersEarnNothing) {
   auto a = post(*bo, "help", "customer answer", q);
   // Only the asker or staff may mark; the question is not an answer; the asker's own reply
   // cannot be marked; a chat channel is not a support channel.
-  EXPECT_EQ(str(bo->request({{"op", "helpful"}, {"channel", "help"}, {"seq", a}}).at("code")), "forbidden");
-  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", q}}).at("code")), "bad_request");
-  EXPECT_EQ(str(ann->request({{"op", "solve"}, {"channel", "help"}, {"seq", self}}).at("code")), "bad_request");
-  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", 999}}).at("code")), "not_found");
+  EXPECT_EQ(str(bo->request({{"op", "helpful"}, {"channel", "help"}, {"seq", a}}).at("code")),
+            "forbidden");
+  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", q}}).at("code")),
+            "bad_request");
+  EXPECT_EQ(str(ann->request({{"op", "solve"}, {"channel", "help"}, {"seq", self}}).at("code")),
+            "bad_request");
+  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", 999}}).at("code")),
+            "not_found");
   auto g = post(*ann, "general", "chat");
-  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "general"}, {"seq", g}}).at("code")), "bad_request");
+  EXPECT_EQ(str(ann->request({{"op", "helpful"}, {"channel", "general"}, {"seq", g}}).at("code")),
+            "bad_request");
   ok(*ann, {{"op", "helpful"}, {"channel", "help"}, {"seq", by_staff}});
   ok(*staff, {{"op", "helpful"}, {"channel", "help"}, {"seq", a}});  // staff may mark
   auto users = get("/api/advocates").at("users").as_array();
@@ -131,7 +138,8 @@ TEST_F(AdvocacyTest, MarksAreCheckedAndSelfAndStaffAnswersEarnNothing) {
     EXPECT_TRUE(id == "bo") << id << " should have earned nothing";
   }
   ASSERT_EQ(users.size(), 1u);
-  EXPECT_NEAR(users[0].as_object().at("score").to_number<double>(), 6, 0.01);  // answer 2 + helpful 4
+  EXPECT_NEAR(users[0].as_object().at("score").to_number<double>(), 6,
+              0.01);  // answer 2 + helpful 4
 }
 
 // unsolve: the asker (or staff) takes back the accepted answer: `solved` with seq 0 to the
@@ -158,7 +166,8 @@ TEST_F(AdvocacyTest, UnsolveTakesBackTheAcceptedAnswerAndItsCredit) {
   EXPECT_EQ(str(refused.at("code")), "forbidden") << json::serialize(refused);
   EXPECT_EQ(str(refused.at("message")), "only the asker or staff may unsolve");
   auto answer = ann->request({{"op", "unsolve"}, {"channel", "help"}, {"seq", a}});
-  EXPECT_EQ(str(answer.at("message")), "only a question can be unsolved") << json::serialize(answer);
+  EXPECT_EQ(str(answer.at("message")), "only a question can be unsolved")
+      << json::serialize(answer);
   EXPECT_EQ(str(ann->request({{"op", "unsolve"}, {"channel", "help"}, {"seq", 999}}).at("code")),
             "not_found");
 
@@ -201,7 +210,8 @@ TEST_F(AdvocacyTest, MarksAreRefusedWhileMutedAndInArchivedChannels) {
   auto muted = ann->request({{"op", "helpful"}, {"channel", "help"}, {"seq", a}});
   EXPECT_EQ(str(muted.at("code")), "muted") << json::serialize(muted);
   EXPECT_GT(num(muted.at("retry_after_ms")), 0);
-  EXPECT_EQ(str(ann->request({{"op", "solve"}, {"channel", "help"}, {"seq", a}}).at("code")), "muted");
+  EXPECT_EQ(str(ann->request({{"op", "solve"}, {"channel", "help"}, {"seq", a}}).at("code")),
+            "muted");
   ok(*staff, {{"op", "unmute"}, {"user", "ann"}, {"channel", "help"}});
   // Archived: nobody marks, staff included.
   ok(*staff, {{"op", "archive_channel"}, {"channel", "help"}, {"archived", true}});
@@ -233,7 +243,9 @@ TEST_F(AdvocacyTest, CreditsFromTheLastWritesBeforeSigtermSurvive) {
 TEST_F(AdvocacyTest, ManualOverrideIsAuditedAndSticks) {
   auto staff = connect("sam", "staff");
   auto carl = connect("carl");
-  EXPECT_EQ(str(carl->request({{"op", "set_advocate"}, {"user", "carl"}, {"advocate", true}}).at("code")), "forbidden");
+  EXPECT_EQ(
+      str(carl->request({{"op", "set_advocate"}, {"user", "carl"}, {"advocate", true}}).at("code")),
+      "forbidden");
   auto r = ok(*staff, {{"op", "set_advocate"}, {"user", "carl"}, {"advocate", true}});
   EXPECT_TRUE(r.at("advocate").as_bool());
   EXPECT_TRUE(r.at("manual").as_bool());
@@ -253,7 +265,8 @@ TEST_F(AdvocacyTest, ManualOverrideIsAuditedAndSticks) {
   auto back = ok(*staff2, {{"op", "set_advocate"}, {"user", "carl"}, {"advocate", nullptr}});
   EXPECT_FALSE(back.at("advocate").as_bool());
   EXPECT_TRUE(back.at("manual").is_null());
-  auto audit = http(server_->port(), "GET", "/api/audit?limit=5", "", server_->token("sam", "staff"));
+  auto audit =
+      http(server_->port(), "GET", "/api/audit?limit=5", "", server_->token("sam", "staff"));
   EXPECT_NE(audit.body.find("set_advocate"), std::string::npos);
 }
 
@@ -264,7 +277,8 @@ TEST_F(AdvocacyTest, AtRiskAfterUpheldReportsAndInsights) {
   auto bo = connect("bo");
   auto bad = post(*troll, "general", "rude");
   auto rep = ok(*ann, {{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "rude"}});
-  ok(*staff, {{"op", "resolve_report"}, {"report_id", num(rep.at("report_id"))}, {"action", "uphold"}});
+  ok(*staff,
+     {{"op", "resolve_report"}, {"report_id", num(rep.at("report_id"))}, {"action", "uphold"}});
   auto risk = get("/api/at-risk").at("users").as_array();
   ASSERT_EQ(risk.size(), 1u);
   auto t = risk[0].as_object();
@@ -307,7 +321,10 @@ TEST_F(AdvocacyTest, AtRiskAfterUpheldReportsAndInsights) {
   EXPECT_EQ(num(today.at("answered")), 2);
   EXPECT_EQ(num(today.at("answered_by_customers")), 1);
   EXPECT_EQ(today.at("median_first_answer_ms"), ins.at("median_first_answer_ms"));
-  EXPECT_EQ(http(server_->port(), "GET", "/api/insights?window=0", "", server_->token("sam", "staff")).status, 400);
+  EXPECT_EQ(
+      http(server_->port(), "GET", "/api/insights?window=0", "", server_->token("sam", "staff"))
+          .status,
+      400);
 }
 
 // Questions are not persisted by the advocacy engine: at start-up it replays the support

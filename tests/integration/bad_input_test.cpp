@@ -51,12 +51,14 @@ TEST_F(BadInputTest, FrameBeforeAuthIsUnauthorizedAndCloses4401) {
 
 TEST_F(BadInputTest, BadTokensAreRefused) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   parley::protocol::Claims claims{"mallory", "Mallory", parley::protocol::Role::admin, now + 3600};
-  std::string alg_none = parley::protocol::base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." +
-                         parley::protocol::base64url_encode(
-                             R"({"sub":"mallory","role":"admin","exp":)" + std::to_string(now + 3600) + "}") +
-                         ".";
+  std::string alg_none =
+      parley::protocol::base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." +
+      parley::protocol::base64url_encode(R"({"sub":"mallory","role":"admin","exp":)" +
+                                         std::to_string(now + 3600) + "}") +
+      ".";
   std::vector<std::string> tokens = {
       "not-a-jwt",
       parley::protocol::jwt_sign(claims, "some-other-secret-some-other-secret"),
@@ -81,7 +83,8 @@ TEST_F(BadInputTest, UnauthenticatedSocketTimesOut) {
 TEST_F(BadInputTest, BearerHeaderAuthenticatesBots) {
   parley::client::WsClient ws;
   std::string err;
-  ASSERT_TRUE(ws.connect("127.0.0.1", server_->port(), &err, "/ws", server_->token("bot1", "bot"))) << err;
+  ASSERT_TRUE(ws.connect("127.0.0.1", server_->port(), &err, "/ws", server_->token("bot1", "bot")))
+      << err;
   auto w = ws.recv();
   ASSERT_TRUE(w);
   EXPECT_NE(w->find("\"op\":\"welcome\""), std::string::npos) << *w;
@@ -100,18 +103,27 @@ TEST_F(BadInputTest, MalformedFramesGetErrorsAndTheConnectionSurvives) {
       {R"({"id":1})", "bad_request", "op"},
       {R"({"op":"fly","id":2})", "bad_request", "fly"},
       {R"({"op":"send","id":3,"channel":"help","client_msg_id":"x"})", "bad_request", "text"},
-      {R"({"op":"send","id":4,"channel":"help","text":5,"client_msg_id":"x"})", "bad_request", "text"},
+      {R"({"op":"send","id":4,"channel":"help","text":5,"client_msg_id":"x"})", "bad_request",
+       "text"},
       {R"({"op":"send","id":5,"channel":"help","text":"hi"})", "bad_request", "client_msg_id"},
-      {R"({"op":"send","id":6,"channel":"Bad Name!","text":"hi","client_msg_id":"x"})", "bad_request", "channel"},
-      {R"({"op":"send","id":7,"channel":"nosuch","text":"hi","client_msg_id":"x"})", "not_found", "nosuch"},
-      {R"({"op":"send","id":8,"channel":"help","text":")" + std::string(101, 'x') + R"(","client_msg_id":"x"})", "too_large", ""},
-      {R"({"op":"send","id":9,"channel":"help","text":"   ","client_msg_id":"x"})", "bad_request", "empty"},
+      {R"({"op":"send","id":6,"channel":"Bad Name!","text":"hi","client_msg_id":"x"})",
+       "bad_request", "channel"},
+      {R"({"op":"send","id":7,"channel":"nosuch","text":"hi","client_msg_id":"x"})", "not_found",
+       "nosuch"},
+      {R"({"op":"send","id":8,"channel":"help","text":")" + std::string(101, 'x') +
+           R"(","client_msg_id":"x"})",
+       "too_large", ""},
+      {R"({"op":"send","id":9,"channel":"help","text":"   ","client_msg_id":"x"})", "bad_request",
+       "empty"},
       {R"({"op":"join","id":10,"channel":"help","since":-1})", "bad_request", "since"},
       {R"({"op":"history","id":11,"channel":"help","limit":0})", "bad_request", "limit"},
-      {R"({"op":"dm","id":12,"to":"bad user","text":"x","client_msg_id":"y"})", "bad_request", "to"},
-      {R"({"op":"send","id":13,"channel":"help","text":"\ud800","client_msg_id":"x"})", "bad_request", ""},
+      {R"({"op":"dm","id":12,"to":"bad user","text":"x","client_msg_id":"y"})", "bad_request",
+       "to"},
+      {R"({"op":"send","id":13,"channel":"help","text":"\ud800","client_msg_id":"x"})",
+       "bad_request", ""},
       {R"({"op":"auth","id":14,"token":"x"})", "bad_request", "already"},
-      {R"({"op":"send","id":15,"channel":"help","text":"x","client_msg_id":"r","reply_to":99})", "not_found", "reply_to"},
+      {R"({"op":"send","id":15,"channel":"help","text":"x","client_msg_id":"r","reply_to":99})",
+       "not_found", "reply_to"},
   };
   for (auto& tc : cases) {
     c->send_raw(tc.frame);
@@ -155,7 +167,8 @@ TEST_F(BadInputTest, OversizedFramesAndBinaryFrames) {
   EXPECT_TRUE(code == 1009 || (code == 0 && c->ws().closed())) << code;
   // Invalid UTF-8 in a text frame is a WebSocket-level violation too (RFC 6455): close 1007.
   auto d = connect("dave");
-  d->send_raw("{\"op\":\"send\",\"channel\":\"help\",\"text\":\"\xc3\x28\",\"client_msg_id\":\"u\"}");
+  d->send_raw(
+      "{\"op\":\"send\",\"channel\":\"help\",\"text\":\"\xc3\x28\",\"client_msg_id\":\"u\"}");
   EXPECT_EQ(closed_with(*d), 1007);
   // The server is fine and stored nothing.
   auto ok = connect("erin");

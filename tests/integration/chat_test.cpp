@@ -73,8 +73,11 @@ TEST_F(ChatTest, TwoClientsChatInAChannel) {
   EXPECT_EQ(got[0].at("from").as_object().at("advocate").as_bool(), false);
   EXPECT_EQ(num(got[0].at("ts")), num(ack.at("ts")));
 
-  auto ack2 = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "hi alice"},
-                            {"client_msg_id", "b1"}, {"reply_to", 1}});
+  auto ack2 = bob->request({{"op", "send"},
+                            {"channel", "general"},
+                            {"text", "hi alice"},
+                            {"client_msg_id", "b1"},
+                            {"reply_to", 1}});
   ASSERT_EQ(str(ack2.at("op")), "ok");
   EXPECT_EQ(num(ack2.at("seq")), 2);
   auto back = alice->messages("general", 2);  // her own message comes back too
@@ -105,7 +108,8 @@ TEST_F(ChatTest, DirectMessagesArePrivate) {
   auto alice = connect("alice");
   auto bob = connect("bob");
   auto carol = connect("carol");
-  auto ack = alice->request({{"op", "dm"}, {"to", "bob"}, {"text", "psst"}, {"client_msg_id", "d1"}});
+  auto ack =
+      alice->request({{"op", "dm"}, {"to", "bob"}, {"text", "psst"}, {"client_msg_id", "d1"}});
   ASSERT_EQ(str(ack.at("op")), "ok") << json::serialize(ack);
   std::string ch = str(ack.at("channel"));
   EXPECT_EQ(ch, "dm:alice:bob");
@@ -119,24 +123,25 @@ TEST_F(ChatTest, DirectMessagesArePrivate) {
   auto reply = send_msg(*bob, ch, "hey", "d2");
   EXPECT_EQ(num(reply.at("seq")), 2);
   // A dm may answer an earlier message of the conversation; a later one is refused, not stored.
-  auto threaded = alice->request({{"op", "dm"}, {"to", "bob"}, {"text", "re: hey"},
-                                  {"client_msg_id", "d4"}, {"reply_to", 2}});
+  auto threaded = alice->request(
+      {{"op", "dm"}, {"to", "bob"}, {"text", "re: hey"}, {"client_msg_id", "d4"}, {"reply_to", 2}});
   ASSERT_EQ(str(threaded.at("op")), "ok") << json::serialize(threaded);
   auto echoed = bob->wait_for([](const json::object& o) {
     return str(o.at("op")) == "message" && str(o.at("text")) == "re: hey";
   });
   ASSERT_TRUE(echoed);
   EXPECT_EQ(num(echoed->at("reply_to")), 2);
-  auto bad = alice->request({{"op", "dm"}, {"to", "bob"}, {"text", "x"}, {"client_msg_id", "d5"},
-                             {"reply_to", 99}});
+  auto bad = alice->request(
+      {{"op", "dm"}, {"to", "bob"}, {"text", "x"}, {"client_msg_id", "d5"}, {"reply_to", 99}});
   EXPECT_EQ(str(bad.at("code")), "not_found") << json::serialize(bad);
   EXPECT_EQ(str(bad.at("message")), "reply_to names no message in \"dm:alice:bob\"");
   // Carol can do none of it.
-  for (auto frame : {json::object{{"op", "join"}, {"channel", ch}},
-                     json::object{{"op", "join"}, {"channel", ch}, {"since", 0}},
-                     json::object{{"op", "history"}, {"channel", ch}},
-                     json::object{{"op", "send"}, {"channel", ch}, {"text", "x"}, {"client_msg_id", "c1"}},
-                     json::object{{"op", "typing"}, {"channel", ch}}}) {
+  for (auto frame :
+       {json::object{{"op", "join"}, {"channel", ch}},
+        json::object{{"op", "join"}, {"channel", ch}, {"since", 0}},
+        json::object{{"op", "history"}, {"channel", ch}},
+        json::object{{"op", "send"}, {"channel", ch}, {"text", "x"}, {"client_msg_id", "c1"}},
+        json::object{{"op", "typing"}, {"channel", ch}}}) {
     auto r = carol->request(frame);
     EXPECT_EQ(str(r.at("op")), "error") << json::serialize(r);
     EXPECT_EQ(str(r.at("code")), "forbidden") << json::serialize(r);
@@ -145,15 +150,19 @@ TEST_F(ChatTest, DirectMessagesArePrivate) {
   carol->request({{"op", "ping"}});
   for (auto& o : carol->seen()) EXPECT_NE(str(o.at("op")), "message");
   // Self-DM is refused.
-  auto self = alice->request({{"op", "dm"}, {"to", "alice"}, {"text", "me"}, {"client_msg_id", "d3"}});
+  auto self =
+      alice->request({{"op", "dm"}, {"to", "alice"}, {"text", "me"}, {"client_msg_id", "d3"}});
   EXPECT_EQ(str(self.at("code")), "bad_request");
 }
 
 TEST_F(ChatTest, HistoryPagesBackwards) {
   auto alice = connect("alice");
   for (int i = 1; i <= 250; ++i) {
-    alice->send({{"op", "send"}, {"channel", "general"}, {"text", "m" + std::to_string(i)},
-                 {"client_msg_id", "h" + std::to_string(i)}, {"id", 100000 + i}});
+    alice->send({{"op", "send"},
+                 {"channel", "general"},
+                 {"text", "m" + std::to_string(i)},
+                 {"client_msg_id", "h" + std::to_string(i)},
+                 {"id", 100000 + i}});
   }
   int acks = 0;
   while (acks < 250) {
@@ -189,7 +198,8 @@ TEST_F(ChatTest, ResumeWithSinceHasNoGapAndNoDuplicate) {
   auto bob = connect("bob");
   ASSERT_EQ(str(bob->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
   auto alice = connect("alice");
-  for (int i = 1; i <= 20; ++i) send_msg(*alice, "general", "a" + std::to_string(i), "a" + std::to_string(i));
+  for (int i = 1; i <= 20; ++i)
+    send_msg(*alice, "general", "a" + std::to_string(i), "a" + std::to_string(i));
   auto first = bob->messages("general", 20);
   ASSERT_EQ(first.size(), 20u);
   std::int64_t last_seen = num(first.back().at("seq"));
@@ -203,14 +213,19 @@ TEST_F(ChatTest, ResumeWithSinceHasNoGapAndNoDuplicate) {
     Client c(server_->port());
     if (!c.auth(server_->token("alice"))) sender_ok = false;
     for (int i = 21; i <= 20 + kMore; ++i) {
-      c.send({{"op", "send"}, {"channel", "general"}, {"text", "a" + std::to_string(i)},
+      c.send({{"op", "send"},
+              {"channel", "general"},
+              {"text", "a" + std::to_string(i)},
               {"client_msg_id", "a" + std::to_string(i)}});
       if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     int acks = 0;
     while (acks < kMore) {
       auto o = c.next(std::chrono::seconds(10));
-      if (!o) { sender_ok = false; break; }
+      if (!o) {
+        sender_ok = false;
+        break;
+      }
       if (str(o->at("op")) == "ok") ++acks;
     }
   });
@@ -236,7 +251,9 @@ TEST_F(ChatTest, ResumeWithSinceHasNoGapAndNoDuplicate) {
 TEST_F(ChatTest, JoinSinceZeroReplaysEverythingThenLive) {
   auto alice = connect("alice");
   for (int i = 1; i <= 600; ++i) {  // more than one replay chunk
-    alice->send({{"op", "send"}, {"channel", "help"}, {"text", "q" + std::to_string(i)},
+    alice->send({{"op", "send"},
+                 {"channel", "help"},
+                 {"text", "q" + std::to_string(i)},
                  {"client_msg_id", "q" + std::to_string(i)}});
   }
   for (int acks = 0; acks < 600;) {
@@ -259,7 +276,8 @@ TEST_F(ChatTest, JoinSinceZeroReplaysEverythingThenLive) {
 // within what the client claimed to have. Up to last_seq, or without since, no since_reset.
 TEST_F(ChatTest, JoinSinceBeyondTheEndSaysSinceReset) {
   auto alice = connect("alice");
-  for (int i = 1; i <= 3; ++i) send_msg(*alice, "help", "q" + std::to_string(i), "q" + std::to_string(i));
+  for (int i = 1; i <= 3; ++i)
+    send_msg(*alice, "help", "q" + std::to_string(i), "q" + std::to_string(i));
   auto bob = connect("bob");
   for (int since : {0, 2, 3}) {
     auto ok = bob->request({{"op", "join"}, {"channel", "help"}, {"since", since}});
@@ -272,9 +290,8 @@ TEST_F(ChatTest, JoinSinceBeyondTheEndSaysSinceReset) {
   EXPECT_EQ(num(ok.at("last_seq")), 3);
   EXPECT_TRUE(ok.at("since_reset").as_bool());
   send_msg(*alice, "help", "q4", "q4");
-  auto live = bob->wait_for([](const json::object& o) {
-    return str(o.at("op")) == "message" && num(o.at("seq")) == 4;
-  });
+  auto live = bob->wait_for(
+      [](const json::object& o) { return str(o.at("op")) == "message" && num(o.at("seq")) == 4; });
   ASSERT_TRUE(live);
   EXPECT_EQ(str(live->at("text")), "q4");
 }
@@ -284,8 +301,9 @@ TEST_F(ChatTest, TypingPresenceAndPing) {
   ASSERT_EQ(str(alice->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
   // Sam (staff) makes Alice an advocate before Bob arrives.
   auto sam = connect("sam", "staff");
-  ASSERT_EQ(str(sam->request({{"op", "set_advocate"}, {"user", "alice"}, {"advocate", true}}).at("op")),
-            "ok");
+  ASSERT_EQ(
+      str(sam->request({{"op", "set_advocate"}, {"user", "alice"}, {"advocate", true}}).at("op")),
+      "ok");
   ASSERT_EQ(str(sam->request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
   auto bob = connect("bob");
   auto joined = bob->request({{"op", "join"}, {"channel", "general"}});
@@ -351,7 +369,8 @@ TEST_F(ChatTest, FreshDataDirHasHelpAndGeneral) {
 TEST_F(ChatTest, RestartKeepsHistoryAndSeq) {
   {
     auto alice = connect("alice");
-    for (int i = 1; i <= 5; ++i) send_msg(*alice, "general", "r" + std::to_string(i), "r" + std::to_string(i));
+    for (int i = 1; i <= 5; ++i)
+      send_msg(*alice, "general", "r" + std::to_string(i), "r" + std::to_string(i));
   }
   EXPECT_EQ(server_->terminate(), 0) << server_->log();
   ASSERT_TRUE(server_->start()) << server_->log();
@@ -364,7 +383,8 @@ TEST_F(ChatTest, RestartKeepsHistoryAndSeq) {
   auto h = alice->request({{"op", "history"}, {"channel", "general"}});
   auto& msgs = h.at("messages").as_array();
   ASSERT_EQ(msgs.size(), 6u);
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(str(msgs[i].as_object().at("text")), "r" + std::to_string(i + 1));
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(str(msgs[i].as_object().at("text")), "r" + std::to_string(i + 1));
 }
 
 }  // namespace

@@ -35,8 +35,9 @@ TEST(ConfigCli, CheckConfigReportsEveryProblemWithItsLine) {
   EXPECT_NE(r.output.find(bad + ":2: limits.max_text_chars must be between 1 and 1048576"),
             std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find(bad + ":3: unknown key limits.max_fram_bytes (did you mean max_frame_bytes?)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find(bad + ":3: unknown key limits.max_fram_bytes (did you mean max_frame_bytes?)"),
+      std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find(bad + ":6: storage.durability must be \"fsync\" or \"fast\""),
             std::string::npos)
@@ -44,11 +45,13 @@ TEST(ConfigCli, CheckConfigReportsEveryProblemWithItsLine) {
   EXPECT_NE(r.output.find("3 problems in " + bad), std::string::npos) << r.output;
 
   // serve runs the same check: the same three messages, exit 2, never listening.
-  auto s = run_command(kParleyd + " serve --listen 127.0.0.1:0 --data-dir " + dir.path + "/data --config " + bad);
+  auto s = run_command(kParleyd + " serve --listen 127.0.0.1:0 --data-dir " + dir.path +
+                       "/data --config " + bad);
   EXPECT_EQ(s.status, 2) << s.output;
   for (const char* line : {":2: limits.max_text_chars", ":3: unknown key limits.max_fram_bytes",
                            ":6: storage.durability"}) {
-    EXPECT_NE(s.output.find("event=config_error error=\"" + bad + line), std::string::npos) << s.output;
+    EXPECT_NE(s.output.find("event=config_error error=\"" + bad + line), std::string::npos)
+        << s.output;
   }
   EXPECT_EQ(s.output.find("event=listening"), std::string::npos) << s.output;
 
@@ -72,7 +75,8 @@ TEST(ConfigCli, CheckConfigPrintsTheEffectiveConfiguration) {
   auto p = run_command(kParleyd + " check-config --print " + good);
   ASSERT_EQ(p.status, 0) << p.output;
   EXPECT_NE(p.output.find("max_frame_bytes = 1000"), std::string::npos) << p.output;
-  EXPECT_NE(p.output.find("max_text_chars = 4000"), std::string::npos) << "defaults too: " << p.output;
+  EXPECT_NE(p.output.find("max_text_chars = 4000"), std::string::npos)
+      << "defaults too: " << p.output;
   EXPECT_NE(p.output.find("[knowledge]"), std::string::npos) << p.output;
   EXPECT_EQ(p.output.find("0123456789abcdef"), std::string::npos) << "the secret is not printed";
   EXPECT_NE(p.output.find("secret = '<redacted>'"), std::string::npos) << p.output;

@@ -24,14 +24,14 @@ const std::vector<std::string> kChannels = {"help", "general"};
 struct Ledger {
   std::mutex mu;
   std::map<std::string, std::map<std::int64_t, std::string>> acked;  // channel -> seq -> text
-  std::map<std::string, std::string> channel_of;                      // text -> channel
+  std::map<std::string, std::string> channel_of;                     // text -> channel
   std::vector<std::string> errors;
   void ack(const std::string& ch, std::int64_t seq, const std::string& text) {
     std::lock_guard lock(mu);
     auto [it, fresh] = acked[ch].emplace(seq, text);
     if (!fresh && it->second != text) {
-      errors.push_back("seq " + std::to_string(seq) + " in " + ch + " acked for two texts: " +
-                       it->second + " and " + text);
+      errors.push_back("seq " + std::to_string(seq) + " in " + ch +
+                       " acked for two texts: " + it->second + " and " + text);
     }
   }
 };
@@ -48,7 +48,11 @@ struct Sender {
     std::map<std::int64_t, std::string> inflight;  // request id -> text
     std::int64_t rid = 0;
     auto send = [&](const std::string& text, const std::string& ch) {
-      c.send({{"op", "send"}, {"channel", ch}, {"text", text}, {"client_msg_id", text}, {"id", ++rid}});
+      c.send({{"op", "send"},
+              {"channel", ch},
+              {"text", text},
+              {"client_msg_id", text},
+              {"id", ++rid}});
       inflight[rid] = text;
     };
     for (auto& [text, ch] : unacked) send(text, ch);  // retries first, same client_msg_id
@@ -127,7 +131,8 @@ TEST(CrashSafety, RepeatedKillDashNineUnderLoadLosesNothingAcked) {
       });
     }
     threads.emplace_back([&, t = server.token("reader")] { reader.run(server.port(), t, ledger); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<>(50, 400)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<>(50, 400)(rng)));
     server.kill9();
     stop = true;
     for (auto& t : threads) t.join();
@@ -136,10 +141,12 @@ TEST(CrashSafety, RepeatedKillDashNineUnderLoadLosesNothingAcked) {
   ASSERT_TRUE(server.start()) << server.log();
   {
     std::atomic<bool> stop{true};
-    for (auto& s : senders) s.run(server.port(), server.token("sender" + std::to_string(s.id)), ledger, stop);
+    for (auto& s : senders)
+      s.run(server.port(), server.token("sender" + std::to_string(s.id)), ledger, stop);
   }
   for (const auto& e : ledger.errors) ADD_FAILURE() << e;
-  for (auto& s : senders) EXPECT_TRUE(s.unacked.empty()) << "sender " << s.id << " still has unacked sends";
+  for (auto& s : senders)
+    EXPECT_TRUE(s.unacked.empty()) << "sender " << s.id << " still has unacked sends";
 
   Client c(server.port());
   ASSERT_TRUE(c.auth(server.token("auditor")));
@@ -150,7 +157,8 @@ TEST(CrashSafety, RepeatedKillDashNineUnderLoadLosesNothingAcked) {
     // No holes: seqs are exactly 1..N.
     ASSERT_FALSE(stored.empty());
     EXPECT_EQ(stored.begin()->first, 1);
-    EXPECT_EQ(stored.rbegin()->first, static_cast<std::int64_t>(stored.size())) << ch << " has holes";
+    EXPECT_EQ(stored.rbegin()->first, static_cast<std::int64_t>(stored.size()))
+        << ch << " has holes";
     // Exactly once: no text twice.
     std::map<std::string, int> copies;
     for (auto& [seq, text] : stored) copies[text]++;

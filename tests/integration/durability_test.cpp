@@ -32,7 +32,8 @@ std::map<std::string, std::vector<Acked>> burst(Client& c, const std::vector<std
     while (sent < n && static_cast<int>(inflight.size()) < window) {
       const auto& ch = channels[sent % channels.size()];
       std::string text = tag + "-" + std::to_string(sent);
-      c.send({{"op", "send"}, {"channel", ch}, {"text", text}, {"client_msg_id", text}, {"id", sent}});
+      c.send(
+          {{"op", "send"}, {"channel", ch}, {"text", text}, {"client_msg_id", text}, {"id", sent}});
       inflight[sent] = {ch, text};
       ++sent;
     }
@@ -65,7 +66,8 @@ void verify(Client& c, const std::string& ch, const std::vector<Acked>& acked) {
   }
   std::reverse(all.begin(), all.end());
   for (std::size_t i = 0; i < all.size(); ++i) {
-    ASSERT_EQ(num(all[i].at("seq")), static_cast<std::int64_t>(i + 1)) << ch << ": hole or disorder";
+    ASSERT_EQ(num(all[i].at("seq")), static_cast<std::int64_t>(i + 1))
+        << ch << ": hole or disorder";
   }
   std::map<std::string, int> count;
   for (auto& m : all) count[str(m.at("text"))]++;
@@ -89,8 +91,11 @@ TEST(Durability, KillDashNineRightAfterABurstLosesNothingAcked) {
     acked = burst(c, channels, 600, 64, "k");
     // Keep sending without waiting, then kill in the middle of it.
     for (int i = 0; i < 200; ++i) {
-      c.send({{"op", "send"}, {"channel", "help"}, {"text", "late-" + std::to_string(i)},
-              {"client_msg_id", "late-" + std::to_string(i)}, {"id", 1000000 + i}});
+      c.send({{"op", "send"},
+              {"channel", "help"},
+              {"text", "late-" + std::to_string(i)},
+              {"client_msg_id", "late-" + std::to_string(i)},
+              {"id", 1000000 + i}});
     }
     server.kill9();
   }
@@ -102,7 +107,9 @@ TEST(Durability, KillDashNineRightAfterABurstLosesNothingAcked) {
   ASSERT_TRUE(c.auth(server.token("alice")));
   for (auto& ch : channels) verify(c, ch, acked[ch]);
   // Re-sending an acked message after the crash is still recognised as a duplicate.
-  auto again = c.request({{"op", "send"}, {"channel", "help"}, {"text", acked["help"][3].text},
+  auto again = c.request({{"op", "send"},
+                          {"channel", "help"},
+                          {"text", acked["help"][3].text},
                           {"client_msg_id", acked["help"][3].text}});
   EXPECT_EQ(num(again.at("seq")), acked["help"][3].seq);
 }
@@ -118,8 +125,11 @@ TEST(Durability, SigtermUnderLoadLosesNothingAckedAndClosesWith1012) {
     ASSERT_TRUE(c.auth(server.token("alice")));
     acked = burst(c, {"general"}, 300, 32, "s");
     for (int i = 0; i < 300; ++i) {
-      c.send({{"op", "send"}, {"channel", "general"}, {"text", "t-" + std::to_string(i)},
-              {"client_msg_id", "t-" + std::to_string(i)}, {"id", 5000 + i}});
+      c.send({{"op", "send"},
+              {"channel", "general"},
+              {"text", "t-" + std::to_string(i)},
+              {"client_msg_id", "t-" + std::to_string(i)},
+              {"id", 5000 + i}});
     }
     std::thread stopper([&] { EXPECT_EQ(server.terminate(), 0); });
     // Collect the acks that still arrive before the close.
@@ -128,7 +138,8 @@ TEST(Durability, SigtermUnderLoadLosesNothingAckedAndClosesWith1012) {
       if (!o) break;
       if (str(o->at("op")) == "ok" && o->contains("seq")) {
         auto id = num(o->at("id"));
-        if (id >= 5000) acked["general"].push_back({num(o->at("seq")), "t-" + std::to_string(id - 5000)});
+        if (id >= 5000)
+          acked["general"].push_back({num(o->at("seq")), "t-" + std::to_string(id - 5000)});
       }
     }
     stopper.join();
@@ -154,9 +165,10 @@ TEST(Durability, ReadyzFollowsTheDiskFloor) {
   constexpr std::uint64_t kMiB = 1 << 20;
   ASSERT_GT(free_bytes, 2048 * kMiB) << "this test needs 2 GiB free under " << dir.path;
   const std::uint64_t floor = free_bytes - 256 * kMiB;
-  ServerProcess server(dir.path + "/data",
-                       {"--durability", "fast", "--config",
-                        fast_config(dir.path, "[storage]\nmin_free_bytes = " + std::to_string(floor) + "\n")});
+  ServerProcess server(
+      dir.path + "/data",
+      {"--durability", "fast", "--config",
+       fast_config(dir.path, "[storage]\nmin_free_bytes = " + std::to_string(floor) + "\n")});
   ASSERT_TRUE(server.start()) << server.log();
   auto ready = http(server.port(), "GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
@@ -198,7 +210,9 @@ TEST(Durability, LowDiskSpaceRefusesWritesAndKeepsServing) {
   auto j = c.request({{"op", "join"}, {"channel", "general"}});
   ASSERT_EQ(str(j.at("op")), "ok") << json::serialize(j);
   for (int i = 0; i < 3; ++i) {
-    auto r = c.request({{"op", "send"}, {"channel", "general"}, {"text", "hello"},
+    auto r = c.request({{"op", "send"},
+                        {"channel", "general"},
+                        {"text", "hello"},
                         {"client_msg_id", "c" + std::to_string(i)}});
     EXPECT_EQ(str(r.at("op")), "error") << json::serialize(r);
     EXPECT_EQ(str(r.at("code")), "internal");

@@ -50,7 +50,8 @@ HttpResult wait_http(const ServerProcess& server, const std::string& path, const
 }
 
 // A token with an `iat`, which the harness's tokens lack.
-std::string token_issued_at(const ServerProcess& server, const std::string& user, std::int64_t iat) {
+std::string token_issued_at(const ServerProcess& server, const std::string& user,
+                            std::int64_t iat) {
   parley::protocol::Claims c;
   c.sub = user;
   c.name = "Ann Again";
@@ -63,8 +64,9 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
   TempDir dir;
   ServerProcess server(dir.path + "/data",
                        {"--durability", "fast", "--config",
-                        fast_config(dir.path, "[search]\nper_connection_per_min = 1000000\n"
-                                              "anonymous_per_ip_per_min = 1000000\n")});
+                        fast_config(dir.path,
+                                    "[search]\nper_connection_per_min = 1000000\n"
+                                    "anonymous_per_ip_per_min = 1000000\n")});
   ASSERT_TRUE(server.start()) << server.log();
   const std::string admin = server.token("root", "admin");
   Client ann(server.port());
@@ -83,13 +85,21 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
   // An edited message (its `edited` change carries the text), a reaction on it, a DM each way,
   // a report each way, a preference.
   auto g1 = send_text(ann, "general", "first draft wibblesecret");
-  expect_ok(ann, {{"op", "edit"}, {"channel", "general"}, {"seq", g1}, {"text", "second draft wobblesecret"}});
+  expect_ok(
+      ann,
+      {{"op", "edit"}, {"channel", "general"}, {"seq", g1}, {"text", "second draft wobblesecret"}});
   expect_ok(bob, {{"op", "react"}, {"channel", "general"}, {"seq", g1}, {"emoji", "👍"}});
   auto b1 = send_text(bob, "general", "bob stays here");
-  expect_ok(ann, {{"op", "dm"}, {"to", "bob"}, {"text", "ann's private dmsecret"}, {"client_msg_id", "d1"}});
-  expect_ok(bob, {{"op", "dm"}, {"to", "ann"}, {"text", "bob's private reply"}, {"client_msg_id", "d2"}});
-  expect_ok(ann, {{"op", "report"}, {"channel", "general"}, {"seq", b1}, {"reason", "ann's reasonsecret"}});
-  expect_ok(bob, {{"op", "report"}, {"channel", "general"}, {"seq", g1}, {"reason", "bob's reason"}});
+  expect_ok(
+      ann,
+      {{"op", "dm"}, {"to", "bob"}, {"text", "ann's private dmsecret"}, {"client_msg_id", "d1"}});
+  expect_ok(
+      bob, {{"op", "dm"}, {"to", "ann"}, {"text", "bob's private reply"}, {"client_msg_id", "d2"}});
+  expect_ok(
+      ann,
+      {{"op", "report"}, {"channel", "general"}, {"seq", b1}, {"reason", "ann's reasonsecret"}});
+  expect_ok(bob,
+            {{"op", "report"}, {"channel", "general"}, {"seq", g1}, {"reason", "bob's reason"}});
   expect_ok(ann, {{"op", "set_preferences"}, {"kb_anonymous", true}});
   wait_http(server, "/api/search?q=zorblax", admin,
             [](const HttpResult& r) { return r.body.find("zorblax") != std::string::npos; });
@@ -97,7 +107,9 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
             [](const HttpResult& r) { return r.status == 200; });
 
   // Only an admin; a bad id is 404.
-  EXPECT_EQ(http(server.port(), "DELETE", "/api/users/ann", "", server.token("sam", "staff")).status, 403);
+  EXPECT_EQ(
+      http(server.port(), "DELETE", "/api/users/ann", "", server.token("sam", "staff")).status,
+      403);
   EXPECT_EQ(http(server.port(), "DELETE", "/api/users/ann", "", server.token("ann")).status, 403);
   EXPECT_EQ(http(server.port(), "DELETE", "/api/users/ann", "").status, 401);
   EXPECT_EQ(http(server.port(), "DELETE", "/api/users/nobody", "", admin).status, 404);
@@ -122,7 +134,8 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
 
   // Bob, who was in #general, saw her message deleted.
   auto gone = bob.wait_for([&](const json::object& o) {
-    return str(o.at("op")) == "deleted" && str(o.at("channel")) == "general" && num(o.at("seq")) == g1;
+    return str(o.at("op")) == "deleted" && str(o.at("channel")) == "general" &&
+           num(o.at("seq")) == g1;
   });
   EXPECT_TRUE(gone);
 
@@ -154,10 +167,12 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
 
   // Search and knowledge pages: her words are gone; the thread she asked is gone (410), the
   // one she answered has no accepted answer any more (404).
-  wait_http(server, "/api/search?q=zorblax", admin,
-            [](const HttpResult& r) { return r.status == 200 && r.body.find("zorblax") == std::string::npos; });
-  wait_http(server, "/api/search?q=quuxplate", admin,
-            [](const HttpResult& r) { return r.status == 200 && r.body.find("quuxplate") == std::string::npos; });
+  wait_http(server, "/api/search?q=zorblax", admin, [](const HttpResult& r) {
+    return r.status == 200 && r.body.find("zorblax") == std::string::npos;
+  });
+  wait_http(server, "/api/search?q=quuxplate", admin, [](const HttpResult& r) {
+    return r.status == 200 && r.body.find("quuxplate") == std::string::npos;
+  });
   EXPECT_EQ(http(server.port(), "GET", "/kb/help/" + std::to_string(q1), "").status, 410);
   EXPECT_EQ(http(server.port(), "GET", "/kb/help/" + std::to_string(q2), "").status, 404);
   auto feed = http(server.port(), "GET", "/kb/help/feed.atom", "");
@@ -165,8 +180,9 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
   EXPECT_EQ(feed.body.find("quuxplate"), std::string::npos);
 
   // Exports: neither the channel's (messages and change log) nor hers holds any of it.
-  for (const std::string path : {"/api/admin/export?channel=general", "/api/admin/export?channel=help",
-                                 "/api/admin/export?channel=dm:ann:bob", "/api/users/ann/export"}) {
+  for (const std::string path :
+       {"/api/admin/export?channel=general", "/api/admin/export?channel=help",
+        "/api/admin/export?channel=dm:ann:bob", "/api/users/ann/export"}) {
     auto r = http(server.port(), "GET", path, "", admin);
     ASSERT_EQ(r.status, 200) << path;
     for (const std::string secret : {"wibblesecret", "wobblesecret", "zorblax", "quuxplate",
@@ -176,7 +192,8 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
   }
   auto own = http(server.port(), "GET", "/api/users/ann/export", "", admin);
   EXPECT_NE(own.body.find(R"("kb_anonymous":false)"), std::string::npos) << own.body;
-  EXPECT_NE(http(server.port(), "GET", "/api/admin/export?channel=general", "", admin).body.find("bob stays here"),
+  EXPECT_NE(http(server.port(), "GET", "/api/admin/export?channel=general", "", admin)
+                .body.find("bob stays here"),
             std::string::npos);
 
   // Reports: the one she filed has no reason, the one against her no text; both remain.
@@ -188,18 +205,22 @@ TEST(Erasure, TheUsersDataGoesEverywhereAndOthersStays) {
 
   // The audit log: who erased whom, once, and none of her text anywhere in it.
   auto audit = http(server.port(), "GET", "/api/audit?limit=100", "", admin);
-  EXPECT_NE(audit.body.find(R"("actor":"root","action":"erase_user","target_user":"ann")"), std::string::npos)
+  EXPECT_NE(audit.body.find(R"("actor":"root","action":"erase_user","target_user":"ann")"),
+            std::string::npos)
       << audit.body;
-  for (const std::string secret : {"wibblesecret", "wobblesecret", "zorblax", "dmsecret", "reasonsecret"}) {
+  for (const std::string secret :
+       {"wibblesecret", "wobblesecret", "zorblax", "dmsecret", "reasonsecret"}) {
     EXPECT_EQ(audit.body.find(secret), std::string::npos) << secret;
   }
-  EXPECT_NE(server.log().find("event=erasure_done user=ann messages=4"), std::string::npos) << server.log();
+  EXPECT_NE(server.log().find("event=erasure_done user=ann messages=4"), std::string::npos)
+      << server.log();
 
   // Her old tokens are refused, over WebSocket and HTTP; one issued since the erasure began
   // starts afresh.
   Client old(server.port());
   EXPECT_FALSE(old.auth(server.token("ann")));
-  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "", server.token("ann")).status, 401);
+  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "", server.token("ann")).status,
+            401);
   Client fresh(server.port());
   ASSERT_TRUE(fresh.auth(token_issued_at(server, "ann", started / 1000)));
   EXPECT_EQ(str(fresh.request({{"op", "history"}, {"channel", "general"}}).at("op")), "ok");
@@ -217,7 +238,8 @@ TEST(Erasure, AKill9MidwayIsFinishedAfterRestart) {
   TempDir dir;
   const std::string data = dir.path + "/data";
   const auto cfg = fast_config(dir.path);
-  auto server = std::make_unique<ServerProcess>(data, std::vector<std::string>{"--durability", "fast", "--config", cfg});
+  auto server = std::make_unique<ServerProcess>(
+      data, std::vector<std::string>{"--durability", "fast", "--config", cfg});
   ASSERT_TRUE(server->start()) << server->log();
   constexpr int kMessages = 20000, kWindow = 500;
   {
@@ -226,11 +248,15 @@ TEST(Erasure, AKill9MidwayIsFinishedAfterRestart) {
     for (int sent = 0; sent < kMessages;) {
       const int batch = std::min(kWindow, kMessages - sent);
       for (int i = 0; i < batch; ++i, ++sent) {
-        ann.send({{"op", "send"}, {"channel", sent % 2 ? "general" : "help"}, {"text", "ann says " + std::to_string(sent)},
-                  {"client_msg_id", "m" + std::to_string(sent)}, {"id", sent}});
+        ann.send({{"op", "send"},
+                  {"channel", sent % 2 ? "general" : "help"},
+                  {"text", "ann says " + std::to_string(sent)},
+                  {"client_msg_id", "m" + std::to_string(sent)},
+                  {"id", sent}});
       }
       for (int i = 0; i < batch; ++i) {
-        auto r = ann.wait_for([](const json::object& o) { return o.contains("id"); }, std::chrono::seconds(30));
+        auto r = ann.wait_for([](const json::object& o) { return o.contains("id"); },
+                              std::chrono::seconds(30));
         ASSERT_TRUE(r);
         ASSERT_EQ(str(r->at("op")), "ok") << json::serialize(*r);
       }
@@ -243,13 +269,15 @@ TEST(Erasure, AKill9MidwayIsFinishedAfterRestart) {
   ASSERT_EQ(del.status, 202) << del.body;
   // Let it get going (#general, the first channel, partly erased; #help not yet), then kill it.
   for (int i = 0; i < 200; ++i) {
-    auto r = http(server->port(), "GET", "/api/admin/export?channel=general", "", server->token("root", "admin"));
+    auto r = http(server->port(), "GET", "/api/admin/export?channel=general", "",
+                  server->token("root", "admin"));
     if (r.body.find(kGone) != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   server->kill9();
 
-  server = std::make_unique<ServerProcess>(data, std::vector<std::string>{"--durability", "fast", "--config", cfg});
+  server = std::make_unique<ServerProcess>(
+      data, std::vector<std::string>{"--durability", "fast", "--config", cfg});
   ASSERT_TRUE(server->start()) << server->log();
   auto user = wait_erased(*server, "ann");
   EXPECT_EQ(str(user.at("name")), kGone);
@@ -270,7 +298,8 @@ TEST(Erasure, AKill9MidwayIsFinishedAfterRestart) {
   }
   EXPECT_EQ(tombstones, static_cast<std::size_t>(kMessages));
   EXPECT_EQ(bobs, 1u);
-  auto exported = http(server->port(), "GET", "/api/admin/export?channel=general", "", server->token("root", "admin"));
+  auto exported = http(server->port(), "GET", "/api/admin/export?channel=general", "",
+                       server->token("root", "admin"));
   EXPECT_EQ(exported.body.find("ann says"), std::string::npos);
   EXPECT_EQ(exported.body.find(R"("name":"ann")"), std::string::npos);
 }

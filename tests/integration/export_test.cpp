@@ -27,7 +27,8 @@ constexpr bool kRssMeaningful = true;
 // Whether the audit log holds `needle` (written next to the export, so polled, bounded).
 bool audited(const ServerProcess& server, const std::string& needle) {
   for (int i = 0; i < 100; ++i) {
-    auto audit = http(server.port(), "GET", "/api/audit?limit=5", "", server.token("root", "admin"));
+    auto audit =
+        http(server.port(), "GET", "/api/audit?limit=5", "", server.token("root", "admin"));
     if (audit.body.find(needle) != std::string::npos) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -59,20 +60,31 @@ TEST(Export, AChannelOf100000MessagesStreamsInConstantMemoryAndParsesLineByLine)
   for (int sent = 0; sent < kMessages;) {
     const int batch = std::min(kWindow, kMessages - sent);
     for (int i = 0; i < batch; ++i, ++sent) {
-      ann.send({{"op", "send"}, {"channel", "general"}, {"text", "message " + std::to_string(sent + 1) + " " + filler},
-                {"client_msg_id", "m" + std::to_string(sent)}, {"id", sent}});
+      ann.send({{"op", "send"},
+                {"channel", "general"},
+                {"text", "message " + std::to_string(sent + 1) + " " + filler},
+                {"client_msg_id", "m" + std::to_string(sent)},
+                {"id", sent}});
     }
     for (int i = 0; i < batch; ++i) {
-      auto r = ann.wait_for([](const json::object& o) { return o.contains("id"); }, std::chrono::seconds(30));
+      auto r = ann.wait_for([](const json::object& o) { return o.contains("id"); },
+                            std::chrono::seconds(30));
       ASSERT_TRUE(r);
       ASSERT_EQ(str(r->at("op")), "ok") << json::serialize(*r);
       ++acked;
     }
   }
   ASSERT_EQ(acked, kMessages);
-  ASSERT_EQ(str(ann.request({{"op", "edit"}, {"channel", "general"}, {"seq", 7}, {"text", "seven, edited"}}).at("op")), "ok");
-  ASSERT_EQ(str(ann.request({{"op", "react"}, {"channel", "general"}, {"seq", 7}, {"emoji", "👍"}}).at("op")), "ok");
-  ASSERT_EQ(str(ann.request({{"op", "delete"}, {"channel", "general"}, {"seq", 8}}).at("op")), "ok");
+  ASSERT_EQ(
+      str(ann.request(
+                 {{"op", "edit"}, {"channel", "general"}, {"seq", 7}, {"text", "seven, edited"}})
+              .at("op")),
+      "ok");
+  ASSERT_EQ(str(ann.request({{"op", "react"}, {"channel", "general"}, {"seq", 7}, {"emoji", "👍"}})
+                    .at("op")),
+            "ok");
+  ASSERT_EQ(str(ann.request({{"op", "delete"}, {"channel", "general"}, {"seq", 8}}).at("op")),
+            "ok");
 
   const long before = rss_kib(server.pid());
   ASSERT_GT(before, 0);
@@ -84,15 +96,17 @@ TEST(Export, AChannelOf100000MessagesStreamsInConstantMemoryAndParsesLineByLine)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
-  auto r = http(server.port(), "GET", "/api/admin/export?channel=general", "", server.token("root", "admin"));
+  auto r = http(server.port(), "GET", "/api/admin/export?channel=general", "",
+                server.token("root", "admin"));
   done = true;
   sampler.join();
   ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
   EXPECT_EQ(r.header("transfer-encoding"), "chunked");
   EXPECT_EQ(r.content_type, "application/x-ndjson");
   EXPECT_GT(r.body.size(), 15u << 20);  // 15 MiB and more went through…
-  if (kRssMeaningful) {  // …not held
-    EXPECT_LT(peak.load() - before, 12 * 1024) << "the server grew by " << (peak.load() - before) << " KiB";
+  if (kRssMeaningful) {                 // …not held
+    EXPECT_LT(peak.load() - before, 12 * 1024)
+        << "the server grew by " << (peak.load() - before) << " KiB";
   }
 
   std::istringstream lines(r.body);
@@ -124,9 +138,17 @@ TEST(Export, AChannelOf100000MessagesStreamsInConstantMemoryAndParsesLineByLine)
   EXPECT_EQ(seq, kMessages);
   EXPECT_EQ(changes, 3);
   // Not for staff; errors are JSON; audited.
-  EXPECT_EQ(http(server.port(), "GET", "/api/admin/export?channel=general", "", server.token("sam", "staff")).status, 403);
-  EXPECT_EQ(http(server.port(), "GET", "/api/admin/export", "", server.token("root", "admin")).status, 400);
-  EXPECT_EQ(http(server.port(), "GET", "/api/admin/export?channel=nope", "", server.token("root", "admin")).status, 404);
+  EXPECT_EQ(http(server.port(), "GET", "/api/admin/export?channel=general", "",
+                 server.token("sam", "staff"))
+                .status,
+            403);
+  EXPECT_EQ(
+      http(server.port(), "GET", "/api/admin/export", "", server.token("root", "admin")).status,
+      400);
+  EXPECT_EQ(http(server.port(), "GET", "/api/admin/export?channel=nope", "",
+                 server.token("root", "admin"))
+                .status,
+            404);
   EXPECT_TRUE(audited(server, R"("action":"export_channel")"));
 }
 
@@ -135,7 +157,8 @@ TEST(Export, AChannelOf100000MessagesStreamsInConstantMemoryAndParsesLineByLine)
 // the other side's), the reports they filed (without the reported text); audited.
 TEST(Export, AUsersOwnDataForThemOrAnAdmin) {
   TempDir dir;
-  ServerProcess server(dir.path + "/data", {"--durability", "fast", "--config", fast_config(dir.path)});
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config", fast_config(dir.path)});
   ASSERT_TRUE(server.start()) << server.log();
   Client ann(server.port());
   ASSERT_TRUE(ann.auth(server.token("ann")));
@@ -144,9 +167,21 @@ TEST(Export, AUsersOwnDataForThemOrAnAdmin) {
   send_text(ann, "help", "ann in help");
   auto b1 = send_text(bob, "general", "bob in general");
   send_text(ann, "general", "ann in general");
-  ASSERT_EQ(str(ann.request({{"op", "dm"}, {"to", "bob"}, {"text", "ann to bob"}, {"client_msg_id", "d1"}}).at("op")), "ok");
-  ASSERT_EQ(str(bob.request({{"op", "dm"}, {"to", "ann"}, {"text", "bob to ann"}, {"client_msg_id", "d2"}}).at("op")), "ok");
-  ASSERT_EQ(str(ann.request({{"op", "report"}, {"channel", "general"}, {"seq", b1}, {"reason", "off topic"}}).at("op")), "ok");
+  ASSERT_EQ(
+      str(ann.request(
+                 {{"op", "dm"}, {"to", "bob"}, {"text", "ann to bob"}, {"client_msg_id", "d1"}})
+              .at("op")),
+      "ok");
+  ASSERT_EQ(
+      str(bob.request(
+                 {{"op", "dm"}, {"to", "ann"}, {"text", "bob to ann"}, {"client_msg_id", "d2"}})
+              .at("op")),
+      "ok");
+  ASSERT_EQ(
+      str(ann.request(
+                 {{"op", "report"}, {"channel", "general"}, {"seq", b1}, {"reason", "off topic"}})
+              .at("op")),
+      "ok");
   ASSERT_EQ(str(ann.request({{"op", "set_preferences"}, {"kb_anonymous", true}}).at("op")), "ok");
 
   auto own = http(server.port(), "GET", "/api/users/ann/export", "", server.token("ann"));
@@ -180,11 +215,18 @@ TEST(Export, AUsersOwnDataForThemOrAnAdmin) {
   EXPECT_EQ(own.body.find("bob in general"), std::string::npos);
 
   // Bob may not read Ann's; staff neither; an admin may, and it is audited.
-  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "", server.token("bob")).status, 403);
-  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "", server.token("sam", "staff")).status, 403);
+  EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "", server.token("bob")).status,
+            403);
+  EXPECT_EQ(
+      http(server.port(), "GET", "/api/users/ann/export", "", server.token("sam", "staff")).status,
+      403);
   EXPECT_EQ(http(server.port(), "GET", "/api/users/ann/export", "").status, 401);
-  EXPECT_EQ(http(server.port(), "GET", "/api/users/bad:id/export", "", server.token("root", "admin")).status, 404);
-  auto by_admin = http(server.port(), "GET", "/api/users/ann/export", "", server.token("root", "admin"));
+  EXPECT_EQ(
+      http(server.port(), "GET", "/api/users/bad:id/export", "", server.token("root", "admin"))
+          .status,
+      404);
+  auto by_admin =
+      http(server.port(), "GET", "/api/users/ann/export", "", server.token("root", "admin"));
   EXPECT_EQ(by_admin.status, 200);
   EXPECT_NE(by_admin.body.find("ann to bob"), std::string::npos);
   EXPECT_TRUE(audited(server, R"("actor":"root","action":"export_user","target_user":"ann")"));

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,7 +13,6 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -197,8 +197,8 @@ std::optional<json::object> Client::next(std::chrono::milliseconds timeout) {
   return wait_for([](const json::object&) { return true; }, timeout);
 }
 
-std::optional<json::object> Client::wait_for(
-    const std::function<bool(const json::object&)>& pred, std::chrono::milliseconds timeout) {
+std::optional<json::object> Client::wait_for(const std::function<bool(const json::object&)>& pred,
+                                             std::chrono::milliseconds timeout) {
   for (std::size_t i = 0; i < seen_.size(); ++i) {
     if (!used_[i] && pred(seen_[i])) {
       used_[i] = true;
@@ -287,7 +287,9 @@ json::object expect_ok(Client& c, json::object frame) {
 std::int64_t send_text(Client& c, const std::string& channel, const std::string& text,
                        std::int64_t reply_to) {
   static std::atomic<int> n{0};
-  json::object f{{"op", "send"}, {"channel", channel}, {"text", text},
+  json::object f{{"op", "send"},
+                 {"channel", channel},
+                 {"text", text},
                  {"client_msg_id", "t" + std::to_string(++n)}};
   if (reply_to) f["reply_to"] = reply_to;
   auto r = expect_ok(c, std::move(f));

@@ -37,15 +37,15 @@ class ServerProcess {
   explicit ServerProcess(std::string data_dir, std::vector<std::string> extra_args = {});
   ~ServerProcess();
 
-  bool start();                // waits until the port file appears; false if it died
-  void kill9();                // SIGKILL and reap
-  int terminate();             // SIGTERM, wait, return the exit status
+  bool start();     // waits until the port file appears; false if it died
+  void kill9();     // SIGKILL and reap
+  int terminate();  // SIGTERM, wait, return the exit status
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
   std::string secret() const;
-  std::string log() const;     // stderr+stdout of the process so far
+  std::string log() const;  // stderr+stdout of the process so far
 
   // A signed token for this server.
   std::string token(const std::string& user, const std::string& role = "customer",
@@ -97,8 +97,8 @@ class Client {
  private:
   client::WsClient ws_;
   std::optional<json::object> receive(std::chrono::milliseconds timeout);  // appends to seen_
-  std::vector<json::object> seen_;     // everything received, in order
-  std::vector<bool> used_;             // used_[i]: seen_[i] was consumed
+  std::vector<json::object> seen_;  // everything received, in order
+  std::vector<bool> used_;          // used_[i]: seen_[i] was consumed
   std::int64_t next_id_ = 1;
 };
 
@@ -113,8 +113,8 @@ json::object expect_ok(Client& c, json::object frame);
 std::int64_t send_text(Client& c, const std::string& channel, const std::string& text,
                        std::int64_t reply_to = 0);
 
-std::string str(const json::value& v);        // v as std::string (must be a string)
-std::int64_t num(const json::value& v);       // v as integer
+std::string str(const json::value& v);   // v as std::string (must be a string)
+std::int64_t num(const json::value& v);  // v as integer
 
 // Every stored message of `channel` (tombstones included) as seq -> text, read with `history`
 // pages from the newest back to seq 1 (bounded: 10,000 pages). A failed page is a test failure.

@@ -1,11 +1,10 @@
 // The HTTP surface against hostile input: path traversal on static files, oversized and
 // malformed requests. Raw TCP, so the bytes are exactly what an attacker would send.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -81,8 +80,8 @@ TEST_F(HttpTest, StaticFilesCannotBeEscaped) {
   EXPECT_EQ(http(server_->port(), "GET", "/").status, 200);
   for (const std::string& target : std::vector<std::string>{
            "/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/etc/passwd",
-        "/widget.js/../../secret.key", "//etc/passwd", "/./index.html/..", "/.git/config",
-        "/index.html%00.js", "/" + std::string(4000, 'a')}) {
+           "/widget.js/../../secret.key", "//etc/passwd", "/./index.html/..", "/.git/config",
+           "/index.html%00.js", "/" + std::string(4000, 'a')}) {
     auto r = raw_exchange(server_->port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
     int st = status_of(r);
     EXPECT_TRUE(st == 404 || st == 400) << target << " -> " << r.substr(0, 80);
@@ -115,8 +114,9 @@ TEST_F(HttpTest, OversizedAndMalformedRequestsGetJsonErrors) {
     EXPECT_NE(r.find("\"too_large\""), std::string::npos) << r.substr(0, 200);
   }
   // Garbage instead of a request line, and a broken header.
-  for (const std::string& junk : std::vector<std::string>{"\x16\x03\x01\x02\x00garbage\r\n\r\n", "GET / HTTP/1.1\r\nHost x\r\n\r\n",
-                           "GET / HTTP/9.9\r\n\r\n", "POST /api/guest HTTP/1.1\r\nContent-Length: -5\r\n\r\n"}) {
+  for (const std::string& junk : std::vector<std::string>{
+           "\x16\x03\x01\x02\x00garbage\r\n\r\n", "GET / HTTP/1.1\r\nHost x\r\n\r\n",
+           "GET / HTTP/9.9\r\n\r\n", "POST /api/guest HTTP/1.1\r\nContent-Length: -5\r\n\r\n"}) {
     auto r = raw_exchange(server_->port(), junk);  // NOLINT
     EXPECT_EQ(status_of(r), 400) << junk << " -> " << r.substr(0, 120);
   }
@@ -135,17 +135,18 @@ TEST_F(HttpTest, OversizedAndMalformedRequestsGetJsonErrors) {
 // a browser; clients without an Origin (bots, the CLI) are not affected.
 TEST(HttpOrigin, AllowListGuardsTheUpgradeAndTheApi) {
   TempDir dir;
-  ServerProcess server(dir.path + "/data",
-                       {"--durability", "fast", "--config",
-                        fast_config(dir.path, "[server]\nallowed_origins = [\"https://shop.example\"]\n")});
+  ServerProcess server(
+      dir.path + "/data",
+      {"--durability", "fast", "--config",
+       fast_config(dir.path, "[server]\nallowed_origins = [\"https://shop.example\"]\n")});
   ASSERT_TRUE(server.start()) << server.log();
   const auto port = server.port();
   const std::string self = "http://127.0.0.1:" + std::to_string(port);
   EXPECT_EQ(status_of(upgrade_head(port, "")), 101);
   EXPECT_EQ(status_of(upgrade_head(port, self)), 101);
   EXPECT_EQ(status_of(upgrade_head(port, "https://shop.example")), 101);
-  for (const char* bad : {"https://evil.example", "http://shop.example", "null",
-                          "http://127.0.0.1:1"}) {
+  for (const char* bad :
+       {"https://evil.example", "http://shop.example", "null", "http://127.0.0.1:1"}) {
     auto r = upgrade_head(port, bad);
     EXPECT_EQ(status_of(r), 403) << bad << " -> " << r.substr(0, 200);
     EXPECT_NE(r.find("origin not allowed"), std::string::npos) << r;
@@ -155,8 +156,8 @@ TEST(HttpOrigin, AllowListGuardsTheUpgradeAndTheApi) {
     return raw_exchange(port, "POST /api/guest HTTP/1.1\r\nHost: 127.0.0.1:" +
                                   std::to_string(port) + "\r\nOrigin: " + origin +
                                   "\r\nContent-Type: application/json\r\nConnection: close"
-                                  "\r\nContent-Length: " + std::to_string(body.size()) +
-                                  "\r\n\r\n" + body);
+                                  "\r\nContent-Length: " +
+                                  std::to_string(body.size()) + "\r\n\r\n" + body);
   };
   auto evil = guest("https://evil.example");
   EXPECT_EQ(status_of(evil), 403) << evil.substr(0, 200);
@@ -166,13 +167,16 @@ TEST(HttpOrigin, AllowListGuardsTheUpgradeAndTheApi) {
   EXPECT_NE(shop.find("Access-Control-Allow-Origin: https://shop.example"), std::string::npos);
   EXPECT_EQ(status_of(guest(self)), 200);
   // The preflight names every method the API has (DELETE: bots, users).
-  auto preflight = raw_exchange(port, "OPTIONS /api/users/ann HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
-                                      "https://shop.example\r\nAccess-Control-Request-Method: DELETE\r\n"
-                                      "Connection: close\r\n\r\n");
+  auto preflight = raw_exchange(port,
+                                "OPTIONS /api/users/ann HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+                                "https://shop.example\r\nAccess-Control-Request-Method: DELETE\r\n"
+                                "Connection: close\r\n\r\n");
   EXPECT_EQ(status_of(preflight), 204) << preflight.substr(0, 300);
-  EXPECT_NE(preflight.find("Access-Control-Allow-Methods: GET, POST, PATCH, DELETE, OPTIONS"), std::string::npos)
+  EXPECT_NE(preflight.find("Access-Control-Allow-Methods: GET, POST, PATCH, DELETE, OPTIONS"),
+            std::string::npos)
       << preflight;
-  EXPECT_NE(preflight.find("Access-Control-Allow-Origin: https://shop.example"), std::string::npos) << preflight;
+  EXPECT_NE(preflight.find("Access-Control-Allow-Origin: https://shop.example"), std::string::npos)
+      << preflight;
   // Without an Origin header nothing changes.
   EXPECT_EQ(http(port, "POST", "/api/guest", "{\"name\":\"Bot\"}").status, 200);
   Client c(port);
@@ -192,7 +196,9 @@ TEST(HttpStatic, NodeModulesAndHiddenEntriesAreNotServed) {
   fs::create_directories(web + "/node_modules/chart.js/dist");
   fs::create_directories(web + "/.git");
   fs::create_directories(web + "/vendor");
-  auto write = [](const std::string& path, const std::string& body) { std::ofstream(path) << body; };
+  auto write = [](const std::string& path, const std::string& body) {
+    std::ofstream(path) << body;
+  };
   write(web + "/index.html", "<p>home</p>");
   write(web + "/vendor/chart.umd.js", "/* chart */");
   write(web + "/node_modules/chart.js/dist/chart.umd.js", "/* raw */");
@@ -216,7 +222,9 @@ TEST_F(HttpTest, MetricsCoverConnectionsStorageAndRocksDb) {
   ASSERT_TRUE(c.auth(server_->token("alice")));
   ASSERT_EQ(str(c.request({{"op", "join"}, {"channel", "general"}}).at("op")), "ok");
   for (int i = 0; i < 4; ++i) {
-    auto r = c.request({{"op", "send"}, {"channel", "general"}, {"text", "m"},
+    auto r = c.request({{"op", "send"},
+                        {"channel", "general"},
+                        {"text", "m"},
                         {"client_msg_id", "x" + std::to_string(i)}});
     ASSERT_EQ(str(r.at("op")), "ok");
   }

@@ -34,8 +34,10 @@ class KbTest : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(
         dir_.path + "/data",
         std::vector<std::string>{"--durability", "fast", "--config",
-                                 fast_config(dir_.path, "[search]\nper_connection_per_min = 1000000\n"
-                                                        "anonymous_per_ip_per_min = 1000000\n" + extra)});
+                                 fast_config(dir_.path,
+                                             "[search]\nper_connection_per_min = 1000000\n"
+                                             "anonymous_per_ip_per_min = 1000000\n" +
+                                                 extra)});
     ASSERT_TRUE(server_->start()) << server_->log();
   }
   std::unique_ptr<Client> connect(const std::string& user, const std::string& role = "customer",
@@ -77,7 +79,8 @@ class KbTest : public ::testing::Test {
     Solved s;
     s.q = post(ann, "help", "How do I " + topic + " my <Arc> & lamp?\nIt blinks amber.");
     s.a = post(bob, "help", "Hold the button for ten seconds to " + topic + " it.", s.q);
-    s.other = post(cid, "help", "Also check the \"firmware\" version after you " + topic + ".", s.q);
+    s.other =
+        post(cid, "help", "Also check the \"firmware\" version after you " + topic + ".", s.q);
     ok(ann, {{"op", "solve"}, {"channel", "help"}, {"seq", s.a}});
     return s;
   }
@@ -105,7 +108,8 @@ TEST_F(KbTest, AThreadPageIsServerRenderedWithJsonLdAndAFeed) {
   auto page = wait_page(path, "Marked helpful by 1 person");
   ASSERT_EQ(page.status, 200);
   const auto& b = page.body;
-  EXPECT_NE(b.find("<link rel=\"canonical\" href=\"http://127.0.0.1/kb/help/"), std::string::npos) << b;
+  EXPECT_NE(b.find("<link rel=\"canonical\" href=\"http://127.0.0.1/kb/help/"), std::string::npos)
+      << b;
   EXPECT_NE(b.find("Accepted answer"), std::string::npos);
   EXPECT_NE(b.find("Hold the button for ten seconds"), std::string::npos);
   EXPECT_NE(b.find("Also check the &quot;firmware&quot;"), std::string::npos);
@@ -145,10 +149,10 @@ TEST_F(KbTest, AThreadPageIsServerRenderedWithJsonLdAndAFeed) {
 
   // Not published: an unsolved question, an answer's seq, an unknown seq or channel, a chat
   // channel, a DM.
-  for (std::string p : {"/kb/help/" + std::to_string(unsolved), "/kb/help/" + std::to_string(s.a),
-                        std::string("/kb/help/999"), std::string("/kb/nope/1"),
-                        std::string("/kb/general/1"), std::string("/kb/help/0"),
-                        std::string("/kb/help/x"), std::string("/kb/dm:ann:bob/1")}) {
+  for (std::string p :
+       {"/kb/help/" + std::to_string(unsolved), "/kb/help/" + std::to_string(s.a),
+        std::string("/kb/help/999"), std::string("/kb/nope/1"), std::string("/kb/general/1"),
+        std::string("/kb/help/0"), std::string("/kb/help/x"), std::string("/kb/dm:ann:bob/1")}) {
     EXPECT_EQ(get(p).status, 404) << p;
   }
 
@@ -159,16 +163,20 @@ TEST_F(KbTest, AThreadPageIsServerRenderedWithJsonLdAndAFeed) {
   auto channel_feed = get("/kb/help/feed.atom");
   ASSERT_EQ(channel_feed.status, 200);
   EXPECT_EQ(get("/kb/general/feed.atom").status, 404);
-  for (const auto& [name, body] : {std::pair{"feed.atom", feed.body}, std::pair{"help.atom", channel_feed.body}}) {
+  for (const auto& [name, body] :
+       {std::pair{"feed.atom", feed.body}, std::pair{"help.atom", channel_feed.body}}) {
     auto file = save(name, body);
     // Debian's python3, where python3-feedparser is installed (not a python3 earlier on PATH).
-    auto [frc, fout] = run(
-        "/usr/bin/python3 -c \"import feedparser,sys; d=feedparser.parse(sys.argv[1]); "
-        "assert not d.bozo, d.bozo_exception; assert d.version == 'atom10', d.version; "
-        "e=d.entries; assert len(e) == 1, len(e); "
-        "assert e[0].title == 'How do I reset my <Arc> & lamp?', e[0].title; "
-        "assert e[0].link.endswith('" + path + "'), e[0].link; assert e[0].author == 'Ann'; "
-        "print('ok')\" " + file);
+    auto [frc, fout] =
+        run("/usr/bin/python3 -c \"import feedparser,sys; d=feedparser.parse(sys.argv[1]); "
+            "assert not d.bozo, d.bozo_exception; assert d.version == 'atom10', d.version; "
+            "e=d.entries; assert len(e) == 1, len(e); "
+            "assert e[0].title == 'How do I reset my <Arc> & lamp?', e[0].title; "
+            "assert e[0].link.endswith('" +
+            path +
+            "'), e[0].link; assert e[0].author == 'Ann'; "
+            "print('ok')\" " +
+            file);
     EXPECT_EQ(frc, 0) << name << ": " << fout;
   }
 
@@ -185,7 +193,8 @@ TEST_F(KbTest, AThreadPageIsServerRenderedWithJsonLdAndAFeed) {
   // Search from the page: the accepted answer links into its thread.
   auto found = get("/kb/search?q=ten+seconds");
   EXPECT_EQ(found.status, 200);
-  EXPECT_NE(found.body.find("href=\"" + path + "#m" + std::to_string(s.a) + "\""), std::string::npos)
+  EXPECT_NE(found.body.find("href=\"" + path + "#m" + std::to_string(s.a) + "\""),
+            std::string::npos)
       << found.body;
   EXPECT_NE(found.body.find("<mark>ten</mark>"), std::string::npos);
   auto [hrc, hout] = run("xmllint --noout " + save("search.html", found.body));
@@ -247,7 +256,10 @@ TEST_F(KbTest, PublishSettingPerChannelAndDefault) {
   EXPECT_EQ(get(path).status, 404);
   EXPECT_EQ(get("/kb").body.find(path), std::string::npos);
   EXPECT_EQ(json::parse(http(server_->port(), "GET", "/api/search?q=mount").body)
-                .at("results").as_array().size(), 0u);
+                .at("results")
+                .as_array()
+                .size(),
+            0u);
   // PATCH over HTTP turns it back on.
   auto patch = http(server_->port(), "PATCH", "/api/channels/help", R"({"publish":true})",
                     server_->token("sam", "staff"));
@@ -255,8 +267,10 @@ TEST_F(KbTest, PublishSettingPerChannelAndDefault) {
   EXPECT_TRUE(json::parse(patch.body).at("publish").as_bool());
   EXPECT_EQ(get(path).status, 200);
   // A new support channel created with publish false; the default is on.
-  auto created = ok(*staff, {{"op", "create_channel"}, {"channel", "internal-help"},
-                             {"kind", "support"}, {"publish", false}});
+  auto created = ok(*staff, {{"op", "create_channel"},
+                             {"channel", "internal-help"},
+                             {"kind", "support"},
+                             {"publish", false}});
   EXPECT_FALSE(created.at("publish").as_bool());
   auto list = json::parse(http(server_->port(), "GET", "/api/channels").body);
   for (const auto& ch : list.at("channels").as_array()) {
@@ -336,19 +350,25 @@ TEST_F(KbTest, StaffUnpublishAndRepublishOneThread) {
   const std::string token = server_->token("sam", "staff");
 
   // Who may, and what: staff only; a question of a support channel.
-  auto denied = ann->request({{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", false}});
+  auto denied = ann->request(
+      {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", false}});
   EXPECT_EQ(str(denied.at("code")), "forbidden");
-  auto reply = staff->request({{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.a}, {"publish", false}});
+  auto reply = staff->request(
+      {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.a}, {"publish", false}});
   EXPECT_EQ(str(reply.at("code")), "bad_request");
   auto general = post(*ann, "general", "hello");
-  auto chat = staff->request({{"op", "publish_thread"}, {"channel", "general"}, {"seq", general}, {"publish", false}});
+  auto chat = staff->request(
+      {{"op", "publish_thread"}, {"channel", "general"}, {"seq", general}, {"publish", false}});
   EXPECT_EQ(str(chat.at("code")), "bad_request");
-  auto missing = staff->request({{"op", "publish_thread"}, {"channel", "help"}, {"seq", 999}, {"publish", false}});
+  auto missing = staff->request(
+      {{"op", "publish_thread"}, {"channel", "help"}, {"seq", 999}, {"publish", false}});
   EXPECT_EQ(str(missing.at("code")), "not_found");
-  auto nochannel = staff->request({{"op", "publish_thread"}, {"channel", "nope"}, {"seq", 1}, {"publish", false}});
+  auto nochannel = staff->request(
+      {{"op", "publish_thread"}, {"channel", "nope"}, {"seq", 1}, {"publish", false}});
   EXPECT_EQ(str(nochannel.at("code")), "not_found");
 
-  auto off = ok(*staff, {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", false}});
+  auto off =
+      ok(*staff, {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", false}});
   EXPECT_FALSE(off.at("publish").as_bool());
   EXPECT_EQ(num(off.at("seq")), s.q);
   // Audited like the other staff actions.
@@ -376,7 +396,9 @@ TEST_F(KbTest, StaffUnpublishAndRepublishOneThread) {
   EXPECT_EQ(found.at("results").as_array().size(), 3u);
 
   // The console's list: every solved thread with its state; staff only.
-  EXPECT_EQ(http(server_->port(), "GET", "/api/knowledge", "", server_->token("ann", "customer")).status, 403);
+  EXPECT_EQ(
+      http(server_->port(), "GET", "/api/knowledge", "", server_->token("ann", "customer")).status,
+      403);
   EXPECT_EQ(http(server_->port(), "GET", "/api/knowledge?limit=0", "", token).status, 400);
   auto list = http(server_->port(), "GET", "/api/knowledge", "", token);
   ASSERT_EQ(list.status, 200) << list.body;
@@ -400,7 +422,8 @@ TEST_F(KbTest, StaffUnpublishAndRepublishOneThread) {
   ASSERT_TRUE(server_->start()) << server_->log();
   check_hidden(true);
   staff = connect("sam", "staff", "Sam");
-  auto on = ok(*staff, {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", true}});
+  auto on =
+      ok(*staff, {{"op", "publish_thread"}, {"channel", "help"}, {"seq", s.q}, {"publish", true}});
   EXPECT_TRUE(on.at("publish").as_bool());
   check_hidden(false);
 }
@@ -436,7 +459,8 @@ TEST_F(KbTest, TheSitemapIsSplitPastItsLimit) {
     all += part.body;
   }
   EXPECT_NE(all.find("<loc>http://127.0.0.1/kb</loc>"), std::string::npos);
-  for (const auto& p : paths) EXPECT_NE(all.find("http://127.0.0.1" + p + "<"), std::string::npos) << p;
+  for (const auto& p : paths)
+    EXPECT_NE(all.find("http://127.0.0.1" + p + "<"), std::string::npos) << p;
   EXPECT_EQ(get("/sitemap-3.xml").status, 404);
   EXPECT_EQ(get("/sitemap-0.xml").status, 404);
 }
@@ -456,16 +480,23 @@ TEST_F(KbTest, DeflectionsAreCountedAndReportedInInsights) {
   auto chat = post(*ann, "general", "hello");
 
   // The widget's suggestion query: any of the words, solved threads only.
-  auto sug = cid->request({{"op", "search"}, {"query", "dim dimmer brightness lamp"},
-                           {"solved", true}, {"limit", 3}, {"match", "any"}});
+  auto sug = cid->request({{"op", "search"},
+                           {"query", "dim dimmer brightness lamp"},
+                           {"solved", true},
+                           {"limit", 3},
+                           {"match", "any"}});
   for (int i = 0; i < 400 && sug.at("results").as_array().empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    sug = cid->request({{"op", "search"}, {"query", "dim dimmer brightness lamp"},
-                        {"solved", true}, {"limit", 3}, {"match", "any"}});
+    sug = cid->request({{"op", "search"},
+                        {"query", "dim dimmer brightness lamp"},
+                        {"solved", true},
+                        {"limit", 3},
+                        {"match", "any"}});
   }
   ASSERT_FALSE(sug.at("results").as_array().empty()) << json::serialize(sug);
   // With every word required, the same words find nothing.
-  auto all = cid->request({{"op", "search"}, {"query", "dim dimmer brightness lamp"}, {"solved", true}});
+  auto all =
+      cid->request({{"op", "search"}, {"query", "dim dimmer brightness lamp"}, {"solved", true}});
   EXPECT_TRUE(all.at("results").as_array().empty()) << json::serialize(all);
   auto badmatch = cid->request({{"op", "search"}, {"query", "x"}, {"match", "some"}});
   EXPECT_EQ(str(badmatch.at("message")), "\"match\" must be \"all\" or \"any\"");
@@ -491,7 +522,8 @@ TEST_F(KbTest, DeflectionsAreCountedAndReportedInInsights) {
   EXPECT_EQ(code({{"channel", "help"}}), "bad_request: \"seq\" is required");
 
   auto insights = [&] {
-    auto h = http(server_->port(), "GET", "/api/insights?window=7", "", server_->token("sam", "staff"));
+    auto h =
+        http(server_->port(), "GET", "/api/insights?window=7", "", server_->token("sam", "staff"));
     EXPECT_EQ(h.status, 200) << h.body;
     return json::parse(h.body).as_object();
   };
@@ -503,12 +535,16 @@ TEST_F(KbTest, DeflectionsAreCountedAndReportedInInsights) {
   std::int64_t sum = 0;
   for (const auto& d : days) sum += num(d.at("deflected"));
   EXPECT_EQ(sum, 2);
-  auto other = json::parse(http(server_->port(), "GET", "/api/insights?window=7&channel=general", "",
-                                server_->token("sam", "staff")).body);
+  auto other = json::parse(http(server_->port(), "GET", "/api/insights?window=7&channel=general",
+                                "", server_->token("sam", "staff"))
+                               .body);
   EXPECT_EQ(num(other.at("deflections")), 0);
 
   // Kept across a restart.
-  ann.reset(); bob.reset(); cid.reset(); dan.reset();
+  ann.reset();
+  bob.reset();
+  cid.reset();
+  dan.reset();
   server_->terminate();
   ASSERT_TRUE(server_->start()) << server_->log();
   EXPECT_EQ(num(insights().at("deflections")), 2);

@@ -17,9 +17,8 @@ namespace {
 
 TEST(Limits, ConnectionsPerIpAreCappedWith1013) {
   TempDir dir;
-  ServerProcess server(dir.path + "/data",
-                       {"--durability", "fast", "--config",
-                        fast_config(dir.path, "max_connections_per_ip = 2\n")});
+  ServerProcess server(dir.path + "/data", {"--durability", "fast", "--config",
+                                            fast_config(dir.path, "max_connections_per_ip = 2\n")});
   ASSERT_TRUE(server.start()) << server.log();
   auto a = std::make_unique<Client>(server.port());
   ASSERT_TRUE(a->auth(server.token("a")));
@@ -113,8 +112,11 @@ TEST(Limits, SendsAwaitingStorageAreCapped) {
   ASSERT_TRUE(c.auth(server.token("hal")));
   constexpr int kSends = 40;
   for (int i = 0; i < kSends; ++i) {
-    c.send({{"op", "send"}, {"channel", "general"}, {"text", "m" + std::to_string(i)},
-            {"client_msg_id", "h" + std::to_string(i)}, {"id", i}});
+    c.send({{"op", "send"},
+            {"channel", "general"},
+            {"text", "m" + std::to_string(i)},
+            {"client_msg_id", "h" + std::to_string(i)},
+            {"id", i}});
   }
   int acked = 0, refused = 0;
   for (int i = 0; i < kSends; ++i) {
@@ -138,8 +140,9 @@ TEST(Limits, SendsAwaitingStorageAreCapped) {
 // POST /api/guest past guest_tokens_per_ip_per_min: 429 with a JSON body and Retry-After.
 TEST(Limits, GuestTokensPerIpAreLimited) {
   TempDir dir;
-  ServerProcess server(dir.path + "/data", {"--durability", "fast", "--config",
-                                            fast_config(dir.path, "guest_tokens_per_ip_per_min = 2\n")});
+  ServerProcess server(dir.path + "/data",
+                       {"--durability", "fast", "--config",
+                        fast_config(dir.path, "guest_tokens_per_ip_per_min = 2\n")});
   ASSERT_TRUE(server.start()) << server.log();
   for (int i = 0; i < 2; ++i) {
     auto r = http(server.port(), "POST", "/api/guest", R"({"name":"Guest"})");
@@ -173,7 +176,8 @@ TEST(Limits, PresenceCapIsExactAndSilentArrivalsStaySilent) {
     c.request({{"op", "ping"}});
     std::vector<std::string> out;
     for (auto& o : c.seen()) {
-      if (str(o.at("op")) == "presence") out.push_back(str(o.at("user")) + ":" + str(o.at("state")));
+      if (str(o.at("op")) == "presence")
+        out.push_back(str(o.at("user")) + ":" + str(o.at("state")));
     }
     return out;
   };
@@ -240,8 +244,11 @@ TEST(Limits, SlowReaderIsDroppedWithoutSlowingOthers) {
       for (int i = base; i < std::min(kCount, base + 64); ++i) todo.push_back(i);
       for (int attempt = 0; attempt < 200 && !todo.empty(); ++attempt) {
         for (int i : todo) {
-          s.send({{"op", "send"}, {"channel", "general"}, {"text", text},
-                  {"client_msg_id", "m" + std::to_string(i)}, {"id", i}});
+          s.send({{"op", "send"},
+                  {"channel", "general"},
+                  {"text", text},
+                  {"client_msg_id", "m" + std::to_string(i)},
+                  {"id", i}});
         }
         std::vector<int> again;
         for (std::size_t j = 0; j < todo.size(); ++j) {
@@ -279,7 +286,8 @@ TEST(Limits, SlowReaderIsDroppedWithoutSlowingOthers) {
   sender.join();
   EXPECT_EQ(acked.load(), kCount) << "refused and resent: " << refused.load();
   RecordProperty("refused_and_resent", refused.load());
-  ASSERT_FALSE(fast.ws().closed()) << "the fast reader was dropped (close " << fast.ws().close_code() << ")";
+  ASSERT_FALSE(fast.ws().closed())
+      << "the fast reader was dropped (close " << fast.ws().close_code() << ")";
   ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount));
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(num(got[i].at("seq")), i + 1);
   // The slow reader was dropped (1008, or a reset when the close frame could not get through
@@ -293,7 +301,8 @@ TEST(Limits, SlowReaderIsDroppedWithoutSlowingOthers) {
     }
   }
   EXPECT_TRUE(slow.ws().closed());
-  EXPECT_TRUE(slow.ws().close_code() == 1008 || slow.ws().close_code() == 0) << slow.ws().close_code();
+  EXPECT_TRUE(slow.ws().close_code() == 1008 || slow.ws().close_code() == 0)
+      << slow.ws().close_code();
   EXPECT_LT(last, kCount);
   auto m = http(server.port(), "GET", "/metrics").body;
   EXPECT_NE(m.find("parley_queue_overflows_total 1"), std::string::npos) << m;

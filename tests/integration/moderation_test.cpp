@@ -1,7 +1,6 @@
 // Roles, permissions and moderation, black-box over real sockets and HTTP.
-#include <sys/statvfs.h>
-
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
 
 #include <map>
 #include <thread>
@@ -29,9 +28,8 @@ class ModerationTest : public ::testing::Test {
   void SetUp() override { start(""); }
   void start(const std::string& extra_config) {
     server_ = std::make_unique<ServerProcess>(
-        dir_.path + "/data",
-        std::vector<std::string>{"--durability", "fast", "--config",
-                                 fast_config(dir_.path, extra_config)});
+        dir_.path + "/data", std::vector<std::string>{"--durability", "fast", "--config",
+                                                      fast_config(dir_.path, extra_config)});
     ASSERT_TRUE(server_->start()) << server_->log();
   }
   std::unique_ptr<Client> connect(const std::string& user, const std::string& role = "customer",
@@ -52,13 +50,16 @@ class ModerationTest : public ::testing::Test {
   }
   static std::int64_t post(Client& c, const std::string& ch, const std::string& text) {
     static int n = 0;
-    auto r = c.request({{"op", "send"}, {"channel", ch}, {"text", text},
+    auto r = c.request({{"op", "send"},
+                        {"channel", ch},
+                        {"text", text},
                         {"client_msg_id", "p" + std::to_string(++n)}});
     EXPECT_EQ(str(r.at("op")), "ok") << json::serialize(r);
     return r.contains("seq") ? num(r.at("seq")) : -1;
   }
   json::object last_audit() {
-    auto r = http(server_->port(), "GET", "/api/audit?limit=1", "", server_->token("boss", "admin"));
+    auto r =
+        http(server_->port(), "GET", "/api/audit?limit=1", "", server_->token("boss", "admin"));
     auto v = json::parse(r.body).as_object();
     return v.at("entries").as_array().at(0).as_object();
   }
@@ -70,7 +71,8 @@ class ModerationTest : public ::testing::Test {
 TEST_F(ModerationTest, PermissionMatrix) {
   auto staff = connect("sam", "staff");
   ok(*staff, {{"op", "create_channel"}, {"channel", "news"}, {"kind", "announce"}});
-  ok(*staff, {{"op", "create_channel"}, {"channel", "team"}, {"kind", "private"}, {"title", "Team"}});
+  ok(*staff,
+     {{"op", "create_channel"}, {"channel", "team"}, {"kind", "private"}, {"title", "Team"}});
   ok(*staff, {{"op", "add_member"}, {"channel", "team"}, {"user", "mia"}});
   // A DM between two other people.
   auto x = connect("xavier");
@@ -100,7 +102,9 @@ TEST_F(ModerationTest, PermissionMatrix) {
           EXPECT_EQ(str(r.at("code")), "forbidden");
         }
       }
-      auto r = c->request({{"op", "send"}, {"channel", ch}, {"text", "hi from " + w.name},
+      auto r = c->request({{"op", "send"},
+                           {"channel", ch},
+                           {"text", "hi from " + w.name},
                            {"client_msg_id", "m-" + w.name + ch}});
       EXPECT_EQ(str(r.at("op")), can_post ? "ok" : "error")
           << w.name << " send " << ch << " -> " << json::serialize(r);
@@ -185,9 +189,9 @@ TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
     }
   };
 
-  std::map<std::string, int> readers;                            // channel -> reacts/reports
+  std::map<std::string, int> readers;                                // channel -> reacts/reports
   std::vector<std::tuple<std::string, std::int64_t, bool>> victims;  // channel, seq, deleted?
-  std::vector<std::pair<std::string, std::int64_t>> own;  // channel, seq
+  std::vector<std::pair<std::string, std::int64_t>> own;             // channel, seq
   for (const auto& w : roles) {
     auto c = connect(w.name, w.role, w.guest);
     const bool staff = w.role == "staff" || w.role == "admin";
@@ -214,8 +218,8 @@ TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
       victims.emplace_back(ch, victim, may_delete);
       if (can_post(ch, w)) {
         auto mine = post(*c, ch, "own by " + w.name);
-        expect(*c, {{"op", "edit"}, {"channel", ch}, {"seq", mine}, {"text", "own, edited"}},
-               true, at + "edit own");
+        expect(*c, {{"op", "edit"}, {"channel", ch}, {"seq", mine}, {"text", "own, edited"}}, true,
+               at + "edit own");
         expect(*c, {{"op", "delete"}, {"channel", ch}, {"seq", mine}}, true, at + "delete own");
         own.emplace_back(ch, mine);
       }
@@ -229,8 +233,7 @@ TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
     Client& reader = ch == dm ? *x : *ada;
     auto r = reader.request({{"op", "history"}, {"channel", ch}, {"limit", 100}});
     ASSERT_EQ(str(r.at("op")), "ok") << json::serialize(r);
-    for (const auto& m : r.at("messages").as_array())
-      stored[ch][num(m.at("seq"))] = m.as_object();
+    for (const auto& m : r.at("messages").as_array()) stored[ch][num(m.at("seq"))] = m.as_object();
   }
   for (const auto& ch : channels) {
     const auto& t = stored[ch].at(target[ch]);
@@ -253,8 +256,7 @@ TEST_F(ModerationTest, MessageOpsPermissionMatrix) {
   for (const auto& [ch, seq] : own) {
     const auto& m = stored[ch].at(seq);
     EXPECT_TRUE(m.contains("deleted")) << ch << " " << seq;
-    EXPECT_EQ(m.contains("deleted_by") ? str(m.at("deleted_by")) : "",
-              str(m.at("from").at("id")));
+    EXPECT_EQ(m.contains("deleted_by") ? str(m.at("deleted_by")) : "", str(m.at("from").at("id")));
     EXPECT_TRUE(m.contains("edited_at")) << ch << " " << seq;
   }
   // One report per reader per channel, none from the refused.
@@ -274,13 +276,15 @@ TEST_F(ModerationTest, ANoOpReactOrUnreactAnnouncesNothing) {
   auto s1 = post(*bob, "general", "react to me");
   const std::string up = "\U0001F44D";
   auto react = [&](bool add, const std::string& emoji) {
-    return ok(*bob, {{"op", add ? "react" : "unreact"}, {"channel", "general"}, {"seq", s1}, {"emoji", emoji}});
+    return ok(
+        *bob,
+        {{"op", add ? "react" : "unreact"}, {"channel", "general"}, {"seq", s1}, {"emoji", emoji}});
   };
   EXPECT_EQ(num(react(true, up).at("count")), 1);
-  EXPECT_EQ(num(react(true, up).at("count")), 1);       // already there: ok, nothing changes
+  EXPECT_EQ(num(react(true, up).at("count")), 1);        // already there: ok, nothing changes
   EXPECT_EQ(num(react(false, "heart").at("count")), 0);  // never there: ok, nothing changes
   EXPECT_EQ(num(react(false, up).at("count")), 0);
-  EXPECT_EQ(num(react(false, up).at("count")), 0);      // gone already
+  EXPECT_EQ(num(react(false, up).at("count")), 0);  // gone already
   // Alice saw exactly the two changes. (Her ping's reply comes after every event queued for
   // her before it: the events of a commit reach her before the actor's ok.)
   EXPECT_EQ(str(alice->request({{"op", "ping"}}).at("op")), "pong");
@@ -309,18 +313,22 @@ TEST_F(ModerationTest, EditDeleteReactWithEventsAndTombstones) {
   EXPECT_EQ(str(no.at("code")), "forbidden");
   // Reactions: two users, then one takes it back.
   ok(*bob, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
-  auto r2 = ok(*staff, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
+  auto r2 =
+      ok(*staff, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
   EXPECT_EQ(num(r2.at("count")), 2);
-  auto again = ok(*staff, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
+  auto again =
+      ok(*staff, {{"op", "react"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
   EXPECT_EQ(num(again.at("count")), 2);  // idempotent
-  auto un = ok(*bob, {{"op", "unreact"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
+  auto un =
+      ok(*bob, {{"op", "unreact"}, {"channel", "general"}, {"seq", s1}, {"emoji", "\U0001F44D"}});
   EXPECT_EQ(num(un.at("count")), 1);
   auto rev = bob->wait_for([](const json::object& o) {
     return str(o.at("op")) == "reaction" && num(o.at("count")) == 1;
   });
   ASSERT_TRUE(rev);
   // The author deletes one; staff deletes the other; bob cannot delete alice's.
-  EXPECT_EQ(str(bob->request({{"op", "delete"}, {"channel", "general"}, {"seq", s2}}).at("code")), "forbidden");
+  EXPECT_EQ(str(bob->request({{"op", "delete"}, {"channel", "general"}, {"seq", s2}}).at("code")),
+            "forbidden");
   ok(*alice, {{"op", "delete"}, {"channel", "general"}, {"seq", s2}});
   ok(*staff, {{"op", "delete"}, {"channel", "general"}, {"seq", s1}});
   auto del = bob->wait_for([&](const json::object& o) {
@@ -328,7 +336,8 @@ TEST_F(ModerationTest, EditDeleteReactWithEventsAndTombstones) {
   });
   ASSERT_TRUE(del);
   EXPECT_EQ(str(del->at("by")), "sam");
-  EXPECT_EQ(str(alice->request({{"op", "delete"}, {"channel", "general"}, {"seq", s2}}).at("code")), "not_found");
+  EXPECT_EQ(str(alice->request({{"op", "delete"}, {"channel", "general"}, {"seq", s2}}).at("code")),
+            "not_found");
   auto h = ok(*bob, {{"op", "history"}, {"channel", "general"}});
   auto& msgs = h.at("messages").as_array();
   ASSERT_EQ(msgs.size(), 2u);  // seqs stay
@@ -350,7 +359,10 @@ TEST_F(ModerationTest, EditDeleteReactWithEventsAndTombstones) {
 TEST_F(ModerationTest, TimedMuteExpiresAndChannelMuteIsLocal) {
   auto staff = connect("sam", "staff");
   auto bob = connect("bob");
-  auto m = ok(*staff, {{"op", "mute"}, {"user", "bob"}, {"channel", "general"}, {"duration_s", 2},
+  auto m = ok(*staff, {{"op", "mute"},
+                       {"user", "bob"},
+                       {"channel", "general"},
+                       {"duration_s", 2},
                        {"reason", "cool down"}});
   EXPECT_GT(num(m.at("until")), 0);
   // Audited, and the audit entry is one structured line of the server log too.
@@ -360,14 +372,16 @@ TEST_F(ModerationTest, TimedMuteExpiresAndChannelMuteIsLocal) {
     for (std::size_t at = log.find("event=audit"); at != std::string::npos && !logged;
          at = log.find("event=audit", at + 1)) {
       const std::string line = log.substr(at, log.find('\n', at) - at);
-      logged = line.find(" action=mute actor=sam target_user=bob channel=general") != std::string::npos &&
+      logged = line.find(" action=mute actor=sam target_user=bob channel=general") !=
+                   std::string::npos &&
                line.find(" reason=\"cool down\"") != std::string::npos &&
                line.find(" details=\"{\\\"duration_s\\\":2}\"") != std::string::npos;
     }
     if (!logged) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(logged) << server_->log();
-  auto r = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "b1"}});
+  auto r = bob->request(
+      {{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "b1"}});
   ASSERT_EQ(str(r.at("code")), "muted") << json::serialize(r);
   EXPECT_GT(num(r.at("retry_after_ms")), 0);
   EXPECT_LE(num(r.at("retry_after_ms")), 2000);
@@ -375,7 +389,9 @@ TEST_F(ModerationTest, TimedMuteExpiresAndChannelMuteIsLocal) {
   post(*bob, "help", "elsewhere is fine");
   // Reacting is posting too.
   auto s = post(*staff, "general", "staff msg");
-  EXPECT_EQ(str(bob->request({{"op", "react"}, {"channel", "general"}, {"seq", s}, {"emoji", "x"}}).at("code")), "muted");
+  EXPECT_EQ(str(bob->request({{"op", "react"}, {"channel", "general"}, {"seq", s}, {"emoji", "x"}})
+                    .at("code")),
+            "muted");
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
   post(*bob, "general", "back");
   // A global mute covers DMs too; unmute lifts it.
@@ -446,7 +462,8 @@ TEST_F(ModerationTest, KickKeepsTheUserOutForTheRejoinDelay) {
   EXPECT_EQ(str(k->at("by")), "sam");
   EXPECT_EQ(num(k->at("rejoin_after_ms")), 1000);
   auto off = carol->wait_for([](const json::object& o) {
-    return str(o.at("op")) == "presence" && str(o.at("user")) == "bob" && str(o.at("state")) == "offline";
+    return str(o.at("op")) == "presence" && str(o.at("user")) == "bob" &&
+           str(o.at("state")) == "offline";
   });
   EXPECT_TRUE(off);
   post(*staff, "general", "after kick");
@@ -460,7 +477,8 @@ TEST_F(ModerationTest, KickKeepsTheUserOutForTheRejoinDelay) {
   EXPECT_EQ(str(again.at("message")), "you were kicked from this channel");
   EXPECT_GT(num(again.at("retry_after_ms")), 0);
   EXPECT_LE(num(again.at("retry_after_ms")), 1000);
-  auto send = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "hi"}, {"client_msg_id", "k1"}});
+  auto send = bob->request(
+      {{"op", "send"}, {"channel", "general"}, {"text", "hi"}, {"client_msg_id", "k1"}});
   EXPECT_EQ(str(send.at("code")), "forbidden") << json::serialize(send);
   ok(*bob, {{"op", "history"}, {"channel", "general"}});
   // Other channels are not affected.
@@ -494,11 +512,13 @@ TEST_F(ModerationTest, KickWithoutDelayAndSlowModeAndLock) {
 
   auto sm = ok(*staff, {{"op", "slow_mode"}, {"channel", "general"}, {"interval_s", 60}});
   EXPECT_EQ(num(sm.at("slow_mode_s")), 60);
-  auto upd = bob->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; });
+  auto upd =
+      bob->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; });
   ASSERT_TRUE(upd);
   EXPECT_EQ(num(upd->at("slow_mode_s")), 60);
   post(*bob, "general", "one");
-  auto two = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "two"}, {"client_msg_id", "s2"}});
+  auto two = bob->request(
+      {{"op", "send"}, {"channel", "general"}, {"text", "two"}, {"client_msg_id", "s2"}});
   EXPECT_EQ(str(two.at("code")), "slow_mode");
   EXPECT_GT(num(two.at("retry_after_ms")), 50000);
   post(*staff, "general", "staff is exempt");
@@ -506,7 +526,8 @@ TEST_F(ModerationTest, KickWithoutDelayAndSlowModeAndLock) {
   ok(*staff, {{"op", "slow_mode"}, {"channel", "general"}, {"interval_s", 0}});
 
   ok(*staff, {{"op", "lock"}, {"channel", "general"}, {"locked", true}});
-  auto locked = bob->request({{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "l1"}});
+  auto locked = bob->request(
+      {{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "l1"}});
   EXPECT_EQ(str(locked.at("code")), "forbidden");
   post(*staff, "general", "staff may post while locked");
   ok(*staff, {{"op", "lock"}, {"channel", "general"}, {"locked", false}});
@@ -521,10 +542,13 @@ TEST_F(ModerationTest, ReportsUpheldAndDismissed) {
   auto meh = post(*alice, "general", "meh");
   auto rep = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "spam"}});
   auto id = num(rep.at("report_id"));
-  auto dup = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "spam!"}});
+  auto dup =
+      ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "spam!"}});
   EXPECT_EQ(num(dup.at("report_id")), id);
-  EXPECT_EQ(str(alice->request({{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "me"}}).at("code")),
-            "bad_request");
+  EXPECT_EQ(
+      str(alice->request({{"op", "report"}, {"channel", "general"}, {"seq", bad}, {"reason", "me"}})
+              .at("code")),
+      "bad_request");
   auto live = staff->wait_for([](const json::object& o) { return str(o.at("op")) == "report"; });
   ASSERT_TRUE(live);
   EXPECT_EQ(num(live->at("report_id")), id);
@@ -536,19 +560,26 @@ TEST_F(ModerationTest, ReportsUpheldAndDismissed) {
   EXPECT_EQ(json::parse(q.body).as_object().at("reports").as_array().size(), 1u);
 
   ok(*bob, {{"op", "join"}, {"channel", "general"}});
-  auto res = ok(*staff, {{"op", "resolve_report"}, {"report_id", id}, {"action", "uphold"},
-                         {"remove", true}, {"mute_s", 600}});
+  auto res = ok(*staff, {{"op", "resolve_report"},
+                         {"report_id", id},
+                         {"action", "uphold"},
+                         {"remove", true},
+                         {"mute_s", 600}});
   EXPECT_EQ(str(res.at("status")), "upheld");
   auto gone = bob->wait_for([&](const json::object& o) { return str(o.at("op")) == "deleted"; });
   ASSERT_TRUE(gone);
   EXPECT_EQ(num(gone->at("seq")), bad);
-  auto muted = alice->request({{"op", "send"}, {"channel", "help"}, {"text", "x"}, {"client_msg_id", "a9"}});
+  auto muted =
+      alice->request({{"op", "send"}, {"channel", "help"}, {"text", "x"}, {"client_msg_id", "a9"}});
   EXPECT_EQ(str(muted.at("code")), "muted");
-  EXPECT_EQ(str(staff->request({{"op", "resolve_report"}, {"report_id", id}, {"action", "dismiss"}}).at("code")),
+  EXPECT_EQ(str(staff->request({{"op", "resolve_report"}, {"report_id", id}, {"action", "dismiss"}})
+                    .at("code")),
             "conflict");
 
-  auto rep2 = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", meh}, {"reason", "boring"}});
-  ok(*staff, {{"op", "resolve_report"}, {"report_id", num(rep2.at("report_id"))}, {"action", "dismiss"}});
+  auto rep2 =
+      ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", meh}, {"reason", "boring"}});
+  ok(*staff,
+     {{"op", "resolve_report"}, {"report_id", num(rep2.at("report_id"))}, {"action", "dismiss"}});
   // The resolution's audit entry names the reported message and its author.
   auto ra = last_audit();
   EXPECT_EQ(str(ra.at("action")), "resolve_report");
@@ -576,26 +607,40 @@ TEST_F(ModerationTest, ResolveReportWritesItsFollowUpsFirstAndSaysWhatItDid) {
   auto admin_token = server_->token("boss", "admin");
   ok(*staff, {{"op", "join"}, {"channel", "general"}});
   auto gone = post(*alice, "general", "deleted by its author");
-  auto r1 = num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", gone}, {"reason", "rude"}}).at("report_id"));
+  auto r1 =
+      num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", gone}, {"reason", "rude"}})
+              .at("report_id"));
   ok(*alice, {{"op", "delete"}, {"channel", "general"}, {"seq", gone}});
-  ok(*staff, {{"op", "resolve_report"}, {"report_id", r1}, {"action", "uphold"}, {"remove", true}, {"mute_s", 60}});
-  auto reports = json::parse(http(server_->port(), "GET", "/api/reports?status=upheld", "", admin_token).body);
-  EXPECT_EQ(str(reports.at("reports").as_array().at(0).at("resolution")), "upheld; author muted 60 s");
-  auto audit = json::parse(http(server_->port(), "GET", "/api/audit?limit=2", "", admin_token).body);
+  ok(*staff, {{"op", "resolve_report"},
+              {"report_id", r1},
+              {"action", "uphold"},
+              {"remove", true},
+              {"mute_s", 60}});
+  auto reports =
+      json::parse(http(server_->port(), "GET", "/api/reports?status=upheld", "", admin_token).body);
+  EXPECT_EQ(str(reports.at("reports").as_array().at(0).at("resolution")),
+            "upheld; author muted 60 s");
+  auto audit =
+      json::parse(http(server_->port(), "GET", "/api/audit?limit=2", "", admin_token).body);
   const auto& entries = audit.at("entries").as_array();
   EXPECT_EQ(str(entries.at(0).at("action")), "resolve_report");
   EXPECT_EQ(str(entries.at(1).at("action")), "mute") << "no delete entry: nothing was deleted";
   ok(*staff, {{"op", "unmute"}, {"user", "alice"}});
 
   auto spam = post(*alice, "general", "spam");
-  auto r2 = num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", spam}, {"reason", "spam"}}).at("report_id"));
+  auto r2 =
+      num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", spam}, {"reason", "spam"}})
+              .at("report_id"));
   const std::size_t before = staff->seen().size();
-  auto res = ok(*staff, {{"op", "resolve_report"}, {"report_id", r2}, {"action", "uphold"}, {"remove", true}});
+  auto res =
+      ok(*staff,
+         {{"op", "resolve_report"}, {"report_id", r2}, {"action", "uphold"}, {"remove", true}});
   EXPECT_EQ(str(res.at("status")), "upheld");
   std::ptrdiff_t deleted_at = -1, ok_at = -1;
   for (std::size_t i = before; i < staff->seen().size(); ++i) {
     const auto& o = staff->seen()[i];
-    if (str(o.at("op")) == "deleted" && num(o.at("seq")) == spam) deleted_at = static_cast<std::ptrdiff_t>(i);
+    if (str(o.at("op")) == "deleted" && num(o.at("seq")) == spam)
+      deleted_at = static_cast<std::ptrdiff_t>(i);
     if (str(o.at("op")) == "ok" && o.contains("report_id")) ok_at = static_cast<std::ptrdiff_t>(i);
   }
   EXPECT_GE(deleted_at, 0);
@@ -609,19 +654,25 @@ TEST_F(ModerationTest, ResolveReportWritesItsFollowUpsFirstAndSaysWhatItDid) {
   struct statvfs st {};
   ASSERT_EQ(::statvfs(dir_.path.c_str(), &st), 0);
   const std::uint64_t floor = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize + (1ULL << 30);
-  ASSERT_LE(floor, 1ULL << 40) << "storage.min_free_bytes stops at 1 TiB: this test needs less free";
+  ASSERT_LE(floor, 1ULL << 40)
+      << "storage.min_free_bytes stops at 1 TiB: this test needs less free";
   auto last = post(*alice, "general", "reported again");
-  auto r3 = num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", last}, {"reason", "again"}}).at("report_id"));
+  auto r3 =
+      num(ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", last}, {"reason", "again"}})
+              .at("report_id"));
   staff.reset();
   alice.reset();
   bob.reset();
   ASSERT_EQ(server_->terminate(), 0);
   start("[storage]\nmin_free_bytes = " + std::to_string(floor) + "\n");
   staff = connect("sam", "staff");
-  auto refused = staff->request({{"op", "resolve_report"}, {"report_id", r3}, {"action", "uphold"}, {"remove", true}});
+  auto refused = staff->request(
+      {{"op", "resolve_report"}, {"report_id", r3}, {"action", "uphold"}, {"remove", true}});
   EXPECT_EQ(str(refused.at("code")), "internal") << json::serialize(refused);
-  EXPECT_NE(str(refused.at("message")).find("the report stays open"), std::string::npos) << json::serialize(refused);
-  auto open = json::parse(http(server_->port(), "GET", "/api/reports?status=open", "", admin_token).body);
+  EXPECT_NE(str(refused.at("message")).find("the report stays open"), std::string::npos)
+      << json::serialize(refused);
+  auto open =
+      json::parse(http(server_->port(), "GET", "/api/reports?status=open", "", admin_token).body);
   ASSERT_EQ(open.at("reports").as_array().size(), 1u);
   EXPECT_EQ(num(open.at("reports").as_array().at(0).at("report_id")), r3);
 }
@@ -632,11 +683,14 @@ TEST_F(ModerationTest, UpholdingAgainstStaffSkipsTheMuteAndSaysSo) {
   auto bob = connect("bob");
   auto s = post(*admin, "general", "an admin's message");
   auto rep = ok(*bob, {{"op", "report"}, {"channel", "general"}, {"seq", s}, {"reason", "hmm"}});
-  auto r = ok(*staff, {{"op", "resolve_report"}, {"report_id", num(rep.at("report_id"))},
-                       {"action", "uphold"}, {"mute_s", 600}});
+  auto r = ok(*staff, {{"op", "resolve_report"},
+                       {"report_id", num(rep.at("report_id"))},
+                       {"action", "uphold"},
+                       {"mute_s", 600}});
   EXPECT_EQ(str(r.at("mute_skipped")), "staff cannot moderate staff or admins");
   post(*admin, "general", "not muted");
-  auto q = http(server_->port(), "GET", "/api/reports?status=upheld", "", server_->token("sam", "staff"));
+  auto q = http(server_->port(), "GET", "/api/reports?status=upheld", "",
+                server_->token("sam", "staff"));
   auto reports = json::parse(q.body);
   auto& first = reports.as_object().at("reports").as_array().at(0).as_object();
   EXPECT_EQ(str(first.at("resolution")), "upheld");
@@ -654,8 +708,15 @@ TEST_F(ModerationTest, StateAndAuditSurviveRestart) {
   ASSERT_EQ(server_->terminate(), 0);
   ASSERT_TRUE(server_->start()) << server_->log();
   auto bob = connect("bob");
-  EXPECT_EQ(str(bob->request({{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "1"}}).at("code")), "muted");
-  EXPECT_EQ(str(bob->request({{"op", "send"}, {"channel", "help"}, {"text", "x"}, {"client_msg_id", "2"}}).at("code")), "forbidden");
+  EXPECT_EQ(
+      str(bob->request(
+                 {{"op", "send"}, {"channel", "general"}, {"text", "x"}, {"client_msg_id", "1"}})
+              .at("code")),
+      "muted");
+  EXPECT_EQ(
+      str(bob->request({{"op", "send"}, {"channel", "help"}, {"text", "x"}, {"client_msg_id", "2"}})
+              .at("code")),
+      "forbidden");
   post(*bob, "vip", "member of vip");
   Client eve(server_->port());
   eve.send({{"op", "auth"}, {"token", server_->token("eve")}});
@@ -678,11 +739,14 @@ TEST_F(ModerationTest, StaffHttpApi) {
   EXPECT_EQ(http(server_->port(), "GET", "/api/audit").status, 401);
   auto forbidden = http(server_->port(), "GET", "/api/audit", "", cust_token);
   EXPECT_EQ(forbidden.status, 403);
-  EXPECT_EQ(str(json::parse(forbidden.body).as_object().at("error").as_object().at("code")), "forbidden");
-  auto bad = http(server_->port(), "POST", "/api/channels", R"({"channel":"Bad Name"})", staff_token);
+  EXPECT_EQ(str(json::parse(forbidden.body).as_object().at("error").as_object().at("code")),
+            "forbidden");
+  auto bad =
+      http(server_->port(), "POST", "/api/channels", R"({"channel":"Bad Name"})", staff_token);
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("channel"), std::string::npos) << bad.body;
-  auto bad_kind = http(server_->port(), "POST", "/api/channels", R"({"channel":"ok","kind":"zoo"})", staff_token);
+  auto bad_kind = http(server_->port(), "POST", "/api/channels", R"({"channel":"ok","kind":"zoo"})",
+                       staff_token);
   EXPECT_EQ(bad_kind.status, 400);
   EXPECT_NE(bad_kind.body.find("kind"), std::string::npos) << bad_kind.body;
   EXPECT_EQ(http(server_->port(), "POST", "/api/channels", "not json", staff_token).status, 400);
@@ -691,12 +755,16 @@ TEST_F(ModerationTest, StaffHttpApi) {
                       R"({"channel":"billing","kind":"support","title":"Billing"})", staff_token);
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(str(json::parse(created.body).as_object().at("kind")), "support");
-  EXPECT_EQ(http(server_->port(), "POST", "/api/channels", R"({"channel":"billing"})", staff_token).status, 409);
+  EXPECT_EQ(http(server_->port(), "POST", "/api/channels", R"({"channel":"billing"})", staff_token)
+                .status,
+            409);
   // Several fields: one write (all or nothing), one audit entry, one channel_updated.
   auto watcher = connect("walt");
   ok(*watcher, {{"op", "join"}, {"channel", "billing"}});
-  auto audit_before = http(server_->port(), "GET", "/api/audit?limit=200", "", server_->token("boss", "admin"));
-  const auto entries_before = json::parse(audit_before.body).as_object().at("entries").as_array().size();
+  auto audit_before =
+      http(server_->port(), "GET", "/api/audit?limit=200", "", server_->token("boss", "admin"));
+  const auto entries_before =
+      json::parse(audit_before.body).as_object().at("entries").as_array().size();
   auto patched = http(server_->port(), "PATCH", "/api/channels/billing",
                       R"({"title":"Billing & plans","locked":true,"slow_mode_s":30})", staff_token);
   ASSERT_EQ(patched.status, 200) << patched.body;
@@ -704,31 +772,46 @@ TEST_F(ModerationTest, StaffHttpApi) {
   EXPECT_EQ(str(p.at("title")), "Billing & plans");
   EXPECT_TRUE(p.at("locked").as_bool());
   EXPECT_EQ(num(p.at("slow_mode_s")), 30);
-  auto audit_after = http(server_->port(), "GET", "/api/audit?limit=200", "", server_->token("boss", "admin"));
-  EXPECT_EQ(json::parse(audit_after.body).as_object().at("entries").as_array().size(), entries_before + 1);
+  auto audit_after =
+      http(server_->port(), "GET", "/api/audit?limit=200", "", server_->token("boss", "admin"));
+  EXPECT_EQ(json::parse(audit_after.body).as_object().at("entries").as_array().size(),
+            entries_before + 1);
   auto entry = last_audit();
   EXPECT_EQ(str(entry.at("action")), "update_channel");
-  EXPECT_EQ(json::serialize(entry.at("details")), R"({"title":"Billing & plans","locked":true,"slow_mode_s":30})");
-  auto update = watcher->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; });
+  EXPECT_EQ(json::serialize(entry.at("details")),
+            R"({"title":"Billing & plans","locked":true,"slow_mode_s":30})");
+  auto update =
+      watcher->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; });
   ASSERT_TRUE(update.has_value());
   EXPECT_TRUE(update->at("locked").as_bool());
   EXPECT_EQ(num(update->at("slow_mode_s")), 30);
-  EXPECT_FALSE(watcher->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; },
-                                 std::chrono::milliseconds(300))
-                   .has_value())
+  EXPECT_FALSE(
+      watcher
+          ->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; },
+                     std::chrono::milliseconds(300))
+          .has_value())
       << "one channel_updated for the whole PATCH";
-  auto bad_patch = http(server_->port(), "PATCH", "/api/channels/billing", R"({"locked":"yes"})", staff_token);
+  auto bad_patch =
+      http(server_->port(), "PATCH", "/api/channels/billing", R"({"locked":"yes"})", staff_token);
   EXPECT_EQ(bad_patch.status, 400);
   EXPECT_NE(bad_patch.body.find("locked"), std::string::npos) << bad_patch.body;
-  EXPECT_EQ(http(server_->port(), "PATCH", "/api/channels/nope", R"({"locked":true})", staff_token).status, 404);
+  EXPECT_EQ(http(server_->port(), "PATCH", "/api/channels/nope", R"({"locked":true})", staff_token)
+                .status,
+            404);
   auto list = http(server_->port(), "GET", "/api/channels", "", staff_token);
   EXPECT_NE(list.body.find("\"billing\""), std::string::npos);
   // A customer does not see private channels they are not in.
-  http(server_->port(), "POST", "/api/channels", R"({"channel":"secret","kind":"private"})", staff_token);
-  EXPECT_EQ(http(server_->port(), "GET", "/api/channels", "", cust_token).body.find("secret"), std::string::npos);
+  http(server_->port(), "POST", "/api/channels", R"({"channel":"secret","kind":"private"})",
+       staff_token);
+  EXPECT_EQ(http(server_->port(), "GET", "/api/channels", "", cust_token).body.find("secret"),
+            std::string::npos);
   // Resolve over HTTP: unknown report, bad action.
-  EXPECT_EQ(http(server_->port(), "POST", "/api/reports/77/resolve", R"({"action":"dismiss"})", staff_token).status, 404);
-  auto bad_action = http(server_->port(), "POST", "/api/reports/77/resolve", R"({"action":"maybe"})", staff_token);
+  EXPECT_EQ(http(server_->port(), "POST", "/api/reports/77/resolve", R"({"action":"dismiss"})",
+                 staff_token)
+                .status,
+            404);
+  auto bad_action = http(server_->port(), "POST", "/api/reports/77/resolve",
+                         R"({"action":"maybe"})", staff_token);
   EXPECT_EQ(bad_action.status, 400);
   EXPECT_NE(bad_action.body.find("action"), std::string::npos);
 }
@@ -746,14 +829,18 @@ TEST(ModerationReports, OnlyFiledReportsCountForTheHourlyLimit) {
   ASSERT_TRUE(carol.auth(server.token("carol")));
   std::vector<std::int64_t> seqs;
   for (int i = 0; i < 3; ++i) {
-    auto r = bob.request({{"op", "send"}, {"channel", "general"}, {"text", "spam " + std::to_string(i)},
+    auto r = bob.request({{"op", "send"},
+                          {"channel", "general"},
+                          {"text", "spam " + std::to_string(i)},
                           {"client_msg_id", "b" + std::to_string(i)}});
     ASSERT_EQ(str(r.at("op")), "ok") << json::serialize(r);
     seqs.push_back(num(r.at("seq")));
   }
-  auto own = carol.request({{"op", "send"}, {"channel", "general"}, {"text", "mine"}, {"client_msg_id", "c1"}});
+  auto own = carol.request(
+      {{"op", "send"}, {"channel", "general"}, {"text", "mine"}, {"client_msg_id", "c1"}});
   auto report = [&](std::int64_t seq) {
-    return carol.request({{"op", "report"}, {"channel", "general"}, {"seq", seq}, {"reason", "spam"}});
+    return carol.request(
+        {{"op", "report"}, {"channel", "general"}, {"seq", seq}, {"reason", "spam"}});
   };
   // None of these files anything, so none counts.
   EXPECT_EQ(str(report(999).at("code")), "not_found");
@@ -777,12 +864,18 @@ TEST(ModerationReports, OnlyFiledReportsCountForTheHourlyLimit) {
 TEST(ModerationFilter, BlockAndMaskModes) {
   for (std::string mode : {"block", "mask"}) {
     TempDir dir;
-    ServerProcess server(dir.path + "/data",
-                         {"--config", fast_config(dir.path, "[moderation]\nfilter_words = [\"darn\", \"Heck\"]\nfilter_mode = \"" + mode + "\"\n")});
+    ServerProcess server(
+        dir.path + "/data",
+        {"--config",
+         fast_config(dir.path,
+                     "[moderation]\nfilter_words = [\"darn\", \"Heck\"]\nfilter_mode = \"" + mode +
+                         "\"\n")});
     ASSERT_TRUE(server.start()) << server.log();
     Client c(server.port());
     ASSERT_TRUE(c.auth(server.token("alice")));
-    auto r = c.request({{"op", "send"}, {"channel", "general"}, {"text", "oh DARN it, heck"},
+    auto r = c.request({{"op", "send"},
+                        {"channel", "general"},
+                        {"text", "oh DARN it, heck"},
                         {"client_msg_id", "f1"}});
     auto h = c.request({{"op", "history"}, {"channel", "general"}});
     auto& msgs = h.at("messages").as_array();
@@ -794,8 +887,8 @@ TEST(ModerationFilter, BlockAndMaskModes) {
       EXPECT_EQ(str(r.at("text")), "oh **** it, ****");  // the ack says what was stored
       ASSERT_EQ(msgs.size(), 1u);
       EXPECT_EQ(str(msgs[0].as_object().at("text")), "oh **** it, ****");
-      auto clean = c.request({{"op", "send"}, {"channel", "general"}, {"text", "all fine"},
-                              {"client_msg_id", "f2"}});
+      auto clean = c.request(
+          {{"op", "send"}, {"channel", "general"}, {"text", "all fine"}, {"client_msg_id", "f2"}});
       EXPECT_FALSE(clean.contains("text")) << json::serialize(clean);
       auto dm = c.request({{"op", "dm"}, {"to", "bob"}, {"text", "darn"}, {"client_msg_id", "f3"}});
       EXPECT_EQ(str(dm.at("text")), "****") << json::serialize(dm);

@@ -19,8 +19,8 @@ class ReadStateTest : public ::testing::Test {
   void SetUp() override { start(); }
   void start(const std::string& extra = "") {
     server_ = std::make_unique<ServerProcess>(
-        dir_.path + "/data",
-        std::vector<std::string>{"--durability", "fast", "--config", fast_config(dir_.path, extra)});
+        dir_.path + "/data", std::vector<std::string>{"--durability", "fast", "--config",
+                                                      fast_config(dir_.path, extra)});
     ASSERT_TRUE(server_->start()) << server_->log();
   }
   void restart() {
@@ -85,7 +85,8 @@ TEST_F(ReadStateTest, ReadInOneTabReachesTheOtherAndSurvivesARestart) {
   ok = expect_ok(*tab2, {{"op", "read"}, {"channel", "general"}, {"seq", 1}});
   EXPECT_EQ(num(ok.at("last_read")), 2);
   EXPECT_EQ(num(entry(*tab2, "general").at("unread")), 1);
-  for (const auto& seen : tab1->seen()) EXPECT_NE(str(seen.at("op")), "read") << "the reader's own tab";
+  for (const auto& seen : tab1->seen())
+    EXPECT_NE(str(seen.at("op")), "read") << "the reader's own tab";
 
   restart();
   json::object welcome;
@@ -99,7 +100,8 @@ TEST_F(ReadStateTest, ReadInOneTabReachesTheOtherAndSurvivesARestart) {
 
 TEST_F(ReadStateTest, ADmIsListedForARecipientWhoNeverJoinedIt) {
   auto bob = connect("bob");
-  expect_ok(*bob, {{"op", "dm"}, {"to", "alice"}, {"text", "are you there?"}, {"client_msg_id", "d1"}});
+  expect_ok(*bob,
+            {{"op", "dm"}, {"to", "alice"}, {"text", "are you there?"}, {"client_msg_id", "d1"}});
   json::object welcome;
   auto alice = connect("alice", "customer", &welcome);
   EXPECT_EQ(num(welcome.at("unread_total")), 1);
@@ -234,7 +236,9 @@ TEST_F(ReadStateTest, AtHereIsForStaffAndRateLimited) {
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(mentions_of(m[0]), (std::set<std::string>{"alice", "bob"}));
   EXPECT_EQ(num(entry(*bob, "general").at("mentions")), 1);
-  auto r = stef->request({{"op", "send"}, {"channel", "general"}, {"text", "@here again"},
+  auto r = stef->request({{"op", "send"},
+                          {"channel", "general"},
+                          {"text", "@here again"},
                           {"client_msg_id", "here-2"}});
   EXPECT_EQ(str(r.at("code")), "rate_limited") << json::serialize(r);
   EXPECT_GT(num(r.at("retry_after_ms")), 0);

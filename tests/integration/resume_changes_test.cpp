@@ -72,14 +72,15 @@ TEST_F(ResumeChanges, EveryChangeMadeWhileAwayIsReplayedOnceInOrder) {
   ok(*bob, {{"op", "delete"}, {"channel", "help"}, {"seq", a}});  // the accepted answer: unsolved
 
   auto back = connect("ann");
-  auto r = ok(*back, {{"op", "join"}, {"channel", "help"}, {"since", last_seq},
-                      {"changes_since", cursor}});
+  auto r = ok(
+      *back, {{"op", "join"}, {"channel", "help"}, {"since", last_seq}, {"changes_since", cursor}});
   const std::int64_t last_change = num(r.at("last_change"));
   EXPECT_EQ(last_change, 8);
   EXPECT_FALSE(r.contains("changes_reset"));
   std::vector<std::string> ops;
   for (std::int64_t n = cursor + 1; n <= last_change; ++n) {
-    auto e = back->wait_for([n](const json::object& o) { return o.contains("change") && num(o.at("change")) == n; });
+    auto e = back->wait_for(
+        [n](const json::object& o) { return o.contains("change") && num(o.at("change")) == n; });
     ASSERT_TRUE(e) << "change " << n;
     ops.push_back(str(e->at("op")));
   }
@@ -97,7 +98,8 @@ TEST_F(ResumeChanges, EveryChangeMadeWhileAwayIsReplayedOnceInOrder) {
 
   // A join without changes_since replays none of them; one at the last change none either.
   auto plain = connect("ann");
-  EXPECT_EQ(num(ok(*plain, {{"op", "join"}, {"channel", "help"}}).at("last_change")), last_change + 1);
+  EXPECT_EQ(num(ok(*plain, {{"op", "join"}, {"channel", "help"}}).at("last_change")),
+            last_change + 1);
   auto current = connect("ann");
   ok(*current, {{"op", "join"}, {"channel", "help"}, {"changes_since", last_change + 1}});
   for (auto* c : {plain.get(), current.get()}) {
@@ -115,22 +117,30 @@ TEST_F(ResumeChanges, ChangesDuringTheJoinAreNeitherLostNorDoubled) {
   constexpr int kToggles = 400;
   std::vector<std::unique_ptr<Client>> readers;
   for (int i = 0; i < kToggles; ++i) {
-    bob->send({{"op", i % 2 == 0 ? "react" : "unreact"}, {"channel", "general"}, {"seq", m},
-               {"emoji", "👍"}, {"id", i}});
+    bob->send({{"op", i % 2 == 0 ? "react" : "unreact"},
+               {"channel", "general"},
+               {"seq", m},
+               {"emoji", "👍"},
+               {"id", i}});
     if (i % 100 == 50) {  // joins in the middle of the stream, from the start of the log
       readers.push_back(connect("ann" + std::to_string(i)));
-      readers.back()->send({{"op", "join"}, {"channel", "general"}, {"changes_since", 0}, {"id", "j"}});
+      readers.back()->send(
+          {{"op", "join"}, {"channel", "general"}, {"changes_since", 0}, {"id", "j"}});
     }
   }
   // Bob sees every change live: the last one's number is the total.
-  auto last = bob->wait_for([](const json::object& o) {
-    return str(o.at("op")) == "reaction" && num(o.at("change")) == kToggles;
-  }, std::chrono::seconds(30));
+  auto last = bob->wait_for(
+      [](const json::object& o) {
+        return str(o.at("op")) == "reaction" && num(o.at("change")) == kToggles;
+      },
+      std::chrono::seconds(30));
   ASSERT_TRUE(last);
   for (auto& r : readers) {
-    auto done = r->wait_for([](const json::object& o) {
-      return o.contains("change") && num(o.at("change")) == kToggles;
-    }, std::chrono::seconds(30));
+    auto done = r->wait_for(
+        [](const json::object& o) {
+          return o.contains("change") && num(o.at("change")) == kToggles;
+        },
+        std::chrono::seconds(30));
     ASSERT_TRUE(done);
     std::vector<std::int64_t> want;
     for (std::int64_t n = 1; n <= kToggles; ++n) want.push_back(n);
@@ -153,7 +163,8 @@ TEST_F(ResumeChanges, AckedChangesSurviveKill9) {
   EXPECT_EQ(num(r.at("last_change")), 3);
   std::vector<std::string> ops;
   for (std::int64_t n = 1; n <= 3; ++n) {
-    auto e = ann->wait_for([n](const json::object& o) { return o.contains("change") && num(o.at("change")) == n; });
+    auto e = ann->wait_for(
+        [n](const json::object& o) { return o.contains("change") && num(o.at("change")) == n; });
     ASSERT_TRUE(e) << n;
     ops.push_back(str(e->at("op")));
   }
@@ -162,7 +173,9 @@ TEST_F(ResumeChanges, AckedChangesSurviveKill9) {
   auto bob2 = connect("bob");
   auto b = send_text(*bob2, "general", "second");
   ok(*bob2, {{"op", "edit"}, {"channel", "general"}, {"seq", b}, {"text", "second, edited"}});
-  auto e = ann->wait_for([](const json::object& o) { return str(o.at("op")) == "edited" && num(o.at("change")) == 4; });
+  auto e = ann->wait_for([](const json::object& o) {
+    return str(o.at("op")) == "edited" && num(o.at("change")) == 4;
+  });
   EXPECT_TRUE(e);
 }
 

@@ -28,9 +28,8 @@ class SearchTest : public ::testing::Test {
       extra += "[search]\nper_connection_per_min = 1000000\nanonymous_per_ip_per_min = 1000000\n";
     }
     server_ = std::make_unique<ServerProcess>(
-        dir_.path + "/data",
-        std::vector<std::string>{"--durability", durability, "--config",
-                                 fast_config(dir_.path, extra)});
+        dir_.path + "/data", std::vector<std::string>{"--durability", durability, "--config",
+                                                      fast_config(dir_.path, extra)});
     ASSERT_TRUE(server_->start()) << server_->log();
   }
   std::unique_ptr<Client> connect(const std::string& user, const std::string& role = "customer") {
@@ -59,7 +58,8 @@ class SearchTest : public ::testing::Test {
     return out;
   }
   // Polls until `query` has exactly `n` results for `c`: the indexing lag, bounded at 20 s.
-  static std::set<std::pair<std::string, std::int64_t>> wait_hits(Client& c, const std::string& query,
+  static std::set<std::pair<std::string, std::int64_t>> wait_hits(Client& c,
+                                                                  const std::string& query,
                                                                   std::size_t n) {
     std::set<std::pair<std::string, std::int64_t>> h;
     for (int i = 0; i < 400; ++i) {
@@ -109,7 +109,8 @@ TEST_F(SearchTest, EditsReplaceAndDeletesRemove) {
   auto ann = connect("ann");
   auto seq = post(*ann, "general", "the router firmware is outdated");
   wait_hits(*ann, "router", 1);
-  ok(*ann, {{"op", "edit"}, {"channel", "general"}, {"seq", seq}, {"text", "the modem is fine now"}});
+  ok(*ann,
+     {{"op", "edit"}, {"channel", "general"}, {"seq", seq}, {"text", "the modem is fine now"}});
   wait_hits(*ann, "modem", 1);
   EXPECT_TRUE(wait_hits(*ann, "router", 0).empty());
   EXPECT_TRUE(hits(*ann, "firmware").empty());
@@ -205,9 +206,13 @@ TEST_F(SearchTest, AnonymousHttpSeesPublishedAnswersOnly) {
   EXPECT_EQ(num(results[0].at("seq")), a);
   EXPECT_EQ(num(results[0].at("question_seq")), q);
   EXPECT_EQ(json::parse(http(server_->port(), "GET", "/api/search?q=nobody").body)
-                .at("results").as_array().size(), 0u);
+                .at("results")
+                .as_array()
+                .size(),
+            0u);
   // With a token, the same endpoint searches what that user may read.
-  auto with = http(server_->port(), "GET", "/api/search?q=remote&limit=2", "", server_->token("cid"));
+  auto with =
+      http(server_->port(), "GET", "/api/search?q=remote&limit=2", "", server_->token("cid"));
   ASSERT_EQ(with.status, 200) << with.body;
   auto body = json::parse(with.body).as_object();
   EXPECT_EQ(body.at("results").as_array().size(), 2u);
@@ -262,7 +267,8 @@ TEST_F(SearchTest, SearchesAreRateLimited) {
   // Another connection has its own allowance.
   auto bob = connect("bob");
   EXPECT_EQ(str(search(*bob, {{"query", "x"}}).at("op")), "ok");
-  for (int i = 0; i < 2; ++i) EXPECT_EQ(http(server_->port(), "GET", "/api/search?q=x").status, 200);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(http(server_->port(), "GET", "/api/search?q=x").status, 200);
   auto h = http(server_->port(), "GET", "/api/search?q=x");
   EXPECT_EQ(h.status, 429) << h.body;
 }
@@ -281,9 +287,9 @@ TEST_F(SearchTest, MetricsShowTheIndex) {
   post(*ann, "help", "metric probe");
   wait_hits(*ann, "probe", 1);
   auto m = http(server_->port(), "GET", "/metrics");
-  for (const char* name : {"parley_search_documents 1", "parley_search_index_bytes ",
-                           "parley_search_lag_messages ", "parley_search_lag_seconds ",
-                           "parley_search_query_seconds_count "}) {
+  for (const char* name :
+       {"parley_search_documents 1", "parley_search_index_bytes ", "parley_search_lag_messages ",
+        "parley_search_lag_seconds ", "parley_search_query_seconds_count "}) {
     EXPECT_NE(m.body.find(name), std::string::npos) << name;
   }
 }
@@ -306,18 +312,23 @@ TEST_F(SearchTest, KillDashNineDuringABurstThenEveryAckedMessageIsFoundExactlyOn
     // Pipelined sends, a bounded window ahead of the acks, until the server is gone.
     int sent = 0;
     for (int i = 0; i < 5000 && !killed; ++i) {
-      ann->send({{"op", "send"}, {"channel", "help"}, {"text", "burst " + word(i)},
-                 {"client_msg_id", "b" + std::to_string(i)}, {"id", i}});
+      ann->send({{"op", "send"},
+                 {"channel", "help"},
+                 {"text", "burst " + word(i)},
+                 {"client_msg_id", "b" + std::to_string(i)},
+                 {"id", i}});
       ++sent;
       while (sent - static_cast<int>(acked.size()) > 32) {
         auto o = ann->next(std::chrono::milliseconds(500));
         if (!o) break;
-        if (str(o->at("op")) == "ok" && o->contains("seq")) acked.insert(static_cast<int>(num(o->at("id"))));
+        if (str(o->at("op")) == "ok" && o->contains("seq"))
+          acked.insert(static_cast<int>(num(o->at("id"))));
       }
       if (sent - static_cast<int>(acked.size()) > 32) break;  // the server stopped answering
     }
     while (auto o = ann->next(std::chrono::milliseconds(200))) {
-      if (str(o->at("op")) == "ok" && o->contains("seq")) acked.insert(static_cast<int>(num(o->at("id"))));
+      if (str(o->at("op")) == "ok" && o->contains("seq"))
+        acked.insert(static_cast<int>(num(o->at("id"))));
     }
     killer.join();
   }
@@ -358,7 +369,8 @@ TEST_F(SearchTest, ReindexGivesTheSameResults) {
   wait_hits(*ann, "zeta", 1);
   wait_hits(*ann, "gamma", 3);  // the DM too: the edit may be searchable before it
   std::map<std::string, std::set<std::pair<std::string, std::int64_t>>> before;
-  for (std::string w : {"alpha", "beta", "gamma", "delta", "epsilon", "zeta"}) before[w] = hits(*ann, w);
+  for (std::string w : {"alpha", "beta", "gamma", "delta", "epsilon", "zeta"})
+    before[w] = hits(*ann, w);
   EXPECT_EQ(before["gamma"].size(), 3u);
 
   const std::string reindex = std::string(PARLEY_BIN_DIR) + "/parleyd reindex --data-dir " +

@@ -2,13 +2,12 @@
 // black-box against build/bin/parleyd with a throwaway self-signed certificate made by the
 // openssl command-line tool. Every external command runs under `timeout`; only 127.0.0.1.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
@@ -32,9 +31,11 @@ bool have_tool(const std::string& name) {
 
 // A self-signed P-256 certificate for localhost (and 127.0.0.1), valid for a day.
 bool make_cert(const std::string& dir, std::string* log) {
-  auto r = run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
-               "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
-               "-keyout " + dir + "/k.pem -out " + dir + "/c.pem");
+  auto r =
+      run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+          "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+          "-keyout " +
+          dir + "/k.pem -out " + dir + "/c.pem");
   *log = r.output;
   return r.status == 0;
 }
@@ -75,7 +76,8 @@ std::string raw_exchange(std::uint16_t port, const std::string& request, bool* c
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(have_tool("openssl")) << "the openssl command-line tool is not installed (make test-deps installs it)";
+    ASSERT_TRUE(have_tool("openssl"))
+        << "the openssl command-line tool is not installed (make test-deps installs it)";
     std::string log;
     ASSERT_TRUE(make_cert(dir_.path, &log)) << log;
     cert_ = dir_.path + "/c.pem";
@@ -187,9 +189,9 @@ TEST_F(TlsTest, HttpsServesTheSameRoutesAsPlain) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output, "{\"status\":\"ok\"}\n200");
   // Not found is answered over TLS like over plain HTTP.
-  auto nf = run("curl -sS --max-time 10 --cacert " + cert_ + " --resolve localhost:" + port +
-                ":127.0.0.1 -o /dev/null -w '%{http_code}' https://localhost:" + port +
-                "/no-such-route");
+  auto nf =
+      run("curl -sS --max-time 10 --cacert " + cert_ + " --resolve localhost:" + port +
+          ":127.0.0.1 -o /dev/null -w '%{http_code}' https://localhost:" + port + "/no-such-route");
   EXPECT_EQ(nf.output, "404");
   EXPECT_EQ(http(plain_port_, "GET", "/no-such-route").status, 404);
 
@@ -212,8 +214,8 @@ TEST_F(TlsTest, OnlyModernProtocolsAndCiphers) {
   auto ok = s_client("-tls1_2 -cipher 'DEFAULT:@SECLEVEL=0'");
   EXPECT_EQ(ok.status, 0) << ok.output;
   EXPECT_NE(ok.output.find("Verify return code: 0 (ok)"), std::string::npos) << ok.output;
-  EXPECT_TRUE(std::regex_search(ok.output,
-                                std::regex(R"(Cipher is ECDHE-ECDSA-(AES\d+-GCM|CHACHA20))")))
+  EXPECT_TRUE(
+      std::regex_search(ok.output, std::regex(R"(Cipher is ECDHE-ECDSA-(AES\d+-GCM|CHACHA20))")))
       << ok.output;
   EXPECT_NE(ok.output.find("Compression: NONE"), std::string::npos) << ok.output;
   // The server's order wins: offered ChaCha20 first, it still picks AES-128-GCM.
@@ -232,7 +234,7 @@ TEST_F(TlsTest, OnlyModernProtocolsAndCiphers) {
     EXPECT_NE(r.status, 0) << old << "\n" << r.output;
     EXPECT_EQ(r.output.find("Cipher is ECDHE"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("alert protocol version"), std::string::npos) << old << "\n"
-                                                                           << r.output;
+                                                                          << r.output;
   }
   // TLS 1.2 CBC suites (which a default OpenSSL server would pick for this ECDSA key): no
   // shared cipher. (Suites without ECDHE cannot go with an ECDSA key in OpenSSL 3 at all.)
@@ -263,8 +265,7 @@ TEST_F(TlsTest, PlainHttpToTheTlsPortGetsNoHttpAnswer) {
   // And a plain WebSocket client cannot connect.
   parley::client::WsClient ws;
   std::string err;
-  EXPECT_FALSE(ws.connect("127.0.0.1", server_->port(), &err, "/ws", "",
-                          std::chrono::seconds(5)));
+  EXPECT_FALSE(ws.connect("127.0.0.1", server_->port(), &err, "/ws", "", std::chrono::seconds(5)));
   // The server is unharmed.
   auto c = tls_client("dave");
   EXPECT_EQ(str(c->request({{"op", "ping"}}).at("op")), "pong");
@@ -311,7 +312,8 @@ class TlsStartupTest : public ::testing::Test {
 };
 
 TEST_F(TlsStartupTest, BadCertificateOrKeyStopsStartup) {
-  ASSERT_TRUE(have_tool("openssl")) << "the openssl command-line tool is not installed (make test-deps installs it)";
+  ASSERT_TRUE(have_tool("openssl"))
+      << "the openssl command-line tool is not installed (make test-deps installs it)";
   std::string log;
   ASSERT_TRUE(make_cert(dir_.path, &log)) << log;
   std::string cert = dir_.path + "/c.pem", key = dir_.path + "/k.pem";
@@ -337,8 +339,7 @@ TEST_F(TlsStartupTest, BadCertificateOrKeyStopsStartup) {
   // A certificate without a key is a configuration error (status 2), from flags or the file.
   auto half = serve("--tls-cert " + cert);
   EXPECT_EQ(half.status, 2) << half.output;
-  EXPECT_NE(half.output.find("tls_cert and server.tls_key must be set together"),
-            std::string::npos)
+  EXPECT_NE(half.output.find("tls_cert and server.tls_key must be set together"), std::string::npos)
       << half.output;
 
   // None of these got as far as listening.

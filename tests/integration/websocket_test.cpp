@@ -2,18 +2,17 @@
 // fragmentation, control frames, the close handshake and the idle ping. The bytes are written by
 // hand so that the violations a library client refuses to produce can be sent too.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <optional>
 #include <random>
 #include <thread>
 
-#include "harness.hpp"
 #include "../support/ws_client_frame.hpp"
+#include "harness.hpp"
 
 using namespace parley::test;
 
@@ -53,13 +52,15 @@ class RawWs {
 
   // Sends the upgrade request (with `headers` instead of the standard ones when given) and
   // returns the response head.
-  std::string upgrade(const std::string& headers = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                                   "Sec-WebSocket-Version: 13\r\n") {
+  std::string upgrade(const std::string& headers =
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          "Sec-WebSocket-Version: 13\r\n") {
     send_bytes(upgrade_request(headers));
     return read_head();
   }
-  std::string upgrade_request(const std::string& headers = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                                           "Sec-WebSocket-Version: 13\r\n",
+  std::string upgrade_request(const std::string& headers =
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                  "Sec-WebSocket-Version: 13\r\n",
                               const std::string& target = "/ws") const {
     return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + headers + "\r\n";
@@ -147,9 +148,8 @@ class WebSocketTest : public ::testing::Test {
  protected:
   void start(const std::string& limits = "max_text_chars = 4000\n") {
     server_ = std::make_unique<ServerProcess>(
-        dir_.path + "/data",
-        std::vector<std::string>{"--durability", "fast", "--config",
-                                 fast_config(dir_.path + "/cfg", limits)});
+        dir_.path + "/data", std::vector<std::string>{"--durability", "fast", "--config",
+                                                      fast_config(dir_.path + "/cfg", limits)});
     ASSERT_TRUE(server_->start()) << server_->log();
   }
   std::string auth_frame(const std::string& user) {
@@ -216,8 +216,9 @@ TEST_F(WebSocketTest, AbsoluteFormTargetsAndHostHeaders) {
   const std::string authority = "127.0.0.1:" + std::to_string(server_->port());
   {  // GET http://host:port/ws upgrades like GET /ws.
     RawWs ws(server_->port());
-    ws.send_bytes(ws.upgrade_request("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
-                                     "http://" + authority + "/ws"));
+    ws.send_bytes(ws.upgrade_request(
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+        "http://" + authority + "/ws"));
     EXPECT_EQ(ws.read_head().rfind("HTTP/1.1 101 ", 0), 0u);
   }
   auto head_of = [&](const std::string& request) {
@@ -225,9 +226,10 @@ TEST_F(WebSocketTest, AbsoluteFormTargetsAndHostHeaders) {
     ws.send_bytes(request);
     return ws.read_head();
   };
-  EXPECT_EQ(head_of("GET http://" + authority + "/healthz HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
-                .rfind("HTTP/1.1 200 ", 0),
-            0u);
+  EXPECT_EQ(
+      head_of("GET http://" + authority + "/healthz HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+          .rfind("HTTP/1.1 200 ", 0),
+      0u);
   // HTTP/1.1 needs exactly one Host; HTTP/1.0 may do without.
   auto none = head_of("GET /healthz HTTP/1.1\r\n\r\n");
   EXPECT_EQ(none.rfind("HTTP/1.1 400 ", 0), 0u) << none;
@@ -235,8 +237,9 @@ TEST_F(WebSocketTest, AbsoluteFormTargetsAndHostHeaders) {
   EXPECT_EQ(two.rfind("HTTP/1.1 400 ", 0), 0u) << two;
   auto old = head_of("GET /healthz HTTP/1.0\r\n\r\n");
   EXPECT_NE(old.find(" 200 "), std::string::npos) << old;
-  auto upgrade_without_host = head_of("GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  auto upgrade_without_host = head_of(
+      "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
   EXPECT_EQ(upgrade_without_host.rfind("HTTP/1.1 400 ", 0), 0u) << upgrade_without_host;
 }
 
@@ -244,8 +247,9 @@ TEST_F(WebSocketTest, BadHandshakesGetAnHttpErrorWithAJsonBody) {
   start();
   {
     RawWs ws(server_->port());
-    auto head = ws.upgrade("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                           "Sec-WebSocket-Version: 8\r\n");
+    auto head = ws.upgrade(
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 8\r\n");
     EXPECT_EQ(head.rfind("HTTP/1.1 426 ", 0), 0u) << head;
     EXPECT_NE(head.find("Sec-WebSocket-Version: 13"), std::string::npos) << head;
     EXPECT_NE(head.find("application/json"), std::string::npos) << head;
@@ -386,7 +390,9 @@ TEST_F(WebSocketTest, ClientCloseIsAnsweredWithItsCodeThenTheConnectionEnds) {
   start();
   RawWs ws(server_->port());
   ASSERT_NE(open(ws, "eve").find("welcome"), std::string::npos);
-  ws.send_bytes(RawWs::frame(0x88, std::string("\x03\xe8" "bye", 5)));
+  ws.send_bytes(RawWs::frame(0x88, std::string("\x03\xe8"
+                                               "bye",
+                                               5)));
   auto f = ws.next_of(0x8);
   ASSERT_TRUE(f);
   EXPECT_EQ(f->close_code(), 1000);
@@ -463,8 +469,11 @@ TEST_F(WebSocketTest, ReadersThatPauseDuringABurstGetEveryMessageInOrder) {
   ASSERT_TRUE(sender.auth(server_->token("sender")));
   const std::string pad(16000, 'x');  // 400 x 16 KB: far more than the socket buffers hold
   for (int i = 0; i < kMessages; ++i) {
-    sender.send({{"op", "send"}, {"channel", "general"}, {"text", std::to_string(i) + ":" + pad},
-                 {"client_msg_id", "b" + std::to_string(i)}, {"id", i}});
+    sender.send({{"op", "send"},
+                 {"channel", "general"},
+                 {"text", std::to_string(i) + ":" + pad},
+                 {"client_msg_id", "b" + std::to_string(i)},
+                 {"id", i}});
   }
   // The sender's acks prove the whole burst was committed (and fanned out) before anyone reads.
   for (int i = 0; i < kMessages; ++i) {

@@ -23,7 +23,9 @@ constexpr std::string_view kSecret = "s3cret-key-for-tests-only-0123456789";
 
 using Pkey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
-Pkey make_rsa(int bits = 2048) { return Pkey(EVP_RSA_gen(static_cast<unsigned>(bits)), EVP_PKEY_free); }
+Pkey make_rsa(int bits = 2048) {
+  return Pkey(EVP_RSA_gen(static_cast<unsigned>(bits)), EVP_PKEY_free);
+}
 Pkey make_ec() { return Pkey(EVP_EC_gen("P-256"), EVP_PKEY_free); }
 
 std::string bn_bytes(const BIGNUM* bn, int width = 0) {
@@ -64,10 +66,13 @@ std::string raw_sign(EVP_PKEY* k, const std::string& data) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::size_t len = 0;
   EXPECT_EQ(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, k), 1);
-  EXPECT_EQ(EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()), 1);
+  EXPECT_EQ(EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                           data.size()),
+            1);
   std::string sig(len, '\0');
   EXPECT_EQ(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                           reinterpret_cast<const unsigned char*>(data.data()), data.size()), 1);
+                           reinterpret_cast<const unsigned char*>(data.data()), data.size()),
+            1);
   EVP_MD_CTX_free(ctx);
   sig.resize(len);
   if (!EVP_PKEY_is_a(k, "EC")) return sig;
@@ -101,12 +106,14 @@ class Jwks : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(rsa_ && ec_ && other_);
     std::string error;
-    set_ = KeySet::parse(R"({"keys":[)" + jwk(rsa_.get(), "r1", R"("alg":"RS256","use":"sig")") + "," +
-                             jwk(ec_.get(), "e1") + R"(,{"kty":"oct","kid":"h1","k":"c2VjcmV0"}]})",
-                         &error);
+    set_ =
+        KeySet::parse(R"({"keys":[)" + jwk(rsa_.get(), "r1", R"("alg":"RS256","use":"sig")") + "," +
+                          jwk(ec_.get(), "e1") + R"(,{"kty":"oct","kid":"h1","k":"c2VjcmV0"}]})",
+                      &error);
     ASSERT_TRUE(set_) << error;
   }
-  JwtResult verify(const std::string& t, std::string_view issuer = "", std::string_view audience = "") {
+  JwtResult verify(const std::string& t, std::string_view issuer = "",
+                   std::string_view audience = "") {
     VerifyOptions o;
     o.secret = kSecret;
     o.keys = set_.get();
@@ -133,8 +140,10 @@ TEST_F(Jwks, ParsesRsaAndP256KeysAndSkipsTheRest) {
   auto small = make_rsa(1024);
   EXPECT_FALSE(KeySet::parse(R"({"keys":[)" + jwk(small.get(), "s") + "]}", &error));
   EXPECT_NE(error.find("shorter than 2048 bits"), std::string::npos) << error;
-  EXPECT_FALSE(KeySet::parse(R"({"keys":[)" + jwk(rsa_.get(), "x", R"("use":"enc")") + "]}", &error));
-  EXPECT_FALSE(KeySet::parse(R"({"keys":[)" + jwk(rsa_.get(), "x", R"("alg":"PS256")") + "]}", &error));
+  EXPECT_FALSE(
+      KeySet::parse(R"({"keys":[)" + jwk(rsa_.get(), "x", R"("use":"enc")") + "]}", &error));
+  EXPECT_FALSE(
+      KeySet::parse(R"({"keys":[)" + jwk(rsa_.get(), "x", R"("alg":"PS256")") + "]}", &error));
   EXPECT_FALSE(KeySet::parse(R"({"keys":[{"kty":"EC","crv":"P-384","x":"AA","y":"AA"}]})", &error));
   EXPECT_FALSE(KeySet::parse(R"({"keys":[{"kty":"EC","crv":"P-256","x":")" + std::string(43, 'A') +
                                  R"(","y":")" + std::string(43, 'A') + R"("}]})",
@@ -162,7 +171,9 @@ TEST_F(Jwks, Rs256AndEs256TokensVerify) {
   EXPECT_TRUE(verify(single, "", "parley").claims);
   EXPECT_EQ(verify(single, "https://login.acme.example").error, JwtError::bad_issuer);  // no iss
   // Expiry and claims as for HS256.
-  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})", R"({"sub":"ann","exp":1699999999})")).error,
+  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})",
+                         R"({"sub":"ann","exp":1699999999})"))
+                .error,
             JwtError::expired);
 }
 
@@ -172,41 +183,56 @@ TEST_F(Jwks, EveryConfusionIsRefused) {
   EXPECT_EQ(verify(none + ".").error, JwtError::bad_algorithm);
   EXPECT_EQ(verify(none + "." + base64url_encode("x")).error, JwtError::bad_algorithm);
   // An algorithm the key does not allow: the EC key named by an RS256 header, and the reverse.
-  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":"e1"})", kClaims)).error, JwtError::bad_algorithm);
-  EXPECT_EQ(verify(token(ec_.get(), R"({"alg":"ES256","kid":"r1"})", kClaims)).error, JwtError::bad_algorithm);
+  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":"e1"})", kClaims)).error,
+            JwtError::bad_algorithm);
+  EXPECT_EQ(verify(token(ec_.get(), R"({"alg":"ES256","kid":"r1"})", kClaims)).error,
+            JwtError::bad_algorithm);
   // Other algorithms of the same families are not accepted.
-  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS384","kid":"r1"})", kClaims)).error, JwtError::bad_algorithm);
-  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"PS256","kid":"r1"})", kClaims)).error, JwtError::bad_algorithm);
+  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS384","kid":"r1"})", kClaims)).error,
+            JwtError::bad_algorithm);
+  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"PS256","kid":"r1"})", kClaims)).error,
+            JwtError::bad_algorithm);
   // HS256 signed with the RSA public key (its JWK, or its modulus) as the secret.
   const std::string pub = jwk(rsa_.get(), "r1");
-  EXPECT_EQ(verify(hs256(R"({"alg":"HS256","kid":"r1"})", kClaims, pub)).error, JwtError::bad_signature);
-  EXPECT_EQ(verify(hs256(R"({"alg":"HS256"})", kClaims, get_bn(rsa_.get(), OSSL_PKEY_PARAM_RSA_N))).error,
+  EXPECT_EQ(verify(hs256(R"({"alg":"HS256","kid":"r1"})", kClaims, pub)).error,
             JwtError::bad_signature);
+  EXPECT_EQ(
+      verify(hs256(R"({"alg":"HS256"})", kClaims, get_bn(rsa_.get(), OSSL_PKEY_PARAM_RSA_N))).error,
+      JwtError::bad_signature);
   // Without a key set, RS256 is not an algorithm the server takes at all.
-  EXPECT_EQ(jwt_verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims), kSecret, kNow).error,
-            JwtError::bad_algorithm);
+  EXPECT_EQ(
+      jwt_verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims), kSecret, kNow).error,
+      JwtError::bad_algorithm);
   // A key the set does not have; and, without kid, two RS256 candidates.
-  EXPECT_EQ(verify(token(other_.get(), R"({"alg":"RS256","kid":"r9"})", kClaims)).error, JwtError::unknown_key);
-  auto two = KeySet::parse(R"({"keys":[)" + jwk(rsa_.get(), "a") + "," + jwk(other_.get(), "b") + "]}", nullptr);
+  EXPECT_EQ(verify(token(other_.get(), R"({"alg":"RS256","kid":"r9"})", kClaims)).error,
+            JwtError::unknown_key);
+  auto two = KeySet::parse(
+      R"({"keys":[)" + jwk(rsa_.get(), "a") + "," + jwk(other_.get(), "b") + "]}", nullptr);
   ASSERT_TRUE(two);
   VerifyOptions o;
   o.secret = kSecret;
   o.keys = two.get();
-  EXPECT_EQ(jwt_verify(token(rsa_.get(), R"({"alg":"RS256"})", kClaims), o, kNow).error, JwtError::unknown_key);
-  EXPECT_TRUE(jwt_verify(token(other_.get(), R"({"alg":"RS256","kid":"b"})", kClaims), o, kNow).claims);
+  EXPECT_EQ(jwt_verify(token(rsa_.get(), R"({"alg":"RS256"})", kClaims), o, kNow).error,
+            JwtError::unknown_key);
+  EXPECT_TRUE(
+      jwt_verify(token(other_.get(), R"({"alg":"RS256","kid":"b"})", kClaims), o, kNow).claims);
   // Signed by another key under a known kid; a tampered payload; the ES256 signature in DER.
-  EXPECT_EQ(verify(token(other_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims)).error, JwtError::bad_signature);
+  EXPECT_EQ(verify(token(other_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims)).error,
+            JwtError::bad_signature);
   std::string good = token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims);
   const auto dot = good.find('.');
-  const std::string tampered = good.substr(0, dot + 1) +
-                               base64url_encode(R"({"sub":"ann","role":"admin","exp":1700003600})") +
-                               good.substr(good.rfind('.'));
+  const std::string tampered =
+      good.substr(0, dot + 1) +
+      base64url_encode(R"({"sub":"ann","role":"admin","exp":1700003600})") +
+      good.substr(good.rfind('.'));
   EXPECT_EQ(verify(tampered).error, JwtError::bad_signature);
-  const std::string input = base64url_encode(R"({"alg":"ES256","kid":"e1"})") + "." + base64url_encode(kClaims);
+  const std::string input =
+      base64url_encode(R"({"alg":"ES256","kid":"e1"})") + "." + base64url_encode(kClaims);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::size_t len = 0;
   EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, ec_.get());
-  EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
+                 input.size());
   std::string der(len, '\0');
   EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(der.data()), &len,
                  reinterpret_cast<const unsigned char*>(input.data()), input.size());
@@ -214,8 +240,10 @@ TEST_F(Jwks, EveryConfusionIsRefused) {
   der.resize(len);
   EXPECT_EQ(verify(input + "." + base64url_encode(der)).error, JwtError::bad_signature);
   // Two kid members, or a kid that is not a string.
-  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1","kid":"e1"})", kClaims)).error, JwtError::malformed);
-  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":1})", kClaims)).error, JwtError::malformed);
+  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1","kid":"e1"})", kClaims)).error,
+            JwtError::malformed);
+  EXPECT_EQ(verify(token(rsa_.get(), R"({"alg":"RS256","kid":1})", kClaims)).error,
+            JwtError::malformed);
 }
 
 TEST_F(Jwks, CombinedAndEmptySets) {
@@ -225,8 +253,10 @@ TEST_F(Jwks, CombinedAndEmptySets) {
   EXPECT_EQ(both->kids(), (std::vector<std::string>{"r1", "e1", "o1"}));
   VerifyOptions o;
   o.keys = both.get();
-  EXPECT_TRUE(jwt_verify(token(other_.get(), R"({"alg":"RS256","kid":"o1"})", kClaims), o, kNow).claims);
-  EXPECT_TRUE(jwt_verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims), o, kNow).claims);
+  EXPECT_TRUE(
+      jwt_verify(token(other_.get(), R"({"alg":"RS256","kid":"o1"})", kClaims), o, kNow).claims);
+  EXPECT_TRUE(
+      jwt_verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims), o, kNow).claims);
   auto none = KeySet::none();
   o.keys = none.get();
   EXPECT_EQ(jwt_verify(token(rsa_.get(), R"({"alg":"RS256","kid":"r1"})", kClaims), o, kNow).error,

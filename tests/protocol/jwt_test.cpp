@@ -90,8 +90,8 @@ TEST(Jwt, EmailClaimRoundTripsAndIsChecked) {
   c.email = "ana.lima+help@shop.example.com";
   const std::string token = jwt_sign(c, kSecret);
   const std::size_t dot1 = token.find('.'), dot2 = token.find('.', dot1 + 1);
-  EXPECT_NE(base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1))->find(
-                R"("email":"ana.lima+help@shop.example.com")"),
+  EXPECT_NE(base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1))
+                ->find(R"("email":"ana.lima+help@shop.example.com")"),
             std::string::npos);
   JwtResult r = jwt_verify(token, kSecret, kNow);
   ASSERT_TRUE(r.claims.has_value()) << to_string(r.error);
@@ -103,16 +103,18 @@ TEST(Jwt, EmailClaimRoundTripsAndIsChecked) {
   for (std::string_view bad : {R"("email":"bob")", R"("email":"bob@localhost")",
                                R"("email":"bob@example.com\r\nBcc: x@evil.example")",
                                R"("email":"<bob@example.com>")", R"("email":"")"}) {
-    r = jwt_verify(make_token(kHs256, payload_with(std::string(R"("sub":"bob",)") + std::string(bad))),
-                   kSecret, kNow);
+    r = jwt_verify(
+        make_token(kHs256, payload_with(std::string(R"("sub":"bob",)") + std::string(bad))),
+        kSecret, kNow);
     EXPECT_FALSE(r.claims.has_value()) << bad;
     EXPECT_EQ(r.error, JwtError::invalid_claims) << bad;
   }
   // The wrong type, or twice: malformed.
   r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob","email":true)")), kSecret, kNow);
   EXPECT_EQ(r.error, JwtError::malformed);
-  r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob","email":"a@b.co","email":"c@d.co")")),
-                 kSecret, kNow);
+  r = jwt_verify(
+      make_token(kHs256, payload_with(R"("sub":"bob","email":"a@b.co","email":"c@d.co")")), kSecret,
+      kNow);
   EXPECT_EQ(r.error, JwtError::malformed);
 }
 
@@ -125,8 +127,9 @@ TEST(Jwt, JtiClaimRoundTripsAndIsChecked) {
   r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob","jti":"~!x.y")")), kSecret, kNow);
   ASSERT_TRUE(r.claims.has_value());
   EXPECT_EQ(r.claims->jti, "~!x.y");
-  for (std::string bad : {std::string(R"("jti":"")"), std::string(R"("jti":"a b")"),
-                          std::string(R"("jti":"é")"), R"("jti":")" + std::string(129, 'x') + "\""}) {
+  for (std::string bad :
+       {std::string(R"("jti":"")"), std::string(R"("jti":"a b")"), std::string(R"("jti":"é")"),
+        R"("jti":")" + std::string(129, 'x') + "\""}) {
     r = jwt_verify(make_token(kHs256, payload_with(R"("sub":"bob",)" + bad)), kSecret, kNow);
     EXPECT_EQ(r.error, JwtError::invalid_claims) << bad;
   }

@@ -357,14 +357,16 @@ TEST(ParseFurtherOps, HelpfulAndSolve) {
   EXPECT_EQ(s.channel, "help");
   EXPECT_EQ(s.seq, 4u);
   EXPECT_FALSE(s.credit);
-  EXPECT_FALSE(command<SolveCmd>(parse(R"({"op":"solve","channel":"help","seq":4,"credit":null})")).credit);
+  EXPECT_FALSE(
+      command<SolveCmd>(parse(R"({"op":"solve","channel":"help","seq":4,"credit":null})")).credit);
 }
 
 TEST(ParseFurtherOps, Unsolve) {
   const auto u = command<UnsolveCmd>(parse(R"({"op":"unsolve","channel":"help","seq":3})"));
   EXPECT_EQ(u.channel, "help");
   EXPECT_EQ(u.seq, 3u);
-  EXPECT_TRUE(failed_with(parse(R"({"op":"unsolve","channel":"help"})"), kBad, R"("seq" is required)"));
+  EXPECT_TRUE(
+      failed_with(parse(R"({"op":"unsolve","channel":"help"})"), kBad, R"("seq" is required)"));
   EXPECT_TRUE(failed_with(parse(R"({"op":"unsolve","seq":1})"), kBad, R"("channel" is required)"));
   EXPECT_TRUE(failed_with(parse(R"({"op":"unsolve","channel":"help","seq":0})"), kBad, R"("seq")"));
 }
@@ -375,10 +377,10 @@ TEST(ParseFurtherOps, SolveWithCredit) {
   ASSERT_TRUE(s.credit);
   EXPECT_EQ(s.credit->channel, "faq");
   EXPECT_EQ(s.credit->seq, 2u);
-  for (const char* credit : {R"(5)", R"("help:2")", R"([])", R"({"channel":"help"})",
-                             R"({"seq":2})", R"({"channel":"help","seq":"2"})",
-                             R"({"channel":"help","seq":-2})", R"({"channel":"help","seq":2.5})",
-                             R"({"channel":7,"seq":2})"}) {
+  for (const char* credit :
+       {R"(5)", R"("help:2")", R"([])", R"({"channel":"help"})", R"({"seq":2})",
+        R"({"channel":"help","seq":"2"})", R"({"channel":"help","seq":-2})",
+        R"({"channel":"help","seq":2.5})", R"({"channel":7,"seq":2})"}) {
     EXPECT_TRUE(failed_with(
         parse(std::string(R"({"op":"solve","channel":"help","seq":9,"credit":)") + credit + "}"),
         kBad, R"("credit" must be {channel, seq})"))
@@ -388,8 +390,8 @@ TEST(ParseFurtherOps, SolveWithCredit) {
       parse(R"({"op":"solve","channel":"help","seq":9,"credit":{"channel":"dm:a:b","seq":2}})"),
       kBad, R"("credit" names an invalid channel)"));
   EXPECT_TRUE(failed_with(
-      parse(R"({"op":"solve","channel":"help","seq":9,"credit":{"channel":"help","seq":0}})"),
-      kBad, R"("credit" needs a positive seq)"));
+      parse(R"({"op":"solve","channel":"help","seq":9,"credit":{"channel":"help","seq":0}})"), kBad,
+      R"("credit" needs a positive seq)"));
 }
 
 TEST(ParseFurtherOps, SetAdvocateTrueFalseNull) {
@@ -519,13 +521,14 @@ TEST(ParseFurtherOps, PublishThread) {
   EXPECT_TRUE(command<PublishThreadCmd>(
                   parse(R"({"op":"publish_thread","channel":"help","seq":7,"publish":true})"))
                   .publish);
-  EXPECT_TRUE(failed_with(parse(R"({"op":"publish_thread","id":1,"channel":"help","seq":7})"),
-                          kBad, R"("publish" is required)", "1"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"publish_thread","id":1,"channel":"help","seq":7})"), kBad,
+                          R"("publish" is required)", "1"));
   EXPECT_TRUE(failed_with(
       parse(R"({"op":"publish_thread","id":1,"channel":"help","seq":7,"publish":"no"})"), kBad,
       R"("publish" must be true or false)", "1"));
-  EXPECT_TRUE(failed_with(parse(R"({"op":"publish_thread","id":1,"channel":"help","publish":true})"),
-                          kBad, R"("seq")", "1"));
+  EXPECT_TRUE(
+      failed_with(parse(R"({"op":"publish_thread","id":1,"channel":"help","publish":true})"), kBad,
+                  R"("seq")", "1"));
 }
 
 TEST(ParseFurtherOps, DeflectedAndSearchMatch) {
@@ -549,13 +552,15 @@ TEST(ParseFurtherOps, SetPreferences) {
             false);
   EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1})"), kBad,
                           R"("kb_anonymous" or "email" is required)", "1"));
-  EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"kb_anonymous":null,"email":null})"),
-                          kBad, R"("kb_anonymous" or "email" is required)", "1"));
+  EXPECT_TRUE(
+      failed_with(parse(R"({"op":"set_preferences","id":1,"kb_anonymous":null,"email":null})"),
+                  kBad, R"("kb_anonymous" or "email" is required)", "1"));
   EXPECT_TRUE(failed_with(parse(R"({"op":"set_preferences","id":1,"kb_anonymous":1})"), kBad,
                           R"("kb_anonymous" must be true or false)", "1"));
   // email: off, batched or digest; kb_anonymous left out stays unset (kept as stored).
-  for (auto [text, pref] : {std::pair{"off", EmailPref::off}, std::pair{"batched", EmailPref::batched},
-                            std::pair{"digest", EmailPref::digest}}) {
+  for (auto [text, pref] :
+       {std::pair{"off", EmailPref::off}, std::pair{"batched", EmailPref::batched},
+        std::pair{"digest", EmailPref::digest}}) {
     auto c = command<SetPreferencesCmd>(
         parse(std::string(R"({"op":"set_preferences","email":")") + text + R"("})"));
     EXPECT_EQ(c.email, pref) << text;
@@ -580,7 +585,8 @@ TEST(ParseFurtherOps, ChannelPublishSetting) {
   EXPECT_FALSE(command<CreateChannelCmd>(parse(R"({"op":"create_channel","channel":"faq"})"))
                    .publish.has_value());
   // update_channel: publish alone is a change; with a title both change; neither is an error.
-  auto u = command<UpdateChannelCmd>(parse(R"({"op":"update_channel","channel":"help","publish":true})"));
+  auto u = command<UpdateChannelCmd>(
+      parse(R"({"op":"update_channel","channel":"help","publish":true})"));
   EXPECT_EQ(u.publish, true);
   EXPECT_TRUE(u.title.empty());
   auto both = command<UpdateChannelCmd>(
@@ -589,10 +595,11 @@ TEST(ParseFurtherOps, ChannelPublishSetting) {
   EXPECT_EQ(both.title, "Help");
   EXPECT_TRUE(failed_with(parse(R"({"op":"update_channel","id":2,"channel":"help"})"), kBad,
                           R"("title" is required)", "2"));
-  EXPECT_TRUE(failed_with(parse(R"({"op":"update_channel","id":2,"channel":"help","publish":"no"})"),
-                          kBad, R"("publish" must be true or false)", "2"));
-  EXPECT_TRUE(failed_with(parse(R"({"op":"create_channel","id":3,"channel":"x","publish":0})"), kBad,
-                          R"("publish" must be true or false)", "3"));
+  EXPECT_TRUE(
+      failed_with(parse(R"({"op":"update_channel","id":2,"channel":"help","publish":"no"})"), kBad,
+                  R"("publish" must be true or false)", "2"));
+  EXPECT_TRUE(failed_with(parse(R"({"op":"create_channel","id":3,"channel":"x","publish":0})"),
+                          kBad, R"("publish" must be true or false)", "3"));
 }
 
 // --- Knowledge ---

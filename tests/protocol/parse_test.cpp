@@ -40,12 +40,14 @@ TEST(ParseOps, JoinWithoutSinceAndSinceZero) {
 }
 
 TEST(ParseOps, JoinWithChangesSince) {
-  const auto c = command<JoinCmd>(
-      parse(R"({"op":"join","channel":"help","since":7,"changes_since":12})"));
+  const auto c =
+      command<JoinCmd>(parse(R"({"op":"join","channel":"help","since":7,"changes_since":12})"));
   EXPECT_EQ(c.since, 7u);
   EXPECT_EQ(c.changes_since, 12u);
   EXPECT_FALSE(command<JoinCmd>(parse(R"({"op":"join","channel":"help"})")).changes_since);
-  EXPECT_EQ(command<JoinCmd>(parse(R"({"op":"join","channel":"help","changes_since":0})")).changes_since, 0u);
+  EXPECT_EQ(
+      command<JoinCmd>(parse(R"({"op":"join","channel":"help","changes_since":0})")).changes_since,
+      0u);
   EXPECT_TRUE(failed_with(parse(R"({"op":"join","channel":"help","changes_since":-1})"),
                           ErrorCode::bad_request, R"("changes_since")"));
   EXPECT_TRUE(failed_with(parse(R"({"op":"join","channel":"help","changes_since":"3"})"),
@@ -91,8 +93,9 @@ TEST(ParseOps, Dm) {
   const auto r = command<DmCmd>(
       parse(R"({"op":"dm","to":"bob","text":"re","client_msg_id":"k2","reply_to":3})"));
   EXPECT_EQ(r.reply_to, std::optional<std::uint64_t>(3));
-  EXPECT_TRUE(failed_with(parse(R"({"op":"dm","to":"bob","text":"re","client_msg_id":"k3","reply_to":0})"),
-                          ErrorCode::bad_request, R"("reply_to")"));
+  EXPECT_TRUE(
+      failed_with(parse(R"({"op":"dm","to":"bob","text":"re","client_msg_id":"k3","reply_to":0})"),
+                  ErrorCode::bad_request, R"("reply_to")"));
 }
 
 TEST(ParseOps, HistoryAllFields) {

@@ -30,18 +30,34 @@ TEST(Email, ValidAndInvalid) {
     EXPECT_TRUE(is_valid_email(e)) << e;
   }
   EXPECT_TRUE(is_valid_email(std::string(64, 'a') + "@" + std::string(63, 'b') + ".co"));
-  for (std::string_view e : {"", "bob", "@example.com", "bob@", "bob@localhost", "bob@.com",
-                             "bob@example..com", "bob@-x.com", "bob@x-.com", "bob@ex_ample.com",
-                             "b ob@example.com", "bob@exa mple.com", "<bob@example.com>",
-                             "bob@example.com>", "\"bob\"@example.com", "bob,al@example.com",
-                             "bob@example.com\r\nBcc: x@y.z", "b\xC3\xA9" "b@example.com",
-                             "bob@b\xC3\xA9.com", "a@b@example.com"}) {
+  for (std::string_view e : {"",
+                             "bob",
+                             "@example.com",
+                             "bob@",
+                             "bob@localhost",
+                             "bob@.com",
+                             "bob@example..com",
+                             "bob@-x.com",
+                             "bob@x-.com",
+                             "bob@ex_ample.com",
+                             "b ob@example.com",
+                             "bob@exa mple.com",
+                             "<bob@example.com>",
+                             "bob@example.com>",
+                             "\"bob\"@example.com",
+                             "bob,al@example.com",
+                             "bob@example.com\r\nBcc: x@y.z",
+                             "b\xC3\xA9"
+                             "b@example.com",
+                             "bob@b\xC3\xA9.com",
+                             "a@b@example.com"}) {
     EXPECT_FALSE(is_valid_email(e)) << e;
   }
   EXPECT_FALSE(is_valid_email(std::string(65, 'a') + "@example.com"));
   EXPECT_FALSE(is_valid_email("a@" + std::string(64, 'b') + ".co"));
   // 254 bytes at most, every label within bounds.
-  const std::string labels = std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(63, 'd') + ".";
+  const std::string labels =
+      std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(63, 'd') + ".";
   EXPECT_TRUE(is_valid_email("a@" + labels + std::string(60, 'e')));   // 254 bytes
   EXPECT_FALSE(is_valid_email("a@" + labels + std::string(61, 'e')));  // 255
 }

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -63,7 +63,9 @@ class IndexTest : public ::testing::Test {
     o.commit_interval_ms = 20;
     return o;
   }
-  std::string search_dir() const { return std::filesystem::path(dir_.db()).parent_path() / "search"; }
+  std::string search_dir() const {
+    return std::filesystem::path(dir_.db()).parent_path() / "search";
+  }
 
   Committed write(storage::WriteOp op) {
     storage::WriteRequest r;
@@ -392,8 +394,9 @@ TEST(SearchLanguages, NamesAndCodes) {
   EXPECT_TRUE(valid_language("none"));
   EXPECT_FALSE(valid_language("klingon"));
   // Every code docs/CONFIG.md lists.
-  for (const char* code : {"ar", "ca", "da", "de", "en", "es", "eu", "fi", "fr", "ga", "hu", "hy",
-                           "id", "it", "lt", "ne", "nl", "no", "pt", "ro", "ru", "sv", "ta", "tr"}) {
+  for (const char* code :
+       {"ar", "ca", "da", "de", "en", "es", "eu", "fi", "fr", "ga", "hu", "hy",
+        "id", "it", "lt", "ne", "nl", "no", "pt", "ro", "ru", "sv", "ta", "tr"}) {
     EXPECT_TRUE(valid_language(code)) << code;
   }
   EXPECT_FALSE(valid_language(""));

@@ -59,7 +59,7 @@ TEST(Query, FilterInsideAPhraseIsText) {
 
 TEST(Query, UrlsAndColonsAreWords) {
   EXPECT_EQ(ok("https://example.com/x").text, "https://example.com/x");
-  EXPECT_EQ(ok("error:").text, "error:");      // nothing after the colon
+  EXPECT_EQ(ok("error:").text, "error:");        // nothing after the colon
   EXPECT_EQ(ok("E42:fault").text, "E42:fault");  // not a lower-case name
   EXPECT_EQ(ok(":x").text, ":x");
 }

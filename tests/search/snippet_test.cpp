@@ -29,8 +29,9 @@ TEST(Snippet, MarkupInAMatchedWordCannotEscape) {
   std::string s = make_snippet("<b>bold</b> <img src=x onerror=alert(1)>", words({"b", "img"}));
   EXPECT_EQ(s.find("<b>"), std::string::npos);
   EXPECT_EQ(s.find("<img"), std::string::npos);
-  EXPECT_EQ(s, "&lt;<mark>b</mark>&gt;bold&lt;/<mark>b</mark>&gt; &lt;<mark>img</mark> src=x "
-               "onerror=alert(1)&gt;");
+  EXPECT_EQ(s,
+            "&lt;<mark>b</mark>&gt;bold&lt;/<mark>b</mark>&gt; &lt;<mark>img</mark> src=x "
+            "onerror=alert(1)&gt;");
 }
 
 TEST(Snippet, LongTextIsCutAroundTheFirstMatchAtWordBoundaries) {

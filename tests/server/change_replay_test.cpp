@@ -1,7 +1,7 @@
 // plan_change_replay(): what a join replays of a channel's change log.
-#include <gtest/gtest.h>
-
 #include "change_replay.hpp"
+
+#include <gtest/gtest.h>
 
 namespace parley::server {
 namespace {

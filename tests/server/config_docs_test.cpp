@@ -92,7 +92,8 @@ TEST(ConfigDocs, TablesListEveryKeyWithItsDefault) {
     EXPECT_EQ(canon(*parsed.get("v")), code.at(key)) << key << ": the doc says " << lit[1];
   }
   for (const auto& [key, value] : code) {
-    EXPECT_TRUE(documented.contains(key)) << key << " (default " << value << ") is not in docs/CONFIG.md's tables";
+    EXPECT_TRUE(documented.contains(key))
+        << key << " (default " << value << ") is not in docs/CONFIG.md's tables";
   }
 }
 

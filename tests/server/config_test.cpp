@@ -1,9 +1,9 @@
+#include "parley/server/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "parley/server/config.hpp"
 
 namespace fs = std::filesystem;
 using parley::server::Config;
@@ -12,8 +12,8 @@ using parley::server::load_config_file;
 namespace {
 std::string write_temp(const std::string& text) {
   static int n = 0;
-  auto p = fs::temp_directory_path() / ("parley_cfg_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(n++) + ".toml");
+  auto p = fs::temp_directory_path() /
+           ("parley_cfg_" + std::to_string(::getpid()) + "_" + std::to_string(n++) + ".toml");
   std::ofstream(p) << text;
   return p.string();
 }
@@ -90,7 +90,8 @@ TEST(Config, RejectsUnknownKeysSectionsAndBadValues) {
 TEST(Config, CheckReportsEveryProblemInFileOrder) {
   Config c;
   auto path = write_temp(
-      "[storage]\ndurability = \"sometimes\"\n[limits]\nmax_frame_bytes = 1000\nhard_frame_bytes = 500\n"
+      "[storage]\ndurability = \"sometimes\"\n[limits]\nmax_frame_bytes = 1000\nhard_frame_bytes = "
+      "500\n"
       "max_text_char = 5\n[serverr]\nthreads = 1\n");
   auto problems = parley::server::check_config_file(path, c);
   ASSERT_EQ(problems.size(), 4u);
@@ -148,7 +149,8 @@ TEST(Config, EmailNeedsASenderAndAServerUrlAndChecksThem) {
   }
   EXPECT_EQ(parley::server::email_address_of("Lamp Help <help@example.com>"), "help@example.com");
   EXPECT_EQ(parley::server::email_address_of("help@example.com"), "help@example.com");
-  for (const char* from : {"help", "Lamp <help>", "<help@example.com", "Lamp\r\n <a@b.co>", "a@b.co>"}) {
+  for (const char* from :
+       {"help", "Lamp <help>", "<help@example.com", "Lamp\r\n <a@b.co>", "a@b.co>"}) {
     c.email.from = from;
     EXPECT_EQ(keys(c), std::vector<std::string>{"email.from"}) << from;
   }

@@ -19,7 +19,8 @@ std::string decode_word(std::string_view w) {
   std::string_view b64 = w.substr(10, w.size() - 12);
   std::string out(b64.size(), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
   EXPECT_GE(n, 0);
   out.resize(static_cast<std::size_t>(n));
   while (b64.ends_with('=')) {  // EVP_DecodeBlock keeps the padding's zero bytes
@@ -36,11 +37,13 @@ TEST(EmailUnsubscribe, TokenRoundTripsAndRefusesTampering) {
   EXPECT_EQ(verify_unsubscribe_token("another-secret-another-secret-0000", t), std::nullopt);
   // Another user's name with this signature, a flipped signature byte, junk.
   const std::string sig = t.substr(t.find('.'));
-  EXPECT_EQ(verify_unsubscribe_token(kSecret, protocol::base64url_encode("alice") + sig), std::nullopt);
+  EXPECT_EQ(verify_unsubscribe_token(kSecret, protocol::base64url_encode("alice") + sig),
+            std::nullopt);
   std::string flipped = t;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
   EXPECT_EQ(verify_unsubscribe_token(kSecret, flipped), std::nullopt);
-  for (std::string_view bad : {"", ".", "Ym9i", "Ym9i.", ".abc", "Ym9i.AAAA", "!!!.???", "Ym9i.abc.def"}) {
+  for (std::string_view bad :
+       {"", ".", "Ym9i", "Ym9i.", ".abc", "Ym9i.AAAA", "!!!.???", "Ym9i.abc.def"}) {
     EXPECT_EQ(verify_unsubscribe_token(kSecret, bad), std::nullopt) << bad;
   }
   // Not a user id inside, even when signed: refused.
@@ -66,7 +69,8 @@ TEST(EmailHeaders, AsciiStaysAndTheRestBecomesEncodedWords) {
   // A line break can never reach the header.
   const std::string crlf = header_words("é\r\nBcc: x@y.z");
   EXPECT_EQ(crlf.find_first_of("\r\n"), std::string::npos);
-  EXPECT_EQ(header_words("a\r\nb").find_first_of("\r\n"), std::string::npos) << header_words("a\r\nb");
+  EXPECT_EQ(header_words("a\r\nb").find_first_of("\r\n"), std::string::npos)
+      << header_words("a\r\nb");
 }
 
 TEST(EmailHeaders, DateIsRfc5322) {
@@ -116,7 +120,8 @@ TEST(EmailItems, EncodeDecodeRoundTrip) {
 }
 
 TEST(EmailCompose, OneNotificationOrManyWithTextHtmlLinksAndTheUnsubscribe) {
-  Context ctx{"Lamp Help", "https://shop.example/support", "https://chat.example.com/unsubscribe?token=T"};
+  Context ctx{"Lamp Help", "https://shop.example/support",
+              "https://chat.example.com/unsubscribe?token=T"};
   Item dm;
   dm.kind = Kind::dm;
   dm.channel = "dm:alice:bob";
@@ -127,14 +132,16 @@ TEST(EmailCompose, OneNotificationOrManyWithTextHtmlLinksAndTheUnsubscribe) {
   EXPECT_EQ(one.subject, "Alice sent you a direct message (Lamp Help)");
   EXPECT_NE(one.text.find("Hi Bob,"), std::string::npos);
   EXPECT_NE(one.text.find("\"<script>x</script> & you\""), std::string::npos);  // plain text
-  EXPECT_NE(one.text.find("https://shop.example/support#parley=dm%3Aalice%3Abob/1"), std::string::npos);
+  EXPECT_NE(one.text.find("https://shop.example/support#parley=dm%3Aalice%3Abob/1"),
+            std::string::npos);
   EXPECT_NE(one.text.find(ctx.unsubscribe_url), std::string::npos);
   EXPECT_EQ(one.html.find("<script>"), std::string::npos);
   EXPECT_NE(one.html.find("&lt;script&gt;x&lt;/script&gt; &amp; you"), std::string::npos);
   EXPECT_NE(one.html.find(R"(<a href="https://shop.example/support#parley=dm%3Aalice%3Abob/1">)"),
             std::string::npos);
-  EXPECT_NE(one.html.find(R"(<a href="https://chat.example.com/unsubscribe?token=T">Unsubscribe</a>)"),
-            std::string::npos);
+  EXPECT_NE(
+      one.html.find(R"(<a href="https://chat.example.com/unsubscribe?token=T">Unsubscribe</a>)"),
+      std::string::npos);
 
   std::vector<Item> many;
   const Kind kinds[] = {Kind::mention, Kind::reply, Kind::answer, Kind::helpful, Kind::solved};

@@ -69,9 +69,9 @@ TEST(HttpCache, AcceptEncoding) {
 }
 
 TEST(HttpCache, Compressible) {
-  for (const char* t : {"text/html; charset=utf-8", "text/css", "application/json",
-                        "application/javascript", "application/atom+xml", "application/xml",
-                        "image/svg+xml", "text/plain; version=0.0.4"}) {
+  for (const char* t :
+       {"text/html; charset=utf-8", "text/css", "application/json", "application/javascript",
+        "application/atom+xml", "application/xml", "image/svg+xml", "text/plain; version=0.0.4"}) {
     EXPECT_TRUE(compressible(t)) << t;
   }
   for (const char* t : {"image/png", "application/octet-stream", "font/woff2"}) {

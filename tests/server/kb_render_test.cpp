@@ -40,14 +40,17 @@ TEST(KbRender, ThreadPageEscapesEverythingUsersWrote) {
   const std::string page = thread_page(kSite, hostile());
   EXPECT_EQ(page.find("<b>bold"), std::string::npos);
   EXPECT_EQ(page.find("x()</script>"), std::string::npos);
-  EXPECT_NE(page.find("Why &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quotes&quot;?<br />Second line</p><p>New paragraph"),
+  EXPECT_NE(page.find("Why &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quotes&quot;?<br />Second "
+                      "line</p><p>New paragraph"),
             std::string::npos)
       << page;
-  EXPECT_NE(page.find("<title>Why &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quotes&quot;? · Help &amp; &lt;Support&gt;</title>"),
+  EXPECT_NE(page.find("<title>Why &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quotes&quot;? · Help &amp; "
+                      "&lt;Support&gt;</title>"),
             std::string::npos);
   EXPECT_NE(page.find("<link rel=\"canonical\" href=\"https://help.example.com/kb/help/7\" />"),
             std::string::npos);
-  EXPECT_NE(page.find("<span class=\"badge advocate\">Community advocate</span>"), std::string::npos);
+  EXPECT_NE(page.find("<span class=\"badge advocate\">Community advocate</span>"),
+            std::string::npos);
   EXPECT_NE(page.find("<span class=\"badge staff\">Staff</span>"), std::string::npos);
   // Exactly one script element: the JSON-LD, whose text cannot close it.
   std::size_t scripts = 0;
@@ -61,15 +64,17 @@ TEST(KbRender, JsonLdHasNoMarkupCharacters) {
   EXPECT_EQ(ld.find('<'), std::string::npos);
   EXPECT_EQ(ld.find('>'), std::string::npos);
   EXPECT_EQ(ld.find('&'), std::string::npos);
-  EXPECT_NE(ld.find("\"acceptedAnswer\":{\"@type\":\"Answer\",\"text\":\"Because \\u003c/script\\u003e \\u0026 \\u003c!--\""),
+  EXPECT_NE(ld.find("\"acceptedAnswer\":{\"@type\":\"Answer\",\"text\":\"Because "
+                    "\\u003c/script\\u003e \\u0026 \\u003c!--\""),
             std::string::npos)
       << ld;
   EXPECT_NE(ld.find("\"url\":\"https://help.example.com/kb/help/7#m9\""), std::string::npos);
   EXPECT_NE(ld.find("\"answerCount\":2"), std::string::npos);
   // The helpful replies are suggested answers with their marks as votes.
-  EXPECT_NE(ld.find("\"suggestedAnswer\":[{\"@type\":\"Answer\",\"text\":\"Try again\",\"dateCreated\":"
-                    "\"2026-12-06T20:47:45Z\",\"upvoteCount\":2,"),
-            std::string::npos)
+  EXPECT_NE(
+      ld.find("\"suggestedAnswer\":[{\"@type\":\"Answer\",\"text\":\"Try again\",\"dateCreated\":"
+              "\"2026-12-06T20:47:45Z\",\"upvoteCount\":2,"),
+      std::string::npos)
       << ld;
 }
 
@@ -92,12 +97,14 @@ TEST(KbRender, FeedAndSitemapEscapeXml) {
   EXPECT_NE(feed.find("<id>https://help.example.com/kb/help/7</id>"), std::string::npos);
   EXPECT_NE(feed.find("<updated>2026-12-06T"), std::string::npos);
   const std::string sm = sitemap(kSite, {{"/kb", 0}, {"/kb/help/7", 784111777000}});
-  EXPECT_NE(sm.find("<url><loc>https://help.example.com/kb/help/7</loc><lastmod>1994-11-06T08:49:37Z</lastmod></url>"),
+  EXPECT_NE(sm.find("<url><loc>https://help.example.com/kb/help/7</"
+                    "loc><lastmod>1994-11-06T08:49:37Z</lastmod></url>"),
             std::string::npos)
       << sm;
   EXPECT_NE(sitemap_index(kSite, 2).find("<loc>https://help.example.com/sitemap-2.xml</loc>"),
             std::string::npos);
-  EXPECT_NE(robots_txt(kSite).find("Sitemap: https://help.example.com/sitemap.xml\n"), std::string::npos);
+  EXPECT_NE(robots_txt(kSite).find("Sitemap: https://help.example.com/sitemap.xml\n"),
+            std::string::npos);
 }
 
 TEST(KbRender, SearchPageKeepsSnippetMarkupOnly) {

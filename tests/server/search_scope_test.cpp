@@ -14,10 +14,10 @@ const std::vector<ListedChannel> kChannels = {
     {"internal", ChannelKind::support, false, false, false},  // not published
     {"general", ChannelKind::chat, false, false, false},
     {"news", ChannelKind::announce, false, false, false},
-    {"old-help", ChannelKind::support, true, false, true},    // archived
-    {"team", ChannelKind::private_, false, true, false},      // the subject is a member
-    {"board", ChannelKind::private_, false, false, false},    // the subject is not
-    {"old-team", ChannelKind::private_, true, true, false},   // archived, a member
+    {"old-help", ChannelKind::support, true, false, true},   // archived
+    {"team", ChannelKind::private_, false, true, false},     // the subject is a member
+    {"board", ChannelKind::private_, false, false, false},   // the subject is not
+    {"old-team", ChannelKind::private_, true, true, false},  // archived, a member
 };
 
 TEST(SearchScope, EveryRole) {

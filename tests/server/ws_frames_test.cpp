@@ -1,11 +1,12 @@
 // ws::FrameParser and the frame header writer (server/src/ws_frames.hpp), without sockets.
+#include "ws_frames.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "../support/ws_client_frame.hpp"
-#include "ws_frames.hpp"
 
 namespace parley::server::ws {
 namespace {
@@ -92,9 +93,8 @@ TEST(WsFrames, FragmentsAreAssembledWithControlFramesInBetween) {
 
 TEST(WsFrames, CloseFrames) {
   for (std::size_t step : {0, 1}) {
-    auto with_code = parse_all(client_frame(0x88, std::string("\x03\xe8", 2) + "bye") +
-                                   client_frame(0x81, "after"),
-                               step);
+    auto with_code = parse_all(
+        client_frame(0x88, std::string("\x03\xe8", 2) + "bye") + client_frame(0x81, "after"), step);
     ASSERT_EQ(with_code.size(), 1u) << step;  // nothing is parsed after a close frame
     EXPECT_EQ(with_code[0], (Seen{Event::Kind::close, "bye", false, 1000}));
   }
@@ -151,10 +151,10 @@ TEST(WsFrames, TooBigIsRefusedFromTheHeader) {
   // The limit applies to the whole message, fragments included, and is decided from the
   // header: the payload need not arrive.
   EXPECT_EQ(violation_code(client_frame(0x81, std::string(101, 'x')), 100), 1009);
-  EXPECT_EQ(violation_code(client_frame(0x01, std::string(60, 'x')) +
-                               client_frame(0x80, std::string(41, 'x')),
-                           100),
-            1009);
+  EXPECT_EQ(
+      violation_code(
+          client_frame(0x01, std::string(60, 'x')) + client_frame(0x80, std::string(41, 'x')), 100),
+      1009);
   std::string header_only = client_frame(0x81, std::string(70000, 'x')).substr(0, 14);
   FrameParser parser(1000);
   std::vector<Event::Kind> kinds;

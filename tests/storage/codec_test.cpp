@@ -1,6 +1,5 @@
 // Unit tests of the private key/value codec (storage/src/codec.hpp).
 #include "codec.hpp"
-#include "parley/protocol/commands.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +10,7 @@
 #include <string>
 
 #include "legacy_format.hpp"
+#include "parley/protocol/commands.hpp"
 
 namespace parley::storage::codec {
 namespace {
@@ -317,7 +317,9 @@ TEST(CodecMessage, MentionsRoundTripAndOlderValuesHaveNone) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->mentions, "");
   // A mentions length beyond the value is corrupt.
-  EXPECT_EQ(decode_message(m.seq, old + "\x09" "ab"), std::nullopt);
+  EXPECT_EQ(decode_message(m.seq, old + "\x09"
+                                        "ab"),
+            std::nullopt);
 }
 
 TEST(CodecMessage, ActionsRoundTripAndOlderValuesHaveNone) {

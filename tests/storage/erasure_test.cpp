@@ -17,6 +17,7 @@ using testing::append_req;
 using testing::as_append;
 using testing::Collector;
 using testing::edit_req;
+using testing::HeldWriter;
 using testing::op_of;
 using testing::op_req;
 using testing::open_or_fail;
@@ -24,7 +25,6 @@ using testing::options_for;
 using testing::react_req;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::HeldWriter;
 
 constexpr const char* kGone = "Deleted user";
 
@@ -177,16 +177,17 @@ TEST_F(Erasure, MessagesBecomeRenamedTombstonesOnceAndOthersAreRefused) {
   EXPECT_EQ(store_->get_message("help", old)->from_name, kGone);
   // The rewrites log names the erased question (the search index drops it).
   bool logged = false;
-  for (const auto& rw : store_->read_rewrites(0, 100)) logged |= rw.channel == "help" && rw.seq == q;
+  for (const auto& rw : store_->read_rewrites(0, 100))
+    logged |= rw.channel == "help" && rw.seq == q;
   EXPECT_TRUE(logged);
 }
 
 TEST_F(Erasure, ReportsLoseTheUsersTextAndReasonButKeepTheirFacts) {
   auto s1 = post("general", "ann", "rude words");
   auto s2 = post("general", "bob", "bob's words");
-  ASSERT_EQ(report("bob", "general", s1).status, WriteStatus::ok);   // against ann
-  ASSERT_EQ(report("ann", "general", s2).status, WriteStatus::ok);   // filed by ann
-  ASSERT_EQ(report("carol", "general", s2).status, WriteStatus::ok); // neither
+  ASSERT_EQ(report("bob", "general", s1).status, WriteStatus::ok);    // against ann
+  ASSERT_EQ(report("ann", "general", s2).status, WriteStatus::ok);    // filed by ann
+  ASSERT_EQ(report("carol", "general", s2).status, WriteStatus::ok);  // neither
   ResolveReport res;
   res.id = 1;
   res.status = ReportStatus::upheld;

@@ -109,7 +109,8 @@ TEST(StoreDiskSpace, WritesAreRefusedBelowTheFloorAndResumeAbove) {
     opts.min_free_bytes = std::uint64_t{1} << 62;  // more than any disk has
     auto store = open_or_fail(opts, c);
     for (int i = 0; i < 3; ++i) {
-      auto r = submit_wait(*store, c, append_req("general", "ann", "f" + std::to_string(i), "x", 10 + i));
+      auto r = submit_wait(*store, c,
+                           append_req("general", "ann", "f" + std::to_string(i), "x", 10 + i));
       EXPECT_EQ(r.status, WriteStatus::error);
       EXPECT_EQ(r.error.rfind("disk full: ", 0), 0u) << r.error;
     }
@@ -134,8 +135,10 @@ TEST(StoreStats, CommitLatencyAndEngineFigures) {
   auto store = open_or_fail(options_for(dir), c);
   EXPECT_EQ(store->commit_latency().count, 0u);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(submit_wait(*store, c, append_req("general", "ann", "s" + std::to_string(i), "x", 20 + i)).status,
-              WriteStatus::ok);
+    ASSERT_EQ(
+        submit_wait(*store, c, append_req("general", "ann", "s" + std::to_string(i), "x", 20 + i))
+            .status,
+        WriteStatus::ok);
   }
   auto lat = store->commit_latency();
   EXPECT_EQ(lat.count, 5u);  // one commit per request here: each waited for the previous
@@ -144,9 +147,9 @@ TEST(StoreStats, CommitLatencyAndEngineFigures) {
   EXPECT_EQ(in_buckets, lat.count);
   auto stats = store->engine_stats();
   std::map<std::string, std::uint64_t> by_name(stats.begin(), stats.end());
-  for (const char* name : {"live_data_bytes", "sst_files_bytes", "memtable_bytes", "estimated_keys",
-                           "running_compactions", "background_errors", "block_cache_bytes",
-                           "write_stopped"}) {
+  for (const char* name :
+       {"live_data_bytes", "sst_files_bytes", "memtable_bytes", "estimated_keys",
+        "running_compactions", "background_errors", "block_cache_bytes", "write_stopped"}) {
     EXPECT_TRUE(by_name.contains(name)) << name;
   }
   EXPECT_GT(by_name["memtable_bytes"], 0u);  // the five messages are in the memtables

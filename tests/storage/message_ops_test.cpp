@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "codec.hpp"
+#include "page_util.hpp"
 #include "parley/storage/store.hpp"
 #include "raw_db.hpp"
-#include "page_util.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {
@@ -20,19 +20,19 @@ using testing::as_append;
 using testing::Collector;
 using testing::delete_req;
 using testing::edit_req;
+using testing::HeldWriter;
 using testing::ManualClock;
 using testing::op_of;
 using testing::open_or_fail;
 using testing::options_for;
+using testing::Page;
 using testing::raw_keys;
 using testing::react_req;
 using testing::reactions_of;
-using testing::submit_wait;
-using testing::Page;
 using testing::read_before;
 using testing::read_before_cached;
+using testing::submit_wait;
 using testing::TempDir;
-using testing::HeldWriter;
 
 using Counts = std::vector<std::pair<std::string, std::uint32_t>>;
 
@@ -53,7 +53,8 @@ class Driver {
     return as_append(r).msg.seq;
   }
   // React and return whether it changed anything.
-  bool react_changed(std::uint64_t seq, const std::string& user, const std::string& emoji, bool add) {
+  bool react_changed(std::uint64_t seq, const std::string& user, const std::string& emoji,
+                     bool add) {
     return op_of<React>(run(react_req("general", seq, user, emoji, add, 0))).changed;
   }
   // React and return (status, count afterwards).

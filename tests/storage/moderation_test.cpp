@@ -22,6 +22,7 @@ using testing::Collector;
 using testing::column_families;
 using testing::create_req;
 using testing::edit_req;
+using testing::HeldWriter;
 using testing::legacy_channel_value;
 using testing::legacy_message_value;
 using testing::make_old_db;
@@ -34,7 +35,6 @@ using testing::react_req;
 using testing::reactions_of;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::HeldWriter;
 
 // "user/channel until reason" per mute, "user until" per ban, "channel/user" per member.
 struct Summary {
@@ -152,16 +152,19 @@ TEST(StoreModeration, LoadSkipsExpiredAndReflectsRemoves) {
 TEST(StoreUsers, PutKeepsFirstSeen) {
   TempDir dir;
   {
-    HeldWriter held(options_for(dir),
-                    op_req(PutUser{{"alice", "Alice", Role::customer, true, 100, 100}, std::nullopt}, 1));
+    HeldWriter held(
+        options_for(dir),
+        op_req(PutUser{{"alice", "Alice", Role::customer, true, 100, 100}, std::nullopt}, 1));
     ASSERT_NE(held.store, nullptr);
     auto& store = held.store;
     Collector& c = held.c;
     // One batch: the second put must see the first.
-    ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Bob", Role::staff, false, 200, 200}, std::nullopt}, 2)));
-    ASSERT_TRUE(store->submit(op_req(PutUser{{"bob", "Robert", Role::admin, false, 300, 300}, std::nullopt}, 3)));
-    ASSERT_TRUE(
-        store->submit(op_req(PutUser{{"alice", "Al", Role::customer, false, 400, 400}, std::nullopt}, 4)));
+    ASSERT_TRUE(store->submit(
+        op_req(PutUser{{"bob", "Bob", Role::staff, false, 200, 200}, std::nullopt}, 2)));
+    ASSERT_TRUE(store->submit(
+        op_req(PutUser{{"bob", "Robert", Role::admin, false, 300, 300}, std::nullopt}, 3)));
+    ASSERT_TRUE(store->submit(
+        op_req(PutUser{{"alice", "Al", Role::customer, false, 400, 400}, std::nullopt}, 4)));
     held.release();
     ASSERT_TRUE(c.wait_count(4));
     for (const auto& r : c.results()) EXPECT_EQ(r.status, WriteStatus::ok) << r.error;
@@ -170,9 +173,10 @@ TEST(StoreUsers, PutKeepsFirstSeen) {
     EXPECT_EQ(bob.last_seen, 300);
     EXPECT_EQ(op_of<PutUser>(c.wait_cookie(4)).user.first_seen, 100);
 
-    EXPECT_EQ(
-        submit_wait(*store, c, op_req(PutUser{{"", "x", Role::customer, false, 1, 1}, std::nullopt}, 5)).status,
-        WriteStatus::error);
+    EXPECT_EQ(submit_wait(*store, c,
+                          op_req(PutUser{{"", "x", Role::customer, false, 1, 1}, std::nullopt}, 5))
+                  .status,
+              WriteStatus::error);
   }
   Collector c2;
   auto store = open_or_fail(options_for(dir), c2);
@@ -193,8 +197,9 @@ TEST(StoreUsers, PutKeepsFirstSeen) {
   EXPECT_EQ(store->get_user(""), std::nullopt);
 
   // Across a reopen too.
-  auto r = submit_wait(*store, c2,
-                       op_req(PutUser{{"alice", "Alice", Role::staff, false, 999, 500}, std::nullopt}, 10));
+  auto r = submit_wait(
+      *store, c2,
+      op_req(PutUser{{"alice", "Alice", Role::staff, false, 999, 500}, std::nullopt}, 10));
   ASSERT_EQ(r.status, WriteStatus::ok);
   EXPECT_EQ(store->get_user("alice")->first_seen, 100);
   EXPECT_EQ(store->get_user("alice")->role, Role::staff);

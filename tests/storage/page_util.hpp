@@ -23,10 +23,9 @@ inline std::optional<Page> read_page(const Store& store, std::string_view channe
                                      std::uint64_t before_seq, std::size_t limit,
                                      bool memory_only) {
   Page page;
-  auto info = store.visit_before(channel, before_seq, limit, memory_only,
-                                 [&page](const protocol::MessageView& m) {
-                                   page.messages.push_back(codec::to_stored(m));
-                                 });
+  auto info = store.visit_before(
+      channel, before_seq, limit, memory_only,
+      [&page](const protocol::MessageView& m) { page.messages.push_back(codec::to_stored(m)); });
   if (!info) return std::nullopt;
   page.has_more = info->has_more;
   return page;

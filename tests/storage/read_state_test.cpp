@@ -17,13 +17,13 @@ using testing::append_req;
 using testing::as_append;
 using testing::Collector;
 using testing::delete_req;
+using testing::HeldWriter;
 using testing::op_of;
-using testing::open_or_fail;
 using testing::op_req;
+using testing::open_or_fail;
 using testing::options_for;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::HeldWriter;
 
 class ReadStateStore : public ::testing::Test {
  protected:
@@ -141,9 +141,9 @@ TEST(ReadStateBatch, MarkReadSeesTheMarkersOfTheSameBatch) {
   reqs.push_back(append_req("general", "bob", "b1", "one", 2));
   reqs.push_back(append_req("general", "alice", "a1", "two", 3));
   reqs.push_back(append_req("general", "alice", "a2", "three", 4));
-  reqs.push_back(op_req(MarkRead{"alice", "general", 1, false}, 5));   // behind her own: no
-  reqs.push_back(append_req("general", "alice", "a3", "four", 6));      // moves it again
-  reqs.push_back(op_req(MarkRead{"alice", "general", 4, false}, 7));   // at it: no change
+  reqs.push_back(op_req(MarkRead{"alice", "general", 1, false}, 5));  // behind her own: no
+  reqs.push_back(append_req("general", "alice", "a3", "four", 6));    // moves it again
+  reqs.push_back(op_req(MarkRead{"alice", "general", 4, false}, 7));  // at it: no change
   reqs.push_back(append_req("dm:alice:carol", "alice", "d1", "hi", 8));
   reqs.push_back(op_req(MarkRead{"carol", "dm:alice:carol", 5, true}, 9));  // has one (0)
   const std::size_t n = reqs.size();

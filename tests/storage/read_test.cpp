@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "codec.hpp"
-#include "parley/storage/store.hpp"
 #include "page_util.hpp"
+#include "parley/storage/store.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {
@@ -20,10 +20,10 @@ using testing::Collector;
 using testing::create_req;
 using testing::open_or_fail;
 using testing::options_for;
-using testing::submit_wait;
 using testing::Page;
 using testing::read_before;
 using testing::read_before_cached;
+using testing::submit_wait;
 using testing::TempDir;
 
 constexpr std::uint64_t kMessages = 250;

@@ -21,6 +21,7 @@ using testing::Collector;
 using testing::create_req;
 using testing::delete_req;
 using testing::edit_req;
+using testing::HeldWriter;
 using testing::ManualClock;
 using testing::op_of;
 using testing::op_req;
@@ -29,7 +30,6 @@ using testing::options_for;
 using testing::raw_keys;
 using testing::submit_wait;
 using testing::TempDir;
-using testing::HeldWriter;
 
 WriteRequest report_req(std::string reporter, std::string channel, std::uint64_t seq,
                         std::string author, std::uint64_t cookie) {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "codec.hpp"
-#include "raw_db.hpp"
 #include "page_util.hpp"
+#include "raw_db.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {
@@ -27,11 +27,11 @@ using testing::create_req;
 using testing::ManualClock;
 using testing::open_or_fail;
 using testing::options_for;
-using testing::raw_put;
-using testing::submit_wait;
 using testing::Page;
+using testing::raw_put;
 using testing::read_before;
 using testing::read_before_cached;
+using testing::submit_wait;
 using testing::TempDir;
 
 TEST(StoreOpen, FreshStoreHasHelpAndGeneral) {
@@ -192,7 +192,7 @@ TEST(StoreChannels, DmNamesResolveImplicitly) {
     EXPECT_GT(epoch, 1u);  // drawn, not a constant: a reset store is seen by resuming clients
     EXPECT_LT(epoch, 1ull << 53);
     EXPECT_EQ(store->get_channel("dm:carol:dave")->epoch, epoch);  // one for all DMs
-    EXPECT_EQ(store->get_channel("dm:bob:alice"), std::nullopt);  // not canonical
+    EXPECT_EQ(store->get_channel("dm:bob:alice"), std::nullopt);   // not canonical
     EXPECT_EQ(store->get_channel("dm:alice:alice"), std::nullopt);
     EXPECT_EQ(store->list_channels().size(), 2u);  // DMs are never listed
   }
@@ -323,8 +323,9 @@ TEST(StoreDurability, FsyncModeSyncsEveryBatchAndFastModeNone) {
       const std::uint64_t before = *store->wal_syncs();
       for (std::uint64_t i = 1; i <= kBatches; ++i) {
         // One at a time: each request is a group commit of its own.
-        ASSERT_EQ(submit_wait(*store, c, append_req("help", "bob", std::to_string(i), "q", i)).status,
-                  WriteStatus::ok);
+        ASSERT_EQ(
+            submit_wait(*store, c, append_req("help", "bob", std::to_string(i), "q", i)).status,
+            WriteStatus::ok);
       }
       const std::uint64_t syncs = *store->wal_syncs() - before;
       if (d == Durability::fsync) {

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "parley/storage/store.hpp"
 #include "page_util.hpp"
+#include "parley/storage/store.hpp"
 #include "test_util.hpp"
 
 namespace parley::storage {
@@ -21,15 +21,15 @@ using testing::append_req;
 using testing::as_append;
 using testing::Collector;
 using testing::create_req;
+using testing::HeldWriter;
 using testing::ManualClock;
 using testing::open_or_fail;
 using testing::options_for;
-using testing::submit_wait;
 using testing::Page;
 using testing::read_before;
 using testing::read_before_cached;
+using testing::submit_wait;
 using testing::TempDir;
-using testing::HeldWriter;
 
 TEST(StoreWriter, SeqsHaveNoHolesUnderConcurrentSubmit) {
   constexpr int kThreads = 4;
@@ -105,7 +105,8 @@ TEST(StoreWriter, SeqsHaveNoHolesUnderConcurrentSubmit) {
 TEST(StoreWriter, DuplicateWithinOneBatchGetsTheFirstAck) {
   TempDir dir;
   HeldWriter held(options_for(dir), append_req("general", "zed", "warmup", "w", 1));
-  ASSERT_NE(held.store, nullptr);  // everything below queues up behind the stalled writer: one batch
+  ASSERT_NE(held.store,
+            nullptr);  // everything below queues up behind the stalled writer: one batch
   auto& store = held.store;
   Collector& c = held.c;
   ASSERT_TRUE(store->submit(append_req("help", "alice", "m1", "first", 2)));

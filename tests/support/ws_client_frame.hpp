@@ -10,8 +10,8 @@ namespace parley::test {
 
 // `first` is the whole first header byte (FIN, RSV bits, opcode). Masked with `key` unless
 // `masked` is false (a violation a real client never commits).
-inline std::string ws_client_frame(std::uint8_t first, std::string_view payload,
-                                   bool masked = true, std::uint32_t key = 0x3d21fa37) {
+inline std::string ws_client_frame(std::uint8_t first, std::string_view payload, bool masked = true,
+                                   std::uint32_t key = 0x3d21fa37) {
   std::string f(1, static_cast<char>(first));
   const std::uint8_t mask_bit = masked ? 0x80 : 0;
   if (payload.size() < 126) {

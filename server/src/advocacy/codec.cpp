@@ -43,9 +43,7 @@ template <class T>
 char* put_num(char* p, T v) {
   return std::to_chars(p, p + kMaxNum, v).ptr;
 }
-char* put_text(char* p, std::string_view s) {
-  return std::copy(s.begin(), s.end(), p);
-}
+char* put_text(char* p, std::string_view s) { return std::copy(s.begin(), s.end(), p); }
 
 // A field: text (a string_view) or a number (an int64 / uint64; booleans go through flag()).
 template <class T>

@@ -109,8 +109,8 @@ MarkError Engine::mark_solved(const std::string& channel, std::uint64_t seq,
     L.remove_solution(key);  // the credit moves to the new answer
   }
   // The giver is the asker even when staff accepts the answer.
-  L.add_solution({channel, t.root.seq, seq, earner.author, t.root.asker,
-                  earner.role == Role::customer, now});
+  L.add_solution(
+      {channel, t.root.seq, seq, earner.author, t.root.asker, earner.role == Role::customer, now});
   if (auto ch = st_->questions.channel_id(channel)) {
     if (auto* q = st_->questions.find(*ch, t.root.seq)) {
       const std::uint64_t old = q->solved;
@@ -144,8 +144,7 @@ bool Engine::unsolve(const std::string& channel, std::uint64_t question, std::in
 }
 
 bool Engine::on_reaction(const std::string& channel, std::uint64_t seq, const std::string& user,
-                         const std::string& emoji, const MessageLookup& lookup,
-                         std::int64_t now) {
+                         const std::string& emoji, const MessageLookup& lookup, std::int64_t now) {
   const auto& thanks = cfg_.thanks_reactions;
   if (std::find(thanks.begin(), thanks.end(), emoji) == thanks.end()) return false;
   // Exactly a helpful mark by the asker: with a customer role, anyone else is refused.
@@ -168,8 +167,7 @@ bool Engine::on_unreaction(const std::string& channel, std::uint64_t seq, const 
   return true;
 }
 
-void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,
-                                std::int64_t now) {
+void Engine::on_message_removed(const std::string& channel, std::uint64_t seq, std::int64_t now) {
   Ledger L(*st_, cfg_);
   L.advance(now);
   const auto channel_id = st_->questions.channel_id(channel);
@@ -181,9 +179,15 @@ void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,
   st_->by_msg.erase(it);
   for (const auto& key : keys) {
     switch (key[0]) {
-      case 'a': L.remove_answer(key); break;
-      case 'h': L.remove_helpful(key); break;
-      case 's': L.remove_solution(key); break;
+      case 'a':
+        L.remove_answer(key);
+        break;
+      case 'h':
+        L.remove_helpful(key);
+        break;
+      case 's':
+        L.remove_solution(key);
+        break;
       case 'q': {
         auto qref = codec::question_ref(key);
         auto qch = qref ? st_->questions.channel_id(qref->channel) : std::nullopt;
@@ -195,7 +199,8 @@ void Engine::on_message_removed(const std::string& channel, std::uint64_t seq,
         L.track_question(*qch, qref->seq, *q, old, 0);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   L.settle();
@@ -207,8 +212,7 @@ void Engine::on_signal(const std::string& user, Signal s, std::int64_t now) {
   L.add_signal(user, s, now);
 }
 
-void Engine::set_manual(const std::string& user, std::optional<bool> advocate,
-                        std::int64_t now) {
+void Engine::set_manual(const std::string& user, std::optional<bool> advocate, std::int64_t now) {
   Ledger L(*st_, cfg_);
   L.advance(now);
   auto& u = L.user(user);

@@ -61,7 +61,7 @@ struct MessageFact {
   Role role = Role::customer;
   std::uint64_t reply_to = 0;  // 0 = top-level
   std::int64_t ts = 0;
-  bool support = false;        // posted in a support channel
+  bool support = false;  // posted in a support channel
 };
 
 // A stored message as Engine::QuestionReplay reads it.
@@ -90,16 +90,16 @@ struct FlagChange {
 struct Breakdown {
   std::string user;
   std::string name;
-  double score = 0;           // after pair caps
-  unsigned answers = 0;       // credited answers in the window
-  unsigned helpful = 0;       // credited helpful marks received
-  unsigned solved = 0;        // credited accepted answers
-  unsigned people_helped = 0; // distinct askers
-  unsigned active_days = 0;   // distinct days with credit
+  double score = 0;                // after pair caps
+  unsigned answers = 0;            // credited answers in the window
+  unsigned helpful = 0;            // credited helpful marks received
+  unsigned solved = 0;             // credited accepted answers
+  unsigned people_helped = 0;      // distinct askers
+  unsigned active_days = 0;        // distinct days with credit
   std::int64_t last_activity = 0;  // ms of the newest credit (0 = none)
-  bool advocate = false;      // the effective flag
-  bool automatic = false;     // what the automatic rule says
-  std::optional<bool> manual; // staff override (nullopt = automatic)
+  bool advocate = false;           // the effective flag
+  bool automatic = false;          // what the automatic rule says
+  std::optional<bool> manual;      // staff override (nullopt = automatic)
 };
 
 struct RiskBreakdown {
@@ -114,10 +114,10 @@ struct RiskBreakdown {
 };
 
 struct Insights {
-  std::int64_t from = 0, to = 0;      // the window asked for
-  unsigned questions = 0;             // top-level messages in support channels
-  unsigned answered = 0;              // with at least one reply by someone other than the asker
-  unsigned answered_by_customers = 0; // whose first answer came from a customer (not staff/bot)
+  std::int64_t from = 0, to = 0;       // the window asked for
+  unsigned questions = 0;              // top-level messages in support channels
+  unsigned answered = 0;               // with at least one reply by someone other than the asker
+  unsigned answered_by_customers = 0;  // whose first answer came from a customer (not staff/bot)
   unsigned solved = 0;
   std::optional<std::int64_t> median_first_answer_ms;  // over answered questions
   struct Open {

@@ -12,16 +12,17 @@ Units to_units(double points) { return std::llround(points * kUnitsPerPoint); }
 
 Units weight(const Config& cfg, Kind kind) {
   switch (kind) {
-    case Kind::answer: return to_units(cfg.weight_answer);
-    case Kind::helpful: return to_units(cfg.weight_helpful);
-    case Kind::solved: return to_units(cfg.weight_solved);
+    case Kind::answer:
+      return to_units(cfg.weight_answer);
+    case Kind::helpful:
+      return to_units(cfg.weight_helpful);
+    case Kind::solved:
+      return to_units(cfg.weight_solved);
   }
   return 0;
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 void apply(Agg& a, const Credit& c, int sign, const Config& cfg) {
   const Units cap = to_units(cfg.pair_cap);
@@ -37,8 +38,12 @@ void apply(Agg& a, const Credit& c, int sign, const Config& cfg) {
       if (sign < 0 && --p.answers == 0) --a.people;
       a.answers += sign;
       break;
-    case Kind::helpful: a.helpful += sign; break;
-    case Kind::solved: a.solved += sign; break;
+    case Kind::helpful:
+      a.helpful += sign;
+      break;
+    case Kind::solved:
+      a.solved += sign;
+      break;
   }
   if (p.credits == 0) a.pairs.erase(it);
   auto day = a.days.try_emplace(c.day).first;
@@ -52,8 +57,7 @@ void apply(Agg& a, const Credit& c, int sign, const Config& cfg) {
   if (stamps.empty()) a.days.erase(day);
 }
 
-std::optional<Credit> credit_of(const Engine::State& st, const std::string& key,
-                                std::int64_t day) {
+std::optional<Credit> credit_of(const Engine::State& st, const std::string& key, std::int64_t day) {
   if (key.empty()) return std::nullopt;
   switch (key[0]) {
     case 'a': {
@@ -76,7 +80,8 @@ std::optional<Credit> credit_of(const Engine::State& st, const std::string& key,
       const auto& r = it->second;
       return Credit{&r.author, &r.asker, Kind::solved, day, r.ts};
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -114,9 +119,7 @@ void Ledger::credit(const Credit& c, int sign) {
   touch(id, u);
 }
 
-void Ledger::schedule(std::int64_t day, const std::string& key) {
-  st_.expiry[day].push_back(key);
-}
+void Ledger::schedule(std::int64_t day, const std::string& key) { st_.expiry[day].push_back(key); }
 
 void Ledger::ref(const MsgRef& msg, const std::string& key) {
   auto& keys = st_.by_msg[msg];
@@ -210,8 +213,8 @@ void Ledger::add_day_mark(std::string key, std::int64_t day) {
   st_.day_marks.insert(std::move(key));
 }
 
-bool Ledger::add_question(const std::string& channel, std::uint64_t seq,
-                          const std::string& asker, std::int64_t ts, std::uint64_t solved) {
+bool Ledger::add_question(const std::string& channel, std::uint64_t seq, const std::string& asker,
+                          std::int64_t ts, std::uint64_t solved) {
   // The per-message cost of a busy support channel: one probe of the question table and a
   // record filled in place. Nothing is persisted: the message is (Engine::QuestionReplay).
   QuestionRec* q = st_.questions.insert(st_.questions.intern(channel), seq, ts);
@@ -251,9 +254,15 @@ void Ledger::add_signal(const std::string& id, Engine::Signal s, std::int64_t no
   if (fresh) schedule(day, key);
   RiskDay& d = it->second;
   switch (s) {
-    case Engine::Signal::report_upheld: ++d.reports; break;
-    case Engine::Signal::message_removed: ++d.removed; break;
-    case Engine::Signal::muted: ++d.mutes; break;
+    case Engine::Signal::report_upheld:
+      ++d.reports;
+      break;
+    case Engine::Signal::message_removed:
+      ++d.removed;
+      break;
+    case Engine::Signal::muted:
+      ++d.mutes;
+      break;
   }
   d.last = std::max(d.last, now);
   put(std::move(key), codec::risk_value(d));
@@ -286,7 +295,8 @@ void Ledger::expire(const std::string& key, std::int64_t day) {
       del(key);
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -325,8 +335,7 @@ void Ledger::evaluate(const std::string& id, User& u) {
   if (u.automatic) {
     automatic = !(a.score < to_units(cfg_.low_water * cfg_.threshold));
   } else {
-    automatic = a.score >= to_units(cfg_.threshold) &&
-                a.people >= cfg_.min_people_helped &&
+    automatic = a.score >= to_units(cfg_.threshold) && a.people >= cfg_.min_people_helped &&
                 a.days.size() >= cfg_.min_active_days;
   }
   if (automatic != u.automatic) {
@@ -362,8 +371,7 @@ void Ledger::set_effective(const std::string& id, User& u, bool on, bool announc
         filter[i].store(words[i], std::memory_order_release);
     }
   }
-  if (announce)
-    st_.changes.push_back({id, on, static_cast<double>(u.agg.score) / kUnitsPerPoint});
+  if (announce) st_.changes.push_back({id, on, static_cast<double>(u.agg.score) / kUnitsPerPoint});
 }
 
 }  // namespace parley::advocacy::detail

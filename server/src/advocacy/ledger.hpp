@@ -92,8 +92,7 @@ Units weight(const Config& cfg, Kind kind);
 // Adds (sign = +1) or removes (-1) one credit to a user's aggregate.
 void apply(Agg& a, const Credit& c, int sign, const Config& cfg);
 // The credit carried by the dated record `key`, if it exists, is earned and dated `day`.
-std::optional<Credit> credit_of(const Engine::State& st, const std::string& key,
-                                std::int64_t day);
+std::optional<Credit> credit_of(const Engine::State& st, const std::string& key, std::int64_t day);
 // The cut-off day at `now`: credits dated on or before it are outside the window.
 inline std::int64_t window_cutoff(const Config& cfg, std::int64_t now) {
   return day_of(now) - cfg.window_days;

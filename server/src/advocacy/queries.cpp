@@ -94,7 +94,8 @@ std::vector<Breakdown> Engine::ranked(std::size_t limit, std::int64_t now) const
   std::partial_sort(entries.begin(), entries.begin() + n, entries.end(), before);
   std::vector<Breakdown> out;
   out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(make(*entries[i].id, *entries[i].user, *entries[i].agg));
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(make(*entries[i].id, *entries[i].user, *entries[i].agg));
   return out;
 }
 
@@ -157,8 +158,8 @@ Insights Engine::insights(std::int64_t window_ms, const std::string& channel,
   auto count = [&](const detail::QuestionTable::Entry& e, const detail::QuestionRec& q) {
     if (e.ts > now) return false;
     if (only && e.channel != *only) return true;
-    const auto d = static_cast<std::size_t>(
-        std::clamp<std::int64_t>(detail::day_of(e.ts) - first_day, 0, static_cast<std::int64_t>(out.days.size()) - 1));
+    const auto d = static_cast<std::size_t>(std::clamp<std::int64_t>(
+        detail::day_of(e.ts) - first_day, 0, static_cast<std::int64_t>(out.days.size()) - 1));
     Insights::Day& day = out.days[d];
     ++out.questions;
     ++day.questions;

@@ -151,8 +151,8 @@ class QuestionTable {
   std::vector<SeqIndex> by_channel_;  // by channel id
   // Records live only in slots handed out (constructed by insert; trivially destructible).
   std::vector<std::unique_ptr<QuestionRec, RawDelete>> chunks_;
-  std::uint32_t next_slot_ = 0;          // slots below it have been handed out
-  std::vector<std::uint32_t> free_;      // handed out, then erased
+  std::uint32_t next_slot_ = 0;      // slots below it have been handed out
+  std::vector<std::uint32_t> free_;  // handed out, then erased
   std::deque<Entry> order_;
   std::size_t dead_ = 0;  // kDead entries in order_
   std::size_t live_ = 0;  // questions

@@ -68,15 +68,17 @@ void load(Engine::State& st, detail::Ledger& L, const std::string& key, const st
     case 'f':
       if (value == "1") L.user(user).automatic = true;
       break;
-    case 'n': L.user(user).name = value; break;
-    default: break;
+    case 'n':
+      L.user(user).name = value;
+      break;
+    default:
+      break;
   }
 }
 
 }  // namespace
 
-void Engine::restore(const std::vector<std::pair<std::string, std::string>>& kv,
-                     std::int64_t now) {
+void Engine::restore(const std::vector<std::pair<std::string, std::string>>& kv, std::int64_t now) {
   State& st = *st_;
   clear(st);
   detail::Ledger L(st, cfg_, /*persist=*/false);

@@ -98,7 +98,7 @@ struct PairAgg {
 
 // A user's credits in the window, aggregated (updated per credit, O(log n)).
 struct Agg {
-  Units score = 0;  // sum over givers of min(points, pair cap)
+  Units score = 0;      // sum over givers of min(points, pair cap)
   unsigned people = 0;  // givers with answers > 0: distinct askers helped
   std::unordered_map<std::string, PairAgg> pairs;  // giver -> what they gave
   std::map<std::int64_t, DayAgg> days;             // day -> credits
@@ -120,10 +120,10 @@ struct User {
 
 struct Engine::State {
   std::unordered_map<std::string, detail::User> users;
-  std::unordered_map<std::string, detail::AnswerRec> answers;     // key -> record
-  std::unordered_map<std::string, detail::HelpfulRec> helpful;    // key -> record
-  std::unordered_map<std::string, detail::SolutionRec> solutions; // key -> record
-  std::unordered_set<std::string> day_marks;                      // "g" keys
+  std::unordered_map<std::string, detail::AnswerRec> answers;      // key -> record
+  std::unordered_map<std::string, detail::HelpfulRec> helpful;     // key -> record
+  std::unordered_map<std::string, detail::SolutionRec> solutions;  // key -> record
+  std::unordered_set<std::string> day_marks;                       // "g" keys
   std::unordered_map<std::string, std::map<std::int64_t, detail::RiskDay>> risk;
   // Questions by (channel, seq) and in (ts, channel, seq) order. Their askers point at the
   // keys of `users`, which are never erased (restore() clears both).

@@ -1,11 +1,11 @@
 #include "parley/search/index.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <pthread.h>
 #include <unordered_set>
 
 #include "index_impl.hpp"
@@ -48,11 +48,11 @@ bool get_str(std::string_view& in, std::string* s) {
 // English stop words, dropped from queries (not from the index) so that "how do I reset the
 // hub" finds "reset your hub". Phrases keep them.
 constexpr const char* kEnglishStopWords[] = {
-    "a",    "an",   "and",   "are",  "as",   "at",   "be",    "but",  "by",   "can",  "do",
-    "does", "for",  "from",  "had",  "has",  "have", "how",   "i",    "if",   "in",   "into",
-    "is",   "it",   "its",   "me",   "my",   "of",   "on",    "or",   "so",   "that", "the",
-    "their", "then", "there", "these", "they", "this", "to",  "was",  "we",   "what", "when",
-    "where", "which", "who",  "why",  "will", "with", "you",  "your"};
+    "a",     "an",    "and",   "are",   "as",   "at",   "be",  "but", "by", "can",  "do",
+    "does",  "for",   "from",  "had",   "has",  "have", "how", "i",   "if", "in",   "into",
+    "is",    "it",    "its",   "me",    "my",   "of",   "on",  "or",  "so", "that", "the",
+    "their", "then",  "there", "these", "they", "this", "to",  "was", "we", "what", "when",
+    "where", "which", "who",   "why",   "will", "with", "you", "your"};
 
 }  // namespace
 
@@ -300,7 +300,8 @@ void SearchIndex::notify(const std::vector<storage::Committed>& batch) {
       if (s.queue.size() >= s.options.max_queue) {
         s.overflow = true;
         s.behind += s.queue.size() + 1;
-        if (s.behind_since_ms == 0) s.behind_since_ms = s.queue.empty() ? now : s.queue.front().received_ms;
+        if (s.behind_since_ms == 0)
+          s.behind_since_ms = s.queue.empty() ? now : s.queue.front().received_ms;
         s.queue.clear();
       } else {
         s.queue.push_back(Impl::Pending{a->channel, a->msg, now});
@@ -330,7 +331,8 @@ IndexStats SearchIndex::stats() const {
     if (!s.queue.empty() && (oldest == 0 || s.queue.front().received_ms < oldest)) {
       oldest = s.queue.front().received_ms;
     }
-    if (s.behind_since_ms != 0 && (oldest == 0 || s.behind_since_ms < oldest)) oldest = s.behind_since_ms;
+    if (s.behind_since_ms != 0 && (oldest == 0 || s.behind_since_ms < oldest))
+      oldest = s.behind_since_ms;
   }
   if (out.lag_messages > 0 && oldest > 0) {
     out.lag_seconds = std::max<std::int64_t>(0, wall_ms() - oldest) / 1000.0;

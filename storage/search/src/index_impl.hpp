@@ -30,7 +30,7 @@ inline constexpr char kAuthor = 'A';
 inline constexpr char kDmMember = 'D';
 inline constexpr const char* kSolved = "S";
 inline constexpr const char* kSolvedQuestion = "K";  // a question with an accepted answer
-inline constexpr char kReplyTo = 'R';                 // + decimal seq of the message replied to
+inline constexpr char kReplyTo = 'R';                // + decimal seq of the message replied to
 inline constexpr Xapian::valueno kTsSlot = 0;
 // Metadata keys, written in the same commit as the documents they describe.
 inline constexpr const char* kSeqKeyPrefix = "s:";       // + channel -> highest indexed seq
@@ -90,8 +90,8 @@ struct SearchIndex::Impl {
   std::uint64_t behind = 0;
   std::int64_t behind_since_ms = 0;
   std::uint64_t recovered = 0;  // the indexer thread's: dropped messages its catch-up read
-  bool rewrites = false;      // guarded by mu: the rewrites log grew
-  bool stopping = false;      // guarded by mu
+  bool rewrites = false;        // guarded by mu: the rewrites log grew
+  bool stopping = false;        // guarded by mu
   std::thread thread;
   std::mutex stop_mu;
 

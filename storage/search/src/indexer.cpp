@@ -213,7 +213,7 @@ void SearchIndex::Impl::run() {
       work.clear();
       if (lost) {
         catch_up_all();
-        recovered = dropped;  // no longer behind once this is committed
+        recovered = dropped;             // no longer behind once this is committed
         if (!dirty) settle_recovered();  // the catch-up found them indexed already
       }
       if (rewritten) apply_rewrites();

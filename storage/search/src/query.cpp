@@ -43,7 +43,9 @@ std::optional<std::size_t> utf8_chars(std::string_view s) {
   return n;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 bool is_lower_alpha(std::string_view s) {
   if (s.empty()) return false;
@@ -89,7 +91,8 @@ std::optional<ParsedQuery> parse_query(std::string_view q, std::string* error) {
     if (q[i] == '"') {
       // A phrase runs to the next quote; an unclosed one to the end of the query.
       std::size_t end = q.find('"', i + 1);
-      std::string_view inner = q.substr(i + 1, end == std::string_view::npos ? q.npos : end - i - 1);
+      std::string_view inner =
+          q.substr(i + 1, end == std::string_view::npos ? q.npos : end - i - 1);
       i = end == std::string_view::npos ? q.size() : end + 1;
       std::vector<std::string> words;
       split_words(inner, words);

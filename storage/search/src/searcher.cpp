@@ -3,8 +3,8 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <unordered_set>
 
 #include "index_impl.hpp"
@@ -149,8 +149,8 @@ SearchResult SearchIndex::search(const SearchRequest& request, const Access& acc
       qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);  // as indexed
       if (reader.r->stopper) qp.set_stopper(reader.r->stopper.get());
       qp.set_default_op(request.any ? Xapian::Query::OP_OR : Xapian::Query::OP_AND);
-      query = qp.parse_query(parsed->text, Xapian::QueryParser::FLAG_PHRASE |
-                                               Xapian::QueryParser::FLAG_CJK_NGRAM);
+      query = qp.parse_query(
+          parsed->text, Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_CJK_NGRAM);
       if (query.empty()) {
         query = Xapian::Query(std::string());  // only stop words: filters decide
       } else {
@@ -234,7 +234,8 @@ Listing list(SearchIndex::Impl& s, const Xapian::Query& query, bool newest_first
       out.total = mset.get_matches_estimated();
       for (auto it = mset.begin(); it != mset.end(); ++it) {
         Hit hit;
-        if (hit_of(s.store, it.get_document().get_data(), &hit, &hit.text)) out.hits.push_back(std::move(hit));
+        if (hit_of(s.store, it.get_document().get_data(), &hit, &hit.text))
+          out.hits.push_back(std::move(hit));
       }
       return out;
     } catch (const Xapian::DatabaseModifiedError&) {

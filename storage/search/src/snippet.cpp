@@ -9,12 +9,23 @@ namespace parley::search {
 void append_html_escaped(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -29,7 +40,8 @@ struct Word {
 
 }  // namespace
 
-std::string make_snippet(std::string_view text, const std::function<bool(std::string_view)>& matches,
+std::string make_snippet(std::string_view text,
+                         const std::function<bool(std::string_view)>& matches,
                          std::size_t max_chars) {
   // Find the words (Xapian's notion of a word character, as the indexer's) and the code point
   // offset of every byte that starts one.

@@ -123,9 +123,9 @@ struct LockCmd {
 
 // --- Staff: channels ---
 struct CreateChannelCmd {
-  std::string channel;  // a public channel name (not a DM name)
+  std::string channel;                   // a public channel name (not a DM name)
   ChannelKind kind = ChannelKind::chat;  // "support" | "chat" | "announce" | "private"
-  std::string title;    // optional; 1-100 code points, no control characters
+  std::string title;                     // optional; 1-100 code points, no control characters
   std::optional<bool> publish;  // optional: knowledge pages for a support channel (DESIGN §9)
 };
 struct ArchiveChannelCmd {
@@ -209,8 +209,8 @@ struct ReadCmd {
 struct ChannelsCmd {};
 
 // --- Bots (DESIGN §11) ---
-inline constexpr std::size_t kMaxBotCommands = 20;      // per bot
-inline constexpr std::size_t kMaxCommandNameBytes = 32;  // [a-z0-9_-]
+inline constexpr std::size_t kMaxBotCommands = 20;        // per bot
+inline constexpr std::size_t kMaxCommandNameBytes = 32;   // [a-z0-9_-]
 inline constexpr std::size_t kMaxCommandTextChars = 100;  // description, usage
 inline constexpr std::size_t kMaxCommandArgsChars = 1000;
 // One slash command a bot offers: `/name usage` — description.
@@ -243,14 +243,13 @@ struct ReplyCommandCmd {
   std::string text;        // the message text rules (max_text_chars)
 };
 
-using Command =
-    std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd, PingCmd,
-                 EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd, MuteCmd, BanCmd,
-                 KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd, ArchiveChannelCmd,
-                 UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd, SetAdvocateCmd, SearchCmd,
-                 SetPreferencesCmd, DeflectedCmd, PublishThreadCmd, ReadCmd, ChannelsCmd,
-                 RegisterCommandsCmd, CommandsCmd, CommandCmd, ReplyCommandCmd, ActionCmd,
-                 UnsolveCmd>;
+using Command = std::variant<AuthCmd, JoinCmd, LeaveCmd, SendCmd, DmCmd, HistoryCmd, TypingCmd,
+                             PingCmd, EditCmd, DeleteCmd, ReactCmd, ReportCmd, ResolveReportCmd,
+                             MuteCmd, BanCmd, KickCmd, SlowModeCmd, LockCmd, CreateChannelCmd,
+                             ArchiveChannelCmd, UpdateChannelCmd, MemberCmd, HelpfulCmd, SolveCmd,
+                             SetAdvocateCmd, SearchCmd, SetPreferencesCmd, DeflectedCmd,
+                             PublishThreadCmd, ReadCmd, ChannelsCmd, RegisterCommandsCmd,
+                             CommandsCmd, CommandCmd, ReplyCommandCmd, ActionCmd, UnsolveCmd>;
 
 struct Request {
   // The request's `id` exactly as it must be echoed: a JSON string literal (with quotes,

@@ -21,7 +21,8 @@ bool is_dm_channel(std::string_view name) noexcept;
 // The canonical DM channel name for two distinct valid users (order-independent).
 std::string dm_channel_name(std::string_view a, std::string_view b);
 // The two members of a DM channel, or nullopt if `name` is not a valid DM name.
-std::optional<std::pair<std::string_view, std::string_view>> dm_members(std::string_view name) noexcept;
+std::optional<std::pair<std::string_view, std::string_view>> dm_members(
+    std::string_view name) noexcept;
 
 // Number of code points in `s` if it is valid UTF-8 (no overlongs, no surrogates,
 // <= U+10FFFF), otherwise nullopt.

@@ -146,21 +146,21 @@ struct Config {
   struct Advocacy {
     // Score messages at all (off: no advocate flags, no insights). Default: true.
     bool enabled = true;
-    int window_days = 90;              // Default: 90.
-    double weight_answer = 2;          // Default: 2.
-    double weight_helpful = 4;         // Default: 4.
-    double weight_solved = 15;         // Default: 15.
-    double threshold = 40;             // Default: 40.
-    unsigned min_people_helped = 5;    // Default: 5.
-    unsigned min_active_days = 3;      // Default: 3.
-    double pair_cap = 12;              // Default: 12.
-    double low_water = 0.9;            // Default: 0.9.
+    int window_days = 90;            // Default: 90.
+    double weight_answer = 2;        // Default: 2.
+    double weight_helpful = 4;       // Default: 4.
+    double weight_solved = 15;       // Default: 15.
+    double threshold = 40;           // Default: 40.
+    unsigned min_people_helped = 5;  // Default: 5.
+    unsigned min_active_days = 3;    // Default: 3.
+    double pair_cap = 12;            // Default: 12.
+    double low_water = 0.9;          // Default: 0.9.
     // Reactions by the asker that count as a helpful mark. Default: ["🙏", "❤️"].
     std::vector<std::string> thanks_reactions = {"\xF0\x9F\x99\x8F", "\xE2\x9D\xA4\xEF\xB8\x8F"};
-    double risk_report_upheld = 3;     // Default: 3.
-    double risk_message_removed = 2;   // Default: 2.
-    double risk_muted = 3;             // Default: 3.
-    double risk_threshold = 6;         // Default: 6.
+    double risk_report_upheld = 3;    // Default: 3.
+    double risk_message_removed = 2;  // Default: 2.
+    double risk_muted = 3;            // Default: 3.
+    double risk_threshold = 6;        // Default: 6.
   } advocacy;
 
   // DESIGN §9. The search index under <data-dir>/search/ and the `search` op.

@@ -11,8 +11,8 @@
 
 namespace parley::storage {
 
-using protocol::Role;
 using protocol::EmailPref;
+using protocol::Role;
 using protocol::TimestampMs;
 
 // A user may not post (send, dm, edit, react) in `channel`, or anywhere when channel is empty.
@@ -21,7 +21,7 @@ struct Mute {
   std::string channel;    // empty = everywhere
   TimestampMs until = 0;  // 0 = until unmuted
   std::string reason;
-  std::string by;         // staff user id
+  std::string by;  // staff user id
   TimestampMs at = 0;
 };
 

@@ -123,8 +123,8 @@ struct CreateChannel {
   ChannelInfo info;
 };
 
-// Replace the settings (title, archived, slow_mode_s, locked, publish) of an existing non-DM channel;
-// name, kind, created_ms and epoch are kept. not_found if it does not exist.
+// Replace the settings (title, archived, slow_mode_s, locked, publish) of an existing non-DM
+// channel; name, kind, created_ms and epoch are kept. not_found if it does not exist.
 struct UpdateChannel {
   ChannelInfo info;
 };
@@ -184,16 +184,33 @@ struct SetSolved {
 
 // Moderation state. Put replaces (a mute is keyed by (user, channel), a ban by user, a member
 // by (channel, user)); Remove of something absent is ok.
-struct PutMute { Mute mute; };
-struct RemoveMute { std::string user; std::string channel; };
-struct PutBan { Ban ban; };
-struct RemoveBan { std::string user; };
-struct PutMember { std::string channel; std::string user; };
-struct RemoveMember { std::string channel; std::string user; };
+struct PutMute {
+  Mute mute;
+};
+struct RemoveMute {
+  std::string user;
+  std::string channel;
+};
+struct PutBan {
+  Ban ban;
+};
+struct RemoveBan {
+  std::string user;
+};
+struct PutMember {
+  std::string channel;
+  std::string user;
+};
+struct RemoveMember {
+  std::string channel;
+  std::string user;
+};
 
 // File a report; id and at are assigned. If `reporter` already reported (channel, seq), the
 // status is duplicate and `report` holds the existing one. The snapshot fields are the caller's.
-struct CreateReport { Report report; };
+struct CreateReport {
+  Report report;
+};
 
 // Resolve an open report (status upheld or dismissed). not_found for an unknown id; conflict
 // if it is no longer open (result holds it as it is). On ok, `result` is the updated report.
@@ -271,7 +288,7 @@ struct OutboxWrite {
 
 // One row of an outbox (DESIGN §10), made for a request by WriteRequest::outbox.
 struct OutboxRow {
-  std::string prefix;   // the row's key is prefix followed by be64(id)
+  std::string prefix;  // the row's key is prefix followed by be64(id)
   std::string value;
   std::uint64_t id = 0;  // assigned by the writer: 1, 2, 3, … across every prefix, never reused
   std::string key() const;
@@ -291,11 +308,11 @@ struct TrimChanges {
   std::string channel{};
 };
 
-using WriteOp = std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage,
-                             DeleteMessage, React, PutMute, RemoveMute, PutBan, RemoveBan,
-                             PutMember, RemoveMember, CreateReport, ResolveReport, PutUser,
-                             AuditOnly, KvWrite, SetSolved, MarkRead, OutboxWrite, RecordChange,
-                             TrimChanges, EraseUser>;
+using WriteOp =
+    std::variant<AppendMessage, CreateChannel, UpdateChannel, EditMessage, DeleteMessage, React,
+                 PutMute, RemoveMute, PutBan, RemoveBan, PutMember, RemoveMember, CreateReport,
+                 ResolveReport, PutUser, AuditOnly, KvWrite, SetSolved, MarkRead, OutboxWrite,
+                 RecordChange, TrimChanges, EraseUser>;
 
 // A change of a channel as Options::change_event names it.
 struct ChangeEvent {
@@ -429,10 +446,10 @@ class Store {
   // every file checksummed) ---
   struct BackupInfo {
     std::uint32_t id = 0;
-    std::int64_t created_s = 0;   // Unix seconds
-    std::uint64_t size_bytes = 0; // the files of this backup (shared ones included)
+    std::int64_t created_s = 0;    // Unix seconds
+    std::uint64_t size_bytes = 0;  // the files of this backup (shared ones included)
     std::uint32_t files = 0;
-    std::string metadata;         // as given to create_backup
+    std::string metadata;  // as given to create_backup
   };
   // Backs the open store up into `dir` (created if missing), with `metadata` kept beside it,
   // then deletes all but the newest `keep` backups there (0: keeps all). Safe while writes go
@@ -452,7 +469,7 @@ class Store {
   // sentence, in `problems` (empty: ready). Measures the free space itself (one statvfs).
   struct Readiness {
     std::vector<std::string> problems;
-    std::uint64_t free_bytes = 0;     // for unprivileged users, as df shows it
+    std::uint64_t free_bytes = 0;  // for unprivileged users, as df shows it
     std::uint64_t min_free_bytes = 0;
     std::size_t queue_depth = 0;
     std::size_t max_queue = 0;

@@ -67,11 +67,11 @@ struct Access {
 };
 
 struct SearchRequest {
-  std::string query;                    // the query language of query.hpp
-  std::optional<std::string> channel;   // only this channel (as in:CHANNEL)
-  bool solved = false;                  // only solved threads (as is:solved)
-  std::uint32_t limit = 20;             // 1..kMaxLimit
-  std::string cursor;                   // from a previous result; empty for the first page
+  std::string query;                   // the query language of query.hpp
+  std::optional<std::string> channel;  // only this channel (as in:CHANNEL)
+  bool solved = false;                 // only solved threads (as is:solved)
+  std::uint32_t limit = 20;            // 1..kMaxLimit
+  std::string cursor;                  // from a previous result; empty for the first page
   bool any = false;  // any of the words, ranked by how well they match (similar questions)
 };
 inline constexpr std::uint32_t kMaxLimit = 50;
@@ -83,19 +83,19 @@ struct Hit {
   std::string from_id, from_name;
   protocol::Role from_role = protocol::Role::customer;
   bool from_advocate = false;
-  std::string snippet;            // HTML-escaped, matches in <mark>…</mark>
-  std::uint64_t question_seq = 0; // a reply: the message it answers (0 = none)
-  std::uint64_t solved_seq = 0;   // a solved question: its accepted answer (0 = none)
+  std::string snippet;             // HTML-escaped, matches in <mark>…</mark>
+  std::uint64_t question_seq = 0;  // a reply: the message it answers (0 = none)
+  std::uint64_t solved_seq = 0;    // a solved question: its accepted answer (0 = none)
   // How well it matches the query's words, 0-100 (Xapian's percentage: the top result gets the
   // share of the words it contains, the others in proportion to their weight); 100 when the
   // query has no words to rank by (filters alone, or only common words).
   unsigned score = 0;
-  std::string text;               // the whole text (listings only; empty in search results)
+  std::string text;  // the whole text (listings only; empty in search results)
 };
 
 // A page of a listing, newest first.
 struct Listing {
-  std::vector<Hit> hits;  // with `text`, without `snippet`
+  std::vector<Hit> hits;    // with `text`, without `snippet`
   std::uint64_t total = 0;  // how many there are in all (exact)
 };
 
@@ -131,8 +131,8 @@ class SearchIndex {
   // Builds a new index of everything in `store` into options.dir (replacing what is there).
   // `store` must not be written meanwhile (parleyd reindex runs with the server stopped).
   // Returns the number of documents, or nullopt with *error.
-  static std::optional<std::uint64_t> rebuild(const IndexOptions& options,
-                                              storage::Store& store, std::string* error);
+  static std::optional<std::uint64_t> rebuild(const IndexOptions& options, storage::Store& store,
+                                              std::string* error);
   ~SearchIndex();
   SearchIndex(const SearchIndex&) = delete;
   SearchIndex& operator=(const SearchIndex&) = delete;

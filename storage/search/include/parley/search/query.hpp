@@ -21,7 +21,7 @@ struct ParsedQuery {
   std::vector<std::string> words;
   std::vector<std::string> from;  // from:USER, any of them (user ids)
   std::vector<std::string> in;    // in:CHANNEL, any of them (channel names)
-  bool solved = false;            // is:solved: only questions with an accepted answer, and those answers
+  bool solved = false;  // is:solved: only questions with an accepted answer, and those answers
 };
 
 // Parses `q`. On bad input returns nullopt and sets *error to a sentence for the client:

@@ -18,7 +18,8 @@ void append_html_escaped(std::string& out, std::string_view text);
 // `max_chars` code points of the text (word boundaries kept; "…" where it was cut), every
 // character HTML-escaped and every word for which `matches(word)` is true wrapped in
 // <mark>…</mark>. Words are runs of letters, digits and connecting marks (Unicode).
-std::string make_snippet(std::string_view text, const std::function<bool(std::string_view)>& matches,
+std::string make_snippet(std::string_view text,
+                         const std::function<bool(std::string_view)>& matches,
                          std::size_t max_chars = 200);
 
 }  // namespace parley::search
