@@ -16,9 +16,10 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
 # from npm, which never downloads a browser of its own), the openssl tool for the TLS tests'
 # throwaway certificates and client handshakes, a colour emoji font for the screenshots, and
 # the knowledge pages' checkers: a real feed parser (python3-feedparser) and xmllint, and a
-# real SMTP server on loopback for the email tests (python3-aiosmtpd).
+# real SMTP server on loopback for the email tests (python3-aiosmtpd), and clang-format for the
+# formatting check (format_check).
 TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3 python3-feedparser libxml2-utils \
-  python3-aiosmtpd
+  python3-aiosmtpd clang-format
 # What building and checking the Debian package needs (`make deb`, and its test in `make
 # test`): dpkg-shlibdeps (dpkg-dev) for the Depends line, lintian, systemd-analyze (systemd).
 DEB_PACKAGES := dpkg-dev lintian systemd
