@@ -241,26 +241,18 @@ TEST(Erasure, AKill9MidwayIsFinishedAfterRestart) {
   auto server = std::make_unique<ServerProcess>(
       data, std::vector<std::string>{"--durability", "fast", "--config", cfg});
   ASSERT_TRUE(server->start()) << server->log();
-  constexpr int kMessages = 20000, kWindow = 500;
+  constexpr int kMessages = 20000;
   {
     Client ann(server->port());
     ASSERT_TRUE(ann.auth(server->token("ann")));
-    for (int sent = 0; sent < kMessages;) {
-      const int batch = std::min(kWindow, kMessages - sent);
-      for (int i = 0; i < batch; ++i, ++sent) {
-        ann.send({{"op", "send"},
-                  {"channel", sent % 2 ? "general" : "help"},
-                  {"text", "ann says " + std::to_string(sent)},
-                  {"client_msg_id", "m" + std::to_string(sent)},
-                  {"id", sent}});
-      }
-      for (int i = 0; i < batch; ++i) {
-        auto r = ann.wait_for([](const json::object& o) { return o.contains("id"); },
-                              std::chrono::seconds(30));
-        ASSERT_TRUE(r);
-        ASSERT_EQ(str(r->at("op")), "ok") << json::serialize(*r);
-      }
-    }
+    ASSERT_EQ(send_pipelined(ann, kMessages,
+                             [](int i) {
+                               return json::object{{"op", "send"},
+                                                   {"channel", i % 2 ? "general" : "help"},
+                                                   {"text", "ann says " + std::to_string(i)},
+                                                   {"client_msg_id", "m" + std::to_string(i)}};
+                             }),
+              kMessages);
     Client bob(server->port());
     ASSERT_TRUE(bob.auth(server->token("bob")));
     send_text(bob, "general", "bob's own");

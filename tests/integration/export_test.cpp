@@ -54,26 +54,14 @@ TEST(Export, AChannelOf100000MessagesStreamsInConstantMemoryAndParsesLineByLine)
   ASSERT_TRUE(server.start()) << server.log();
   Client ann(server.port());
   ASSERT_TRUE(ann.auth(server.token("ann")));
-  constexpr int kMessages = 100000, kWindow = 500;
+  constexpr int kMessages = 100000;
   const std::string filler(80, 'x');  // ~200 bytes a line
-  int acked = 0;
-  for (int sent = 0; sent < kMessages;) {
-    const int batch = std::min(kWindow, kMessages - sent);
-    for (int i = 0; i < batch; ++i, ++sent) {
-      ann.send({{"op", "send"},
-                {"channel", "general"},
-                {"text", "message " + std::to_string(sent + 1) + " " + filler},
-                {"client_msg_id", "m" + std::to_string(sent)},
-                {"id", sent}});
-    }
-    for (int i = 0; i < batch; ++i) {
-      auto r = ann.wait_for([](const json::object& o) { return o.contains("id"); },
-                            std::chrono::seconds(30));
-      ASSERT_TRUE(r);
-      ASSERT_EQ(str(r->at("op")), "ok") << json::serialize(*r);
-      ++acked;
-    }
-  }
+  const int acked = send_pipelined(ann, kMessages, [&](int i) {
+    return json::object{{"op", "send"},
+                        {"channel", "general"},
+                        {"text", "message " + std::to_string(i + 1) + " " + filler},
+                        {"client_msg_id", "m" + std::to_string(i)}};
+  });
   ASSERT_EQ(acked, kMessages);
   ASSERT_EQ(
       str(ann.request(

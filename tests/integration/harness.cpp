@@ -296,6 +296,28 @@ std::int64_t send_text(Client& c, const std::string& channel, const std::string&
   return r.contains("seq") ? num(r.at("seq")) : -1;
 }
 
+int send_pipelined(Client& c, int n, const std::function<json::object(int)>& frame, int window) {
+  int acked = 0;
+  for (int sent = 0; sent < n;) {
+    const int batch = std::min(window, n - sent);
+    for (int i = 0; i < batch; ++i, ++sent) {
+      json::object f = frame(sent);
+      f["id"] = sent;
+      c.send(f);
+    }
+    for (int i = 0; i < batch; ++i) {
+      auto r = c.wait_for([](const json::object& o) { return o.contains("id"); },
+                          std::chrono::seconds(30));
+      if (!r || str(r->at("op")) != "ok") {
+        ADD_FAILURE() << "send " << acked << ": " << (r ? json::serialize(*r) : "no reply");
+        return acked;
+      }
+      ++acked;
+    }
+  }
+  return acked;
+}
+
 std::map<std::int64_t, std::string> read_channel(Client& c, const std::string& channel) {
   std::map<std::int64_t, std::string> stored;
   std::optional<std::int64_t> before;

@@ -113,6 +113,12 @@ json::object expect_ok(Client& c, json::object frame);
 std::int64_t send_text(Client& c, const std::string& channel, const std::string& text,
                        std::int64_t reply_to = 0);
 
+// Sends `n` send frames, frame(i) for i = 0 … n-1 (each given "id": i), pipelined with up to
+// `window` unacked, and expects every reply to be an ok: a test failure otherwise (then it
+// stops). Returns how many were acked.
+int send_pipelined(Client& c, int n, const std::function<json::object(int)>& frame,
+                   int window = 500);
+
 std::string str(const json::value& v);   // v as std::string (must be a string)
 std::int64_t num(const json::value& v);  // v as integer
 
