@@ -439,13 +439,34 @@ Store::Impl::~Impl() {
 
 void Store::Impl::close_db() {
   std::unique_lock lock(db_mu);
+  close_db_locked();
+}
+
+bool Store::Impl::reopen_db(std::string* error) {
+  std::unique_lock lock(db_mu);  // readers wait until the database is back
+  close_db_locked();
+  return open_db(error);
+}
+
+void Store::Impl::close_db_locked() {
   if (db == nullptr) return;
   // A clean shutdown leaves nothing to replay: flush the memtables, and in fast mode sync the
   // WAL so that what was acked survives a power loss after a clean stop as well. Failures here
   // lose nothing that the durability mode promised (the WAL still holds every batch), so they
   // are not fatal; the database is closed regardless.
-  rocksdb::Status s = db->FlushWAL(/*sync=*/true);
-  if (s.ok()) s = db->Flush(rocksdb::FlushOptions(), handles);
+  // After a failed write of the WAL (write_error) RocksDB 7.8 asserts, aborting the process,
+  // on any further use of that WAL: skip both. Nothing was stored since the failure, and the WAL
+  // up to it is recovered at the next open.
+  bool wal_failed = false;
+  {
+    std::lock_guard error_lock(write_error_mu);
+    wal_failed = !write_error.empty();
+  }
+  rocksdb::Status s;
+  if (!wal_failed) {
+    s = db->FlushWAL(/*sync=*/true);
+    if (s.ok()) s = db->Flush(rocksdb::FlushOptions(), handles);
+  }
   for (auto* h : handles) {
     rocksdb::Status d = db->DestroyColumnFamilyHandle(h);
     if (!d.ok() && s.ok()) s = d;
@@ -542,6 +563,13 @@ Store::Readiness Store::readiness() const {
     }
   } else {
     r.problems.push_back("cannot measure the free space of " + impl_->options.path);
+  }
+  {
+    std::lock_guard lock(impl_->write_error_mu);
+    if (!impl_->write_error.empty()) {
+      r.problems.push_back("storage writes are failing (" + impl_->write_error +
+                           "); the writer retries every second");
+    }
   }
   std::shared_lock lock(impl_->db_mu);
   if (impl_->db == nullptr) {

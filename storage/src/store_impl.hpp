@@ -133,6 +133,11 @@ struct Store::Impl {
   bool load_counters(std::string* error);
   bool load_dm_epoch(std::string* error);
   void close_db();
+  // close_db() with db_mu already held exclusively.
+  void close_db_locked();
+  // Closes and opens the database again under db_mu (readers wait): RocksDB recovers its WAL
+  // as after a crash. False (db then null) when it cannot be opened.
+  bool reopen_db(std::string* error);
   std::uint64_t new_epoch();
   TimestampMs now() const { return options.clock(); }
 
@@ -148,6 +153,17 @@ struct Store::Impl {
   void commit_batch(std::vector<WriteRequest>& reqs);
   // False (with *why) when the data directory's file system is below min_free_bytes.
   bool enough_space(std::string* why);
+  // A commit that RocksDB refused (a failed write of its WAL: a failing disk) leaves it
+  // refusing every write after it. readiness() names the error until it is gone; before each
+  // batch, at most once a second, the writer asks RocksDB to resume (DB::Resume) and, when it
+  // cannot (RocksDB 7.8 after a failed WAL write), closes and reopens the database.
+  void note_write_error(const rocksdb::Status& st);
+  void try_resume();
+  // Whether a small file in the database directory can be written and synced now.
+  bool disk_writable();
+  mutable std::mutex write_error_mu;
+  std::string write_error;                               // guarded by write_error_mu; "" = none
+  std::chrono::steady_clock::time_point resume_tried{};  // writer thread only
 };
 
 }  // namespace parley::storage

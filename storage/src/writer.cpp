@@ -2,9 +2,11 @@
 // one WriteBatch, commits it and reports the whole batch to the CommitHandler. It is the only
 // code that assigns seqs and ids, so per-channel ordering needs no locks beyond the queue's.
 // This file: the thread, dispatch, audit entries, commit, and the channel and append ops.
+#include <fcntl.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -338,6 +340,7 @@ void BatchBuilder::commit(std::vector<Committed>& results) {
             .count()));
   }
   if (!st.ok()) {
+    if (batch_.Count() > 0) s_.note_write_error(st);
     // Nothing of the batch is stored. Forget the cursors it advanced so that the next write
     // re-reads the channel's end from disk: no holes, and no seq handed out twice. The ids it
     // assigned are not kept either (the builder's counters are dropped).
@@ -410,6 +413,51 @@ bool Store::Impl::enough_space(std::string* why) {
   return false;
 }
 
+void Store::Impl::note_write_error(const rocksdb::Status& st) {
+  std::lock_guard lock(write_error_mu);
+  write_error = st.ToString();
+}
+
+bool Store::Impl::disk_writable() {
+  const std::string probe = options.path + "/PROBE";
+  const int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, "p", 1) == 1 && ::fsync(fd) == 0;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return ok;
+}
+
+void Store::Impl::try_resume() {
+  {
+    std::lock_guard lock(write_error_mu);
+    if (write_error.empty()) return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now - resume_tried < std::chrono::seconds(1)) return;
+  resume_tried = now;
+  // Recovers from the background error a failed write left when RocksDB deems it recoverable;
+  // it does not after a failed write of its WAL (7.8), which only a reopen clears: the WAL up to
+  // the failure is recovered as after a crash (nothing was stored since). While the disk still
+  // fails, the reopen fails too, and the next batch tries again.
+  std::string error;
+  if (db != nullptr && db->Resume().ok()) {
+    std::lock_guard lock(write_error_mu);
+    write_error.clear();
+    return;
+  }
+  // Reopen only once the disk takes a write again: a reopen that fails leaves no database to
+  // read from until the next one.
+  if (!disk_writable()) return;
+  if (reopen_db(&error)) {
+    std::lock_guard lock(write_error_mu);
+    write_error.clear();
+  } else if (!error.empty()) {
+    std::lock_guard lock(write_error_mu);
+    write_error = error;
+  }
+}
+
 void Store::Impl::commit_batch(std::vector<WriteRequest>& reqs) {
   // Filled before any add(): the builder keeps pointers into `results`, so it must not grow.
   std::vector<Committed> results;
@@ -421,6 +469,21 @@ void Store::Impl::commit_batch(std::vector<WriteRequest>& reqs) {
   }
   if (std::string why; !enough_space(&why)) {
     // Refused before anything is built: no seq, id or cursor moves, nothing is stored.
+    for (auto& c : results) {
+      c.status = WriteStatus::error;
+      c.error = why;
+      if (c.req.audit) c.req.audit->id = 0;
+    }
+    if (on_commit) on_commit(results);
+    return;
+  }
+  try_resume();
+  if (db == nullptr) {  // a reopen after a failed write did not succeed yet
+    std::string why;
+    {
+      std::lock_guard lock(write_error_mu);
+      why = "storage unavailable: " + write_error;
+    }
     for (auto& c : results) {
       c.status = WriteStatus::error;
       c.error = why;

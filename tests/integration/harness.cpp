@@ -139,6 +139,20 @@ int ServerProcess::terminate() {
   return -9;
 }
 
+std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return std::nullopt;
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
+}
+
 std::string ServerProcess::token(const std::string& user, const std::string& role,
                                  const std::string& name, std::int64_t ttl_s) const {
   protocol::Claims c;

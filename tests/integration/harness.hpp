@@ -40,6 +40,9 @@ class ServerProcess {
   bool start();     // waits until the port file appears; false if it died
   void kill9();     // SIGKILL and reap
   int terminate();  // SIGTERM, wait, return the exit status
+  // Waits (bounded) for the process to end by itself: its raw wait status, or nullopt if it
+  // is still running after `timeout`.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }

@@ -466,7 +466,10 @@ class Store {
                              std::string* error);
 
   // Whether the store can take writes now (for /readyz): each reason it cannot, as a short
-  // sentence, in `problems` (empty: ready). Measures the free space itself (one statvfs).
+  // sentence, in `problems` (empty: ready): the disk below min_free_bytes, the queue nearly
+  // full, RocksDB stalling writes, the store closing or closed, or RocksDB having refused a
+  // write (a failing disk; the writer reopens the database once the disk takes writes again).
+  // Measures the free space itself (one statvfs).
   struct Readiness {
     std::vector<std::string> problems;
     std::uint64_t free_bytes = 0;  // for unprivileged users, as df shows it
