@@ -63,9 +63,9 @@ class Actions {
                      const std::vector<protocol::Command>& changes, Done done);
   void member(const Identity& who, const protocol::MemberCmd& c, Done done);
 
-  // Checks a post (send, dm, edit) against mutes, a kick's rejoin delay, slow mode and the word
-  // filter. May rewrite `text` (mask mode; then `*masked`, if given, is set). On refusal returns
-  // the error (and audits filter blocks).
+  // Checks a post (send, dm, edit), in this order, against a kick's rejoin delay, mutes, the
+  // word filter and slow mode. May rewrite `text` (mask mode; then `*masked`, if given, is set). On
+  // refusal returns the error (and audits filter blocks).
   std::optional<Outcome> check_post(const Identity& who, const std::string& channel,
                                     std::string& text, bool counts_for_slow_mode,
                                     bool* masked = nullptr);

@@ -1,7 +1,8 @@
-// Admin endpoints (DESIGN §12): online backups of the store. For `admin` tokens only (the
-// staff check in http_staff.cpp comes first).
+// Admin endpoints (DESIGN §12): online backups of the store, and the channel export. For
+// `admin` tokens only (the staff check in http_staff.cpp comes first).
 //   POST /api/admin/backup   {"name"?, "with_secret"?} -> a new backup in storage.backup_dir
 //   GET  /api/admin/backups  ?name=…                    -> the backups there
+//   GET  /api/admin/export   ?channel=…                 -> the channel as NDJSON (http_export.cpp)
 // protocol/PROTOCOL.md §9.8 is their reference.
 #include <simdjson.h>
 #include <spdlog/spdlog.h>

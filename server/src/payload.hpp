@@ -12,7 +12,7 @@ inline Payload make_payload(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
 }
 
-// What enqueueing a frame on a connection did (after uWebSockets' send status).
+// What enqueueing a frame on a connection did.
 enum class SendStatus {
   ok,        // queued
   overflow,  // the outbound queue passed its byte cap: the connection is being closed (1008)

@@ -12,7 +12,7 @@
 namespace parley::server {
 
 enum class Action {
-  read,             // join, history, typing, react/unreact, report
+  read,             // join, history, typing, report
   post,             // send (and reply)
   edit_own,         // edit: the author only
   delete_message,   // delete: the author, or staff

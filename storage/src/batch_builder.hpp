@@ -4,8 +4,9 @@
 // moment ago, the next seq, a message appended or edited a moment ago, a reaction just added)
 // are answered from the batch's own overlays, since none of it is visible in RocksDB or in the
 // shared maps until the batch commits. The op handlers are split by concern:
-//   writer.cpp             dispatch, audit, commit; AppendMessage, CreateChannel, UpdateChannel
-//   writer_messages.cpp    EditMessage, DeleteMessage, React
+//   writer.cpp             dispatch, audit, commit; AppendMessage, CreateChannel, UpdateChannel,
+//                          AuditOnly, KvWrite, OutboxWrite, RecordChange, TrimChanges
+//   writer_messages.cpp    EditMessage, DeleteMessage, React, SetSolved
 //   writer_moderation.cpp  mutes, bans, members, reports, users, erasure
 //   writer_reads.cpp       read markers and mentions
 //
