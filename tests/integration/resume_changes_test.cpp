@@ -48,6 +48,7 @@ class ResumeChanges : public ::testing::Test {
 TEST_F(ResumeChanges, EveryChangeMadeWhileAwayIsReplayedOnceInOrder) {
   start();
   auto sam = connect("sam", "staff");
+  ok(*sam, {{"op", "join"}, {"channel", "help"}});
   auto bob = connect("bob");
   auto ann = connect("ann");
   auto joined = ok(*ann, {{"op", "join"}, {"channel", "help"}});
@@ -70,6 +71,10 @@ TEST_F(ResumeChanges, EveryChangeMadeWhileAwayIsReplayedOnceInOrder) {
   ok(*sam, {{"op", "solve"}, {"channel", "help"}, {"seq", a}});
   ok(*bob, {{"op", "delete"}, {"channel", "help"}, {"seq", other}});
   ok(*bob, {{"op", "delete"}, {"channel", "help"}, {"seq", a}});  // the accepted answer: unsolved
+  // The unsolve is written by the advocacy thread after the delete's ok: wait until it is out.
+  ASSERT_TRUE(sam->wait_for([](const json::object& o) {
+    return str(o.at("op")) == "solved" && o.contains("seq") && num(o.at("seq")) == 0;
+  }));
 
   auto back = connect("ann");
   auto r = ok(
