@@ -478,12 +478,15 @@ void Store::Impl::commit_batch(std::vector<WriteRequest>& reqs) {
     return;
   }
   try_resume();
-  if (db == nullptr) {  // a reopen after a failed write did not succeed yet
-    std::string why;
-    {
-      std::lock_guard lock(write_error_mu);
-      why = "storage unavailable: " + write_error;
-    }
+  std::string broken;  // a failed write not yet recovered from
+  {
+    std::lock_guard lock(write_error_mu);
+    broken = write_error;
+  }
+  // Refused without touching RocksDB: a second write into a WAL that failed makes RocksDB 7.8
+  // assert (abort), and a database whose reopen failed is not there at all.
+  if (db == nullptr || !broken.empty()) {
+    const std::string why = "storage writes are failing: " + broken;
     for (auto& c : results) {
       c.status = WriteStatus::error;
       c.error = why;
