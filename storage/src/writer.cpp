@@ -467,34 +467,25 @@ void Store::Impl::commit_batch(std::vector<WriteRequest>& reqs) {
     c.req = std::move(req);
     results.push_back(std::move(c));
   }
-  if (std::string why; !enough_space(&why)) {
-    // Refused before anything is built: no seq, id or cursor moves, nothing is stored.
+  // Refused before anything is built: no seq, id or cursor moves, nothing is stored.
+  auto refuse_all = [&](const std::string& why) {
     for (auto& c : results) {
       c.status = WriteStatus::error;
       c.error = why;
       if (c.req.audit) c.req.audit->id = 0;
     }
     if (on_commit) on_commit(results);
-    return;
-  }
+  };
+  if (std::string why; !enough_space(&why)) return refuse_all(why);
   try_resume();
   std::string broken;  // a failed write not yet recovered from
   {
     std::lock_guard lock(write_error_mu);
     broken = write_error;
   }
-  // Refused without touching RocksDB: a second write into a WAL that failed makes RocksDB 7.8
-  // assert (abort), and a database whose reopen failed is not there at all.
-  if (db == nullptr || !broken.empty()) {
-    const std::string why = "storage writes are failing: " + broken;
-    for (auto& c : results) {
-      c.status = WriteStatus::error;
-      c.error = why;
-      if (c.req.audit) c.req.audit->id = 0;
-    }
-    if (on_commit) on_commit(results);
-    return;
-  }
+  // Without touching RocksDB: a second write into a WAL that failed makes RocksDB 7.8 assert
+  // (abort), and a database whose reopen failed is not there at all.
+  if (db == nullptr || !broken.empty()) return refuse_all("storage writes are failing: " + broken);
   BatchBuilder builder(*this);
   for (auto& c : results) builder.add(c);
   builder.commit(results);
