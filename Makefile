@@ -11,7 +11,8 @@
 BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
   libboost1.81-dev libboost-json1.81-dev librocksdb-dev libsimdjson-dev libssl-dev \
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev zlib1g-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev zlib1g-dev libcurl4-openssl-dev \
+  libvalijson-dev
 # Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
 # from npm, which never downloads a browser of its own), the openssl tool for the TLS tests'
 # throwaway certificates and client handshakes, a colour emoji font for the screenshots, and

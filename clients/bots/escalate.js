@@ -77,6 +77,13 @@ async function main() {
     if (p.state === 'online') users.set(p.user, { id: p.user, name: p.name, role: p.role, advocate: p.advocate });
     else users.delete(p.user);
   });
+  // A flag that changes while someone is online (every connection gets the event).
+  bot.on('advocate', (a) => {
+    for (const users of online.values()) {
+      const u = users.get(a.user);
+      if (u) u.advocate = !!a.advocate;
+    }
+  });
   bot.on('solved', (s) => close(k(s.channel, s.question_seq), 'solved'));
   bot.on('deleted', (d) => close(k(d.channel, d.seq), 'deleted'));
 

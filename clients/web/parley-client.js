@@ -461,7 +461,7 @@
           if (!(m.slow_mode_s > 0)) this._clearHold(m.channel, 'slow_mode');
           return this.emit('channel_updated', m);
         }
-        case 'advocate': // ours, or (on staff connections) anyone's
+        case 'advocate': // anyone's (every connection gets every change); ours updates this.user
           if (this.user && m.user === this.user.id) {
             this.user = { ...this.user, advocate: !!m.advocate };
             this._flagFromEvent = true;

@@ -117,7 +117,10 @@ void AdvocacyService::stop() {
   std::promise<void> done;
   run([this, &done] {
     tick_timer_.cancel();
+    retry_timer_.cancel();
     flush();
+    while (!unsent_changes_.empty() && submit_change(unsent_changes_.front()))
+      unsent_changes_.pop_front();
     done.set_value();
   });
   done.get_future().wait();
@@ -264,22 +267,30 @@ void AdvocacyService::announce_helpful(const std::string& channel, std::uint64_t
   w.field("by", by);
   if (revoked) w.field("revoked", true);
   w.end_object();
+  PendingChange p{channel, std::move(frame), std::move(then)};
+  if (unsent_changes_.empty() && submit_change(p)) return;
+  // The storage queue is full: the event waits, in order, for its change number (the mark
+  // itself stands; the op's ok waits with it).
+  unsent_changes_.push_back(std::move(p));
+  if (unsent_changes_.size() == 1) retry_changes();
+}
+
+bool AdvocacyService::submit_change(const PendingChange& p) {
   storage::WriteRequest req;
-  req.op = storage::RecordChange{channel, frame};
-  auto done = [then](storage::Committed&) {
+  req.op = storage::RecordChange{p.channel, p.frame};
+  return hub_.submit_with(std::move(req), [then = p.then](storage::Committed&) {
     if (then) then();
-  };
-  if (hub_.submit_with(std::move(req), done)) return;
-  // The storage queue is full: announced without a change number (a client resuming with
-  // changes_since will not see it again); the mark itself stands.
-  Delivery d;
-  d.kind = Delivery::Kind::channel_event;
-  d.channel = channel;
-  d.payload = make_payload(std::move(frame));
-  std::vector<Delivery> out;
-  out.push_back(std::move(d));
-  hub_.publish(std::move(out));
-  if (then) then();
+  });
+}
+
+void AdvocacyService::retry_changes() {
+  retry_timer_.expires_after(std::chrono::milliseconds(20));
+  retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    while (!unsent_changes_.empty() && submit_change(unsent_changes_.front()))
+      unsent_changes_.pop_front();
+    if (!unsent_changes_.empty()) retry_changes();
+  });
 }
 
 void AdvocacyService::flush() {
@@ -319,17 +330,12 @@ void AdvocacyService::flush() {
     JsonWriter w(frame);
     w.begin_object().field("op", "advocate").field("user", ch.user).field("advocate", ch.advocate);
     w.end_object();
-    auto p = make_payload(std::move(frame));
-    Delivery to_user;
-    to_user.kind = Delivery::Kind::user_event;
-    to_user.user = ch.user;
-    to_user.payload = p;
-    out.push_back(std::move(to_user));
-    Delivery to_staff;
-    to_staff.kind = Delivery::Kind::staff_event;
-    to_staff.payload = p;
-    to_staff.user = ch.user;  // staff sessions of this user already got it as the user
-    out.push_back(std::move(to_staff));
+    // Everyone: the flag shows on the user's messages, wherever a client sees them (§4).
+    Delivery d;
+    d.kind = Delivery::Kind::everyone_event;
+    d.user = ch.user;
+    d.payload = make_payload(std::move(frame));
+    out.push_back(std::move(d));
   }
   hub_.publish(std::move(out));
 }
@@ -363,6 +369,8 @@ void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c
   if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
   if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
   run([this, who, c, done = std::move(done)] {
+    if (unsent_changes_.size() >= kMaxUnsentChanges)
+      return done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
     auto err = engine_.mark_helpful(
         c.channel, c.seq, who.id, who.role, [this](auto& ch, auto s) { return lookup(ch, s); },
         now_ms());

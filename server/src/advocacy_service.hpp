@@ -86,6 +86,15 @@ class AdvocacyService {
   // The `helpful` event to the channel's readers (`revoked`: a thanks reaction was removed).
   void announce_helpful(const std::string& channel, std::uint64_t seq, const std::string& by,
                         bool revoked, std::function<void()> then = {});
+  // A `helpful` event waiting for its place in the channel's change log.
+  struct PendingChange {
+    std::string channel;
+    std::string frame;
+    std::function<void()> then;
+  };
+  bool submit_change(const PendingChange& p);
+  // Submits the waiting changes, in order, while the store takes them; retries every 20 ms.
+  void retry_changes();
   void arm_tick();
   template <class F>
   void run(F&& f);
@@ -97,6 +106,11 @@ class AdvocacyService {
   boost::asio::steady_timer tick_timer_{ioc_};
   std::thread thread_;
   std::deque<storage::WriteRequest> unsent_;  // mutations the store refused (full queue)
+  // `helpful` events the store refused (full queue), in order: written and announced as soon
+  // as it takes them; while there are kMaxUnsentChanges, `helpful` is answered rate_limited.
+  std::deque<PendingChange> unsent_changes_;
+  static constexpr std::size_t kMaxUnsentChanges = 4096;
+  boost::asio::steady_timer retry_timer_{ioc_};
   // The engine work for one committed write. A message (the bulk of the traffic: on a busy
   // support channel, every write) is kept inline, so a batch of N messages allocates no
   // closure per message; the rarer facts are closures.

@@ -238,6 +238,7 @@ unsigned http_status(std::string_view code) {
   if (code == "conflict") return 409;
   if (code == "too_large") return 413;
   if (code == "rate_limited") return 429;
+  if (code == "unavailable") return 503;
   return 500;
 }
 

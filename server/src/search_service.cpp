@@ -186,7 +186,7 @@ void SearchService::publish_thread(const Identity& who, const protocol::PublishT
       }
       done(Outcome::success(fields));
     });
-    if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry"));
+    if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   });
 }
 

@@ -96,6 +96,11 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
           }
         }
         break;
+      case Delivery::Kind::everyone_event:
+        for (auto& [id, s] : sessions_) {
+          if (s->identity()) s->deliver_direct(d.payload);
+        }
+        break;
       case Delivery::Kind::user_event:
         if (auto it = users_.find(d.user); it != users_.end()) {
           for (Session* s : it->second) {

@@ -27,14 +27,16 @@ class Session;
 // One thing to fan out to every shard after a commit (the same object is shared by all).
 struct Delivery {
   enum class Kind : std::uint8_t {
-    message,        // a stored message (seq > 0): subscription-aware, deduplicated by seq
-    channel_event,  // edited / deleted / reaction / channel_updated: to the channel's readers
-    staff_event,    // report / report_resolved / advocate: to every staff and admin session
-                    // (except sessions of `user`, when set: they get a user_event already)
-    user_event,     // advocate, read: to every session of `user` (but except_session)
-    close_user,     // close every session of `user` with `close` after sending `payload`
-                    // (a ban: 4403; a revoked bot: 4401)
-    kick,           // every session of `user` leaves `channel` and gets `payload`
+    message,         // a stored message (seq > 0): subscription-aware, deduplicated by seq
+    channel_event,   // edited / deleted / reaction / channel_updated: to the channel's readers
+    staff_event,     // report / report_resolved: to every staff and admin session
+                     // (except sessions of `user`, when set: they get a user_event already)
+    user_event,      // read, command, command_reply, action: to every session of `user`
+                     // (but except_session)
+    everyone_event,  // advocate: to every authenticated session
+    close_user,      // close every session of `user` with `close` after sending `payload`
+                     // (a ban: 4403; a revoked bot: 4401)
+    kick,            // every session of `user` leaves `channel` and gets `payload`
   };
   Kind kind = Kind::message;
   std::string channel;

@@ -196,6 +196,8 @@ void WebhookService::attach(storage::WriteRequest& req) {
         if (h.wants("question.solved", s->channel)) add(h, "question.solved", data);
       }
     } else if (const auto* r = std::get_if<storage::CreateReport>(&op)) {
+      // A report quotes the message: one of a DM stays in the server like the DM itself.
+      if (protocol::is_dm_channel(r->report.channel)) return rows;
       std::string data;
       JsonWriter w(data);
       w.begin_object();

@@ -65,6 +65,18 @@ TEST_F(AdvocacyTest, HelperBecomesAdvocateWithBadgeEventsAndBreakdown) {
   auto sev = staff->wait_for([](const json::object& o) { return str(o.at("op")) == "advocate"; });
   ASSERT_TRUE(sev);
   EXPECT_EQ(str(sev->at("user")), "hana");
+  // Every other connection too, once: the flag shows on her messages wherever they are seen,
+  // and a client keeps it current from these events (§4 advocate).
+  for (Client* c : {ann.get(), bo.get()}) {
+    auto e = c->wait_for([](const json::object& o) { return str(o.at("op")) == "advocate"; });
+    ASSERT_TRUE(e);
+    EXPECT_EQ(str(e->at("user")), "hana");
+    EXPECT_TRUE(e->at("advocate").as_bool());
+  }
+  EXPECT_EQ(str(bo->request({{"op", "ping"}}).at("op")), "pong");  // a second copy would be here
+  int copies = 0;
+  for (const auto& o : bo->seen()) copies += str(o.at("op")) == "advocate";
+  EXPECT_EQ(copies, 1);
   // Her next message carries the badge.
   ok(*ann, {{"op", "join"}, {"channel", "general"}});
   post(*helper, "general", "happy to help!");

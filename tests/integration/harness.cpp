@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "protocol_schema.hpp"
+
 namespace parley::test {
 
 namespace fs = std::filesystem;
@@ -191,7 +193,61 @@ bool Client::auth(const std::string& token) {
   return w && str(w->at("op")) == "welcome";
 }
 
-void Client::send(const json::object& frame) { ws_.send(json::serialize(frame)); }
+void Client::send(const json::object& frame) {
+  note_request(frame);
+  ws_.send(json::serialize(frame));
+}
+
+void Client::send_raw(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (!ec) note_request(v);
+  ws_.send(text);
+}
+
+void Client::note_request(const json::value& frame) {
+  if (!frame.is_object()) return;
+  auto op = frame.as_object().if_contains("op");
+  auto id = frame.as_object().if_contains("id");
+  if (op && op->is_string() && id) pending_ops_[json::serialize(*id)].emplace_back(op->as_string());
+}
+
+// Every frame the server sends must be one protocol/schema/server.schema.json describes, and an
+// `ok` must be the reply its request gets (any request sent with the same id, when ids repeat).
+void Client::check_schema(const json::object& frame) {
+  if (!schema_check_enabled()) return;
+  const auto& schema = ProtocolSchema::get();
+  std::string err = schema.check_server(frame);
+  auto op = frame.if_contains("op");
+  auto id = frame.if_contains("id");
+  bool reply = op && op->is_string() &&
+               (op->as_string() == "ok" || op->as_string() == "error" ||
+                op->as_string() == "welcome" || op->as_string() == "pong");
+  if (err.empty() && reply && id) {
+    auto it = pending_ops_.find(json::serialize(*id));
+    if (it != pending_ops_.end()) {
+      std::string why;
+      auto& ops = it->second;
+      auto match = ops.end();
+      for (auto o = ops.begin(); o != ops.end() && match == ops.end(); ++o) {
+        std::string e = schema.check_server(frame, *o);
+        if (e.empty())
+          match = o;
+        else
+          why += e;
+      }
+      if (match != ops.end())
+        ops.erase(match);
+      else
+        err = why;
+      if (ops.empty()) pending_ops_.erase(it);
+    }
+  }
+  if (!err.empty())
+    ADD_FAILURE() << "the server sent a frame protocol/schema/server.schema.json does not "
+                     "describe:\n"
+                  << err << "frame: " << json::serialize(frame).substr(0, 2000);
+}
 
 std::optional<json::object> Client::receive(std::chrono::milliseconds timeout) {
   auto raw = ws_.recv(timeout);
@@ -202,6 +258,7 @@ std::optional<json::object> Client::receive(std::chrono::milliseconds timeout) {
     ADD_FAILURE() << "server sent something that is not a JSON object: " << *raw;
     return std::nullopt;
   }
+  check_schema(v.as_object());
   seen_.push_back(v.as_object());
   used_.push_back(false);
   return seen_.back();

@@ -78,7 +78,7 @@ class Client {
   bool auth(const std::string& token);  // sends auth and waits for welcome
 
   void send(const json::object& frame);
-  void send_raw(std::string_view text) { ws_.send(text); }
+  void send_raw(std::string_view text);
 
   // Every object received is either consumed (returned by next/wait_for/messages) or kept for
   // a later call, so an event that arrives before the reply being waited for is not lost.
@@ -103,6 +103,11 @@ class Client {
   std::vector<json::object> seen_;  // everything received, in order
   std::vector<bool> used_;          // used_[i]: seen_[i] was consumed
   std::int64_t next_id_ = 1;
+  // The ops of the requests sent, by serialized id, not yet answered: an `ok` is checked
+  // against the reply schema of its request (protocol/schema/server.schema.json).
+  std::map<std::string, std::vector<std::string>> pending_ops_;
+  void note_request(const json::value& frame);
+  void check_schema(const json::object& frame);
 };
 
 // A raw TCP connection to 127.0.0.1:port with a 5 s receive timeout, for tests that write bytes

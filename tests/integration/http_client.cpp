@@ -1,5 +1,7 @@
 #include "http_client.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,13 +11,47 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/json.hpp>
 #include <cctype>
+
+#include "protocol_schema.hpp"
 
 namespace parley::test {
 
 namespace beast = boost::beast;
 namespace http_ns = beast::http;
 using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+// Every JSON body the server answers must be one http.schema.json describes (protocol/schema):
+// the endpoint's documented body for that status, or the error body. PARLEY_SCHEMA_CHECK=off
+// turns the check off (while debugging a test, never in CI).
+void check_against_schema(const std::string& method, const std::string& target,
+                          const HttpResult& r) {
+  if (!schema_check_enabled() || method == "HEAD" || r.body.empty()) return;
+  if (r.content_type.rfind("application/json", 0) != 0 || !r.header("content-encoding").empty())
+    return;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  if (ec) {
+    ADD_FAILURE() << method << " " << target << " answered " << r.status
+                  << " with a JSON content type and a body that is not JSON: " << r.body;
+    return;
+  }
+  const auto& schema = ProtocolSchema::get();
+  std::string err;
+  if (schema.endpoint(method, target) || r.status < 400)
+    err = schema.check_http(method, target, r.status, v);
+  else  // a path no endpoint serves: the documented error body (§9)
+    err = schema.check_definition("http", "error_body", v);
+  if (!err.empty())
+    ADD_FAILURE() << "the answer to " << method << " " << target << " (" << r.status
+                  << ") is not what protocol/schema/http.schema.json describes:\n"
+                  << err << "body: " << r.body.substr(0, 2000);
+}
+
+}  // namespace
 
 HttpResult http(std::uint16_t port, const std::string& method, const std::string& target,
                 const std::string& body, const std::string& bearer, const Headers& extra) {
@@ -52,6 +88,7 @@ HttpResult http(std::uint16_t port, const std::string& method, const std::string
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers[name] = std::string(f.value());
   }
+  check_against_schema(method, target, out);
   return out;
 }
 

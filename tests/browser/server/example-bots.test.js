@@ -286,6 +286,11 @@ test('escalate: advocates online, then staff; not for answered or solved questio
   await dee.request({ op: 'join', channel: 'desk' });
   const watch = await connect('wes');
   await watch.request({ op: 'join', channel: 'desk' });
+  // Ida is online as a plain customer and becomes an advocate now: the bot learns it from the
+  // `advocate` event every connection gets, not from her presence.
+  const ida = await connect('ida');
+  await ida.request({ op: 'join', channel: 'desk' });
+  assert.equal((await sam.request({ op: 'set_advocate', user: 'ida', advocate: true })).op, 'ok');
   const helper = await rawClient(server, await server.createBot('helperbot', 'Helper Bot'));
   conns.push(helper);
 
@@ -298,8 +303,8 @@ test('escalate: advocates online, then staff; not for answered or solved questio
   assert.equal((await eve.request({ op: 'solve', channel: 'desk', seq: botA.seq })).op, 'ok'); // …but solving is
 
   const first = await waitFor(() => msgs(watch, 'escalator', 'desk', annQ.seq)[0], { timeout: 5000, what: 'the advocates ping' });
-  assert.deepEqual([...first.mentions].sort(), ['dee', 'fay'], JSON.stringify(first));
-  assert.match(first.text, /^@(dee|fay) @(dee|fay) — this question has waited 1 second\. Can you help\?$/);
+  assert.deepEqual([...first.mentions].sort(), ['dee', 'fay', 'ida'], JSON.stringify(first));
+  assert.match(first.text, /^(@(dee|fay|ida) ){3}— this question has waited 1 second\. Can you help\?$/);
   const second = await waitFor(() => msgs(watch, 'escalator', 'desk', annQ.seq)[1], { timeout: 6000, what: 'the staff ping' });
   assert.deepEqual(second.mentions, ['sam']);
   assert.equal(second.text, '@sam — still unanswered after 3 seconds.');
@@ -314,7 +319,7 @@ test('escalate: advocates online, then staff; not for answered or solved questio
   assert.deepEqual(await stopBot(bot), { code: 0, signal: null });
   bot = await startBot('escalate', config, token);
   const gusPing = await waitFor(() => msgs(watch, 'escalator', 'desk', gusQ.seq)[0], { timeout: 8000, what: "the advocates ping of Gus's question" });
-  assert.deepEqual([...gusPing.mentions].sort(), ['dee', 'fay']);
+  assert.deepEqual([...gusPing.mentions].sort(), ['dee', 'fay', 'ida']);
   await waitFor(() => msgs(watch, 'escalator', 'desk', gusQ.seq)[1], { timeout: 8000, what: "the staff ping of Gus's question" });
   await sleep(600);
   assert.equal(msgs(watch, 'escalator', 'desk', annQ.seq).length, 2, 'no stage twice after the restart');

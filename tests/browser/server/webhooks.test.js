@@ -120,15 +120,24 @@ test('create, list, and message, question and mention events, each signed', asyn
   // Ids differ per delivery.
   assert.equal(new Set(at('/ok').map((d) => d.headers['webhook-id'])).size, 3);
 
-  // A reply is a message, not a question; a DM never leaves the server.
+  // A reply is a message, not a question; a DM never leaves the server, not even in a report
+  // of it (a report of a public message does).
+  const reports = (await api('POST', '/api/webhooks', { url: receiver.url('/reports'), events: ['report.created'] })).body;
   const seq = byType['message.created'].p.data.seq;
   ann.send('help', 'Never mind', { reply_to: seq });
   ann.sendDm('carol', 'private words');
   await waitFor(() => at('/ok').some((d) => JSON.parse(d.body).data.text === 'Never mind'), { what: 'the reply' });
+  await waitFor(() => carol.messages.some((m) => m.text === 'private words'), { what: 'the DM' });
+  const dm = carol.messages.find((m) => m.text === 'private words');
+  assert.equal((await carol.report(dm.channel, dm.seq, 'creepy DM')).op, 'ok');
+  assert.equal((await carol.report('help', seq, 'public spam')).op, 'ok');
+  await waitFor(() => at('/reports').length >= 1, { what: 'the report of the public message' });
   await sleep(300);
   const texts = at('/ok').map((d) => JSON.parse(d.body));
   assert.equal(texts.filter((p) => p.type === 'question.created').length, 1);
   assert.ok(!texts.some((p) => p.data.text === 'private words' || (p.data.message && p.data.message.text === 'private words')));
+  assert.deepEqual(at('/reports').map((d) => JSON.parse(d.body).data.reason), ['public spam']);
+  await api('DELETE', `/api/webhooks/${reports.id}`);
 
   // The delivery log (it catches up with the receiver within moments).
   let log;
