@@ -446,6 +446,100 @@ TEST(SchemaDocs, EveryFieldTableOfAClientOpListsExactlyItsSchema) {
   }
 }
 
+// Every name a value of `s` may hold, at any depth (through properties, items, anyOf, $ref).
+void collect_names(const json::object& doc, const json::object* s, std::set<std::string>& out,
+                   std::set<const json::object*>& seen, int depth = 0) {
+  s = resolve(doc, s);
+  if (!s || depth > 8 || !seen.insert(s).second) return;
+  if (auto p = s->if_contains("properties"); p && p->is_object()) {
+    for (const auto& kv : p->as_object()) {
+      out.insert(std::string(kv.key()));
+      if (kv.value().is_object()) collect_names(doc, &kv.value().as_object(), out, seen, depth + 1);
+    }
+  }
+  if (auto i = s->if_contains("items"); i && i->is_object())
+    collect_names(doc, &i->as_object(), out, seen, depth + 1);
+  if (auto a = s->if_contains("additionalProperties"); a && a->is_object())
+    collect_names(doc, &a->as_object(), out, seen, depth + 1);
+  for (const char* k : {"anyOf", "oneOf", "allOf"}) {
+    if (auto a = s->if_contains(k); a && a->is_array())
+      for (const auto& b : a->as_array())
+        if (b.is_object()) collect_names(doc, &b.as_object(), out, seen, depth + 1);
+  }
+}
+
+// The descriptive tables ("| field | meaning |", PATCH's "| member | type | same as |") name
+// only members the schema of their section has: a §4 push, the reply of a §3 op, or the body of
+// the §9 endpoint in the heading (its request body for a "member" table).
+TEST(SchemaDocs, EveryDescriptiveTableNamesOnlyMembersOfItsSchema) {
+  auto doc = read_doc();
+  const auto& schema = ProtocolSchema::get();
+  const auto& client = schema.client();
+  const auto& server = schema.server();
+  const auto& http = schema.http();
+  static const std::regex header(R"(^\| (field \| (meaning|what)|member \| type \| same as) \|)");
+  static const std::regex endpoint_heading(R"(^(GET|POST|PATCH|DELETE) (/\S+)$)");
+  static const std::regex name(R"(`([a-z_][a-z_0-9.]*)`)");
+  int tables = 0;
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    std::smatch hm;
+    if (doc[i].in_code || !std::regex_search(doc[i].text, hm, header)) continue;
+    const json::object* file = &server;
+    std::vector<const json::object*> roots;
+    std::smatch em;
+    if (std::regex_match(doc[i].section, em, endpoint_heading)) {
+      file = &http;
+      const json::object* e = schema.endpoint(em[1].str(), em[2].str());
+      ASSERT_NE(e, nullptr) << where(doc[i]) << ": no endpoint in http.schema.json";
+      std::vector<std::string> refs;
+      if (hm[1].str().rfind("member", 0) == 0) {
+        if (auto r = e->if_contains("request"); r && r->is_string())
+          refs.emplace_back(r->as_string());
+      } else {
+        for (const auto& kv : e->at("responses").as_object()) {
+          std::string k(kv.key());
+          auto j = kv.value().as_object().if_contains("json");
+          if (k.size() == 3 && k[0] == '2' && j && j->is_string())
+            refs.emplace_back(j->as_string());
+        }
+      }
+      for (const auto& r : refs) roots.push_back(definition(http, r.substr(r.rfind('/') + 1)));
+    } else if (auto d = definition(server,
+                                   doc[i].section.substr(0, doc[i].section.find_first_of(" ,")))) {
+      roots.push_back(d);  // "### message", "### report, report_resolved (staff only)"
+      if (doc[i].section.find("report_resolved") != std::string::npos)
+        roots.push_back(definition(server, "report_resolved"));
+    } else {
+      for (const auto& op : heading_ops(doc[i].section, client))
+        roots.push_back(definition(server, "reply_" + op));
+    }
+    roots.erase(std::remove(roots.begin(), roots.end(), nullptr), roots.end());
+    if (roots.empty()) {
+      ADD_FAILURE() << where(doc[i]) << ": a table whose section has no schema";
+      continue;
+    }
+    std::set<std::string> names;
+    std::set<const json::object*> seen;
+    for (auto* r : roots) collect_names(*file, r, names, seen);
+    ++tables;
+    for (std::size_t j = i + 2; j < doc.size() && doc[j].text.rfind("|", 0) == 0; ++j) {
+      std::string first = doc[j].text.substr(1, doc[j].text.find('|', 1) - 1);
+      int found = 0;
+      for (std::sregex_iterator it(first.begin(), first.end(), name), end; it != end; ++it) {
+        ++found;
+        std::string n = (*it)[1];
+        std::stringstream parts(n);
+        std::string part;
+        while (std::getline(parts, part, '.'))
+          EXPECT_TRUE(names.count(part))
+              << where(doc[j]) << ": the table names `" << n << "`, which its schema does not have";
+      }
+      EXPECT_GT(found, 0) << where(doc[j]) << ": a row without a `name`: " << doc[j].text;
+    }
+  }
+  EXPECT_GE(tables, 12);
+}
+
 // A frame signature of the prose: `{"op":"ok","id"?,"channel","from":{"id","name"},"text"?}`.
 struct Signature {
   std::map<std::string, bool> members;  // name → optional
