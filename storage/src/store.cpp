@@ -19,6 +19,7 @@
 
 #include "codec.hpp"
 #include "codec_io.hpp"
+#include "info_log.hpp"
 #include "parley/protocol/validate.hpp"
 #include "store_impl.hpp"
 
@@ -164,8 +165,11 @@ bool Store::Impl::open_db(std::string* error) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  // RocksDB keeps up to 1000 old info logs by default; a long-running server needs few.
+  // RocksDB keeps up to 1000 old info logs by default; a long-running server needs few. The
+  // info log is ours: RocksDB's own asserts after a failed write of it (info_log.hpp).
   db_options.keep_log_file_num = 10;
+  if (!info_log) info_log = std::make_shared<InfoLog>(options.path, db_options.keep_log_file_num);
+  db_options.info_log = info_log;
   if (options.statistics) db_options.statistics = statistics = rocksdb::CreateDBStatistics();
 
   block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

@@ -57,6 +57,7 @@ struct Store::Impl {
   mutable std::shared_mutex db_mu;
   std::shared_ptr<rocksdb::Cache> block_cache;
   std::shared_ptr<rocksdb::Statistics> statistics;  // Options::statistics
+  std::shared_ptr<rocksdb::Logger> info_log;        // the LOG file (info_log.hpp), kept on reopen
   rocksdb::DB* db = nullptr;
   // Every handle opened, including column families this version does not know (kept open so
   // that a database written by a newer version still opens); destroyed in close_db().

@@ -1,7 +1,8 @@
-// LD_PRELOAD shim for Durability.AFailingWalRefusesWritesUntilTheDiskWorksAgain: while the file
+// LD_PRELOAD shim for Durability.AFailingDiskRefusesWritesUntilItWorksAgain: while the file
 // named by PARLEY_EIO_TRIGGER exists, every write or sync of a RocksDB write-ahead log (a file
 // whose path starts with PARLEY_EIO_DIR and ends in ".log") fails with EIO, as on a failing
-// disk. Everything else goes to libc untouched.
+// disk; with PARLEY_EIO_ALL set, of every file under PARLEY_EIO_DIR (the info LOG, MANIFEST,
+// tables, the writer's probe file). Everything else goes to libc untouched.
 #include <dlfcn.h>
 #include <errno.h>
 #include <sys/types.h>
@@ -28,7 +29,9 @@ bool failing(int fd) {
   const ssize_t n = ::readlink(link, path, sizeof path - 1);
   if (n <= 0) return false;
   const std::string p(path, static_cast<std::size_t>(n));
-  return p.rfind(dir, 0) == 0 && p.size() > 4 && p.compare(p.size() - 4, 4, ".log") == 0;
+  if (p.rfind(dir, 0) != 0) return false;
+  if (std::getenv("PARLEY_EIO_ALL") != nullptr) return true;
+  return p.size() > 4 && p.compare(p.size() - 4, 4, ".log") == 0;
 }
 
 }  // namespace
