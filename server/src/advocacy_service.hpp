@@ -19,7 +19,7 @@
 #include <variant>
 
 #include "actions.hpp"
-#include "advocacy/engine.hpp"
+#include "parley/advocacy/engine.hpp"
 #include "parley/protocol/commands.hpp"
 #include "parley/storage/store.hpp"
 

@@ -12,4 +12,7 @@ inline std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Seconds since the Unix epoch: JWT times (`iat`, `exp`, checking a token).
+inline std::int64_t now_s() { return now_ms() / 1000; }
+
 }  // namespace parley::server

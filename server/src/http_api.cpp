@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "clock.hpp"
 #include "http_cache.hpp"
 #include "hub.hpp"
 #include "kb_pages.hpp"
@@ -284,9 +285,7 @@ HttpResponse HttpApi::guest_token(const HttpRequest& req) {
   c.name = std::string(name);
   c.role = protocol::Role::customer;
   c.guest = true;
-  c.iat = std::chrono::duration_cast<std::chrono::seconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count();
+  c.iat = now_s();
   c.exp = c.iat + hub_.config().auth.guest_ttl_s;
   HttpResponse r;
   JsonWriter w(r.body);

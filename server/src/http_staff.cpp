@@ -78,10 +78,7 @@ std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) 
       })) {
     return std::nullopt;
   }
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  auto res = hub.tokens().verify(h.substr(7), now);
+  auto res = hub.tokens().verify(h.substr(7), now_s());
   if (!res.claims || hub.bots().refuses(*res.claims) || hub.erasures().refuses(*res.claims)) {
     return std::nullopt;
   }

@@ -4,9 +4,9 @@
 #include <charconv>
 #include <set>
 
-#include "advocacy/codec.hpp"
 #include "http_cache.hpp"
 #include "hub.hpp"
+#include "parley/advocacy/keys.hpp"
 #include "parley/protocol/validate.hpp"
 #include "parley/search/index.hpp"
 
@@ -101,7 +101,7 @@ std::uint32_t KnowledgePages::helpful_marks(const std::string& channel, std::uin
   // and thanks reactions for as long as they stay: each person counted once.
   constexpr std::size_t kMaxMarkers = 1000;
   std::set<std::string> who;
-  const std::string prefix = advocacy::codec::helpful_key(channel, seq, "");
+  const std::string prefix = advocacy::helpful_marks_prefix(channel, seq);
   for (const auto& kv : hub_.store().kv_scan(prefix)) {
     who.insert(kv.first.substr(prefix.size()));
     if (who.size() >= kMaxMarkers) break;

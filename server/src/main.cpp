@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "clock.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/validate.hpp"
 #include "parley/search/index.hpp"
@@ -319,9 +320,7 @@ int main(int argc, char** argv) {
   c.role = *parley::protocol::parse_role(role);
   c.guest = guest;
   c.email = email;
-  c.iat = std::chrono::duration_cast<std::chrono::seconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count();
+  c.iat = parley::server::now_s();
   c.exp = c.iat + ttl;
   std::cout << parley::protocol::jwt_sign(c, secret) << std::endl;
   return 0;

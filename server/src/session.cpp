@@ -177,8 +177,7 @@ void Session::handle_frame(std::string_view data, bool binary) {
 }
 
 void Session::handle_auth(std::string_view id_json, const std::string& token) {
-  auto now_s = now_ms() / 1000;
-  auto res = hub_.tokens().verify(token, now_s);
+  auto res = hub_.tokens().verify(token, now_s());
   if (!res.claims) {
     reply_error(id_json, ErrorCode::unauthorized,
                 "invalid token: " + std::string(protocol::to_string(res.error)));

@@ -1,5 +1,5 @@
 // The persisted encoding: every record type round-trips; malformed values are refused.
-#include "advocacy/codec.hpp"
+#include "codec.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "advocacy/engine.hpp"
+#include "parley/advocacy/engine.hpp"
 
 namespace parley::advocacy::test {
 

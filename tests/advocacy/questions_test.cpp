@@ -1,7 +1,7 @@
 // The question table against a plain model (std::map): lookups through growth and
 // backward-shift deletions, the (ts, channel name, seq) order with late and tied questions,
 // removals from the middle, and the bulk load of restore(); the tracked replies of a record.
-#include "advocacy/questions.hpp"
+#include "questions.hpp"
 
 #include <gtest/gtest.h>
 

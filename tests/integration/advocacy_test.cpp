@@ -228,9 +228,11 @@ TEST_F(AdvocacyTest, MarksAreRefusedWhileMutedAndInArchivedChannels) {
   // Archived: nobody marks, staff included.
   ok(*staff, {{"op", "archive_channel"}, {"channel", "help"}, {"archived", true}});
   for (auto* c : {ann.get(), staff.get()}) {
-    auto r = c->request({{"op", "solve"}, {"channel", "help"}, {"seq", a}});
-    EXPECT_EQ(str(r.at("code")), "forbidden") << json::serialize(r);
-    EXPECT_EQ(str(r.at("message")), "channel is archived");
+    for (const char* op : {"solve", "helpful"}) {
+      auto r = c->request({{"op", op}, {"channel", "help"}, {"seq", a}});
+      EXPECT_EQ(str(r.at("code")), "forbidden") << op << " " << json::serialize(r);
+      EXPECT_EQ(str(r.at("message")), "channel is archived");
+    }
   }
   ok(*staff, {{"op", "archive_channel"}, {"channel", "help"}, {"archived", false}});
   ok(*ann, {{"op", "solve"}, {"channel", "help"}, {"seq", a}});
@@ -417,6 +419,18 @@ TEST_F(AdvocacyTest, ThanksReactionsMarkAndUnmarkWithEvents) {
   ok(*ann, {{"op", "react"}, {"channel", "help"}, {"seq", a}, {"emoji", pray}});
   ok(*ann, {{"op", "unreact"}, {"channel", "help"}, {"seq", a}, {"emoji", pray}});
   EXPECT_FALSE(watcher->wait_for(is_helpful, std::chrono::milliseconds(500)));
+}
+
+// The threshold is a number with two decimals in GET /api/advocates, not cut to an integer.
+TEST(AdvocacyConfig, AFractionalThresholdIsShownAsConfigured) {
+  TempDir dir;
+  ServerProcess server(dir.path + "/data",
+                       {"--config", fast_config(dir.path, "[advocacy]\nthreshold = 10.25\n")});
+  ASSERT_TRUE(server.start()) << server.log();
+  auto r = http(server.port(), "GET", "/api/advocates", "", server.token("sam", "staff"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("threshold":10.25,)"), std::string::npos) << r.body;
+  EXPECT_DOUBLE_EQ(json::parse(r.body).as_object().at("threshold").as_double(), 10.25);
 }
 
 }  // namespace

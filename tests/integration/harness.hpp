@@ -102,6 +102,7 @@ class Client {
   std::optional<json::object> receive(std::chrono::milliseconds timeout);  // appends to seen_
   std::vector<json::object> seen_;  // everything received, in order
   std::vector<bool> used_;          // used_[i]: seen_[i] was consumed
+  std::size_t first_unused_ = 0;    // every used_[i] below it is true
   std::int64_t next_id_ = 1;
   // The ops of the requests sent, by serialized id, not yet answered: an `ok` is checked
   // against the reply schema of its request (protocol/schema/server.schema.json).

@@ -795,6 +795,26 @@ TEST_F(ModerationTest, StaffHttpApi) {
       http(server_->port(), "PATCH", "/api/channels/billing", R"({"locked":"yes"})", staff_token);
   EXPECT_EQ(bad_patch.status, 400);
   EXPECT_NE(bad_patch.body.find("locked"), std::string::npos) << bad_patch.body;
+  // All or nothing: valid fields beside a bad one are not applied either, and nothing is
+  // announced or audited.
+  auto half = http(server_->port(), "PATCH", "/api/channels/billing",
+                   R"({"title":"Half applied?","archived":true,"slow_mode_s":-1})", staff_token);
+  EXPECT_EQ(half.status, 400) << half.body;
+  auto now = http(server_->port(), "GET", "/api/channels", "", staff_token);
+  EXPECT_EQ(now.body.find("Half applied?"), std::string::npos) << now.body;
+  EXPECT_NE(
+      now.body.find(
+          R"("channel":"billing","kind":"support","title":"Billing & plans","archived":false)"),
+      std::string::npos)
+      << now.body;
+  EXPECT_EQ(str(last_audit().at("action")), "update_channel");
+  EXPECT_EQ(json::serialize(last_audit().at("details")),
+            R"({"title":"Billing & plans","locked":true,"slow_mode_s":30})");
+  EXPECT_FALSE(
+      watcher
+          ->wait_for([](const json::object& o) { return str(o.at("op")) == "channel_updated"; },
+                     std::chrono::milliseconds(300))
+          .has_value());
   EXPECT_EQ(http(server_->port(), "PATCH", "/api/channels/nope", R"({"locked":true})", staff_token)
                 .status,
             404);

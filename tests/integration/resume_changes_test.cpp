@@ -3,8 +3,11 @@
 // order, before live ones; also while changes keep coming during its join, and after kill -9.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -185,3 +188,59 @@ TEST_F(ResumeChanges, AckedChangesSurviveKill9) {
 }
 
 }  // namespace
+
+#ifdef PARLEY_CLOCK_SHIM
+// Change records older than `storage.change_retention_days` are trimmed (hourly, and at the
+// first sweep after a start); a client whose `changes_since` is behind what is kept gets
+// `changes_reset: true` and reloads, while one that is up to date does not. The server is
+// restarted with its wall clock two days ahead (an LD_PRELOAD shim) and a retention of one day.
+TEST(ResumeChangesRetention, AClientBehindTheRetainedChangesIsToldToReload) {
+  TempDir dir;
+  const std::string data = dir.path + "/data";
+  const std::string config = fast_config(dir.path, "[storage]\nchange_retention_days = 1\n");
+  const std::int64_t ttl = 10 * 86400;  // the tokens outlive the jump
+  std::int64_t q = 0;
+  {
+    ServerProcess server(data, {"--durability", "fast", "--config", config});
+    ASSERT_TRUE(server.start()) << server.log();
+    Client bob(server.port());
+    ASSERT_TRUE(bob.auth(server.token("bob", "customer", "", ttl)));
+    q = send_text(bob, "general", "first version");
+    for (const char* text : {"second version", "third version", "fourth version"})
+      expect_ok(bob, {{"op", "edit"}, {"channel", "general"}, {"seq", q}, {"text", text}});
+    ASSERT_EQ(server.terminate(), 0) << server.log();
+  }
+  ::setenv("LD_PRELOAD", PARLEY_CLOCK_SHIM, 1);
+  ::setenv("PARLEY_CLOCK_OFFSET_S", std::to_string(2 * 86400).c_str(), 1);
+  ServerProcess later(data, {"--durability", "fast", "--config", config});
+  const bool started = later.start();
+  ::unsetenv("LD_PRELOAD");
+  ::unsetenv("PARLEY_CLOCK_OFFSET_S");
+  ASSERT_TRUE(started) << later.log();
+  // The trim runs at the first sweep after the start: bounded wait for its effect (a fresh
+  // connection each time, so that the replays of the attempts before it do not linger).
+  std::unique_ptr<Client> ann;
+  json::object r;
+  for (int i = 0; i < 100; ++i) {
+    ann = std::make_unique<Client>(later.port());
+    ASSERT_TRUE(ann->auth(later.token("ann", "customer", "", ttl)));
+    r = expect_ok(*ann, {{"op", "join"}, {"channel", "general"}, {"changes_since", 1}});
+    if (r.contains("changes_reset")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(r.contains("changes_reset")) << json::serialize(r) << later.log();
+  EXPECT_TRUE(r.at("changes_reset").as_bool());
+  EXPECT_EQ(num(r.at("last_change")), 3);
+  // Nothing is replayed to a reset client: it reloads (history shows the message as it is).
+  EXPECT_FALSE(ann->wait_for([](const json::object& o) { return o.contains("change"); },
+                             std::chrono::milliseconds(300)));
+  auto h = expect_ok(*ann, {{"op", "history"}, {"channel", "general"}});
+  EXPECT_EQ(str(h.at("messages").as_array().back().as_object().at("text")), "fourth version");
+  // Up to date (the newest change is always kept): no reset.
+  Client cat(later.port());
+  ASSERT_TRUE(cat.auth(later.token("cat", "customer", "", ttl)));
+  auto fresh = expect_ok(cat, {{"op", "join"}, {"channel", "general"}, {"changes_since", 3}});
+  EXPECT_FALSE(fresh.contains("changes_reset")) << json::serialize(fresh);
+  EXPECT_NE(later.log().find("event=changes_trimmed deleted=2"), std::string::npos) << later.log();
+}
+#endif

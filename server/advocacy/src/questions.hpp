@@ -1,5 +1,5 @@
 // The question table (for insights and thread roots; in memory only, rebuilt from the stored
-// messages at start-up). Private to server/src/advocacy.
+// messages at start-up). Private to the advocacy library.
 //
 // Every top-level message in a support channel lands here, so on a busy server this is the
 // engine's largest table (hundreds of thousands of questions) and its insert the one cost paid

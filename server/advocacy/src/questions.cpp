@@ -1,4 +1,4 @@
-#include "advocacy/questions.hpp"
+#include "questions.hpp"
 
 #include <algorithm>
 #include <new>

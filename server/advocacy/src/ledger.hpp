@@ -1,6 +1,6 @@
 // The ledger: every change to the engine's records goes through here, so that the record
 // maps, the per-message and expiry indexes, the per-user aggregates and the emitted mutations
-// stay in step. Private to server/src/advocacy; used for one engine call at a time.
+// stay in step. Private to the advocacy library; used for one engine call at a time.
 #pragma once
 
 #include <algorithm>
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "advocacy/state.hpp"
+#include "state.hpp"
 
 namespace parley::advocacy::detail {
 

@@ -1,10 +1,10 @@
-#include "advocacy/ledger.hpp"
+#include "ledger.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <mutex>
 
-#include "advocacy/codec.hpp"
+#include "codec.hpp"
 
 namespace parley::advocacy::detail {
 

@@ -1,4 +1,4 @@
-#include "advocacy/thread.hpp"
+#include "thread.hpp"
 
 namespace parley::advocacy::detail {
 

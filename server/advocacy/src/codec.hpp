@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "advocacy/state.hpp"
+#include "state.hpp"
 
 namespace parley::advocacy::codec {
 

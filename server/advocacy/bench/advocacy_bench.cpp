@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "advocacy/engine.hpp"
+#include "parley/advocacy/engine.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// The engine's in-memory state (private to server/src/advocacy). Records mirror the persisted
+// The engine's in-memory state (private to the advocacy library). Records mirror the persisted
 // keys one to one (codec.hpp); per-user aggregates are derived from them and never persisted.
 #pragma once
 
@@ -13,8 +13,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "advocacy/engine.hpp"
-#include "advocacy/questions.hpp"
+#include "parley/advocacy/engine.hpp"
+#include "questions.hpp"
 
 namespace parley::advocacy {
 namespace detail {

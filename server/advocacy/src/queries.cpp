@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "advocacy/engine.hpp"
-#include "advocacy/ledger.hpp"
-#include "advocacy/state.hpp"
+#include "ledger.hpp"
+#include "parley/advocacy/engine.hpp"
+#include "state.hpp"
 
 namespace parley::advocacy {
 

@@ -1,8 +1,10 @@
-#include "advocacy/codec.hpp"
+#include "codec.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <type_traits>
+
+#include "parley/advocacy/keys.hpp"
 
 namespace parley::advocacy::codec {
 
@@ -227,3 +229,11 @@ std::string user_key(char prefix, std::string_view user) {
 }
 
 }  // namespace parley::advocacy::codec
+
+namespace parley::advocacy {
+
+std::string helpful_marks_prefix(std::string_view channel, std::uint64_t seq) {
+  return codec::helpful_key(channel, seq, "");
+}
+
+}  // namespace parley::advocacy

@@ -3,11 +3,11 @@
 // rebuilds the question table from the stored messages.
 #include <mutex>
 
-#include "advocacy/codec.hpp"
-#include "advocacy/engine.hpp"
-#include "advocacy/ledger.hpp"
-#include "advocacy/state.hpp"
-#include "advocacy/thread.hpp"
+#include "codec.hpp"
+#include "ledger.hpp"
+#include "parley/advocacy/engine.hpp"
+#include "state.hpp"
+#include "thread.hpp"
 
 namespace parley::advocacy {
 

@@ -1,15 +1,15 @@
 // Facts: each call rolls the window to `now`, updates the records through the ledger and
 // re-evaluates the users whose credits changed. Semantics: README.md.
-#include "advocacy/engine.hpp"
+#include "parley/advocacy/engine.hpp"
 
 #include <algorithm>
 #include <mutex>
 #include <utility>
 
-#include "advocacy/codec.hpp"
-#include "advocacy/ledger.hpp"
-#include "advocacy/state.hpp"
-#include "advocacy/thread.hpp"
+#include "codec.hpp"
+#include "ledger.hpp"
+#include "state.hpp"
+#include "thread.hpp"
 
 namespace parley::advocacy {
 

@@ -1,5 +1,5 @@
 // Where a message sits in a support thread: its question (thread root) and the asker, and
-// the checks shared by the helpful / solved marks. Private to server/src/advocacy.
+// the checks shared by the helpful / solved marks. Private to the advocacy library.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <string>
 #include <variant>
 
-#include "advocacy/state.hpp"
+#include "state.hpp"
 
 namespace parley::advocacy::detail {
 
