@@ -1,8 +1,8 @@
 # Parley: the two commands of the README's quick start, plus a few for developers.
-#   make run    install missing packages, build Release and the web vendor files, start the
+#   make run    install missing packages, build Release and the web files, start the
 #               server on :8080
 #   make test   install what tests need, build, run every test (ctest)
-#   make web    only the web vendor files (Chart.js from npm into clients/web/vendor/)
+#   make web    only the web files: the widget and console bundles (esbuild) and Chart.js
 #   make deb    the Debian package, build/deb/parley_<version>_amd64.deb
 # Node steps (web files, browser tests, load-test peers) run the project's pinned Node.js 20
 # under build/tools/node (scripts/node-setup.sh), whatever node the system has.
@@ -54,8 +54,9 @@ node web-deps:
 	@scripts/install-deps.sh $(NODE_BOOTSTRAP)
 	@scripts/node-setup.sh
 
-# Third-party browser code from npm (clients/web/package-lock.json) into clients/web/vendor/,
-# which parleyd serves: Chart.js for the console's Community charts. Quick when up to date.
+# The web files parleyd serves, from npm (clients/web/package-lock.json): /widget.js and
+# /console.js bundled by esbuild from clients/web/src/ (with source maps), and Chart.js copied
+# into clients/web/vendor/ for the console's Community charts. Quick when up to date.
 web: node
 	@scripts/build-web.sh
 

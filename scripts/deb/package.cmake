@@ -2,7 +2,8 @@
 # generator over them. Files in scripts/deb/: the systemd unit, the maintainer scripts, the
 # copyright, changelog and man page sources, and make-config.sh, which writes the conffile.
 #   /usr/bin/parleyd                    (stripped; Depends from dpkg-shlibdeps)
-#   /usr/share/parley/web/              the web root (parleyd finds it beside /usr/bin)
+#   /usr/share/parley/web/              the web root (parleyd finds it beside /usr/bin), with the
+#                                       bundles built by `make web` (widget.js, console.js, .map)
 #   /etc/parley/parley.toml             conffile: every default commented (make-config.sh)
 #   /lib/systemd/system/parleyd.service hardened: DynamicUser, StateDirectory=/var/lib/parley
 #   /usr/share/doc/parley/, /usr/share/man/man1/parleyd.1.gz
@@ -38,9 +39,18 @@ add_custom_target(deb-files DEPENDS ${_deb_outputs})
 
 set(_read OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(TARGETS parleyd RUNTIME DESTINATION bin)
+# The web root as parleyd serves it: the pages, parley-client.js, and what scripts/build-web.sh
+# builds (`make deb` runs `make web` first): vendor/ and the bundles widget.js and console.js with
+# their source maps. Not their sources (src/: the maps carry them) nor npm's files.
+foreach(_built widget.js console.js vendor/chart.umd.js)
+  install(CODE "if(NOT EXISTS \"${PROJECT_SOURCE_DIR}/clients/web/${_built}\")
+  message(FATAL_ERROR \"clients/web/${_built} is missing: run make web (scripts/build-web.sh) first\")
+endif()")
+endforeach()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/clients/web/ DESTINATION share/parley/web
         FILE_PERMISSIONS ${_read}
         PATTERN node_modules EXCLUDE
+        PATTERN src EXCLUDE
         PATTERN package.json EXCLUDE
         PATTERN package-lock.json EXCLUDE
         PATTERN ".*" EXCLUDE)

@@ -1,4 +1,4 @@
-// The staff console's Community views (clients/web/console-community.js) against a real parleyd
+// The staff console's Community views (clients/web/src/console/community.js) against a real parleyd
 // with a small community scripted over WebSocket (Node protocol clients). The server runs with a
 // lowered [advocacy] threshold (10 points, 2 people helped, 1 active day); the default weights
 // (answer 2, helpful 4, solved 15, at most 12 points from one giver) then give:

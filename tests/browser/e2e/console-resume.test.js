@@ -178,10 +178,9 @@ test('changes made while the console was cut off are replayed on resume and show
   staff.check();
 });
 
-// … but the console still re-reads the newest 100 messages of the channel on screen after every
-// reconnect (console.js onReconnected → resyncChannel, whose comment predates changes_since):
-// redundant now that the join replays the changes. Marked todo until console.js drops it.
-test('the channel on screen is not read again on resume either', { todo: 'console.js onReconnected still calls resyncChannel (history limit 100)' }, () => {
+// … nor is the channel on screen: the replay is all it needs (it used to re-read its newest 100
+// messages after every reconnect, from before changes_since).
+test('the channel on screen is not read again on resume either', () => {
   assert.ok(away, 'the previous test ran');
   assert.deepEqual(away.helpReads, [], `#help is read again after the resume: ${JSON.stringify(away.helpReads)}`);
 });
