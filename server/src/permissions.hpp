@@ -1,5 +1,7 @@
-// The permission table: who may do what, where. Enforced here and only here; docs/PERMISSIONS.md
-// is its prose form (keep them in sync).
+// The permission table: who may do what, where, by role and channel (docs/PERMISSIONS.md is its
+// prose form; tests/server/permissions_test.cpp its table). The rules that depend on moderation
+// state are not here: Actions::check_post (a kick's rejoin delay, mutes, the word filter, slow
+// mode) and Actions::staff_target_check (who may be moderated), in actions.cpp.
 #pragma once
 
 #include <optional>
