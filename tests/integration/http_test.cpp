@@ -114,10 +114,12 @@ TEST_F(HttpTest, OversizedAndMalformedRequestsGetJsonErrors) {
     EXPECT_NE(r.find("\"too_large\""), std::string::npos) << r.substr(0, 200);
   }
   // Garbage instead of a request line, and a broken header.
-  for (const std::string& junk : std::vector<std::string>{
-           "\x16\x03\x01\x02\x00garbage\r\n\r\n", "GET / HTTP/1.1\r\nHost x\r\n\r\n",
-           "GET / HTTP/9.9\r\n\r\n", "POST /api/guest HTTP/1.1\r\nContent-Length: -5\r\n\r\n"}) {
-    auto r = raw_exchange(server_->port(), junk);  // NOLINT
+  for (const std::string& junk :
+       std::vector<std::string>{// all 16 bytes, the NUL included (a char* literal would stop at it)
+                                std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n", 16),
+                                "GET / HTTP/1.1\r\nHost x\r\n\r\n", "GET / HTTP/9.9\r\n\r\n",
+                                "POST /api/guest HTTP/1.1\r\nContent-Length: -5\r\n\r\n"}) {
+    auto r = raw_exchange(server_->port(), junk);
     EXPECT_EQ(status_of(r), 400) << junk << " -> " << r.substr(0, 120);
   }
   // A bad JSON body names the problem; the method is checked.
