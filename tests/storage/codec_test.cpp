@@ -291,7 +291,7 @@ TEST(CodecMessage, CorruptReactionsAreRejected) {
   // A count of reactions larger than the bytes left could hold.
   EXPECT_EQ(decode_message(1, base + "\x7f" + "\x01x\x01"), std::nullopt);
   // A reaction with count 0, and one with a count beyond 32 bits.
-  EXPECT_EQ(decode_message(1, base + "\x01" + "\x01x\x00"), std::nullopt);
+  EXPECT_EQ(decode_message(1, base + "\x01" + std::string("\x01x\x00", 3)), std::nullopt);
   EXPECT_EQ(decode_message(1, base + "\x01" + "\x01x\x80\x80\x80\x80\x10"), std::nullopt);
   // The same layout with a valid count decodes.
   auto ok = decode_message(1, base + "\x01" + "\x01x\x02");

@@ -121,7 +121,8 @@ struct Fixture {
       if (tenth(rng) == 0 && i > 1000) a.msg.reply_to = 1;
       parley::storage::WriteRequest r;
       r.op = std::move(a);
-      while (!store->submit(std::move(r)))
+      // A refused submit leaves `r` as it was (Store::submit: "does nothing"): retry it.
+      while (!store->submit(std::move(r)))  // NOLINT(bugprone-use-after-move)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     while (store->queue_depth() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
