@@ -27,6 +27,8 @@ DEB_PACKAGES := dpkg-dev lintian systemd
 TEST_PACKAGES += $(DEB_PACKAGES)
 # Extra packages `make fuzz` needs: clang and its libFuzzer/sanitizer runtime.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
+# `make tidy`: clang-tidy and its parallel driver run-clang-tidy.
+TIDY_PACKAGES := clang-tidy
 
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= var/data
@@ -37,7 +39,7 @@ DATA_DIR ?= var/data
 # ones: Debian 12's Node 18 is too old for the browser tests.
 NODE_BOOTSTRAP = $(shell scripts/node-setup.sh --needs-npm)
 
-.PHONY: deps node web-deps test-deps web configure build build-server run test asan bench soak deb clean
+.PHONY: deps node web-deps test-deps web configure build build-server run test asan bench soak deb tidy clean
 
 # Every install happens up front, in one apt-get call, before anything is built: a password
 # prompt never appears after a long build.
@@ -103,6 +105,14 @@ asan: test-deps
 bench: build node
 	@status=0; scripts/bench.sh || status=1; load-tests/run-knowledge.sh || status=1; \
 	  FEATURE=webhooks SCENARIO=fanout load-tests/run-scoring-overhead.sh || status=1; exit $$status
+
+# The bug-finding checks of .clang-tidy over every translation unit of the Release build (its
+# compile_commands.json); fails on any finding. Slow (Beast-heavy files take most of a minute
+# each), so not part of make test.
+tidy: build
+	@scripts/install-deps.sh $(TIDY_PACKAGES)
+	run-clang-tidy -p build -quiet -j $$(nproc) -extra-arg=-Wno-unknown-warning-option \
+	  '$(CURDIR)/(protocol|storage|server|clients|load-tests|tests)/'
 
 # libFuzzer targets (tests/fuzz/README.md), built with clang in build-fuzz/, FUZZ_SECONDS each.
 # Fails if any target crashes. `make test` replays the committed inputs without clang.

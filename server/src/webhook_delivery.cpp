@@ -80,12 +80,16 @@ void WebhookService::flush_writes() {
     entries.swap(writes_);
   }
   if (entries.empty()) return;
+  const std::size_t n = entries.size();
   storage::WriteRequest req;
   req.op = storage::OutboxWrite{std::move(entries)};
-  // A full queue is retried: the record must not be lost (the delivery threads may wait).
-  for (int i = 0; i < 200 && !hub_.store().submit(std::move(req)); ++i) {
+  // A full queue is retried: the record must not be lost (the delivery threads may wait). A
+  // refused submit leaves `req` as it was (Store::submit), so the same request is offered again.
+  for (int i = 0; i < 200; ++i) {
+    if (hub_.store().submit(std::move(req))) return;  // NOLINT(bugprone-use-after-move)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  spdlog::error("event=webhook_record_lost entries={} error=\"storage queue full for 10 s\"", n);
 }
 
 void WebhookService::worker() {

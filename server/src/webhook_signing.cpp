@@ -85,14 +85,15 @@ std::string new_secret() {
 std::string sign(std::string_view secret, std::string_view id, std::int64_t timestamp_s,
                  std::string_view body) {
   if (secret.substr(0, kSecretPrefix.size()) != kSecretPrefix) return {};
-  auto key = unbase64(secret.substr(kSecretPrefix.size()));
-  if (!key || key->empty()) return {};
+  const auto decoded = unbase64(secret.substr(kSecretPrefix.size()));
+  if (!decoded || decoded->empty()) return {};
+  const std::string& key = *decoded;
   std::string content;
   content.reserve(id.size() + body.size() + 24);
   content.append(id).append(1, '.').append(std::to_string(timestamp_s)).append(1, '.').append(body);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  if (HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
            reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac,
            &mac_len) == nullptr) {
     return {};

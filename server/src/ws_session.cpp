@@ -87,8 +87,8 @@ struct BufferSpan {
 };
 
 char* scratch_buffer() {
-  thread_local std::unique_ptr<char[]> buf(new char[kScratchBytes]);
-  return buf.get();
+  thread_local std::vector<char> buf(kScratchBytes);
+  return buf.data();
 }
 
 class WsSession final : public Session {

@@ -436,8 +436,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Queues a write. Returns false (and does nothing) when the queue is full or the store is
-  // closing; the caller answers the client with a retryable error.
+  // Queues a write. Returns false (and does nothing: `req` is left as it was, so it may be
+  // offered again) when the queue is full or the store is closing; the caller answers the
+  // client with a retryable error, or retries.
   bool submit(WriteRequest&& req);
   // Requests waiting for the writer right now (for metrics).
   std::size_t queue_depth() const;
