@@ -119,8 +119,7 @@ void AdvocacyService::stop() {
     tick_timer_.cancel();
     retry_timer_.cancel();
     flush();
-    while (!unsent_changes_.empty() && submit_change(unsent_changes_.front()))
-      unsent_changes_.pop_front();
+    drain_changes();
     done.set_value();
   });
   done.get_future().wait();
@@ -287,10 +286,14 @@ void AdvocacyService::retry_changes() {
   retry_timer_.expires_after(std::chrono::milliseconds(20));
   retry_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    while (!unsent_changes_.empty() && submit_change(unsent_changes_.front()))
-      unsent_changes_.pop_front();
-    if (!unsent_changes_.empty()) retry_changes();
+    if (!drain_changes()) retry_changes();
   });
+}
+
+bool AdvocacyService::drain_changes() {
+  while (!unsent_changes_.empty() && submit_change(unsent_changes_.front()))
+    unsent_changes_.pop_front();
+  return unsent_changes_.empty();
 }
 
 void AdvocacyService::flush() {

@@ -93,7 +93,9 @@ class AdvocacyService {
     std::function<void()> then;
   };
   bool submit_change(const PendingChange& p);
-  // Submits the waiting changes, in order, while the store takes them; retries every 20 ms.
+  // Submits the waiting changes, in order, while the store takes them; true when none is left.
+  bool drain_changes();
+  // drain_changes() every 20 ms until none is left.
   void retry_changes();
   void arm_tick();
   template <class F>

@@ -127,6 +127,17 @@ const std::vector<Row> kRows = {
      "bad_request: only answers in support channels can be marked"},
 };
 
+ChannelFacts facts_of(const Row& r) {
+  ChannelFacts f;
+  f.kind = r.kind;
+  f.archived = r.archived;
+  f.locked = r.locked;
+  f.member = r.member;
+  f.is_author = r.author;
+  f.is_asker = r.asker;
+  return f;
+}
+
 std::string outcome(const std::optional<Denial>& d) {
   if (!d) return "";
   if (d->code == ErrorCode::bad_request) return "bad_request: " + d->message;
@@ -137,13 +148,7 @@ std::string outcome(const std::optional<Denial>& d) {
 TEST(Permissions, EveryRuleOfTheTable) {
   for (std::size_t i = 0; i < kRows.size(); ++i) {
     const Row& r = kRows[i];
-    ChannelFacts f;
-    f.kind = r.kind;
-    f.archived = r.archived;
-    f.locked = r.locked;
-    f.member = r.member;
-    f.is_author = r.author;
-    f.is_asker = r.asker;
+    const ChannelFacts f = facts_of(r);
     const Subject s{r.role, r.guest};
     EXPECT_EQ(outcome(check(r.action, s, &f)), r.expect) << "row " << i;
   }
@@ -154,12 +159,7 @@ TEST(Permissions, GuestsHaveExactlyTheCustomersPermissions) {
   int compared = 0;
   for (const Row& r : kRows) {
     if (r.role != C) continue;
-    ChannelFacts f{r.kind,
-                   static_cast<bool>(r.archived),
-                   static_cast<bool>(r.locked),
-                   static_cast<bool>(r.member),
-                   static_cast<bool>(r.author),
-                   static_cast<bool>(r.asker)};
+    const ChannelFacts f = facts_of(r);
     EXPECT_EQ(outcome(check(r.action, Subject{C, true}, &f)),
               outcome(check(r.action, Subject{C, false}, &f)));
     ++compared;
