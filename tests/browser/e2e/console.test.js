@@ -478,6 +478,22 @@ test('a server restart: the console reconnects, resumes its channels and catches
   await server.stop('SIGTERM');
   await p.locator('.conn[data-state="waiting"]', { hasText: 'Reconnecting' }).waitFor();
   await staff.shot('reconnecting');
+  // The reconnected console reloads its open reports. Its answer is read from the server at once
+  // but handed to the page only after a report filed later has been pushed: the push must survive
+  // the reload that predates it (it was lost once, under ASan's timing).
+  let reloadAnswer = null;
+  let releaseReload;
+  let reloadDone;
+  const reloadHeld = new Promise((resolve) => { releaseReload = resolve; });
+  const reloadFulfilled = new Promise((resolve) => { reloadDone = resolve; });
+  const holdReload = async (route) => {
+    if (reloadAnswer) { await route.continue(); return; }
+    reloadAnswer = await route.fetch();
+    await reloadHeld;
+    await route.fulfill({ response: reloadAnswer });
+    reloadDone();
+  };
+  await p.route('**/api/reports?status=open*', holdReload);
   await sleep(1200);
   await server.start(); // same port, same data dir
 
@@ -487,9 +503,14 @@ test('a server restart: the console reconnects, resumes its channels and catches
   await waitFor(() => olga.connected && rita.connected, { timeout: 20000, what: 'customers back online' });
   await sendAll(olga, 'general', ['Back online: the meetup moved to 8 pm.']);
   const seq = olga.messages.find((x) => /meetup moved/.test(x.text)).seq;
-  const { report_id: id } = await rita.request({ op: 'report', channel: 'general', seq, reason: 'wrong time' });
-
   await c.live.waitFor({ timeout: 20000 });
+  await waitFor(() => reloadAnswer !== null, { timeout: 20000, what: 'the console reloading its reports' });
+  const { report_id: id } = await rita.request({ op: 'report', channel: 'general', seq, reason: 'wrong time' });
+  await c.toast(`New report #${id}`).waitFor();
+  releaseReload();
+  await reloadFulfilled;
+  await p.unroute('**/api/reports?status=open*', holdReload);
+
   await c.message('Back online: the meetup moved to 8 pm.').waitFor();
   assert.equal(await c.message('I will bring the prototype Halo.').count(), 1, 'no duplicate after the resume');
   await c.navReports.locator('.count', { hasText: '1' }).waitFor();

@@ -10,16 +10,27 @@ import { lookupName, nameLookups, nameText } from './names.js';
 import { renderNav } from './shell.js';
 import { openInChannel, whoButton } from './stream.js';
 
+// The pushes that arrive while a reload of the open queue is in flight: the answer may predate
+// them, so they are applied again on top of it (a report filed, or resolved, after the server
+// read its list would otherwise be lost by the reload replacing the queue).
+const reloads = new Set();
+
 export async function loadReports(more) {
+  const seen = { added: new Map(), dropped: new Set() };
+  if (!more) reloads.add(seen);
   try {
     const before = more ? Math.min(...S.reports.keys()) : 0;
     const data = await api('GET', `/api/reports?status=open&limit=${REPORT_PAGE}${before ? '&before=' + before : ''}`);
     if (!more) S.reports = new Map();
     for (const r of data.reports) { S.reports.set(r.report_id, r); learn(r.author.id, r.author.name); }
+    for (const [id, r] of seen.added) S.reports.set(id, r);
+    for (const id of seen.dropped) S.reports.delete(id);
     S.reportsMore = data.has_more;
     S.reportsLoaded = true;
   } catch (e) {
     fail('Could not load the reports', e);
+  } finally {
+    reloads.delete(seen);
   }
   renderNav();
   if (E.viewId === 'reports' && (S.route.arg || 'open') === 'open') renderReportList();
@@ -167,6 +178,7 @@ async function dismissReport(r, btn) {
 
 /** Takes a report out of the open queue (animated when it is on screen). */
 function dropReport(id) {
+  for (const x of reloads) { x.added.delete(id); x.dropped.add(id); }
   const had = S.reports.delete(id);
   if (had) renderNav();
   const li = E.reportList && E.reportList.querySelector(`li[data-report="${id}"]`);
@@ -191,6 +203,7 @@ function updateOpenTab() {
 
 export function onReport(r) {
   learn(r.author.id, r.author.name);
+  for (const x of reloads) { x.added.set(r.report_id, r); x.dropped.delete(r.report_id); }
   if (S.reports.has(r.report_id)) return;
   S.reports.set(r.report_id, r);
   renderNav();
