@@ -518,7 +518,12 @@ void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
           if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
         });
         frame += "}";
-        hub_.kick_user(c.user, c.channel, make_payload(std::move(frame)));
+        std::vector<Delivery> kick(1);
+        kick[0].kind = Delivery::Kind::kick;
+        kick[0].user = c.user;
+        kick[0].channel = c.channel;
+        kick[0].payload = make_payload(std::move(frame));
+        hub_.router().publish(std::move(kick));
         return Outcome::success(fields([&](JsonWriter& w) {
           w.field("user", c.user).field("channel", c.channel);
           if (out_ms > 0) w.field("rejoin_after_ms", out_ms);

@@ -340,7 +340,7 @@ void AdvocacyService::flush() {
     d.payload = make_payload(std::move(frame));
     out.push_back(std::move(d));
   }
-  hub_.publish(std::move(out));
+  hub_.router().publish(std::move(out));
 }
 
 namespace {

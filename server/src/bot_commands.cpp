@@ -203,7 +203,7 @@ Outcome CommandRegistry::run(const Identity& who, const protocol::CommandCmd& c)
   w.end_object();
   std::vector<Delivery> out;
   out.push_back(to_user(bot, std::move(frame)));
-  hub_.publish(std::move(out));
+  hub_.router().publish(std::move(out));
   std::string fields;
   JsonWriter f(fields);
   f.begin_object().field("command_id", command_id).end_object();
@@ -233,7 +233,7 @@ Outcome CommandRegistry::reply(const Identity& who, const protocol::ReplyCommand
   w.end_object();
   std::vector<Delivery> out;
   out.push_back(to_user(open.user, std::move(frame)));
-  hub_.publish(std::move(out));
+  hub_.router().publish(std::move(out));
   std::string fields;
   JsonWriter f(fields);
   f.begin_object().field("command_id", c.command_id).end_object();
@@ -282,7 +282,7 @@ void Session::handle(const std::string& id_json, protocol::ActionCmd& c) {
     hub->commands().note_click(c.channel, c.seq, who.id, now_ms());
     std::vector<Delivery> out;
     out.push_back(to_user(m->from_id, std::move(frame)));
-    hub->publish(std::move(out));
+    hub->router().publish(std::move(out));
     std::string fields;
     JsonWriter f(fields);
     f.begin_object()

@@ -219,7 +219,7 @@ void BotService::revoke(const std::string& id, const std::string& actor, Respond
     d.payload = make_payload(std::move(frame));
     std::vector<Delivery> out;
     out.push_back(std::move(d));
-    hub_.publish(std::move(out));
+    hub_.router().publish(std::move(out));
     reply(b);
   });
 }

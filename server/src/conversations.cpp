@@ -128,7 +128,8 @@ MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& cha
       r.retry_after_ms = wait;
       return r;
     }
-    for (const auto& u : hub.online(channel, kMaxHereUsers)) {  // silent arrivals too
+    for (const auto& u : hub.router().online(channel, kMaxHereUsers,
+                                             /*announced_only=*/false)) {  // silent arrivals too
       if (u.id != who.id && std::find(users.begin(), users.end(), u.id) == users.end()) {
         users.push_back(u.id);
       }
@@ -173,7 +174,7 @@ void Session::handle(const std::string& id_json, protocol::ReadCmd& c) {
       d.payload = make_payload(std::move(out));
       std::vector<Delivery> ds;
       ds.push_back(std::move(d));
-      hub->publish(std::move(ds));
+      hub->router().publish(std::move(ds));
     }
     std::string fields;
     JsonWriter w(fields);

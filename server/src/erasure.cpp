@@ -289,10 +289,10 @@ bool Erasures::write_all(std::vector<storage::WriteRequest> reqs) {
 }
 
 bool Erasures::settle() {
-  for (std::size_t i = 0; i < hub_.shard_count(); ++i) {
+  for (std::size_t i = 0; i < hub_.shards().size(); ++i) {
     auto reached = std::make_shared<std::promise<void>>();
     auto f = reached->get_future();
-    boost::asio::post(hub_.shard(i).ioc(), [reached] { reached->set_value(); });
+    boost::asio::post(hub_.shards().at(i).ioc(), [reached] { reached->set_value(); });
     while (f.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
       if (stopping()) return false;
     }

@@ -70,6 +70,7 @@ bool origin_permitted(const std::vector<std::string>& allowed, std::string_view 
 class HttpApi {
  public:
   HttpApi(Hub& hub, const std::string& web_root);
+  Hub& hub() { return hub_; }
   ~HttpApi();
 
   // Answers `req` through `respond`, exactly once, possibly later and from another thread

@@ -18,7 +18,7 @@
 #include "http_api.hpp"
 #include "http_reader.hpp"
 #include "hub.hpp"
-#include "shard.hpp"
+#include "parley/fanout/shard.hpp"
 #include "ws_session.hpp"
 
 namespace parley::server {
@@ -90,7 +90,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void do_read() {
     parser_.emplace();
     http_reader::configure(*parser_, http_reader::kHeaderLimit,
-                           shard_.hub().config().limits.max_http_body_bytes);
+                           api_.hub().config().limits.max_http_body_bytes);
     tcp_layer().expires_after(kHttpTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -125,9 +125,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                                  std::string_view(host.data(), host.size()))) {
         return send_error(403, "forbidden", "origin not allowed");
       }
-      auto& m = shard_.hub().metrics();
+      auto& m = api_.hub().metrics();
       if (static_cast<std::size_t>(m.connections_open.load()) >=
-          shard_.hub().config().limits.max_connections) {
+          api_.hub().config().limits.max_connections) {
         m.connections_rejected.fetch_add(1, std::memory_order_relaxed);
         return send_error(503, "rate_limited", "server at its connection limit");
       }
@@ -149,11 +149,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       // 101) are already in our buffer: the WebSocket session reads them first.
       std::string early(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       if constexpr (kTls) {
-        start_websocket(shard_, std::move(stream_), std::move(*accept), std::move(bearer),
-                        remote_ip_, std::move(early));
-      } else {
-        start_websocket(shard_, MaybeTlsStream(stream_.release_socket()), std::move(*accept),
+        start_websocket(api_.hub(), shard_, std::move(stream_), std::move(*accept),
                         std::move(bearer), remote_ip_, std::move(early));
+      } else {
+        start_websocket(api_.hub(), shard_, MaybeTlsStream(stream_.release_socket()),
+                        std::move(*accept), std::move(bearer), remote_ip_, std::move(early));
       }
       return;
     }

@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "clock.hpp"
+#include "parley/fanout/subscriber.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 #include "records_json.hpp"
-#include "session.hpp"
 
 namespace parley::server {
 
@@ -27,6 +27,8 @@ unsigned thread_count(const Config& cfg) {
 Hub::Hub(const Config& cfg, std::string secret)
     : cfg_(cfg),
       secret_(std::move(secret)),
+      shards_(thread_count(cfg)),
+      router_(shards_, cfg.limits.presence_max_users),
       readers_(cfg.storage.reader_threads),
       filter_(cfg.moderation.filter_words) {
   parse_limits_.max_frame_bytes = cfg.limits.max_frame_bytes;
@@ -51,8 +53,6 @@ Hub::Hub(const Config& cfg, std::string secret)
   webhooks_ = std::make_unique<WebhookService>(*this);
   email_ = std::make_unique<EmailService>(*this);
   erasures_ = std::make_unique<Erasures>(*this);
-  unsigned n = thread_count(cfg);
-  for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>(i, n, *this));
 }
 
 Hub::~Hub() { shutdown(); }
@@ -150,7 +150,7 @@ bool Hub::start(std::string* error) {
     store_.reset();
     return false;
   }
-  for (auto& s : shards_) s->start();
+  shards_.start([this] { trim_changes(); });
   erasures_->start();  // after the shards: an erasure waits for them (Erasures::settle)
   return true;
 }
@@ -160,9 +160,9 @@ void Hub::shutdown() {
   // 1. Sessions stop taking frames; 2. the writer flushes everything already accepted, and
   // its acks are posted to the shards; 3. then (posted after those acks, so sent after them)
   // every session is closed with 1012.
-  for (auto& s : shards_) {
-    boost::asio::post(s->ioc(), [sh = s.get()] {
-      sh->for_each_session([](Session& sess) { sess.begin_drain(); });
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    boost::asio::post(shards_.at(i).ioc(), [sh = &shards_.at(i)] {
+      sh->for_each_session([](Subscriber& sess) { sess.begin_drain(); });
     });
   }
   // A barrier write: once it commits, every earlier write has committed and its facts were
@@ -185,84 +185,32 @@ void Hub::shutdown() {
   // The object stays until the reader pool, where searches run, has finished.
   if (search_) search_->stop();
   store_->close();
-  for (auto& s : shards_) {
-    boost::asio::post(s->ioc(), [sh = s.get()] {
-      sh->for_each_session(
-          [](Session& sess) { sess.close(close_code::service_restart, "server shutting down"); });
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    boost::asio::post(shards_.at(i).ioc(), [sh = &shards_.at(i)] {
+      sh->for_each_session([](Subscriber& sess) {
+        sess.close(close_code::service_restart, "server shutting down");
+      });
     });
   }
   // Give sessions a moment to flush acks and close frames, then stop the loops.
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(cfg_.server.shutdown_grace_s);
-  for (auto& s : shards_) {
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    Shard* sh = &shards_.at(i);
     while (std::chrono::steady_clock::now() < deadline) {
       std::promise<std::size_t> count;
       auto fut = count.get_future();
-      boost::asio::post(s->ioc(), [&count, sh = s.get()] { count.set_value(sh->session_count()); });
+      boost::asio::post(sh->ioc(), [&count, sh] { count.set_value(sh->session_count()); });
       if (fut.wait_until(deadline) != std::future_status::ready || fut.get() == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  for (auto& s : shards_) s->stop();
-  for (auto& s : shards_) s->join();
+  shards_.stop();
+  shards_.join();
   readers_.join();
   search_ptr_.store(nullptr, std::memory_order_release);
   search_.reset();
   store_.reset();
-}
-
-Shard& Hub::next_shard() {
-  return *shards_[rr_.fetch_add(1, std::memory_order_relaxed) % shards_.size()];
-}
-
-void Hub::publish_transient(const std::string& channel, Payload p, std::uint64_t except) {
-  for (auto& s : shards_) {
-    boost::asio::post(s->ioc(), [sh = s.get(), channel, p, except] {
-      sh->dispatch_transient(channel, p, except);
-    });
-  }
-}
-
-bool Hub::presence_join(const std::string& channel, const std::string& user,
-                        const std::string& name, protocol::Role role) {
-  std::lock_guard lock(presence_mu_);
-  auto& p = presence_[{channel, user}];
-  p.name = name;
-  p.role = role;
-  if (++p.sessions != 1) return false;
-  // Announced while fewer than presence_max_users announced users are here: never more than
-  // the cap at once, and whoever arrived silently stays silent (and out of `online` lists).
-  auto& announced = announced_users_[channel];
-  p.announced = announced < cfg_.limits.presence_max_users;
-  if (p.announced) ++announced;
-  if (announced == 0) announced_users_.erase(channel);
-  return p.announced;
-}
-
-bool Hub::presence_leave(const std::string& channel, const std::string& user) {
-  std::lock_guard lock(presence_mu_);
-  auto it = presence_.find({channel, user});
-  if (it == presence_.end()) return false;
-  if (--it->second.sessions > 0) return false;
-  bool announce = it->second.announced;  // an offline only for someone seen arriving
-  presence_.erase(it);
-  if (announce) {
-    auto c = announced_users_.find(channel);
-    if (c != announced_users_.end() && --c->second == 0) announced_users_.erase(c);
-  }
-  return announce;
-}
-
-std::vector<Hub::OnlineUser> Hub::online(const std::string& channel, std::size_t limit,
-                                         bool announced_only) {
-  std::vector<OnlineUser> out;
-  std::lock_guard lock(presence_mu_);
-  for (auto it = presence_.lower_bound({channel, ""});
-       it != presence_.end() && it->first.first == channel && out.size() < limit; ++it) {
-    if (announced_only && !it->second.announced) continue;
-    out.push_back({it->first.second, it->second.name, it->second.role, it->second.announced});
-  }
-  return out;
 }
 
 std::int64_t Hub::take_here(const std::string& channel, std::int64_t now_ms) {
@@ -310,15 +258,6 @@ bool Hub::submit_with(storage::WriteRequest req, std::function<void(storage::Com
   std::lock_guard lock(callbacks_mu_);
   callbacks_.erase(id);
   return false;
-}
-
-void Hub::kick_user(const std::string& user, const std::string& channel, Payload payload) {
-  std::vector<Delivery> d(1);
-  d[0].kind = Delivery::Kind::kick;
-  d[0].user = user;
-  d[0].channel = channel;
-  d[0].payload = std::move(payload);
-  post_all(std::move(d));
 }
 
 storage::UserRecord user_record(const Identity& who, std::int64_t now) {
@@ -412,14 +351,6 @@ void Hub::trim_changes() {
       spdlog::info("event=changes_trimmed deleted={}", op.deleted);
     }
   });
-}
-
-void Hub::post_all(std::vector<Delivery> deliveries) {
-  std::shared_ptr<const std::vector<Delivery>> shared =
-      std::make_shared<std::vector<Delivery>>(std::move(deliveries));
-  for (auto& sh : shards_) {
-    boost::asio::post(sh->ioc(), [s = sh.get(), shared] { s->dispatch(shared, {}); });
-  }
 }
 
 namespace {
@@ -594,7 +525,7 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
     if (c.req.audit && c.req.audit->id != 0) log_audit(*c.req.audit);
   }
   std::vector<Delivery> deliveries;
-  std::vector<std::vector<WriteAck>> acks(shards_.size());
+  std::vector<WriteAck> acks;
   std::vector<std::pair<std::function<void(storage::Committed&)>, storage::Committed*>> callbacks;
   advocacy_->on_committed(batch);
   webhooks_->on_committed(batch);
@@ -662,16 +593,9 @@ void Hub::on_commit(std::vector<storage::Committed>& batch) {
         spdlog::error("event=store_write_failed channel={} error=\"{}\"", am->channel, c.error);
         break;
     }
-    if (a.session_id != 0) acks[a.session_id % shards_.size()].push_back(std::move(a));
+    if (a.session_id != 0) acks.push_back(std::move(a));
   }
-  std::shared_ptr<const std::vector<Delivery>> shared =
-      std::make_shared<std::vector<Delivery>>(std::move(deliveries));
-  for (std::size_t i = 0; i < shards_.size(); ++i) {
-    if (shared->empty() && acks[i].empty()) continue;
-    boost::asio::post(shards_[i]->ioc(), [sh = shards_[i].get(), shared, a = std::move(acks[i])] {
-      sh->dispatch(shared, a);
-    });
-  }
+  router_.publish_committed(std::move(deliveries), std::move(acks));
   // After the events are posted: a reply never overtakes the event it reports.
   for (auto& [fn, c] : callbacks) fn(*c);
 }

@@ -1,6 +1,6 @@
 // The hub ties the shards to the store: it owns both, turns each committed storage batch into
-// one post per shard (the serialized message shared by all of them), runs blocking reads on a
-// small reader pool, and keeps cross-shard presence counts.
+// acks and deliveries handed to the router (LocalRouter: one post per shard, the serialized
+// message shared by all of them), and runs blocking reads on a small reader pool.
 //
 // Thread-safety: on_commit() runs on the storage writer thread; everything else may be called
 // from any shard thread unless stated.
@@ -24,12 +24,13 @@
 #include "erasure.hpp"
 #include "metrics.hpp"
 #include "moderation.hpp"
+#include "parley/fanout/local_router.hpp"
+#include "parley/fanout/shards.hpp"
 #include "parley/protocol/limits.hpp"
 #include "parley/search/index.hpp"
 #include "parley/server/config.hpp"
 #include "parley/storage/store.hpp"
 #include "search_service.hpp"
-#include "shard.hpp"
 #include "token_keys.hpp"
 #include "webhooks.hpp"
 #include "word_filter.hpp"
@@ -72,38 +73,16 @@ class Hub {
   BotService& bots() { return bots_; }
   CommandRegistry& commands() { return commands_; }
 
-  // Fans deliveries out to every shard (events that do not come from a storage commit).
-  void publish(std::vector<Delivery> deliveries) { post_all(std::move(deliveries)); }
-
-  std::size_t shard_count() const { return shards_.size(); }
-  Shard& shard(std::size_t i) { return *shards_[i]; }
-  // Round-robin choice of shard for a new connection.
-  Shard& next_shard();
+  // Reaches every recipient of an event: publish, subscribe, presence and typing.
+  Router& router() { return router_; }
+  // This process's shards (I/O threads): new connections go to shards().next().
+  ShardSet& shards() { return shards_; }
 
   // Runs `work` on the reader pool (blocking storage reads live there, never on I/O threads).
   template <class F>
   void read_async(F&& work) {
     boost::asio::post(readers_, std::forward<F>(work));
   }
-
-  // Posts a transient frame to the channel's subscribers on every shard, except one session.
-  void publish_transient(const std::string& channel, Payload p, std::uint64_t except_session);
-
-  // Presence: counts sessions per (channel, user) across shards. join returns true when this
-  // is the user's first session in the channel and the channel is small enough to announce it
-  // (limits.presence_max_users); leave likewise for the user's last session.
-  bool presence_join(const std::string& channel, const std::string& user, const std::string& name,
-                     protocol::Role role);
-  bool presence_leave(const std::string& channel, const std::string& user);
-  struct OnlineUser {
-    std::string id, name;
-    protocol::Role role = protocol::Role::customer;
-    bool announced = false;  // their arrival was announced (so their departure will be)
-  };
-  // Who is online in `channel` now (at most `limit`, by user id); with `announced_only`, only
-  // those whose presence events are sent (the join ok's `online` list).
-  std::vector<OnlineUser> online(const std::string& channel, std::size_t limit,
-                                 bool announced_only = false);
 
   // Submits a write whose result goes to `done` (on the writer thread, after the batch commits
   // and its effects — events, moderation state — are applied). Returns false when the store
@@ -112,9 +91,6 @@ class Hub {
   // Drops change records older than [storage] change_retention_days: at most once an hour
   // (the first time at start-up); called by shard 0's sweep.
   void trim_changes();
-
-  // Every session of `user` leaves `channel` and receives `payload` (kick / remove_member).
-  void kick_user(const std::string& user, const std::string& channel, Payload payload);
 
   // `@here` in `channel` (DESIGN §10): 0 when it may go now (and the time is recorded), else
   // the milliseconds until it may ([limits] here_interval_s per channel).
@@ -147,13 +123,12 @@ class Hub {
   protocol::ParseLimits parse_limits_;
   std::string secret_;
   Metrics metrics_;
-  std::vector<std::unique_ptr<Shard>> shards_;
-  std::atomic<std::size_t> rr_{0};
+  ShardSet shards_;
+  LocalRouter router_;
   boost::asio::thread_pool readers_;
   std::unique_ptr<storage::Store> store_;
 
   void apply_effects(storage::Committed& c, std::vector<Delivery>& out);
-  void post_all(std::vector<Delivery> deliveries);
 
   Moderation moderation_;
   WordFilter filter_;
@@ -189,16 +164,6 @@ class Hub {
   std::unordered_map<std::string, std::size_t> ips_;
 
   std::atomic<std::int64_t> changes_trimmed_at_{0};  // ms; trim_changes()
-
-  std::mutex presence_mu_;
-  struct Presence {
-    unsigned sessions = 0;
-    std::string name;
-    protocol::Role role = protocol::Role::customer;
-    bool announced = false;  // its `online` was sent, so its `offline` will be too
-  };
-  std::map<std::pair<std::string, std::string>, Presence> presence_;  // (channel, user)
-  std::unordered_map<std::string, std::size_t> announced_users_;  // per channel: announced users
 };
 
 }  // namespace parley::server

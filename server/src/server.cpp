@@ -78,7 +78,7 @@ struct Listener {
   }
 
   void accept(Hub& hub, HttpApi& api) {
-    Shard& target = hub.next_shard();
+    Shard& target = hub.shards().next();
     acceptor->async_accept(target.ioc(), [this, &hub, &api, &target](boost::system::error_code ec,
                                                                      tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
@@ -147,7 +147,7 @@ bool Server::start(std::string* error) {
   impl_->api = std::make_unique<HttpApi>(*impl_->hub, cfg.server.web_root);
 
   // Bind before opening storage so a busy port fails fast and leaves the database untouched.
-  auto& ioc0 = impl_->hub->shard(0).ioc();
+  auto& ioc0 = impl_->hub->shards().at(0).ioc();
   impl_->main.tls = impl_->tls.get();
   if (!impl_->main.open(ioc0, main_ep, cfg.server.listen, error)) return false;
   if (has_plain && !impl_->plain.open(ioc0, plain_ep, cfg.server.plain_listen, error)) {
@@ -168,7 +168,7 @@ bool Server::start(std::string* error) {
       "event=listening address={} port={} tls={} plain_port={} threads={} durability={} "
       "static_files={}",
       main_ep.address().to_string(), impl_->main.port, impl_->tls ? "on" : "off", impl_->plain.port,
-      impl_->hub->shard_count(), cfg.storage.durability, impl_->api->static_file_count());
+      impl_->hub->shards().size(), cfg.storage.durability, impl_->api->static_file_count());
   return true;
 }
 
@@ -190,7 +190,7 @@ void Server::stop() {
   impl_->stopped = true;
   if (impl_->main.acceptor) {
     std::promise<void> done;
-    asio::post(impl_->hub->shard(0).ioc(), [&] {
+    asio::post(impl_->hub->shards().at(0).ioc(), [&] {
       impl_->main.close();
       impl_->plain.close();
       done.set_value();

@@ -18,12 +18,13 @@
 #include "clock.hpp"
 #include "conversations.hpp"
 #include "hub.hpp"
+#include "parley/fanout/router.hpp"
+#include "parley/fanout/shard.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 #include "permissions.hpp"
 #include "records_json.hpp"
-#include "shard.hpp"
 
 namespace parley::server {
 
@@ -42,13 +43,13 @@ constexpr std::size_t kMaxEarlyFrames = 64;
 
 }  // namespace
 
-Session::Session(Shard& shard, std::string remote_ip)
-    : shard_(shard),
-      hub_(shard.hub()),
-      id_(shard.next_session_id()),
+Session::Session(Hub& hub, Shard& shard, std::string remote_ip)
+    : Subscriber(shard),
+      hub_(hub),
+      router_(hub.router()),
       remote_ip_(std::move(remote_ip)),
       opened_at_(std::chrono::steady_clock::now()),
-      tokens_(shard.hub().config().limits.rate_burst),
+      tokens_(hub.config().limits.rate_burst),
       tokens_at_(opened_at_) {}
 
 Session::~Session() = default;
@@ -284,16 +285,17 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     return reply_error(id_json, ErrorCode::forbidden, "too many joined channels");
   }
   if (rejoin) {
-    shard_.unsubscribe(c.channel, this);
+    router_.unsubscribe(c.channel, *this);
     subs_.erase(c.channel);
   }
   auto gen = ++sub_generation_;
   auto& sub = subs_[c.channel];
   sub.generation = gen;
-  shard_.subscribe(c.channel, this);  // before the read: see the comment at the top
+  router_.subscribe(c.channel, *this);  // before the read: see the comment at the top
 
-  if (!rejoin && hub_.presence_join(c.channel, identity_->id, identity_->name, identity_->role)) {
-    hub_.publish_transient(c.channel, presence_event(c.channel, "online"), id_);
+  if (!rejoin &&
+      router_.presence_join(c.channel, identity_->id, identity_->name, identity_->role)) {
+    router_.publish_transient(c.channel, presence_event(c.channel, "online"), id_);
   }
 
   hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since,
@@ -326,7 +328,7 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     }
     // Who is here now (presence events then report changes); capped, by user id.
     w.key("online").begin_array();
-    for (auto& u : self->hub_.online(ch, kOnlineListMax, /*announced_only=*/true)) {
+    for (auto& u : self->router_.online(ch, kOnlineListMax, /*announced_only=*/true)) {
       w.begin_object().field("id", u.id).field("name", u.name);
       w.field("role", protocol::to_string(u.role));
       w.field("advocate", self->hub_.advocacy().is_advocate(u.id)).end_object();
@@ -529,9 +531,9 @@ bool Session::deliver(const std::string& channel, std::uint64_t seq, const Paylo
 
 void Session::drop_subscription(const std::string& channel) {
   if (subs_.erase(channel) == 0) return;
-  shard_.unsubscribe(channel, this);
-  if (identity_ && hub_.presence_leave(channel, identity_->id)) {
-    hub_.publish_transient(channel, presence_event(channel, "offline"), id_);
+  router_.unsubscribe(channel, *this);
+  if (identity_ && router_.presence_leave(channel, identity_->id)) {
+    router_.publish_transient(channel, presence_event(channel, "offline"), id_);
   }
 }
 
@@ -701,7 +703,7 @@ void Session::handle(const std::string& id_json, protocol::TypingCmd& c) {
   JsonWriter w(out);
   w.begin_object().field("op", "typing").field("channel", c.channel);
   w.field("user", identity_->id).field("name", identity_->name).end_object();
-  hub_.publish_transient(c.channel, make_payload(std::move(out)), id_);
+  router_.publish_transient(c.channel, make_payload(std::move(out)), id_);
   std::string ok;
   JsonWriter wo(ok);
   protocol::begin_ok(wo, id_json).field("channel", c.channel).end_object();

@@ -19,35 +19,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "parley/fanout/payload.hpp"
+#include "parley/fanout/subscriber.hpp"
 #include "parley/protocol/commands.hpp"
 #include "parley/protocol/types.hpp"
-#include "payload.hpp"
 #include "rate_limit.hpp"
 
 namespace parley::server {
 
 class Shard;
 class Hub;
-struct WriteAck;
+class Router;
 struct Outcome;
-
-struct Identity {
-  std::string id;
-  std::string name;
-  protocol::Role role = protocol::Role::customer;
-  bool guest = false;
-  std::string email;  // the token's email claim; "" = none
-};
-
-// WebSocket close codes used by Parley (RFC 6455 and the 4xxx private range).
-namespace close_code {
-constexpr std::uint16_t policy = 1008;           // outbound queue overflow
-constexpr std::uint16_t too_big = 1009;          // frame over the hard limit
-constexpr std::uint16_t service_restart = 1012;  // server shutting down
-constexpr std::uint16_t try_again_later = 1013;  // too many connections from one address
-constexpr std::uint16_t unauthorized = 4401;     // no/bad auth, or auth timeout
-constexpr std::uint16_t banned = 4403;           // banned by staff
-}  // namespace close_code
 
 // A small map from channel name to V kept as a vector sorted by name: a connection joins a few
 // channels (limits.max_joined_channels, 100 by default), and an unordered_map would allocate a
@@ -89,15 +72,11 @@ class ChannelMap {
   std::vector<value_type> v_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public Subscriber, public std::enable_shared_from_this<Session> {
  public:
-  Session(Shard& shard, std::string remote_ip);
-  virtual ~Session();
+  Session(Hub& hub, Shard& shard, std::string remote_ip);
+  ~Session() override;
 
-  std::uint64_t id() const { return id_; }
-  Shard& shard() { return shard_; }
-  const std::optional<Identity>& identity() const { return identity_; }
-  bool authenticated() const { return identity_.has_value(); }
   const std::string& remote_ip() const { return remote_ip_; }
 
   // --- Transport side (called by the derived transport). ---
@@ -109,33 +88,24 @@ class Session : public std::enable_shared_from_this<Session> {
   // The transport is gone: unregister everywhere. Idempotent.
   void on_closed();
 
-  // --- Hub/shard side. ---
+  // --- Fan-out side (Subscriber; see parley/fanout/subscriber.hpp). ---
 
-  // A committed message in `channel` (subscription-aware: buffered during replay, deduplicated
-  // by seq). Returns false when the session has no subscription to it.
-  bool deliver(const std::string& channel, std::uint64_t seq, const Payload& p);
-  // A committed change in `channel`, numbered `change` (edited, deleted, reaction, solved,
-  // helpful): as deliver(), by change number. False when the session has no subscription.
-  bool deliver_change(const std::string& channel, std::uint64_t change, const Payload& p);
-  // A frame that bypasses subscriptions (DMs to a non-joined session, typing, presence).
-  void deliver_direct(const Payload& p) { push(p); }
-  // Staff removed this user from `channel` (kick, or remove_member): leave it, tell the client.
-  void kicked(const std::string& channel, const Payload& p);
-  // The storage result of one of this session's writes.
-  void complete_write(const WriteAck& ack);
+  bool deliver(const std::string& channel, std::uint64_t seq, const Payload& p) override;
+  bool deliver_change(const std::string& channel, std::uint64_t change, const Payload& p) override;
+  void deliver_direct(const Payload& p) override { push(p); }
+  void kicked(const std::string& channel, const Payload& p) override;
+  void complete_write(const WriteAck& ack) override;
+  void begin_drain() override { draining_ = true; }
+  // Enforces the auth deadline; transports extend it for their own deadlines (e.g. a close
+  // handshake that never finishes).
+  void on_sweep(std::chrono::steady_clock::time_point now) override;
 
-  // Stop taking frames (graceful shutdown): later frames are ignored.
-  void begin_drain() { draining_ = true; }
-  // Called about once a second by the shard: enforces the auth deadline; transports extend
-  // it for their own deadlines (e.g. a close handshake that never finishes).
-  virtual void on_sweep(std::chrono::steady_clock::time_point now);
-
-  // The transport's interface.
+  // The transport's interface (and Subscriber::close).
   virtual SendStatus enqueue(Payload p) = 0;
-  virtual void close(std::uint16_t code, std::string_view reason) = 0;
   virtual std::size_t queued_bytes() const = 0;
 
  protected:
+  Hub& hub() { return hub_; }
   // The transport calls this after a write completes; resumes paused replays.
   void on_writable();
 
@@ -237,12 +207,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void drop_subscription(const std::string& channel);
   Payload presence_event(const std::string& channel, std::string_view state) const;
 
-  Shard& shard_;
   Hub& hub_;
-  std::uint64_t id_;
+  Router& router_;
   std::string remote_ip_;
   std::chrono::steady_clock::time_point opened_at_;
-  std::optional<Identity> identity_;
   bool closed_ = false;
   bool draining_ = false;
   bool ip_counted_ = false;

@@ -34,8 +34,8 @@
 #include <vector>
 
 #include "hub.hpp"
+#include "parley/fanout/shard.hpp"
 #include "session.hpp"
-#include "shard.hpp"
 #include "ws_frames.hpp"
 
 namespace parley::server {
@@ -93,10 +93,10 @@ char* scratch_buffer() {
 
 class WsSession final : public Session {
  public:
-  WsSession(Shard& shard, MaybeTlsStream stream, std::string remote_ip)
-      : Session(shard, std::move(remote_ip)),
+  WsSession(Hub& hub, Shard& shard, MaybeTlsStream stream, std::string remote_ip)
+      : Session(hub, shard, std::move(remote_ip)),
         stream_(std::move(stream)),
-        parser_(shard.hub().config().limits.hard_frame_bytes),
+        parser_(hub.config().limits.hard_frame_bytes),
         last_rx_(Clock::now()) {}
 
   void start(const std::string& accept, std::optional<std::string> bearer, std::string early) {
@@ -122,7 +122,7 @@ class WsSession final : public Session {
     if (closing_ || done_) return SendStatus::closed;
     queued_bytes_ += p->size() + 1;
     queue_.push_back(std::move(p));
-    const std::size_t cap = shard().hub().config().limits.outbound_queue_bytes;
+    const std::size_t cap = hub().config().limits.outbound_queue_bytes;
     if (queued_bytes_ > cap) {
       close(close_code::policy, "outbound queue overflow");
       return SendStatus::overflow;
@@ -165,7 +165,7 @@ class WsSession final : public Session {
       std::vector<Payload>().swap(inflight_);
       std::vector<asio::const_buffer>().swap(bufs_);
     }
-    const auto idle = std::chrono::seconds(shard().hub().config().limits.idle_timeout_s);
+    const auto idle = std::chrono::seconds(hub().config().limits.idle_timeout_s);
     // Only a ping that went unanswered leads to the cut (a late sweep does not skip the ping).
     if (ping_sent_ && now - last_rx_ >= idle) return cut();  // clients see 1006
     if (!ping_sent_ && now - last_rx_ >= idle / 2) {
@@ -352,7 +352,7 @@ class WsSession final : public Session {
 
   void write_done() {
     writing_ = false;
-    shard().hub().metrics().bytes_out.fetch_add(write_total_, std::memory_order_relaxed);
+    hub().metrics().bytes_out.fetch_add(write_total_, std::memory_order_relaxed);
     for (auto& p : inflight_) queued_bytes_ -= p->size() + 1;
     inflight_.clear();
     wctrl_.clear();
@@ -361,7 +361,7 @@ class WsSession final : public Session {
       if (close_after_write_) return shutdown_transport();
       return;  // reading on: the peer's close completes the handshake (or the sweep cuts)
     }
-    if (warned_ && queued_bytes_ < shard().hub().config().limits.outbound_queue_bytes / 4) {
+    if (warned_ && queued_bytes_ < hub().config().limits.outbound_queue_bytes / 4) {
       warned_ = false;  // caught up: warn again next time
     }
     // A burst (a replay, a presence storm) leaves large vectors behind: not kept. The sweep
@@ -458,9 +458,9 @@ class WsSession final : public Session {
 
 }  // namespace
 
-void start_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
+void start_websocket(Hub& hub, Shard& shard, MaybeTlsStream stream, std::string accept,
                      std::optional<std::string> bearer, std::string remote_ip, std::string early) {
-  auto s = std::make_shared<WsSession>(shard, std::move(stream), std::move(remote_ip));
+  auto s = std::make_shared<WsSession>(hub, shard, std::move(stream), std::move(remote_ip));
   s->start(accept, std::move(bearer), std::move(early));
 }
 

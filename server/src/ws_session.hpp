@@ -10,6 +10,7 @@
 
 namespace parley::server {
 
+class Hub;
 class Shard;
 
 // The Sec-WebSocket-Accept value answering a client's Sec-WebSocket-Key (RFC 6455 §4.2.2), or
@@ -22,7 +23,7 @@ std::optional<std::string> websocket_accept(std::string_view key);
 // `shard`'s thread, with a stream (plain socket, or TLS after its handshake) bound to the
 // shard's io_context and no operation pending on it. `early`: bytes already read past the
 // upgrade request (frames the client pipelined), handled before anything read later.
-void start_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
+void start_websocket(Hub& hub, Shard& shard, MaybeTlsStream stream, std::string accept,
                      std::optional<std::string> bearer, std::string remote_ip,
                      std::string early = {});
 

@@ -1,16 +1,15 @@
-#include "shard.hpp"
+#include "parley/fanout/shard.hpp"
 
 #include <pthread.h>
 
 #include <algorithm>
 
-#include "hub.hpp"
-#include "session.hpp"
+#include "parley/fanout/subscriber.hpp"
 
 namespace parley::server {
 
 namespace {
-void erase_one(std::vector<Session*>& v, Session* s) {
+void erase_one(std::vector<Subscriber*>& v, Subscriber* s) {
   auto it = std::find(v.begin(), v.end(), s);
   if (it == v.end()) return;
   *it = v.back();  // order among subscribers does not matter
@@ -18,12 +17,15 @@ void erase_one(std::vector<Session*>& v, Session* s) {
 }
 }  // namespace
 
-Shard::Shard(unsigned index, unsigned shard_count, Hub& hub)
-    : index_(index), shard_count_(shard_count), hub_(hub), sweep_timer_(ioc_) {}
+Subscriber::Subscriber(Shard& shard) : shard_(shard), id_(shard.next_session_id()) {}
+
+Shard::Shard(unsigned index, unsigned shard_count)
+    : index_(index), shard_count_(shard_count), sweep_timer_(ioc_) {}
 
 Shard::~Shard() { join(); }
 
-void Shard::start() {
+void Shard::start(std::function<void()> tick) {
+  tick_ = std::move(tick);
   arm_sweep();
   thread_ = std::thread([this] {
     // Named for top/perf: "parley-shard-N".
@@ -44,9 +46,9 @@ std::uint64_t Shard::next_session_id() {
   return id_counter_ * shard_count_ + index_;
 }
 
-void Shard::add_session(Session* s) { sessions_.emplace(s->id(), s); }
+void Shard::add_session(Subscriber* s) { sessions_.emplace(s->id(), s); }
 
-void Shard::remove_session(Session* s) {
+void Shard::remove_session(Subscriber* s) {
   sessions_.erase(s->id());
   if (s->identity()) {
     auto it = users_.find(s->identity()->id);
@@ -57,30 +59,32 @@ void Shard::remove_session(Session* s) {
   }
 }
 
-Session* Shard::find_session(std::uint64_t id) const {
+Subscriber* Shard::find_session(std::uint64_t id) const {
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second;
 }
 
-void Shard::subscribe(const std::string& channel, Session* s) { channels_[channel].push_back(s); }
+void Shard::subscribe(const std::string& channel, Subscriber* s) {
+  channels_[channel].push_back(s);
+}
 
-void Shard::unsubscribe(const std::string& channel, Session* s) {
+void Shard::unsubscribe(const std::string& channel, Subscriber* s) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
   erase_one(it->second, s);
   if (it->second.empty()) channels_.erase(it);
 }
 
-void Shard::bind_user(const std::string& user, Session* s) { users_[user].push_back(s); }
+void Shard::bind_user(const std::string& user, Subscriber* s) { users_[user].push_back(s); }
 
 void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliveries,
                      const std::vector<WriteAck>& acks) {
   // Acks first: a sender learns its seq before it sees its own message come back.
   for (const auto& a : acks) {
-    if (Session* s = find_session(a.session_id)) s->complete_write(a);
+    if (Subscriber* s = find_session(a.session_id)) s->complete_write(a);
   }
   if (!deliveries) return;
-  // Session::deliver never unregisters synchronously (closing is asynchronous), so the
+  // Subscriber::deliver never unregisters synchronously (closing is asynchronous), so the
   // subscriber vectors stay valid while we iterate them.
   for (const auto& d : *deliveries) {
     switch (d.kind) {
@@ -103,7 +107,7 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
         break;
       case Delivery::Kind::user_event:
         if (auto it = users_.find(d.user); it != users_.end()) {
-          for (Session* s : it->second) {
+          for (Subscriber* s : it->second) {
             if (s->id() != d.except_session) s->deliver_direct(d.payload);
           }
         }
@@ -111,8 +115,8 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
       case Delivery::Kind::close_user:
         if (auto it = users_.find(d.user); it != users_.end()) {
           // close() may unbind the session from users_: walk a copy.
-          const std::vector<Session*> sessions(it->second.begin(), it->second.end());
-          for (Session* s : sessions) {
+          const std::vector<Subscriber*> sessions(it->second.begin(), it->second.end());
+          for (Subscriber* s : sessions) {
             s->deliver_direct(d.payload);
             s->close(d.close, d.close_reason);
           }
@@ -120,7 +124,7 @@ void Shard::dispatch(const std::shared_ptr<const std::vector<Delivery>>& deliver
         break;
       case Delivery::Kind::kick:
         if (auto it = users_.find(d.user); it != users_.end()) {
-          for (Session* s : it->second) s->kicked(d.channel, d.payload);
+          for (Subscriber* s : it->second) s->kicked(d.channel, d.payload);
         }
         break;
     }
@@ -133,7 +137,7 @@ void Shard::deliver_to_channel(const Delivery& d) {
     for (const std::string* u : {&d.dm_a, &d.dm_b}) {
       auto it = users_.find(*u);
       if (it == users_.end()) continue;
-      for (Session* s : it->second) {
+      for (Subscriber* s : it->second) {
         bool delivered = message
                              ? s->deliver(d.channel, d.seq, d.payload)
                              : d.change != 0 && s->deliver_change(d.channel, d.change, d.payload);
@@ -144,7 +148,7 @@ void Shard::deliver_to_channel(const Delivery& d) {
   }
   auto it = channels_.find(d.channel);
   if (it == channels_.end()) return;
-  for (Session* s : it->second) {
+  for (Subscriber* s : it->second) {
     if (message) {
       s->deliver(d.channel, d.seq, d.payload);
     } else if (d.change != 0) {
@@ -158,17 +162,17 @@ void Shard::deliver_to_channel(const Delivery& d) {
 void Shard::dispatch_transient(const std::string& channel, const Payload& p, std::uint64_t except) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
-  for (Session* s : it->second) {
+  for (Subscriber* s : it->second) {
     if (s->id() != except) s->deliver_direct(p);
   }
 }
 
-void Shard::for_each_session(const std::function<void(Session&)>& f) {
+void Shard::for_each_session(const std::function<void(Subscriber&)>& f) {
   // Copy: f may close sessions, and closing may eventually unregister them.
-  std::vector<Session*> all;
+  std::vector<Subscriber*> all;
   all.reserve(sessions_.size());
   for (auto& [id, s] : sessions_) all.push_back(s);
-  for (Session* s : all) f(*s);
+  for (Subscriber* s : all) f(*s);
 }
 
 void Shard::arm_sweep() {
@@ -183,8 +187,8 @@ void Shard::arm_sweep() {
 
 void Shard::sweep() {
   auto now = std::chrono::steady_clock::now();
-  for_each_session([&](Session& s) { s.on_sweep(now); });
-  if (index_ == 0) hub_.trim_changes();
+  for_each_session([&](Subscriber& s) { s.on_sweep(now); });
+  if (tick_) tick_();
 }
 
 }  // namespace parley::server
