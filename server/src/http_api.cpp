@@ -14,6 +14,7 @@
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
+#include "ws_session.hpp"
 
 namespace parley::server {
 
@@ -65,13 +66,23 @@ HttpResponse json_ok(std::string body, unsigned status) {
   return r;
 }
 
-HttpResponse json_error(unsigned status, std::string_view code, std::string_view message) {
-  HttpResponse r;
-  r.status = status;
-  JsonWriter w(r.body);
-  w.begin_object().key("error").begin_object().field("code", code).field("message", message);
-  w.end_object().end_object();
-  return r;
+std::size_t HttpApi::max_body_bytes() const { return hub_.config().limits.max_http_body_bytes; }
+
+bool HttpApi::admit_websocket() {
+  auto& m = hub_.metrics();
+  if (static_cast<std::size_t>(m.connections_open.load()) >= hub_.config().limits.max_connections) {
+    m.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void HttpApi::open_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
+                             std::optional<std::string> bearer, std::string remote_ip,
+                             std::string early) {
+  hub_.metrics().connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  start_websocket(hub_, shard, std::move(stream), std::move(accept), std::move(bearer),
+                  std::move(remote_ip), std::move(early));
 }
 
 HttpApi::HttpApi(Hub& hub, const std::string& web_root)

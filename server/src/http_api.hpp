@@ -1,8 +1,8 @@
 // HTTP routes served on the same port as /ws: health, metrics, the JSON API and static files.
 //
-// Transport-neutral (no Beast here): http_session.cpp turns a Beast request into HttpRequest
-// and writes the HttpResponse back. Handlers are quick and never touch disk: static files are
-// loaded into memory at start-up.
+// Transport-neutral (no Beast here): the HTTP transport (parley/net/http_session.hpp) turns a
+// Beast request into HttpRequest, calls this as its HttpHandler and writes the HttpResponse back.
+// Handlers are quick and never touch disk: static files are loaded into memory at start-up.
 //
 // Thread-safety: handle() may be called from any shard thread concurrently.
 #pragma once
@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "parley/net/http_handler.hpp"
+#include "parley/net/transport.hpp"
 #include "rate_limit.hpp"
 
 namespace parley::server {
@@ -27,68 +29,40 @@ class Hub;
 class KnowledgePages;
 struct Identity;
 
-struct HttpRequest {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // path and query
-  std::string body;
-  std::string authorization;
-  std::string content_type;
-  std::string origin;  // the Origin header, if any
-  std::string host;    // the Host header, if any
-  std::string remote_ip;
-  // Conditional requests and compression (http_cache.hpp).
-  std::string if_none_match;
-  std::string if_modified_since;
-  std::string accept_encoding;
-};
-
-// A body made piece by piece and sent with Transfer-Encoding: chunked, so that a large answer
-// (an export) takes constant memory: next() runs on a reader thread, one call at a time, each
-// after the previous piece was written to the client; "" ends the body.
-struct ChunkSource {
-  virtual ~ChunkSource() = default;
-  virtual std::string next() = 0;
-};
-
-struct HttpResponse {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-  // `body` gzip-compressed ahead of time (static files), used when the client accepts gzip.
-  std::shared_ptr<const std::string> gzip_body;
-  // When set, the body comes from here instead of `body` (never gzipped).
-  std::shared_ptr<ChunkSource> stream;
-};
-
-using Respond = std::function<void(HttpResponse)>;
-
 // The rule behind HttpApi::origin_permitted (pure, for tests).
 bool origin_permitted(const std::vector<std::string>& allowed, std::string_view origin,
                       std::string_view host);
 
-class HttpApi {
+class HttpApi final : public HttpHandler {
  public:
   HttpApi(Hub& hub, const std::string& web_root);
-  Hub& hub() { return hub_; }
   ~HttpApi();
 
   // Answers `req` through `respond`, exactly once, possibly later and from another thread
   // (staff endpoints read storage on the reader pool).
-  void handle(const HttpRequest& req, Respond respond);
+  void handle(const HttpRequest& req, Respond respond) override;
 
   // Whether a browser page from `origin` may use this server (/api and the /ws upgrade):
   // no Origin (not a browser), the server's own origin (scheme://`host`), or one listed in
   // server.allowed_origins ("*" = any).
-  bool origin_permitted(std::string_view origin, std::string_view host) const {
+  bool origin_permitted(std::string_view origin, std::string_view host) const override {
     return parley::server::origin_permitted(allowed_origins_, origin, host);
   }
+
+  // [limits] max_http_body_bytes.
+  std::size_t max_body_bytes() const override;
+  // Under [limits] max_connections open connections (else counted as rejected).
+  bool admit_websocket() override;
+  // A protocol session on the connection (ws_session.cpp).
+  void open_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
+                      std::optional<std::string> bearer, std::string remote_ip,
+                      std::string early) override;
 
   // Files served from the web root (for logs): count and bytes.
   std::size_t static_file_count() const { return files_.size(); }
 
   // Runs `f` off the I/O threads (the reader pool): a ChunkSource's next().
-  void read_async(std::function<void()> f);
+  void read_async(std::function<void()> f) override;
 
  private:
   struct File {
@@ -131,8 +105,6 @@ std::string query_param(const std::string& target, std::string_view name);
 std::string percent_decode(std::string_view s);
 std::string form_value(const std::string& target, std::string_view name);
 
-// {"error":{"code":…,"message":…}}
-HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
 // A JSON body with `status` (application/json).
 HttpResponse json_ok(std::string body, unsigned status = 200);
 // `bytes` random bytes (OpenSSL's RAND_bytes) as lowercase hex; throws if none are to be had.

@@ -32,6 +32,10 @@ Hub::Hub(const Config& cfg, std::string secret)
       readers_(cfg.storage.reader_threads),
       filter_(cfg.moderation.filter_words) {
   parse_limits_.max_frame_bytes = cfg.limits.max_frame_bytes;
+  ws_limits_.hard_frame_bytes = cfg.limits.hard_frame_bytes;
+  ws_limits_.outbound_queue_bytes = cfg.limits.outbound_queue_bytes;
+  ws_limits_.idle_timeout_s = cfg.limits.idle_timeout_s;
+  ws_limits_.bytes_out = &metrics_.bytes_out;
   parse_limits_.max_text_chars = cfg.limits.max_text_chars;
   const auto& a = cfg.advocacy;
   advocacy::Config ac;

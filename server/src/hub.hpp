@@ -26,6 +26,7 @@
 #include "moderation.hpp"
 #include "parley/fanout/local_router.hpp"
 #include "parley/fanout/shards.hpp"
+#include "parley/net/transport.hpp"
 #include "parley/protocol/limits.hpp"
 #include "parley/search/index.hpp"
 #include "parley/server/config.hpp"
@@ -58,6 +59,8 @@ class Hub {
   const TokenKeys& tokens() const { return tokens_; }
   storage::Store& store() { return *store_; }
   Metrics& metrics() { return metrics_; }
+  // The limits every WebSocket connection shares (from [limits]; counts into metrics()).
+  const WsLimits& ws_limits() const { return ws_limits_; }
   Moderation& moderation() { return moderation_; }
   const WordFilter& filter() const { return filter_; }
   Actions& actions() { return actions_; }
@@ -123,6 +126,7 @@ class Hub {
   protocol::ParseLimits parse_limits_;
   std::string secret_;
   Metrics metrics_;
+  WsLimits ws_limits_;
   ShardSet shards_;
   LocalRouter router_;
   boost::asio::thread_pool readers_;

@@ -10,9 +10,9 @@
 #include <optional>
 
 #include "http_api.hpp"
-#include "http_session.hpp"
 #include "hub.hpp"
-#include "tls.hpp"
+#include "parley/net/http_session.hpp"
+#include "parley/net/tls.hpp"
 
 namespace parley::server {
 

@@ -43,10 +43,11 @@ constexpr std::size_t kMaxEarlyFrames = 64;
 
 }  // namespace
 
-Session::Session(Hub& hub, Shard& shard, std::string remote_ip)
+Session::Session(Hub& hub, Shard& shard, Transport& transport, std::string remote_ip)
     : Subscriber(shard),
       hub_(hub),
       router_(hub.router()),
+      transport_(transport),
       remote_ip_(std::move(remote_ip)),
       opened_at_(std::chrono::steady_clock::now()),
       tokens_(hub.config().limits.rate_burst),
@@ -84,7 +85,7 @@ void Session::on_closed() {
 void Session::push(const Payload& p) {
   if (closed_) return;
   hub_.metrics().frames_out.fetch_add(1, std::memory_order_relaxed);
-  if (enqueue(p) == SendStatus::overflow) {
+  if (transport_.enqueue(p) == SendStatus::overflow) {
     hub_.metrics().queue_overflows.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -115,6 +116,7 @@ void Session::on_sweep(std::chrono::steady_clock::time_point now) {
   if (!authenticated() && now - opened_at_ > limit) {
     close(close_code::unauthorized, "authentication timeout");
   }
+  transport_.sweep(now);
 }
 
 void Session::on_frame(std::string_view data, bool binary) {
@@ -381,7 +383,7 @@ void Session::replay_stored(const std::string& channel, std::uint64_t generation
   auto it = subs_.find(channel);
   if (closed_ || it == subs_.end() || it->second.generation != generation) return;
   // Pace the replay by the client's reading speed instead of overflowing its queue.
-  if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) {
+  if (transport_.queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) {
     paused_replays_.push_back({channel, generation, what});
     return;
   }
@@ -484,7 +486,7 @@ bool Session::deliver_change(const std::string& channel, std::uint64_t change, c
 
 void Session::on_writable() {
   if (paused_replays_.empty()) return;
-  if (queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) return;
+  if (transport_.queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) return;
   auto paused = std::move(paused_replays_);
   paused_replays_.clear();
   for (auto& p : paused) replay_stored(p.channel, p.generation, p.what);

@@ -1,7 +1,8 @@
 // Session: one client connection's protocol state machine (auth, joins, sends, history).
 //
-// Transport-neutral: the WebSocket transport (ws_session.cpp) derives from it and supplies
-// enqueue()/close()/queued_bytes(); this file and session.cpp include no Beast headers.
+// Transport-neutral: it talks to its connection through a Transport (parley/net/transport.hpp)
+// and is called by it as a FrameHandler; ws_session.cpp puts a session and its WebSocket
+// connection in one object. This file and session.cpp include no Asio socket or Beast header.
 //
 // Threading: a session lives on one shard. Every method runs on that shard's thread; results
 // from the storage writer and the reader pool are post()ed back to it, holding shared_from_this
@@ -21,6 +22,7 @@
 
 #include "parley/fanout/payload.hpp"
 #include "parley/fanout/subscriber.hpp"
+#include "parley/net/transport.hpp"
 #include "parley/protocol/commands.hpp"
 #include "parley/protocol/types.hpp"
 #include "rate_limit.hpp"
@@ -72,21 +74,27 @@ class ChannelMap {
   std::vector<value_type> v_;
 };
 
-class Session : public Subscriber, public std::enable_shared_from_this<Session> {
+class Session : public Subscriber,
+                public FrameHandler,
+                public std::enable_shared_from_this<Session> {
  public:
-  Session(Hub& hub, Shard& shard, std::string remote_ip);
+  // `transport` must outlive the session's use of it: the session never calls it after
+  // on_closed() (ws_session.cpp keeps both in one object).
+  Session(Hub& hub, Shard& shard, Transport& transport, std::string remote_ip);
   ~Session() override;
 
   const std::string& remote_ip() const { return remote_ip_; }
 
-  // --- Transport side (called by the derived transport). ---
+  // --- Transport side (FrameHandler; see parley/net/transport.hpp). ---
 
   // The socket is open. `bearer` is a token from the upgrade's Authorization header, if any.
-  void on_open(std::optional<std::string> bearer);
+  void on_open(std::optional<std::string> bearer) override;
   // One complete client frame.
-  void on_frame(std::string_view data, bool binary);
+  void on_frame(std::string_view data, bool binary) override;
+  // Resumes paused replays.
+  void on_writable() override;
   // The transport is gone: unregister everywhere. Idempotent.
-  void on_closed();
+  void on_closed() override;
 
   // --- Fan-out side (Subscriber; see parley/fanout/subscriber.hpp). ---
 
@@ -96,18 +104,11 @@ class Session : public Subscriber, public std::enable_shared_from_this<Session> 
   void kicked(const std::string& channel, const Payload& p) override;
   void complete_write(const WriteAck& ack) override;
   void begin_drain() override { draining_ = true; }
-  // Enforces the auth deadline; transports extend it for their own deadlines (e.g. a close
-  // handshake that never finishes).
+  // Enforces the auth deadline, then the transport's own (pings, idle, close handshake).
   void on_sweep(std::chrono::steady_clock::time_point now) override;
-
-  // The transport's interface (and Subscriber::close).
-  virtual SendStatus enqueue(Payload p) = 0;
-  virtual std::size_t queued_bytes() const = 0;
-
- protected:
-  Hub& hub() { return hub_; }
-  // The transport calls this after a write completes; resumes paused replays.
-  void on_writable();
+  void close(std::uint16_t code, std::string_view reason) override {
+    transport_.close(code, reason);
+  }
 
  private:
   // One numbered stream of a subscription (messages by seq, changes by change number): what
@@ -209,6 +210,7 @@ class Session : public Subscriber, public std::enable_shared_from_this<Session> 
 
   Hub& hub_;
   Router& router_;
+  Transport& transport_;
   std::string remote_ip_;
   std::chrono::steady_clock::time_point opened_at_;
   bool closed_ = false;

@@ -1,7 +1,7 @@
 // fuzz_http: the bytes of one HTTP connection through the server's request reader
-// (server/src/http_reader.hpp: the parser's limits, what a failed read answers, the checks a
-// parsed request passes, the target's origin form), driven by Beast's request parser the way
-// http::async_read drives it in server/src/http_session.cpp.
+// (server/net/include/parley/net/http_reader.hpp: the parser's limits, what a failed read answers,
+// the checks a parsed request passes, the target's origin form), driven by Beast's request parser
+// the way http::async_read drives it in server/net/src/http_session.cpp.
 //
 // The session itself needs a live Hub and a socket; everything it does with the bytes before
 // a request is served is in http_reader.hpp, which this target calls. It replays the read loop
@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "http_reader.hpp"
+#include "parley/net/http_reader.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // fuzz_ws: client bytes through the WebSocket frame parser the server runs
-// (server/src/ws_frames.hpp, ws::FrameParser).
+// (server/net/include/parley/net/ws_frames.hpp, ws::FrameParser).
 //
 // Beyond "never crashes, never reads outside the input" it checks:
 //  - the events do not depend on how the bytes arrive: the whole input at once and the same
@@ -16,8 +16,8 @@
 
 #include "../support/ws_client_frame.hpp"
 #include "fuzz_support.hpp"
+#include "parley/net/ws_frames.hpp"
 #include "parley/protocol/validate.hpp"
-#include "ws_frames.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // ws::FrameParser and the frame header writer (server/src/ws_frames.hpp), without sockets.
-#include "ws_frames.hpp"
+#include "parley/net/ws_frames.hpp"
 
 #include <gtest/gtest.h>
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "parley/fanout/payload.hpp"
+#include "parley/protocol/close_codes.hpp"
 #include "parley/protocol/types.hpp"
 
 namespace parley::server {
@@ -27,15 +28,8 @@ struct Identity {
   std::string email;  // the token's email claim; "" = none
 };
 
-// WebSocket close codes used by Parley (RFC 6455 and the 4xxx private range).
-namespace close_code {
-constexpr std::uint16_t policy = 1008;           // outbound queue overflow
-constexpr std::uint16_t too_big = 1009;          // frame over the hard limit
-constexpr std::uint16_t service_restart = 1012;  // server shutting down
-constexpr std::uint16_t try_again_later = 1013;  // too many connections from one address
-constexpr std::uint16_t unauthorized = 4401;     // no/bad auth, or auth timeout
-constexpr std::uint16_t banned = 4403;           // banned by staff
-}  // namespace close_code
+// The close codes (close_code::banned, …), as the server code names them.
+namespace close_code = protocol::close_code;
 
 class Subscriber {
  public:

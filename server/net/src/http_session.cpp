@@ -1,4 +1,4 @@
-#include "http_session.hpp"
+#include "parley/net/http_session.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -15,11 +15,9 @@
 #include <memory>
 #include <optional>
 
-#include "http_api.hpp"
-#include "http_reader.hpp"
-#include "hub.hpp"
 #include "parley/fanout/shard.hpp"
-#include "ws_session.hpp"
+#include "parley/net/http_reader.hpp"
+#include "parley/net/ws_connection.hpp"
 
 namespace parley::server {
 
@@ -40,11 +38,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, MaybeTlsStream>;
 
  public:
-  HttpSession(Shard& shard, HttpApi& api, tcp::socket socket) requires(!kTls)
+  HttpSession(Shard& shard, HttpHandler& api, tcp::socket socket) requires(!kTls)
       : shard_(shard), api_(api), stream_(std::move(socket)) {
     init();
   }
-  HttpSession(Shard& shard, HttpApi& api, boost::asio::ssl::context& tls,
+  HttpSession(Shard& shard, HttpHandler& api, boost::asio::ssl::context& tls,
               tcp::socket socket) requires kTls : shard_(shard),
                                                   api_(api),
                                                   stream_(std::move(socket), tls) {
@@ -89,8 +87,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   void do_read() {
     parser_.emplace();
-    http_reader::configure(*parser_, http_reader::kHeaderLimit,
-                           api_.hub().config().limits.max_http_body_bytes);
+    http_reader::configure(*parser_, http_reader::kHeaderLimit, api_.max_body_bytes());
     tcp_layer().expires_after(kHttpTimeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -125,10 +122,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                                  std::string_view(host.data(), host.size()))) {
         return send_error(403, "forbidden", "origin not allowed");
       }
-      auto& m = api_.hub().metrics();
-      if (static_cast<std::size_t>(m.connections_open.load()) >=
-          api_.hub().config().limits.max_connections) {
-        m.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+      if (!api_.admit_websocket()) {
         return send_error(503, "rate_limited", "server at its connection limit");
       }
       if (req[http::field::sec_websocket_version] != "13") {
@@ -143,17 +137,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       if (auth.size() > 7 && beast::iequals(auth.substr(0, 7), "Bearer ")) {
         bearer = std::string(auth.substr(7));
       }
-      m.connections_accepted.fetch_add(1, std::memory_order_relaxed);
       tcp_layer().expires_never();
       // Bytes the client sent right after its request (frames pipelined before it read the
       // 101) are already in our buffer: the WebSocket session reads them first.
       std::string early(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       if constexpr (kTls) {
-        start_websocket(api_.hub(), shard_, std::move(stream_), std::move(*accept),
-                        std::move(bearer), remote_ip_, std::move(early));
+        api_.open_websocket(shard_, std::move(stream_), std::move(*accept), std::move(bearer),
+                            remote_ip_, std::move(early));
       } else {
-        start_websocket(api_.hub(), shard_, MaybeTlsStream(stream_.release_socket()),
-                        std::move(*accept), std::move(bearer), remote_ip_, std::move(early));
+        api_.open_websocket(shard_, MaybeTlsStream(stream_.release_socket()), std::move(*accept),
+                            std::move(bearer), remote_ip_, std::move(early));
       }
       return;
     }
@@ -265,7 +258,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   Shard& shard_;
-  HttpApi& api_;
+  HttpHandler& api_;
   Stream stream_;
   beast::flat_buffer buffer_{http_reader::kBufferLimit};
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -274,11 +267,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
 }  // namespace
 
-void start_http_session(Shard& shard, HttpApi& api, tcp::socket socket) {
+void start_http_session(Shard& shard, HttpHandler& api, tcp::socket socket) {
   std::make_shared<HttpSession<beast::tcp_stream>>(shard, api, std::move(socket))->run();
 }
 
-void start_https_session(Shard& shard, HttpApi& api, boost::asio::ssl::context& tls,
+void start_https_session(Shard& shard, HttpHandler& api, boost::asio::ssl::context& tls,
                          tcp::socket socket) {
   std::make_shared<HttpSession<MaybeTlsStream>>(shard, api, tls, std::move(socket))->run();
 }

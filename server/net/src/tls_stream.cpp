@@ -1,6 +1,6 @@
 // The TLS half of MaybeTlsStream: Asio's ssl::stream operations, instantiated once here for the
 // type-erased handlers instead of once per operation in ws_session.cpp and http_session.cpp.
-#include "tls_stream.hpp"
+#include "parley/net/tls_stream.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ssl/stream.hpp>

@@ -1,0 +1,53 @@
+// HTTP requests and responses as the transport hands them to the HTTP API and writes them back
+// (no Beast here: http_session.cpp converts).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace parley::server {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // path and query
+  std::string body;
+  std::string authorization;
+  std::string content_type;
+  std::string origin;  // the Origin header, if any
+  std::string host;    // the Host header, if any
+  std::string remote_ip;
+  // Conditional requests and compression (http_cache.hpp).
+  std::string if_none_match;
+  std::string if_modified_since;
+  std::string accept_encoding;
+};
+
+// A body made piece by piece and sent with Transfer-Encoding: chunked, so that a large answer
+// (an export) takes constant memory: next() runs on a reader thread, one call at a time, each
+// after the previous piece was written to the client; "" ends the body.
+struct ChunkSource {
+  virtual ~ChunkSource() = default;
+  virtual std::string next() = 0;
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // `body` gzip-compressed ahead of time (static files), used when the client accepts gzip.
+  std::shared_ptr<const std::string> gzip_body;
+  // When set, the body comes from here instead of `body` (never gzipped).
+  std::shared_ptr<ChunkSource> stream;
+};
+
+using Respond = std::function<void(HttpResponse)>;
+
+// {"error":{"code":…,"message":…}}
+HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+
+}  // namespace parley::server
