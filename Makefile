@@ -39,7 +39,7 @@ DATA_DIR ?= var/data
 # ones: Debian 12's Node 18 is too old for the browser tests.
 NODE_BOOTSTRAP = $(shell scripts/node-setup.sh --needs-npm)
 
-.PHONY: deps node web-deps test-deps web configure build build-server run test asan bench soak deb tidy clean
+.PHONY: deps node web-deps test-deps web configure build build-server run test asan tsan bench soak deb tidy clean
 
 # Every install happens up front, in one apt-get call, before anything is built: a password
 # prompt never appears after a long build.
@@ -97,6 +97,17 @@ asan: test-deps
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan
 	ctest --preset asan
+
+# ThreadSanitizer over the storage, fan-out and integration tests (the servers they start are
+# built with it too). A report stops the process that made it (halt_on_error), so a race in
+# parleyd fails the test that drove it. Suppressions: tests/tsan.supp (each with its reason).
+# Not part of make test or CI (see docs/RELIABILITY.md for its time).
+tsan: test-deps
+	@scripts/build-web.sh
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan
+	TSAN_OPTIONS="halt_on_error=1 abort_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --preset tsan
 
 # Every load scenario against parleyd, the Node peers (load-tests/peers, npm) and the loopback
 # limit, side by side, in at most 10 minutes; rewrites docs/PERFORMANCE.md's generated section.

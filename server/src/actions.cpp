@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "channel_access.hpp"
 #include "clock.hpp"
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
@@ -30,29 +31,11 @@ std::string fields(F&& f) {
 
 Outcome from_denial(const Denial& d) { return Outcome::failure(d.code, d.message); }
 
-struct Resolved {
-  storage::ChannelInfo info;
-  ChannelFacts facts;
-};
-
 // The channel and the subject's relation to it, or the error to reply.
-std::optional<Resolved> resolve_channel(Hub& hub, const Identity& who, const std::string& ch,
-                                        Outcome* err) {
-  auto info = hub.store().get_channel(ch);
-  if (!info) {
-    *err = Outcome::failure(ErrorCode::not_found, "unknown channel \"" + ch + "\"");
-    return std::nullopt;
-  }
-  Resolved r{*info, {}};
-  r.facts.kind = info->kind;
-  r.facts.archived = info->archived;
-  r.facts.locked = info->locked;
-  if (info->kind == protocol::ChannelKind::dm) {
-    auto m = protocol::dm_members(ch);
-    r.facts.member = m && (m->first == who.id || m->second == who.id);
-  } else if (info->kind == protocol::ChannelKind::private_) {
-    r.facts.member = hub.moderation().is_member(ch, who.id);
-  }
+std::optional<ChannelAccess> resolve_channel(Hub& hub, const Identity& who, const std::string& ch,
+                                             Outcome* err) {
+  auto r = channel_access(hub.store(), hub.moderation(), who, ch);
+  if (!r) *err = Outcome::failure(ErrorCode::not_found, "unknown channel \"" + ch + "\"");
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include <future>
 
 #include "bot_commands.hpp"
+#include "channel_access.hpp"
 #include "clock.hpp"
 #include "hub.hpp"
 #include "parley/protocol/serialize.hpp"
@@ -345,18 +346,12 @@ void AdvocacyService::flush() {
 
 namespace {
 std::optional<Outcome> check_mark(Hub& hub, const Identity& who, const std::string& channel) {
-  auto info = hub.store().get_channel(channel);
-  if (!info) return Outcome::failure(ErrorCode::not_found, "unknown channel \"" + channel + "\"");
-  ChannelFacts f;
-  f.kind = info->kind;
-  f.archived = info->archived;
-  f.is_asker = true;  // the engine checks who asked (forbidden otherwise)
-  if (info->kind == protocol::ChannelKind::private_)
-    f.member = hub.moderation().is_member(channel, who.id);
-  if (auto members = protocol::dm_members(channel)) {
-    f.member = members->first == who.id || members->second == who.id;
+  auto access = channel_access(hub.store(), hub.moderation(), who, channel);
+  if (!access) {
+    return Outcome::failure(ErrorCode::not_found, "unknown channel \"" + channel + "\"");
   }
-  if (auto d = check(Action::mark_answer, Subject{who.role, who.guest}, &f)) {
+  access->facts.is_asker = true;  // the engine checks who asked (forbidden otherwise)
+  if (auto d = check(Action::mark_answer, who, access->facts)) {
     return Outcome::failure(d->code, d->message);
   }
   // A mark is a post-like act: refused while muted, as react is.

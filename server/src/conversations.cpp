@@ -5,6 +5,7 @@
 #include <map>
 
 #include "actions.hpp"
+#include "channel_access.hpp"
 #include "clock.hpp"
 #include "hub.hpp"
 #include "permissions.hpp"
@@ -20,17 +21,7 @@ namespace {
 
 // Whether `who` may read `info` now (the same rule as join).
 bool readable(Hub& hub, const Identity& who, const storage::ChannelInfo& info) {
-  ChannelFacts f;
-  f.kind = info.kind;
-  f.archived = info.archived;
-  f.locked = info.locked;
-  if (info.kind == ChannelKind::dm) {
-    auto m = protocol::dm_members(info.name);
-    f.member = m && (m->first == who.id || m->second == who.id);
-  } else if (info.kind == ChannelKind::private_) {
-    f.member = hub.moderation().is_member(info.name, who.id);
-  }
-  return !check(Action::read, Subject{who.role, who.guest}, &f).has_value();
+  return !check(Action::read, who, channel_facts(info, hub.moderation(), who.id)).has_value();
 }
 
 }  // namespace

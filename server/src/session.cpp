@@ -15,6 +15,7 @@
 
 #include "actions.hpp"
 #include "change_replay.hpp"
+#include "channel_access.hpp"
 #include "clock.hpp"
 #include "conversations.hpp"
 #include "hub.hpp"
@@ -259,19 +260,9 @@ void Session::handle(const std::string& id_json, protocol::PingCmd&) {
 }
 
 std::optional<std::pair<ErrorCode, std::string>> Session::check_read(const std::string& ch) {
-  auto info = hub_.store().get_channel(ch);
-  if (!info) return std::pair{ErrorCode::not_found, "unknown channel \"" + ch + "\""};
-  ChannelFacts f;
-  f.kind = info->kind;
-  f.archived = info->archived;
-  f.locked = info->locked;
-  if (info->kind == protocol::ChannelKind::dm) {
-    auto m = protocol::dm_members(ch);
-    f.member = m && (m->first == identity_->id || m->second == identity_->id);
-  } else if (info->kind == protocol::ChannelKind::private_) {
-    f.member = hub_.moderation().is_member(ch, identity_->id);
-  }
-  if (auto d = check(Action::read, Subject{identity_->role, identity_->guest}, &f)) {
+  auto access = channel_access(hub_.store(), hub_.moderation(), *identity_, ch);
+  if (!access) return std::pair{ErrorCode::not_found, "unknown channel \"" + ch + "\""};
+  if (auto d = check(Action::read, *identity_, access->facts)) {
     return std::pair{d->code, d->message};
   }
   return std::nullopt;
@@ -560,20 +551,10 @@ void Session::handle(const std::string& id_json, protocol::LeaveCmd& c) {
 }
 
 void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
-  auto info = hub_.store().get_channel(c.channel);
-  if (!info)
+  auto access = channel_access(hub_.store(), hub_.moderation(), *identity_, c.channel);
+  if (!access)
     return reply_error(id_json, ErrorCode::not_found, "unknown channel \"" + c.channel + "\"");
-  ChannelFacts f;
-  f.kind = info->kind;
-  f.archived = info->archived;
-  f.locked = info->locked;
-  if (info->kind == protocol::ChannelKind::dm) {
-    auto m = protocol::dm_members(c.channel);
-    f.member = m && (m->first == identity_->id || m->second == identity_->id);
-  } else if (info->kind == protocol::ChannelKind::private_) {
-    f.member = hub_.moderation().is_member(c.channel, identity_->id);
-  }
-  if (auto d = check(Action::post, Subject{identity_->role, identity_->guest}, &f)) {
+  if (auto d = check(Action::post, *identity_, access->facts)) {
     return reply_error(id_json, d->code, d->message);
   }
   bool masked = false;
@@ -583,7 +564,7 @@ void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   if (!c.actions.empty() && identity_->role != protocol::Role::bot) {
     return reply_error(id_json, ErrorCode::forbidden, "only bots add buttons");
   }
-  auto mentions = mentions_for(hub_, *identity_, c.channel, info->kind, c.text);
+  auto mentions = mentions_for(hub_, *identity_, c.channel, access->info.kind, c.text);
   if (mentions.refused) {
     return reply_error(id_json, mentions.refused->code, mentions.refused->message,
                        mentions.retry_after_ms);
