@@ -18,19 +18,6 @@ namespace parley::server {
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 
-bool valid_backup_name(std::string_view n) {
-  if (n.empty() || n.size() > 64 || n.front() == '.' || n.front() == '-') return false;
-  for (char c : n) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
-      return false;
-  }
-  return true;
-}
-
-std::string backup_secret_path(const std::string& dir, std::uint32_t id) {
-  return (fs::path(dir) / "secrets" / (std::to_string(id) + ".key")).string();
-}
-
 int backup_command(const std::string& url, const std::string& token, const std::string& name,
                    bool with_secret) {
   constexpr std::string_view kScheme = "http://";

@@ -15,12 +15,12 @@
 #include <fstream>
 #include <iostream>
 
-#include "clock.hpp"
+#include "parley/ops/clock.hpp"
+#include "parley/ops/config.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/validate.hpp"
 #include "parley/search/index.hpp"
 #include "parley/server/admin.hpp"
-#include "parley/server/config.hpp"
 #include "parley/server/server.hpp"
 #include "parley/storage/store.hpp"
 

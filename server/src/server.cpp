@@ -9,10 +9,10 @@
 #include <future>
 #include <optional>
 
-#include "http_api.hpp"
-#include "hub.hpp"
+#include "parley/api/http_api.hpp"
 #include "parley/net/http_session.hpp"
 #include "parley/net/tls.hpp"
+#include "parley/ops/hub.hpp"
 
 namespace parley::server {
 

@@ -1,10 +1,10 @@
 // channel_facts(): the one place the facts of a channel check come from (every check on a
 // channel, joins, posts, edits, marks, lists, takes them from here).
-#include "channel_access.hpp"
+#include "parley/ops/channel_access.hpp"
 
 #include <gtest/gtest.h>
 
-#include "moderation.hpp"
+#include "parley/ops/moderation.hpp"
 
 namespace parley::server {
 namespace {

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "parley/server/config.hpp"
+#include "parley/ops/config.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "parley/server/config.hpp"
+#include "parley/ops/config.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "email.hpp"
+#include "parley/ops/email.hpp"
 #include "parley/protocol/jwt.hpp"
 
 namespace parley::server::mail {

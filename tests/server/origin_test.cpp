@@ -1,7 +1,7 @@
 // The Origin rule shared by /api and the /ws upgrade (server/src/http_api.hpp).
 #include <gtest/gtest.h>
 
-#include "http_api.hpp"
+#include "parley/api/http_api.hpp"
 
 namespace parley::server {
 namespace {

@@ -2,10 +2,11 @@
 // section named in its comment) for one role in one kind of channel, with the exact answer. The
 // black-box permission matrices (ModerationTest.PermissionMatrix, MessageOpsPermissionMatrix)
 // drive the same rules over sockets; this table pins every branch of check() on its own.
-#include "permissions.hpp"
+#include "parley/ops/permissions.hpp"
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -169,11 +170,50 @@ TEST(Permissions, GuestsHaveExactlyTheCustomersPermissions) {
 
 // The staff-only actions need no channel.
 TEST(Permissions, StaffOnlyActionsWithoutAChannel) {
-  for (Action a : {Action::moderate, Action::manage_channels, Action::set_advocate}) {
+  for (Action a :
+       {Action::moderate, Action::manage_channels, Action::set_advocate, Action::staff_api}) {
     EXPECT_EQ(outcome(check(a, Subject{C, false}, nullptr)), "staff only");
     EXPECT_EQ(outcome(check(a, Subject{B, false}, nullptr)), "staff only");
     EXPECT_EQ(outcome(check(a, Subject{S, false}, nullptr)), "");
     EXPECT_EQ(outcome(check(a, Subject{A, false}, nullptr)), "");
+  }
+}
+
+// Backups, exports, bots, webhooks and erasure (the admin HTTP API).
+TEST(Permissions, AdminOnlyActions) {
+  EXPECT_EQ(outcome(check(Action::administer, Subject{C, false}, nullptr)), "admin only");
+  EXPECT_EQ(outcome(check(Action::administer, Subject{C, true}, nullptr)), "admin only");
+  EXPECT_EQ(outcome(check(Action::administer, Subject{B, false}, nullptr)), "admin only");
+  EXPECT_EQ(outcome(check(Action::administer, Subject{S, false}, nullptr)), "admin only");
+  EXPECT_EQ(outcome(check(Action::administer, Subject{A, false}, nullptr)), "");
+}
+
+// Who may moderate whom (mute, ban, kick, upholding a report against its author):
+// docs/PERMISSIONS.md "Moderating staff". The actor is staff or admin (check(moderate) first).
+TEST(Permissions, WhoMayBeModerated) {
+  struct TargetRow {
+    Role actor;
+    std::optional<Role> target;  // nullopt: a user the server has not seen
+    bool self;
+    const char* expect;
+  };
+  const std::vector<TargetRow> rows = {
+      {S, C, false, ""},
+      {S, B, false, ""},
+      {S, std::nullopt, false, ""},
+      {S, S, false, "staff cannot moderate staff or admins"},
+      {S, A, false, "staff cannot moderate staff or admins"},
+      {A, C, false, ""},
+      {A, S, false, ""},  // an admin moderates staff
+      {A, A, false, "staff cannot moderate staff or admins"},
+      {S, S, true, "bad_request: you cannot moderate yourself"},
+      {A, A, true, "bad_request: you cannot moderate yourself"},
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const TargetRow& r = rows[i];
+    const std::string target = r.self ? "me" : "them";
+    EXPECT_EQ(outcome(check_target(Subject{r.actor, false}, "me", target, r.target)), r.expect)
+        << "row " << i;
   }
 }
 

@@ -1,6 +1,6 @@
 // The JSON of stored messages (history pages and message events): exact bytes, escaping in
 // every string, optional fields, and messages too long for the formatting buffer on the stack.
-#include "records_json.hpp"
+#include "parley/ops/records_json.hpp"
 
 #include <gtest/gtest.h>
 

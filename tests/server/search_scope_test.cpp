@@ -1,7 +1,7 @@
 // search_scope() (server/src/permissions.cpp): which channels a search may return, per role.
 #include <gtest/gtest.h>
 
-#include "permissions.hpp"
+#include "parley/ops/permissions.hpp"
 
 namespace parley::server {
 namespace {

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "webhooks.hpp"
+#include "parley/ops/webhooks.hpp"
 
 namespace parley::server::webhook {
 namespace {

@@ -6,17 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace parley::server {
+#include "parley/ops/backups.hpp"
 
-// A backup subdirectory name (POST /api/admin/backup "name", parleyd backup --name): a plain
-// name inside storage.backup_dir, never a path: 1-64 of A-Z a-z 0-9 . _ -, not starting with
-// . or -. kBadBackupName says so.
-bool valid_backup_name(std::string_view name);
-inline constexpr const char* kBadBackupName =
-    "\"name\" must be a plain directory name inside storage.backup_dir (1-64 of A-Z a-z 0-9 . _ -, "
-    "not starting with . or -)";
-// Where the JWT secret saved with backup `id` of `dir` lives: <dir>/secrets/<id>.key.
-std::string backup_secret_path(const std::string& dir, std::uint32_t id);
+namespace parley::server {
 
 // POSTs /api/admin/backup to a running server at `url` (http://HOST:PORT; a TLS server's
 // plain_listen for local tools) with an admin `token`. 0 = the backup was made (its JSON is

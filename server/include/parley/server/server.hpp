@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "parley/server/config.hpp"
+#include "parley/ops/config.hpp"
 
 namespace parley::server {
 

@@ -2,6 +2,7 @@
 // (no Beast here: http_session.cpp converts).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,5 +50,18 @@ using Respond = std::function<void(HttpResponse)>;
 
 // {"error":{"code":…,"message":…}}
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+// A JSON body with `status` (application/json).
+HttpResponse json_ok(std::string body, unsigned status = 200);
+// HTTP status for a protocol error code (bad_request 400, unauthorized 401, forbidden 403, …).
+unsigned http_status(std::string_view code);
+
+// The raw value of query parameter `name` in `target` ("" when absent), its %XX-decoding, and
+// both with form encoding's '+' for a space.
+std::string query_param(const std::string& target, std::string_view name);
+std::string percent_decode(std::string_view s);
+std::string form_value(const std::string& target, std::string_view name);
+
+// `bytes` random bytes (OpenSSL's RAND_bytes) as lowercase hex; throws if none are to be had.
+std::string random_hex(std::size_t bytes);
 
 }  // namespace parley::server

@@ -1,0 +1,94 @@
+// Actions: every operation besides send/dm (message lifecycle, reports, moderation, channel
+// management), transport-neutral so the WebSocket ops and the staff HTTP API share one
+// implementation: permission checks (permissions.cpp), validation against current state,
+// the durable write with its audit entry, and a reply.
+//
+// Threading: methods may be called from any thread and never block on disk; reads they need
+// run on the hub's reader pool. `Done` runs on a storage or reader thread: callers post it to
+// their own thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "parley/fanout/subscriber.hpp"
+#include "parley/protocol/commands.hpp"
+#include "parley/protocol/errors.hpp"
+#include "parley/storage/store.hpp"
+
+namespace parley::server {
+
+class Hub;
+
+// The result of an action: ok with the reply's extra fields (JSON members without braces,
+// e.g. "channel":"help","seq":4), or an error.
+struct Outcome {
+  bool ok = false;
+  protocol::ErrorCode code = protocol::ErrorCode::internal;
+  std::string message;
+  std::string fields;
+  std::int64_t retry_after_ms = -1;
+
+  static Outcome success(std::string fields) { return Outcome{true, {}, {}, std::move(fields)}; }
+  static Outcome failure(protocol::ErrorCode c, std::string msg, std::int64_t retry = -1) {
+    return Outcome{false, c, std::move(msg), {}, retry};
+  }
+};
+using Done = std::function<void(Outcome)>;
+
+class Actions {
+ public:
+  explicit Actions(Hub& hub) : hub_(hub) {}
+
+  void edit(const Identity& who, const protocol::EditCmd& c, Done done);
+  void remove(const Identity& who, const protocol::DeleteCmd& c, Done done);
+  void react(const Identity& who, const protocol::ReactCmd& c, Done done);
+  void report(const Identity& who, const protocol::ReportCmd& c, Done done);
+  void resolve_report(const Identity& who, const protocol::ResolveReportCmd& c, Done done);
+  void mute(const Identity& who, const protocol::MuteCmd& c, Done done);
+  void ban(const Identity& who, const protocol::BanCmd& c, Done done);
+  void kick(const Identity& who, const protocol::KickCmd& c, Done done);
+  void slow_mode(const Identity& who, const protocol::SlowModeCmd& c, Done done);
+  void lock(const Identity& who, const protocol::LockCmd& c, Done done);
+  void create_channel(const Identity& who, const protocol::CreateChannelCmd& c, Done done);
+  void archive_channel(const Identity& who, const protocol::ArchiveChannelCmd& c, Done done);
+  void update_channel(const Identity& who, const protocol::UpdateChannelCmd& c, Done done);
+  // Several settings of one channel at once (PATCH /api/channels/NAME): `changes` holds
+  // update_channel, archive_channel, lock and slow_mode commands for `channel`, all applied in
+  // one write (all or nothing), with one audit entry `update_channel` naming every field and
+  // one channel_updated event.
+  void patch_channel(const Identity& who, const std::string& channel,
+                     const std::vector<protocol::Command>& changes, Done done);
+  void member(const Identity& who, const protocol::MemberCmd& c, Done done);
+
+  // Checks a post (send, dm, edit), in this order, against a kick's rejoin delay, mutes, the
+  // word filter and slow mode. May rewrite `text` (mask mode; then `*masked`, if given, is set). On
+  // refusal returns the error (and audits filter blocks).
+  std::optional<Outcome> check_post(const Identity& who, const std::string& channel,
+                                    std::string& text, bool counts_for_slow_mode,
+                                    bool* masked = nullptr);
+
+ private:
+  // Submits `req` and turns its storage status into an Outcome with `on_ok` building fields.
+  void write(storage::WriteRequest req, std::function<Outcome(storage::Committed&)> on_ok,
+             Done done);
+  void write_channel(storage::WriteRequest req, Done done);
+  // resolve_report's steps, in this order (actions.cpp).
+  struct Resolution;
+  void resolve_remove(std::shared_ptr<Resolution> r);
+  void resolve_mute(std::shared_ptr<Resolution> r);
+  void resolve_write(std::shared_ptr<Resolution> r);
+  std::optional<Outcome> staff_target_check(const Identity& who, const std::string& target);
+  storage::AuditEntry audit(const Identity& who, std::string action) const;
+
+  Hub& hub_;
+};
+
+// Reply fields describing a channel: "channel","kind","title","archived","locked","slow_mode_s".
+// The fields of a channel's settings; a support channel's include `publish`, its own setting or
+// else `publish_default` ([knowledge]).
+std::string channel_fields(const storage::ChannelInfo& info, bool publish_default);
+
+}  // namespace parley::server
