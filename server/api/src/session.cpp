@@ -550,74 +550,24 @@ void Session::handle(const std::string& id_json, protocol::LeaveCmd& c) {
   push(std::move(out));
 }
 
+// send and dm: decided in ops (Actions::send, send_dm); the ack comes back through
+// complete_write with the cookie chosen here.
 void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
-  auto access = channel_access(hub_.store(), hub_.moderation(), *identity_, c.channel);
-  if (!access)
-    return reply_error(id_json, ErrorCode::not_found, "unknown channel \"" + c.channel + "\"");
-  if (auto d = check(Action::post, *identity_, access->facts)) {
-    return reply_error(id_json, d->code, d->message);
-  }
-  bool masked = false;
-  if (auto refused = hub_.actions().check_post(*identity_, c.channel, c.text, true, &masked)) {
-    return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
-  }
-  if (!c.actions.empty() && identity_->role != protocol::Role::bot) {
-    return reply_error(id_json, ErrorCode::forbidden, "only bots add buttons");
-  }
-  auto mentions = mentions_for(hub_, *identity_, c.channel, access->info.kind, c.text);
-  if (mentions.refused) {
-    return reply_error(id_json, mentions.refused->code, mentions.refused->message,
-                       mentions.retry_after_ms);
-  }
-  submit_message(id_json, c.channel, std::move(c.text), std::move(c.client_msg_id),
-                 c.reply_to.value_or(0), std::move(mentions.mentions),
-                 protocol::pack_actions(c.actions), masked);
+  accept_post(id_json,
+              hub_.actions().send(*identity_, c, {id_, next_cookie_}, pending_writes_.size()));
 }
 
 void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
-  if (c.to == identity_->id) {
-    return reply_error(id_json, ErrorCode::bad_request, "cannot send a DM to yourself");
-  }
-  std::string channel = protocol::dm_channel_name(identity_->id, c.to);
-  bool masked = false;
-  if (auto refused = hub_.actions().check_post(*identity_, channel, c.text, false, &masked)) {
-    return reply_error(id_json, refused->code, refused->message, refused->retry_after_ms);
-  }
-  auto mentions = mentions_for(hub_, *identity_, channel, protocol::ChannelKind::dm, c.text);
-  submit_message(id_json, std::move(channel), std::move(c.text), std::move(c.client_msg_id),
-                 c.reply_to.value_or(0), std::move(mentions.mentions), {}, masked);
+  accept_post(id_json,
+              hub_.actions().send_dm(*identity_, c, {id_, next_cookie_}, pending_writes_.size()));
 }
 
-void Session::submit_message(const std::string& id_json, std::string channel, std::string text,
-                             std::string client_msg_id, std::uint64_t reply_to,
-                             std::string mentions, std::string actions, bool masked) {
-  if (pending_writes_.size() >= hub_.config().limits.max_inflight_sends) {
-    return reply_error(id_json, ErrorCode::rate_limited, "too many sends awaiting storage", 100);
+void Session::accept_post(const std::string& id_json, Posted posted) {
+  if (posted.refused) {
+    const Outcome& o = *posted.refused;
+    return reply_error(id_json, o.code, o.message, o.retry_after_ms);
   }
-  storage::WriteRequest req;
-  storage::AppendMessage am;
-  am.channel = std::move(channel);
-  am.client_msg_id = std::move(client_msg_id);
-  am.msg.from_id = identity_->id;
-  am.msg.from_name = identity_->name;
-  am.msg.from_role = identity_->role;
-  am.msg.from_advocate = hub_.advocacy().is_advocate(identity_->id);
-  std::string masked_text = masked ? text : std::string();
-  am.msg.text = std::move(text);
-  am.msg.reply_to = reply_to;
-  am.msg.mentions = std::move(mentions);
-  am.msg.actions = std::move(actions);
-  req.op = std::move(am);
-  hub_.webhooks().attach(req);
-  hub_.email().attach(req);
-  req.origin = id_;
-  req.cookie = next_cookie_++;
-  pending_writes_.emplace(req.cookie, PendingWrite{id_json, std::move(masked_text)});
-  auto cookie = req.cookie;
-  if (!hub_.store().submit(std::move(req))) {
-    pending_writes_.erase(cookie);
-    reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
-  }
+  pending_writes_.emplace(next_cookie_++, PendingWrite{id_json, std::move(posted.masked_text)});
 }
 
 void Session::complete_write(const WriteAck& ack) {

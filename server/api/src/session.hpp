@@ -33,6 +33,7 @@ class Shard;
 class Hub;
 class Router;
 struct Outcome;
+struct Posted;
 
 // A small map from channel name to V kept as a vector sorted by name: a connection joins a few
 // channels (limits.max_joined_channels, 100 by default), and an unordered_map would allocate a
@@ -195,10 +196,9 @@ class Session : public Subscriber,
 
   // Access check for reading/joining a channel: empty optional = allowed.
   std::optional<std::pair<protocol::ErrorCode, std::string>> check_read(const std::string& ch);
-  // `masked`: the word filter rewrote `text`, so the ack carries it.
-  void submit_message(const std::string& id_json, std::string channel, std::string text,
-                      std::string client_msg_id, std::uint64_t reply_to, std::string mentions,
-                      std::string actions = {}, bool masked = false);
+  // A message submitted by ops (Actions::send, send_dm) waits for its ack under the cookie it
+  // was given; a refused one is answered at once.
+  void accept_post(const std::string& id_json, Posted posted);
   void replay_step(const std::string& channel, std::uint64_t generation);
   void replay_done(const std::string& channel, Subscription& sub);
   void changes_step(const std::string& channel, std::uint64_t generation);

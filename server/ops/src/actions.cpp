@@ -4,6 +4,7 @@
 
 #include "parley/ops/channel_access.hpp"
 #include "parley/ops/clock.hpp"
+#include "parley/ops/conversations.hpp"
 #include "parley/ops/hub.hpp"
 #include "parley/ops/permissions.hpp"
 #include "parley/ops/records_json.hpp"
@@ -82,6 +83,75 @@ void Actions::write(storage::WriteRequest req, std::function<Outcome(storage::Co
         done(on_done(c));
       });
   if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
+}
+
+Posted Actions::send(const Identity& who, protocol::SendCmd& c, AckRoute route,
+                     std::size_t inflight) {
+  auto access = channel_access(hub_.store(), hub_.moderation(), who, c.channel);
+  if (!access) {
+    return {Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""), {}};
+  }
+  if (auto d = check(Action::post, who, access->facts)) return {from_denial(*d), {}};
+  bool masked = false;
+  if (auto refused = check_post(who, c.channel, c.text, true, &masked)) return {refused, {}};
+  if (!c.actions.empty() && who.role != protocol::Role::bot) {
+    return {Outcome::failure(ErrorCode::forbidden, "only bots add buttons"), {}};
+  }
+  auto mentions = mentions_for(hub_, who, c.channel, access->info.kind, c.text);
+  if (mentions.refused) {
+    return {Outcome::failure(mentions.refused->code, mentions.refused->message,
+                             mentions.retry_after_ms),
+            {}};
+  }
+  return submit_message(who, c.channel, std::move(c.text), std::move(c.client_msg_id),
+                        c.reply_to.value_or(0), std::move(mentions.mentions),
+                        protocol::pack_actions(c.actions), masked, route, inflight);
+}
+
+Posted Actions::send_dm(const Identity& who, protocol::DmCmd& c, AckRoute route,
+                        std::size_t inflight) {
+  if (c.to == who.id) {
+    return {Outcome::failure(ErrorCode::bad_request, "cannot send a DM to yourself"), {}};
+  }
+  std::string channel = protocol::dm_channel_name(who.id, c.to);
+  bool masked = false;
+  if (auto refused = check_post(who, channel, c.text, false, &masked)) return {refused, {}};
+  auto mentions = mentions_for(hub_, who, channel, protocol::ChannelKind::dm, c.text);
+  return submit_message(who, std::move(channel), std::move(c.text), std::move(c.client_msg_id),
+                        c.reply_to.value_or(0), std::move(mentions.mentions), {}, masked, route,
+                        inflight);
+}
+
+Posted Actions::submit_message(const Identity& who, std::string channel, std::string text,
+                               std::string client_msg_id, std::uint64_t reply_to,
+                               std::string mentions, std::string actions, bool masked,
+                               AckRoute route, std::size_t inflight) {
+  if (inflight >= hub_.config().limits.max_inflight_sends) {
+    return {Outcome::failure(ErrorCode::rate_limited, "too many sends awaiting storage", 100), {}};
+  }
+  storage::WriteRequest req;
+  storage::AppendMessage am;
+  am.channel = std::move(channel);
+  am.client_msg_id = std::move(client_msg_id);
+  am.msg.from_id = who.id;
+  am.msg.from_name = who.name;
+  am.msg.from_role = who.role;
+  am.msg.from_advocate = hub_.advocacy().is_advocate(who.id);
+  Posted posted;
+  if (masked) posted.masked_text = text;
+  am.msg.text = std::move(text);
+  am.msg.reply_to = reply_to;
+  am.msg.mentions = std::move(mentions);
+  am.msg.actions = std::move(actions);
+  req.op = std::move(am);
+  hub_.webhooks().attach(req);
+  hub_.email().attach(req);
+  req.origin = route.session;
+  req.cookie = route.cookie;
+  if (!hub_.store().submit(std::move(req))) {
+    posted.refused = Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100);
+  }
+  return posted;
 }
 
 std::optional<Outcome> Actions::staff_target_check(const Identity& who, const std::string& target) {

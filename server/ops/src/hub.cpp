@@ -16,19 +16,11 @@
 
 namespace parley::server {
 
-namespace {
-unsigned thread_count(const Config& cfg) {
-  if (cfg.server.threads > 0) return cfg.server.threads;
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : n;
-}
-}  // namespace
-
-Hub::Hub(const Config& cfg, std::string secret)
+Hub::Hub(const Config& cfg, std::string secret, ShardSet& shards, Router& router)
     : cfg_(cfg),
       secret_(std::move(secret)),
-      shards_(thread_count(cfg)),
-      router_(shards_, cfg.limits.presence_max_users),
+      shards_(shards),
+      router_(router),
       readers_(cfg.storage.reader_threads),
       filter_(cfg.moderation.filter_words) {
   parse_limits_.max_frame_bytes = cfg.limits.max_frame_bytes;

@@ -38,6 +38,23 @@ struct Outcome {
 };
 using Done = std::function<void(Outcome)>;
 
+// Where the result of a message a session sent goes: the session's id and a cookie it chose.
+// The ack rides with its storage batch (Hub::on_commit, Router::publish_committed) and reaches
+// Subscriber::complete_write ahead of the batch's messages, so a sender learns its seq before
+// its own message comes back.
+struct AckRoute {
+  std::uint64_t session = 0;
+  std::uint64_t cookie = 0;
+};
+
+// What became of a message handed to Actions::send or send_dm: refused at once (the error to
+// reply), or submitted (its ack follows through the AckRoute); `masked_text` is the text as it
+// will be stored when the word filter masked it ("" when it did not).
+struct Posted {
+  std::optional<Outcome> refused;
+  std::string masked_text;
+};
+
 class Actions {
  public:
   explicit Actions(Hub& hub) : hub_(hub) {}
@@ -63,6 +80,15 @@ class Actions {
                      const std::vector<protocol::Command>& changes, Done done);
   void member(const Identity& who, const protocol::MemberCmd& c, Done done);
 
+  // A message to a channel: read and post permission (channel_access, check), check_post,
+  // buttons only from bots, mentions (and `@here`'s interval), then the in-flight cap
+  // (`inflight`: the session's sends awaiting storage, against [limits] max_inflight_sends),
+  // then the storage queue. `c.text` may be masked in place.
+  Posted send(const Identity& who, protocol::SendCmd& c, AckRoute route, std::size_t inflight);
+  // A direct message to c.to: not to oneself, check_post (no slow mode), mentions, the cap and
+  // the queue as send().
+  Posted send_dm(const Identity& who, protocol::DmCmd& c, AckRoute route, std::size_t inflight);
+
   // Checks a post (send, dm, edit), in this order, against a kick's rejoin delay, mutes, the
   // word filter and slow mode. May rewrite `text` (mask mode; then `*masked`, if given, is set). On
   // refusal returns the error (and audits filter blocks).
@@ -71,6 +97,10 @@ class Actions {
                                     bool* masked = nullptr);
 
  private:
+  // The message write of send and send_dm, after their checks.
+  Posted submit_message(const Identity& who, std::string channel, std::string text,
+                        std::string client_msg_id, std::uint64_t reply_to, std::string mentions,
+                        std::string actions, bool masked, AckRoute route, std::size_t inflight);
   // Submits `req` and turns its storage status into an Outcome with `on_ok` building fields.
   void write(storage::WriteRequest req, std::function<Outcome(storage::Committed&)> on_ok,
              Done done);

@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "parley/fanout/local_router.hpp"
+#include "parley/fanout/router.hpp"
 #include "parley/fanout/shards.hpp"
 #include "parley/net/transport.hpp"
 #include "parley/ops/actions.hpp"
@@ -44,7 +44,9 @@ storage::UserRecord user_record(const Identity& who, std::int64_t now);
 
 class Hub {
  public:
-  Hub(const Config& cfg, std::string secret);
+  // `shards` are this process's I/O threads and `router` reaches every recipient (LocalRouter on
+  // one node); both outlive the hub. start() starts the shards, shutdown() stops them.
+  Hub(const Config& cfg, std::string secret, ShardSet& shards, Router& router);
   ~Hub();
 
   // Opens the store (the writer starts reporting into on_commit) and starts the shards.
@@ -127,8 +129,8 @@ class Hub {
   std::string secret_;
   Metrics metrics_;
   WsLimits ws_limits_;
-  ShardSet shards_;
-  LocalRouter router_;
+  ShardSet& shards_;
+  Router& router_;
   boost::asio::thread_pool readers_;
   std::unique_ptr<storage::Store> store_;
 

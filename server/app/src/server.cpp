@@ -8,8 +8,11 @@
 #include <csignal>
 #include <future>
 #include <optional>
+#include <thread>
 
 #include "parley/api/http_api.hpp"
+#include "parley/fanout/local_router.hpp"
+#include "parley/fanout/shards.hpp"
 #include "parley/net/http_session.hpp"
 #include "parley/net/tls.hpp"
 #include "parley/ops/hub.hpp"
@@ -106,12 +109,22 @@ struct Listener {
   }
 };
 
+// [server] threads, or one per core.
+unsigned thread_count(const Config& cfg) {
+  if (cfg.server.threads > 0) return cfg.server.threads;
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
 }  // namespace
 
 struct Server::Impl {
   Config cfg;
   // Declared before the hub: sessions hold SSL objects made from it until the hub is gone.
   std::unique_ptr<asio::ssl::context> tls;
+  // The I/O threads and the router (single node: LocalRouter), before the hub that uses them.
+  std::unique_ptr<ShardSet> shards;
+  std::unique_ptr<LocalRouter> router;
   std::unique_ptr<Hub> hub;
   std::unique_ptr<HttpApi> api;
   Listener main;   // server.listen: TLS when a certificate is configured
@@ -143,7 +156,9 @@ bool Server::start(std::string* error) {
     if (!impl_->tls) return false;
   }
 
-  impl_->hub = std::make_unique<Hub>(cfg, std::move(secret));
+  impl_->shards = std::make_unique<ShardSet>(thread_count(cfg));
+  impl_->router = std::make_unique<LocalRouter>(*impl_->shards, cfg.limits.presence_max_users);
+  impl_->hub = std::make_unique<Hub>(cfg, std::move(secret), *impl_->shards, *impl_->router);
   impl_->api = std::make_unique<HttpApi>(*impl_->hub, cfg.server.web_root);
 
   // Bind before opening storage so a busy port fails fast and leaves the database untouched.
