@@ -494,6 +494,27 @@ test('a server restart: the console reconnects, resumes its channels and catches
     reloadDone();
   };
   await p.route('**/api/reports?status=open*', holdReload);
+  // The same for the channel list: a lock pushed while the reconnect's reload is in flight must
+  // survive that reload's older answer.
+  let listAnswer = null;
+  let releaseList;
+  let listDone;
+  const listHeld = new Promise((resolve) => { releaseList = resolve; });
+  const listFulfilled = new Promise((resolve) => { listDone = resolve; });
+  const holdList = async (route) => {
+    if (listAnswer) { await route.continue(); return; }
+    listAnswer = await route.fetch();
+    await listHeld;
+    await route.fulfill({ response: listAnswer });
+    listDone();
+  };
+  await p.route('**/api/channels', holdList);
+  // The console asks for its unread counts (`channels` over the socket) right after it applied
+  // the list: the sign that the held answer has been taken in.
+  let channelsAsked = 0;
+  p.on('websocket', (ws) => ws.on('framesent', (f) => {
+    if (typeof f.payload === 'string' && f.payload.includes('"op":"channels"')) channelsAsked++;
+  }));
   await sleep(1200);
   await server.start(); // same port, same data dir
 
@@ -510,6 +531,20 @@ test('a server restart: the console reconnects, resumes its channels and catches
   releaseReload();
   await reloadFulfilled;
   await p.unroute('**/api/reports?status=open*', holdReload);
+
+  await waitFor(() => listAnswer !== null, { timeout: 20000, what: 'the console reloading its channels' });
+  const sam = node('sam', { role: 'staff', name: 'Sam' });
+  await sam.ready;
+  await sam.request({ op: 'lock', channel: 'help', locked: true });
+  await c.chan('help').locator('.badge.locked').waitFor();
+  const askedBefore = channelsAsked;
+  releaseList();
+  await listFulfilled;
+  await p.unroute('**/api/channels', holdList);
+  await waitFor(() => channelsAsked > askedBefore, { timeout: 20000, what: 'the held channel list taken in' });
+  assert.equal(await c.chan('help').locator('.badge.locked').count(), 1, 'the lock survives the older answer');
+  await sam.request({ op: 'lock', channel: 'help', locked: false });
+  await waitFor(async () => (await c.chan('help').locator('.badge.locked').count()) === 0, { what: 'unlocked again' });
 
   await c.message('Back online: the meetup moved to 8 pm.').waitFor();
   assert.equal(await c.message('I will bring the prototype Halo.').count(), 1, 'no duplicate after the resume');

@@ -11,13 +11,22 @@ import { archiveDialog, createChannelDialog, membersDialog, renameDialog } from 
 import { community, go, parseHash } from './shell.js';
 import { loadOlder, onStreamScroll, renderStream, scrollToEnd } from './stream.js';
 
+// The `channel_updated` pushes that arrive while a reload of the list is in flight, by channel:
+// the answer may predate them, so they are applied again on top of it (a lock pushed during a
+// reconnect's reload would otherwise be undone by the older answer).
+const reloads = new Set();
+
 export async function loadChannels(quiet) {
+  const pushed = new Map();
+  reloads.add(pushed);
   let data;
   try {
     data = await api('GET', '/api/channels');
   } catch (e) {
     if (!quiet) fail('Could not load the channels', e);
     return;
+  } finally {
+    reloads.delete(pushed);
   }
   const seen = new Set();
   for (const info of data.channels || []) {
@@ -28,6 +37,10 @@ export async function loadChannels(quiet) {
     else S.channels.set(name, chanRecord(info));
   }
   for (const name of [...S.channels.keys()]) if (!seen.has(name)) S.channels.delete(name);
+  for (const [name, f] of pushed) {
+    const ch = S.channels.get(name);
+    if (ch) applyChannelFields(ch, f);
+  }
   S.channelsLoaded = true;
   watchChannels();
   syncUnread();
@@ -367,6 +380,7 @@ export async function patchChannel(ch, body, okText) {
 }
 
 export function onChannelUpdated(f) {
+  for (const x of reloads) x.set(f.channel, f);
   const ch = S.channels.get(f.channel);
   if (!ch) return;
   applyChannelFields(ch, f);
