@@ -465,6 +465,33 @@ test('laptop widths: the navigation collapses to icons and everything stays reac
   for (const v of visitors) v.check();
 });
 
+/** Holds the first answer to `pattern` on `page`: read from the server at once, handed to the
+ *  page only on `release()` (which resolves once the page has it and the route is removed);
+ *  later requests pass. `fetched()`: whether that first answer has been read. */
+async function holdAnswer(page, pattern) {
+  let answer = null;
+  let release;
+  let done;
+  const held = new Promise((resolve) => { release = resolve; });
+  const fulfilled = new Promise((resolve) => { done = resolve; });
+  const handler = async (route) => {
+    if (answer) { await route.continue(); return; }
+    answer = await route.fetch();
+    await held;
+    await route.fulfill({ response: answer });
+    done();
+  };
+  await page.route(pattern, handler);
+  return {
+    fetched: () => answer !== null,
+    release: async () => {
+      release();
+      await fulfilled;
+      await page.unroute(pattern, handler);
+    },
+  };
+}
+
 test('a server restart: the console reconnects, resumes its channels and catches up on reports', async () => {
   const p = staff.page;
   const c = con(p);
@@ -481,34 +508,10 @@ test('a server restart: the console reconnects, resumes its channels and catches
   // The reconnected console reloads its open reports. Its answer is read from the server at once
   // but handed to the page only after a report filed later has been pushed: the push must survive
   // the reload that predates it (it was lost once, under ASan's timing).
-  let reloadAnswer = null;
-  let releaseReload;
-  let reloadDone;
-  const reloadHeld = new Promise((resolve) => { releaseReload = resolve; });
-  const reloadFulfilled = new Promise((resolve) => { reloadDone = resolve; });
-  const holdReload = async (route) => {
-    if (reloadAnswer) { await route.continue(); return; }
-    reloadAnswer = await route.fetch();
-    await reloadHeld;
-    await route.fulfill({ response: reloadAnswer });
-    reloadDone();
-  };
-  await p.route('**/api/reports?status=open*', holdReload);
+  const reports = await holdAnswer(p, '**/api/reports?status=open*');
   // The same for the channel list: a lock pushed while the reconnect's reload is in flight must
   // survive that reload's older answer.
-  let listAnswer = null;
-  let releaseList;
-  let listDone;
-  const listHeld = new Promise((resolve) => { releaseList = resolve; });
-  const listFulfilled = new Promise((resolve) => { listDone = resolve; });
-  const holdList = async (route) => {
-    if (listAnswer) { await route.continue(); return; }
-    listAnswer = await route.fetch();
-    await listHeld;
-    await route.fulfill({ response: listAnswer });
-    listDone();
-  };
-  await p.route('**/api/channels', holdList);
+  const list = await holdAnswer(p, '**/api/channels');
   // The console asks for its unread counts (`channels` over the socket) right after it applied
   // the list: the sign that the held answer has been taken in.
   let channelsAsked = 0;
@@ -525,22 +528,18 @@ test('a server restart: the console reconnects, resumes its channels and catches
   await sendAll(olga, 'general', ['Back online: the meetup moved to 8 pm.']);
   const seq = olga.messages.find((x) => /meetup moved/.test(x.text)).seq;
   await c.live.waitFor({ timeout: 20000 });
-  await waitFor(() => reloadAnswer !== null, { timeout: 20000, what: 'the console reloading its reports' });
+  await waitFor(() => reports.fetched(), { timeout: 20000, what: 'the console reloading its reports' });
   const { report_id: id } = await rita.request({ op: 'report', channel: 'general', seq, reason: 'wrong time' });
   await c.toast(`New report #${id}`).waitFor();
-  releaseReload();
-  await reloadFulfilled;
-  await p.unroute('**/api/reports?status=open*', holdReload);
+  await reports.release();
 
-  await waitFor(() => listAnswer !== null, { timeout: 20000, what: 'the console reloading its channels' });
+  await waitFor(() => list.fetched(), { timeout: 20000, what: 'the console reloading its channels' });
   const sam = node('sam', { role: 'staff', name: 'Sam' });
   await sam.ready;
   await sam.request({ op: 'lock', channel: 'help', locked: true });
   await c.chan('help').locator('.badge.locked').waitFor();
   const askedBefore = channelsAsked;
-  releaseList();
-  await listFulfilled;
-  await p.unroute('**/api/channels', holdList);
+  await list.release();
   await waitFor(() => channelsAsked > askedBefore, { timeout: 20000, what: 'the held channel list taken in' });
   assert.equal(await c.chan('help').locator('.badge.locked').count(), 1, 'the lock survives the older answer');
   await sam.request({ op: 'lock', channel: 'help', locked: false });
