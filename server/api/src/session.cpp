@@ -47,7 +47,6 @@ constexpr std::size_t kMaxEarlyFrames = 64;
 Session::Session(Hub& hub, Shard& shard, Transport& transport, std::string remote_ip)
     : Subscriber(shard),
       hub_(hub),
-      router_(hub.router()),
       transport_(transport),
       remote_ip_(std::move(remote_ip)),
       opened_at_(std::chrono::steady_clock::now()),
@@ -278,17 +277,17 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     return reply_error(id_json, ErrorCode::forbidden, "too many joined channels");
   }
   if (rejoin) {
-    router_.unsubscribe(c.channel, *this);
+    hub_.router().unsubscribe(c.channel, *this);
     subs_.erase(c.channel);
   }
   auto gen = ++sub_generation_;
   auto& sub = subs_[c.channel];
   sub.generation = gen;
-  router_.subscribe(c.channel, *this);  // before the read: see the comment at the top
+  hub_.router().subscribe(c.channel, *this);  // before the read: see the comment at the top
 
   if (!rejoin &&
-      router_.presence_join(c.channel, identity_->id, identity_->name, identity_->role)) {
-    router_.publish_transient(c.channel, presence_event(c.channel, "online"), id_);
+      hub_.router().presence_join(c.channel, identity_->id, identity_->name, identity_->role)) {
+    hub_.router().publish_transient(c.channel, presence_event(c.channel, "online"), id_);
   }
 
   hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since,
@@ -321,7 +320,7 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     }
     // Who is here now (presence events then report changes); capped, by user id.
     w.key("online").begin_array();
-    for (auto& u : self->router_.online(ch, kOnlineListMax, /*announced_only=*/true)) {
+    for (auto& u : self->hub_.router().online(ch, kOnlineListMax, /*announced_only=*/true)) {
       w.begin_object().field("id", u.id).field("name", u.name);
       w.field("role", protocol::to_string(u.role));
       w.field("advocate", self->hub_.advocacy().is_advocate(u.id)).end_object();
@@ -524,9 +523,9 @@ bool Session::deliver(const std::string& channel, std::uint64_t seq, const Paylo
 
 void Session::drop_subscription(const std::string& channel) {
   if (subs_.erase(channel) == 0) return;
-  router_.unsubscribe(channel, *this);
-  if (identity_ && router_.presence_leave(channel, identity_->id)) {
-    router_.publish_transient(channel, presence_event(channel, "offline"), id_);
+  hub_.router().unsubscribe(channel, *this);
+  if (identity_ && hub_.router().presence_leave(channel, identity_->id)) {
+    hub_.router().publish_transient(channel, presence_event(channel, "offline"), id_);
   }
 }
 
@@ -636,7 +635,7 @@ void Session::handle(const std::string& id_json, protocol::TypingCmd& c) {
   JsonWriter w(out);
   w.begin_object().field("op", "typing").field("channel", c.channel);
   w.field("user", identity_->id).field("name", identity_->name).end_object();
-  router_.publish_transient(c.channel, make_payload(std::move(out)), id_);
+  hub_.router().publish_transient(c.channel, make_payload(std::move(out)), id_);
   std::string ok;
   JsonWriter wo(ok);
   protocol::begin_ok(wo, id_json).field("channel", c.channel).end_object();

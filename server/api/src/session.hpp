@@ -31,7 +31,6 @@ namespace parley::server {
 
 class Shard;
 class Hub;
-class Router;
 struct Outcome;
 struct Posted;
 
@@ -209,7 +208,6 @@ class Session : public Subscriber,
   Payload presence_event(const std::string& channel, std::string_view state) const;
 
   Hub& hub_;
-  Router& router_;
   Transport& transport_;
   std::string remote_ip_;
   std::chrono::steady_clock::time_point opened_at_;
