@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks every #include of the C++ tree against the layering rules (docs/ARCHITECTURE.md):
-each folder may include only the layers below it, never one above. Exit status 1 and one line
-per violation (file:line: what it includes, and the rule) when a rule is broken.
+each folder may include only the layers below it, never one above. Also: in server/, only the
+one write path (server/ops/src/writes.cpp, class Writes) submits to the store; everything else
+calls Writes::submit. Exit status 1 and one line per violation (file:line: what it includes or
+calls, and the rule) when a rule is broken.
 
 Usage: scripts/check-includes.py [ROOT]        (ROOT: the source tree, default: this checkout)
        scripts/check-includes.py --self-test   (a made-up tree with known violations)
@@ -120,6 +122,25 @@ def check(rel, rules):
     return violations
 
 
+# A call of Store::submit (`store.submit(`, `store_->submit(`, `store().submit(`, …).
+STORE_SUBMIT = re.compile(r'\b\w*store\w*\s*(\(\))?\s*(\.|->)\s*submit\s*\(')
+# The one file that may make it (docs/ARCHITECTURE.md, "One write path").
+WRITE_PATH = 'server/ops/src/writes.cpp'
+
+
+def check_writes(rel):
+    if not rel.startswith('server/') or rel == WRITE_PATH:
+        return []
+    violations = []
+    with open(os.path.join(ROOT, rel), encoding='utf-8', errors='replace') as f:
+        for n, line in enumerate(f, 1):
+            code = line.split('//', 1)[0]
+            if STORE_SUBMIT.search(code):
+                violations.append(f'{rel}:{n}: submits to the store directly; every write goes '
+                                  f'through Writes::submit ({WRITE_PATH})')
+    return violations
+
+
 def main():
     violations = []
     checked = 0
@@ -135,18 +156,19 @@ def main():
                     continue
                 checked += 1
                 violations += check(rel, rules[1])
+                violations += check_writes(rel)
     for v in violations:
         print(v)
     if checked < 100:
         print(f'only {checked} files checked: is {ROOT} the source tree?')
         return 1
-    print(f'{checked} files checked, {len(violations)} include(s) against the layering rules')
+    print(f'{checked} files checked, {len(violations)} violation(s) of the layering rules')
     return 1 if violations else 0
 
 
 def self_test():
-    """The checker finds what it must: a made-up tree, three violations and three allowed
-    includes."""
+    """The checker finds what it must: a made-up tree, three include violations, three allowed
+    includes, and one direct store submit beside an allowed one."""
     import tempfile
     global ROOT
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,6 +180,8 @@ def self_test():
             'server/advocacy/src/d.cpp': '#include "../../src/hub.hpp"\n',
             'server/src/hub.hpp': '',
             'server/fanout/src/e.cpp': '#include "parley/fanout/shard.hpp"\n#include "../../src/hub.hpp"\n',
+            'server/ops/src/f.cpp': 'void f() {\n  core_.store.submit(std::move(req));\n}\n',
+            WRITE_PATH: 'bool g() { return store_->submit(std::move(req)); }\n',
         }
         for rel, text in files.items():
             os.makedirs(os.path.dirname(os.path.join(tmp, rel)), exist_ok=True)
@@ -167,8 +191,10 @@ def self_test():
         for rel in files:
             rules = longest(((k, (k, v)) for k, v in RULES.items()), rel)
             found += check(rel, rules[1])
-    expected = ['protocol/src/a.cpp:1:', 'server/advocacy/src/d.cpp:1:', 'server/fanout/src/e.cpp:2:']
-    ok = len(found) == 3 and all(any(v.startswith(e) for v in found) for e in expected)
+            found += check_writes(rel)
+    expected = ['protocol/src/a.cpp:1:', 'server/advocacy/src/d.cpp:1:', 'server/fanout/src/e.cpp:2:',
+                'server/ops/src/f.cpp:2:']
+    ok = len(found) == 4 and all(any(v.startswith(e) for v in found) for e in expected)
     print('\n'.join(found))
     print('self-test', 'passed' if ok else 'FAILED')
     return 0 if ok else 1

@@ -3,9 +3,10 @@
 // the checks a parsed request passes, the target's origin form), driven by Beast's request parser
 // the way http::async_read drives it in server/net/src/http_session.cpp.
 //
-// The session itself needs a live Hub and a socket; everything it does with the bytes before
-// a request is served is in http_reader.hpp, which this target calls. It replays the read loop
-// (keep-alive included: a fresh parser per request over the same buffer) and checks:
+// The session itself needs the services (an ApiContext) and a socket; everything it does with
+// the bytes before a request is served is in http_reader.hpp, which this target calls. It
+// replays the read loop (keep-alive included: a fresh parser per request over the same buffer)
+// and checks:
 //  - no crash, no sanitizer report, no parser that stops consuming without finishing (the
 //    read loop would spin);
 //  - the limits hold: an accepted body is at most body_limit bytes, an accepted header at most

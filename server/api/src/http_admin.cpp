@@ -10,10 +10,10 @@
 
 #include <filesystem>
 
+#include "parley/api/context.hpp"
 #include "parley/api/http_api.hpp"
 #include "parley/ops/backups.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
 #include "parley/protocol/serialize.hpp"
 
 namespace parley::server {
@@ -49,7 +49,7 @@ void write_backup(JsonWriter& w, const storage::Store::BackupInfo& b) {
 
 void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::string& actor,
                     Respond respond) {
-  const auto& cfg = hub_.config();
+  const auto& cfg = ctx_.cfg;
   if (path == "/api/admin/backups") {
     if (req.method != "GET" && req.method != "HEAD")
       return respond(json_error(405, "bad_request", "use GET"));
@@ -58,7 +58,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
       return respond(json_error(400, "bad_request", kBadBackupName));
     const std::string dir =
         name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
-    return hub_.read_async([dir, respond] {
+    return ctx_.readers.post([dir, respond] {
       std::string error;
       auto list = storage::Store::list_backups(dir, &error);
       if (!list) return respond(json_error(500, "internal", error));
@@ -105,7 +105,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
   }
   const std::string dir =
       name.empty() ? cfg.storage.backup_dir : cfg.storage.backup_dir + "/" + name;
-  hub_.read_async([this, dir, with_secret, actor, respond] {
+  ctx_.readers.post([this, dir, with_secret, actor, respond] {
     // The next backup may start once this one has answered: the flag is released before the
     // response goes out (a client that asks again at once must not get 409), and on any exit.
     struct Done {
@@ -116,8 +116,8 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
       done.flag = false;
       respond(std::move(r));
     };
-    auto& store = hub_.store();
-    const auto& cfg = hub_.config();
+    auto& store = ctx_.store;
+    const auto& cfg = ctx_.cfg;
     // Every channel's last seq before the backup starts: the backup holds at least these.
     std::string channels;
     JsonWriter cw(channels);
@@ -164,7 +164,7 @@ void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::
     dw.field("secret_included", secret_included).end_object();
     a.details = details;
     audit_req.audit = std::move(a);
-    hub_.submit_with(std::move(audit_req), [](storage::Committed&) {});
+    ctx_.writes.submit(std::move(audit_req));
     HttpResponse r;
     JsonWriter w(r.body);
     w.begin_object().field("dir", dir).key("backup");

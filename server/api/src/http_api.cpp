@@ -9,8 +9,8 @@
 
 #include "http_cache.hpp"
 #include "kb_pages.hpp"
+#include "parley/api/context.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
 #include "parley/protocol/jwt.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -45,11 +45,11 @@ std::string content_type_for(const fs::path& p) {
 
 }  // namespace
 
-std::size_t HttpApi::max_body_bytes() const { return hub_.config().limits.max_http_body_bytes; }
+std::size_t HttpApi::max_body_bytes() const { return ctx_.cfg.limits.max_http_body_bytes; }
 
 bool HttpApi::admit_websocket() {
-  auto& m = hub_.metrics();
-  if (static_cast<std::size_t>(m.connections_open.load()) >= hub_.config().limits.max_connections) {
+  auto& m = ctx_.metrics;
+  if (static_cast<std::size_t>(m.connections_open.load()) >= ctx_.cfg.limits.max_connections) {
     m.connections_rejected.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
@@ -59,15 +59,15 @@ bool HttpApi::admit_websocket() {
 void HttpApi::open_websocket(Shard& shard, MaybeTlsStream stream, std::string accept,
                              std::optional<std::string> bearer, std::string remote_ip,
                              std::string early) {
-  hub_.metrics().connections_accepted.fetch_add(1, std::memory_order_relaxed);
-  start_websocket(hub_, shard, std::move(stream), std::move(accept), std::move(bearer),
+  ctx_.metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+  start_websocket(ctx_, shard, std::move(stream), std::move(accept), std::move(bearer),
                   std::move(remote_ip), std::move(early));
 }
 
-HttpApi::HttpApi(Hub& hub, const std::string& web_root)
-    : hub_(hub),
-      allowed_origins_(hub.config().server.allowed_origins),
-      kb_(std::make_unique<KnowledgePages>(hub)) {
+HttpApi::HttpApi(ApiContext& ctx, const std::string& web_root)
+    : ctx_(ctx),
+      allowed_origins_(ctx.cfg.server.allowed_origins),
+      kb_(std::make_unique<KnowledgePages>(ctx)) {
   if (!web_root.empty()) load_web_root(web_root);
 }
 
@@ -111,7 +111,7 @@ void HttpApi::load_web_root(const std::string& root) {
 }
 
 void HttpApi::handle(const HttpRequest& req, Respond respond) {
-  hub_.metrics().http_requests.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
   // Every GET/HEAD answer gets its validators, a 304 when the client has it, and gzip.
   if (req.method == "GET" || req.method == "HEAD") {
     HttpRequest cond;  // only what finish_response() reads
@@ -157,10 +157,10 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
   if (path == "/readyz") {
     if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
     // Liveness is /healthz; this says whether writes would succeed now (DESIGN §12).
-    auto rd = hub_.store().readiness();
-    if (auto p = hub_.webhooks().problem()) rd.problems.push_back(*p);
-    if (auto p = hub_.email().problem()) rd.problems.push_back(*p);
-    if (auto p = hub_.tokens().problem(); !p.empty()) rd.problems.push_back(p);
+    auto rd = ctx_.store.readiness();
+    if (auto p = ctx_.webhooks.problem()) rd.problems.push_back(*p);
+    if (auto p = ctx_.email.problem()) rd.problems.push_back(*p);
+    if (auto p = ctx_.tokens.problem(); !p.empty()) rd.problems.push_back(p);
     HttpResponse r;
     r.status = rd.problems.empty() ? 200 : 503;
     JsonWriter w(r.body);
@@ -179,13 +179,13 @@ void HttpApi::handle(const HttpRequest& req, Respond respond) {
     if (!is_get) return respond(json_error(405, "bad_request", "use GET"));
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = hub_.metrics().render(hub_.store());
-    if (auto* index = hub_.search()) Metrics::render_search(index->stats(), r.body);
-    Metrics::render_webhooks(hub_.webhooks().stats(), r.body);
-    Metrics::render_email(hub_.email().stats(), r.body);
+    r.body = ctx_.metrics.render(ctx_.store);
+    if (auto* index = ctx_.search) Metrics::render_search(index->stats(), r.body);
+    Metrics::render_webhooks(ctx_.webhooks.stats(), r.body);
+    Metrics::render_email(ctx_.email.stats(), r.body);
     return respond(std::move(r));
   }
-  if (path == "/unsubscribe") return hub_.email().http_unsubscribe(req, std::move(respond));
+  if (path == "/unsubscribe") return ctx_.email.http_unsubscribe(req, std::move(respond));
   if (path == "/api/guest") {
     if (req.method != "POST") return respond(json_error(405, "bad_request", "use POST"));
     return respond(guest_token(req));
@@ -253,7 +253,7 @@ HttpResponse HttpApi::guest_token(const HttpRequest& req) {
     return json_error(400, "bad_request",
                       "\"name\" must be 1-64 characters, no control characters");
   }
-  if (guest_limiter_.take(req.remote_ip, hub_.config().limits.guest_tokens_per_ip_per_min) > 0) {
+  if (guest_limiter_.take(req.remote_ip, ctx_.cfg.limits.guest_tokens_per_ip_per_min) > 0) {
     auto r = json_error(429, "rate_limited", "too many guest tokens from this address");
     r.headers.emplace_back("Retry-After", "60");
     return r;
@@ -264,10 +264,10 @@ HttpResponse HttpApi::guest_token(const HttpRequest& req) {
   c.role = protocol::Role::customer;
   c.guest = true;
   c.iat = now_s();
-  c.exp = c.iat + hub_.config().auth.guest_ttl_s;
+  c.exp = c.iat + ctx_.cfg.auth.guest_ttl_s;
   HttpResponse r;
   JsonWriter w(r.body);
-  w.begin_object().field("token", protocol::jwt_sign(c, hub_.secret()));
+  w.begin_object().field("token", protocol::jwt_sign(c, ctx_.secret));
   w.key("user").begin_object().field("id", c.sub).field("name", c.name);
   w.field("role", "customer").field("guest", true).end_object();
   w.field("expires_at", c.exp).end_object();

@@ -3,9 +3,9 @@
 // changes, per piece). protocol/PROTOCOL.md §9.8 describes the lines.
 #include <string>
 
+#include "parley/api/context.hpp"
 #include "parley/api/http_api.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
 #include "parley/ops/records_json.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -24,11 +24,11 @@ constexpr std::size_t kPiece = 256;
 // each up to where they were when the export began.
 class ChannelExport : public ChunkSource {
  public:
-  ChannelExport(Hub& hub, storage::ChannelInfo info)
-      : hub_(hub),
+  ChannelExport(ApiContext& ctx, storage::ChannelInfo info)
+      : ctx_(ctx),
         info_(std::move(info)),
-        last_seq_(hub.store().last_seq(info_.name)),
-        last_change_(hub.store().last_change(info_.name)) {}
+        last_seq_(ctx.store.last_seq(info_.name)),
+        last_change_(ctx.store.last_change(info_.name)) {}
 
   std::string next() override {
     std::string out;
@@ -40,14 +40,14 @@ class ChannelExport : public ChunkSource {
         if (!info_.title.empty()) w.field("title", info_.title);
         w.field("archived", info_.archived).field("last_seq", last_seq_);
         w.field("last_change", last_change_)
-            .field("first_change", hub_.store().first_change(info_.name));
+            .field("first_change", ctx_.store.first_change(info_.name));
         w.field("exported_at", now_ms()).end_object();
         out.push_back('\n');
         phase_ = Phase::messages;
         return out;
       }
       case Phase::messages: {
-        auto msgs = after_ < last_seq_ ? hub_.store().read_after(info_.name, after_, kPiece)
+        auto msgs = after_ < last_seq_ ? ctx_.store.read_after(info_.name, after_, kPiece)
                                        : std::vector<storage::StoredMessage>{};
         for (const auto& m : msgs) {
           if (m.seq > last_seq_) break;
@@ -67,7 +67,7 @@ class ChannelExport : public ChunkSource {
         return next();
       }
       case Phase::changes: {
-        auto changes = after_ < last_change_ ? hub_.store().read_changes(info_.name, after_, kPiece)
+        auto changes = after_ < last_change_ ? ctx_.store.read_changes(info_.name, after_, kPiece)
                                              : std::vector<storage::Store::Change>{};
         for (const auto& c : changes) {
           if (c.change > last_change_) break;
@@ -87,7 +87,7 @@ class ChannelExport : public ChunkSource {
 
  private:
   enum class Phase { header, messages, changes, done };
-  Hub& hub_;
+  ApiContext& ctx_;
   storage::ChannelInfo info_;
   std::uint64_t last_seq_, last_change_;
   std::uint64_t after_ = 0;
@@ -98,10 +98,10 @@ class ChannelExport : public ChunkSource {
 // wrote (public channels, then their DMs, each ascending), and the reports they filed.
 class UserExport : public ChunkSource {
  public:
-  UserExport(Hub& hub, std::string user, std::string head)
-      : hub_(hub), user_(std::move(user)), head_(std::move(head)) {
-    for (const auto& c : hub_.store().list_channels()) channels_.push_back(c.name);
-    for (const auto& m : hub_.store().read_markers(user_, 100000)) {
+  UserExport(ApiContext& ctx, std::string user, std::string head)
+      : ctx_(ctx), user_(std::move(user)), head_(std::move(head)) {
+    for (const auto& c : ctx_.store.list_channels()) channels_.push_back(c.name);
+    for (const auto& m : ctx_.store.read_markers(user_, 100000)) {
       if (protocol::is_dm_channel(m.channel)) channels_.push_back(m.channel);
     }
   }
@@ -123,7 +123,7 @@ class UserExport : public ChunkSource {
  private:
   void messages(std::string& out) {
     const std::string& ch = channels_[channel_];
-    auto msgs = hub_.store().read_after(ch, after_, kPiece);
+    auto msgs = ctx_.store.read_after(ch, after_, kPiece);
     for (const auto& m : msgs) {
       after_ = m.seq;
       if (m.from_id != user_) continue;
@@ -141,7 +141,7 @@ class UserExport : public ChunkSource {
   }
 
   void reports(std::string& out) {
-    auto list = hub_.store().list_reports(std::nullopt, report_before_, kPiece);
+    auto list = ctx_.store.list_reports(std::nullopt, report_before_, kPiece);
     for (const auto& r : list) {
       report_before_ = r.id;
       if (r.reporter != user_) continue;
@@ -155,7 +155,7 @@ class UserExport : public ChunkSource {
     if (list.size() < kPiece) done_ = true;
   }
 
-  Hub& hub_;
+  ApiContext& ctx_;
   std::string user_, head_;
   std::vector<std::string> channels_;
   std::size_t channel_ = 0;
@@ -164,7 +164,7 @@ class UserExport : public ChunkSource {
 };
 
 // Audited like every admin action: the audit entry alone is written.
-void audit_export(Hub& hub, std::string actor, std::string action, std::string channel,
+void audit_export(ApiContext& ctx, std::string actor, std::string action, std::string channel,
                   std::string target_user) {
   storage::WriteRequest req;
   req.op = storage::AuditOnly{};
@@ -174,7 +174,7 @@ void audit_export(Hub& hub, std::string actor, std::string action, std::string c
   a.channel = std::move(channel);
   a.target_user = std::move(target_user);
   req.audit = std::move(a);
-  hub.submit_with(std::move(req), [](storage::Committed&) {});
+  ctx.writes.submit(std::move(req));
 }
 
 // A streamed NDJSON download named `name`.ndjson.
@@ -189,7 +189,7 @@ HttpResponse ndjson(const std::string& name, std::shared_ptr<ChunkSource> source
 
 }  // namespace
 
-void HttpApi::read_async(std::function<void()> f) { hub_.read_async(std::move(f)); }
+void HttpApi::read_async(std::function<void()> f) { ctx_.readers.post(std::move(f)); }
 
 void HttpApi::export_channel(const HttpRequest& req, const std::string& actor, Respond respond) {
   if (req.method != "GET" && req.method != "HEAD")
@@ -199,11 +199,11 @@ void HttpApi::export_channel(const HttpRequest& req, const std::string& actor, R
   if (!protocol::is_valid_channel_name(channel) && !protocol::is_dm_channel(channel)) {
     return respond(json_error(400, "bad_request", "invalid channel name"));
   }
-  auto info = hub_.store().get_channel(channel);
+  auto info = ctx_.store.get_channel(channel);
   if (!info) return respond(json_error(404, "not_found", "unknown channel \"" + channel + "\""));
-  audit_export(hub_, actor, "export_channel", channel, "");
-  hub_.read_async([this, info = std::move(*info), respond] {
-    respond(ndjson(info.name, std::make_shared<ChannelExport>(hub_, info)));
+  audit_export(ctx_, actor, "export_channel", channel, "");
+  ctx_.readers.post([this, info = std::move(*info), respond] {
+    respond(ndjson(info.name, std::make_shared<ChannelExport>(ctx_, info)));
   });
 }
 
@@ -217,13 +217,13 @@ void HttpApi::export_user(const HttpRequest& req, const std::string& user, const
     return respond(
         json_error(403, "forbidden", "only the user or an admin may export a user's data"));
   }
-  audit_export(hub_, who.id, "export_user", "", user);
-  hub_.advocacy().breakdown_of(user, [this, user, respond](std::string breakdown) {
-    hub_.read_async([this, user, respond, breakdown = std::move(breakdown)] {
+  audit_export(ctx_, who.id, "export_user", "", user);
+  ctx_.advocacy.breakdown_of(user, [this, user, respond](std::string breakdown) {
+    ctx_.readers.post([this, user, respond, breakdown = std::move(breakdown)] {
       std::string head;
       JsonWriter w(head);
       w.begin_object().field("type", "user").field("id", user);
-      if (auto rec = hub_.store().get_user(user)) {
+      if (auto rec = ctx_.store.get_user(user)) {
         w.field("name", rec->name).field("role", protocol::to_string(rec->role));
         w.field("guest", rec->guest);
         if (!rec->email.empty()) w.field("email", rec->email);
@@ -232,7 +232,7 @@ void HttpApi::export_user(const HttpRequest& req, const std::string& user, const
       }
       w.field("exported_at", now_ms()).end_object();
       head += "\n" + std::string(R"({"type":"advocacy",)") + breakdown.substr(1) + "\n";
-      respond(ndjson(user, std::make_shared<UserExport>(hub_, user, std::move(head))));
+      respond(ndjson(user, std::make_shared<UserExport>(ctx_, user, std::move(head))));
     });
   });
 }

@@ -11,10 +11,10 @@
 #include <map>
 #include <optional>
 
+#include "parley/api/context.hpp"
 #include "parley/api/http_api.hpp"
 #include "parley/ops/actions.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
 #include "parley/ops/permissions.hpp"
 #include "parley/ops/records_json.hpp"
 #include "parley/protocol/jwt.hpp"
@@ -27,7 +27,7 @@ using protocol::JsonWriter;
 
 namespace {
 
-std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) {
+std::optional<Identity> bearer_identity(const ApiContext& ctx, const HttpRequest& req) {
   const std::string& h = req.authorization;
   // The scheme is case-insensitive (RFC 7235).
   if (h.size() <= 7 || h[6] != ' ' ||
@@ -36,8 +36,8 @@ std::optional<Identity> bearer_identity(const Hub& hub, const HttpRequest& req) 
       })) {
     return std::nullopt;
   }
-  auto res = hub.tokens().verify(h.substr(7), now_s());
-  if (!res.claims || hub.bots().refuses(*res.claims) || hub.erasures().refuses(*res.claims)) {
+  auto res = ctx.tokens.verify(h.substr(7), now_s());
+  if (!res.claims || ctx.bots.refuses(*res.claims) || ctx.erasures.refuses(*res.claims)) {
     return std::nullopt;
   }
   return Identity{res.claims->sub, res.claims->name, res.claims->role, res.claims->guest,
@@ -69,7 +69,7 @@ HttpResponse outcome_response(const Outcome& o) {
 
 // Turns a JSON object body into a protocol frame for `op` (plus fixed leading fields) and
 // parses it. Returns the command, or sets *error to a 400 response naming the field.
-std::optional<protocol::Command> body_command(const Hub& hub, std::string_view op,
+std::optional<protocol::Command> body_command(const ApiContext& ctx, std::string_view op,
                                               const std::string& leading, const std::string& body,
                                               HttpResponse* error) {
   std::size_t b = body.find_first_not_of(" \t\r\n");
@@ -82,7 +82,7 @@ std::optional<protocol::Command> body_command(const Hub& hub, std::string_view o
   bool empty = inner.find_first_not_of(" \t\r\n") == std::string::npos;
   std::string frame =
       "{\"op\":\"" + std::string(op) + "\"" + leading + (empty ? "" : "," + inner) + "}";
-  auto parsed = protocol::parse_request(frame, hub.parse_limits());
+  auto parsed = protocol::parse_request(frame, ctx.parse_limits);
   if (!parsed.ok()) {
     auto code = protocol::to_wire(parsed.failure->error.code);
     *error = json_error(http_status(code), code, parsed.failure->error.message);
@@ -94,25 +94,25 @@ std::optional<protocol::Command> body_command(const Hub& hub, std::string_view o
 }  // namespace
 
 void HttpApi::list_channels(const HttpRequest& req, Respond respond) {
-  auto who = bearer_identity(hub_, req);
+  auto who = bearer_identity(ctx_, req);
   bool staff = who && protocol::is_staff(who->role);
   HttpResponse r;
   JsonWriter w(r.body);
   w.begin_object().key("channels").begin_array();
-  for (const auto& ch : hub_.store().list_channels()) {
+  for (const auto& ch : ctx_.store.list_channels()) {
     bool visible = !ch.archived && ch.kind != protocol::ChannelKind::private_;
     if (ch.kind == protocol::ChannelKind::private_ && !ch.archived && who) {
-      visible = hub_.moderation().is_member(ch.name, who->id);
+      visible = ctx_.moderation.is_member(ch.name, who->id);
     }
     if (!visible && !staff) continue;
-    w.raw("{" + channel_fields(ch, hub_.config().knowledge.publish_default) + "}");
+    w.raw("{" + channel_fields(ch, ctx_.cfg.knowledge.publish_default) + "}");
   }
   w.end_array().end_object();
   respond(std::move(r));
 }
 
 void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond respond) {
-  auto who = bearer_identity(hub_, req);
+  auto who = bearer_identity(ctx_, req);
   if (!who) {
     auto r = json_error(401, "unauthorized", "send Authorization: Bearer <staff JWT>");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -134,19 +134,19 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
   }
   if (path == "/api/bots" || path.rfind("/api/bots/", 0) == 0) {
     if (admin_only) return respond(json_error(403, "forbidden", admin_only->message));
-    return hub_.bots().http(req, path, who->id, std::move(respond));
+    return ctx_.bots.http(req, path, who->id, std::move(respond));
   }
   if (path == "/api/webhooks" || path.rfind("/api/webhooks/", 0) == 0) {
     if (admin_only) return respond(json_error(403, "forbidden", admin_only->message));
-    return hub_.webhooks().http(req, path, who->id, std::move(respond));
+    return ctx_.webhooks.http(req, path, who->id, std::move(respond));
   }
   const std::string& m = req.method;
   auto done = [respond](Outcome o) { respond(outcome_response(o)); };
-  auto& actions = hub_.actions();
+  auto& actions = ctx_.actions;
   HttpResponse err;
 
   if (path == "/api/channels" && m == "POST") {
-    auto cmd = body_command(hub_, "create_channel", "", req.body, &err);
+    auto cmd = body_command(ctx_, "create_channel", "", req.body, &err);
     if (!cmd) return respond(std::move(err));
     return actions.create_channel(*who, std::get<protocol::CreateChannelCmd>(*cmd), done);
   }
@@ -178,7 +178,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       }
       std::string frame =
           "{\"" + std::string(f->second.second) + "\":" + simdjson::minify(value) + "}";
-      auto cmd = body_command(hub_, f->second.first, ",\"channel\":" + ch_json, frame, &err);
+      auto cmd = body_command(ctx_, f->second.first, ",\"channel\":" + ch_json, frame, &err);
       if (!cmd) {
         if (key == "slow_mode_s")
           err = json_error(400, "bad_request", "\"slow_mode_s\" must be an integer 0-86400");
@@ -194,18 +194,18 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     // One field: the op itself (its own audit action: lock, archive_channel, …). Several: one
     // write, all or nothing (Actions::patch_channel).
     auto done_http = [respond](Outcome o) { respond(outcome_response(o)); };
-    if (changes.size() > 1) return hub_.actions().patch_channel(*who, name, changes, done_http);
+    if (changes.size() > 1) return ctx_.actions.patch_channel(*who, name, changes, done_http);
     return std::visit(
         [&](auto& c) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, protocol::UpdateChannelCmd>)
-            hub_.actions().update_channel(*who, c, done_http);
+            ctx_.actions.update_channel(*who, c, done_http);
           else if constexpr (std::is_same_v<T, protocol::ArchiveChannelCmd>)
-            hub_.actions().archive_channel(*who, c, done_http);
+            ctx_.actions.archive_channel(*who, c, done_http);
           else if constexpr (std::is_same_v<T, protocol::LockCmd>)
-            hub_.actions().lock(*who, c, done_http);
+            ctx_.actions.lock(*who, c, done_http);
           else if constexpr (std::is_same_v<T, protocol::SlowModeCmd>)
-            hub_.actions().slow_mode(*who, c, done_http);
+            ctx_.actions.slow_mode(*who, c, done_http);
         },
         changes[0]);
   }
@@ -228,8 +228,8 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       return respond(
           json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
     }
-    return hub_.read_async([this, status, b = *before, l = *limit, respond] {
-      auto reports = hub_.store().list_reports(status, b, l + 1);  // one more tells has_more
+    return ctx_.readers.post([this, status, b = *before, l = *limit, respond] {
+      auto reports = ctx_.store.list_reports(status, b, l + 1);  // one more tells has_more
       bool more = reports.size() > l;
       if (more) reports.pop_back();
       HttpResponse r;
@@ -250,7 +250,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
       return respond(json_error(404, "not_found", "no such report"));
     }
-    auto cmd = body_command(hub_, "resolve_report", ",\"report_id\":" + id, req.body, &err);
+    auto cmd = body_command(ctx_, "resolve_report", ",\"report_id\":" + id, req.body, &err);
     if (!cmd) return respond(std::move(err));
     return actions.resolve_report(*who, std::get<protocol::ResolveReportCmd>(*cmd), done);
   }
@@ -261,8 +261,8 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       return respond(
           json_error(400, "bad_request", "\"before\" and \"limit\" (1-200) must be integers"));
     }
-    return hub_.read_async([this, b = *before, l = *limit, respond] {
-      auto entries = hub_.store().list_audit(b, l + 1);
+    return ctx_.readers.post([this, b = *before, l = *limit, respond] {
+      auto entries = ctx_.store.list_audit(b, l + 1);
       bool more = entries.size() > l;
       if (more) entries.pop_back();
       HttpResponse r;
@@ -278,14 +278,14 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (!limit || *limit == 0 || *limit > 1000) {
       return respond(json_error(400, "bad_request", "\"limit\" must be an integer 1-1000"));
     }
-    if (!hub_.advocacy().enabled())
+    if (!ctx_.advocacy.enabled())
       return respond(json_error(404, "not_found", "advocacy is disabled"));
     auto send = [respond](std::string body) { respond(json_ok(std::move(body))); };
-    if (path == "/api/advocates") return hub_.advocacy().advocates(*limit, send);
-    return hub_.advocacy().at_risk(*limit, send);
+    if (path == "/api/advocates") return ctx_.advocacy.advocates(*limit, send);
+    return ctx_.advocacy.at_risk(*limit, send);
   }
   if (path == "/api/insights" && (m == "GET" || m == "HEAD")) {
-    auto days = query_uint(req.target, "window", hub_.config().advocacy.window_days);
+    auto days = query_uint(req.target, "window", ctx_.cfg.advocacy.window_days);
     if (!days || *days == 0 || *days > 3650) {
       return respond(json_error(400, "bad_request", "\"window\" must be a number of days 1-3650"));
     }
@@ -293,9 +293,9 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (!channel.empty() && !protocol::is_valid_channel_name(channel)) {
       return respond(json_error(400, "bad_request", "invalid channel name"));
     }
-    if (!hub_.advocacy().enabled())
+    if (!ctx_.advocacy.enabled())
       return respond(json_error(404, "not_found", "advocacy is disabled"));
-    return hub_.advocacy().insights(static_cast<int>(*days), channel, [respond](std::string body) {
+    return ctx_.advocacy.insights(static_cast<int>(*days), channel, [respond](std::string body) {
       respond(json_ok(std::move(body)));
     });
   }
@@ -308,27 +308,27 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (!limit || *limit == 0 || *limit > 200) {
       return respond(json_error(400, "bad_request", "\"limit\" must be an integer 1-200"));
     }
-    if (hub_.search() == nullptr) {
+    if (ctx_.search == nullptr) {
       return respond(json_error(404, "not_found", "search is not enabled on this server"));
     }
-    return hub_.search_service().knowledge(
+    return ctx_.search_service.knowledge(
         static_cast<std::uint32_t>(*offset), static_cast<std::uint32_t>(*limit),
         [respond](std::string body) { respond(json_ok(std::move(body))); });
   }
   if (path.rfind("/api/users/", 0) == 0 && m == "DELETE") {
     if (admin_only) return respond(json_error(403, "forbidden", admin_only->message));
-    return hub_.erasures().http_erase(percent_decode(path.substr(11)), who->id, std::move(respond));
+    return ctx_.erasures.http_erase(percent_decode(path.substr(11)), who->id, std::move(respond));
   }
   if (path.rfind("/api/users/", 0) == 0 && (m == "GET" || m == "HEAD")) {
     std::string user = percent_decode(path.substr(11));
     if (!protocol::is_valid_user_id(user))
       return respond(json_error(404, "not_found", "no such user"));
-    return hub_.read_async([this, user, respond] {
+    return ctx_.readers.post([this, user, respond] {
       auto now = now_ms();
-      auto rec = hub_.store().get_user(user);
-      auto upheld = hub_.store().reports_against(user, 50);
-      auto ban = hub_.moderation().ban_for(user, now);
-      auto mutes = hub_.moderation().mutes_of(user, now);
+      auto rec = ctx_.store.get_user(user);
+      auto upheld = ctx_.store.reports_against(user, 50);
+      auto ban = ctx_.moderation.ban_for(user, now);
+      auto mutes = ctx_.moderation.mutes_of(user, now);
       HttpResponse r;
       JsonWriter w(r.body);
       w.begin_object().field("id", user);
@@ -345,8 +345,7 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
       w.key("mutes").begin_array();
       for (auto& mu : mutes) write_mute(w, mu);
       w.end_array();
-      if (auto e = hub_.erasures().last(user))
-        w.key("erasure").raw("{" + Erasures::fields(*e) + "}");
+      if (auto e = ctx_.erasures.last(user)) w.key("erasure").raw("{" + Erasures::fields(*e) + "}");
       w.key("upheld_reports").begin_array();
       for (auto& rep : upheld) {
         w.begin_object();
@@ -365,14 +364,14 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
 void HttpApi::search(const HttpRequest& req, Respond respond) {
   std::optional<Identity> who;
   if (!req.authorization.empty()) {
-    who = bearer_identity(hub_, req);
+    who = bearer_identity(ctx_, req);
     if (!who) {
       auto r = json_error(401, "unauthorized", "the Bearer token is invalid or expired");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return respond(std::move(r));
     }
   }
-  const auto& sc = hub_.config().search;
+  const auto& sc = ctx_.cfg.search;
   std::int64_t wait = who ? search_user_limiter_.take(who->id, sc.per_connection_per_min)
                           : search_ip_limiter_.take(req.remote_ip, sc.anonymous_per_ip_per_min);
   if (wait > 0) {
@@ -401,10 +400,10 @@ void HttpApi::search(const HttpRequest& req, Respond respond) {
   if (std::string cursor = param("cursor"); !cursor.empty()) w.field("cursor", cursor);
   w.end_object();
   HttpResponse err;
-  auto cmd = body_command(hub_, "search", "", body, &err);
+  auto cmd = body_command(ctx_, "search", "", body, &err);
   if (!cmd) return respond(std::move(err));
-  hub_.search_service().search(who, std::get<protocol::SearchCmd>(*cmd),
-                               [respond](Outcome o) { respond(outcome_response(o)); });
+  ctx_.search_service.search(who, std::get<protocol::SearchCmd>(*cmd),
+                             [respond](Outcome o) { respond(outcome_response(o)); });
 }
 
 }  // namespace parley::server

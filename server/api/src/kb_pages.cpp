@@ -6,7 +6,7 @@
 
 #include "http_cache.hpp"
 #include "parley/advocacy/keys.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/api/context.hpp"
 #include "parley/protocol/validate.hpp"
 #include "parley/search/index.hpp"
 
@@ -63,7 +63,7 @@ bool KnowledgePages::owns(const std::string& path) {
 }
 
 kb::Site KnowledgePages::site(const HttpRequest& req) const {
-  const auto& cfg = hub_.config();
+  const auto& cfg = ctx_.cfg;
   kb::Site s{cfg.knowledge.title, cfg.knowledge.base_url};
   if (s.base.empty()) {
     // From the Host header: only a host name or address and a port, anything else is ignored.
@@ -80,15 +80,15 @@ kb::Site KnowledgePages::site(const HttpRequest& req) const {
 }
 
 bool KnowledgePages::published(const std::string& channel) const {
-  auto info = hub_.store().get_channel(channel);
+  auto info = ctx_.store.get_channel(channel);
   return info && info->kind == protocol::ChannelKind::support && !info->archived &&
-         info->publish.value_or(hub_.config().knowledge.publish_default);
+         info->publish.value_or(ctx_.cfg.knowledge.publish_default);
 }
 
 std::vector<std::string> KnowledgePages::published_channels() const {
   std::vector<std::string> out;
-  const bool def = hub_.config().knowledge.publish_default;
-  for (const auto& ch : hub_.store().list_channels()) {
+  const bool def = ctx_.cfg.knowledge.publish_default;
+  for (const auto& ch : ctx_.store.list_channels()) {
     if (ch.kind == protocol::ChannelKind::support && !ch.archived && ch.publish.value_or(def)) {
       out.push_back(ch.name);
     }
@@ -102,12 +102,12 @@ std::uint32_t KnowledgePages::helpful_marks(const std::string& channel, std::uin
   constexpr std::size_t kMaxMarkers = 1000;
   std::set<std::string> who;
   const std::string prefix = advocacy::helpful_marks_prefix(channel, seq);
-  for (const auto& kv : hub_.store().kv_scan(prefix)) {
+  for (const auto& kv : ctx_.store.kv_scan(prefix)) {
     who.insert(kv.first.substr(prefix.size()));
     if (who.size() >= kMaxMarkers) break;
   }
-  for (const auto& emoji : hub_.config().advocacy.thanks_reactions) {
-    for (auto& user : hub_.store().reactors(channel, seq, emoji, kMaxMarkers))
+  for (const auto& emoji : ctx_.cfg.advocacy.thanks_reactions) {
+    for (auto& user : ctx_.store.reactors(channel, seq, emoji, kMaxMarkers))
       who.insert(std::move(user));
   }
   return static_cast<std::uint32_t>(std::min(who.size(), kMaxMarkers));
@@ -115,9 +115,8 @@ std::uint32_t KnowledgePages::helpful_marks(const std::string& channel, std::uin
 
 kb::Author KnowledgePages::author(const std::string& id, const std::string& name,
                                   protocol::Role role) const {
-  if (auto u = hub_.store().get_user(id); u && u->kb_anonymous)
-    return kb::Author{"Community member"};
-  return kb::Author{name, hub_.advocacy().is_advocate(id), protocol::is_staff(role)};
+  if (auto u = ctx_.store.get_user(id); u && u->kb_anonymous) return kb::Author{"Community member"};
+  return kb::Author{name, ctx_.advocacy.is_advocate(id), protocol::is_staff(role)};
 }
 
 void KnowledgePages::handle(const HttpRequest& req, const std::string& path, Respond respond) {
@@ -131,12 +130,12 @@ void KnowledgePages::handle(const HttpRequest& req, const std::string& path, Res
     r.body = kb::robots_txt(s);
     return respond(std::move(r));
   }
-  if (hub_.search() == nullptr) {
+  if (ctx_.search == nullptr) {
     return respond(html(kb::missing_page(s, false), 404));  // the pages list from the index
   }
   if (path == "/kb/search") {
     const std::int64_t wait =
-        search_limiter_.take(req.remote_ip, hub_.config().search.anonymous_per_ip_per_min);
+        search_limiter_.take(req.remote_ip, ctx_.cfg.search.anonymous_per_ip_per_min);
     if (wait > 0) {
       auto r = html(
           kb::search_page(s, "", {}, "Too many searches from your address; try again in a minute."),
@@ -146,7 +145,7 @@ void KnowledgePages::handle(const HttpRequest& req, const std::string& path, Res
     }
   }
   // Everything below reads the index or the store: off the I/O thread.
-  hub_.read_async([this, s, path, target = req.target, respond = std::move(respond)] {
+  ctx_.readers.post([this, s, path, target = req.target, respond = std::move(respond)] {
     if (path == "/kb" || path == "/kb/") return respond(home(s));
     if (path == "/kb/search") return respond(search(s, form_value(target, "q")));
     if (path == "/kb/feed.atom") return respond(feed(s, ""));
@@ -172,8 +171,8 @@ void KnowledgePages::handle(const HttpRequest& req, const std::string& path, Res
 }
 
 HttpResponse KnowledgePages::home(const kb::Site& s) {
-  auto listing = hub_.search()->solved_questions(published_channels(), 0, kHomeItems,
-                                                 hub_.search_service().hidden_threads());
+  auto listing = ctx_.search->solved_questions(published_channels(), 0, kHomeItems,
+                                               ctx_.search_service.hidden_threads());
   std::vector<kb::Item> items;
   for (auto& h : listing.hits) items.push_back(item_of(std::move(h)));
   return html(kb::home_page(s, items, listing.total));
@@ -185,11 +184,11 @@ HttpResponse KnowledgePages::search(const kb::Site& s, const std::string& query)
   search::Access access;
   access.channels = published_channels();
   access.solved_only = true;
-  access.hidden = hub_.search_service().hidden_threads();
+  access.hidden = ctx_.search_service.hidden_threads();
   search::SearchRequest req;
   req.query = query;
   req.limit = kSearchItems;
-  auto r = hub_.search()->search(req, access);
+  auto r = ctx_.search->search(req, access);
   if (!r.ok) return html(kb::search_page(s, query, {}, r.error), r.internal ? 500 : 400);
   std::vector<kb::Item> items;
   for (auto& h : r.hits) {
@@ -198,7 +197,7 @@ HttpResponse KnowledgePages::search(const kb::Site& s, const std::string& query)
       it.seq = h.question_seq;
       it.anchor = h.seq;
     }
-    auto q = hub_.store().get_message(it.channel, it.seq);
+    auto q = ctx_.store.get_message(it.channel, it.seq);
     if (!q || q->deleted) continue;
     it.text = q->text;
     items.push_back(std::move(it));
@@ -210,22 +209,22 @@ HttpResponse KnowledgePages::thread(const kb::Site& s, const std::string& channe
                                     std::uint64_t seq) {
   auto missing = [&](bool gone) { return html(kb::missing_page(s, gone), gone ? 410 : 404); };
   if (!published(channel)) return missing(false);
-  auto q = hub_.store().get_message(channel, seq);
+  auto q = ctx_.store.get_message(channel, seq);
   if (!q) return missing(false);
   if (q->deleted) return missing(true);
-  if (hub_.search_service().hidden(channel, seq)) return missing(false);  // unpublished by staff
+  if (ctx_.search_service.hidden(channel, seq)) return missing(false);  // unpublished by staff
   if (q->solved_seq == 0 || q->reply_to != 0) return missing(false);
-  auto a = hub_.store().get_message(channel, q->solved_seq);
+  auto a = ctx_.store.get_message(channel, q->solved_seq);
   if (!a || a->deleted) return missing(false);
 
   kb::Thread t;
   t.channel = channel;
-  if (auto info = hub_.store().get_channel(channel)) t.channel_title = info->title;
+  if (auto info = ctx_.store.get_channel(channel)) t.channel_title = info->title;
   t.question = post_of(*q, author(q->from_id, q->from_name, q->from_role));
   t.accepted = post_of(*a, author(a->from_id, a->from_name, a->from_role));
   protocol::TimestampMs modified = std::max({q->ts, q->edited_at, a->ts, a->edited_at});
   t.accepted.helpful = helpful_marks(channel, a->seq);
-  for (auto& h : hub_.search()->replies(channel, seq, kThreadReplies)) {
+  for (auto& h : ctx_.search->replies(channel, seq, kThreadReplies)) {
     if (h.seq == a->seq) continue;
     const std::uint32_t marks = helpful_marks(channel, h.seq);
     if (marks == 0) continue;  // the page shows the replies people found helpful
@@ -247,8 +246,8 @@ HttpResponse KnowledgePages::feed(const kb::Site& s, const std::string& channel)
   } else {
     return html(kb::missing_page(s, false), 404);
   }
-  auto listing = hub_.search()->solved_questions(channels, 0, kFeedItems,
-                                                 hub_.search_service().hidden_threads());
+  auto listing =
+      ctx_.search->solved_questions(channels, 0, kFeedItems, ctx_.search_service.hidden_threads());
   std::vector<kb::Item> items;
   for (auto& h : listing.hits) {
     kb::Author a = author(h.from_id, h.from_name, h.from_role);
@@ -261,10 +260,10 @@ HttpResponse KnowledgePages::feed(const kb::Site& s, const std::string& channel)
 }
 
 HttpResponse KnowledgePages::sitemap(const kb::Site& s, std::uint64_t part) {
-  const std::uint64_t per_file = hub_.config().knowledge.sitemap_max_urls;
+  const std::uint64_t per_file = ctx_.cfg.knowledge.sitemap_max_urls;
   const auto channels = published_channels();
-  auto index = hub_.search();
-  const auto hidden = hub_.search_service().hidden_threads();
+  auto index = ctx_.search;
+  const auto hidden = ctx_.search_service.hidden_threads();
   const std::uint64_t threads = index->solved_questions(channels, 0, 1, hidden).total;
   const std::uint64_t urls = threads + 1;  // and /kb
   const std::uint64_t files = (urls + per_file - 1) / per_file;

@@ -20,11 +20,11 @@
 
 namespace parley::server {
 
-class Hub;
+struct ApiContext;
 
 class KnowledgePages {
  public:
-  explicit KnowledgePages(Hub& hub) : hub_(hub) {}
+  explicit KnowledgePages(ApiContext& ctx) : ctx_(ctx) {}
 
   // Whether `path` (no query string) is one of these pages.
   static bool owns(const std::string& path);
@@ -47,7 +47,7 @@ class KnowledgePages {
   HttpResponse feed(const kb::Site& site, const std::string& channel);
   HttpResponse sitemap(const kb::Site& site, std::uint64_t part);
 
-  Hub& hub_;
+  ApiContext& ctx_;
   KeyedLimiter search_limiter_;  // /kb/search per IP ([search] anonymous_per_ip_per_min)
 };
 

@@ -14,13 +14,13 @@
 #include <cmath>
 
 #include "change_replay.hpp"
+#include "parley/api/context.hpp"
 #include "parley/fanout/router.hpp"
 #include "parley/fanout/shard.hpp"
 #include "parley/ops/actions.hpp"
 #include "parley/ops/channel_access.hpp"
 #include "parley/ops/clock.hpp"
 #include "parley/ops/conversations.hpp"
-#include "parley/ops/hub.hpp"
 #include "parley/ops/permissions.hpp"
 #include "parley/ops/records_json.hpp"
 #include "parley/protocol/jwt.hpp"
@@ -44,23 +44,23 @@ constexpr std::size_t kMaxEarlyFrames = 64;
 
 }  // namespace
 
-Session::Session(Hub& hub, Shard& shard, Transport& transport, std::string remote_ip)
+Session::Session(ApiContext& ctx, Shard& shard, Transport& transport, std::string remote_ip)
     : Subscriber(shard),
-      hub_(hub),
+      ctx_(ctx),
       transport_(transport),
       remote_ip_(std::move(remote_ip)),
       opened_at_(std::chrono::steady_clock::now()),
-      tokens_(hub.config().limits.rate_burst),
+      tokens_(ctx.cfg.limits.rate_burst),
       tokens_at_(opened_at_) {}
 
 Session::~Session() = default;
 
 void Session::on_open(std::optional<std::string> bearer) {
   shard_.add_session(this);
-  hub_.metrics().connections_open.fetch_add(1, std::memory_order_relaxed);
-  ip_counted_ = hub_.acquire_ip(remote_ip_);
+  ctx_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+  ip_counted_ = ctx_.users.acquire_ip(remote_ip_);
   if (!ip_counted_) {
-    hub_.metrics().connections_rejected.fetch_add(1, std::memory_order_relaxed);
+    ctx_.metrics.connections_rejected.fetch_add(1, std::memory_order_relaxed);
     reply_error("", ErrorCode::rate_limited, "too many connections from your address", 1000);
     close(close_code::try_again_later, "too many connections from your address");
     return;
@@ -77,16 +77,16 @@ void Session::on_closed() {
   for (auto& ch : joined) drop_subscription(ch);
   paused_replays_.clear();
   shard_.remove_session(this);
-  if (identity_) hub_.user_disconnected(identity_->id);
-  if (ip_counted_) hub_.release_ip(remote_ip_);
-  hub_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
+  if (identity_) ctx_.users.user_disconnected(identity_->id);
+  if (ip_counted_) ctx_.users.release_ip(remote_ip_);
+  ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Session::push(const Payload& p) {
   if (closed_) return;
-  hub_.metrics().frames_out.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.frames_out.fetch_add(1, std::memory_order_relaxed);
   if (transport_.enqueue(p) == SendStatus::overflow) {
-    hub_.metrics().queue_overflows.fetch_add(1, std::memory_order_relaxed);
+    ctx_.metrics.queue_overflows.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -94,12 +94,12 @@ void Session::reply_error(std::string_view id_json, ErrorCode code, std::string_
                           std::int64_t retry_after_ms) {
   std::string out;
   protocol::write_error(out, id_json, code, message, retry_after_ms);
-  hub_.metrics().errors_sent.fetch_add(1, std::memory_order_relaxed);
+  ctx_.metrics.errors_sent.fetch_add(1, std::memory_order_relaxed);
   push(std::move(out));
 }
 
 bool Session::take_token() {
-  const auto& lim = hub_.config().limits;
+  const auto& lim = ctx_.cfg.limits;
   const bool bot = identity_ && identity_->role == protocol::Role::bot;
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - tokens_at_).count();
@@ -112,7 +112,7 @@ bool Session::take_token() {
 }
 
 void Session::on_sweep(std::chrono::steady_clock::time_point now) {
-  auto limit = std::chrono::seconds(hub_.config().limits.auth_timeout_s);
+  auto limit = std::chrono::seconds(ctx_.cfg.limits.auth_timeout_s);
   if (!authenticated() && now - opened_at_ > limit) {
     close(close_code::unauthorized, "authentication timeout");
   }
@@ -133,7 +133,7 @@ void Session::on_frame(std::string_view data, bool binary) {
 }
 
 void Session::handle_frame(std::string_view data, bool binary) {
-  auto& m = hub_.metrics();
+  auto& m = ctx_.metrics;
   m.frames_in.fetch_add(1, std::memory_order_relaxed);
   m.bytes_in.fetch_add(data.size(), std::memory_order_relaxed);
 
@@ -146,10 +146,10 @@ void Session::handle_frame(std::string_view data, bool binary) {
     reply_error("", ErrorCode::bad_request, "binary frames are not supported; send JSON text");
     return;
   }
-  auto parsed = protocol::parse_request(data, hub_.parse_limits());
+  auto parsed = protocol::parse_request(data, ctx_.parse_limits);
   if (!take_token()) {
     // Parsed first so the error can echo the request id; the frame is otherwise dropped.
-    const auto& lim = hub_.config().limits;
+    const auto& lim = ctx_.cfg.limits;
     const bool bot = identity_ && identity_->role == protocol::Role::bot;
     auto wait_ms = static_cast<std::int64_t>(
         std::ceil((1.0 - tokens_) / (bot ? lim.bot_rate_per_s : lim.rate_per_s) * 1000));
@@ -180,7 +180,7 @@ void Session::handle_frame(std::string_view data, bool binary) {
 }
 
 void Session::handle_auth(std::string_view id_json, const std::string& token) {
-  auto res = hub_.tokens().verify(token, now_s());
+  auto res = ctx_.tokens.verify(token, now_s());
   if (!res.claims) {
     reply_error(id_json, ErrorCode::unauthorized,
                 "invalid token: " + std::string(protocol::to_string(res.error)));
@@ -188,31 +188,31 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
     return;
   }
   auto& c = *res.claims;
-  if (auto why = hub_.bots().refuses(c); why || (why = hub_.erasures().refuses(c))) {
+  if (auto why = ctx_.bots.refuses(c); why || (why = ctx_.erasures.refuses(c))) {
     reply_error(id_json, ErrorCode::unauthorized, "invalid token: " + *why);
     close(close_code::unauthorized, "unauthorized");
     return;
   }
-  if (auto ban = hub_.moderation().ban_for(c.sub, now_ms())) {
+  if (auto ban = ctx_.moderation.ban_for(c.sub, now_ms())) {
     std::string msg = "you are banned";
     if (!ban->reason.empty()) msg += ": " + ban->reason;
     reply_error(id_json, ErrorCode::banned, msg, ban->until ? ban->until - now_ms() : -1);
     close(close_code::banned, "banned");
-    hub_.audit_ban_enforced(c.sub);
+    ctx_.users.audit_ban_enforced(c.sub);
     return;
   }
   identity_ = Identity{c.sub, c.name, c.role, c.guest, c.email};
   // A bot's bucket is its own size from here on (docs/CONFIG.md bot_rate_burst).
-  if (c.role == protocol::Role::bot) tokens_ = hub_.config().limits.bot_rate_burst;
-  hub_.note_user(*identity_);
-  hub_.user_connected(c.sub);
+  if (c.role == protocol::Role::bot) tokens_ = ctx_.cfg.limits.bot_rate_burst;
+  ctx_.users.note_user(*identity_);
+  ctx_.users.user_connected(c.sub);
   shard_.bind_user(c.sub, this);
 
   // The unread total needs storage reads, which never run on this thread.
   welcome_pending_ = true;
-  hub_.read_async([self = shared_from_this(), who = *identity_, id = std::string(id_json)] {
-    std::uint64_t total = unread_total(self->hub_, who);
-    storage::UserRecord prefs = self->hub_.store().get_user(who.id).value_or(storage::UserRecord{});
+  ctx_.readers.post([self = shared_from_this(), who = *identity_, id = std::string(id_json)] {
+    std::uint64_t total = unread_total(self->ctx_.core, who);
+    storage::UserRecord prefs = self->ctx_.store.get_user(who.id).value_or(storage::UserRecord{});
     boost::asio::post(self->shard_.ioc(), [self, id, total, p = preferences_fields(prefs)] {
       self->send_welcome(id, total, p);
     });
@@ -259,7 +259,7 @@ void Session::handle(const std::string& id_json, protocol::PingCmd&) {
 }
 
 std::optional<std::pair<ErrorCode, std::string>> Session::check_read(const std::string& ch) {
-  auto access = channel_access(hub_.store(), hub_.moderation(), *identity_, ch);
+  auto access = channel_access(ctx_.store, ctx_.moderation, *identity_, ch);
   if (!access) return std::pair{ErrorCode::not_found, "unknown channel \"" + ch + "\""};
   if (auto d = check(Action::read, *identity_, access->facts)) {
     return std::pair{d->code, d->message};
@@ -269,30 +269,30 @@ std::optional<std::pair<ErrorCode, std::string>> Session::check_read(const std::
 
 void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
   if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
-  if (auto wait = hub_.moderation().kick_wait(identity_->id, c.channel, now_ms())) {
+  if (auto wait = ctx_.moderation.kick_wait(identity_->id, c.channel, now_ms())) {
     return reply_error(id_json, ErrorCode::forbidden, "you were kicked from this channel", wait);
   }
   bool rejoin = subs_.contains(c.channel);
-  if (!rejoin && subs_.size() >= hub_.config().limits.max_joined_channels) {
+  if (!rejoin && subs_.size() >= ctx_.cfg.limits.max_joined_channels) {
     return reply_error(id_json, ErrorCode::forbidden, "too many joined channels");
   }
   if (rejoin) {
-    hub_.router().unsubscribe(c.channel, *this);
+    ctx_.router.unsubscribe(c.channel, *this);
     subs_.erase(c.channel);
   }
   auto gen = ++sub_generation_;
   auto& sub = subs_[c.channel];
   sub.generation = gen;
-  hub_.router().subscribe(c.channel, *this);  // before the read: see the comment at the top
+  ctx_.router.subscribe(c.channel, *this);  // before the read: see the comment at the top
 
   if (!rejoin &&
-      hub_.router().presence_join(c.channel, identity_->id, identity_->name, identity_->role)) {
-    hub_.router().publish_transient(c.channel, presence_event(c.channel, "online"), id_);
+      ctx_.router.presence_join(c.channel, identity_->id, identity_->name, identity_->role)) {
+    ctx_.router.publish_transient(c.channel, presence_event(c.channel, "online"), id_);
   }
 
-  hub_.read_async([self = shared_from_this(), ch = c.channel, since = c.since,
-                   changes_since = c.changes_since, id_json, gen, user = identity_->id] {
-    auto& store = self->hub_.store();
+  ctx_.readers.post([self = shared_from_this(), ch = c.channel, since = c.since,
+                     changes_since = c.changes_since, id_json, gen, user = identity_->id] {
+    auto& store = self->ctx_.store;
     std::uint64_t last = store.last_seq(ch);
     const std::uint64_t last_change = store.last_change(ch);
     // Changes: replayed from changes_since when the log still holds everything after it; a
@@ -320,10 +320,10 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     }
     // Who is here now (presence events then report changes); capped, by user id.
     w.key("online").begin_array();
-    for (auto& u : self->hub_.router().online(ch, kOnlineListMax, /*announced_only=*/true)) {
+    for (auto& u : self->ctx_.router.online(ch, kOnlineListMax, /*announced_only=*/true)) {
       w.begin_object().field("id", u.id).field("name", u.name);
       w.field("role", protocol::to_string(u.role));
-      w.field("advocate", self->hub_.advocacy().is_advocate(u.id)).end_object();
+      w.field("advocate", self->ctx_.advocacy.is_advocate(u.id)).end_object();
     }
     w.end_array();
     w.end_object();
@@ -352,7 +352,8 @@ void Session::handle(const std::string& id_json, protocol::JoinCmd& c) {
     if (!store.last_read(user, ch)) {
       storage::WriteRequest mark;
       mark.op = storage::MarkRead{user, ch, last, true};
-      if (self->hub_.submit_with(std::move(mark), [reply](storage::Committed&) { reply(); }))
+      if (self->ctx_.writes.submit(
+              std::move(mark), Completion::after_events([reply](storage::Committed&) { reply(); })))
         return;
     }
     reply();
@@ -373,18 +374,18 @@ void Session::replay_stored(const std::string& channel, std::uint64_t generation
   auto it = subs_.find(channel);
   if (closed_ || it == subs_.end() || it->second.generation != generation) return;
   // Pace the replay by the client's reading speed instead of overflowing its queue.
-  if (transport_.queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) {
+  if (transport_.queued_bytes() > ctx_.cfg.limits.outbound_queue_bytes / 2) {
     paused_replays_.push_back({channel, generation, what});
     return;
   }
   const bool messages = what == Replay::messages;
   std::uint64_t after = messages ? it->second.messages.delivered : it->second.changes.delivered;
-  hub_.read_async([self = shared_from_this(), channel, generation, after, what, messages] {
+  ctx_.readers.post([self = shared_from_this(), channel, generation, after, what, messages] {
     std::string out;
     std::uint64_t last = after;
     std::size_t n = 0;
     if (messages) {
-      auto msgs = self->hub_.store().read_after(channel, after, kReplayChunk);
+      auto msgs = self->ctx_.store.read_after(channel, after, kReplayChunk);
       for (auto& m : msgs) {
         if (!out.empty()) out.push_back('\n');
         append_message_event(out, channel, m);
@@ -392,7 +393,7 @@ void Session::replay_stored(const std::string& channel, std::uint64_t generation
       }
       n = msgs.size();
     } else {
-      auto changes = self->hub_.store().read_changes(channel, after, kReplayChunk);
+      auto changes = self->ctx_.store.read_changes(channel, after, kReplayChunk);
       for (auto& c : changes) {
         if (!out.empty()) out.push_back('\n');
         out += c.event;
@@ -408,7 +409,7 @@ void Session::replay_stored(const std::string& channel, std::uint64_t generation
       if (n > 0) {
         self->push(p);
         (messages ? sub.messages : sub.changes).delivered = last;
-        if (messages) self->hub_.metrics().deliveries.fetch_add(n, std::memory_order_relaxed);
+        if (messages) self->ctx_.metrics.deliveries.fetch_add(n, std::memory_order_relaxed);
       }
       if (n == kReplayChunk) {
         self->replay_stored(channel, generation, what);
@@ -476,7 +477,7 @@ bool Session::deliver_change(const std::string& channel, std::uint64_t change, c
 
 void Session::on_writable() {
   if (paused_replays_.empty()) return;
-  if (transport_.queued_bytes() > hub_.config().limits.outbound_queue_bytes / 2) return;
+  if (transport_.queued_bytes() > ctx_.cfg.limits.outbound_queue_bytes / 2) return;
   auto paused = std::move(paused_replays_);
   paused_replays_.clear();
   for (auto& p : paused) replay_stored(p.channel, p.generation, p.what);
@@ -515,7 +516,7 @@ bool Session::deliver(const std::string& channel, std::uint64_t seq, const Paylo
     case Stream::Live::next:
       push(p);
       sub.messages.delivered = seq;
-      hub_.metrics().deliveries.fetch_add(1, std::memory_order_relaxed);
+      ctx_.metrics.deliveries.fetch_add(1, std::memory_order_relaxed);
       break;
   }
   return true;
@@ -523,9 +524,9 @@ bool Session::deliver(const std::string& channel, std::uint64_t seq, const Paylo
 
 void Session::drop_subscription(const std::string& channel) {
   if (subs_.erase(channel) == 0) return;
-  hub_.router().unsubscribe(channel, *this);
-  if (identity_ && hub_.router().presence_leave(channel, identity_->id)) {
-    hub_.router().publish_transient(channel, presence_event(channel, "offline"), id_);
+  ctx_.router.unsubscribe(channel, *this);
+  if (identity_ && ctx_.router.presence_leave(channel, identity_->id)) {
+    ctx_.router.publish_transient(channel, presence_event(channel, "offline"), id_);
   }
 }
 
@@ -536,7 +537,7 @@ Payload Session::presence_event(const std::string& channel, std::string_view sta
   w.begin_object().field("op", "presence").field("channel", channel);
   w.field("user", identity_->id).field("name", identity_->name);
   w.field("role", protocol::to_string(identity_->role));
-  w.field("advocate", hub_.advocacy().is_advocate(identity_->id)).field("state", state);
+  w.field("advocate", ctx_.advocacy.is_advocate(identity_->id)).field("state", state);
   w.end_object();
   return make_payload(std::move(out));
 }
@@ -553,12 +554,12 @@ void Session::handle(const std::string& id_json, protocol::LeaveCmd& c) {
 // complete_write with the cookie chosen here.
 void Session::handle(const std::string& id_json, protocol::SendCmd& c) {
   accept_post(id_json,
-              hub_.actions().send(*identity_, c, {id_, next_cookie_}, pending_writes_.size()));
+              ctx_.actions.send(*identity_, c, {id_, next_cookie_}, pending_writes_.size()));
 }
 
 void Session::handle(const std::string& id_json, protocol::DmCmd& c) {
   accept_post(id_json,
-              hub_.actions().send_dm(*identity_, c, {id_, next_cookie_}, pending_writes_.size()));
+              ctx_.actions.send_dm(*identity_, c, {id_, next_cookie_}, pending_writes_.size()));
 }
 
 void Session::accept_post(const std::string& id_json, Posted posted) {
@@ -618,12 +619,12 @@ void Session::handle(const std::string& id_json, protocol::HistoryCmd& c) {
   // the hop to the reader pool and back cost more than the read (bench: history p99 at half
   // rate 1.8-2.8 ms -> 1.1-1.8 ms, server CPU -35%). A page that needs the disk goes to the
   // pool, so an I/O thread never blocks on it.
-  if (auto reply = history_reply(hub_.store(), id_json, c.channel, before, c.limit, true)) {
+  if (auto reply = history_reply(ctx_.store, id_json, c.channel, before, c.limit, true)) {
     push(std::move(*reply));
     return;
   }
-  hub_.read_async([self = shared_from_this(), ch = c.channel, before, limit = c.limit, id_json] {
-    auto reply = history_reply(self->hub_.store(), id_json, ch, before, limit, false);
+  ctx_.readers.post([self = shared_from_this(), ch = c.channel, before, limit = c.limit, id_json] {
+    auto reply = history_reply(self->ctx_.store, id_json, ch, before, limit, false);
     auto p = make_payload(std::move(*reply));  // never nullopt when not memory_only
     boost::asio::post(self->shard_.ioc(), [self, p = std::move(p)] { self->push(p); });
   });
@@ -635,7 +636,7 @@ void Session::handle(const std::string& id_json, protocol::TypingCmd& c) {
   JsonWriter w(out);
   w.begin_object().field("op", "typing").field("channel", c.channel);
   w.field("user", identity_->id).field("name", identity_->name).end_object();
-  hub_.router().publish_transient(c.channel, make_payload(std::move(out)), id_);
+  ctx_.router.publish_transient(c.channel, make_payload(std::move(out)), id_);
   std::string ok;
   JsonWriter wo(ok);
   protocol::begin_ok(wo, id_json).field("channel", c.channel).end_object();
@@ -696,42 +697,42 @@ std::function<void(Outcome)> Session::reply_later(const std::string& id_json) {
 }
 
 void Session::handle(const std::string& id_json, protocol::HelpfulCmd& c) {
-  hub_.advocacy().helpful(*identity_, c, reply_later(id_json));
+  ctx_.advocacy.helpful(*identity_, c, reply_later(id_json));
 }
 
 void Session::handle(const std::string& id_json, protocol::SolveCmd& c) {
-  hub_.advocacy().solve(*identity_, c, reply_later(id_json));
+  ctx_.advocacy.solve(*identity_, c, reply_later(id_json));
 }
 
 void Session::handle(const std::string& id_json, protocol::UnsolveCmd& c) {
-  hub_.advocacy().unsolve(*identity_, c, reply_later(id_json));
+  ctx_.advocacy.unsolve(*identity_, c, reply_later(id_json));
 }
 
 void Session::handle(const std::string& id_json, protocol::SetAdvocateCmd& c) {
-  hub_.advocacy().set_advocate(*identity_, c, reply_later(id_json));
+  ctx_.advocacy.set_advocate(*identity_, c, reply_later(id_json));
 }
 
 void Session::handle(const std::string& id_json, protocol::DeflectedCmd& c) {
   if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
-  if (hub_.store().channel_kind(c.channel) != protocol::ChannelKind::support) {
+  if (ctx_.store.channel_kind(c.channel) != protocol::ChannelKind::support) {
     return reply_error(id_json, ErrorCode::bad_request,
                        "deflections count in support channels only");
   }
   auto reply = reply_later(id_json);
-  hub_.read_async(
+  ctx_.readers.post(
       [self = shared_from_this(), who = *identity_, ch = c.channel, seq = c.seq, reply] {
-        auto m = self->hub_.store().get_message(ch, seq);
+        auto m = self->ctx_.store.get_message(ch, seq);
         if (!m || m->deleted)
           return reply(Outcome::failure(ErrorCode::not_found, "message not found"));
         if (m->reply_to != 0 || m->solved_seq == 0) {
           return reply(Outcome::failure(ErrorCode::bad_request, "not a solved question"));
         }
-        self->hub_.advocacy().deflected(who, ch, seq, reply);
+        self->ctx_.advocacy.deflected(who, ch, seq, reply);
       });
 }
 
 void Session::handle(const std::string& id_json, protocol::PublishThreadCmd& c) {
-  hub_.search_service().publish_thread(*identity_, c, reply_later(id_json));
+  ctx_.search_service.publish_thread(*identity_, c, reply_later(id_json));
 }
 
 void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c) {
@@ -739,28 +740,30 @@ void Session::handle(const std::string& id_json, protocol::SetPreferencesCmd& c)
   storage::WriteRequest req;
   req.op = storage::PutUser{user_record(*identity_, now), c.kb_anonymous, c.email};
   auto reply = reply_later(id_json);
-  const bool queued = hub_.submit_with(std::move(req), [reply](storage::Committed& r) {
-    if (r.status != storage::WriteStatus::ok) {
-      return reply(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
-    }
-    const auto& stored = std::get<storage::PutUser>(r.req.op).user;
-    reply(Outcome::success(preferences_fields(stored)));
-  });
+  const bool queued =
+      ctx_.writes.submit(std::move(req), Completion::after_events([reply](storage::Committed& r) {
+                           if (r.status != storage::WriteStatus::ok) {
+                             return reply(Outcome::failure(ErrorCode::internal,
+                                                           "storage failure; nothing was changed"));
+                           }
+                           const auto& stored = std::get<storage::PutUser>(r.req.op).user;
+                           reply(Outcome::success(preferences_fields(stored)));
+                         }));
   if (!queued) reply_error(id_json, ErrorCode::rate_limited, "server busy; retry", 100);
 }
 
 void Session::handle(const std::string& id_json, protocol::SearchCmd& c) {
-  const double per_min = hub_.config().search.per_connection_per_min;
+  const double per_min = ctx_.cfg.search.per_connection_per_min;
   if (auto wait = search_tokens_.take(per_min, std::chrono::steady_clock::now()); wait > 0) {
     return reply_error(id_json, ErrorCode::rate_limited, "too many searches; slow down", wait);
   }
-  hub_.search_service().search(identity_, c, reply_later(id_json));
+  ctx_.search_service.search(identity_, c, reply_later(id_json));
 }
 
 template <class Cmd>
 void Session::handle(const std::string& id_json, Cmd& c) {
   if constexpr (HasAction<Cmd>::value) {
-    (hub_.actions().*ActionFor<Cmd>::fn)(*identity_, c, reply_later(id_json));
+    (ctx_.actions.*ActionFor<Cmd>::fn)(*identity_, c, reply_later(id_json));
   } else {
     static_assert(HasAction<Cmd>::value, "every protocol command needs a handler");
   }

@@ -30,7 +30,7 @@
 namespace parley::server {
 
 class Shard;
-class Hub;
+struct ApiContext;
 struct Outcome;
 struct Posted;
 
@@ -80,7 +80,7 @@ class Session : public Subscriber,
  public:
   // `transport` must outlive the session's use of it: the session never calls it after
   // on_closed() (ws_session.cpp keeps both in one object).
-  Session(Hub& hub, Shard& shard, Transport& transport, std::string remote_ip);
+  Session(ApiContext& ctx, Shard& shard, Transport& transport, std::string remote_ip);
   ~Session() override;
 
   const std::string& remote_ip() const { return remote_ip_; }
@@ -207,7 +207,7 @@ class Session : public Subscriber,
   void drop_subscription(const std::string& channel);
   Payload presence_event(const std::string& channel, std::string_view state) const;
 
-  Hub& hub_;
+  ApiContext& ctx_;
   Transport& transport_;
   std::string remote_ip_;
   std::chrono::steady_clock::time_point opened_at_;

@@ -2,8 +2,8 @@
 
 #include <memory>
 
+#include "parley/api/context.hpp"
 #include "parley/net/ws_connection.hpp"
-#include "parley/ops/hub.hpp"
 #include "session.hpp"
 
 namespace parley::server {
@@ -14,9 +14,9 @@ namespace {
 // it, and destroyed after it. Every pending operation of either holds the one shared owner.
 class WsClient final : public WsConnection, public Session {
  public:
-  WsClient(Hub& hub, Shard& shard, MaybeTlsStream stream, std::string remote_ip)
-      : WsConnection(std::move(stream), hub.ws_limits()),
-        Session(hub, shard, *this, std::move(remote_ip)) {}
+  WsClient(ApiContext& ctx, Shard& shard, MaybeTlsStream stream, std::string remote_ip)
+      : WsConnection(std::move(stream), ctx.ws_limits),
+        Session(ctx, shard, *this, std::move(remote_ip)) {}
 
   // WsConnection and Subscriber both declare close(); a client is closed as a session.
   using Session::close;
@@ -29,9 +29,9 @@ class WsClient final : public WsConnection, public Session {
 
 }  // namespace
 
-void start_websocket(Hub& hub, Shard& shard, MaybeTlsStream stream, std::string accept,
+void start_websocket(ApiContext& ctx, Shard& shard, MaybeTlsStream stream, std::string accept,
                      std::optional<std::string> bearer, std::string remote_ip, std::string early) {
-  auto c = std::make_shared<WsClient>(hub, shard, std::move(stream), std::move(remote_ip));
+  auto c = std::make_shared<WsClient>(ctx, shard, std::move(stream), std::move(remote_ip));
   c->start(*c, accept, std::move(bearer), std::move(early));
 }
 

@@ -9,12 +9,12 @@
 
 namespace parley::server {
 
-class Hub;
+struct ApiContext;
 class Shard;
 
 // Runs a session on `stream` (a valid upgrade of /ws: see HttpHandler::open_websocket) until it
 // closes. Call on `shard`'s thread.
-void start_websocket(Hub& hub, Shard& shard, MaybeTlsStream stream, std::string accept,
+void start_websocket(ApiContext& ctx, Shard& shard, MaybeTlsStream stream, std::string accept,
                      std::optional<std::string> bearer, std::string remote_ip, std::string early);
 
 }  // namespace parley::server

@@ -10,12 +10,12 @@
 #include <optional>
 #include <thread>
 
+#include "app.hpp"
 #include "parley/api/http_api.hpp"
 #include "parley/fanout/local_router.hpp"
 #include "parley/fanout/shards.hpp"
 #include "parley/net/http_session.hpp"
 #include "parley/net/tls.hpp"
-#include "parley/ops/hub.hpp"
 
 namespace parley::server {
 
@@ -80,10 +80,10 @@ struct Listener {
     return true;
   }
 
-  void accept(Hub& hub, HttpApi& api) {
-    Shard& target = hub.shards().next();
-    acceptor->async_accept(target.ioc(), [this, &hub, &api, &target](boost::system::error_code ec,
-                                                                     tcp::socket socket) {
+  void accept(ShardSet& shards, HttpApi& api) {
+    Shard& target = shards.next();
+    acceptor->async_accept(target.ioc(), [this, &shards, &api, &target](
+                                             boost::system::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
       if (!ec) {
         boost::system::error_code ignored;
@@ -98,7 +98,7 @@ struct Listener {
       } else {
         spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
       }
-      accept(hub, api);
+      accept(shards, api);
     });
   }
 
@@ -120,12 +120,12 @@ unsigned thread_count(const Config& cfg) {
 
 struct Server::Impl {
   Config cfg;
-  // Declared before the hub: sessions hold SSL objects made from it until the hub is gone.
+  // Declared before the app: sessions hold SSL objects made from it until the app is gone.
   std::unique_ptr<asio::ssl::context> tls;
-  // The I/O threads and the router (single node: LocalRouter), before the hub that uses them.
+  // The I/O threads and the router (single node: LocalRouter), before the app that uses them.
   std::unique_ptr<ShardSet> shards;
   std::unique_ptr<LocalRouter> router;
-  std::unique_ptr<Hub> hub;
+  std::unique_ptr<App> app;
   std::unique_ptr<HttpApi> api;
   Listener main;   // server.listen: TLS when a certificate is configured
   Listener plain;  // server.plain_listen: always plain, optional
@@ -158,11 +158,10 @@ bool Server::start(std::string* error) {
 
   impl_->shards = std::make_unique<ShardSet>(thread_count(cfg));
   impl_->router = std::make_unique<LocalRouter>(*impl_->shards, cfg.limits.presence_max_users);
-  impl_->hub = std::make_unique<Hub>(cfg, std::move(secret), *impl_->shards, *impl_->router);
-  impl_->api = std::make_unique<HttpApi>(*impl_->hub, cfg.server.web_root);
+  impl_->app = std::make_unique<App>(cfg, std::move(secret), *impl_->shards, *impl_->router);
 
   // Bind before opening storage so a busy port fails fast and leaves the database untouched.
-  auto& ioc0 = impl_->hub->shards().at(0).ioc();
+  auto& ioc0 = impl_->shards->at(0).ioc();
   impl_->main.tls = impl_->tls.get();
   if (!impl_->main.open(ioc0, main_ep, cfg.server.listen, error)) return false;
   if (has_plain && !impl_->plain.open(ioc0, plain_ep, cfg.server.plain_listen, error)) {
@@ -170,20 +169,21 @@ bool Server::start(std::string* error) {
     return false;
   }
 
-  if (!impl_->hub->start(error)) {
+  if (!impl_->app->start(error)) {
     impl_->main.acceptor.reset();
     impl_->plain.acceptor.reset();
     return false;
   }
+  impl_->api = std::make_unique<HttpApi>(impl_->app->api(), cfg.server.web_root);
   asio::post(ioc0, [impl = impl_.get()] {
-    impl->main.accept(*impl->hub, *impl->api);
-    if (impl->plain.acceptor) impl->plain.accept(*impl->hub, *impl->api);
+    impl->main.accept(*impl->shards, *impl->api);
+    if (impl->plain.acceptor) impl->plain.accept(*impl->shards, *impl->api);
   });
   spdlog::info(
       "event=listening address={} port={} tls={} plain_port={} threads={} durability={} "
       "static_files={}",
       main_ep.address().to_string(), impl_->main.port, impl_->tls ? "on" : "off", impl_->plain.port,
-      impl_->hub->shards().size(), cfg.storage.durability, impl_->api->static_file_count());
+      impl_->shards->size(), cfg.storage.durability, impl_->api->static_file_count());
   return true;
 }
 
@@ -201,18 +201,18 @@ void Server::wait_for_signal() {
 }
 
 void Server::stop() {
-  if (!impl_ || impl_->stopped || !impl_->hub) return;
+  if (!impl_ || impl_->stopped || !impl_->app) return;
   impl_->stopped = true;
   if (impl_->main.acceptor) {
     std::promise<void> done;
-    asio::post(impl_->hub->shards().at(0).ioc(), [&] {
+    asio::post(impl_->shards->at(0).ioc(), [&] {
       impl_->main.close();
       impl_->plain.close();
       done.set_value();
     });
     done.get_future().wait();
   }
-  impl_->hub->shutdown();
+  impl_->app->shutdown();
   impl_->main.acceptor.reset();
   impl_->plain.acceptor.reset();
   spdlog::info("event=stopped");

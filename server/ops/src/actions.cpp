@@ -2,12 +2,16 @@
 
 #include <chrono>
 
+#include "parley/ops/advocacy_service.hpp"
 #include "parley/ops/channel_access.hpp"
 #include "parley/ops/clock.hpp"
 #include "parley/ops/conversations.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
+#include "parley/ops/email.hpp"
 #include "parley/ops/permissions.hpp"
 #include "parley/ops/records_json.hpp"
+#include "parley/ops/webhooks.hpp"
+#include "parley/ops/word_filter.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 
@@ -33,9 +37,9 @@ std::string fields(F&& f) {
 Outcome from_denial(const Denial& d) { return Outcome::failure(d.code, d.message); }
 
 // The channel and the subject's relation to it, or the error to reply.
-std::optional<ChannelAccess> resolve_channel(Hub& hub, const Identity& who, const std::string& ch,
+std::optional<ChannelAccess> resolve_channel(Core& core, const Identity& who, const std::string& ch,
                                              Outcome* err) {
-  auto r = channel_access(hub.store(), hub.moderation(), who, ch);
+  auto r = channel_access(core.store, core.moderation, who, ch);
   if (!r) *err = Outcome::failure(ErrorCode::not_found, "unknown channel \"" + ch + "\"");
   return r;
 }
@@ -52,16 +56,14 @@ std::int64_t until_from(std::uint64_t duration_s) {
 
 }  // namespace
 
-std::string channel_fields(const storage::ChannelInfo& info, bool publish_default) {
-  return fields([&](JsonWriter& w) {
-    w.field("channel", info.name).field("kind", protocol::to_string(info.kind));
-    w.field("title", info.title).field("archived", info.archived).field("locked", info.locked);
-    w.field("slow_mode_s", static_cast<std::uint64_t>(info.slow_mode_s));
-    if (info.kind == protocol::ChannelKind::support) {
-      w.field("publish", info.publish.value_or(publish_default));
-    }
-  });
-}
+Actions::Actions(Core& core, const WordFilter& filter, AdvocacyService& advocacy,
+                 WebhookService& webhooks, EmailService& email)
+    : core_(core),
+      filter_(filter),
+      advocacy_(advocacy),
+      webhooks_(webhooks),
+      email_(email),
+      here_(std::int64_t{core.cfg.limits.here_interval_s} * 1000) {}
 
 storage::AuditEntry Actions::audit(const Identity& who, std::string action) const {
   storage::AuditEntry a;
@@ -72,8 +74,9 @@ storage::AuditEntry Actions::audit(const Identity& who, std::string action) cons
 
 void Actions::write(storage::WriteRequest req, std::function<Outcome(storage::Committed&)> on_done,
                     Done done) {
-  bool queued =
-      hub_.submit_with(std::move(req), [on_done = std::move(on_done), done](storage::Committed& c) {
+  bool queued = core_.writes.submit(
+      std::move(req),
+      Completion::after_events([on_done = std::move(on_done), done](storage::Committed& c) {
         if (c.status == WriteStatus::error) {
           return done(
               Outcome::failure(ErrorCode::internal, c.error.starts_with("disk full")
@@ -81,13 +84,13 @@ void Actions::write(storage::WriteRequest req, std::function<Outcome(storage::Co
                                                         : "storage failure; nothing was changed"));
         }
         done(on_done(c));
-      });
+      }));
   if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
 }
 
 Posted Actions::send(const Identity& who, protocol::SendCmd& c, AckRoute route,
                      std::size_t inflight) {
-  auto access = channel_access(hub_.store(), hub_.moderation(), who, c.channel);
+  auto access = channel_access(core_.store, core_.moderation, who, c.channel);
   if (!access) {
     return {Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""), {}};
   }
@@ -97,7 +100,7 @@ Posted Actions::send(const Identity& who, protocol::SendCmd& c, AckRoute route,
   if (!c.actions.empty() && who.role != protocol::Role::bot) {
     return {Outcome::failure(ErrorCode::forbidden, "only bots add buttons"), {}};
   }
-  auto mentions = mentions_for(hub_, who, c.channel, access->info.kind, c.text);
+  auto mentions = mentions_for(core_, here_, who, c.channel, access->info.kind, c.text);
   if (mentions.refused) {
     return {Outcome::failure(mentions.refused->code, mentions.refused->message,
                              mentions.retry_after_ms),
@@ -116,7 +119,7 @@ Posted Actions::send_dm(const Identity& who, protocol::DmCmd& c, AckRoute route,
   std::string channel = protocol::dm_channel_name(who.id, c.to);
   bool masked = false;
   if (auto refused = check_post(who, channel, c.text, false, &masked)) return {refused, {}};
-  auto mentions = mentions_for(hub_, who, channel, protocol::ChannelKind::dm, c.text);
+  auto mentions = mentions_for(core_, here_, who, channel, protocol::ChannelKind::dm, c.text);
   return submit_message(who, std::move(channel), std::move(c.text), std::move(c.client_msg_id),
                         c.reply_to.value_or(0), std::move(mentions.mentions), {}, masked, route,
                         inflight);
@@ -126,7 +129,7 @@ Posted Actions::submit_message(const Identity& who, std::string channel, std::st
                                std::string client_msg_id, std::uint64_t reply_to,
                                std::string mentions, std::string actions, bool masked,
                                AckRoute route, std::size_t inflight) {
-  if (inflight >= hub_.config().limits.max_inflight_sends) {
+  if (inflight >= core_.cfg.limits.max_inflight_sends) {
     return {Outcome::failure(ErrorCode::rate_limited, "too many sends awaiting storage", 100), {}};
   }
   storage::WriteRequest req;
@@ -136,7 +139,7 @@ Posted Actions::submit_message(const Identity& who, std::string channel, std::st
   am.msg.from_id = who.id;
   am.msg.from_name = who.name;
   am.msg.from_role = who.role;
-  am.msg.from_advocate = hub_.advocacy().is_advocate(who.id);
+  am.msg.from_advocate = advocacy_.is_advocate(who.id);
   Posted posted;
   if (masked) posted.masked_text = text;
   am.msg.text = std::move(text);
@@ -144,18 +147,16 @@ Posted Actions::submit_message(const Identity& who, std::string channel, std::st
   am.msg.mentions = std::move(mentions);
   am.msg.actions = std::move(actions);
   req.op = std::move(am);
-  hub_.webhooks().attach(req);
-  hub_.email().attach(req);
-  req.origin = route.session;
-  req.cookie = route.cookie;
-  if (!hub_.store().submit(std::move(req))) {
+  webhooks_.attach(req);
+  email_.attach(req);
+  if (!core_.writes.submit(std::move(req), Completion::ack(route))) {
     posted.refused = Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100);
   }
   return posted;
 }
 
 std::optional<Outcome> Actions::staff_target_check(const Identity& who, const std::string& target) {
-  if (auto d = check_target(subject(who), who.id, target, hub_.moderation().known_role(target))) {
+  if (auto d = check_target(subject(who), who.id, target, core_.moderation.known_role(target))) {
     return from_denial(*d);
   }
   return std::nullopt;
@@ -165,17 +166,16 @@ std::optional<Outcome> Actions::check_post(const Identity& who, const std::strin
                                            std::string& text, bool counts_for_slow_mode,
                                            bool* masked) {
   auto now = now_ms();
-  if (auto wait = hub_.moderation().kick_wait(who.id, channel, now)) {
+  if (auto wait = core_.moderation.kick_wait(who.id, channel, now)) {
     return Outcome::failure(ErrorCode::forbidden, "you were kicked from this channel", wait);
   }
-  if (auto m = hub_.moderation().mute_for(who.id, channel, now)) {
+  if (auto m = core_.moderation.mute_for(who.id, channel, now)) {
     std::string msg = m->channel.empty() ? "you are muted" : "you are muted in this channel";
     if (!m->reason.empty()) msg += ": " + m->reason;
     return Outcome::failure(ErrorCode::muted, msg, m->until ? m->until - now : -1);
   }
-  const auto& filter = hub_.filter();
-  if (!filter.empty()) {
-    auto hits = filter.hits(text);
+  if (!filter_.empty()) {
+    auto hits = filter_.hits(text);
     if (!hits.empty()) {
       storage::WriteRequest req;
       storage::AuditEntry a;
@@ -188,25 +188,25 @@ std::optional<Outcome> Actions::check_post(const Identity& who, const std::strin
         w.end_array();
       });
       a.details = "{" + a.details + "}";
-      if (hub_.config().moderation.filter_mode == "block") {
+      if (core_.cfg.moderation.filter_mode == "block") {
         a.action = "filter_block";
         req.op = storage::AuditOnly{};
         req.audit = std::move(a);
-        hub_.store().submit(std::move(req));
+        core_.writes.submit(std::move(req));
         return Outcome::failure(ErrorCode::forbidden, "message blocked by the word filter");
       }
       a.action = "filter_mask";
       req.op = storage::AuditOnly{};
       req.audit = std::move(a);
-      hub_.store().submit(std::move(req));
-      text = filter.mask(text);
+      core_.writes.submit(std::move(req));
+      text = filter_.mask(text);
       if (masked != nullptr) *masked = true;
     }
   }
   if (counts_for_slow_mode && who.role == protocol::Role::customer) {
-    auto info = hub_.store().get_channel(channel);
+    auto info = core_.store.get_channel(channel);
     if (info && info->slow_mode_s > 0) {
-      auto wait = hub_.moderation().slow_mode_wait(channel, who.id, info->slow_mode_s, now);
+      auto wait = core_.moderation.slow_mode_wait(channel, who.id, info->slow_mode_s, now);
       if (wait > 0) {
         return Outcome::failure(
             ErrorCode::slow_mode,
@@ -219,7 +219,7 @@ std::optional<Outcome> Actions::check_post(const Identity& who, const std::strin
 
 void Actions::edit(const Identity& who, const protocol::EditCmd& c, Done done) {
   Outcome err;
-  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  auto ch = resolve_channel(core_, who, c.channel, &err);
   if (!ch) return done(err);
   ch->facts.is_author = true;  // the store checks the actual author (forbidden otherwise)
   if (auto d = check(Action::edit_own, subject(who), &ch->facts)) return done(from_denial(*d));
@@ -249,7 +249,7 @@ void Actions::edit(const Identity& who, const protocol::EditCmd& c, Done done) {
 
 void Actions::remove(const Identity& who, const protocol::DeleteCmd& c, Done done) {
   Outcome err;
-  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  auto ch = resolve_channel(core_, who, c.channel, &err);
   if (!ch) return done(err);
   bool moderator = protocol::is_staff(who.role) && ch->info.kind != protocol::ChannelKind::dm;
   ch->facts.is_author = true;  // for the author path the store checks the actual author
@@ -283,11 +283,11 @@ void Actions::remove(const Identity& who, const protocol::DeleteCmd& c, Done don
 
 void Actions::react(const Identity& who, const protocol::ReactCmd& c, Done done) {
   Outcome err;
-  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  auto ch = resolve_channel(core_, who, c.channel, &err);
   if (!ch) return done(err);
   if (auto d = check(Action::react, subject(who), &ch->facts)) return done(from_denial(*d));
   auto now = now_ms();
-  if (auto m = hub_.moderation().mute_for(who.id, c.channel, now)) {
+  if (auto m = core_.moderation.mute_for(who.id, c.channel, now)) {
     return done(
         Outcome::failure(ErrorCode::muted, "you are muted", m->until ? m->until - now : -1));
   }
@@ -315,23 +315,23 @@ void Actions::react(const Identity& who, const protocol::ReactCmd& c, Done done)
 
 void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done done) {
   Outcome err;
-  auto ch = resolve_channel(hub_, who, c.channel, &err);
+  auto ch = resolve_channel(core_, who, c.channel, &err);
   if (!ch) return done(err);
   if (auto d = check(Action::read, subject(who), &ch->facts)) return done(from_denial(*d));
   // Counted when asked (so that concurrent reports cannot pass the limit together), given back
   // below when nothing is filed: only reports that were filed count.
   const auto at = now_ms();
-  auto wait = hub_.moderation().report_wait(who.id, hub_.config().moderation.reports_per_hour, at);
+  auto wait = core_.moderation.report_wait(who.id, core_.cfg.moderation.reports_per_hour, at);
   if (wait > 0) {
     return done(Outcome::failure(ErrorCode::rate_limited, "too many reports; try later", wait));
   }
   done = [this, user = who.id, at, done = std::move(done)](Outcome o) {
-    if (!o.ok) hub_.moderation().report_refund(user, at);
+    if (!o.ok) core_.moderation.report_refund(user, at);
     done(std::move(o));
   };
   // The report keeps a snapshot of the message, read off the I/O threads.
-  hub_.read_async([this, who, c, at, done = std::move(done)]() mutable {
-    auto m = hub_.store().get_message(c.channel, c.seq);
+  core_.readers.post([this, who, c, at, done = std::move(done)]() mutable {
+    auto m = core_.store.get_message(c.channel, c.seq);
     if (!m || m->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
     if (m->from_id == who.id) {
       return done(Outcome::failure(ErrorCode::bad_request, "you cannot report your own message"));
@@ -346,7 +346,7 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
     rep.text = m->text;
     storage::WriteRequest req;
     req.op = storage::CreateReport{std::move(rep)};
-    hub_.webhooks().attach(req);
+    webhooks_.attach(req);
     write(
         std::move(req),
         [this, user = who.id, at](storage::Committed& r) {
@@ -354,7 +354,7 @@ void Actions::report(const Identity& who, const protocol::ReportCmd& c, Done don
           if (r.status != WriteStatus::ok && r.status != WriteStatus::duplicate) {
             return Outcome::failure(ErrorCode::not_found, "message not found");
           }
-          if (r.status == WriteStatus::duplicate) hub_.moderation().report_refund(user, at);
+          if (r.status == WriteStatus::duplicate) core_.moderation.report_refund(user, at);
           return Outcome::success(
               fields([&](JsonWriter& w) { w.field("report_id", op.report.id); }));
         },
@@ -378,8 +378,8 @@ struct Actions::Resolution {
 
 void Actions::resolve_report(const Identity& who, const protocol::ResolveReportCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
-  hub_.read_async([this, who, c, done = std::move(done)]() mutable {
-    auto rep = hub_.store().get_report(c.report_id);
+  core_.readers.post([this, who, c, done = std::move(done)]() mutable {
+    auto rep = core_.store.get_report(c.report_id);
     if (!rep) return done(Outcome::failure(ErrorCode::not_found, "report not found"));
     if (rep->status != storage::ReportStatus::open) {
       return done(Outcome::failure(ErrorCode::conflict, "report already resolved"));
@@ -486,7 +486,7 @@ void Actions::resolve_write(std::shared_ptr<Resolution> r) {
 void Actions::mute(const Identity& who, const protocol::MuteCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
   if (auto e = staff_target_check(who, c.user)) return done(*e);
-  if (!c.channel.empty() && !hub_.store().get_channel(c.channel)) {
+  if (!c.channel.empty() && !core_.store.get_channel(c.channel)) {
     return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
   }
   storage::WriteRequest req;
@@ -543,7 +543,7 @@ void Actions::ban(const Identity& who, const protocol::BanCmd& c, Done done) {
 void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
   if (auto e = staff_target_check(who, c.user)) return done(*e);
-  if (!hub_.store().get_channel(c.channel)) {
+  if (!core_.store.get_channel(c.channel)) {
     return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
   }
   storage::WriteRequest req;
@@ -556,9 +556,9 @@ void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
       std::move(req),
       [this, who, c](storage::Committed&) {
         // Out for [limits] kick_rejoin_s: join and posting are refused until then.
-        const std::int64_t out_ms = std::int64_t{hub_.config().limits.kick_rejoin_s} * 1000;
+        const std::int64_t out_ms = std::int64_t{core_.cfg.limits.kick_rejoin_s} * 1000;
         const std::int64_t now = now_ms();
-        if (out_ms > 0) hub_.moderation().put_kick(c.user, c.channel, now + out_ms, now);
+        if (out_ms > 0) core_.moderation.put_kick(c.user, c.channel, now + out_ms, now);
         std::string frame = "{\"op\":\"kicked\",";
         frame += fields([&](JsonWriter& w) {
           w.field("channel", c.channel).field("by", who.id);
@@ -570,7 +570,7 @@ void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
         kick[0].user = c.user;
         kick[0].channel = c.channel;
         kick[0].payload = make_payload(std::move(frame));
-        hub_.router().publish(std::move(kick));
+        core_.router.publish(std::move(kick));
         return Outcome::success(fields([&](JsonWriter& w) {
           w.field("user", c.user).field("channel", c.channel);
           if (out_ms > 0) w.field("rejoin_after_ms", out_ms);
@@ -582,10 +582,10 @@ void Actions::kick(const Identity& who, const protocol::KickCmd& c, Done done) {
 namespace {
 // Submits an UpdateChannel built by `change` from the current settings.
 template <class F>
-void update(Hub& hub, Actions& actions, const Identity& who, const std::string& channel,
+void update(Core& core, Actions& actions, const Identity& who, const std::string& channel,
             std::string action, std::string details, F&& change, Done done,
             const std::function<void(storage::WriteRequest, Done)>& write) {
-  auto info = hub.store().get_channel(channel);
+  auto info = core.store.get_channel(channel);
   if (!info || info->kind == protocol::ChannelKind::dm) {
     return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + channel + "\""));
   }
@@ -605,7 +605,7 @@ void update(Hub& hub, Actions& actions, const Identity& who, const std::string& 
 void Actions::slow_mode(const Identity& who, const protocol::SlowModeCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
   update(
-      hub_, *this, who, c.channel, "slow_mode",
+      core_, *this, who, c.channel, "slow_mode",
       "{\"interval_s\":" + std::to_string(c.interval_s) + "}",
       [&](storage::ChannelInfo& i) { i.slow_mode_s = c.interval_s; }, std::move(done),
       [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
@@ -614,7 +614,7 @@ void Actions::slow_mode(const Identity& who, const protocol::SlowModeCmd& c, Don
 void Actions::lock(const Identity& who, const protocol::LockCmd& c, Done done) {
   if (auto d = check(Action::moderate, subject(who), nullptr)) return done(from_denial(*d));
   update(
-      hub_, *this, who, c.channel, c.locked ? "lock" : "unlock", "",
+      core_, *this, who, c.channel, c.locked ? "lock" : "unlock", "",
       [&](storage::ChannelInfo& i) { i.locked = c.locked; }, std::move(done),
       [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
@@ -623,7 +623,7 @@ void Actions::archive_channel(const Identity& who, const protocol::ArchiveChanne
                               Done done) {
   if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
   update(
-      hub_, *this, who, c.channel, c.archived ? "archive_channel" : "unarchive_channel", "",
+      core_, *this, who, c.channel, c.archived ? "archive_channel" : "unarchive_channel", "",
       [&](storage::ChannelInfo& i) { i.archived = c.archived; }, std::move(done),
       [this](storage::WriteRequest r, Done d) { write_channel(std::move(r), std::move(d)); });
 }
@@ -637,7 +637,7 @@ void Actions::update_channel(const Identity& who, const protocol::UpdateChannelC
   if (c.publish) w.field("publish", *c.publish);
   w.end_object();
   update(
-      hub_, *this, who, c.channel, "update_channel", details,
+      core_, *this, who, c.channel, "update_channel", details,
       [&](storage::ChannelInfo& i) {
         if (!c.title.empty()) i.title = c.title;
         if (c.publish) i.publish = c.publish;
@@ -671,7 +671,7 @@ void Actions::patch_channel(const Identity& who, const std::string& channel,
   }
   w.end_object();
   update(
-      hub_, *this, who, channel, "update_channel", details,
+      core_, *this, who, channel, "update_channel", details,
       [&](storage::ChannelInfo& i) {
         for (const auto& change : changes) {
           std::visit(
@@ -698,7 +698,7 @@ void Actions::patch_channel(const Identity& who, const std::string& channel,
 void Actions::write_channel(storage::WriteRequest req, Done done) {
   write(
       std::move(req),
-      [publish_default = hub_.config().knowledge.publish_default](storage::Committed& r) {
+      [publish_default = core_.cfg.knowledge.publish_default](storage::Committed& r) {
         if (r.status == WriteStatus::conflict) {
           return Outcome::failure(ErrorCode::conflict, "channel already exists");
         }
@@ -732,7 +732,7 @@ void Actions::create_channel(const Identity& who, const protocol::CreateChannelC
 
 void Actions::member(const Identity& who, const protocol::MemberCmd& c, Done done) {
   if (auto d = check(Action::manage_channels, subject(who), nullptr)) return done(from_denial(*d));
-  auto info = hub_.store().get_channel(c.channel);
+  auto info = core_.store.get_channel(c.channel);
   if (!info)
     return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
   if (info->kind != protocol::ChannelKind::private_) {
@@ -744,7 +744,7 @@ void Actions::member(const Identity& who, const protocol::MemberCmd& c, Done don
     // marker left by a failed add is harmless (the list shows only channels one may read).
     storage::WriteRequest mark;
     mark.op = storage::MarkRead{c.user, c.channel, UINT64_MAX, true};  // lowered to the last seq
-    (void)hub_.store().submit(std::move(mark));
+    (void)core_.writes.submit(std::move(mark));
     req.op = storage::PutMember{c.channel, c.user};
   } else {
     req.op = storage::RemoveMember{c.channel, c.user};

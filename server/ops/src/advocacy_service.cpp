@@ -12,7 +12,7 @@
 #include "parley/ops/bot_commands.hpp"
 #include "parley/ops/channel_access.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/permissions.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -47,8 +47,14 @@ Outcome mark_outcome(advocacy::MarkError e) {
 
 }  // namespace
 
-AdvocacyService::AdvocacyService(Hub& hub, advocacy::Config cfg, bool enabled)
-    : hub_(hub), enabled_(enabled), engine_(std::move(cfg)) {}
+AdvocacyService::AdvocacyService(Core& core, CommandRegistry& commands, EmailService& email,
+                                 WebhookService& webhooks, advocacy::Config cfg, bool enabled)
+    : core_(core),
+      commands_(commands),
+      email_(email),
+      webhooks_(webhooks),
+      enabled_(enabled),
+      engine_(std::move(cfg)) {}
 
 AdvocacyService::~AdvocacyService() { stop(); }
 
@@ -63,7 +69,7 @@ void AdvocacyService::start() {
   if (started_) return;
   started_ = true;
   // Deflection counts ("d\0<day ms>\0<channel>" -> count), whether or not scoring is on.
-  for (const auto& [key, value] : hub_.store().kv_scan(std::string("d\0", 2))) {
+  for (const auto& [key, value] : core_.store.kv_scan(std::string("d\0", 2))) {
     auto sep = key.find('\0', 2);
     if (sep == std::string::npos) continue;
     std::int64_t day = 0;
@@ -73,7 +79,7 @@ void AdvocacyService::start() {
     deflections_[{day, key.substr(sep + 1)}] = count;
   }
   if (enabled_) {
-    auto kv = hub_.store().kv_scan("");
+    auto kv = core_.store.kv_scan("");
     auto now = now_ms();
     engine_.restore(kv, now);
     const std::size_t replayed = replay_questions(now);
@@ -92,7 +98,7 @@ void AdvocacyService::start() {
 
 std::size_t AdvocacyService::replay_questions(std::int64_t now) {
   const std::int64_t from = engine_.questions_from(now);
-  const auto& store = hub_.store();
+  const auto& store = core_.store;
   constexpr std::size_t kPage = 1024;
   std::size_t replayed = 0;
   for (const auto& info : store.list_channels()) {
@@ -144,9 +150,9 @@ bool AdvocacyService::is_advocate(const std::string& user) const {
 
 std::optional<advocacy::MessageFact> AdvocacyService::lookup(const std::string& channel,
                                                              std::uint64_t seq) {
-  auto m = hub_.store().get_message(channel, seq);
+  auto m = core_.store.get_message(channel, seq);
   if (!m || m->deleted) return std::nullopt;
-  auto info = hub_.store().get_channel(channel);
+  auto info = core_.store.get_channel(channel);
   return advocacy::MessageFact{
       channel,      seq,         m->from_id, m->from_name,
       m->from_role, m->reply_to, m->ts,      info && info->kind == protocol::ChannelKind::support};
@@ -167,13 +173,13 @@ void AdvocacyService::clear_solution_if_accepted(const std::string& channel, std
   // Walk up from the deleted message (tombstones keep reply_to) to its question.
   std::uint64_t at = reply_to;
   for (int depth = 0; at != 0 && depth < 32; ++depth) {
-    auto m = hub_.store().get_message(channel, at);
+    auto m = core_.store.get_message(channel, at);
     if (!m) return;
     if (m->reply_to == 0) {
       if (m->solved_seq != seq) return;
       storage::WriteRequest req;
       req.op = storage::SetSolved{channel, at, 0, {}};  // announced as solved with seq 0
-      hub_.store().submit(std::move(req));
+      core_.writes.submit(std::move(req));
       return;
     }
     at = m->reply_to;
@@ -205,7 +211,7 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
       [&](const auto& op) {
         using T = std::decay_t<decltype(op)>;
         if constexpr (std::is_same_v<T, storage::AppendMessage>) {
-          if (hub_.store().channel_kind(op.channel) != protocol::ChannelKind::support) return;
+          if (core_.store.channel_kind(op.channel) != protocol::ChannelKind::support) return;
           tasks.emplace_back(advocacy::MessageFact{op.channel, op.msg.seq, op.msg.from_id,
                                                    op.msg.from_name, op.msg.from_role,
                                                    op.msg.reply_to, op.msg.ts, true});
@@ -235,7 +241,7 @@ void AdvocacyService::collect(const storage::Committed& c, std::vector<Task>& ta
                            ch, seq, user, emoji,
                            [this](auto& c2, auto s2) { return lookup(c2, s2); }, now)) {
               announce_helpful(ch, seq, user, false);
-              hub_.email().helpful(ch, seq, user);
+              email_.helpful(ch, seq, user);
             } else if (!add && engine_.on_unreaction(ch, seq, user, emoji, now)) {
               announce_helpful(ch, seq, user, true);
             }
@@ -278,9 +284,10 @@ void AdvocacyService::announce_helpful(const std::string& channel, std::uint64_t
 bool AdvocacyService::submit_change(const PendingChange& p) {
   storage::WriteRequest req;
   req.op = storage::RecordChange{p.channel, p.frame};
-  return hub_.submit_with(std::move(req), [then = p.then](storage::Committed&) {
-    if (then) then();
-  });
+  return core_.writes.submit(std::move(req),
+                             Completion::after_events([then = p.then](storage::Committed&) {
+                               if (then) then();
+                             }));
 }
 
 void AdvocacyService::retry_changes() {
@@ -302,13 +309,13 @@ void AdvocacyService::flush() {
   // Everything the engine changed since the last flush goes out as one atomic write, with the
   // advocate.changed webhook deliveries of its flag changes.
   auto mutations = engine_.take_mutations();
-  if (!mutations.empty() || (!changes.empty() && hub_.webhooks().active())) {
+  if (!mutations.empty() || (!changes.empty() && webhooks_.active())) {
     storage::KvWrite kv;
     kv.entries.reserve(mutations.size());
     for (auto& m : mutations) kv.entries.push_back({std::move(m.key), std::move(m.value)});
     storage::WriteRequest req;
     req.op = std::move(kv);
-    if (!changes.empty() && hub_.webhooks().active()) {
+    if (!changes.empty() && webhooks_.active()) {
       std::vector<WebhookEvent> events;
       for (const auto& ch : changes) {
         std::string data;
@@ -316,12 +323,12 @@ void AdvocacyService::flush() {
         w.begin_object().field("user", ch.user).field("advocate", ch.advocate).end_object();
         events.push_back({"advocate.changed", "", std::move(data)});
       }
-      hub_.webhooks().attach_events(req, std::move(events));
+      webhooks_.attach_events(req, std::move(events));
     }
     unsent_.push_back(std::move(req));
   }
   while (!unsent_.empty()) {
-    if (!hub_.store().submit(std::move(unsent_.front()))) {
+    if (!core_.writes.submit(std::move(unsent_.front()))) {
       // The queue is full: keep the rest, in order, for the next flush (at the latest the tick).
       break;
     }
@@ -341,12 +348,12 @@ void AdvocacyService::flush() {
     d.payload = make_payload(std::move(frame));
     out.push_back(std::move(d));
   }
-  hub_.router().publish(std::move(out));
+  core_.router.publish(std::move(out));
 }
 
 namespace {
-std::optional<Outcome> check_mark(Hub& hub, const Identity& who, const std::string& channel) {
-  auto access = channel_access(hub.store(), hub.moderation(), who, channel);
+std::optional<Outcome> check_mark(Core& core, const Identity& who, const std::string& channel) {
+  auto access = channel_access(core.store, core.moderation, who, channel);
   if (!access) {
     return Outcome::failure(ErrorCode::not_found, "unknown channel \"" + channel + "\"");
   }
@@ -356,7 +363,7 @@ std::optional<Outcome> check_mark(Hub& hub, const Identity& who, const std::stri
   }
   // A mark is a post-like act: refused while muted, as react is.
   const auto now = now_ms();
-  if (auto m = hub.moderation().mute_for(who.id, channel, now)) {
+  if (auto m = core.moderation.mute_for(who.id, channel, now)) {
     return Outcome::failure(ErrorCode::muted, "you are muted", m->until ? m->until - now : -1);
   }
   return std::nullopt;
@@ -365,7 +372,7 @@ std::optional<Outcome> check_mark(Hub& hub, const Identity& who, const std::stri
 
 void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c, Done done) {
   if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
-  if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
+  if (auto e = check_mark(core_, who, c.channel)) return done(*e);
   run([this, who, c, done = std::move(done)] {
     if (unsent_changes_.size() >= kMaxUnsentChanges)
       return done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
@@ -374,7 +381,7 @@ void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c
         now_ms());
     flush();
     if (err != advocacy::MarkError::none) return done(mark_outcome(err));
-    hub_.email().helpful(c.channel, c.seq, who.id);
+    email_.helpful(c.channel, c.seq, who.id);
     std::string fields;
     JsonWriter f(fields);
     f.begin_object().field("channel", c.channel).field("seq", c.seq).end_object();
@@ -386,7 +393,7 @@ void AdvocacyService::helpful(const Identity& who, const protocol::HelpfulCmd& c
 
 void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Done done) {
   if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
-  if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
+  if (auto e = check_mark(core_, who, c.channel)) return done(*e);
   run([this, who, c, done = std::move(done)]() mutable {
     const auto now = now_ms();
     auto look = [this](auto& ch, auto s) { return lookup(ch, s); };
@@ -412,11 +419,11 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
     flush();
     if (err != advocacy::MarkError::none) return done(mark_outcome(err));
     std::uint64_t question = question_of(c.channel, c.seq);
-    // The question records its accepted answer (shown in history); the hub announces it.
+    // The question records its accepted answer (shown in history); Writes announces it.
     storage::WriteRequest req;
     req.op = storage::SetSolved{c.channel, question, c.seq, {}};
-    hub_.webhooks().attach(req);
-    hub_.email().attach(req, marker);
+    webhooks_.attach(req);
+    email_.attach(req, marker);
     std::string fields;
     JsonWriter f(fields);
     f.begin_object().field("channel", c.channel).field("question_seq", question);
@@ -426,22 +433,23 @@ void AdvocacyService::solve(const Identity& who, const protocol::SolveCmd& c, Do
       f.field("user", credit->author).end_object();
     }
     f.end_object();
-    bool queued = hub_.submit_with(std::move(req), [fields = fields.substr(1, fields.size() - 2),
-                                                    done](storage::Committed& r) {
-      if (r.status != storage::WriteStatus::ok) {
-        return done(Outcome::failure(ErrorCode::not_found, "question not found"));
-      }
-      done(Outcome::success(fields));
-    });
+    bool queued = core_.writes.submit(
+        std::move(req), Completion::after_events([fields = fields.substr(1, fields.size() - 2),
+                                                  done](storage::Committed& r) {
+          if (r.status != storage::WriteStatus::ok) {
+            return done(Outcome::failure(ErrorCode::not_found, "question not found"));
+          }
+          done(Outcome::success(fields));
+        }));
     if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   });
 }
 
 void AdvocacyService::unsolve(const Identity& who, const protocol::UnsolveCmd& c, Done done) {
   if (!enabled_) return done(Outcome::failure(ErrorCode::bad_request, "advocacy is disabled"));
-  if (auto e = check_mark(hub_, who, c.channel)) return done(*e);
+  if (auto e = check_mark(core_, who, c.channel)) return done(*e);
   run([this, who, c, done = std::move(done)]() mutable {
-    auto q = hub_.store().get_message(c.channel, c.seq);
+    auto q = core_.store.get_message(c.channel, c.seq);
     if (!q || q->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
     if (q->reply_to != 0) {
       return done(Outcome::failure(ErrorCode::bad_request, "only a question can be unsolved"));
@@ -456,16 +464,17 @@ void AdvocacyService::unsolve(const Identity& who, const protocol::UnsolveCmd& c
     engine_.unsolve(c.channel, c.seq, now_ms());
     flush();
     if (q->solved_seq == 0) return done(Outcome::success(fields));  // nothing to take back
-    // The question forgets its accepted answer; the hub announces `solved` with seq 0.
+    // The question forgets its accepted answer; Writes announces `solved` with seq 0.
     storage::WriteRequest req;
     req.op = storage::SetSolved{c.channel, c.seq, 0, {}};
-    hub_.webhooks().attach(req);
-    bool queued = hub_.submit_with(std::move(req), [fields, done](storage::Committed& r) {
-      if (r.status != storage::WriteStatus::ok) {
-        return done(Outcome::failure(ErrorCode::not_found, "question not found"));
-      }
-      done(Outcome::success(fields));
-    });
+    webhooks_.attach(req);
+    bool queued = core_.writes.submit(
+        std::move(req), Completion::after_events([fields, done](storage::Committed& r) {
+          if (r.status != storage::WriteStatus::ok) {
+            return done(Outcome::failure(ErrorCode::not_found, "question not found"));
+          }
+          done(Outcome::success(fields));
+        }));
     if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   });
 }
@@ -486,7 +495,7 @@ std::variant<Outcome, std::string> AdvocacyService::bot_solve_asker(const Identi
   if (!q) {
     return mark_outcome(advocacy::MarkError::not_an_answer);
   }
-  if (!hub_.commands().clicked(c.channel, c.seq, q->author, now)) {
+  if (!commands_.clicked(c.channel, c.seq, q->author, now)) {
     return Outcome::failure(ErrorCode::forbidden,
                             "the asker has not clicked a button on this message");
   }
@@ -500,7 +509,7 @@ std::optional<advocacy::MessageFact> AdvocacyService::accepted_answer(const std:
   if (!answer || !answer->support) return std::nullopt;
   const std::uint64_t question = question_of(channel, seq);
   if (question == 0) return std::nullopt;
-  auto q = hub_.store().get_message(channel, question);
+  auto q = core_.store.get_message(channel, question);
   if (!q || q->deleted || q->solved_seq != seq) return std::nullopt;
   return answer;
 }
@@ -525,7 +534,7 @@ void AdvocacyService::set_advocate(const Identity& who, const protocol::SetAdvoc
     a.details = std::string("{\"advocate\":") +
                 (c.advocate ? (*c.advocate ? "true" : "false") : "null") + "}";
     req.audit = std::move(a);
-    hub_.store().submit(std::move(req));
+    core_.writes.submit(std::move(req));
     std::string fields;
     JsonWriter f(fields);
     f.begin_object().field("user", c.user).field("advocate", b.advocate);
@@ -629,13 +638,14 @@ void AdvocacyService::deflected(const Identity& who, const std::string& channel,
         {std::string("d\0", 2) + std::to_string(day) + '\0' + channel, std::to_string(count)});
     req.op = std::move(kv);
     // Counts go out in order from this thread, so the stored value only grows.
-    if (!hub_.submit_with(std::move(req), [done, fields](storage::Committed& r) {
-          if (r.status != storage::WriteStatus::ok) {
-            return done(Outcome::failure(protocol::ErrorCode::internal,
-                                         "storage failure; nothing was changed"));
-          }
-          done(Outcome::success(fields));
-        })) {
+    if (!core_.writes.submit(
+            std::move(req), Completion::after_events([done, fields](storage::Committed& r) {
+              if (r.status != storage::WriteStatus::ok) {
+                return done(Outcome::failure(protocol::ErrorCode::internal,
+                                             "storage failure; nothing was changed"));
+              }
+              done(Outcome::success(fields));
+            }))) {
       done(Outcome::failure(protocol::ErrorCode::rate_limited, "server busy; retry", 100));
     }
   });

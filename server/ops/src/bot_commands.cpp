@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/protocol/serialize.hpp"
 
 namespace parley::server {
@@ -52,7 +52,7 @@ std::string CommandRegistry::encode(const std::string& bot_name,
 
 void CommandRegistry::start() {
   std::map<std::string, Entry> loaded;
-  for (const auto& [key, value] : hub_.store().outbox_scan("C", "", SIZE_MAX)) {
+  for (const auto& [key, value] : core_.store.outbox_scan("C", "", SIZE_MAX)) {
     simdjson::dom::parser parser;
     simdjson::dom::object o;
     simdjson::dom::array a;
@@ -110,7 +110,7 @@ void CommandRegistry::register_commands(const Identity& who,
     w.begin_object().field("registered", static_cast<std::uint64_t>(commands.size())).end_object();
     done(Outcome::success(fields.substr(1, fields.size() - 2)));
   };
-  if (!hub_.submit_with(std::move(req), std::move(apply))) {
+  if (!core_.writes.submit(std::move(req), Completion::after_events(std::move(apply)))) {
     done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   }
 }
@@ -122,7 +122,7 @@ void CommandRegistry::forget(const std::string& bot) {
   }
   storage::WriteRequest req;
   req.op = storage::OutboxWrite{{{"C" + bot, std::nullopt}}};
-  hub_.store().submit(std::move(req));
+  core_.writes.submit(std::move(req));
 }
 
 namespace {
@@ -168,7 +168,7 @@ std::string CommandRegistry::list_fields() {
     w.begin_object().field("name", e.cmd.name).field("description", e.cmd.description);
     if (!e.cmd.usage.empty()) w.field("usage", e.cmd.usage);
     w.key("bot").begin_object().field("id", e.bot).field("name", e.bot_name).end_object();
-    w.field("online", hub_.has_session(e.bot)).end_object();
+    w.field("online", core_.users.has_session(e.bot)).end_object();
   }
   w.end_array().end_object();
   return out.substr(1, out.size() - 2);
@@ -183,7 +183,8 @@ Outcome CommandRegistry::run(const Identity& who, const protocol::CommandCmd& c)
       return Outcome::failure(ErrorCode::not_found, "unknown command \"/" + c.name + "\"");
     }
     bot = it->second.bot;
-    if (!hub_.has_session(bot)) return Outcome::failure(ErrorCode::unavailable, "bot offline");
+    if (!core_.users.has_session(bot))
+      return Outcome::failure(ErrorCode::unavailable, "bot offline");
     const auto now = now_ms();
     while (!open_order_.empty() &&
            (open_.size() >= kMaxOpen || now - open_[open_order_.front()].at > kReplyWindowMs)) {
@@ -202,7 +203,7 @@ Outcome CommandRegistry::run(const Identity& who, const protocol::CommandCmd& c)
   w.end_object();
   std::vector<Delivery> out;
   out.push_back(to_user(bot, std::move(frame)));
-  hub_.router().publish(std::move(out));
+  core_.router.publish(std::move(out));
   std::string fields;
   JsonWriter f(fields);
   f.begin_object().field("command_id", command_id).end_object();
@@ -232,7 +233,7 @@ Outcome CommandRegistry::reply(const Identity& who, const protocol::ReplyCommand
   w.end_object();
   std::vector<Delivery> out;
   out.push_back(to_user(open.user, std::move(frame)));
-  hub_.router().publish(std::move(out));
+  core_.router.publish(std::move(out));
   std::string fields;
   JsonWriter f(fields);
   f.begin_object().field("command_id", c.command_id).end_object();
@@ -240,13 +241,13 @@ Outcome CommandRegistry::reply(const Identity& who, const protocol::ReplyCommand
 }
 
 void CommandRegistry::click(const Identity& who, const protocol::ActionCmd& c, Done reply) {
-  hub_.read_async([hub = &hub_, who, c, reply] {
-    auto m = hub->store().get_message(c.channel, c.seq);
+  core_.readers.post([this, core = &core_, who, c, reply] {
+    auto m = core->store.get_message(c.channel, c.seq);
     if (!m || m->deleted) return reply(Outcome::failure(ErrorCode::not_found, "message not found"));
     if (m->from_role != protocol::Role::bot || !protocol::has_action(m->actions, c.action_id)) {
       return reply(Outcome::failure(ErrorCode::bad_request, "no such button on this message"));
     }
-    if (!hub->has_session(m->from_id))
+    if (!core->users.has_session(m->from_id))
       return reply(Outcome::failure(ErrorCode::unavailable, "bot offline"));
     std::string frame;
     JsonWriter w(frame);
@@ -255,10 +256,10 @@ void CommandRegistry::click(const Identity& who, const protocol::ActionCmd& c, D
     write_user(w, who);
     w.end_object();
     // Remembered before the bot can hear of it: its `solve` may follow at once.
-    hub->commands().note_click(c.channel, c.seq, who.id, now_ms());
+    note_click(c.channel, c.seq, who.id, now_ms());
     std::vector<Delivery> out;
     out.push_back(to_user(m->from_id, std::move(frame)));
-    hub->router().publish(std::move(out));
+    core->router.publish(std::move(out));
     std::string fields;
     JsonWriter f(fields);
     f.begin_object()

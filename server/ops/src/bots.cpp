@@ -4,8 +4,9 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include "parley/ops/bot_commands.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 
@@ -49,7 +50,7 @@ std::optional<BotService::Bot> BotService::decode(const std::string& value) {
 
 void BotService::start() {
   auto bots = std::make_shared<Bots>();
-  for (const auto& [key, value] : hub_.store().outbox_scan("B", "", SIZE_MAX)) {
+  for (const auto& [key, value] : core_.store.outbox_scan("B", "", SIZE_MAX)) {
     if (auto b = decode(value)) bots->emplace(b->id, std::move(*b));
   }
   spdlog::info("event=bots_loaded bots={}", bots->size());
@@ -90,9 +91,9 @@ void BotService::save(const Bot& b, const std::string& actor, const std::string&
   a.target_user = b.id;
   req.audit = std::move(a);
   spdlog::info("event={} bot={} by={}", action, b.id, actor);
-  if (!hub_.submit_with(std::move(req), [done](storage::Committed& c) {
-        done(c.status == storage::WriteStatus::ok);
-      })) {
+  if (!core_.writes.submit(std::move(req), Completion::after_events([done](storage::Committed& c) {
+                             done(c.status == storage::WriteStatus::ok);
+                           }))) {
     done(false);
   }
 }
@@ -161,8 +162,8 @@ void BotService::create(const HttpRequest& req, const std::string& actor, Respon
     return respond(json_error(409, "conflict", "at most " + std::to_string(kMaxBots) + " bots"));
   }
   // A person's id is not for a bot: the user record is read off the I/O threads.
-  hub_.read_async([this, b = std::move(b), actor, respond = std::move(respond)]() mutable {
-    if (auto u = hub_.store().get_user(b.id); u && u->role != protocol::Role::bot) {
+  core_.readers.post([this, b = std::move(b), actor, respond = std::move(respond)]() mutable {
+    if (auto u = core_.store.get_user(b.id); u && u->role != protocol::Role::bot) {
       return respond(json_error(409, "conflict", "\"" + b.id + "\" is a user who is not a bot"));
     }
     const auto now = now_ms();
@@ -183,7 +184,7 @@ void BotService::create(const HttpRequest& req, const std::string& actor, Respon
       std::string out;
       JsonWriter w(out);
       w.begin_object().field("id", b.id).field("name", b.name);
-      w.field("token", protocol::jwt_sign(c, hub_.secret()));
+      w.field("token", protocol::jwt_sign(c, secret_));
       w.field("created_at", b.created_at).field("created_by", b.created_by).end_object();
       respond(json_ok(std::move(out), 201));
     });
@@ -207,7 +208,7 @@ void BotService::revoke(const std::string& id, const std::string& actor, Respond
     if (!ok)
       return respond(json_error(503, "internal", "storage busy or failing; nothing was changed"));
     put(b);
-    hub_.commands().forget(b.id);
+    commands_.forget(b.id);
     // Its open sessions end now: the error, then close 4401 (a reconnect is refused).
     std::string frame;
     protocol::write_error(frame, "", protocol::ErrorCode::unauthorized, "token revoked");
@@ -219,7 +220,7 @@ void BotService::revoke(const std::string& id, const std::string& actor, Respond
     d.payload = make_payload(std::move(frame));
     std::vector<Delivery> out;
     out.push_back(std::move(d));
-    hub_.router().publish(std::move(out));
+    core_.router.publish(std::move(out));
     reply(b);
   });
 }

@@ -7,7 +7,7 @@
 #include "parley/ops/actions.hpp"
 #include "parley/ops/channel_access.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/permissions.hpp"
 #include "parley/ops/records_json.hpp"
 
@@ -20,14 +20,14 @@ using protocol::JsonWriter;
 namespace {
 
 // Whether `who` may read `info` now (the same rule as join).
-bool readable(Hub& hub, const Identity& who, const storage::ChannelInfo& info) {
-  return !check(Action::read, who, channel_facts(info, hub.moderation(), who.id)).has_value();
+bool readable(Core& core, const Identity& who, const storage::ChannelInfo& info) {
+  return !check(Action::read, who, channel_facts(info, core.moderation, who.id)).has_value();
 }
 
 }  // namespace
 
-std::vector<Conversation> conversations(Hub& hub, const Identity& who, bool details) {
-  auto& store = hub.store();
+std::vector<Conversation> conversations(Core& core, const Identity& who, bool details) {
+  auto& store = core.store;
   std::map<std::string, std::uint64_t> marks;  // channel -> last read
   for (auto& m : store.read_markers(who.id, kMaxConversations)) {
     marks.emplace(std::move(m.channel), m.last_read);
@@ -36,7 +36,7 @@ std::vector<Conversation> conversations(Hub& hub, const Identity& who, bool deta
   // markers existed have none: everything there is unread for them).
   for (const auto& info : store.list_channels()) {
     if (info.kind == ChannelKind::private_ && marks.size() < kMaxConversations &&
-        hub.moderation().is_member(info.name, who.id)) {
+        core.moderation.is_member(info.name, who.id)) {
       marks.emplace(info.name, 0);
     }
   }
@@ -44,7 +44,7 @@ std::vector<Conversation> conversations(Hub& hub, const Identity& who, bool deta
   out.reserve(marks.size());
   for (const auto& [name, last_read] : marks) {
     auto info = store.get_channel(name);
-    if (!info || !readable(hub, who, *info)) continue;
+    if (!info || !readable(core, who, *info)) continue;
     Conversation c;
     c.info = std::move(*info);
     c.last_seq = store.last_seq(name);
@@ -66,9 +66,9 @@ std::vector<Conversation> conversations(Hub& hub, const Identity& who, bool deta
   return out;
 }
 
-std::uint64_t unread_total(Hub& hub, const Identity& who) {
+std::uint64_t unread_total(Core& core, const Identity& who) {
   std::uint64_t total = 0;
-  for (const auto& c : conversations(hub, who, false)) total += c.unread;
+  for (const auto& c : conversations(core, who, false)) total += c.unread;
   return total;
 }
 
@@ -92,8 +92,22 @@ std::string channels_reply(const std::string& id_json, const std::vector<Convers
   return out;
 }
 
-MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& channel,
-                           ChannelKind kind, const std::string& text) {
+std::int64_t HereIntervals::take(const std::string& channel, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  // Bounded: entries whose interval has passed say nothing, so drop them all now and then.
+  if (at_.size() >= 10000) {
+    std::erase_if(at_, [&](const auto& e) { return now_ms - e.second >= interval_ms_; });
+  }
+  auto [it, fresh] = at_.try_emplace(channel, now_ms);
+  if (!fresh) {
+    if (now_ms - it->second < interval_ms_) return interval_ms_ - (now_ms - it->second);
+    it->second = now_ms;
+  }
+  return 0;
+}
+
+MentionResult mentions_for(Core& core, HereIntervals& here, const Identity& who,
+                           const std::string& channel, ChannelKind kind, const std::string& text) {
   MentionResult r;
   if (text.find('@') == std::string::npos) return r;
   auto found = protocol::find_mentions(text, kMaxTextMentions);
@@ -103,7 +117,7 @@ MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& cha
       case ChannelKind::dm:
         return dm && (dm->first == user || dm->second == user);
       case ChannelKind::private_:
-        return hub.moderation().is_member(channel, user);
+        return core.moderation.is_member(channel, user);
       default:
         return true;
     }
@@ -113,14 +127,14 @@ MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& cha
     if (u != who.id && may_read(u)) users.push_back(std::move(u));
   }
   if (found.here && protocol::is_staff(who.role) && kind != ChannelKind::dm) {
-    if (auto wait = hub.take_here(channel, now_ms()); wait > 0) {
+    if (auto wait = here.take(channel, now_ms()); wait > 0) {
       r.refused = protocol::Error{protocol::ErrorCode::rate_limited,
                                   "@here was used in this channel a moment ago; try again later"};
       r.retry_after_ms = wait;
       return r;
     }
-    for (const auto& u : hub.router().online(channel, kMaxHereUsers,
-                                             /*announced_only=*/false)) {  // silent arrivals too
+    for (const auto& u : core.router.online(channel, kMaxHereUsers,
+                                            /*announced_only=*/false)) {  // silent arrivals too
       if (u.id != who.id && std::find(users.begin(), users.end(), u.id) == users.end()) {
         users.push_back(u.id);
       }
@@ -133,42 +147,44 @@ MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& cha
   return r;
 }
 
-void mark_read(Hub& hub, const Identity& who, std::uint64_t session, const protocol::ReadCmd& c,
+void mark_read(Core& core, const Identity& who, std::uint64_t session, const protocol::ReadCmd& c,
                Done done) {
   storage::WriteRequest req;
   req.op = storage::MarkRead{who.id, c.channel, c.seq, false};
-  const bool queued = hub.submit_with(std::move(req), [done, hub = &hub, user = who.id,
-                                                       session](storage::Committed& r) {
-    const auto& m = std::get<storage::MarkRead>(r.req.op);
-    if (r.status == storage::WriteStatus::conflict) {
-      return done(
-          Outcome::failure(ErrorCode::bad_request, "seq " + std::to_string(m.seq) +
-                                                       " is beyond the channel's last message (" +
-                                                       std::to_string(m.last_read) + ")"));
-    }
-    if (r.status != storage::WriteStatus::ok) {
-      return done(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
-    }
-    if (m.changed) {
-      // Every other tab and device of the user agrees at once.
-      std::string out;
-      JsonWriter w(out);
-      w.begin_object().field("op", "read").field("channel", m.channel);
-      w.field("seq", m.last_read).end_object();
-      Delivery d;
-      d.kind = Delivery::Kind::user_event;
-      d.user = user;
-      d.except_session = session;
-      d.payload = make_payload(std::move(out));
-      std::vector<Delivery> ds;
-      ds.push_back(std::move(d));
-      hub->router().publish(std::move(ds));
-    }
-    std::string fields;
-    JsonWriter w(fields);
-    w.begin_object().field("channel", m.channel).field("last_read", m.last_read).end_object();
-    done(Outcome::success(fields.substr(1, fields.size() - 2)));
-  });
+  const bool queued = core.writes.submit(
+      std::move(req),
+      Completion::after_events([done, core = &core, user = who.id, session](storage::Committed& r) {
+        const auto& m = std::get<storage::MarkRead>(r.req.op);
+        if (r.status == storage::WriteStatus::conflict) {
+          return done(Outcome::failure(ErrorCode::bad_request,
+                                       "seq " + std::to_string(m.seq) +
+                                           " is beyond the channel's last message (" +
+                                           std::to_string(m.last_read) + ")"));
+        }
+        if (r.status != storage::WriteStatus::ok) {
+          return done(
+              Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+        }
+        if (m.changed) {
+          // Every other tab and device of the user agrees at once.
+          std::string out;
+          JsonWriter w(out);
+          w.begin_object().field("op", "read").field("channel", m.channel);
+          w.field("seq", m.last_read).end_object();
+          Delivery d;
+          d.kind = Delivery::Kind::user_event;
+          d.user = user;
+          d.except_session = session;
+          d.payload = make_payload(std::move(out));
+          std::vector<Delivery> ds;
+          ds.push_back(std::move(d));
+          core->router.publish(std::move(ds));
+        }
+        std::string fields;
+        JsonWriter w(fields);
+        w.begin_object().field("channel", m.channel).field("last_read", m.last_read).end_object();
+        done(Outcome::success(fields.substr(1, fields.size() - 2)));
+      }));
   if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
 }
 

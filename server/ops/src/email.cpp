@@ -15,7 +15,7 @@
 #include <future>
 
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 
@@ -76,19 +76,20 @@ std::string event_json(std::string_view type, const std::string& channel, std::u
 
 }  // namespace
 
-EmailService::EmailService(Hub& hub) : hub_(hub), enabled_(!hub.config().email.smtp_url.empty()) {}
+EmailService::EmailService(Core& core, const std::string& secret)
+    : core_(core), secret_(secret), enabled_(!core.cfg.email.smtp_url.empty()) {}
 
 EmailService::~EmailService() { stop(); }
 
 std::string EmailService::server_url() const {
-  const auto& cfg = hub_.config();
+  const auto& cfg = core_.cfg;
   return cfg.email.server_url.empty() ? cfg.knowledge.base_url : cfg.email.server_url;
 }
 
 void EmailService::start() {
   if (!enabled_) return;
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  auto& store = hub_.store();
+  auto& store = core_.store;
   std::size_t events = 0, items = 0;
   std::map<std::string, std::pair<std::int64_t, std::size_t>> first;  // user -> oldest, count
   for (std::string from = "Q";;) {
@@ -178,7 +179,7 @@ void EmailService::helpful(const std::string& channel, std::uint64_t seq, const 
     row.value = value;
     return std::vector<storage::OutboxRow>{std::move(row)};
   };
-  if (!hub_.store().submit(std::move(req))) {
+  if (!core_.writes.submit(std::move(req))) {
     dropped_.fetch_add(1, std::memory_order_relaxed);  // the queue is full: the mark stands
   }
 }
@@ -234,9 +235,9 @@ bool EmailService::write(std::vector<storage::KvEntry> entries) {
   req.op = storage::OutboxWrite{std::move(entries)};
   auto done = std::make_shared<std::promise<bool>>();
   auto result = done->get_future();
-  if (!hub_.submit_with(std::move(req), [done](storage::Committed& c) {
-        done->set_value(c.status == storage::WriteStatus::ok);
-      })) {
+  if (!core_.writes.submit(std::move(req), Completion::after_events([done](storage::Committed& c) {
+                             done->set_value(c.status == storage::WriteStatus::ok);
+                           }))) {
     return false;
   }
   return result.get();
@@ -256,7 +257,7 @@ void EmailService::resolve_events() {
   std::map<std::string, std::int64_t> touched;  // user -> notifications added
   for (auto id : ids) {
     const std::string key = event_key(id);
-    if (auto value = hub_.store().outbox_get(key)) resolve(id, *value, writes, touched);
+    if (auto value = core_.store.outbox_get(key)) resolve(id, *value, writes, touched);
     writes.push_back({key, std::nullopt});
   }
   std::uint64_t added = 0;
@@ -286,7 +287,7 @@ void EmailService::resolve(std::uint64_t id, const std::string& value,
   if (o["answer_seq"].get(answer_seq) != simdjson::SUCCESS) answer_seq = 0;
   if (o["by"].get(by_view) != simdjson::SUCCESS) by_view = {};
   const std::string channel(channel_view), by(by_view);
-  auto& store = hub_.store();
+  auto& store = core_.store;
   std::string by_name = by;
   if (!by.empty()) {
     if (auto u = store.get_user(by)) by_name = u->name;
@@ -358,9 +359,9 @@ void EmailService::resolve(std::uint64_t id, const std::string& value,
 
   std::uint64_t k = 0;
   for (auto& [user, item] : out) {
-    if (user == actor || hub_.has_session(user)) continue;
+    if (user == actor || core_.users.has_session(user)) continue;
     if (info->kind == protocol::ChannelKind::private_ &&
-        !hub_.moderation().is_member(channel, user)) {
+        !core_.moderation.is_member(channel, user)) {
       continue;
     }
     auto u = store.get_user(user);
@@ -368,7 +369,7 @@ void EmailService::resolve(std::uint64_t id, const std::string& value,
     auto& n = touched[user];
     const auto d = due_.find(user);
     const std::size_t waiting = d == due_.end() ? 0 : d->second.count;
-    if (pending_.load(std::memory_order_relaxed) >= hub_.config().email.max_pending ||
+    if (pending_.load(std::memory_order_relaxed) >= core_.cfg.email.max_pending ||
         waiting + static_cast<std::size_t>(n) >= kMaxPerUser) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       continue;
@@ -381,17 +382,17 @@ void EmailService::resolve(std::uint64_t id, const std::string& value,
 
 void EmailService::schedule(const std::string& user, std::int64_t first) {
   if (due_.contains(user)) return;  // already waiting: its batch began earlier
-  const auto& cfg = hub_.config().email;
+  const auto& cfg = core_.cfg.email;
   Due d;
   d.at = first + static_cast<std::int64_t>(cfg.batch_s) * 1000;
   // A digest user: at most one mail per digest_s. The preference is read when the mail goes
   // too; here it only decides how long the batch waits.
-  auto u = hub_.store().get_user(user);
+  auto u = core_.store.get_user(user);
   if (u && u->email_pref == storage::EmailPref::digest) {
     auto it = last_sent_.find(user);
     if (it == last_sent_.end()) {
       std::int64_t last = 0;
-      if (auto v = hub_.store().outbox_get(sent_key(user)))
+      if (auto v = core_.store.outbox_get(sent_key(user)))
         last = std::strtoll(v->c_str(), nullptr, 10);
       it = last_sent_.emplace(user, last).first;
     }
@@ -420,7 +421,7 @@ void EmailService::send_due(std::int64_t now) {
       // Given up: the notifications go, counted as failed.
       std::vector<storage::KvEntry> drop;
       for (const auto& [key, value] :
-           hub_.store().outbox_scan(items_prefix(user), "", kMaxPerUser)) {
+           core_.store.outbox_scan(items_prefix(user), "", kMaxPerUser)) {
         drop.push_back({key, std::nullopt});
       }
       due_.erase(it);
@@ -434,7 +435,7 @@ void EmailService::send_due(std::int64_t now) {
 }
 
 bool EmailService::mail_user(const std::string& user, std::int64_t now) {
-  auto& store = hub_.store();
+  auto& store = core_.store;
   const auto rows = store.outbox_scan(items_prefix(user), "", kMaxPerUser);
   std::vector<storage::KvEntry> done;
   for (const auto& [key, value] : rows) done.push_back({key, std::nullopt});
@@ -459,7 +460,7 @@ bool EmailService::mail_user(const std::string& user, std::int64_t now) {
     auto it = mail::decode_item(value);
     if (!it) continue;
     // Read meanwhile, back meanwhile (a mark), or the message is gone: nothing to tell.
-    if (it->read_seq == 0 ? hub_.last_connected(user) >= it->created
+    if (it->read_seq == 0 ? core_.users.last_connected(user) >= it->created
                           : store.last_read(user, it->channel).value_or(0) >= it->read_seq) {
       continue;
     }
@@ -471,12 +472,12 @@ bool EmailService::mail_user(const std::string& user, std::int64_t now) {
   }
   if (items.empty()) return finish(rows.size(), false);
   std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.ts < b.ts; });
-  const auto& cfg = hub_.config();
+  const auto& cfg = core_.cfg;
   mail::Context ctx;
   ctx.site = cfg.knowledge.title;
   ctx.widget_url = cfg.email.widget_url.empty() ? server_url() + "/" : cfg.email.widget_url;
   ctx.unsubscribe_url =
-      server_url() + "/unsubscribe?token=" + mail::unsubscribe_token(hub_.secret(), user);
+      server_url() + "/unsubscribe?token=" + mail::unsubscribe_token(secret_, user);
   const mail::Mail m = mail::compose(ctx, u->name, items);
   if (auto err = send(u->email, m, ctx.unsubscribe_url)) {
     spdlog::warn("event=email_failed user={} error=\"{}\"", user, *err);
@@ -501,13 +502,12 @@ EmailService::Stats EmailService::stats() const {
 
 std::optional<std::string> EmailService::problem() const {
   if (!enabled_) return std::nullopt;
-  const auto max = hub_.config().email.max_pending;
+  const auto max = core_.cfg.email.max_pending;
   if (pending_.load(std::memory_order_relaxed) >= max) {
     return "email outbox full (" + std::to_string(max) + " notifications pending)";
   }
   // Later than four attempts' worth of time: the SMTP server is not taking mail.
-  const std::int64_t overdue_ms =
-      4 * 1000 * static_cast<std::int64_t>(hub_.config().email.timeout_s);
+  const std::int64_t overdue_ms = 4 * 1000 * static_cast<std::int64_t>(core_.cfg.email.timeout_s);
   const auto at = oldest_due_.load(std::memory_order_relaxed);
   const auto now = now_ms();
   if (at != INT64_MAX && now - at > overdue_ms) {

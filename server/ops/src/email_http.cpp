@@ -1,7 +1,7 @@
 // GET and POST /unsubscribe (email.hpp; protocol/PROTOCOL.md §9.10): the one-click
 // unsubscribe of notification mails.
+#include "parley/ops/core.hpp"
 #include "parley/ops/email.hpp"
-#include "parley/ops/hub.hpp"
 #include "parley/search/snippet.hpp"
 
 namespace parley::server {
@@ -27,13 +27,13 @@ void EmailService::http_unsubscribe(const HttpRequest& req, Respond respond) {
   if (!is_get && req.method != "POST")
     return respond(json_error(405, "bad_request", "use GET or POST"));
   const std::string token = query_param(req.target, "token");
-  auto user = mail::verify_unsubscribe_token(hub_.secret(), token);
+  auto user = mail::verify_unsubscribe_token(secret_, token);
   if (!user) return respond(json_error(400, "bad_request", "invalid unsubscribe token"));
   HttpResponse page;
   page.content_type = "text/html; charset=utf-8";
   page.headers.emplace_back("Cache-Control", "no-store");
   page.headers.emplace_back("Referrer-Policy", "no-referrer");
-  const std::string site = hub_.config().knowledge.title;
+  const std::string site = core_.cfg.knowledge.title;
   if (is_get) {
     // A GET changes nothing (mail scanners follow links): the page asks for the POST.
     std::string html = "<p>Stop email notifications from ";
@@ -48,14 +48,15 @@ void EmailService::http_unsubscribe(const HttpRequest& req, Respond respond) {
     page.body = html_page("Unsubscribe", html);
     return respond(std::move(page));
   }
-  hub_.read_async([this, user = *user, page = std::move(page),
-                   respond = std::move(respond)]() mutable {
-    auto u = hub_.store().get_user(user);
+  core_.readers.post([this, user = *user, page = std::move(page),
+                      respond = std::move(respond)]() mutable {
+    auto u = core_.store.get_user(user);
     if (!u) return respond(json_error(404, "not_found", "unknown user"));
     storage::WriteRequest w;
     w.op = storage::PutUser{*u, std::nullopt, storage::EmailPref::off};
-    auto queued =
-        hub_.submit_with(std::move(w), [this, page, respond](storage::Committed& c) mutable {
+    auto queued = core_.writes.submit(
+        std::move(w),
+        Completion::after_events([this, page, respond](storage::Committed& c) mutable {
           if (c.status != storage::WriteStatus::ok) {
             return respond(json_error(500, "internal", "storage failure; nothing was changed"));
           }
@@ -64,7 +65,7 @@ void EmailService::http_unsubscribe(const HttpRequest& req, Respond respond) {
                                 "<p>You will get no more email notifications. You can turn them on "
                                 "again in the chat's settings.</p>");
           respond(std::move(page));
-        });
+        }));
     if (!queued) respond(json_error(503, "rate_limited", "server busy; retry"));
   });
 }

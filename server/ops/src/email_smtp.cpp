@@ -3,8 +3,8 @@
 #include <curl/curl.h>
 
 #include "parley/ops/clock.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/email.hpp"
-#include "parley/ops/hub.hpp"
 
 namespace parley::server {
 
@@ -18,7 +18,7 @@ int on_progress(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 std::optional<std::string> EmailService::send(const std::string& to, const mail::Mail& m,
                                               const std::string& unsubscribe_url) {
-  const auto& cfg = hub_.config().email;
+  const auto& cfg = core_.cfg.email;
   const std::string from_addr = email_address_of(cfg.from).value_or("");
   std::string from_header = "<" + from_addr + ">";
   if (const auto lt = cfg.from.rfind('<'); cfg.from.ends_with('>') && lt != std::string::npos) {

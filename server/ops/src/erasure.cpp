@@ -11,8 +11,9 @@
 #include <memory>
 #include <utility>
 
+#include "parley/fanout/shards.hpp"
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
 
@@ -25,14 +26,14 @@ constexpr auto kRetry = std::chrono::seconds(5);  // after a failed write (e.g. 
 
 }  // namespace
 
-Erasures::Erasures(Hub& hub) : hub_(hub) {}
+Erasures::Erasures(Core& core, ShardSet& shards) : core_(core), shards_(shards) {}
 
 Erasures::~Erasures() { stop(); }
 
 void Erasures::start() {
   {
     std::lock_guard lock(mu_);
-    for (auto& e : hub_.store().erasures()) {
+    for (auto& e : core_.store.erasures()) {
       if (e.finished == 0) queue_.push_back(e.user);
       known_.insert_or_assign(e.user, std::move(e));
     }
@@ -90,6 +91,13 @@ Erasures::Stats Erasures::stats() const {
   return Stats{queue_.size(), finished_, messages_};
 }
 
+void Erasures::on_committed(std::vector<storage::Committed>& batch) {
+  for (const auto& c : batch) {
+    const auto* op = std::get_if<storage::EraseUser>(&c.req.op);
+    if (op && c.status == storage::WriteStatus::ok) committed(*op);
+  }
+}
+
 void Erasures::committed(const storage::EraseUser& op) {
   {
     std::lock_guard lock(mu_);
@@ -127,12 +135,12 @@ void Erasures::http_erase(const std::string& user, const std::string& actor, Res
     }
     starting_.insert(user);
   }
-  hub_.read_async([this, user, actor, respond, accepted] {
+  core_.readers.post([this, user, actor, respond, accepted] {
     auto unstart = [this, &user] {
       std::lock_guard lock(mu_);
       starting_.erase(user);
     };
-    if (!hub_.store().get_user(user) && !last(user)) {
+    if (!core_.store.get_user(user) && !last(user)) {
       unstart();
       return respond(json_error(404, "not_found", "no such user"));
     }
@@ -143,9 +151,11 @@ void Erasures::http_erase(const std::string& user, const std::string& actor, Res
     a.action = "erase_user";
     a.target_user = user;
     req.audit = std::move(a);
-    // committed() has queued the erasure by the time this runs (Hub::apply_effects).
-    const bool queued =
-        hub_.submit_with(std::move(req), [this, user, respond, accepted](storage::Committed& c) {
+    // committed() has queued the erasure by the time this runs (Erasures::on_committed runs
+    // before the batch's after-events completions).
+    const bool queued = core_.writes.submit(
+        std::move(req),
+        Completion::after_events([this, user, respond, accepted](storage::Committed& c) {
           {
             std::lock_guard lock(mu_);
             starting_.erase(user);
@@ -155,7 +165,7 @@ void Erasures::http_erase(const std::string& user, const std::string& actor, Res
           }
           const auto& op = std::get<storage::EraseUser>(c.req.op);
           respond(accepted(storage::Store::Erasure{user, op.by, op.started, op.finished}));
-        });
+        }));
     if (!queued) {
       unstart();
       respond(json_error(503, "unavailable", "the server is busy; try again"));
@@ -192,7 +202,7 @@ bool Erasures::erase(const std::string& user) {
     before = messages_;
   }
   if (!settle()) return false;
-  for (const auto& channel : hub_.store().message_channels()) {
+  for (const auto& channel : core_.store.message_channels()) {
     if (!erase_channel(user, channel)) return false;
   }
   storage::WriteRequest fin;
@@ -219,7 +229,7 @@ bool Erasures::erase_channel(const std::string& user, const std::string& channel
   std::uint64_t after = 0;
   while (true) {
     if (stopping()) return false;
-    auto msgs = hub_.store().read_after(channel, after, kPiece);
+    auto msgs = core_.store.read_after(channel, after, kPiece);
     std::vector<storage::WriteRequest> reqs;
     for (const auto& m : msgs) {
       after = m.seq;
@@ -273,7 +283,9 @@ bool Erasures::write_all(std::vector<storage::WriteRequest> reqs) {
   for (auto& req : reqs) {
     // A full queue: wait for room (the writer drains it), unless the server stops.
     bool ok = false;
-    while (!(ok = hub_.submit_with(storage::WriteRequest(req), done)) && !stopping()) {
+    while (
+        !(ok = core_.writes.submit(storage::WriteRequest(req), Completion::after_events(done))) &&
+        !stopping()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (!ok) break;
@@ -289,10 +301,10 @@ bool Erasures::write_all(std::vector<storage::WriteRequest> reqs) {
 }
 
 bool Erasures::settle() {
-  for (std::size_t i = 0; i < hub_.shards().size(); ++i) {
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
     auto reached = std::make_shared<std::promise<void>>();
     auto f = reached->get_future();
-    boost::asio::post(hub_.shards().at(i).ioc(), [reached] { reached->set_value(); });
+    boost::asio::post(shards_.at(i).ioc(), [reached] { reached->set_value(); });
     while (f.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
       if (stopping()) return false;
     }

@@ -72,4 +72,20 @@ std::string preferences_fields(const storage::UserRecord& u) {
   return out.substr(1, out.size() - 2);
 }
 
+std::string channel_fields(const storage::ChannelInfo& info, bool publish_default) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  {
+    w.field("channel", info.name).field("kind", protocol::to_string(info.kind));
+    w.field("title", info.title).field("archived", info.archived).field("locked", info.locked);
+    w.field("slow_mode_s", static_cast<std::uint64_t>(info.slow_mode_s));
+    if (info.kind == protocol::ChannelKind::support) {
+      w.field("publish", info.publish.value_or(publish_default));
+    }
+  }
+  w.end_object();
+  return out.substr(1, out.size() - 2);
+}
+
 }  // namespace parley::server

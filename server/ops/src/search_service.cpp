@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/permissions.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -40,17 +40,17 @@ std::string results_fields(const search::SearchResult& r) {
 
 void SearchService::search(const std::optional<Identity>& who, const protocol::SearchCmd& c,
                            Done done) {
-  search::SearchIndex* index = hub_.search();
+  search::SearchIndex* index = index_;
   if (index == nullptr) {
     return done(Outcome::failure(ErrorCode::not_found, "search is not enabled on this server"));
   }
   // The scope, from memory: the channel directory and private-channel membership.
   std::vector<ListedChannel> listed;
-  for (const auto& ch : hub_.store().list_channels()) {
+  for (const auto& ch : core_.store.list_channels()) {
     ListedChannel l{ch.name, ch.kind, ch.archived, false,
-                    ch.publish.value_or(hub_.config().knowledge.publish_default)};
+                    ch.publish.value_or(core_.cfg.knowledge.publish_default)};
     if (who && ch.kind == protocol::ChannelKind::private_) {
-      l.member = hub_.moderation().is_member(ch.name, who->id);
+      l.member = core_.moderation.is_member(ch.name, who->id);
     }
     listed.push_back(std::move(l));
   }
@@ -60,7 +60,7 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
 
   if (c.channel) {
     const std::string& ch = *c.channel;
-    if (!hub_.store().get_channel(ch)) {
+    if (!core_.store.get_channel(ch)) {
       return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + ch + "\""));
     }
     bool allowed = scope.everything || std::find(scope.channels.begin(), scope.channels.end(),
@@ -89,7 +89,7 @@ void SearchService::search(const std::optional<Identity>& who, const protocol::S
   req.limit = c.limit;
   req.cursor = c.cursor;
   req.any = c.any;
-  hub_.read_async(
+  core_.readers.post(
       [index, req = std::move(req), access = std::move(access), done = std::move(done)] {
         search::SearchResult r = index->search(req, access);
         if (!r.ok) {
@@ -112,7 +112,7 @@ std::string hidden_key(const std::string& channel, std::uint64_t seq) {
 
 void SearchService::load() {
   std::set<search::ThreadRef> loaded;
-  for (const auto& [key, value] : hub_.store().kv_scan(kHiddenPrefix)) {
+  for (const auto& [key, value] : core_.store.kv_scan(kHiddenPrefix)) {
     const auto sep = key.find('\0', kHiddenPrefix.size());
     if (sep == std::string::npos) continue;
     search::ThreadRef t{key.substr(kHiddenPrefix.size(), sep - kHiddenPrefix.size()), 0};
@@ -140,15 +140,15 @@ void SearchService::publish_thread(const Identity& who, const protocol::PublishT
   if (auto d = check(Action::manage_channels, Subject{who.role, who.guest}, nullptr)) {
     return done(Outcome::failure(d->code, d->message));
   }
-  auto info = hub_.store().get_channel(c.channel);
+  auto info = core_.store.get_channel(c.channel);
   if (!info)
     return done(Outcome::failure(ErrorCode::not_found, "unknown channel \"" + c.channel + "\""));
   if (info->kind != protocol::ChannelKind::support) {
     return done(Outcome::failure(ErrorCode::bad_request,
                                  "knowledge pages come from support channels only"));
   }
-  hub_.read_async([this, c, actor = who.id, done = std::move(done)] {
-    auto m = hub_.store().get_message(c.channel, c.seq);
+  core_.readers.post([this, c, actor = who.id, done = std::move(done)] {
+    auto m = core_.store.get_message(c.channel, c.seq);
     if (!m || m->deleted) return done(Outcome::failure(ErrorCode::not_found, "message not found"));
     if (m->reply_to != 0) {
       return done(Outcome::failure(ErrorCode::bad_request,
@@ -171,35 +171,36 @@ void SearchService::publish_thread(const Identity& who, const protocol::PublishT
     w.begin_object().field("channel", c.channel).field("seq", c.seq).field("publish", c.publish);
     w.end_object();
     fields = fields.substr(1, fields.size() - 2);
-    const bool queued = hub_.submit_with(std::move(req), [this, c, done,
-                                                          fields](storage::Committed& r) {
-      if (r.status != storage::WriteStatus::ok) {
-        return done(Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
-      }
-      {
-        std::lock_guard lock(hidden_mu_);
-        if (c.publish) {
-          hidden_.erase(search::ThreadRef{c.channel, c.seq});
-        } else {
-          hidden_.insert(search::ThreadRef{c.channel, c.seq});
-        }
-      }
-      done(Outcome::success(fields));
-    });
+    const bool queued = core_.writes.submit(
+        std::move(req), Completion::after_events([this, c, done, fields](storage::Committed& r) {
+          if (r.status != storage::WriteStatus::ok) {
+            return done(
+                Outcome::failure(ErrorCode::internal, "storage failure; nothing was changed"));
+          }
+          {
+            std::lock_guard lock(hidden_mu_);
+            if (c.publish) {
+              hidden_.erase(search::ThreadRef{c.channel, c.seq});
+            } else {
+              hidden_.insert(search::ThreadRef{c.channel, c.seq});
+            }
+          }
+          done(Outcome::success(fields));
+        }));
     if (!queued) done(Outcome::failure(ErrorCode::rate_limited, "server busy; retry", 100));
   });
 }
 
 void SearchService::knowledge(std::uint32_t offset, std::uint32_t limit,
                               std::function<void(std::string)> respond) {
-  search::SearchIndex* index = hub_.search();
-  hub_.read_async([this, index, offset, limit, respond = std::move(respond)] {
+  search::SearchIndex* index = index_;
+  core_.readers.post([this, index, offset, limit, respond = std::move(respond)] {
     std::vector<std::string> channels;
     std::set<std::string> published_channels;
-    for (const auto& ch : hub_.store().list_channels()) {
+    for (const auto& ch : core_.store.list_channels()) {
       if (ch.kind != protocol::ChannelKind::support) continue;
       channels.push_back(ch.name);
-      if (!ch.archived && ch.publish.value_or(hub_.config().knowledge.publish_default)) {
+      if (!ch.archived && ch.publish.value_or(core_.cfg.knowledge.publish_default)) {
         published_channels.insert(ch.name);
       }
     }

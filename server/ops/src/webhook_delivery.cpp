@@ -11,7 +11,7 @@
 #include <random>
 
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/webhook_records.hpp"
 #include "parley/ops/webhooks.hpp"
 
@@ -84,9 +84,9 @@ void WebhookService::flush_writes() {
   storage::WriteRequest req;
   req.op = storage::OutboxWrite{std::move(entries)};
   // A full queue is retried: the record must not be lost (the delivery threads may wait). A
-  // refused submit leaves `req` as it was (Store::submit), so the same request is offered again.
+  // refused submit leaves `req` as it was (Writes::submit), so the same request is offered again.
   for (int i = 0; i < 200; ++i) {
-    if (hub_.store().submit(std::move(req))) return;  // NOLINT(bugprone-use-after-move)
+    if (core_.writes.submit(std::move(req))) return;  // NOLINT(bugprone-use-after-move)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   spdlog::error("event=webhook_record_lost entries={} error=\"storage queue full for 10 s\"", n);
@@ -121,7 +121,7 @@ void WebhookService::worker() {
 
 void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
   const std::string key = delivery_key(id);
-  auto value = hub_.store().outbox_get(key);
+  auto value = core_.store.outbox_get(key);
   std::optional<DeliveryRecord> d = value ? decode(*value) : std::nullopt;
   std::vector<storage::KvEntry> writes;
   auto snap = snapshot();
@@ -182,7 +182,7 @@ void WebhookService::deliver(std::uint64_t id, const std::string& hook_id) {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     if (resolve) curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
     curl_easy_setopt(c, CURLOPT_USERAGENT, std::string(kServerAgent).c_str());
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(hub_.config().webhooks.timeout_s));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(core_.cfg.webhooks.timeout_s));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is a failure (the spec)
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -283,7 +283,7 @@ webhook::Target WebhookService::checked_target(const std::string& url) {
       return it->second.second;
     }
   }
-  auto t = webhook::check_target(url, hub_.config().webhooks.allow_hosts);
+  auto t = webhook::check_target(url, core_.cfg.webhooks.allow_hosts);
   std::lock_guard lock(targets_mu_);
   if (targets_.size() > 1000) targets_.clear();
   targets_.insert_or_assign(url, std::pair{now, t});

@@ -13,7 +13,7 @@
 #include <charconv>
 
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/webhooks.hpp"
 #include "parley/protocol/serialize.hpp"
 #include "parley/protocol/validate.hpp"
@@ -65,9 +65,9 @@ void WebhookService::save_hook(const Hook& h, const std::string& actor, const st
   a.details = details;
   req.audit = std::move(a);
   spdlog::info("event={} webhook={} url=\"{}\" by={}", action, h.id, h.url, actor);
-  if (!hub_.submit_with(std::move(req), [done](storage::Committed& c) {
-        done(c.status == storage::WriteStatus::ok);
-      })) {
+  if (!core_.writes.submit(std::move(req), Completion::after_events([done](storage::Committed& c) {
+                             done(c.status == storage::WriteStatus::ok);
+                           }))) {
     done(false);
   }
 }
@@ -82,7 +82,7 @@ void WebhookService::put_hook(const Hook& h) {
 void WebhookService::http(const HttpRequest& req, const std::string& path, const std::string& actor,
                           Respond respond) {
   const std::string& m = req.method;
-  const auto& cfg = hub_.config().webhooks;
+  const auto& cfg = core_.cfg.webhooks;
   // Path segments after /api/webhooks.
   std::vector<std::string> seg;
   for (std::size_t i = std::string_view("/api/webhooks").size(); i < path.size();) {
@@ -175,7 +175,7 @@ void WebhookService::http(const HttpRequest& req, const std::string& path, const
             return respond(
                 json_error(400, "bad_request", "\"channels\" holds an invalid channel name"));
           }
-          if (!hub_.store().get_channel(ch)) {
+          if (!core_.store.get_channel(ch)) {
             return respond(
                 json_error(400, "bad_request", "unknown channel \"" + std::string(ch) + "\""));
           }
@@ -191,7 +191,7 @@ void WebhookService::http(const HttpRequest& req, const std::string& path, const
     if (!have_url) return respond(json_error(400, "bad_request", "\"url\" is required"));
     if (!have_events) return respond(json_error(400, "bad_request", "\"events\" is required"));
     // The target check resolves the host: not on this (I/O) thread.
-    return hub_.read_async(
+    return core_.readers.post(
         [this, h = std::move(h), actor, respond, allow = cfg.allow_hosts]() mutable {
           const auto t = webhook::check_target(h.url, allow);
           if (!t.ok) return respond(json_error(400, "bad_request", t.error));
@@ -282,13 +282,13 @@ void WebhookService::http(const HttpRequest& req, const std::string& path, const
     std::sort(ids.rbegin(), ids.rend());
     if (ids.size() > 200) ids.resize(200);
     flush_writes();  // results still buffered go to the writer first (the log lags less)
-    return hub_.read_async([this, ids, respond] {
+    return core_.readers.post([this, ids, respond] {
       std::string out;
       JsonWriter w(out);
       w.begin_object().key("deliveries").begin_array();
       for (std::uint64_t id : ids) {
         storage::OutboxRow r{"D", {}, id};
-        auto v = hub_.store().outbox_get(r.key());
+        auto v = core_.store.outbox_get(r.key());
         if (!v) continue;
         simdjson::dom::parser parser;
         simdjson::dom::object o;
@@ -321,9 +321,9 @@ void WebhookService::http(const HttpRequest& req, const std::string& path, const
     if (m != "POST") return respond(json_error(405, "bad_request", "use POST"));
     const std::uint64_t id = parse_delivery_id(seg[2]);
     if (h.disabled) return respond(json_error(409, "conflict", "the webhook is disabled"));
-    return hub_.read_async([this, id, h, actor, respond] {
+    return core_.readers.post([this, id, h, actor, respond] {
       storage::OutboxRow r{"D", {}, id};
-      auto v = id ? hub_.store().outbox_get(r.key()) : std::nullopt;
+      auto v = id ? core_.store.outbox_get(r.key()) : std::nullopt;
       simdjson::dom::parser parser;
       simdjson::dom::object o;
       std::string_view hook, status;
@@ -352,7 +352,7 @@ void WebhookService::http(const HttpRequest& req, const std::string& path, const
       a.action = "webhook_retry";
       a.details = "{\"webhook\":\"" + h.id + "\",\"delivery\":\"msg_" + std::to_string(id) + "\"}";
       req.audit = std::move(a);
-      if (!hub_.submit_with(std::move(req), [](storage::Committed&) {})) {
+      if (!core_.writes.submit(std::move(req))) {
         return respond(json_error(503, "internal", "storage busy; try again"));
       }
       {

@@ -2,7 +2,7 @@
 // yet, followed from the committed messages (and, at start, from the last ones stored), and
 // the clock that sends the event for those that waited [webhooks] unanswered_after_s.
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/records_json.hpp"
 #include "parley/ops/webhook_records.hpp"
 #include "parley/ops/webhooks.hpp"
@@ -38,9 +38,9 @@ void WebhookService::note_question(const std::string& channel, const storage::St
 
 void WebhookService::load_questions(std::int64_t now) {
   if (!active()) return;
-  auto& store = hub_.store();
+  auto& store = core_.store;
   const std::int64_t after =
-      static_cast<std::int64_t>(hub_.config().webhooks.unanswered_after_s) * 1000;
+      static_cast<std::int64_t>(core_.cfg.webhooks.unanswered_after_s) * 1000;
   const std::int64_t from = now - 2 * after;
   std::lock_guard lock(questions_mu_);
   for (const auto& info : store.list_channels()) {
@@ -61,7 +61,7 @@ void WebhookService::load_questions(std::int64_t now) {
 
 void WebhookService::check_unanswered(std::int64_t now) {
   const std::int64_t after =
-      static_cast<std::int64_t>(hub_.config().webhooks.unanswered_after_s) * 1000;
+      static_cast<std::int64_t>(core_.cfg.webhooks.unanswered_after_s) * 1000;
   std::vector<std::pair<std::pair<std::string, std::uint64_t>, Question>> due;
   {
     std::lock_guard lock(questions_mu_);
@@ -81,7 +81,7 @@ void WebhookService::check_unanswered(std::int64_t now) {
     }
   }
   for (const auto& [ref, q] : due) {
-    auto m = hub_.store().get_message(ref.first, ref.second);
+    auto m = core_.store.get_message(ref.first, ref.second);
     if (!m || m->deleted) continue;
     std::string data;
     JsonWriter w(data);
@@ -93,7 +93,7 @@ void WebhookService::check_unanswered(std::int64_t now) {
     // The mark and the deliveries in one batch: sent once, also across restarts.
     req.op = storage::OutboxWrite{{{unanswered_key(ref.first, ref.second), std::to_string(q.ts)}}};
     attach_events(req, {WebhookEvent{"question.unanswered", ref.first, data}});
-    if (!hub_.store().submit(std::move(req))) {
+    if (!core_.writes.submit(std::move(req))) {
       std::lock_guard lock(questions_mu_);
       questions_.emplace(ref, q);  // the queue is full: the next tick tries again
     }

@@ -14,7 +14,7 @@
 #include <chrono>
 
 #include "parley/ops/clock.hpp"
-#include "parley/ops/hub.hpp"
+#include "parley/ops/core.hpp"
 #include "parley/ops/records_json.hpp"
 #include "parley/ops/webhook_records.hpp"
 #include "parley/protocol/serialize.hpp"
@@ -39,7 +39,7 @@ bool WebhookService::Hook::wants(std::string_view event, std::string_view channe
          std::find(channels.begin(), channels.end(), channel) != channels.end();
 }
 
-WebhookService::WebhookService(Hub& hub) : hub_(hub), hooks_(std::make_shared<Hooks>()) {}
+WebhookService::WebhookService(Core& core) : core_(core), hooks_(std::make_shared<Hooks>()) {}
 
 WebhookService::~WebhookService() { stop(); }
 
@@ -57,7 +57,7 @@ void WebhookService::set_hooks(std::shared_ptr<const Hooks> hooks) {
 
 void WebhookService::start() {
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  auto& store = hub_.store();
+  auto& store = core_.store;
   auto hooks = std::make_shared<Hooks>();
   for (const auto& [key, value] : store.outbox_scan("H", "", SIZE_MAX)) {
     if (auto h = decode_hook(value)) hooks->emplace(h->id, std::move(*h));
@@ -90,7 +90,7 @@ void WebhookService::start() {
   last_progress_ms_.store(now);
   load_questions(now);
   spdlog::info("event=webhooks_loaded hooks={} pending={}", hooks->size(), pending);
-  const unsigned workers = std::max(1u, hub_.config().webhooks.workers);
+  const unsigned workers = std::max(1u, core_.cfg.webhooks.workers);
   for (unsigned i = 0; i < workers; ++i) {
     threads_.emplace_back([this] {
       pthread_setname_np(pthread_self(), "parley-webhook");
@@ -153,12 +153,12 @@ void WebhookService::attach(storage::WriteRequest& req) {
   std::optional<protocol::ChannelKind> kind;
   if (const auto* am = std::get_if<storage::AppendMessage>(&req.op)) {
     if (protocol::is_dm_channel(am->channel)) return;  // DMs never leave the server
-    kind = hub_.store().channel_kind(am->channel);
+    kind = core_.store.channel_kind(am->channel);
   } else if (!std::holds_alternative<storage::SetSolved>(req.op) &&
              !std::holds_alternative<storage::CreateReport>(req.op)) {
     return;
   }
-  const std::size_t max_pending = hub_.config().webhooks.max_pending;
+  const std::size_t max_pending = core_.cfg.webhooks.max_pending;
   req.outbox = [this, snap, kind, max_pending](const storage::WriteOp& op) {
     std::vector<storage::OutboxRow> rows;
     const auto now = now_ms();
@@ -214,7 +214,7 @@ void WebhookService::attach(storage::WriteRequest& req) {
 void WebhookService::attach_events(storage::WriteRequest& req, std::vector<WebhookEvent> events) {
   if (!active() || events.empty()) return;
   auto snap = snapshot();
-  const std::size_t max_pending = hub_.config().webhooks.max_pending;
+  const std::size_t max_pending = core_.cfg.webhooks.max_pending;
   req.outbox = [this, snap, events = std::move(events), max_pending](const storage::WriteOp&) {
     std::vector<storage::OutboxRow> rows;
     const auto now = now_ms();
@@ -244,7 +244,7 @@ void WebhookService::on_committed(const std::vector<storage::Committed>& batch) 
     // Questions to watch for question.unanswered (only while someone may want them).
     if (c.status == storage::WriteStatus::ok && active()) {
       const auto* am = std::get_if<storage::AppendMessage>(&c.req.op);
-      if (am && hub_.store().channel_kind(am->channel) == protocol::ChannelKind::support) {
+      if (am && core_.store.channel_kind(am->channel) == protocol::ChannelKind::support) {
         std::lock_guard lock(questions_mu_);
         note_question(am->channel, am->msg);
       }
@@ -280,7 +280,7 @@ WebhookService::Stats WebhookService::stats() const {
 }
 
 std::optional<std::string> WebhookService::problem() const {
-  const auto max = hub_.config().webhooks.max_pending;
+  const auto max = core_.cfg.webhooks.max_pending;
   if (pending_count_.load(std::memory_order_relaxed) >= max) {
     return "webhook outbox full (" + std::to_string(max) + " deliveries pending)";
   }

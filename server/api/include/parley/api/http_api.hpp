@@ -25,7 +25,7 @@
 
 namespace parley::server {
 
-class Hub;
+struct ApiContext;
 class KnowledgePages;
 struct Identity;
 
@@ -35,7 +35,7 @@ bool origin_permitted(const std::vector<std::string>& allowed, std::string_view 
 
 class HttpApi final : public HttpHandler {
  public:
-  HttpApi(Hub& hub, const std::string& web_root);
+  HttpApi(ApiContext& ctx, const std::string& web_root);
   ~HttpApi();
 
   // Answers `req` through `respond`, exactly once, possibly later and from another thread
@@ -88,7 +88,7 @@ class HttpApi final : public HttpHandler {
   // GET /api/search: any reader, anonymous ones limited per IP (search_service.hpp).
   void search(const HttpRequest& req, Respond respond);
 
-  Hub& hub_;
+  ApiContext& ctx_;
   const std::vector<std::string>& allowed_origins_;
   std::unordered_map<std::string, File> files_;  // "/widget.js" -> file
 

@@ -1,10 +1,10 @@
-// Actions: every operation besides send/dm (message lifecycle, reports, moderation, channel
-// management), transport-neutral so the WebSocket ops and the staff HTTP API share one
-// implementation: permission checks (permissions.cpp), validation against current state,
-// the durable write with its audit entry, and a reply.
+// Actions: the operations of clients and staff that change state (send and dm, the message
+// lifecycle, reports, moderation, channel management), transport-neutral so the WebSocket ops and
+// the staff HTTP API share one implementation: permission checks (permissions.cpp), validation
+// against current state, the durable write with its audit entry, and a reply.
 //
 // Threading: methods may be called from any thread and never block on disk; reads they need
-// run on the hub's reader pool. `Done` runs on a storage or reader thread: callers post it to
+// run on the reader pool. `Done` runs on a storage or reader thread: callers post it to
 // their own thread.
 #pragma once
 
@@ -14,42 +14,26 @@
 #include <string>
 
 #include "parley/fanout/subscriber.hpp"
+#include "parley/ops/conversations.hpp"
+#include "parley/ops/outcome.hpp"
+#include "parley/ops/records_json.hpp"
+#include "parley/ops/writes.hpp"
 #include "parley/protocol/commands.hpp"
 #include "parley/protocol/errors.hpp"
 #include "parley/storage/store.hpp"
 
 namespace parley::server {
 
-class Hub;
-
-// The result of an action: ok with the reply's extra fields (JSON members without braces,
-// e.g. "channel":"help","seq":4), or an error.
-struct Outcome {
-  bool ok = false;
-  protocol::ErrorCode code = protocol::ErrorCode::internal;
-  std::string message;
-  std::string fields;
-  std::int64_t retry_after_ms = -1;
-
-  static Outcome success(std::string fields) { return Outcome{true, {}, {}, std::move(fields)}; }
-  static Outcome failure(protocol::ErrorCode c, std::string msg, std::int64_t retry = -1) {
-    return Outcome{false, c, std::move(msg), {}, retry};
-  }
-};
-using Done = std::function<void(Outcome)>;
-
-// Where the result of a message a session sent goes: the session's id and a cookie it chose.
-// The ack rides with its storage batch (Hub::on_commit, Router::publish_committed) and reaches
-// Subscriber::complete_write ahead of the batch's messages, so a sender learns its seq before
-// its own message comes back.
-struct AckRoute {
-  std::uint64_t session = 0;
-  std::uint64_t cookie = 0;
-};
+struct Core;
+class AdvocacyService;
+class EmailService;
+class WebhookService;
+class WordFilter;
 
 // What became of a message handed to Actions::send or send_dm: refused at once (the error to
-// reply), or submitted (its ack follows through the AckRoute); `masked_text` is the text as it
-// will be stored when the word filter masked it ("" when it did not).
+// reply), or submitted (its ack follows through the AckRoute: Completion::ack, writes.hpp);
+// `masked_text` is the text as it will be stored when the word filter masked it ("" when it did
+// not).
 struct Posted {
   std::optional<Outcome> refused;
   std::string masked_text;
@@ -57,7 +41,8 @@ struct Posted {
 
 class Actions {
  public:
-  explicit Actions(Hub& hub) : hub_(hub) {}
+  Actions(Core& core, const WordFilter& filter, AdvocacyService& advocacy, WebhookService& webhooks,
+          EmailService& email);
 
   void edit(const Identity& who, const protocol::EditCmd& c, Done done);
   void remove(const Identity& who, const protocol::DeleteCmd& c, Done done);
@@ -113,12 +98,12 @@ class Actions {
   std::optional<Outcome> staff_target_check(const Identity& who, const std::string& target);
   storage::AuditEntry audit(const Identity& who, std::string action) const;
 
-  Hub& hub_;
+  Core& core_;
+  const WordFilter& filter_;
+  AdvocacyService& advocacy_;
+  WebhookService& webhooks_;
+  EmailService& email_;
+  HereIntervals here_;
 };
-
-// Reply fields describing a channel: "channel","kind","title","archived","locked","slow_mode_s".
-// The fields of a channel's settings; a support channel's include `publish`, its own setting or
-// else `publish_default` ([knowledge]).
-std::string channel_fields(const storage::ChannelInfo& info, bool publish_default);
 
 }  // namespace parley::server

@@ -1,6 +1,7 @@
 // Runs the advocacy engine (advocacy/engine.hpp) for the server: on its own thread, fed with
-// committed facts by the hub, persisting the engine's state in storage, emitting `advocate`,
-// `helpful` and `solved` events, and answering the staff queries.
+// committed facts by Writes (an observer of every committed batch), persisting the engine's
+// state in storage, emitting `advocate`, `helpful` and `solved` events, and answering the staff
+// queries.
 //
 // Threading: the engine is touched only on this service's thread; public methods post to it
 // and may be called from any thread (on_committed from the storage writer thread).
@@ -25,11 +26,15 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
+class CommandRegistry;
+class EmailService;
+class WebhookService;
 
 class AdvocacyService {
  public:
-  AdvocacyService(Hub& hub, advocacy::Config cfg, bool enabled);
+  AdvocacyService(Core& core, CommandRegistry& commands, EmailService& email,
+                  WebhookService& webhooks, advocacy::Config cfg, bool enabled);
   ~AdvocacyService();
 
   // Restores the engine from storage and starts the thread and the hourly tick.
@@ -101,7 +106,10 @@ class AdvocacyService {
   template <class F>
   void run(F&& f);
 
-  Hub& hub_;
+  Core& core_;
+  CommandRegistry& commands_;
+  EmailService& email_;
+  WebhookService& webhooks_;
   bool enabled_;
   advocacy::Engine engine_;
   boost::asio::io_context ioc_{1};

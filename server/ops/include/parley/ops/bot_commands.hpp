@@ -23,12 +23,12 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
 struct Identity;
 
 class CommandRegistry {
  public:
-  explicit CommandRegistry(Hub& hub) : hub_(hub) {}
+  explicit CommandRegistry(Core& core) : core_(core) {}
 
   // Loads the registered commands. Call after the store is open.
   void start();
@@ -78,7 +78,7 @@ class CommandRegistry {
   static std::string encode(const std::string& bot_name,
                             const std::vector<protocol::BotCommand>& cmds);
 
-  Hub& hub_;
+  Core& core_;
   std::mutex mu_;
   std::map<std::string, Entry> by_name_;        // command name -> its bot's entry
   std::map<std::string, Open> open_;            // command_id -> who ran it

@@ -26,11 +26,13 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
+class CommandRegistry;
 
 class BotService {
  public:
-  explicit BotService(Hub& hub) : hub_(hub), bots_(std::make_shared<Bots>()) {}
+  BotService(Core& core, CommandRegistry& commands, const std::string& secret)
+      : core_(core), commands_(commands), secret_(secret), bots_(std::make_shared<Bots>()) {}
 
   // Loads the bots. Call after the store is open.
   void start();
@@ -60,7 +62,9 @@ class BotService {
   void save(const Bot& b, const std::string& actor, const std::string& action,
             std::function<void(bool)> done);
 
-  Hub& hub_;
+  Core& core_;
+  CommandRegistry& commands_;
+  const std::string& secret_;
   mutable std::mutex mu_;
   std::shared_ptr<const Bots> bots_;  // copy on write, guarded by mu_
 };

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "parley/fanout/subscriber.hpp"
-#include "parley/ops/actions.hpp"
+#include "parley/ops/outcome.hpp"
 #include "parley/protocol/commands.hpp"
 #include "parley/protocol/errors.hpp"
 #include "parley/protocol/validate.hpp"
@@ -19,7 +21,7 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
 
 // Most channels `channels` lists (and `unread_total` sums over).
 inline constexpr std::size_t kMaxConversations = 1000;
@@ -44,15 +46,31 @@ struct Conversation {
 // (joined, or a DM that reached them) and the private channels they are a member of; newest
 // activity first (then by name), at most kMaxConversations. With `details` false, the
 // mention counts and last messages are left out (for the unread total).
-std::vector<Conversation> conversations(Hub& hub, const Identity& who, bool details);
-std::uint64_t unread_total(Hub& hub, const Identity& who);
+std::vector<Conversation> conversations(Core& core, const Identity& who, bool details);
+std::uint64_t unread_total(Core& core, const Identity& who);
 // Moves `who`'s read marker in c.channel up to c.seq (never down): the reply through `done`
 // (on the writer thread), and a `read` event to the user's other sessions (not `session`) when
 // it moved. The caller has checked that `who` may read the channel.
-void mark_read(Hub& hub, const Identity& who, std::uint64_t session, const protocol::ReadCmd& c,
+void mark_read(Core& core, const Identity& who, std::uint64_t session, const protocol::ReadCmd& c,
                Done done);
 // The `ok` of `channels`.
 std::string channels_reply(const std::string& id_json, const std::vector<Conversation>& list);
+
+// When `@here` was last used in each channel, so that it goes at most once per
+// `[limits] here_interval_s` there. Thread-safe; bounded (entries past their interval are
+// dropped when there are many).
+class HereIntervals {
+ public:
+  explicit HereIntervals(std::int64_t interval_ms) : interval_ms_(interval_ms) {}
+  // 0 when `@here` may go now in `channel` (and `now_ms` is recorded), else the milliseconds
+  // until it may.
+  std::int64_t take(const std::string& channel, std::int64_t now_ms);
+
+ private:
+  const std::int64_t interval_ms_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::int64_t> at_;  // channel -> ms of the last @here
+};
 
 // The mention candidates of a message `who` sends to `channel` (storage::StoredMessage::
 // mentions form: ids separated by spaces). `@ID`s are kept when that user may read the channel
@@ -65,7 +83,8 @@ struct MentionResult {
   std::optional<protocol::Error> refused;
   std::int64_t retry_after_ms = -1;
 };
-MentionResult mentions_for(Hub& hub, const Identity& who, const std::string& channel,
-                           protocol::ChannelKind kind, const std::string& text);
+MentionResult mentions_for(Core& core, HereIntervals& here, const Identity& who,
+                           const std::string& channel, protocol::ChannelKind kind,
+                           const std::string& text);
 
 }  // namespace parley::server

@@ -40,7 +40,7 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
 
 namespace mail {
 
@@ -106,7 +106,7 @@ Mail compose(const Context& ctx, std::string_view user_name, const std::vector<I
 
 class EmailService {
  public:
-  explicit EmailService(Hub& hub);
+  EmailService(Core& core, const std::string& secret);
   ~EmailService();
 
   // Whether email is configured ([email] smtp_url): with none, nothing is attached to writes.
@@ -165,7 +165,8 @@ class EmailService {
                                   const std::string& unsubscribe_url);
   std::string server_url() const;
 
-  Hub& hub_;
+  Core& core_;
+  const std::string& secret_;
   const bool enabled_;
   std::mutex mu_;  // taken by the storage writer thread: never held across a read or write
   std::condition_variable cv_;

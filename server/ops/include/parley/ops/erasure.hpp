@@ -35,7 +35,8 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
+class ShardSet;
 
 class Erasures {
  public:
@@ -44,7 +45,7 @@ class Erasures {
   // Erasures pending at once; DELETE answers 503 beyond.
   static constexpr std::size_t kMaxPending = 1000;
 
-  explicit Erasures(Hub& hub);
+  Erasures(Core& core, ShardSet& shards);
   ~Erasures();
   Erasures(const Erasures&) = delete;
   Erasures& operator=(const Erasures&) = delete;
@@ -67,8 +68,9 @@ class Erasures {
   // The erasure as JSON members, without braces: "status","by","started","finished".
   static std::string fields(const storage::Store::Erasure& e);
 
-  // Storage writer thread: an EraseUser committed (its effects run before any later batch).
-  void committed(const storage::EraseUser& op);
+  // Storage writer thread, for every committed batch: an EraseUser committed (before the
+  // batch's events go out, so auth refuses the user before their sessions are closed).
+  void on_committed(std::vector<storage::Committed>& batch);
 
   struct Stats {
     std::uint64_t pending = 0, finished = 0, messages = 0;
@@ -88,7 +90,10 @@ class Erasures {
   bool settle();
   bool stopping() const;
 
-  Hub& hub_;
+  void committed(const storage::EraseUser& op);
+
+  Core& core_;
+  ShardSet& shards_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, storage::Store::Erasure> known_;  // user -> last erasure

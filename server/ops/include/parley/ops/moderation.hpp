@@ -1,5 +1,5 @@
 // In-memory moderation state: mutes, bans, private-channel members, slow-mode clocks and the
-// roles of users seen since start-up. Loaded from storage at start; updated by the hub after
+// roles of users seen since start-up. Loaded from storage at start; updated by Writes after
 // each commit, so a moderation action takes effect once it is durable.
 //
 // Thread-safety: every method locks; callable from any thread.

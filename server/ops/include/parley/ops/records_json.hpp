@@ -28,4 +28,9 @@ std::string preferences_fields(const storage::UserRecord& u);
 void append_message_event(std::string& out, const std::string& channel,
                           const storage::StoredMessage& m);
 
+// Reply fields describing a channel: "channel","kind","title","archived","locked","slow_mode_s".
+// The fields of a channel's settings; a support channel's include `publish`, its own setting or
+// else `publish_default` ([knowledge]).
+std::string channel_fields(const storage::ChannelInfo& info, bool publish_default);
+
 }  // namespace parley::server

@@ -20,11 +20,12 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
 
 class SearchService {
  public:
-  explicit SearchService(Hub& hub) : hub_(hub) {}
+  // `index`: the search index, or nullptr when [search] enabled is off.
+  SearchService(Core& core, search::SearchIndex* index) : core_(core), index_(index) {}
 
   // Runs `c` for `who` (nullopt: an anonymous reader). On success `done` gets the ok fields
   // `"results":[…]` and, when there is a next page, `"cursor":"…"`; else not_found (search is
@@ -42,12 +43,13 @@ class SearchService {
   void publish_thread(const Identity& who, const protocol::PublishThreadCmd& c, Done done);
   // GET /api/knowledge (staff): the solved threads of every support channel, newest first,
   // `limit` after `offset`, each with whether its page is live. `respond` gets the JSON body.
-  // Requires the index (hub.search() != nullptr).
+  // Requires the index (constructed with one).
   void knowledge(std::uint32_t offset, std::uint32_t limit,
                  std::function<void(std::string body)> respond);
 
  private:
-  Hub& hub_;
+  Core& core_;
+  search::SearchIndex* index_;
   mutable std::mutex hidden_mu_;
   std::set<search::ThreadRef> hidden_;  // guarded by hidden_mu_
 };

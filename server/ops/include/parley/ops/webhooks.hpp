@@ -42,7 +42,7 @@
 
 namespace parley::server {
 
-class Hub;
+struct Core;
 
 namespace webhook {
 
@@ -94,7 +94,7 @@ struct WebhookEvent {
 
 class WebhookService {
  public:
-  explicit WebhookService(Hub& hub);
+  explicit WebhookService(Core& core);
   ~WebhookService();
 
   // Loads the webhooks and the pending deliveries and starts the delivery threads. Call after
@@ -175,7 +175,7 @@ class WebhookService {
   void save_hook(const Hook& h, const std::string& actor, const std::string& action,
                  std::function<void(bool)> done);
 
-  Hub& hub_;
+  Core& core_;
   mutable std::mutex mu_;
   std::condition_variable cv_;        // delivery workers
   std::condition_variable clock_cv_;  // the clock thread (flushes, question.unanswered)
