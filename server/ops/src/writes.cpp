@@ -119,6 +119,19 @@ Payload channel_event(std::string_view op, const std::string& channel, std::uint
   return make_payload(event_json(op, channel, seq, extra));
 }
 
+// A report's event to every staff session: `report` (filed) or `report_resolved`.
+Delivery report_event(std::string_view op, const storage::Report& r) {
+  std::string frame;
+  protocol::JsonWriter w(frame);
+  w.begin_object().field("op", op);
+  write_report_fields(w, r);
+  w.end_object();
+  Delivery d;
+  d.kind = Delivery::Kind::staff_event;
+  d.payload = make_payload(std::move(frame));
+  return d;
+}
+
 Delivery to_channel(const std::string& channel, Payload p) {
   Delivery d;
   d.kind = Delivery::Kind::channel_event;
@@ -200,27 +213,11 @@ void Writes::apply_effects(storage::Committed& c, std::vector<Delivery>& out) {
           });
           out.push_back(std::move(d));
         } else if constexpr (std::is_same_v<T, storage::CreateReport>) {
-          if (c.status != WriteStatus::ok) return;  // a duplicate was announced the first time
-          std::string frame;
-          protocol::JsonWriter w(frame);
-          w.begin_object().field("op", "report");
-          write_report_fields(w, op.report);
-          w.end_object();
-          Delivery d;
-          d.kind = Delivery::Kind::staff_event;
-          d.payload = make_payload(std::move(frame));
-          out.push_back(std::move(d));
+          // A duplicate was announced the first time.
+          if (c.status == WriteStatus::ok) out.push_back(report_event("report", op.report));
         } else if constexpr (std::is_same_v<T, storage::ResolveReport>) {
-          if (c.status != WriteStatus::ok) return;
-          std::string frame;
-          protocol::JsonWriter w(frame);
-          w.begin_object().field("op", "report_resolved");
-          write_report_fields(w, op.result);
-          w.end_object();
-          Delivery d;
-          d.kind = Delivery::Kind::staff_event;
-          d.payload = make_payload(std::move(frame));
-          out.push_back(std::move(d));
+          if (c.status == WriteStatus::ok)
+            out.push_back(report_event("report_resolved", op.result));
         }
       },
       c.req.op);
