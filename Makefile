@@ -12,15 +12,15 @@ BUILD_PACKAGES := g++ cmake ninja-build ccache mold pkg-config \
   libboost1.81-dev libboost-json1.81-dev librocksdb-dev libsimdjson-dev libssl-dev \
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev \
   libgtest-dev libgmock-dev libbenchmark-dev libxapian-dev zlib1g-dev libcurl4-openssl-dev \
-  libvalijson-dev
+  libvalijson-dev libnats-dev
 # Extra packages the tests need: Chromium for the browser tests (driven by playwright-core
 # from npm, which never downloads a browser of its own), the openssl tool for the TLS tests'
 # throwaway certificates and client handshakes, a colour emoji font for the screenshots, and
 # the knowledge pages' checkers: a real feed parser (python3-feedparser) and xmllint, and a
 # real SMTP server on loopback for the email tests (python3-aiosmtpd), and clang-format for the
-# formatting check (format_check).
+# formatting check (format_check), and nats-server (JetStream) for the cluster tests.
 TEST_PACKAGES := curl chromium openssl fonts-noto-color-emoji python3 python3-feedparser libxml2-utils \
-  python3-aiosmtpd clang-format
+  python3-aiosmtpd clang-format nats-server
 # What building and checking the Debian package needs (`make deb`, and its test in `make
 # test`): dpkg-shlibdeps (dpkg-dev) for the Depends line, lintian, systemd-analyze (systemd).
 DEB_PACKAGES := dpkg-dev lintian systemd

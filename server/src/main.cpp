@@ -192,6 +192,17 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   reindex_cmd->add_option("--data-dir", reindex_data_dir, "Data directory (default ./var/data)");
 
+  std::string cluster_config, cluster_nats;
+  bool cluster_json = false;
+  auto* cluster_cmd = app.add_subcommand("cluster", "The cluster on NATS (docs/CLUSTER.md)");
+  cluster_cmd->require_subcommand(1);
+  auto* cluster_status_cmd = cluster_cmd->add_subcommand(
+      "status", "List the live nodes of the cluster (reads NATS; registers nothing)");
+  cluster_status_cmd->add_option("--config", cluster_config, "TOML file with [cluster] nats_url")
+      ->check(CLI::ExistingFile);
+  cluster_status_cmd->add_option("--nats", cluster_nats, "nats://HOST:PORT (instead of --config)");
+  cluster_status_cmd->add_flag("--json", cluster_json, "Print the status as JSON");
+
   std::string backup_url, backup_token, backup_name;
   bool backup_secret = false;
   auto* backup_cmd = app.add_subcommand(
@@ -226,6 +237,9 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  if (*cluster_status_cmd) {
+    return parley::server::cluster_status_command(cluster_config, cluster_nats, cluster_json);
+  }
   if (*backup_cmd) {
     return parley::server::backup_command(backup_url, backup_token, backup_name, backup_secret);
   }

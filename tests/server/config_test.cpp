@@ -166,3 +166,31 @@ TEST(Config, EmailNeedsASenderAndAServerUrlAndChecksThem) {
   c.email.widget_url = "https://shop.example/support";
   EXPECT_TRUE(keys(c).empty());
 }
+
+TEST(Config, ClusterNeedsANodeIdAndANatsUrl) {
+  using parley::server::config_rule_violations;
+  auto keys = [](const Config& c) {
+    std::vector<std::string> out;
+    for (const auto& [key, message] : config_rule_violations(c)) out.push_back(key);
+    return out;
+  };
+  Config c;  // single node: nothing required
+  EXPECT_TRUE(keys(c).empty());
+  c.cluster.nats_url = "nats://127.0.0.1:4222";
+  EXPECT_EQ(keys(c), std::vector<std::string>{"cluster.node_id"});
+  for (std::string id : {std::string("n1"), std::string("eu-west_2"), std::string(64, 'a')}) {
+    c.cluster.node_id = id;
+    EXPECT_TRUE(keys(c).empty()) << id;
+  }
+  for (std::string id : {std::string(), std::string("n.1"), std::string("n 1"), std::string("n1*"),
+                         std::string(65, 'a')}) {
+    c.cluster.node_id = id;
+    EXPECT_EQ(keys(c), std::vector<std::string>{"cluster.node_id"}) << id;
+  }
+  c.cluster.node_id = "n1";
+  c.cluster.nats_url = "http://127.0.0.1:4222";
+  EXPECT_EQ(keys(c), std::vector<std::string>{"cluster.nats_url"});
+  c.cluster.nats_url = "tls://nats.example.com:4222";
+  c.cluster.advertise = std::string(201, 'x');
+  EXPECT_EQ(keys(c), std::vector<std::string>{"cluster.advertise"});
+}

@@ -12,6 +12,7 @@
 
 #include "parley/api/context.hpp"
 #include "parley/api/http_api.hpp"
+#include "parley/cluster/membership.hpp"
 #include "parley/ops/backups.hpp"
 #include "parley/ops/clock.hpp"
 #include "parley/protocol/serialize.hpp"
@@ -46,6 +47,17 @@ void write_backup(JsonWriter& w, const storage::Store::BackupInfo& b) {
 }
 
 }  // namespace
+
+void HttpApi::cluster_status(const HttpRequest& req, Respond respond) {
+  if (req.method != "GET" && req.method != "HEAD")
+    return respond(json_error(405, "bad_request", "use GET"));
+  if (ctx_.cluster == nullptr) return respond(json_ok("{\"cluster\":false}"));
+  // NATS round trips (bounded by the client's timeouts): on the reader pool.
+  ctx_.readers.post([this, respond] {
+    auto& c = *ctx_.cluster;
+    respond(json_ok(cluster::status_json(c.status(), c.options().node_id)));
+  });
+}
 
 void HttpApi::admin(const HttpRequest& req, const std::string& path, const std::string& actor,
                     Respond respond) {

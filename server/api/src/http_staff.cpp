@@ -136,6 +136,10 @@ void HttpApi::staff(const HttpRequest& req, const std::string& path, Respond res
     if (admin_only) return respond(json_error(403, "forbidden", admin_only->message));
     return ctx_.bots.http(req, path, who->id, std::move(respond));
   }
+  if (path == "/api/cluster") {
+    if (admin_only) return respond(json_error(403, "forbidden", admin_only->message));
+    return cluster_status(req, std::move(respond));
+  }
   if (path == "/api/webhooks" || path.rfind("/api/webhooks/", 0) == 0) {
     if (admin_only) return respond(json_error(403, "forbidden", admin_only->message));
     return ctx_.webhooks.http(req, path, who->id, std::move(respond));

@@ -211,7 +211,7 @@ void Session::handle_auth(std::string_view id_json, const std::string& token) {
   // The unread total needs storage reads, which never run on this thread.
   welcome_pending_ = true;
   ctx_.readers.post([self = shared_from_this(), who = *identity_, id = std::string(id_json)] {
-    std::uint64_t total = unread_total(self->ctx_.core, who);
+    std::uint64_t total = unread_total(self->ctx_, who);
     storage::UserRecord prefs = self->ctx_.store.get_user(who.id).value_or(storage::UserRecord{});
     boost::asio::post(self->shard_.ioc(), [self, id, total, p = preferences_fields(prefs)] {
       self->send_welcome(id, total, p);

@@ -37,12 +37,12 @@ void Session::handle(const std::string& id_json, protocol::ActionCmd& c) {
 
 void Session::handle(const std::string& id_json, protocol::ReadCmd& c) {
   if (auto err = check_read(c.channel)) return reply_error(id_json, err->first, err->second);
-  mark_read(ctx_.core, *identity_, id_, c, reply_later(id_json));
+  mark_read(ctx_, *identity_, id_, c, reply_later(id_json));
 }
 
 void Session::handle(const std::string& id_json, protocol::ChannelsCmd&) {
   ctx_.readers.post([self = shared_from_this(), who = *identity_, id_json] {
-    auto p = make_payload(channels_reply(id_json, conversations(self->ctx_.core, who, true)));
+    auto p = make_payload(channels_reply(id_json, conversations(self->ctx_, who, true)));
     boost::asio::post(self->shard_.ioc(), [self, p = std::move(p)] { self->push(p); });
   });
 }

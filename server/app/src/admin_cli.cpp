@@ -7,9 +7,13 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
+#include "parley/cluster/membership.hpp"
+#include "parley/ops/config.hpp"
 #include "parley/server/admin.hpp"
 #include "parley/storage/store.hpp"
 
@@ -132,6 +136,65 @@ int restore_command(const std::string& from, std::uint32_t id, const std::string
   std::cout << "parleyd restore: backup " << which << " restored into " << data_dir << "/db"
             << (with_secret ? " with its secret" : "")
             << "; the search index is rebuilt from it when the server starts\n";
+  return 0;
+}
+
+namespace {
+
+// Unix ms as an ISO 8601 UTC time, to the second.
+std::string iso_utc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int cluster_status_command(const std::string& config_file, const std::string& nats_url, bool json) {
+  std::string url = nats_url;
+  if (url.empty()) {
+    if (config_file.empty()) {
+      std::cerr
+          << "parleyd cluster status: give --config FILE (its [cluster] nats_url) or --nats\n";
+      return 2;
+    }
+    Config cfg;
+    std::string error;
+    if (!load_config_file(config_file, cfg, &error)) {
+      std::cerr << "parleyd cluster status: " << error << "\n";
+      return 2;
+    }
+    url = cfg.cluster.nats_url;
+    if (url.empty()) {
+      std::cerr << "parleyd cluster status: " << config_file
+                << " has no [cluster] nats_url: this server runs as a single node\n";
+      return 2;
+    }
+  }
+  const auto st = cluster::Membership::read(url);
+  if (!st.error.empty()) {
+    std::cerr << "parleyd cluster status: " << st.error << "\n";
+    return 1;
+  }
+  if (json) {
+    std::cout << cluster::status_json(st, "") << "\n";
+    return 0;
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  for (const auto& n : st.nodes) {
+    char seen[32];
+    std::snprintf(seen, sizeof seen, "%.1f", static_cast<double>(now - n.seen_ms) / 1000.0);
+    std::cout << n.node_id << "  " << (n.advertise.empty() ? "-" : n.advertise) << "  "
+              << (n.version.empty() ? "-" : n.version) << "  started " << iso_utc(n.started_ms)
+              << "  seen " << seen << " s ago\n";
+  }
+  std::cout << st.nodes.size() << (st.nodes.size() == 1 ? " node" : " nodes") << " in " << url
+            << "\n";
   return 0;
 }
 

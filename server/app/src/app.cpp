@@ -86,6 +86,20 @@ bool App::start(std::string* error) {
     close_store();
     return false;
   }
+  if (!cfg_.cluster.nats_url.empty()) {
+    cluster::Options co;
+    co.nats_url = cfg_.cluster.nats_url;
+    co.node_id = cfg_.cluster.node_id;
+    co.advertise = cfg_.cluster.advertise;
+    co.version = PARLEY_VERSION;
+    co.heartbeat_ms = cfg_.cluster.heartbeat_ms;
+    cluster_ = cluster::Membership::start(co, error);
+    if (!cluster_) {
+      tokens_.stop();
+      close_store();
+      return false;
+    }
+  }
 
   core_.emplace(Core{cfg_, *store_, writes_, readers_, router_, metrics_, moderation_, users_});
   Core& core = *core_;
@@ -98,11 +112,10 @@ bool App::start(std::string* error) {
   actions_ = std::make_unique<Actions>(core, filter_, *advocacy_, *webhooks_, *email_);
   bots_ = std::make_unique<BotService>(core, *commands_, secret_);
   erasures_ = std::make_unique<Erasures>(core, shards_);
-  api_.emplace(
-      ApiContext{cfg_,    parse_limits_, ws_limits_, secret_,          tokens_,       core,
-                 *store_, writes_,       readers_,   router_,          metrics_,      moderation_,
-                 users_,  *actions_,     *advocacy_, *search_service_, search_.get(), *webhooks_,
-                 *email_, *erasures_,    *bots_,     *commands_});
+  // Aggregate order: the Core base, then ApiContext's members as declared (context.hpp).
+  api_.emplace(ApiContext{core, parse_limits_, ws_limits_, secret_, tokens_, *actions_, *advocacy_,
+                          *search_service_, search_.get(), *webhooks_, *email_, *erasures_, *bots_,
+                          *commands_, cluster_.get()});
 
   // Every committed batch, before its events go out: the services that follow the writes.
   writes_.observe([this](auto& batch) { advocacy_->on_committed(batch); });
@@ -187,6 +200,8 @@ void App::shutdown() {
   readers_.join();
   search_.reset();
   store_.reset();
+  // Last: the node leaves the cluster (its key deleted) once it no longer serves.
+  cluster_.reset();
 }
 
 void App::close_store() {

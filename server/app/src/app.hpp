@@ -4,10 +4,10 @@
 // client could see: every operation lives in server/ops, every request in server/api.
 //
 // Order of start(): the store (its commits go to Writes::on_commit), the moderation state, the
-// search index, the token keys; then the services are built, each after the ones it uses
-// (search, webhooks, email, commands, advocacy, actions, bots, erasures), the Writes observers
-// registered, and the services started; then the shards, and last the erasure worker (it
-// waits for the shards).
+// search index, the token keys, the cluster membership (with [cluster] nats_url); then the services
+// are built, each after the ones it uses (search, webhooks, email, commands, advocacy, actions,
+// bots, erasures), the Writes observers registered, and the services started; then the shards, and
+// last the erasure worker (it waits for the shards).
 //
 // Thread-safety: start() and shutdown() from the controlling thread.
 #pragma once
@@ -17,6 +17,7 @@
 #include <string>
 
 #include "parley/api/context.hpp"
+#include "parley/cluster/membership.hpp"
 #include "parley/fanout/router.hpp"
 #include "parley/fanout/shards.hpp"
 #include "parley/ops/actions.hpp"
@@ -89,6 +90,8 @@ class App {
   std::unique_ptr<Actions> actions_;
   std::unique_ptr<BotService> bots_;
   std::unique_ptr<Erasures> erasures_;
+  // With [cluster] nats_url: this node's membership (docs/CLUSTER.md).
+  std::unique_ptr<cluster::Membership> cluster_;
   std::optional<ApiContext> api_;
 };
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "parley/cluster/membership.hpp"
 #include "parley/protocol/validate.hpp"
 #include "parley/search/index.hpp"
 
@@ -195,6 +196,11 @@ std::map<std::string, std::map<std::string, Binding>> bindings(Config& c) {
         {"ca_file", string(c.email.ca_file)},
         {"timeout_s", integer(c.email.timeout_s, 1, 300)},
         {"max_pending", integer(c.email.max_pending, 1, 100'000'000)}}},
+      {"cluster",
+       {{"nats_url", string(c.cluster.nats_url)},
+        {"node_id", string(c.cluster.node_id)},
+        {"advertise", string(c.cluster.advertise)},
+        {"heartbeat_ms", integer(c.cluster.heartbeat_ms, 100, 60000)}}},
       {"log", {{"level", string(c.log.level)}}},
   };
 }
@@ -381,6 +387,18 @@ std::vector<std::pair<std::string, std::string>> config_rule_violations(const Co
   if (cfg.limits.hard_frame_bytes < cfg.limits.max_frame_bytes) {
     out.emplace_back("limits.hard_frame_bytes",
                      "limits.hard_frame_bytes must be >= limits.max_frame_bytes");
+  }
+  if (const auto& u = cfg.cluster.nats_url;
+      !u.empty() && !u.starts_with("nats://") && !u.starts_with("tls://")) {
+    out.emplace_back("cluster.nats_url",
+                     "cluster.nats_url must be nats://HOST:PORT or tls://HOST:PORT (or \"\")");
+  }
+  if (!cfg.cluster.nats_url.empty() && !cluster::valid_node_id(cfg.cluster.node_id)) {
+    out.emplace_back("cluster.node_id",
+                     "cluster.node_id must be 1-64 of A-Z a-z 0-9 - _ (required with nats_url)");
+  }
+  if (cfg.cluster.advertise.size() > 200) {
+    out.emplace_back("cluster.advertise", "cluster.advertise must be at most 200 bytes");
   }
   if (cfg.moderation.filter_mode != "block" && cfg.moderation.filter_mode != "mask") {
     out.emplace_back("moderation.filter_mode",

@@ -1,7 +1,7 @@
 // ApiContext: everything the protocol session and the HTTP API use, handed to them by the
-// process (server/app/src/app.cpp) once the store is open and the services are built. The API
-// layer decides nothing itself: it reads through these references and forwards operations to
-// the services of server/ops.
+// process (server/app/src/app.cpp) once the store is open and the services are built: the Core
+// every ops service gets, and the services the API forwards to. The API layer decides nothing
+// itself: it reads through these references and forwards operations to server/ops.
 //
 // Thread-safety: each referenced object says its own; they all outlive every session and the
 // HTTP API.
@@ -31,28 +31,21 @@
 #include "parley/search/index.hpp"
 #include "parley/storage/store.hpp"
 
+namespace parley::cluster {
+class Membership;
+}
+
 namespace parley::server {
 
-struct ApiContext {
-  const Config& cfg;
+// Everything of Core (what every ops service works with: cfg, store for reads, writes,
+// readers, router, metrics, moderation, users), and the rest the API uses.
+struct ApiContext : Core {
   // Frame limits of the protocol parser and of every WebSocket connection ([limits]).
   const protocol::ParseLimits& parse_limits;
   const WsLimits& ws_limits;
   // The server's HS256 secret (guest tokens) and the token verifier.
   const std::string& secret;
   const TokenKeys& tokens;
-
-  // What every ops service works with (for the ops functions that take it); its members are
-  // repeated below for the API's own use.
-  Core& core;
-  // Reads; writes go through `writes` (or, for what is decided in ops, the services).
-  storage::Store& store;
-  Writes& writes;
-  Readers& readers;
-  Router& router;
-  Metrics& metrics;
-  Moderation& moderation;
-  Users& users;
 
   Actions& actions;
   AdvocacyService& advocacy;
@@ -64,6 +57,8 @@ struct ApiContext {
   Erasures& erasures;
   BotService& bots;
   CommandRegistry& commands;
+  // This node's membership of the cluster ([cluster] nats_url), or nullptr on a single node.
+  cluster::Membership* cluster;
 };
 
 }  // namespace parley::server

@@ -82,6 +82,9 @@ class HttpApi final : public HttpHandler {
              Respond respond);
   // GET /api/admin/export?channel=…: the channel as NDJSON, streamed (http_export.cpp).
   void export_channel(const HttpRequest& req, const std::string& actor, Respond respond);
+  // GET /api/cluster (admins): {"cluster":false} on a single node, else this node's view of
+  // the members (docs/CLUSTER.md); http_admin.cpp.
+  void cluster_status(const HttpRequest& req, Respond respond);
   // GET /api/users/ID/export: one user's data as NDJSON, for that user or an admin.
   void export_user(const HttpRequest& req, const std::string& user, const Identity& who,
                    Respond respond);

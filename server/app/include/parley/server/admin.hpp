@@ -23,4 +23,10 @@ int backup_command(const std::string& url, const std::string& token, const std::
 int restore_command(const std::string& from, std::uint32_t id, const std::string& data_dir,
                     bool force, bool with_secret);
 
+// `parleyd cluster status` (docs/CLUSTER.md): reads the members of the cluster whose
+// [cluster] nats_url is in `config_file` (or `nats_url`, when given) and prints one line per
+// live node and a count, or the status JSON with `json`. Registers nothing. 0 = printed,
+// 1 = NATS or the bucket could not be read, 2 = bad arguments or configuration.
+int cluster_status_command(const std::string& config_file, const std::string& nats_url, bool json);
+
 }  // namespace parley::server

@@ -249,6 +249,22 @@ struct Config {
     std::size_t max_pending = 100000;
   } email;
 
+  // DESIGN §8. The cluster on NATS (docs/CLUSTER.md); single node without nats_url.
+  struct Cluster {
+    // nats://host:port (or tls://host:port) of the cluster's nats-server, JetStream on.
+    // "" = single node, no cluster. Default: "".
+    std::string nats_url;
+    // This node's name in the cluster: 1-64 of A-Z a-z 0-9 - _. Required with nats_url.
+    // Default: "".
+    std::string node_id;
+    // How other nodes and operators reach this node (e.g. "http://10.0.0.5:8080"), shown in
+    // the cluster's status. Default: "".
+    std::string advertise;
+    // Milliseconds between two heartbeats of this node; a node that dies drops out of the
+    // cluster after 3. The same on every node. Default: 1000.
+    unsigned heartbeat_ms = 1000;
+  } cluster;
+
   struct Log {
     // trace, debug, info, warn, error. Default: info.
     std::string level = "info";
