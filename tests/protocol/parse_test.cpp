@@ -15,6 +15,7 @@ namespace {
 using testing::command;
 using testing::failed_with;
 using testing::parse;
+using testing::repeat;
 
 TEST(ParseOps, Auth) {
   const ParseResult r = parse(R"({"op":"auth","id":1,"token":"abc.def.ghi"})");
@@ -269,12 +270,6 @@ TEST(ParseLimitsTest, DefaultFrameLimitIs64KiB) {
 std::string send_with_text(std::string_view text) {
   return R"({"op":"send","id":"t","channel":"general","client_msg_id":"c1","text":")" +
          std::string(text) + "\"}";
-}
-
-std::string repeat(std::string_view s, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += s;
-  return out;
 }
 
 TEST(ParseLimitsTest, TextLengthCountsCodePoints) {

@@ -11,6 +11,13 @@
 
 namespace parley::protocol::testing {
 
+// `s` written `n` times.
+inline std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
 inline ParseResult parse(std::string_view frame, const ParseLimits& limits = {}) {
   return parse_request(frame, limits);
 }

@@ -2,7 +2,7 @@
 //
 // Transport-neutral: it talks to its connection through a Transport (parley/net/transport.hpp)
 // and is called by it as a FrameHandler; ws_session.cpp puts a session and its WebSocket
-// connection in one object. This file and session.cpp include no Asio socket or Beast header.
+// connection in one object. This file and session*.cpp include no Asio socket or Beast header.
 //
 // Threading: a session lives on one shard. Every method runs on that shard's thread; results
 // from the storage writer and the reader pool are post()ed back to it, holding shared_from_this
@@ -112,7 +112,7 @@ class Session : public Subscriber,
 
  private:
   // One numbered stream of a subscription (messages by seq, changes by change number): what
-  // was sent, and the live items held back while stored ones are read (see session.cpp).
+  // was sent, and the live items held back while stored ones are read (see session_join.cpp).
   struct Stream {
     std::uint64_t delivered = 0;  // highest number sent to the client (or skipped)
     bool replaying = true;        // reading stored items; live ones are buffered

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <functional>
@@ -103,8 +104,11 @@ class AdvocacyService {
   // drain_changes() every 20 ms until none is left.
   void retry_changes();
   void arm_tick();
+  // Runs `f` on the service's thread.
   template <class F>
-  void run(F&& f);
+  void run(F&& f) {
+    boost::asio::post(ioc_, std::forward<F>(f));
+  }
 
   Core& core_;
   CommandRegistry& commands_;
