@@ -17,6 +17,13 @@ std::string write_temp(const std::string& text) {
   std::ofstream(p) << text;
   return p.string();
 }
+
+// The keys of the rules `c` breaks, in order.
+std::vector<std::string> keys(const Config& c) {
+  std::vector<std::string> out;
+  for (const auto& [key, message] : parley::server::config_rule_violations(c)) out.push_back(key);
+  return out;
+}
 }  // namespace
 
 TEST(Config, DefaultsAreDocumentedValues) {
@@ -130,12 +137,6 @@ TEST(Config, EffectiveConfigurationReadsBackTheSame) {
 }
 
 TEST(Config, EmailNeedsASenderAndAServerUrlAndChecksThem) {
-  using parley::server::config_rule_violations;
-  auto keys = [](const Config& c) {
-    std::vector<std::string> out;
-    for (const auto& [key, message] : config_rule_violations(c)) out.push_back(key);
-    return out;
-  };
   Config c;  // email off: nothing required
   EXPECT_TRUE(keys(c).empty());
   c.email.smtp_url = "smtp://127.0.0.1:2525";
@@ -168,12 +169,6 @@ TEST(Config, EmailNeedsASenderAndAServerUrlAndChecksThem) {
 }
 
 TEST(Config, ClusterNeedsANodeIdAndANatsUrl) {
-  using parley::server::config_rule_violations;
-  auto keys = [](const Config& c) {
-    std::vector<std::string> out;
-    for (const auto& [key, message] : config_rule_violations(c)) out.push_back(key);
-    return out;
-  };
   Config c;  // single node: nothing required
   EXPECT_TRUE(keys(c).empty());
   c.cluster.nats_url = "nats://127.0.0.1:4222";
