@@ -15,13 +15,7 @@ namespace {
 using testing::failed_with;
 using testing::parse;
 
-struct Case {
-  const char* frame;  // every frame carries "id":7 so the echo is checked too
-  ErrorCode code;
-  const char* message_part;
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.frame; }
+using Case = testing::FailureCase;
 
 class ValidationFailure : public ::testing::TestWithParam<Case> {};
 

@@ -22,13 +22,7 @@ constexpr ErrorCode kBig = ErrorCode::too_large;
 
 // --- Every rule, refused: code, message and the echoed id ---
 
-struct Case {
-  const char* frame;  // every frame carries "id":7 so the echo is checked too
-  ErrorCode code;
-  const char* message_part;
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.frame; }
+using Case = testing::FailureCase;
 
 class FurtherOpsFailure : public ::testing::TestWithParam<Case> {};
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -10,6 +11,16 @@
 #include "parley/protocol/commands.hpp"
 
 namespace parley::protocol::testing {
+
+// One refused frame of a parameterized failure table: the frame (every one carries "id":7, so
+// the echo is checked too), the error code and a part of the message.
+struct FailureCase {
+  const char* frame;
+  ErrorCode code;
+  const char* message_part;
+};
+
+inline void PrintTo(const FailureCase& c, std::ostream* os) { *os << c.frame; }
 
 // `s` written `n` times.
 inline std::string repeat(std::string_view s, std::size_t n) {
